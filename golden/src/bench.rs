@@ -1,0 +1,102 @@
+//! The golden-model benchmark on Brian2's classic STDP network (see `../shared/peers`).
+
+use crate::config::Config;
+use crate::model::Network;
+use crate::stimulus::Stimulus;
+use std::path::Path;
+use std::time::Instant;
+
+/// TOML of the benchmark network: 256 Poisson inputs at 20 Hz, 64 LIF, all-to-all plastic.
+pub const BRIAN2_CLASSIC_TOML: &str = r#"
+name = "brian2_classic"
+[array]
+inputs = 256
+neurons = 64
+[neuron]
+threshold = 900
+leak_shift = 3
+[synapse]
+init = "uniform"
+init_lo = 0
+init_hi = 255
+seed = 42
+[stdp]
+pre_inc = 64
+post_inc = 64
+ltp_shift = 4
+ltd_shift = 4
+"#;
+
+/// Figures of one benchmark run.
+#[derive(Debug, Clone)]
+pub struct BenchResult {
+    /// Ticks simulated (1 ms each).
+    pub ticks: usize,
+    /// Best wall time of the repetitions, seconds.
+    pub wall_s: f64,
+    /// Input events.
+    pub input_events: usize,
+    /// Output spikes.
+    pub output_spikes: usize,
+    /// Output rate, Hz per neuron.
+    pub out_rate_hz: f64,
+    /// Input events x fan-out.
+    pub pre_syn_events: u64,
+    /// Output spikes x fan-in (STDP potentiation updates).
+    pub post_syn_events: u64,
+}
+
+impl BenchResult {
+    /// One-screen report, then a JSON line.
+    pub fn report(&self) -> String {
+        let sim_s = self.ticks as f64 / 1000.0;
+        let total = self.pre_syn_events + self.post_syn_events;
+        format!(
+            "golden model, Brian2 classic STDP network (256 Poisson inputs @ 20 Hz -> 64 LIF, {sim_s} s at 1 ms)\n\
+             wall {:.4} s = {:.1} ns per tick, {:.0}x real time\n\
+             output rate {:.1} Hz, {:.2e} synaptic events/s ({:.2e} counting STDP updates)\n\
+             {{\"wall_run_s\": {:.6}, \"ns_per_tick\": {:.1}, \"realtime_factor\": {:.1}, \"out_rate_hz\": {:.2}, \"pre_SOP_per_s\": {:.0}, \"total_SOP_per_s\": {:.0}}}",
+            self.wall_s,
+            self.wall_s * 1e9 / self.ticks as f64,
+            sim_s / self.wall_s,
+            self.out_rate_hz,
+            self.pre_syn_events as f64 / self.wall_s,
+            total as f64 / self.wall_s,
+            self.wall_s,
+            self.wall_s * 1e9 / self.ticks as f64,
+            sim_s / self.wall_s,
+            self.out_rate_hz,
+            self.pre_syn_events as f64 / self.wall_s,
+            total as f64 / self.wall_s,
+        )
+    }
+}
+
+/// Run the benchmark: `seconds` of simulated time, best of `repeat` runs.
+pub fn brian2_classic(seconds: f64, repeat: usize) -> BenchResult {
+    let cfg = Config::from_toml_str(BRIAN2_CLASSIC_TOML, Path::new(".")).expect("built-in config");
+    let ticks = (seconds * 1000.0).round() as usize;
+    let stim = Stimulus::poisson(256, 20.0, ticks, 1.0, 42);
+    let mut best = f64::INFINITY;
+    let mut out_spikes = 0;
+    for _ in 0..repeat.max(1) {
+        let mut net = Network::new(&cfg);
+        let t0 = Instant::now();
+        let mut n = 0usize;
+        for tick in &stim.ticks {
+            n += net.step(tick).len();
+        }
+        best = best.min(t0.elapsed().as_secs_f64());
+        out_spikes = n;
+    }
+    let input_events = stim.events();
+    BenchResult {
+        ticks,
+        wall_s: best,
+        input_events,
+        output_spikes: out_spikes,
+        out_rate_hz: out_spikes as f64 / 64.0 / seconds,
+        pre_syn_events: input_events as u64 * 64,
+        post_syn_events: out_spikes as u64 * 256,
+    }
+}

@@ -1,0 +1,1016 @@
+//! Network config: the TOML file of SPEC section 2, its defaults, and its validation.
+//!
+//! Key decision: the file is parsed into a *raw* form where every key is optional
+//! ([`RawConfig`], unknown keys rejected by serde), then [`Config::from_raw`] resolves the defaults
+//! (several depend on other keys: `acc_bits`, `v_min`, `w_min`, `w_max`, `init_hi`) and checks every
+//! range, returning one [`Error::Config`] naming the key and the allowed range. Everything after
+//! this module takes a [`Config`], which cannot hold an impossible network. The allowed ranges are
+//! documented in `docs/model.md` and enforced only here.
+
+use crate::arith::{addr_bits, signed_max, signed_min, unsigned_max};
+use crate::error::{Error, Result, read_text};
+use crate::rng::SplitMix64;
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// Most synapses (rows x neurons) a config may have: 2^24 (64 MiB of weights in the model).
+pub const MAX_SYNAPSES: u64 = 1 << 24;
+/// Most presynaptic inputs and most neurons.
+pub const MAX_UNITS: u64 = 65536;
+/// Most lanes.
+pub const MAX_LANES: u64 = 64;
+
+// ---------------------------------------------------------------------------------------------
+// Raw form: what the TOML file says.
+
+/// The config file as written: every key optional, unknown keys rejected.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawConfig {
+    pub name: Option<String>,
+    pub array: Option<RawArray>,
+    pub neuron: Option<RawNeuron>,
+    pub synapse: Option<RawSynapse>,
+    pub stdp: Option<RawStdp>,
+}
+
+/// `[array]` as written.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawArray {
+    pub inputs: Option<i64>,
+    pub neurons: Option<i64>,
+    pub lanes: Option<i64>,
+    pub recurrent: Option<bool>,
+}
+
+/// `[neuron]` as written.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawNeuron {
+    pub model: Option<String>,
+    pub v_bits: Option<i64>,
+    pub acc_bits: Option<i64>,
+    pub threshold: Option<i64>,
+    pub reset: Option<String>,
+    pub v_reset: Option<i64>,
+    pub v_min: Option<i64>,
+    pub leak_shift: Option<i64>,
+    pub refractory: Option<i64>,
+    pub inhibition: Option<i64>,
+    pub theta_plus: Option<i64>,
+    pub theta_decay_shift: Option<i64>,
+    pub theta_bits: Option<i64>,
+    // cuba (SPEC section 6)
+    pub du: Option<i64>,
+    pub dv: Option<i64>,
+    pub vth: Option<i64>,
+    pub bias_mant: Option<i64>,
+    pub bias_exp: Option<i64>,
+}
+
+/// `[synapse]` as written.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawSynapse {
+    pub weight_bits: Option<i64>,
+    pub signed: Option<bool>,
+    pub w_min: Option<i64>,
+    pub w_max: Option<i64>,
+    pub init: Option<String>,
+    pub init_lo: Option<i64>,
+    pub init_hi: Option<i64>,
+    pub init_value: Option<i64>,
+    pub init_file: Option<String>,
+    pub seed: Option<i64>,
+    pub weight_exp: Option<i64>,
+}
+
+/// `[stdp]` as written.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawStdp {
+    pub enabled: Option<bool>,
+    pub rule: Option<String>,
+    pub trace_bits: Option<i64>,
+    pub pre_inc: Option<i64>,
+    pub post_inc: Option<i64>,
+    pub pre_decay_shift: Option<i64>,
+    pub post_decay_shift: Option<i64>,
+    pub ltp_shift: Option<i64>,
+    pub ltd_shift: Option<i64>,
+    pub ltp_offset: Option<i64>,
+    pub normalize_target: Option<i64>,
+    pub normalize_every: Option<i64>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validated form.
+
+/// Neuron model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NeuronModel {
+    /// SPEC section 3.
+    Lif,
+    /// SPEC section 6 (Loihi / Lava bit-accurate current-based LIF).
+    Cuba,
+}
+
+/// What happens to v after a spike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reset {
+    /// `v = v_reset`.
+    Zero,
+    /// `v = sat_v(v' - threshold - theta)`.
+    Subtract,
+}
+
+/// Depression sign of step 2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Rule {
+    /// Pre-after-post depresses: `W -= y >> ltd_shift`.
+    Additive,
+    /// Both orders potentiate: `W += y >> ltd_shift`.
+    Symmetric,
+}
+
+/// `[array]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ArrayConfig {
+    /// External presynaptic channels, addresses `0..inputs`.
+    pub inputs: u32,
+    /// LIF neurons.
+    pub neurons: u32,
+    /// Parallel lanes of the datapath (`neurons % lanes == 0`).
+    pub lanes: u32,
+    /// Neurons' spikes of t-1 are events `inputs + i` at t.
+    pub recurrent: bool,
+}
+
+/// `[neuron]` for `model = "lif"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[allow(missing_docs)]
+pub struct LifConfig {
+    pub v_bits: u32,
+    pub acc_bits: u32,
+    pub threshold: i64,
+    pub reset: Reset,
+    pub v_reset: i64,
+    pub v_min: i64,
+    pub leak_shift: u32,
+    pub refractory: u32,
+    pub inhibition: i64,
+    pub theta_plus: i64,
+    pub theta_decay_shift: u32,
+    pub theta_bits: u32,
+}
+
+/// `[neuron]` for `model = "cuba"` (SPEC section 6).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[allow(missing_docs)]
+pub struct CubaConfig {
+    pub du: i64,
+    pub dv: i64,
+    pub vth: i64,
+    pub bias_mant: i64,
+    pub bias_exp: u32,
+    pub weight_exp: i32,
+}
+
+/// Neuron parameters of either model.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "model", rename_all = "lowercase")]
+pub enum NeuronConfig {
+    /// SPEC section 3.
+    Lif(LifConfig),
+    /// SPEC section 6.
+    Cuba(CubaConfig),
+}
+
+/// How the initial weights are made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "init", rename_all = "lowercase")]
+pub enum WeightInit {
+    /// Every weight `value`.
+    Constant {
+        /// The value.
+        value: i64,
+    },
+    /// Uniform integers in `lo..=hi` from [`SplitMix64`] seeded with `seed`, row-major.
+    Uniform {
+        /// Lowest value.
+        lo: i64,
+        /// Highest value.
+        hi: i64,
+        /// Generator seed.
+        seed: u64,
+    },
+    /// A CSV file, one row per presynaptic address.
+    File {
+        /// The file, resolved relative to the config file's folder.
+        path: PathBuf,
+        /// Its contents, validated.
+        #[serde(skip)]
+        weights: Array2<i32>,
+    },
+}
+
+/// `[synapse]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[allow(missing_docs)]
+pub struct SynapseConfig {
+    pub weight_bits: u32,
+    pub signed: bool,
+    pub w_min: i64,
+    pub w_max: i64,
+    pub init: WeightInit,
+}
+
+/// `[stdp]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[allow(missing_docs)]
+pub struct StdpConfig {
+    pub enabled: bool,
+    pub rule: Rule,
+    pub trace_bits: u32,
+    pub pre_inc: i64,
+    pub post_inc: i64,
+    pub pre_decay_shift: u32,
+    pub post_decay_shift: u32,
+    pub ltp_shift: u32,
+    pub ltd_shift: u32,
+    pub ltp_offset: i64,
+    pub normalize_target: i64,
+    pub normalize_every: u64,
+}
+
+/// A validated network: every value in range, every default resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Config {
+    /// Verilog top module name.
+    pub name: String,
+    /// `[array]`.
+    pub array: ArrayConfig,
+    /// `[neuron]`.
+    pub neuron: NeuronConfig,
+    /// `[synapse]`.
+    pub synapse: SynapseConfig,
+    /// `[stdp]`.
+    pub stdp: StdpConfig,
+}
+
+const VERILOG_KEYWORDS: &[&str] = &[
+    "always",
+    "and",
+    "assign",
+    "automatic",
+    "begin",
+    "buf",
+    "bufif0",
+    "bufif1",
+    "case",
+    "casex",
+    "casez",
+    "cell",
+    "cmos",
+    "config",
+    "deassign",
+    "default",
+    "defparam",
+    "design",
+    "disable",
+    "edge",
+    "else",
+    "end",
+    "endcase",
+    "endconfig",
+    "endfunction",
+    "endgenerate",
+    "endmodule",
+    "endprimitive",
+    "endspecify",
+    "endtable",
+    "endtask",
+    "event",
+    "for",
+    "force",
+    "forever",
+    "fork",
+    "function",
+    "generate",
+    "genvar",
+    "highz0",
+    "highz1",
+    "if",
+    "ifnone",
+    "incdir",
+    "include",
+    "initial",
+    "inout",
+    "input",
+    "instance",
+    "integer",
+    "join",
+    "large",
+    "liblist",
+    "library",
+    "localparam",
+    "macromodule",
+    "medium",
+    "module",
+    "nand",
+    "negedge",
+    "nmos",
+    "nor",
+    "noshowcancelled",
+    "not",
+    "notif0",
+    "notif1",
+    "or",
+    "output",
+    "parameter",
+    "pmos",
+    "posedge",
+    "primitive",
+    "pull0",
+    "pull1",
+    "pulldown",
+    "pullup",
+    "pulsestyle_onevent",
+    "pulsestyle_ondetect",
+    "rcmos",
+    "real",
+    "realtime",
+    "reg",
+    "release",
+    "repeat",
+    "rnmos",
+    "rpmos",
+    "rtran",
+    "rtranif0",
+    "rtranif1",
+    "scalared",
+    "showcancelled",
+    "signed",
+    "small",
+    "specify",
+    "specparam",
+    "strong0",
+    "strong1",
+    "supply0",
+    "supply1",
+    "table",
+    "task",
+    "time",
+    "tran",
+    "tranif0",
+    "tranif1",
+    "tri",
+    "tri0",
+    "tri1",
+    "triand",
+    "trior",
+    "trireg",
+    "unsigned",
+    "use",
+    "uwire",
+    "vectored",
+    "wait",
+    "wand",
+    "weak0",
+    "weak1",
+    "while",
+    "wire",
+    "wor",
+    "xnor",
+    "xor",
+    "bit",
+    "logic",
+    "int",
+    "byte",
+    "shortint",
+    "longint",
+    "interface",
+    "class",
+    "package",
+    "program",
+    "property",
+    "sequence",
+    "string",
+    "type",
+    "typedef",
+    "struct",
+    "union",
+    "enum",
+];
+
+/// Check an integer key against an inclusive range, naming it in the error.
+fn ranged(key: &str, v: i64, lo: i64, hi: i64, why: &str) -> Result<i64> {
+    if v < lo || v > hi {
+        let why = if why.is_empty() {
+            String::new()
+        } else {
+            format!(" ({why})")
+        };
+        Err(Error::config(
+            key,
+            format!("{v} is out of range: allowed {lo}..={hi}{why}"),
+        ))
+    } else {
+        Ok(v)
+    }
+}
+
+fn choice<'a>(key: &str, v: &'a str, allowed: &[&str]) -> Result<&'a str> {
+    if allowed.contains(&v) {
+        Ok(v)
+    } else {
+        let list = allowed
+            .iter()
+            .map(|a| format!("\"{a}\""))
+            .collect::<Vec<_>>()
+            .join(" | ");
+        Err(Error::config(
+            key,
+            format!("unknown value \"{v}\": allowed {list}"),
+        ))
+    }
+}
+
+/// Reject keys of the other neuron model instead of ignoring them.
+fn reject_if_set(key: &str, v: Option<i64>, model: &str, instead: &str) -> Result<()> {
+    match v {
+        Some(_) => Err(Error::config(
+            key,
+            format!("does not apply to model = \"{model}\"{instead}"),
+        )),
+        None => Ok(()),
+    }
+}
+
+impl Config {
+    /// Read, parse and validate a config file; relative paths in it resolve against its folder.
+    pub fn from_file(path: &Path) -> Result<Config> {
+        let text = read_text(path)?;
+        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Self::from_toml_str(&text, &base).map_err(|e| match e {
+            Error::Parse { message, .. } => Error::Parse {
+                path: path.to_path_buf(),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// Parse and validate TOML text; `base` is the folder relative paths resolve against.
+    pub fn from_toml_str(text: &str, base: &Path) -> Result<Config> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| Error::Parse {
+            path: PathBuf::from("<config>"),
+            message: toml_message(&e),
+        })?;
+        Self::from_raw(&raw, base)
+    }
+
+    /// Resolve defaults and validate every key of a raw config.
+    pub fn from_raw(raw: &RawConfig, base: &Path) -> Result<Config> {
+        // ---- name
+        let name = raw.name.clone().unwrap_or_else(|| "net".to_string());
+        let ident_ok = !name.is_empty()
+            && name.len() <= 64
+            && name
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !ident_ok {
+            return Err(Error::config(
+                "name",
+                format!(
+                    "\"{name}\" is not a Verilog identifier: allowed 1 to 64 characters of \
+                     [A-Za-z0-9_], not starting with a digit"
+                ),
+            ));
+        }
+        if VERILOG_KEYWORDS.contains(&name.as_str()) {
+            return Err(Error::config(
+                "name",
+                format!("\"{name}\" is a Verilog keyword"),
+            ));
+        }
+
+        // ---- array
+        let a = raw.array.clone().ok_or_else(|| {
+            Error::config(
+                "array",
+                "missing section [array] (array.inputs and array.neurons are required)",
+            )
+        })?;
+        let inputs = a
+            .inputs
+            .ok_or_else(|| Error::config("array.inputs", "missing (required)"))?;
+        let inputs = ranged("array.inputs", inputs, 1, MAX_UNITS as i64, "")? as u32;
+        let neurons = a
+            .neurons
+            .ok_or_else(|| Error::config("array.neurons", "missing (required)"))?;
+        let neurons = ranged("array.neurons", neurons, 1, MAX_UNITS as i64, "")? as u32;
+        let lanes = ranged("array.lanes", a.lanes.unwrap_or(1), 1, MAX_LANES as i64, "")? as u32;
+        if neurons % lanes != 0 {
+            return Err(Error::config(
+                "array.lanes",
+                format!(
+                    "{lanes} does not divide array.neurons = {neurons} (neurons % lanes must be 0)"
+                ),
+            ));
+        }
+        let recurrent = a.recurrent.unwrap_or(false);
+        let rows = inputs as u64 + if recurrent { neurons as u64 } else { 0 };
+        if rows * neurons as u64 > MAX_SYNAPSES {
+            return Err(Error::config(
+                "array",
+                format!(
+                    "{rows} rows x {neurons} neurons = {} synapses: at most {MAX_SYNAPSES} allowed",
+                    rows * neurons as u64
+                ),
+            ));
+        }
+        let array = ArrayConfig {
+            inputs,
+            neurons,
+            lanes,
+            recurrent,
+        };
+
+        // ---- synapse (before neuron: cuba's weight_exp lives here)
+        let s = raw.synapse.clone().unwrap_or_default();
+        let weight_bits =
+            ranged("synapse.weight_bits", s.weight_bits.unwrap_or(8), 1, 16, "")? as u32;
+        let signed = s.signed.unwrap_or(false);
+        let (full_lo, full_hi) = if signed {
+            (signed_min(weight_bits), signed_max(weight_bits))
+        } else {
+            (0, unsigned_max(weight_bits))
+        };
+        let range_why = format!(
+            "{} weight_bits = {weight_bits}",
+            if signed { "signed" } else { "unsigned" }
+        );
+        let w_min = ranged(
+            "synapse.w_min",
+            s.w_min.unwrap_or(full_lo),
+            full_lo,
+            full_hi,
+            &range_why,
+        )?;
+        let w_max = ranged(
+            "synapse.w_max",
+            s.w_max.unwrap_or(full_hi),
+            full_lo,
+            full_hi,
+            &range_why,
+        )?;
+        if w_min > w_max {
+            return Err(Error::config(
+                "synapse.w_min",
+                format!("{w_min} is greater than synapse.w_max = {w_max}"),
+            ));
+        }
+        let wr = "within synapse.w_min..=synapse.w_max".to_string();
+        let init_kind = s.init.clone().unwrap_or_else(|| "uniform".to_string());
+        let init_kind = choice("synapse.init", &init_kind, &["constant", "uniform", "file"])?;
+        let seed = ranged("synapse.seed", s.seed.unwrap_or(1), 0, i64::MAX, "")? as u64;
+        let check_unused = |key: &str, set: bool, kind: &str| -> Result<()> {
+            if set {
+                Err(Error::config(
+                    key,
+                    format!("does not apply to synapse.init = \"{kind}\""),
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        let rows_label = if recurrent {
+            "inputs + neurons"
+        } else {
+            "inputs"
+        };
+        let init = match init_kind {
+            "constant" => {
+                check_unused("synapse.init_lo", s.init_lo.is_some(), "constant")?;
+                check_unused("synapse.init_hi", s.init_hi.is_some(), "constant")?;
+                check_unused("synapse.init_file", s.init_file.is_some(), "constant")?;
+                let v = ranged(
+                    "synapse.init_value",
+                    s.init_value.unwrap_or(0),
+                    w_min,
+                    w_max,
+                    &wr,
+                )?;
+                WeightInit::Constant { value: v }
+            }
+            "uniform" => {
+                check_unused("synapse.init_value", s.init_value.is_some(), "uniform")?;
+                check_unused("synapse.init_file", s.init_file.is_some(), "uniform")?;
+                let lo = ranged("synapse.init_lo", s.init_lo.unwrap_or(0), w_min, w_max, &wr)?;
+                let hi = ranged(
+                    "synapse.init_hi",
+                    s.init_hi.unwrap_or(w_max / 4),
+                    w_min,
+                    w_max,
+                    &wr,
+                )?;
+                if lo > hi {
+                    return Err(Error::config(
+                        "synapse.init_lo",
+                        format!("{lo} is greater than synapse.init_hi = {hi}"),
+                    ));
+                }
+                WeightInit::Uniform { lo, hi, seed }
+            }
+            _ => {
+                check_unused("synapse.init_value", s.init_value.is_some(), "file")?;
+                check_unused("synapse.init_lo", s.init_lo.is_some(), "file")?;
+                check_unused("synapse.init_hi", s.init_hi.is_some(), "file")?;
+                let rel = s.init_file.clone().ok_or_else(|| {
+                    Error::config(
+                        "synapse.init_file",
+                        "missing: required when synapse.init = \"file\"",
+                    )
+                })?;
+                let path = base.join(&rel);
+                let weights = read_weight_csv(
+                    &path,
+                    rows as usize,
+                    neurons as usize,
+                    w_min,
+                    w_max,
+                    rows_label,
+                )?;
+                WeightInit::File { path, weights }
+            }
+        };
+
+        // ---- neuron
+        let n = raw.neuron.clone().unwrap_or_default();
+        let model = n.model.clone().unwrap_or_else(|| "lif".to_string());
+        let model = choice("neuron.model", &model, &["lif", "cuba"])?;
+        let neuron = if model == "lif" {
+            let cuba_hint = "";
+            reject_if_set("neuron.du", n.du, "lif", cuba_hint)?;
+            reject_if_set("neuron.dv", n.dv, "lif", cuba_hint)?;
+            reject_if_set("neuron.vth", n.vth, "lif", "; use neuron.threshold")?;
+            reject_if_set("neuron.bias_mant", n.bias_mant, "lif", cuba_hint)?;
+            reject_if_set("neuron.bias_exp", n.bias_exp, "lif", cuba_hint)?;
+            reject_if_set("synapse.weight_exp", s.weight_exp, "lif", cuba_hint)?;
+            let v_bits = ranged("neuron.v_bits", n.v_bits.unwrap_or(16), 2, 32, "")? as u32;
+            let acc_bits = ranged(
+                "neuron.acc_bits",
+                n.acc_bits.unwrap_or((v_bits + 4) as i64),
+                2,
+                40,
+                "",
+            )? as u32;
+            let vlo = signed_min(v_bits);
+            let vhi = signed_max(v_bits);
+            let vw = format!("signed v_bits = {v_bits}");
+            let threshold = ranged(
+                "neuron.threshold",
+                n.threshold.unwrap_or(256),
+                vlo,
+                vhi,
+                &vw,
+            )?;
+            let reset = n.reset.clone().unwrap_or_else(|| "zero".to_string());
+            let reset = match choice("neuron.reset", &reset, &["zero", "subtract"])? {
+                "zero" => Reset::Zero,
+                _ => Reset::Subtract,
+            };
+            let v_min = ranged(
+                "neuron.v_min",
+                n.v_min.unwrap_or(vlo),
+                vlo,
+                0,
+                &format!("{vw}; the start value 0 must be legal"),
+            )?;
+            let v_reset = ranged(
+                "neuron.v_reset",
+                n.v_reset.unwrap_or(0),
+                v_min,
+                vhi,
+                "within neuron.v_min and the largest v",
+            )?;
+            let leak_shift = ranged(
+                "neuron.leak_shift",
+                n.leak_shift.unwrap_or(4),
+                0,
+                v_bits as i64,
+                "at most v_bits",
+            )? as u32;
+            let refractory =
+                ranged("neuron.refractory", n.refractory.unwrap_or(0), 0, 65535, "")? as u32;
+            let inhibition = ranged("neuron.inhibition", n.inhibition.unwrap_or(0), 0, vhi, &vw)?;
+            let theta_bits =
+                ranged("neuron.theta_bits", n.theta_bits.unwrap_or(16), 1, 31, "")? as u32;
+            let tw = format!("unsigned theta_bits = {theta_bits}");
+            let theta_plus = ranged(
+                "neuron.theta_plus",
+                n.theta_plus.unwrap_or(0),
+                0,
+                unsigned_max(theta_bits),
+                &tw,
+            )?;
+            let theta_decay_shift = ranged(
+                "neuron.theta_decay_shift",
+                n.theta_decay_shift.unwrap_or(0),
+                0,
+                theta_bits as i64,
+                "at most theta_bits",
+            )? as u32;
+            NeuronConfig::Lif(LifConfig {
+                v_bits,
+                acc_bits,
+                threshold,
+                reset,
+                v_reset,
+                v_min,
+                leak_shift,
+                refractory,
+                inhibition,
+                theta_plus,
+                theta_decay_shift,
+                theta_bits,
+            })
+        } else {
+            let h = "; cuba has 24-bit u and v";
+            reject_if_set("neuron.v_bits", n.v_bits, "cuba", h)?;
+            reject_if_set("neuron.acc_bits", n.acc_bits, "cuba", h)?;
+            reject_if_set("neuron.threshold", n.threshold, "cuba", "; use neuron.vth")?;
+            if n.reset.is_some() {
+                return Err(Error::config(
+                    "neuron.reset",
+                    "does not apply to model = \"cuba\" (v resets to 0)",
+                ));
+            }
+            reject_if_set("neuron.v_reset", n.v_reset, "cuba", "")?;
+            reject_if_set("neuron.v_min", n.v_min, "cuba", "")?;
+            reject_if_set(
+                "neuron.leak_shift",
+                n.leak_shift,
+                "cuba",
+                "; use neuron.du and neuron.dv",
+            )?;
+            reject_if_set("neuron.refractory", n.refractory, "cuba", "")?;
+            reject_if_set("neuron.inhibition", n.inhibition, "cuba", "")?;
+            reject_if_set("neuron.theta_plus", n.theta_plus, "cuba", "")?;
+            reject_if_set("neuron.theta_decay_shift", n.theta_decay_shift, "cuba", "")?;
+            reject_if_set("neuron.theta_bits", n.theta_bits, "cuba", "")?;
+            NeuronConfig::Cuba(CubaConfig {
+                du: ranged("neuron.du", n.du.unwrap_or(0), 0, 4095, "12-bit decay")?,
+                dv: ranged("neuron.dv", n.dv.unwrap_or(0), 0, 4095, "12-bit decay")?,
+                vth: ranged(
+                    "neuron.vth",
+                    n.vth.unwrap_or(10),
+                    0,
+                    (1 << 17) - 1,
+                    "17-bit threshold mantissa",
+                )?,
+                bias_mant: ranged(
+                    "neuron.bias_mant",
+                    n.bias_mant.unwrap_or(0),
+                    -4096,
+                    4095,
+                    "13-bit signed",
+                )?,
+                bias_exp: ranged("neuron.bias_exp", n.bias_exp.unwrap_or(0), 0, 7, "")? as u32,
+                weight_exp: ranged("synapse.weight_exp", s.weight_exp.unwrap_or(0), -8, 7, "")?
+                    as i32,
+            })
+        };
+
+        // ---- stdp
+        let t = raw.stdp.clone().unwrap_or_default();
+        let enabled = t.enabled.unwrap_or(true);
+        let rule = t.rule.clone().unwrap_or_else(|| "additive".to_string());
+        let rule = match choice("stdp.rule", &rule, &["additive", "symmetric"])? {
+            "additive" => Rule::Additive,
+            _ => Rule::Symmetric,
+        };
+        let trace_bits = ranged("stdp.trace_bits", t.trace_bits.unwrap_or(8), 1, 16, "")? as u32;
+        let trw = format!("unsigned trace_bits = {trace_bits}");
+        let tmax = unsigned_max(trace_bits);
+        let tb = trace_bits as i64;
+        let stdp = StdpConfig {
+            enabled,
+            rule,
+            trace_bits,
+            pre_inc: ranged(
+                "stdp.pre_inc",
+                t.pre_inc.unwrap_or(64.min(tmax)),
+                0,
+                tmax,
+                &trw,
+            )?,
+            post_inc: ranged(
+                "stdp.post_inc",
+                t.post_inc.unwrap_or(64.min(tmax)),
+                0,
+                tmax,
+                &trw,
+            )?,
+            pre_decay_shift: ranged(
+                "stdp.pre_decay_shift",
+                t.pre_decay_shift.unwrap_or(3.min(tb)),
+                0,
+                tb,
+                "at most trace_bits",
+            )? as u32,
+            post_decay_shift: ranged(
+                "stdp.post_decay_shift",
+                t.post_decay_shift.unwrap_or(3.min(tb)),
+                0,
+                tb,
+                "at most trace_bits",
+            )? as u32,
+            ltp_shift: ranged(
+                "stdp.ltp_shift",
+                t.ltp_shift.unwrap_or(4.min(tb)),
+                0,
+                tb,
+                "at most trace_bits",
+            )? as u32,
+            ltd_shift: ranged(
+                "stdp.ltd_shift",
+                t.ltd_shift.unwrap_or(4.min(tb)),
+                0,
+                tb,
+                "at most trace_bits",
+            )? as u32,
+            ltp_offset: ranged("stdp.ltp_offset", t.ltp_offset.unwrap_or(0), 0, 65535, "")?,
+            normalize_target: ranged(
+                "stdp.normalize_target",
+                t.normalize_target.unwrap_or(0),
+                0,
+                (1i64 << 32) - 1,
+                "0 = off",
+            )?,
+            normalize_every: ranged(
+                "stdp.normalize_every",
+                t.normalize_every.unwrap_or(0),
+                0,
+                (1i64 << 32) - 1,
+                "0 = only on a host command",
+            )? as u64,
+        };
+
+        Ok(Config {
+            name,
+            array,
+            neuron,
+            synapse: SynapseConfig {
+                weight_bits,
+                signed,
+                w_min,
+                w_max,
+                init,
+            },
+            stdp,
+        })
+    }
+
+    /// Presynaptic rows of W: `inputs`, plus `neurons` when recurrent.
+    pub fn rows(&self) -> usize {
+        self.array.inputs as usize
+            + if self.array.recurrent {
+                self.array.neurons as usize
+            } else {
+                0
+            }
+    }
+
+    /// Number of neurons.
+    pub fn neurons(&self) -> usize {
+        self.array.neurons as usize
+    }
+
+    /// The LIF parameters, when the model is `lif`.
+    pub fn lif(&self) -> Option<&LifConfig> {
+        match &self.neuron {
+            NeuronConfig::Lif(l) => Some(l),
+            NeuronConfig::Cuba(_) => None,
+        }
+    }
+
+    /// The `cuba` parameters, when the model is `cuba`.
+    pub fn cuba(&self) -> Option<&CubaConfig> {
+        match &self.neuron {
+            NeuronConfig::Cuba(c) => Some(c),
+            NeuronConfig::Lif(_) => None,
+        }
+    }
+
+    /// True when step 5 runs on its own every `normalize_every` ticks.
+    pub fn periodic_scaling(&self) -> bool {
+        self.stdp.enabled && self.stdp.normalize_target > 0 && self.stdp.normalize_every > 0
+    }
+
+    /// Bits of a presynaptic row index.
+    pub fn row_bits(&self) -> u32 {
+        addr_bits(self.rows() as u64)
+    }
+
+    /// The initial weight matrix `W[j][i]` (rows x neurons), from constant, seeded uniform or file.
+    pub fn initial_weights(&self) -> Array2<i32> {
+        let shape = (self.rows(), self.neurons());
+        match &self.synapse.init {
+            WeightInit::Constant { value } => Array2::from_elem(shape, *value as i32),
+            WeightInit::Uniform { lo, hi, seed } => {
+                let mut rng = SplitMix64::new(*seed);
+                let span = (*hi - *lo + 1) as u64;
+                Array2::from_shape_fn(shape, |_| (*lo + rng.below(span) as i64) as i32)
+            }
+            WeightInit::File { weights, .. } => weights.clone(),
+        }
+    }
+}
+
+/// The first line of a TOML error with its location, without the source excerpt.
+fn toml_message(e: &toml::de::Error) -> String {
+    let msg = e.message().trim().to_string();
+    match e.span() {
+        Some(span) => format!("invalid TOML at byte {}: {msg}", span.start),
+        None => format!("invalid TOML: {msg}"),
+    }
+}
+
+/// Read a weight CSV: exactly `rows` lines of `cols` integers within `[lo, hi]`.
+pub fn read_weight_csv(
+    path: &Path,
+    rows: usize,
+    cols: usize,
+    lo: i64,
+    hi: i64,
+    rows_label: &str,
+) -> Result<Array2<i32>> {
+    let key = "synapse.init_file";
+    let text = read_text(path).map_err(|e| Error::config(key, e.to_string()))?;
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    if lines.len() != rows {
+        return Err(Error::config(
+            key,
+            format!(
+                "{}: has {} rows, expected {rows} (one per presynaptic address, {rows_label})",
+                path.display(),
+                lines.len()
+            ),
+        ));
+    }
+    let mut w = Array2::<i32>::zeros((rows, cols));
+    for (r, line) in lines.iter().enumerate() {
+        let fields: Vec<&str> = line.split(',').map(str::trim).collect();
+        if fields.len() != cols {
+            return Err(Error::config(
+                key,
+                format!(
+                    "{} row {}: has {} values, expected {cols} (one per neuron)",
+                    path.display(),
+                    r + 1,
+                    fields.len()
+                ),
+            ));
+        }
+        for (c, f) in fields.iter().enumerate() {
+            let v: i64 = f.parse().map_err(|_| {
+                Error::config(
+                    key,
+                    format!(
+                        "{} row {} column {}: \"{f}\" is not an integer",
+                        path.display(),
+                        r + 1,
+                        c + 1
+                    ),
+                )
+            })?;
+            if v < lo || v > hi {
+                return Err(Error::config(
+                    key,
+                    format!(
+                        "{} row {} column {}: weight {v} is out of range: allowed {lo}..={hi} (synapse.w_min..=synapse.w_max)",
+                        path.display(),
+                        r + 1,
+                        c + 1
+                    ),
+                ));
+            }
+            w[[r, c]] = v as i32;
+        }
+    }
+    Ok(w)
+}

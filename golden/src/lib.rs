@@ -1,0 +1,24 @@
+//! Golden model of the neurogen STDP array: the config, the bit-exact tick semantics of SPEC
+//! section 3 (and the `cuba` model of section 6), stimuli, results and the cycle model.
+//!
+//! Key decision: this crate is the oracle. It has no dependency on the hardware generator (`hdl`
+//! depends on it, never the reverse); the generator takes its [`config::Config`], its initial
+//! weights and its range helpers ([`arith`]) from here, so both sides size and fill the same things.
+#![warn(missing_docs)]
+
+pub mod arith;
+pub mod bench;
+pub mod config;
+pub mod error;
+pub mod model;
+pub mod presets;
+pub mod result;
+pub mod rng;
+pub mod run;
+pub mod stimulus;
+
+pub use config::Config;
+pub use error::{Error, Result};
+pub use model::{Network, StateKind};
+pub use result::SimResult;
+pub use stimulus::Stimulus;

@@ -1,0 +1,301 @@
+//! Stimulus: the input events of each tick, read from JSON or generated from a seed.
+//!
+//! Key decision: the file format is exactly SPEC section 7, `{"ticks": [[3, 17, 17], [], [5]]}`,
+//! parsed through `serde_json::Value` so a malformed file gets a message naming the tick and the
+//! position rather than serde's type names. An address is any integer in `0..2^32` (the width of
+//! the hardware's `in_addr`); addresses `>= inputs` are valid and are dropped and counted by the
+//! array. Generators use [`SplitMix64`], so a seed gives the same stimulus on every machine.
+
+use crate::error::{Error, Result, read_text};
+use crate::rng::SplitMix64;
+use serde::Serialize;
+use std::path::Path;
+
+/// Events per tick, in arrival order.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Stimulus {
+    /// One list of presynaptic addresses per tick.
+    pub ticks: Vec<Vec<u32>>,
+}
+
+impl Stimulus {
+    /// Read and validate a stimulus file.
+    pub fn from_file(path: &Path) -> Result<Stimulus> {
+        let text = read_text(path)?;
+        Self::from_json_str(&text).map_err(|e| match e {
+            Error::Stimulus { message } => Error::Stimulus {
+                message: format!("{}: {message}", path.display()),
+            },
+            other => other,
+        })
+    }
+
+    /// Parse and validate stimulus JSON text.
+    pub fn from_json_str(text: &str) -> Result<Stimulus> {
+        let v: serde_json::Value = serde_json::from_str(text).map_err(|e| Error::Stimulus {
+            message: format!("invalid JSON: {e}"),
+        })?;
+        let obj = v.as_object().ok_or_else(|| Error::Stimulus {
+            message: "expected an object {\"ticks\": [[...], ...]}".into(),
+        })?;
+        if let Some(k) = obj.keys().find(|k| k.as_str() != "ticks") {
+            return Err(Error::Stimulus {
+                message: format!("unknown key \"{k}\": only \"ticks\" is allowed"),
+            });
+        }
+        let ticks = obj
+            .get("ticks")
+            .ok_or_else(|| Error::Stimulus {
+                message: "missing key \"ticks\"".into(),
+            })?
+            .as_array()
+            .ok_or_else(|| Error::Stimulus {
+                message: "\"ticks\" must be a list of lists of addresses".into(),
+            })?;
+        let mut out = Vec::with_capacity(ticks.len());
+        for (t, tick) in ticks.iter().enumerate() {
+            let list = tick.as_array().ok_or_else(|| Error::Stimulus {
+                message: format!(
+                    "tick {t}: expected a list of addresses, found {}",
+                    kind(tick)
+                ),
+            })?;
+            let mut evs = Vec::with_capacity(list.len());
+            for (p, a) in list.iter().enumerate() {
+                let addr = a.as_u64().filter(|&x| x <= u32::MAX as u64).ok_or_else(|| Error::Stimulus {
+                    message: format!(
+                        "tick {t}, position {p}: {a} is not an address (an integer in 0..=4294967295)"
+                    ),
+                })?;
+                evs.push(addr as u32);
+            }
+            out.push(evs);
+        }
+        Ok(Stimulus { ticks: out })
+    }
+
+    /// The JSON text of this stimulus (one line per tick).
+    pub fn to_json(&self) -> String {
+        let mut s = String::from("{\"ticks\": [\n");
+        for (t, tick) in self.ticks.iter().enumerate() {
+            s.push_str("  [");
+            s.push_str(
+                &tick
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+            s.push(']');
+            if t + 1 < self.ticks.len() {
+                s.push(',');
+            }
+            s.push('\n');
+        }
+        s.push_str("]}\n");
+        s
+    }
+
+    /// Total number of events.
+    pub fn events(&self) -> usize {
+        self.ticks.iter().map(Vec::len).sum()
+    }
+
+    /// Independent Poisson inputs: each of `inputs` channels fires in each tick with probability
+    /// `rate_hz * tick_ms / 1000`; events of a tick in ascending address order.
+    pub fn poisson(inputs: u32, rate_hz: f64, ticks: usize, tick_ms: f64, seed: u64) -> Stimulus {
+        let p = (rate_hz * tick_ms / 1000.0).clamp(0.0, 1.0);
+        let mut rng = SplitMix64::new(seed);
+        let ticks = (0..ticks)
+            .map(|_| (0..inputs).filter(|_| rng.chance(p)).collect())
+            .collect();
+        Stimulus { ticks }
+    }
+}
+
+fn kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "a list",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// Parameters of a repeated-spatial-pattern stimulus.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatternSpec {
+    /// Input channels.
+    pub inputs: u32,
+    /// Number of distinct patterns.
+    pub patterns: usize,
+    /// Channels active in each pattern.
+    pub active: usize,
+    /// Firing probability per tick of an active channel during a presentation.
+    pub p_on: f64,
+    /// Firing probability per tick of every channel at any time (noise).
+    pub p_noise: f64,
+    /// Ticks a pattern is shown.
+    pub present: usize,
+    /// Silent ticks (noise only) after each presentation.
+    pub gap: usize,
+    /// Number of presentations.
+    pub presentations: usize,
+    /// Generator seed.
+    pub seed: u64,
+}
+
+/// A generated pattern stimulus with what was shown when.
+#[derive(Debug, Clone)]
+pub struct PatternStimulus {
+    /// The events.
+    pub stimulus: Stimulus,
+    /// The channels of each pattern, ascending.
+    pub patterns: Vec<Vec<u32>>,
+    /// For each presentation: (first tick, pattern index).
+    pub shown: Vec<(usize, usize)>,
+}
+
+impl PatternSpec {
+    /// Check the parameters, naming the bad one.
+    pub fn validate(&self) -> Result<()> {
+        let bad = |m: String| Err(Error::Stimulus { message: m });
+        if self.inputs == 0 {
+            return bad("patterns: inputs must be at least 1".into());
+        }
+        if self.patterns == 0 {
+            return bad("patterns: --patterns must be at least 1".into());
+        }
+        if self.active == 0 || self.active > self.inputs as usize {
+            return bad(format!("patterns: --active must be in 1..={}", self.inputs));
+        }
+        for (n, p) in [("--p-on", self.p_on), ("--p-noise", self.p_noise)] {
+            if !(0.0..=1.0).contains(&p) || p.is_nan() {
+                return bad(format!(
+                    "patterns: {n} = {p} must be a probability in 0..=1"
+                ));
+            }
+        }
+        if self.present == 0 {
+            return bad("patterns: --present must be at least 1 tick".into());
+        }
+        Ok(())
+    }
+
+    /// Generate: each pattern is `active` distinct random channels; presentations cycle through a
+    /// random order; each tick's events are the union of pattern and noise firings, ascending.
+    pub fn generate(&self) -> Result<PatternStimulus> {
+        self.validate()?;
+        let mut rng = SplitMix64::new(self.seed);
+        let patterns: Vec<Vec<u32>> = (0..self.patterns)
+            .map(|_| {
+                // partial Fisher-Yates
+                let mut ch: Vec<u32> = (0..self.inputs).collect();
+                for k in 0..self.active {
+                    let r = k + rng.below((ch.len() - k) as u64) as usize;
+                    ch.swap(k, r);
+                }
+                let mut p = ch[..self.active].to_vec();
+                p.sort_unstable();
+                p
+            })
+            .collect();
+        let mut member = vec![vec![false; self.inputs as usize]; self.patterns];
+        for (k, p) in patterns.iter().enumerate() {
+            for &c in p {
+                member[k][c as usize] = true;
+            }
+        }
+        let mut ticks = Vec::new();
+        let mut shown = Vec::new();
+        for _ in 0..self.presentations {
+            let k = rng.below(self.patterns as u64) as usize;
+            shown.push((ticks.len(), k));
+            for t in 0..self.present + self.gap {
+                let on = t < self.present;
+                let evs = (0..self.inputs)
+                    .filter(|&c| {
+                        let pat = on && member[k][c as usize] && rng.chance(self.p_on);
+                        let noise = rng.chance(self.p_noise);
+                        pat || noise
+                    })
+                    .collect();
+                ticks.push(evs);
+            }
+        }
+        Ok(PatternStimulus {
+            stimulus: Stimulus { ticks },
+            patterns,
+            shown,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_spec_example_with_duplicates_and_empty_ticks() {
+        let s = Stimulus::from_json_str(r#"{"ticks": [[3, 17, 17], [], [5]]}"#).unwrap();
+        assert_eq!(s.ticks, vec![vec![3, 17, 17], vec![], vec![5]]);
+        assert_eq!(Stimulus::from_json_str(&s.to_json()).unwrap(), s);
+    }
+
+    #[test]
+    fn rejects_malformed_stimuli_naming_tick_and_position() {
+        let cases = [
+            (r#"{"ticks": [[1], [2, -1]]}"#, "tick 1, position 1"),
+            (r#"{"ticks": [[1.5]]}"#, "tick 0, position 0"),
+            (r#"{"ticks": [["a"]]}"#, "tick 0, position 0"),
+            (r#"{"ticks": [[4294967296]]}"#, "tick 0, position 0"),
+            (r#"{"ticks": [3]}"#, "tick 0: expected a list"),
+            (r#"{"ticks": 3}"#, "must be a list"),
+            (r#"{"tick": []}"#, "unknown key"),
+            (r#"{}"#, "missing key"),
+            (r#"[1,2]"#, "expected an object"),
+            ("\u{0}\u{1}garbage", "invalid JSON"),
+        ];
+        for (text, want) in cases {
+            let e = Stimulus::from_json_str(text).unwrap_err().to_string();
+            assert!(e.contains(want), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn poisson_rate_and_determinism() {
+        let a = Stimulus::poisson(100, 50.0, 2000, 1.0, 9);
+        let b = Stimulus::poisson(100, 50.0, 2000, 1.0, 9);
+        assert_eq!(a, b);
+        let rate = a.events() as f64 / 100.0 / 2.0; // per second
+        assert!((rate - 50.0).abs() < 3.0, "rate {rate}");
+        assert!(a.ticks.iter().all(|t| t.windows(2).all(|w| w[0] < w[1])));
+    }
+
+    #[test]
+    fn patterns_have_the_requested_size_and_show_their_channels() {
+        let spec = PatternSpec {
+            inputs: 64,
+            patterns: 3,
+            active: 10,
+            p_on: 1.0,
+            p_noise: 0.0,
+            present: 2,
+            gap: 1,
+            presentations: 6,
+            seed: 3,
+        };
+        let g = spec.generate().unwrap();
+        assert_eq!(g.patterns.len(), 3);
+        assert!(g.patterns.iter().all(|p| p.len() == 10));
+        assert_eq!(g.stimulus.ticks.len(), 18);
+        for &(t0, k) in &g.shown {
+            assert_eq!(g.stimulus.ticks[t0], g.patterns[k]);
+            assert!(g.stimulus.ticks[t0 + 2].is_empty());
+        }
+        let bad = PatternSpec { active: 65, ..spec };
+        assert!(bad.generate().is_err());
+    }
+}

@@ -1,0 +1,146 @@
+//! Command-line syntax (clap). Nothing here knows the model: values are checked for range in
+//! [`crate::cmd`], where they become the library crates' request types.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// Generator of pipelined STDP spiking-neuron arrays in Verilog, with a bit-exact golden model.
+#[derive(Debug, Parser)]
+#[command(name = "neurogen", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the golden model on a stimulus and write the result JSON.
+    Simulate(SimulateArgs),
+    /// Write a generated stimulus file (seeded Poisson or repeated spatial patterns).
+    Stimulus(StimulusArgs),
+    /// Benchmarks that print figures.
+    Bench(BenchArgs),
+    /// The whole flow on a built-in network.
+    Demo(DemoArgs),
+}
+
+/// Where the events come from: a file, or a seeded Poisson generator.
+#[derive(Debug, Args, Clone)]
+pub struct StimulusSource {
+    /// Stimulus JSON file (`{"ticks": [[...], ...]}`).
+    #[arg(long, conflicts_with_all = ["poisson", "ticks"])]
+    pub stimulus: Option<PathBuf>,
+    /// Generate Poisson inputs at this rate in Hz (one tick = 1 ms).
+    #[arg(long, value_name = "RATE_HZ", requires = "ticks")]
+    pub poisson: Option<f64>,
+    /// Number of ticks to generate (with --poisson).
+    #[arg(long, value_name = "T")]
+    pub ticks: Option<usize>,
+    /// Seed of the generator (with --poisson).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Network config (TOML).
+    pub config: PathBuf,
+    #[command(flatten)]
+    pub source: StimulusSource,
+    /// Result JSON to write.
+    #[arg(short, long)]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct StimulusArgs {
+    #[command(subcommand)]
+    pub kind: StimulusKind,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StimulusKind {
+    /// Independent Poisson inputs.
+    Poisson {
+        /// Input channels (or take them from --config).
+        #[arg(long, required_unless_present = "config")]
+        inputs: Option<u32>,
+        /// Network config whose array.inputs is used.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Rate per channel in Hz (one tick = 1 ms).
+        #[arg(long)]
+        rate: f64,
+        /// Ticks.
+        #[arg(long)]
+        ticks: usize,
+        /// Generator seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output file.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Repeated spatial patterns over the inputs, with noise.
+    Patterns {
+        /// Input channels (or take them from --config).
+        #[arg(long, required_unless_present = "config")]
+        inputs: Option<u32>,
+        /// Network config whose array.inputs is used.
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Number of distinct patterns.
+        #[arg(long, default_value_t = 2)]
+        patterns: usize,
+        /// Channels active in each pattern.
+        #[arg(long, default_value_t = 8)]
+        active: usize,
+        /// Firing probability per tick of a pattern channel while shown.
+        #[arg(long, default_value_t = 0.5)]
+        p_on: f64,
+        /// Firing probability per tick of any channel (noise).
+        #[arg(long, default_value_t = 0.01)]
+        p_noise: f64,
+        /// Ticks each presentation lasts.
+        #[arg(long, default_value_t = 10)]
+        present: usize,
+        /// Noise-only ticks after each presentation.
+        #[arg(long, default_value_t = 5)]
+        gap: usize,
+        /// Number of presentations.
+        #[arg(long, default_value_t = 20)]
+        presentations: usize,
+        /// Generator seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Output file.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    #[command(subcommand)]
+    pub what: BenchWhat,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchWhat {
+    /// The golden model on Brian2's classic STDP network (256 Poisson inputs, 64 LIF, 10 s).
+    Golden {
+        /// Simulated seconds (1 tick = 1 ms).
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// Repetitions (the best is reported).
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Folder for the demo's outputs.
+    #[arg(short, long, default_value = "build/demo")]
+    pub output: PathBuf,
+}

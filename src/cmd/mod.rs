@@ -1,0 +1,18 @@
+//! The commands: each takes parsed arguments, validates them, calls the libraries, and reports.
+
+mod simulate;
+
+use crate::cli::{Cli, Command};
+
+/// Error of a command: one line for the user.
+pub type CmdResult = Result<(), String>;
+
+/// Run one command.
+pub fn run(cli: Cli) -> CmdResult {
+    match cli.command {
+        Command::Simulate(a) => simulate::simulate(a),
+        Command::Stimulus(a) => simulate::stimulus(a),
+        Command::Bench(a) => simulate::bench(a),
+        Command::Demo(a) => simulate::demo(a),
+    }
+}
