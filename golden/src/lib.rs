@@ -9,9 +9,13 @@
 pub mod arith;
 pub mod bench;
 pub mod config;
+pub mod cycle;
 pub mod error;
+pub mod learn;
 pub mod model;
 pub mod presets;
+#[doc(hidden)]
+pub mod reference;
 pub mod result;
 pub mod rng;
 pub mod run;

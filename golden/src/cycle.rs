@@ -1,0 +1,312 @@
+//! The cycle model (SPEC section 5): how many clock cycles the generated array takes for a tick,
+//! and when each output beat is presented, given the tick's activity and no backpressure.
+//!
+//! Key decision: the hardware is a sequence of phases with fixed rules (documented in
+//! `ARCHITECTURE.md`, "Tick timeline"), so the model is a closed-form sum over phases plus a short
+//! walk over the input beats and the output scanner; it never simulates the datapath. Every
+//! constant the RTL's timing depends on is a field of [`Arch`], which the generator also uses to
+//! size the hardware, and which `manifest.json` lists.
+//!
+//! Cycle 0 of a tick is the first cycle the array is idle with `in_valid` high; the tick's count
+//! ends with the cycle in which the output end-of-tick beat is accepted. The driver presents each
+//! input beat in the cycle after the previous one was accepted, and `out_ready` is always high.
+
+use crate::arith::bits_unsigned;
+use crate::config::Config;
+use serde::Serialize;
+
+/// Everything the tick timing depends on: sizes of the array and latencies of its pipelines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Arch {
+    /// External inputs.
+    pub inputs: u64,
+    /// Presynaptic rows (inputs, plus neurons when recurrent).
+    pub rows: u64,
+    /// Neurons.
+    pub neurons: u64,
+    /// Lanes (synaptic operations per cycle in the event phase).
+    pub lanes: u64,
+    /// Neuron groups G = neurons / lanes: cycles per event; lane l handles neurons g*L + l.
+    pub groups: u64,
+    /// Clock cycles from presenting a memory read address to having the data (1 behavioural
+    /// block RAM, 2 with the output register).
+    pub read_latency: u64,
+    /// Register stages of the event datapath after the read data (accumulate and depress).
+    pub event_stages: u64,
+    /// Register stages of the neuron update after the read data.
+    pub neuron_stages: u64,
+    /// Register stages of the scaling multiply after the read data.
+    pub scale_stages: u64,
+    /// Presynaptic traces x packed in one memory word.
+    pub x_per_word: u64,
+    /// Words of the x memory.
+    pub x_words: u64,
+    /// Cycles of the decay sweep (0 when nothing decays).
+    pub decay_sweep: u64,
+    /// Cycles of the reset / clear sweep.
+    pub clear_sweep: u64,
+    /// Quotient bits of the scaling divider.
+    pub div_bits: u64,
+    /// Whether the network has STDP (x, y and learning hardware).
+    pub stdp: bool,
+    /// Recurrent rows.
+    pub recurrent: bool,
+}
+
+impl Arch {
+    /// The architecture of `cfg` for memories of the given read latency (1 or 2).
+    pub fn new(cfg: &Config, read_latency: u64) -> Arch {
+        let lanes = cfg.array.lanes as u64;
+        let neurons = cfg.array.neurons as u64;
+        let rows = cfg.rows() as u64;
+        let groups = neurons / lanes;
+        let stdp = cfg.stdp.enabled;
+        // x traces per word: the largest power of two <= lanes, so the decay sweep keeps pace
+        // with the neuron-state sweep.
+        let x_per_word = if stdp {
+            1u64 << (63 - lanes.leading_zeros())
+        } else {
+            1
+        };
+        let x_words = if stdp { rows.div_ceil(x_per_word) } else { 0 };
+        let theta_decays = cfg
+            .lif()
+            .is_some_and(|l| l.theta_plus > 0 && l.theta_decay_shift > 0);
+        let y_decays = stdp && cfg.stdp.post_decay_shift > 0;
+        let x_decays = stdp && cfg.stdp.pre_decay_shift > 0;
+        let decay_sweep = if theta_decays || y_decays { groups } else { 0 }.max(if x_decays {
+            x_words
+        } else {
+            0
+        });
+        let div_bits = bits_unsigned(cfg.stdp.normalize_target.max(1) as u64) as u64 + 16;
+        Arch {
+            inputs: cfg.array.inputs as u64,
+            rows,
+            neurons,
+            lanes,
+            groups,
+            read_latency,
+            event_stages: 1,
+            neuron_stages: 3,
+            scale_stages: 2,
+            x_per_word,
+            x_words,
+            decay_sweep,
+            clear_sweep: groups.max(x_words),
+            div_bits,
+            stdp,
+            recurrent: cfg.array.recurrent,
+        }
+    }
+
+    /// Synaptic operations per cycle at steady state in the event phase.
+    pub fn sop_per_cycle(&self) -> u64 {
+        self.lanes
+    }
+
+    /// Cycles of the decay phase (0 when nothing decays).
+    pub fn decay_cycles(&self) -> u64 {
+        if self.decay_sweep == 0 {
+            0
+        } else {
+            self.decay_sweep + self.read_latency + 1
+        }
+    }
+
+    /// Cycles of the neuron phase.
+    pub fn neuron_cycles(&self) -> u64 {
+        self.groups + self.read_latency + self.neuron_stages
+    }
+
+    /// Cycles of the potentiation phase when `max_per_lane` is the largest number of spiking
+    /// neurons in one lane (0 = no potentiation phase).
+    pub fn ltp_cycles(&self, max_per_lane: u64) -> u64 {
+        if max_per_lane == 0 {
+            0
+        } else {
+            self.rows * max_per_lane + 2 * self.read_latency + 2
+        }
+    }
+
+    /// Cycles of one synaptic-scaling pass (the periodic step 5 or the host's *normalize*).
+    pub fn scale_cycles(&self) -> u64 {
+        let rl = self.read_latency;
+        let per_group = (self.rows + rl)
+            + (self.lanes * (self.div_bits + 1) + 1)
+            + (self.rows + rl + self.scale_stages);
+        self.groups * per_group
+    }
+
+    /// Cycles of the reset or clear sweep.
+    pub fn clear_cycles(&self) -> u64 {
+        self.clear_sweep + self.read_latency + 1
+    }
+}
+
+/// What happened in a tick, as far as timing is concerned.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TickActivity {
+    /// For each input beat before the end-of-tick beat: true when its address is in range.
+    pub beats_in_range: Vec<bool>,
+    /// Spikes of the previous tick (recurrent events of this tick).
+    pub prev_spikes: u64,
+    /// This tick's spiking neurons, ascending.
+    pub spikes: Vec<u32>,
+    /// Whether the potentiation phase runs (STDP on, learning enabled, some spike).
+    pub ltp: bool,
+    /// Whether periodic synaptic scaling runs at the end of this tick.
+    pub scale: bool,
+}
+
+/// The predicted timing of one tick.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TickTiming {
+    /// Cycles from cycle 0 to the accepted end-of-tick beat, inclusive.
+    pub cycles: u64,
+    /// Cycle in which each spike beat is presented (and, with `out_ready` high, accepted).
+    pub out_beats: Vec<u64>,
+    /// Cycle of the end-of-tick beat.
+    pub eot: u64,
+    /// First cycle of the event phase (the first input beat is accepted then).
+    pub events_start: u64,
+    /// Cycles during which the event pipeline issued operations.
+    pub event_issue_cycles: u64,
+}
+
+/// The timing of one tick.
+pub fn tick_timing(a: &Arch, act: &TickActivity) -> TickTiming {
+    let rl = a.read_latency;
+    let g = a.groups;
+    // Cycle 0: idle, sees in_valid. Decay (if any), then events.
+    let e0 = 1 + a.decay_cycles();
+    // Input beats: a beat in range occupies the issuer for G cycles, a dropped beat for 1.
+    let mut acc = e0;
+    let mut issued = 0;
+    for &ok in &act.beats_in_range {
+        acc += if ok { g } else { 1 };
+        issued += if ok { g } else { 0 };
+    }
+    let eot_accept = acc;
+    let mut f = eot_accept + 1; // first cycle with nothing left to issue
+    if a.recurrent && act.prev_spikes > 0 {
+        let mut r = (eot_accept + 1).max(e0 + rl);
+        for _ in 1..act.prev_spikes {
+            r += g.max(rl + 1);
+        }
+        f = r + g + 1;
+        issued += act.prev_spikes * g;
+    }
+    let n0 = f + rl + 1; // neuron phase starts after the event pipeline drained
+    let o0 = n0 + a.neuron_cycles(); // neuron phase done: output scanner and LTP start
+
+    // Potentiation: rows x the largest per-lane spike count.
+    let mut per_lane = vec![0u64; a.lanes as usize];
+    for &i in &act.spikes {
+        per_lane[(i as u64 % a.lanes) as usize] += 1;
+    }
+    let maxc = per_lane.iter().copied().max().unwrap_or(0);
+    let ltp = if act.ltp { a.ltp_cycles(maxc) } else { 0 };
+    let scale = if act.scale { a.scale_cycles() } else { 0 };
+    let z = o0 + ltp + scale; // first cycle of FINISH
+
+    // Output scanner: one word per group that has spikes, in ascending group order.
+    let mut words: Vec<(u64, u64)> = Vec::new(); // (group, popcount)
+    for &i in &act.spikes {
+        let grp = i as u64 / a.lanes;
+        match words.last_mut() {
+            Some((gg, n)) if *gg == grp => *n += 1,
+            _ => words.push((grp, 1)),
+        }
+    }
+    let mut out_beats = Vec::with_capacity(act.spikes.len());
+    let mut fetch = o0;
+    for &(_, pc) in &words {
+        for b in 0..pc {
+            out_beats.push(fetch + rl + 1 + b);
+        }
+        fetch += rl + 1 + pc;
+    }
+    let scan_done = fetch;
+    let eot = z.max(scan_done);
+    TickTiming {
+        cycles: eot + 1,
+        out_beats,
+        eot,
+        events_start: e0,
+        event_issue_cycles: issued,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn arch(toml: &str) -> Arch {
+        Arch::new(&Config::from_toml_str(toml, Path::new(".")).unwrap(), 1)
+    }
+
+    #[test]
+    fn event_phase_takes_groups_per_event_and_one_cycle_per_dropped_beat() {
+        let a = arch("[array]\ninputs = 8\nneurons = 8\nlanes = 2\n[stdp]\nenabled = false\n");
+        assert_eq!(a.groups, 4);
+        assert_eq!(a.decay_sweep, 0);
+        let quiet = tick_timing(&a, &TickActivity::default());
+        let two = tick_timing(
+            &a,
+            &TickActivity {
+                beats_in_range: vec![true, true],
+                ..Default::default()
+            },
+        );
+        let dropped = tick_timing(
+            &a,
+            &TickActivity {
+                beats_in_range: vec![false],
+                ..Default::default()
+            },
+        );
+        assert_eq!(two.cycles - quiet.cycles, 8);
+        assert_eq!(dropped.cycles - quiet.cycles, 1);
+        // idle 1 + eot 1 + drain (RL + 1) + neuron (G + RL + 3) + finish 1
+        assert_eq!(quiet.cycles, 1 + 1 + 2 + (4 + 1 + 3) + 1);
+    }
+
+    #[test]
+    fn output_beats_follow_the_scanner_words() {
+        let a = arch("[array]\ninputs = 8\nneurons = 8\nlanes = 2\n[stdp]\nenabled = false\n");
+        let t = tick_timing(
+            &a,
+            &TickActivity {
+                spikes: vec![0, 1, 6],
+                ..Default::default()
+            },
+        );
+        // words: group 0 (2 spikes), group 3 (1 spike); each word costs RL + 1 + popcount
+        let o0 = t.out_beats[0] - 2;
+        assert_eq!(t.out_beats, vec![o0 + 2, o0 + 3, o0 + 6]);
+        assert_eq!(t.eot, o0 + 7);
+    }
+
+    #[test]
+    fn potentiation_costs_rows_times_busiest_lane() {
+        let a = arch("[array]\ninputs = 10\nneurons = 8\nlanes = 2\n");
+        assert_eq!(a.ltp_cycles(0), 0);
+        assert_eq!(a.ltp_cycles(3), 10 * 3 + 4);
+        let base = TickActivity {
+            spikes: vec![0, 2, 4],
+            ltp: true,
+            ..Default::default()
+        };
+        let spread = TickActivity {
+            spikes: vec![0, 1, 2],
+            ltp: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            tick_timing(&a, &base).cycles - tick_timing(&a, &spread).cycles,
+            a.ltp_cycles(3) - a.ltp_cycles(2)
+        );
+    }
+}
