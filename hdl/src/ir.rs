@@ -376,7 +376,7 @@ impl Expr {
     }
 
     /// Logical shift left by a constant, same width.
-    pub fn shl(self, k: u32) -> Expr {
+    pub fn lsl(self, k: u32) -> Expr {
         if k >= self.ty.width {
             let ty = self.ty;
             return Expr::zero(ty);
@@ -389,7 +389,7 @@ impl Expr {
     }
 
     /// Logical shift right by a constant (unsigned operand).
-    pub fn shr(self, k: u32) -> Expr {
+    pub fn lsr(self, k: u32) -> Expr {
         if self.ty.signed {
             return Expr::invalid(format!("logical shift of signed {}; use sra", self.ty));
         }
