@@ -1,7 +1,9 @@
 //! Network config: the TOML file of SPEC section 2, its defaults, and its validation.
 //!
-//! Key decision: the file is parsed into a *raw* form where every key is optional
-//! ([`RawConfig`], unknown keys rejected by serde), then [`Config::from_raw`] resolves the defaults
+//! Key decision: the file is parsed as a TOML table and checked against one key/type schema
+//! (`SCHEMA`: an unknown key or a value of the wrong type is an error naming the dotted key), then
+//! read into a *raw* form where every key is optional ([`RawConfig`]; serde's `deny_unknown_fields`
+//! stays as a backstop), then [`Config::from_raw`] resolves the defaults
 //! (several depend on other keys: `acc_bits`, `v_min`, `w_min`, `w_max`, `init_hi`) and checks every
 //! range, returning one [`Error::Config`] naming the key and the allowed range. Everything after
 //! this module takes a [`Config`], which cannot hold an impossible network. The allowed ranges are
@@ -430,6 +432,29 @@ fn ranged(key: &str, v: i64, lo: i64, hi: i64, why: &str) -> Result<i64> {
     }
 }
 
+/// [`ranged`] for a key that may be unset: when the default is out of range, the message says
+/// that the value is the default, so the user knows which key to set.
+fn ranged_default(
+    key: &str,
+    given: Option<i64>,
+    default: i64,
+    lo: i64,
+    hi: i64,
+    why: &str,
+) -> Result<i64> {
+    match given {
+        Some(v) => ranged(key, v, lo, hi, why),
+        None => {
+            let why = if why.is_empty() {
+                format!("the default; set {key}")
+            } else {
+                format!("{why}; the default, set {key}")
+            };
+            ranged(key, default, lo, hi, &why)
+        }
+    }
+}
+
 fn choice<'a>(key: &str, v: &'a str, allowed: &[&str]) -> Result<&'a str> {
     if allowed.contains(&v) {
         Ok(v)
@@ -473,10 +498,19 @@ impl Config {
 
     /// Parse and validate TOML text; `base` is the folder relative paths resolve against.
     pub fn from_toml_str(text: &str, base: &Path) -> Result<Config> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| Error::Parse {
+        let table: toml::Table = text.parse().map_err(|e| Error::Parse {
             path: PathBuf::from("<config>"),
-            message: toml_message(&e),
+            message: toml_message(text, &e),
         })?;
+        check_schema(&table)?;
+        // The schema check has named every unknown key and wrong type; serde stays as a backstop.
+        let raw: RawConfig =
+            toml::Value::Table(table)
+                .try_into()
+                .map_err(|e: toml::de::Error| Error::Parse {
+                    path: PathBuf::from("<config>"),
+                    message: e.message().trim().to_string(),
+                })?;
         Self::from_raw(&raw, base)
     }
 
@@ -607,26 +641,15 @@ impl Config {
                 check_unused("synapse.init_lo", s.init_lo.is_some(), "constant")?;
                 check_unused("synapse.init_hi", s.init_hi.is_some(), "constant")?;
                 check_unused("synapse.init_file", s.init_file.is_some(), "constant")?;
-                let v = ranged(
-                    "synapse.init_value",
-                    s.init_value.unwrap_or(0),
-                    w_min,
-                    w_max,
-                    &wr,
-                )?;
+                let v = ranged_default("synapse.init_value", s.init_value, 0, w_min, w_max, &wr)?;
                 WeightInit::Constant { value: v }
             }
             "uniform" => {
                 check_unused("synapse.init_value", s.init_value.is_some(), "uniform")?;
                 check_unused("synapse.init_file", s.init_file.is_some(), "uniform")?;
-                let lo = ranged("synapse.init_lo", s.init_lo.unwrap_or(0), w_min, w_max, &wr)?;
-                let hi = ranged(
-                    "synapse.init_hi",
-                    s.init_hi.unwrap_or(w_max / 4),
-                    w_min,
-                    w_max,
-                    &wr,
-                )?;
+                let lo = ranged_default("synapse.init_lo", s.init_lo, 0, w_min, w_max, &wr)?;
+                let hi =
+                    ranged_default("synapse.init_hi", s.init_hi, w_max / 4, w_min, w_max, &wr)?;
                 if lo > hi {
                     return Err(Error::config(
                         "synapse.init_lo",
@@ -681,13 +704,7 @@ impl Config {
             let vlo = signed_min(v_bits);
             let vhi = signed_max(v_bits);
             let vw = format!("signed v_bits = {v_bits}");
-            let threshold = ranged(
-                "neuron.threshold",
-                n.threshold.unwrap_or(256),
-                vlo,
-                vhi,
-                &vw,
-            )?;
+            let threshold = ranged_default("neuron.threshold", n.threshold, 256, vlo, vhi, &vw)?;
             let reset = n.reset.clone().unwrap_or_else(|| "zero".to_string());
             let reset = match choice("neuron.reset", &reset, &["zero", "subtract"])? {
                 "zero" => Reset::Zero,
@@ -709,7 +726,7 @@ impl Config {
             )?;
             let leak_shift = ranged(
                 "neuron.leak_shift",
-                n.leak_shift.unwrap_or(4),
+                n.leak_shift.unwrap_or(4.min(v_bits as i64)),
                 0,
                 v_bits as i64,
                 "at most v_bits",
@@ -941,13 +958,198 @@ impl Config {
     }
 }
 
-/// The first line of a TOML error with its location, without the source excerpt.
-fn toml_message(e: &toml::de::Error) -> String {
-    let msg = e.message().trim().to_string();
+/// The first line of a TOML syntax error with its line and column, without the source excerpt.
+fn toml_message(text: &str, e: &toml::de::Error) -> String {
+    let msg = e
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ");
     match e.span() {
-        Some(span) => format!("invalid TOML at byte {}: {msg}", span.start),
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("invalid TOML at line {line}, column {column}: {msg}")
+        }
         None => format!("invalid TOML: {msg}"),
     }
+}
+
+/// The TOML type a key takes.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Int,
+    Bool,
+    Str,
+    /// A string out of a fixed list (the value itself is checked by [`choice`] later).
+    Choice(&'static [&'static str]),
+}
+
+use Kind::{Bool, Choice, Int, Str};
+
+/// Every key of the config file and its type, per section (top-level keys under ""). Must list
+/// exactly the fields of [`RawConfig`] (a unit test checks both directions).
+const SCHEMA: &[(&str, &[(&str, Kind)])] = &[
+    ("", &[("name", Str)]),
+    (
+        "array",
+        &[
+            ("inputs", Int),
+            ("neurons", Int),
+            ("lanes", Int),
+            ("recurrent", Bool),
+        ],
+    ),
+    (
+        "neuron",
+        &[
+            ("model", Choice(&["lif", "cuba"])),
+            ("v_bits", Int),
+            ("acc_bits", Int),
+            ("threshold", Int),
+            ("reset", Choice(&["zero", "subtract"])),
+            ("v_reset", Int),
+            ("v_min", Int),
+            ("leak_shift", Int),
+            ("refractory", Int),
+            ("inhibition", Int),
+            ("theta_plus", Int),
+            ("theta_decay_shift", Int),
+            ("theta_bits", Int),
+            ("du", Int),
+            ("dv", Int),
+            ("vth", Int),
+            ("bias_mant", Int),
+            ("bias_exp", Int),
+        ],
+    ),
+    (
+        "synapse",
+        &[
+            ("weight_bits", Int),
+            ("signed", Bool),
+            ("w_min", Int),
+            ("w_max", Int),
+            ("init", Choice(&["constant", "uniform", "file"])),
+            ("init_lo", Int),
+            ("init_hi", Int),
+            ("init_value", Int),
+            ("init_file", Str),
+            ("seed", Int),
+            ("weight_exp", Int),
+        ],
+    ),
+    (
+        "stdp",
+        &[
+            ("enabled", Bool),
+            ("rule", Choice(&["additive", "symmetric"])),
+            ("trace_bits", Int),
+            ("pre_inc", Int),
+            ("post_inc", Int),
+            ("pre_decay_shift", Int),
+            ("post_decay_shift", Int),
+            ("ltp_shift", Int),
+            ("ltd_shift", Int),
+            ("ltp_offset", Int),
+            ("normalize_target", Int),
+            ("normalize_every", Int),
+        ],
+    ),
+];
+
+/// What a TOML value is, for messages.
+fn describe(v: &toml::Value) -> String {
+    match v {
+        toml::Value::String(s) => format!("the string \"{s}\""),
+        toml::Value::Integer(i) => format!("the integer {i}"),
+        toml::Value::Float(f) => format!("the float {f:?}"),
+        toml::Value::Boolean(b) => format!("the boolean {b}"),
+        toml::Value::Datetime(d) => format!("the date-time {d}"),
+        toml::Value::Array(_) => "an array".to_string(),
+        toml::Value::Table(_) => "a table".to_string(),
+    }
+}
+
+/// Check every key of a parsed config against [`SCHEMA`]: unknown keys and values of the wrong
+/// type become an [`Error::Config`] naming the dotted key (serde's messages name neither the
+/// section nor, for a wrong type, the key).
+fn check_schema(table: &toml::Table) -> Result<()> {
+    let sections: Vec<&str> = SCHEMA
+        .iter()
+        .map(|s| s.0)
+        .filter(|s| !s.is_empty())
+        .collect();
+    let top = SCHEMA[0].1;
+    for (key, value) in table {
+        if let Some((_, kind)) = top.iter().find(|(k, _)| k == key) {
+            check_kind(key, *kind, value)?;
+            continue;
+        }
+        let Some((_, keys)) = SCHEMA.iter().find(|(s, _)| !s.is_empty() && s == key) else {
+            let allowed = top
+                .iter()
+                .map(|(k, _)| k.to_string())
+                .chain(sections.iter().map(|s| format!("[{s}]")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(Error::config(
+                key.as_str(),
+                format!("unknown key: allowed at the top level are {allowed}"),
+            ));
+        };
+        let toml::Value::Table(inner) = value else {
+            return Err(Error::config(
+                key.as_str(),
+                format!("expected a table [{key}], found {}", describe(value)),
+            ));
+        };
+        for (k, v) in inner {
+            let dotted = format!("{key}.{k}");
+            match keys.iter().find(|(name, _)| name == k) {
+                Some((_, kind)) => check_kind(&dotted, *kind, v)?,
+                None => {
+                    let allowed = keys.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+                    return Err(Error::config(
+                        dotted,
+                        format!("unknown key: allowed keys of [{key}] are {allowed}"),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_kind(key: &str, kind: Kind, v: &toml::Value) -> Result<()> {
+    let ok = matches!(
+        (kind, v),
+        (Int, toml::Value::Integer(_))
+            | (Bool, toml::Value::Boolean(_))
+            | (Str | Choice(_), toml::Value::String(_))
+    );
+    if ok {
+        return Ok(());
+    }
+    let expected = match kind {
+        Int => "an integer".to_string(),
+        Bool => "a boolean (true or false)".to_string(),
+        Str => "a string".to_string(),
+        Choice(list) => format!(
+            "a string, one of {}",
+            list.iter()
+                .map(|c| format!("\"{c}\""))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ),
+    };
+    Err(Error::config(
+        key,
+        format!("expected {expected}, found {}", describe(v)),
+    ))
 }
 
 /// Read a weight CSV: exactly `rows` lines of `cols` integers within `[lo, hi]`.
@@ -1013,4 +1215,45 @@ pub fn read_weight_csv(
         }
     }
     Ok(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn schema_keys_are_exactly_the_raw_config_fields() {
+        // serde_json writes every field, `null` for None: the set of RawConfig's dotted keys
+        let raw = RawConfig {
+            name: None,
+            array: Some(RawArray::default()),
+            neuron: Some(RawNeuron::default()),
+            synapse: Some(RawSynapse::default()),
+            stdp: Some(RawStdp::default()),
+        };
+        let json = serde_json::to_value(&raw).unwrap();
+        let mut fields = BTreeSet::new();
+        for (k, v) in json.as_object().unwrap() {
+            match v.as_object() {
+                Some(inner) => fields.extend(inner.keys().map(|f| format!("{k}.{f}"))),
+                None => {
+                    fields.insert(k.clone());
+                }
+            }
+        }
+        let schema: BTreeSet<String> = SCHEMA
+            .iter()
+            .flat_map(|(s, keys)| {
+                keys.iter().map(move |(k, _)| {
+                    if s.is_empty() {
+                        k.to_string()
+                    } else {
+                        format!("{s}.{k}")
+                    }
+                })
+            })
+            .collect();
+        assert_eq!(fields, schema);
+    }
 }
