@@ -11,11 +11,8 @@ pub mod bench;
 pub mod config;
 pub mod cycle;
 pub mod error;
-pub mod learn;
 pub mod model;
 pub mod presets;
-#[doc(hidden)]
-pub mod reference;
 pub mod result;
 pub mod rng;
 pub mod run;
