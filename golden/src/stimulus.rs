@@ -11,6 +11,35 @@ use crate::rng::SplitMix64;
 use serde::Serialize;
 use std::path::Path;
 
+/// Most ticks a generated stimulus may have: 10^7 ticks, 10^4 s at 1 ms.
+pub const MAX_TICKS: usize = 10_000_000;
+
+/// Most `channels x ticks` a generator may draw (each is one possible event): 2^30.
+pub const MAX_DRAWS: u64 = 1 << 30;
+
+/// Most input channels of a generator (the largest `array.inputs`).
+pub const MAX_CHANNELS: u32 = 65536;
+
+/// Check the size of a generated stimulus: `channels` in `1..=MAX_CHANNELS`, `ticks` at most
+/// [`MAX_TICKS`] and `channels x ticks` at most [`MAX_DRAWS`]; `what` names the tick count.
+pub fn check_generated_size(channels: u32, ticks: u64, what: &str) -> Result<()> {
+    let bad = |m: String| Err(Error::Stimulus { message: m });
+    if channels == 0 || channels > MAX_CHANNELS {
+        return bad(format!(
+            "{channels} input channels: allowed 1..={MAX_CHANNELS}"
+        ));
+    }
+    if ticks > MAX_TICKS as u64 {
+        return bad(format!("{what} = {ticks} ticks: allowed 0..={MAX_TICKS}"));
+    }
+    if channels as u64 * ticks > MAX_DRAWS {
+        return bad(format!(
+            "{what} = {ticks} ticks x {channels} channels: at most {MAX_DRAWS} allowed"
+        ));
+    }
+    Ok(())
+}
+
 /// Events per tick, in arrival order.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Stimulus {
@@ -162,11 +191,17 @@ impl PatternSpec {
     /// Check the parameters, naming the bad one.
     pub fn validate(&self) -> Result<()> {
         let bad = |m: String| Err(Error::Stimulus { message: m });
-        if self.inputs == 0 {
-            return bad("patterns: inputs must be at least 1".into());
+        if self.inputs == 0 || self.inputs > MAX_CHANNELS {
+            return bad(format!(
+                "patterns: --inputs {} must be in 1..={MAX_CHANNELS}",
+                self.inputs
+            ));
         }
-        if self.patterns == 0 {
-            return bad("patterns: --patterns must be at least 1".into());
+        if self.patterns == 0 || self.patterns > MAX_CHANNELS as usize {
+            return bad(format!(
+                "patterns: --patterns {} must be in 1..={MAX_CHANNELS}",
+                self.patterns
+            ));
         }
         if self.active == 0 || self.active > self.inputs as usize {
             return bad(format!("patterns: --active must be in 1..={}", self.inputs));
@@ -181,7 +216,15 @@ impl PatternSpec {
         if self.present == 0 {
             return bad("patterns: --present must be at least 1 tick".into());
         }
-        Ok(())
+        let ticks = (self.present as u64)
+            .checked_add(self.gap as u64)
+            .and_then(|p| p.checked_mul(self.presentations as u64))
+            .unwrap_or(u64::MAX);
+        check_generated_size(
+            self.inputs,
+            ticks,
+            "patterns: --presentations x (--present + --gap)",
+        )
     }
 
     /// Generate: each pattern is `active` distinct random channels; presentations cycle through a

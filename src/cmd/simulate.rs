@@ -4,7 +4,7 @@ use super::CmdResult;
 use crate::cli::{
     BenchArgs, BenchWhat, DemoArgs, SimulateArgs, StimulusArgs, StimulusKind, StimulusSource,
 };
-use golden::stimulus::PatternSpec;
+use golden::stimulus::{MAX_CHANNELS, PatternSpec, check_generated_size};
 use golden::{Config, Stimulus};
 use std::path::Path;
 use std::time::Instant;
@@ -21,6 +21,8 @@ pub fn load_stimulus(src: &StimulusSource, cfg: &Config) -> Result<Stimulus, Str
         (None, Some(rate)) => {
             check_rate("--poisson", rate)?;
             let ticks = src.ticks.ok_or("--poisson needs --ticks T")?;
+            check_generated_size(cfg.array.inputs, ticks as u64, "--ticks")
+                .map_err(|e| e.to_string())?;
             Ok(Stimulus::poisson(
                 cfg.array.inputs,
                 rate,
@@ -77,8 +79,8 @@ pub fn simulate(a: SimulateArgs) -> CmdResult {
 
 fn inputs_of(inputs: Option<u32>, config: &Option<std::path::PathBuf>) -> Result<u32, String> {
     match (inputs, config) {
-        (Some(n), None) if n >= 1 => Ok(n),
-        (Some(_), None) => Err("--inputs must be at least 1".into()),
+        (Some(n), None) if (1..=MAX_CHANNELS).contains(&n) => Ok(n),
+        (Some(n), None) => Err(format!("--inputs {n}: allowed 1..={MAX_CHANNELS}")),
         (None, Some(c)) => Ok(load_config(c)?.array.inputs),
         (Some(_), Some(_)) => Err("give either --inputs or --config, not both".into()),
         (None, None) => Err("give --inputs N or --config FILE".into()),
@@ -97,6 +99,7 @@ pub fn stimulus(a: StimulusArgs) -> CmdResult {
         } => {
             let n = inputs_of(inputs, &config)?;
             check_rate("--rate", rate)?;
+            check_generated_size(n, ticks as u64, "--ticks").map_err(|e| e.to_string())?;
             let s = Stimulus::poisson(n, rate, ticks, 1.0, seed);
             write_file(&output, &s.to_json())?;
             println!(
