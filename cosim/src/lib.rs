@@ -1,1 +1,10 @@
-//! placeholder
+//! Co-simulation of the generated Verilog: a Verilator binding ([`verilator`]) and the
+//! simulator benchmark ([`mod@bench`]).
+//!
+//! Key decision: [`verilator`] is a small, generic simulator boundary. It knows Verilog files,
+//! a top module and its ports, and nothing of the generator; everything that drives a neurogen
+//! array sits on top of it.
+#![warn(missing_docs)]
+
+pub mod bench;
+pub mod verilator;
