@@ -7,4 +7,5 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod driver;
 pub mod verilator;

@@ -251,7 +251,12 @@ fn hoist(e: &Expr, m: &mut Module, n: &mut usize) -> Expr {
                 break name;
             }
         };
-        Box::new(m.net(&name, *a).e())
+        let t = m.net(&name, *a);
+        m.partly_unused(
+            &t,
+            "temporary for a part-select; the other bits are not needed",
+        );
+        Box::new(t.e())
     };
     let kind = match &e.kind {
         ExprKind::Sig(..) | ExprKind::Const(_) | ExprKind::Invalid(_) => e.kind.clone(),

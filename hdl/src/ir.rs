@@ -18,7 +18,7 @@ use std::fmt;
 use std::rc::Rc;
 
 /// Width and signedness of a value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
 pub struct Ty {
     /// Bits, at least 1.
     pub width: u32,
@@ -287,6 +287,9 @@ impl Expr {
                 self.ty, rhs.ty
             ));
         }
+        if let Some(folded) = fold(op, &self, &rhs) {
+            return folded;
+        }
         let ty = match op {
             BinOp::Add | BinOp::Sub | BinOp::And | BinOp::Or | BinOp::Xor => self.ty,
             BinOp::Mul => Ty {
@@ -368,6 +371,16 @@ impl Expr {
     pub fn eq_k(self, k: i128) -> Expr {
         let ty = self.ty;
         self.eq(Expr::konst(k, ty))
+    }
+    /// `self + 1` (wrapping).
+    pub fn inc(self) -> Expr {
+        let ty = self.ty;
+        self + Expr::konst(1, ty)
+    }
+    /// `self - 1` (wrapping).
+    pub fn dec(self) -> Expr {
+        let ty = self.ty;
+        self - Expr::konst(1, ty)
     }
     /// Add a constant of the same type.
     pub fn add_k(self, k: i128) -> Expr {
@@ -553,6 +566,9 @@ impl Expr {
         if a.ty != b.ty {
             return Expr::invalid(format!("mux arms differ: {} and {}", a.ty, b.ty));
         }
+        if let Some(c) = cond.const_value() {
+            return if c != 0 { a } else { b };
+        }
         let ty = a.ty;
         Expr {
             kind: ExprKind::Mux(Box::new(cond), Box::new(a), Box::new(b)),
@@ -595,6 +611,99 @@ impl Expr {
             ty: mem.ty,
         }
     }
+}
+
+impl Expr {
+    /// The value of a constant node (sign-extended when signed), if this is one.
+    pub fn const_value(&self) -> Option<i128> {
+        match self.kind {
+            ExprKind::Const(v) => Some(
+                if self.ty.signed && self.ty.width < 128 && v >> (self.ty.width - 1) & 1 == 1 {
+                    (v | !mask(self.ty.width)) as i128
+                } else {
+                    v as i128
+                },
+            ),
+            _ => None,
+        }
+    }
+
+    /// The range of values this expression's type can hold.
+    fn range(&self) -> (i128, i128) {
+        let w = self.ty.width.min(120);
+        if self.ty.signed {
+            (-(1i128 << (w - 1)), (1i128 << (w - 1)) - 1)
+        } else {
+            (0, (1i128 << w) - 1)
+        }
+    }
+}
+
+/// Fold an operation whose result does not depend on its non-constant operand: comparisons
+/// decided by the operand's range (so the emitted Verilog has no constant comparisons, which
+/// Verilator's lint rejects) and and/or with an all-zero or all-one constant.
+fn fold(op: BinOp, a: &Expr, b: &Expr) -> Option<Expr> {
+    let ty = a.ty;
+    let all_ones = |e: &Expr| matches!(e.kind, ExprKind::Const(v) if v == mask(e.ty.width));
+    let zero = |e: &Expr| matches!(e.kind, ExprKind::Const(0));
+    match op {
+        BinOp::And if zero(a) || zero(b) => return Some(Expr::zero(ty)),
+        BinOp::And if all_ones(a) => return Some(b.clone()),
+        BinOp::And if all_ones(b) => return Some(a.clone()),
+        BinOp::Or if zero(a) => return Some(b.clone()),
+        BinOp::Or if zero(b) => return Some(a.clone()),
+        BinOp::Or if all_ones(a) || all_ones(b) => {
+            return Some(Expr {
+                kind: ExprKind::Const(mask(ty.width)),
+                ty,
+            });
+        }
+        _ => {}
+    }
+    let (x, c, flipped) = match (a.const_value(), b.const_value()) {
+        (Some(ca), Some(cb)) => {
+            let r = match op {
+                BinOp::Eq => ca == cb,
+                BinOp::Ne => ca != cb,
+                BinOp::Lt => ca < cb,
+                BinOp::Le => ca <= cb,
+                BinOp::Gt => ca > cb,
+                BinOp::Ge => ca >= cb,
+                _ => return None,
+            };
+            return Some(Expr::bit(r));
+        }
+        (None, Some(c)) => (a, c, false),
+        (Some(c), None) => (b, c, true),
+        (None, None) => return None,
+    };
+    // normalise to `x op c`
+    let op = if flipped {
+        match op {
+            BinOp::Lt => BinOp::Gt,
+            BinOp::Le => BinOp::Ge,
+            BinOp::Gt => BinOp::Lt,
+            BinOp::Ge => BinOp::Le,
+            o => o,
+        }
+    } else {
+        op
+    };
+    let (lo, hi) = x.range();
+    let decided = match op {
+        BinOp::Lt if hi < c => Some(true),
+        BinOp::Lt if lo >= c => Some(false),
+        BinOp::Le if hi <= c => Some(true),
+        BinOp::Le if lo > c => Some(false),
+        BinOp::Gt if lo > c => Some(true),
+        BinOp::Gt if hi <= c => Some(false),
+        BinOp::Ge if lo >= c => Some(true),
+        BinOp::Ge if hi < c => Some(false),
+        BinOp::Eq if c < lo || c > hi => Some(false),
+        BinOp::Ne if c < lo || c > hi => Some(true),
+        _ => None,
+    };
+    decided.map(Expr::bit)
 }
 
 /// Wrapping add of equal types.

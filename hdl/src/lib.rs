@@ -5,5 +5,6 @@
 //! at construction, and [`emit`] alone prints it, deterministically.
 #![warn(missing_docs)]
 
+pub mod array;
 pub mod emit;
 pub mod ir;

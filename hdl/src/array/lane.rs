@@ -1,0 +1,546 @@
+//! One lane of the array: the weights, accumulators and neuron state of the neurons
+//! `g * L + l` (g = 0..G-1) and every pipeline that touches them.
+//!
+//! Key decisions:
+//! - The top module sequences every phase and broadcasts one operation per cycle to all lanes
+//!   (same group g, same weight address in the event phase); a lane only owns its memories and
+//!   datapath. Phases never overlap, so memory ports are shared by one-hot selection.
+//! - Each pipeline reads its memory in stage S0, gets the word `rl` cycles later (stage X),
+//!   computes, registers, and writes the next cycle. Event operations on the same weight or
+//!   accumulator word can be closer than that window only when G <= rl + 1; then the X stage
+//!   takes the youngest in-flight result from a short history of writes (forwarding), never a
+//!   stall.
+//! - Neuron state is one packed word per neuron (v, refractory, theta, y, spiked-last-tick), so
+//!   the neuron update is one read and one write.
+
+use super::build::{B, Ram, any, onehot, ram, ram_module_name, write_port};
+use super::layout::{Field, Layout, Params};
+use crate::ir::stmt::*;
+use crate::ir::*;
+use golden::arith::{bits_signed, unsigned_max};
+use golden::config::Reset;
+use std::ops::Not;
+
+/// Signed view of a weight: itself when signed, zero-extended by one bit when unsigned.
+pub fn weight_signed(w: Expr) -> Expr {
+    w.to_signed_wide()
+}
+
+/// Width of the potentiation step `(x >> ltp_shift) - ltp_offset` as a signed value.
+pub fn dx_width(lay: &Layout, p: &Params) -> u32 {
+    let hi = lay.trace_max() >> p.ltp_shift;
+    bits_signed(-p.ltp_offset, hi)
+}
+
+/// Field values of a neuron-state word, packed in [`Layout`] order.
+pub struct StateWord {
+    /// v.
+    pub v: Expr,
+    /// Refractory counter.
+    pub r: Option<Expr>,
+    /// Theta.
+    pub theta: Option<Expr>,
+    /// y.
+    pub y: Option<Expr>,
+    /// Spiked last tick.
+    pub sprev: Option<Expr>,
+}
+
+impl StateWord {
+    /// Unpack a word.
+    pub fn unpack(lay: &Layout, word: &Expr) -> StateWord {
+        let get = |f: Field| {
+            let e = word.clone().slice(f.lo + f.width - 1, f.lo);
+            if f.signed { e.as_signed() } else { e }
+        };
+        StateWord {
+            v: get(lay.f_v),
+            r: lay.f_ref.map(get),
+            theta: lay.f_theta.map(get),
+            y: lay.f_y.map(get),
+            sprev: lay.f_sprev.map(get),
+        }
+    }
+
+    /// Pack into a word (most significant field first).
+    pub fn pack(self) -> Expr {
+        let mut parts = Vec::new();
+        for e in [self.sprev, self.y, self.theta, self.r]
+            .into_iter()
+            .flatten()
+        {
+            parts.push(e.as_unsigned());
+        }
+        parts.push(self.v.as_unsigned());
+        Expr::concat(parts)
+    }
+}
+
+/// Saturating increment of an unsigned field: `min(x + inc, 2^w - 1)`.
+fn sat_inc(x: Expr, inc: i64) -> Expr {
+    let w = x.ty.width;
+    let wide = x.ext(w + 1) + Expr::uconst(inc as u128, w + 1);
+    let max = unsigned_max(w);
+    Expr::mux(
+        wide.clone().gt(Expr::uconst(max as u128, w + 1)),
+        Expr::uconst(max as u128, w),
+        wide.trunc(w),
+    )
+}
+
+/// `x - (x >> s)` for an unsigned field (s = 0: unchanged).
+fn decay_u(x: Expr, s: u32) -> Expr {
+    if s == 0 { x } else { x.clone() - x.lsr(s) }
+}
+
+/// Build the lane module.
+pub fn lane_module(lay: &Layout, p: &Params) -> Module {
+    let name = format!("{}_lane", lay.name);
+    let mut b = B::new(&name);
+    b.m.doc.push(format!(
+        "One of {} lanes: neurons g*{} + l for g in 0..{}, their {} x {} weights and state.",
+        lay.l, lay.l, lay.g, lay.r, lay.g
+    ));
+    b.m.param("W_INIT", "");
+    let rl = lay.rl;
+    let (gb, wab) = (lay.gb, lay.wab);
+    let gty = Ty::u(gb);
+    let waty = Ty::u(wab);
+    let sty = Ty::u(lay.st_width);
+    let wty = lay.w_ty;
+    let stdp = p.stdp;
+
+    // ---- ports
+    let learn = b.m.input("learn", Ty::BIT);
+    b.m.comment(&learn, "weights may change (STDP on and learning enabled)");
+    let ev_valid = b.m.input("ev_valid", Ty::BIT);
+    let ev_waddr = b.m.input("ev_waddr", waty);
+    let ev_g = b.m.input("ev_g", gty);
+    let nu_valid = b.m.input("nu_valid", Ty::BIT);
+    let nu_g = b.m.input("nu_g", gty);
+    let nu_start = b.m.input("nu_start", Ty::BIT);
+    b.m.comment(
+        &nu_start,
+        "first cycle of the neuron phase: empties the spike list",
+    );
+    let inh_total = (p.inhibition > 0).then(|| b.m.input("inh_total", Ty::u(lay.inh_bits)));
+    let maxc = stdp.then(|| b.m.input("maxc", Ty::u(gb + 1)));
+    let st_valid = b.m.input("st_valid", Ty::BIT);
+    let st_g = b.m.input("st_g", gty);
+    let st_zero = b.m.input("st_zero", Ty::BIT);
+    b.m.comment(&st_zero, "clear or reset (else decay)");
+    let st_keep_theta = lay.f_theta.map(|_| b.m.input("st_keep_theta", Ty::BIT));
+    let dxw = dx_width(lay, p);
+    let ltp = stdp.then(|| {
+        (
+            b.m.input("ltp_k", gty),
+            b.m.input("ltp_go", Ty::BIT),
+            b.m.input("ltp_kd", gty),
+            b.m.input("ltp_base", waty),
+            b.m.input("ltp_dx", Ty::s(dxw)),
+        )
+    });
+    let scale = lay.scaling.then(|| {
+        (
+            b.m.input("sc_sum", Ty::BIT),
+            b.m.input("sc_first", Ty::BIT),
+            b.m.input("sc_mul", Ty::BIT),
+            b.m.input("sc_waddr", waty),
+            b.m.input("sc_load", Ty::BIT),
+            b.m.input("sc_recip", Ty::u(32)),
+        )
+    });
+    let h_wr_w = b.m.input("h_wr_w", Ty::BIT);
+    let h_waddr = b.m.input("h_waddr", waty);
+    let h_wdata = b.m.input("h_wdata", wty);
+    let h_wr_st = b.m.input("h_wr_st", Ty::BIT);
+    let h_g = b.m.input("h_g", gty);
+    let h_stdata = b.m.input("h_stdata", sty);
+    let o_w = b.m.output("w_rdata", wty);
+    let o_st = b.m.output("st_rdata", sty);
+    let o_spike = b.m.output("nu_spike", Ty::BIT);
+    let o_atmax = stdp.then(|| b.m.output("nu_atmax", Ty::BIT));
+    let o_sum = lay.scaling.then(|| b.m.output("sum", lay.sum_ty));
+
+    // ---- memories
+    let rm = |ty: Ty, depth: u64, init: bool| ram_module_name(&lay.name, ty, depth, rl, init);
+    let wmod = rm(wty, lay.r * lay.g, true);
+    let wram: Ram = {
+        let r = ram(&mut b, &wmod, "wmem", wty, lay.r * lay.g, None);
+        // pass the lane's init file through
+        let inst = b.m.instances.last_mut().unwrap();
+        inst.params = vec![("INIT_FILE".into(), ParamValue::Raw("W_INIT".into()))];
+        r
+    };
+    let accram = ram(
+        &mut b,
+        &rm(lay.acc_ty, lay.g, false),
+        "accmem",
+        lay.acc_ty,
+        lay.g,
+        None,
+    );
+    let stram = ram(&mut b, &rm(sty, lay.g, false), "stmem", sty, lay.g, None);
+    let listram = stdp.then(|| ram(&mut b, &rm(gty, lay.g, false), "listmem", gty, lay.g, None));
+
+    b.m.assign(&o_w, wram.rdata.e());
+    b.m.assign(&o_st, stram.rdata.e());
+
+    // ---- read addresses (S0)
+    let ltp_waddr = ltp.as_ref().map(|(_, _, _, base, _)| {
+        let list = listram.as_ref().unwrap();
+        b.net("ltp_waddr", base.e() + list.rdata.e().ext(wab))
+    });
+    let mut w_cases = vec![(ev_valid.e(), ev_waddr.e())];
+    if let (Some((_, go, ..)), Some(wa)) = (&ltp, &ltp_waddr) {
+        w_cases.push((go.e(), wa.e()));
+    }
+    if let Some((sum, _, mul, addr, _, _)) = &scale {
+        w_cases.push((sum.e().or(mul.e()), addr.e()));
+    }
+    let w_busy = any(w_cases.iter().map(|(s, _)| s.clone()).collect());
+    // the host reads when no phase uses the port
+    let w_raddr = Expr::mux(w_busy, onehot(waty, w_cases), h_waddr.e());
+    b.m.assign(&wram.raddr, w_raddr);
+    b.m.assign(&accram.raddr, Expr::mux(ev_valid.e(), ev_g.e(), nu_g.e()));
+    let st_raddr = onehot(
+        gty,
+        vec![
+            (ev_valid.e(), ev_g.e()),
+            (nu_valid.e(), nu_g.e()),
+            (st_valid.e(), st_g.e()),
+        ],
+    );
+    let st_busy = ev_valid.e().or(nu_valid.e()).or(st_valid.e());
+    b.m.assign(&stram.raddr, Expr::mux(st_busy, st_raddr, h_g.e()));
+
+    let st_now = StateWord::unpack(lay, &stram.rdata.e());
+
+    // ---- event pipeline: S0 -> (rl) -> X -> write
+    let e_v = b.delayed_r("e_v", ev_valid.e(), rl);
+    let e_waddr = b.delayed("e_waddr", ev_waddr.e(), rl);
+    let e_g = b.delayed("e_g", ev_g.e(), rl);
+    let ew_v = b.ctl_reg("ew_v", Ty::BIT, 0);
+    let ew_waddr = b.data_reg("ew_waddr", waty);
+    let ew_g = b.data_reg("ew_g", gty);
+    let ew_w = b.data_reg("ew_w", wty);
+    let ew_acc = b.data_reg("ew_acc", lay.acc_ty);
+    let (w_in, a_in) = if lay.forwarding {
+        // history: distance 1 is the write-stage register; distances 2..=rl+1 are copies
+        let mut hist = vec![(ew_v.e(), ew_waddr.e(), ew_g.e(), ew_w.e(), ew_acc.e())];
+        for k in 1..=rl {
+            let (pv, pa, pg, pw, pc) = hist.last().unwrap().clone();
+            hist.push((
+                b.reg_r(&format!("eh{k}_v"), 0, pv).e(),
+                b.reg(&format!("eh{k}_waddr"), pa).e(),
+                b.reg(&format!("eh{k}_g"), pg).e(),
+                b.reg(&format!("eh{k}_w"), pw).e(),
+                b.reg(&format!("eh{k}_acc"), pc).e(),
+            ));
+        }
+        let mut w = wram.rdata.e();
+        let mut a = accram.rdata.e();
+        for (k, (hv, ha, hg, hw, hc)) in hist.into_iter().enumerate().rev() {
+            let mw = b.net(
+                &format!("fwd_w{}", k + 1),
+                hv.clone().and(ha.eq(e_waddr.clone())),
+            );
+            let ma = b.net(&format!("fwd_a{}", k + 1), hv.and(hg.eq(e_g.clone())));
+            w = Expr::mux(mw.e(), hw, w);
+            a = Expr::mux(ma.e(), hc, a);
+        }
+        (b.net("e_w_in", w), b.net("e_acc_in", a))
+    } else {
+        (
+            b.net("e_w_in", wram.rdata.e()),
+            b.net("e_acc_in", accram.rdata.e()),
+        )
+    };
+    let ws = b.net("e_ws", weight_signed(w_in.e()));
+    let aw = lay.acc_ty.width;
+    let sw = aw.max(ws.ty.width) + 1;
+    let acc_sum = b.net("e_acc_sum", a_in.e().ext(sw) + ws.e().ext(sw));
+    let acc_lo = golden::arith::signed_min(aw) as i128;
+    let acc_hi = golden::arith::signed_max(aw) as i128;
+    let acc_next = acc_sum.e().clamp_to(acc_lo, acc_hi, lay.acc_ty);
+    let w_next = match (&st_now.y, stdp) {
+        (Some(y), true) => {
+            let ltd = y.clone().lsr(p.ltd_shift).to_signed_wide();
+            let dw = ws.ty.width.max(ltd.ty.width) + 1;
+            let moved = if p.symmetric {
+                ws.e().ext(dw) + ltd.ext(dw)
+            } else {
+                ws.e().ext(dw) - ltd.ext(dw)
+            };
+            let moved = b.net("e_w_moved", moved);
+            let depressed = moved
+                .e()
+                .clamp_to(lay.w_min as i128, lay.w_max as i128, wty);
+            Expr::mux(learn.e(), depressed, w_in.e())
+        }
+        _ => w_in.e(),
+    };
+    b.ctl(set(&ew_v, e_v.clone()));
+    b.data(set(&ew_waddr, e_waddr.clone()));
+    b.data(set(&ew_g, e_g.clone()));
+    b.data(set(&ew_w, w_next));
+    b.data(set(&ew_acc, acc_next));
+
+    // ---- neuron pipeline: S0 -> (rl) -> N1 -> N2 -> N3 -> write
+    let n_v = b.delayed_r("n_v", nu_valid.e(), rl);
+    let n_g = b.delayed("n_g", nu_g.e(), rl);
+    let vb = lay.v_ty.width;
+    let v_old = st_now.v.clone();
+    let a1 = if p.leak_shift > 0 {
+        v_old.clone().ext(vb + 1) - v_old.clone().sra(p.leak_shift).ext(vb + 1)
+    } else {
+        v_old.clone().ext(vb + 1)
+    };
+    let inh_i = match (&inh_total, &st_now.sprev) {
+        (Some(t), Some(sp)) => {
+            let ib = lay.inh_bits;
+            Some(
+                t.e()
+                    - Expr::mux(
+                        sp.clone(),
+                        Expr::uconst(p.inhibition as u128, ib),
+                        Expr::zero(Ty::u(ib)),
+                    ),
+            )
+        }
+        _ => None,
+    };
+    let acc_now = accram.rdata.e();
+    let b1 = match inh_i {
+        Some(inh) => {
+            let bw = aw.max(inh.ty.width + 1) + 1;
+            acc_now.ext(bw) - inh.to_signed_wide().ext(bw)
+        }
+        None => acc_now,
+    };
+    let th_bits_needed = bits_signed(p.threshold, p.threshold);
+    let thr = match &st_now.theta {
+        Some(th) => {
+            let tw = th_bits_needed.max(th.ty.width + 1) + 1;
+            Expr::sconst(p.threshold as i128, tw) + th.clone().to_signed_wide().ext(tw)
+        }
+        None => Expr::sconst(p.threshold as i128, th_bits_needed),
+    };
+    let frozen = st_now
+        .r
+        .clone()
+        .map(|r| r.any())
+        .unwrap_or_else(|| Expr::bit(false));
+    let n1_v = b.delayed_r("n1_v", n_v.clone(), 1);
+    let n1_g = b.reg("n1_g", n_g.clone());
+    let n1_a = b.reg("n1_a", a1);
+    let n1_b = b.reg("n1_b", b1);
+    let n1_thr = b.reg("n1_thr", thr);
+    let n1_frozen = b.reg("n1_frozen", frozen);
+    let n1_vold = b.reg("n1_vold", v_old);
+    let n1_r = st_now.r.clone().map(|r| b.reg("n1_r", r));
+    let n1_theta = st_now.theta.clone().map(|t| b.reg("n1_theta", t));
+    let n1_y = st_now.y.clone().map(|y| b.reg("n1_y", y));
+    // N2: saturated new membrane value
+    let s2w = (vb + 1).max(n1_b.ty.width) + 1;
+    let n2_sum = b.net("n2_sum", n1_a.e().ext(s2w) + n1_b.e().ext(s2w));
+    let vp = n2_sum
+        .e()
+        .clamp_to(lay.v_lo as i128, lay.v_hi as i128, lay.v_ty);
+    let n2_v = b.delayed_r("n2_v", n1_v.clone(), 1);
+    let n2_g = b.reg("n2_g", n1_g.e());
+    let n2_vp = b.reg("n2_vp", vp);
+    let n2_thr = b.reg("n2_thr", n1_thr.e());
+    let n2_frozen = b.reg("n2_frozen", n1_frozen.e());
+    let n2_vold = b.reg("n2_vold", n1_vold.e());
+    let n2_r = n1_r.map(|r| b.reg("n2_r", r.e()));
+    let n2_theta = n1_theta.map(|t| b.reg("n2_theta", t.e()));
+    let n2_y = n1_y.map(|y| b.reg("n2_y", y.e()));
+    // N3: spike decision and new state
+    let cw = vb.max(n2_thr.ty.width) + 1;
+    let fire = b.net(
+        "n3_fire",
+        n2_frozen
+            .e()
+            .not()
+            .and(n2_vp.e().ext(cw).ge(n2_thr.e().ext(cw))),
+    );
+    let v_after_spike = match p.reset {
+        Reset::Zero => Expr::sconst(p.v_reset as i128, vb),
+        Reset::Subtract => {
+            let d = b.net("n3_vsub", n2_vp.e().ext(cw + 1) - n2_thr.e().ext(cw + 1));
+            d.e().clamp_to(lay.v_lo as i128, lay.v_hi as i128, lay.v_ty)
+        }
+    };
+    let v_new = Expr::mux(
+        n2_frozen.e(),
+        n2_vold.e(),
+        Expr::mux(fire.e(), v_after_spike, n2_vp.e()),
+    );
+    let r_new = n2_r.as_ref().map(|r| {
+        let w = r.ty.width;
+        Expr::mux(
+            n2_frozen.e(),
+            r.e().dec(),
+            Expr::mux(
+                fire.e(),
+                Expr::uconst(p.refractory as u128, w),
+                Expr::zero(Ty::u(w)),
+            ),
+        )
+    });
+    let theta_new = n2_theta
+        .as_ref()
+        .map(|t| Expr::mux(fire.e(), sat_inc(t.e(), p.theta_plus), t.e()));
+    let y_new = n2_y
+        .as_ref()
+        .map(|y| Expr::mux(fire.e(), sat_inc(y.e(), p.post_inc), y.e()));
+    let word = StateWord {
+        v: v_new,
+        r: r_new,
+        theta: theta_new,
+        y: y_new,
+        sprev: lay.f_sprev.map(|_| fire.e()),
+    }
+    .pack();
+    let n3_v = b.delayed_r("n3_v", n2_v.clone(), 1);
+    let n3_g = b.reg("n3_g", n2_g.e());
+    let n3_word = b.reg("n3_word", word);
+    let n3_fire = b.reg("n3_fire_r", fire.e());
+    let spike_now = b.net("n3_spike", n3_v.clone().and(n3_fire.e()));
+    b.m.assign(&o_spike, spike_now.e());
+    // per-lane list of spiking groups, for potentiation
+    let cnt = stdp.then(|| b.ctl_reg("cnt", Ty::u(gb + 1), 0));
+    if let (Some(cnt), Some(list), Some(maxc), Some(atmax)) = (&cnt, &listram, &maxc, &o_atmax) {
+        b.ctl(if_else(
+            nu_start.e(),
+            vec![set(cnt, Expr::zero(cnt.ty))],
+            vec![when(spike_now.e(), vec![set(cnt, cnt.e().inc())])],
+        ));
+        b.m.assign(&list.we, spike_now.e());
+        b.m.assign(&list.waddr, cnt.e().trunc(gb));
+        b.m.assign(&list.wdata, n3_g.e());
+        b.m.assign(atmax, spike_now.e().and(cnt.e().eq(maxc.e())));
+    }
+
+    // ---- state read-modify-write pipeline (decay, clear, reset): S0 -> (rl) -> X -> write
+    let s_v = b.delayed_r("s_v", st_valid.e(), rl);
+    let s_g = b.delayed("s_g", st_g.e(), rl);
+    let s_zero = b.delayed("s_zero", st_zero.e(), rl);
+    let s_keep = st_keep_theta
+        .as_ref()
+        .map(|k| b.delayed("s_keep", k.e(), rl));
+    let zero_of = |e: &Expr| Expr::zero(e.ty);
+    let decayed = StateWord {
+        v: st_now.v.clone(),
+        r: st_now.r.clone(),
+        theta: st_now.theta.clone().map(|t| decay_u(t, p.theta_decay)),
+        y: st_now.y.clone().map(|y| decay_u(y, p.post_decay)),
+        sprev: st_now.sprev.clone(),
+    }
+    .pack();
+    let cleared = StateWord {
+        v: zero_of(&st_now.v),
+        r: st_now.r.as_ref().map(zero_of),
+        theta: st_now
+            .theta
+            .clone()
+            .map(|t| Expr::mux(s_keep.clone().unwrap(), t.clone(), zero_of(&t))),
+        y: st_now.y.as_ref().map(zero_of),
+        sprev: st_now.sprev.as_ref().map(zero_of),
+    }
+    .pack();
+    let sw_v = b.delayed_r("sw_v", s_v.clone(), 1);
+    let sw_g = b.reg("sw_g", s_g);
+    let sw_word = b.reg("sw_word", Expr::mux(s_zero, cleared, decayed));
+
+    // ---- potentiation pipeline: S0 (list data) -> (rl) -> X -> write
+    let mut lw = None;
+    if let (Some((k, go, kd, _base, dx)), Some(list), Some(cnt), Some(wa)) =
+        (&ltp, &listram, &cnt, &ltp_waddr)
+    {
+        b.m.assign(&list.raddr, k.e());
+        let has = b.net("ltp_has", go.e().and(kd.e().ext(gb + 1).lt(cnt.e())));
+        let l_v = b.delayed_r("l_v", has.e(), rl);
+        let l_waddr = b.delayed("l_waddr", wa.e(), rl);
+        let l_dx = b.delayed("l_dx", dx.e(), rl - 1);
+        let ws2 = weight_signed(wram.rdata.e());
+        let pw = ws2.ty.width.max(dxw) + 1;
+        let moved = b.net("l_w_moved", ws2.ext(pw) + l_dx.ext(pw));
+        let lw_v = b.delayed_r("lw_v", l_v, 1);
+        let lw_waddr = b.reg("lw_waddr", l_waddr);
+        let lw_w = b.reg(
+            "lw_w",
+            moved
+                .e()
+                .clamp_to(lay.w_min as i128, lay.w_max as i128, wty),
+        );
+        lw = Some((lw_v, lw_waddr, lw_w));
+    } else if let Some(list) = &listram {
+        b.m.assign(&list.raddr, Expr::zero(gty));
+    }
+
+    // ---- synaptic scaling: sums, then multiply by the reciprocal
+    let mut sc_w = None;
+    if let (Some((sum_op, first, mul, addr, load, recip)), Some(o_sum)) = (&scale, &o_sum) {
+        let sum = b.data_reg("sum_r", lay.sum_ty);
+        let c_v = b.delayed_r("c_v", sum_op.e(), rl);
+        let c_first = b.delayed("c_first", first.e(), rl);
+        let wsum = weight_signed(wram.rdata.e()).ext(lay.sum_ty.width);
+        b.data(when(
+            c_v,
+            vec![set(&sum, Expr::mux(c_first, wsum.clone(), sum.e() + wsum))],
+        ));
+        b.m.assign(o_sum, sum.e());
+        let rcp = b.data_reg("recip", Ty::u(32));
+        let skip = b.data_reg("skip", Ty::BIT);
+        b.data(when(
+            load.e(),
+            vec![
+                set(&rcp, recip.e()),
+                set(&skip, sum.e().le(Expr::zero(lay.sum_ty))),
+            ],
+        ));
+        let m_v = b.delayed_r("m_v", mul.e(), rl);
+        let m_waddr = b.delayed("m_waddr", addr.e(), rl);
+        let wsig = weight_signed(wram.rdata.e());
+        let prod = wsig.clone().mul_full(rcp.e().to_signed_wide());
+        let m1_v = b.delayed_r("m1_v", m_v, 1);
+        let m1_waddr = b.reg("m1_waddr", m_waddr);
+        let m1_p = b.reg("m1_p", prod);
+        let scaled = m1_p
+            .e()
+            .sra(16)
+            .clamp_to(lay.w_min as i128, lay.w_max as i128, wty);
+        let m2_v = b.delayed_r("m2_v", m1_v.and(skip.e().not()), 1);
+        let m2_waddr = b.reg("m2_waddr", m1_waddr.e());
+        let m2_w = b.reg("m2_w", scaled);
+        sc_w = Some((m2_v, m2_waddr, m2_w));
+    }
+
+    // ---- write ports
+    let mut w_writes = vec![(ew_v.e().and(learn.e()), ew_waddr.e(), ew_w.e())];
+    if let Some((v, a, d)) = &lw {
+        w_writes.push((v.clone(), a.e(), d.e()));
+    }
+    if let Some((v, a, d)) = &sc_w {
+        w_writes.push((v.clone(), a.e(), d.e()));
+    }
+    w_writes.push((h_wr_w.e(), h_waddr.e(), h_wdata.e()));
+    write_port(&mut b, &wram, &w_writes);
+
+    let acc_zero_now = st_valid.e().and(st_zero.e());
+    let a_writes = [
+        (ew_v.e(), ew_g.e(), ew_acc.e()),
+        (n3_v.clone(), n3_g.e(), Expr::zero(lay.acc_ty)),
+        (acc_zero_now, st_g.e(), Expr::zero(lay.acc_ty)),
+    ];
+    write_port(&mut b, &accram, &a_writes);
+    let s_writes = [
+        (n3_v.clone(), n3_g.e(), n3_word.e()),
+        (sw_v.clone(), sw_g.e(), sw_word.e()),
+        (h_wr_st.e(), h_g.e(), h_stdata.e()),
+    ];
+    write_port(&mut b, &stram, &s_writes);
+    b.finish()
+}

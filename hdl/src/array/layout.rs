@@ -1,0 +1,401 @@
+//! Derived sizes of the generated array: types of every datapath value, the packing of the
+//! neuron-state word, the host memory map. Everything here follows from the config and the
+//! target's memory read latency; the cycle-model constants come from [`golden::cycle::Arch`].
+
+use crate::ir::Ty;
+use golden::arith::{addr_bits, bits_signed, bits_unsigned, signed_max, signed_min, unsigned_max};
+use golden::config::{Config, NeuronConfig, Reset, Rule};
+use golden::cycle::Arch;
+use serde::Serialize;
+
+/// A field of the packed neuron-state word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Field {
+    /// Lowest bit in the word.
+    pub lo: u32,
+    /// Width.
+    pub width: u32,
+    /// Two's complement.
+    pub signed: bool,
+}
+
+impl Field {
+    /// The field's type.
+    pub fn ty(&self) -> Ty {
+        Ty {
+            width: self.width,
+            signed: self.signed,
+        }
+    }
+}
+
+/// Host memory map regions (the top 4 bits of `wb_adr`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Region {
+    /// Registers.
+    Regs = 0,
+    /// Weights, index `(j << (gb + lb)) | (g << lb) | l`.
+    W = 1,
+    /// Membrane potential, index `(g << lb) | l`.
+    V = 2,
+    /// Refractory counter.
+    Ref = 3,
+    /// Adaptive threshold.
+    Theta = 4,
+    /// Postsynaptic trace.
+    Y = 5,
+    /// Presynaptic trace, index `j`.
+    X = 6,
+}
+
+/// Register indices of region 0.
+pub mod regs {
+    /// Identification: `0x4E470001`.
+    pub const ID: u64 = 0;
+    /// `array.inputs`.
+    pub const INPUTS: u64 = 1;
+    /// `array.neurons`.
+    pub const NEURONS: u64 = 2;
+    /// `array.lanes`.
+    pub const LANES: u64 = 3;
+    /// Presynaptic rows.
+    pub const ROWS: u64 = 4;
+    /// Bit 0: learning enable (1 after reset).
+    pub const CONTROL: u64 = 5;
+    /// Write 1 to bit 0: *clear*; to bit 1: *normalize*. Reads 0.
+    pub const COMMAND: u64 = 6;
+    /// Bit 0: idle (between ticks, no command running).
+    pub const STATUS: u64 = 7;
+    /// Ticks completed since reset, low word.
+    pub const TICK_LO: u64 = 8;
+    /// Ticks completed since reset, high word.
+    pub const TICK_HI: u64 = 9;
+    /// Clock cycles since reset, low word.
+    pub const CYCLE_LO: u64 = 10;
+    /// Clock cycles since reset, high word.
+    pub const CYCLE_HI: u64 = 11;
+    /// Input events dropped since reset (modulo 2^32).
+    pub const DROPPED: u64 = 12;
+    /// Cycles of the last tick, as the cycle model counts them.
+    pub const TICK_CYCLES: u64 = 13;
+    /// Spikes of the last tick.
+    pub const LAST_SPIKES: u64 = 14;
+    /// The identification value.
+    pub const ID_VALUE: u64 = 0x4E47_0001;
+}
+
+/// Bits to index `n` items with a power-of-two field (0 when `n == 1`).
+pub fn field_bits(n: u64) -> u32 {
+    if n <= 1 { 0 } else { addr_bits(n) }
+}
+
+/// Every derived size of one generated array.
+#[derive(Debug, Clone, Serialize)]
+pub struct Layout {
+    /// The timing architecture (shared with the cycle model).
+    pub arch: Arch,
+    /// Top module name (and prefix of submodules).
+    pub name: String,
+    /// Neurons N.
+    pub n: u64,
+    /// Lanes L.
+    pub l: u64,
+    /// Groups G = N / L.
+    pub g: u64,
+    /// Rows R.
+    pub r: u64,
+    /// External inputs.
+    pub inputs: u64,
+    /// Memory read latency.
+    pub rl: u64,
+    /// Bits of a group index (at least 1).
+    pub gb: u32,
+    /// Bits of a row index (at least 1).
+    pub rb: u32,
+    /// Bits of a neuron index (at least 1): the width of `out_addr`.
+    pub nb: u32,
+    /// Bits of a lane's weight address (R * G words).
+    pub wab: u32,
+    /// Weight type.
+    pub w_ty: Ty,
+    /// Weight bounds.
+    pub w_min: i64,
+    /// Weight bounds.
+    pub w_max: i64,
+    /// Accumulator type.
+    pub acc_ty: Ty,
+    /// Membrane type.
+    pub v_ty: Ty,
+    /// Membrane bounds (`sat_v`).
+    pub v_lo: i64,
+    /// Membrane bounds.
+    pub v_hi: i64,
+    /// Neuron-state word fields.
+    pub f_v: Field,
+    /// Refractory counter field (when `refractory > 0`).
+    pub f_ref: Option<Field>,
+    /// Theta field (when `theta_plus > 0`).
+    pub f_theta: Option<Field>,
+    /// y field (when STDP is on).
+    pub f_y: Option<Field>,
+    /// Spiked-last-tick flag (when `inhibition > 0`).
+    pub f_sprev: Option<Field>,
+    /// Width of the neuron-state word.
+    pub st_width: u32,
+    /// Trace bits.
+    pub tb: u32,
+    /// Bits of an x-memory address (when STDP is on).
+    pub xab: u32,
+    /// log2 of traces per x word.
+    pub xpb: u32,
+    /// Whether read-modify-write forwarding is generated (needed when G <= RL + 1).
+    pub forwarding: bool,
+    /// Bits of the inhibition total `inhibition * spikes(t-1)`.
+    pub inh_bits: u32,
+    /// Type of a per-neuron weight sum (synaptic scaling).
+    pub sum_ty: Ty,
+    /// Whether scaling hardware exists (STDP on and `normalize_target > 0`).
+    pub scaling: bool,
+    /// Host index field bits: row, group and lane fields of the weight index.
+    pub host_rb: u32,
+    /// Host group field bits.
+    pub host_gb: u32,
+    /// Host lane field bits.
+    pub host_lb: u32,
+    /// Bits of the index part of `wb_adr`.
+    pub host_ib: u32,
+    /// Width of `wb_adr` (4 region bits + index bits).
+    pub aw: u32,
+}
+
+impl Layout {
+    /// The layout of `cfg` for memories of read latency `rl`.
+    pub fn new(cfg: &Config, rl: u64, forwarding: bool) -> Result<Layout, String> {
+        let NeuronConfig::Lif(lif) = &cfg.neuron else {
+            return Err(
+                "neuron.model = \"cuba\" is supported by the golden model only; the \
+                        Verilog generator implements \"lif\""
+                    .into(),
+            );
+        };
+        let arch = Arch::new(cfg, rl);
+        let (n, l, g, r) = (arch.neurons, arch.lanes, arch.groups, arch.rows);
+        let s = &cfg.synapse;
+        let w_ty = Ty {
+            width: s.weight_bits,
+            signed: s.signed,
+        };
+        let v_ty = Ty::s(lif.v_bits);
+        let v_lo = lif.v_min.max(signed_min(lif.v_bits));
+        let v_hi = signed_max(lif.v_bits);
+        let mut lo = 0;
+        let mut field = |width: u32, signed: bool| {
+            let f = Field { lo, width, signed };
+            lo += width;
+            f
+        };
+        let f_v = field(lif.v_bits, true);
+        let f_ref =
+            (lif.refractory > 0).then(|| field(bits_unsigned(lif.refractory as u64), false));
+        let f_theta = (lif.theta_plus > 0).then(|| field(lif.theta_bits, false));
+        let stdp = cfg.stdp.enabled;
+        let tb = cfg.stdp.trace_bits;
+        let f_y = stdp.then(|| field(tb, false));
+        let f_sprev = (lif.inhibition > 0).then(|| field(1, false));
+        let st_width = lo;
+        let xpb = arch.x_per_word.trailing_zeros();
+        let xab = if stdp { addr_bits(arch.x_words) } else { 1 };
+        let max_abs_w = s.w_min.unsigned_abs().max(s.w_max.unsigned_abs()) as i64;
+        let sum_bits = bits_signed(-(max_abs_w * r as i64), max_abs_w * r as i64);
+        let inh_max = lif.inhibition as u64 * n;
+        let host_rb = field_bits(r);
+        let host_gb = field_bits(g);
+        let host_lb = field_bits(l);
+        let host_ib = (host_rb + host_gb + host_lb).max(field_bits(r)).max(4);
+        if host_ib > 28 {
+            return Err(format!(
+                "the host address map needs {host_ib} index bits; at most 28 fit a 32-bit Wishbone address"
+            ));
+        }
+        Ok(Layout {
+            name: cfg.name.clone(),
+            n,
+            l,
+            g,
+            r,
+            inputs: arch.inputs,
+            rl,
+            gb: addr_bits(g),
+            rb: addr_bits(r),
+            nb: addr_bits(n),
+            wab: addr_bits(r * g),
+            w_ty,
+            w_min: s.w_min,
+            w_max: s.w_max,
+            acc_ty: Ty::s(lif.acc_bits),
+            v_ty,
+            v_lo,
+            v_hi,
+            f_v,
+            f_ref,
+            f_theta,
+            f_y,
+            f_sprev,
+            st_width,
+            tb,
+            xab,
+            xpb,
+            forwarding: forwarding && g <= rl + 1,
+            inh_bits: bits_unsigned(inh_max),
+            sum_ty: Ty::s(sum_bits),
+            scaling: stdp && cfg.stdp.normalize_target > 0,
+            host_rb,
+            host_gb,
+            host_lb,
+            host_ib,
+            aw: host_ib + 4,
+            arch,
+        })
+    }
+
+    /// The largest value of an unsigned trace.
+    pub fn trace_max(&self) -> i64 {
+        unsigned_max(self.tb)
+    }
+}
+
+/// Things of the config the datapath needs besides sizes.
+#[derive(Debug, Clone)]
+pub struct Params {
+    /// Threshold.
+    pub threshold: i64,
+    /// Reset kind.
+    pub reset: Reset,
+    /// v after a spike with `reset = "zero"`.
+    pub v_reset: i64,
+    /// Leak shift (0 = none).
+    pub leak_shift: u32,
+    /// Refractory ticks.
+    pub refractory: u64,
+    /// Inhibition per spike of another neuron.
+    pub inhibition: i64,
+    /// Theta increment.
+    pub theta_plus: i64,
+    /// Theta decay shift.
+    pub theta_decay: u32,
+    /// STDP on.
+    pub stdp: bool,
+    /// Symmetric rule.
+    pub symmetric: bool,
+    /// Trace increments and shifts.
+    pub pre_inc: i64,
+    /// Trace increments and shifts.
+    pub post_inc: i64,
+    /// Trace increments and shifts.
+    pub pre_decay: u32,
+    /// Trace increments and shifts.
+    pub post_decay: u32,
+    /// Trace increments and shifts.
+    pub ltp_shift: u32,
+    /// Trace increments and shifts.
+    pub ltd_shift: u32,
+    /// Potentiation offset.
+    pub ltp_offset: i64,
+    /// Scaling target.
+    pub norm_target: i64,
+    /// Scaling period (0 = host only).
+    pub norm_every: u64,
+}
+
+impl Params {
+    /// Extract from a `lif` config.
+    pub fn new(cfg: &Config) -> Params {
+        let lif = cfg.lif().expect("checked by Layout::new");
+        let s = &cfg.stdp;
+        Params {
+            threshold: lif.threshold,
+            reset: lif.reset,
+            v_reset: lif.v_reset,
+            leak_shift: lif.leak_shift,
+            refractory: lif.refractory as u64,
+            inhibition: lif.inhibition,
+            theta_plus: lif.theta_plus,
+            theta_decay: lif.theta_decay_shift,
+            stdp: s.enabled,
+            symmetric: s.rule == Rule::Symmetric,
+            pre_inc: s.pre_inc,
+            post_inc: s.post_inc,
+            pre_decay: s.pre_decay_shift,
+            post_decay: s.post_decay_shift,
+            ltp_shift: s.ltp_shift,
+            ltd_shift: s.ltd_shift,
+            ltp_offset: s.ltp_offset,
+            norm_target: s.normalize_target,
+            norm_every: s.normalize_every,
+        }
+    }
+}
+
+impl Layout {
+    /// Word address of a register.
+    pub fn reg_addr(&self, index: u64) -> u64 {
+        index
+    }
+
+    /// Word address of weight `W[j][i]`.
+    pub fn weight_addr(&self, j: u64, i: u64) -> u64 {
+        let (g, l) = (i / self.l, i % self.l);
+        ((Region::W as u64) << self.host_ib)
+            | (j << (self.host_gb + self.host_lb))
+            | (g << self.host_lb)
+            | l
+    }
+
+    /// Word address of neuron `i`'s value in a per-neuron region (V, Ref, Theta, Y).
+    pub fn neuron_addr(&self, region: Region, i: u64) -> u64 {
+        let (g, l) = (i / self.l, i % self.l);
+        ((region as u64) << self.host_ib) | (g << self.host_lb) | l
+    }
+
+    /// Word address of the presynaptic trace of row `j`.
+    pub fn x_addr(&self, j: u64) -> u64 {
+        ((Region::X as u64) << self.host_ib) | j
+    }
+
+    /// The field of a per-neuron region, if the hardware stores it.
+    pub fn region_field(&self, region: Region) -> Option<Field> {
+        match region {
+            Region::V => Some(self.f_v),
+            Region::Ref => self.f_ref,
+            Region::Theta => self.f_theta,
+            Region::Y => self.f_y,
+            Region::X => self.f_y.map(|_| Field {
+                lo: 0,
+                width: self.tb,
+                signed: false,
+            }),
+            Region::W => Some(Field {
+                lo: 0,
+                width: self.w_ty.width,
+                signed: self.w_ty.signed,
+            }),
+            Region::Regs => Some(Field {
+                lo: 0,
+                width: 32,
+                signed: false,
+            }),
+        }
+    }
+
+    /// Decode a 32-bit host read of `region` into its value (sign-extended when signed).
+    pub fn decode(&self, region: Region, word: u32) -> i64 {
+        match self.region_field(region) {
+            Some(f) if f.signed && f.width < 64 => {
+                let sh = 64 - f.width;
+                ((word as u64) << sh) as i64 >> sh
+            }
+            _ => word as i64,
+        }
+    }
+}

@@ -1,0 +1,1427 @@
+//! The top module: the phase sequencer, the event issuer, the presynaptic traces, the output
+//! scanner, the synaptic-scaling sequencer, the Wishbone host port and the counters; it drives
+//! the lanes (see [`super::lane`]).
+//!
+//! Key decision: the tick is a fixed sequence of phases (idle, decay, events, neuron,
+//! potentiation, scaling, finish) whose lengths follow closed-form rules shared with the cycle
+//! model in `golden::cycle`; the output scanner runs concurrently from the end of the neuron phase.
+
+use super::build::{B, any, mul_const, onehot, ram, ram_module_name, write_port};
+use super::lane::{StateWord, dx_width};
+use super::layout::{Field, Layout, Params, Region, regs};
+use crate::ir::stmt::*;
+use crate::ir::*;
+use golden::arith::{bits_unsigned, unsigned_max};
+use std::ops::Not;
+
+/// Phase codes of the sequencer.
+#[allow(missing_docs)]
+pub mod phase {
+    pub const SWEEP: u128 = 0;
+    pub const IDLE: u128 = 1;
+    pub const DECAY: u128 = 2;
+    pub const EVENTS: u128 = 3;
+    pub const NEURON: u128 = 4;
+    pub const LTP: u128 = 5;
+    pub const SCALE: u128 = 6;
+    pub const FINISH: u128 = 7;
+}
+
+/// Width of a counter that must hold `n`.
+fn cw(n: u64) -> u32 {
+    bits_unsigned(n)
+}
+
+fn k(v: u64, w: u32) -> Expr {
+    Expr::uconst(v as u128, w)
+}
+
+/// Build the top module.
+pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
+    let mut b = B::new(&lay.name);
+    let a = &lay.arch;
+    let rl = lay.rl;
+    let (l, g, r) = (lay.l, lay.g, lay.r);
+    let (gb, wab, nb, rb) = (lay.gb, lay.wab, lay.nb, lay.rb);
+    let gty = Ty::u(gb);
+    let waty = Ty::u(wab);
+    let sty = Ty::u(lay.st_width);
+    let stdp = p.stdp;
+    b.m.doc.push(format!(
+        "{} inputs x {} neurons{}, {} lanes: {} synaptic operations per clock in the event phase.",
+        lay.inputs,
+        lay.n,
+        if a.recurrent { " (recurrent)" } else { "" },
+        l,
+        l
+    ));
+
+    // ---------------------------------------------------------------- ports
+    let in_valid = b.m.input("in_valid", Ty::BIT);
+    let in_ready = b.m.output("in_ready", Ty::BIT);
+    let in_eot = b.m.input("in_eot", Ty::BIT);
+    let in_addr = b.m.input("in_addr", Ty::u(32));
+    let out_valid = b.m.output("out_valid", Ty::BIT);
+    let out_ready = b.m.input("out_ready", Ty::BIT);
+    let out_eot = b.m.output("out_eot", Ty::BIT);
+    let out_addr = b.m.output("out_addr", Ty::u(nb));
+    let wb_cyc = b.m.input("wb_cyc", Ty::BIT);
+    let wb_stb = b.m.input("wb_stb", Ty::BIT);
+    let wb_we = b.m.input("wb_we", Ty::BIT);
+    let wb_adr = b.m.input("wb_adr", Ty::u(lay.aw));
+    let wb_dat_w = b.m.input("wb_dat_w", Ty::u(32));
+    let wb_sel = b.m.input("wb_sel", Ty::u(4));
+    let wb_dat_r = b.m.output_reg("wb_dat_r", Ty::u(32));
+    let wb_ack = b.m.output_reg("wb_ack", Ty::BIT);
+    let wb_stall = b.m.output("wb_stall", Ty::BIT);
+    b.m.comment(
+        &in_addr,
+        "presynaptic address; >= inputs is dropped and counted",
+    );
+    b.m.comment(&wb_adr, "word address: region in the top 4 bits");
+
+    // ---------------------------------------------------------------- sequencer state
+    let ph = b.ctl_reg("phase", Ty::u(3), phase::SWEEP as i128);
+    let is = |v: u128| ph.e().eq(Expr::uconst(v, 3));
+    let pc_max = a.decay_sweep.max(g).max(a.clear_sweep) + rl + 8 + 2 * rl;
+    let pcw = cw(pc_max);
+    let pc = b.ctl_reg("pc", Ty::u(pcw), 0);
+    let sweep_keep_theta = lay
+        .f_theta
+        .map(|_| b.ctl_reg("sweep_keep_theta", Ty::BIT, 0));
+    let learn_en = b.ctl_reg("learn_en", Ty::BIT, 1);
+    let learn = b.net("learn", if stdp { learn_en.e() } else { Expr::bit(false) });
+
+    // counters
+    let cyc = b.ctl_reg("cycle_count", Ty::u(64), 0);
+    b.ctl(set(&cyc, cyc.e().inc()));
+    let ticks = b.ctl_reg("tick_count", Ty::u(64), 0);
+    let dropped = b.ctl_reg("dropped_count", Ty::u(32), 0);
+    let tcnt = b.ctl_reg("tick_cycles_run", Ty::u(32), 0);
+    let last_cycles = b.ctl_reg("tick_cycles_last", Ty::u(32), 0);
+    let nbc = nb + 1;
+    let prev_count = b.ctl_reg("prev_count", Ty::u(nbc), 0);
+    b.m.comment(&prev_count, "spikes of the previous tick");
+
+    // host transaction state (declared early: the idle phase yields to the host)
+    let h_state = b.ctl_reg("h_state", Ty::u(3), 0);
+    let h_idle = b.net("h_idle", h_state.e().eq(k(0, 3)));
+    let cmd_clear = b.ctl_reg("cmd_clear", Ty::BIT, 0);
+    let cmd_norm = b.ctl_reg("cmd_norm", Ty::BIT, 0);
+    let host_may = is(phase::IDLE)
+        .and(h_idle.e())
+        .and(cmd_clear.e().not())
+        .and(cmd_norm.e().not());
+    b.m.assign(&wb_stall, host_may.not());
+    let h_accept = b.net(
+        "h_accept",
+        wb_cyc.e().and(wb_stb.e()).and(wb_stall.e().not()),
+    );
+
+    let tick_start = b.net(
+        "tick_start",
+        is(phase::IDLE)
+            .and(h_idle.e())
+            .and(wb_cyc.e().not())
+            .and(in_valid.e()),
+    );
+
+    // ---------------------------------------------------------------- memories of the top
+    let rm = |ty: Ty, depth: u64| ram_module_name(&lay.name, ty, depth, rl, false);
+    let xw = Ty::u(lay.tb * a.x_per_word as u32);
+    let xram = stdp.then(|| ram(&mut b, &rm(xw, a.x_words), "x", xw, a.x_words, None));
+    let swty = Ty::u(gb + l as u32);
+    let spk = ram(&mut b, &rm(swty, g), "spk", swty, g, None);
+    let prevram = a.recurrent.then(|| {
+        ram(
+            &mut b,
+            &rm(Ty::u(nb), lay.n),
+            "prev",
+            Ty::u(nb),
+            lay.n,
+            None,
+        )
+    });
+
+    // ---------------------------------------------------------------- sweep / decay (pc-driven)
+    let in_sweep = is(phase::SWEEP);
+    let sweep_issue = b.net(
+        "sweep_issue",
+        in_sweep.clone().and(pc.e().lt(k(a.clear_sweep, pcw))),
+    );
+    let in_decay = is(phase::DECAY);
+    let decay_issue = b.net(
+        "decay_issue",
+        in_decay.clone().and(pc.e().lt(k(a.decay_sweep, pcw))),
+    );
+    let st_decays = (p.theta_plus > 0 && p.theta_decay > 0) || (stdp && p.post_decay > 0);
+    let x_decays = stdp && p.pre_decay > 0;
+    let pc_g = pc.e().resize(gb);
+    let lane_st_valid = b.net(
+        "lane_st_valid",
+        sweep_issue.e().and(pc.e().lt(k(g, pcw))).or(if st_decays {
+            decay_issue.e().and(pc.e().lt(k(g, pcw)))
+        } else {
+            Expr::bit(false)
+        }),
+    );
+
+    // ---------------------------------------------------------------- event issuer
+    let in_events = is(phase::EVENTS);
+    let ilw = cw(g);
+    let iss_left = b.ctl_reg("iss_left", Ty::u(ilw), 0);
+    let iss_addr = b.data_reg("iss_addr", waty);
+    let iss_g = b.data_reg("iss_g", gty);
+    let ev_row = b.data_reg("ev_row", Ty::u(rb));
+    let ev_first = b.ctl_reg("ev_first", Ty::BIT, 0);
+    let eot_seen = b.ctl_reg("eot_seen", Ty::BIT, 0);
+    let ready = b.net(
+        "ready",
+        in_events
+            .clone()
+            .and(eot_seen.e().not())
+            .and(iss_left.e().le(k(1, ilw))),
+    );
+    b.m.assign(&in_ready, ready.e());
+    let accept = b.net("accept", ready.e().and(in_valid.e()));
+    let in_range = b.net("in_range", in_addr.e().lt(k(lay.inputs, 32)));
+    let take_input = b.net(
+        "take_input",
+        accept.e().and(in_eot.e().not()).and(in_range.e()),
+    );
+    let drop_input = b.net(
+        "drop_input",
+        accept.e().and(in_eot.e().not()).and(in_range.e().not()),
+    );
+    let in_row = in_addr.e().resize(rb);
+    // recurrent events: the previous tick's spikes from the prev list
+    let rkw = nbc;
+    let rec = prevram.as_ref().map(|pr| {
+        let rec_k = b.ctl_reg("rec_k", Ty::u(rkw), 0);
+        let rec_wait = b.ctl_reg("rec_wait", Ty::u(cw(rl)), 0);
+        b.m.assign(&pr.raddr, rec_k.e().resize(nb));
+        let take = b.net(
+            "take_rec",
+            in_events
+                .clone()
+                .and(eot_seen.e())
+                .and(rec_k.e().lt(prev_count.e()))
+                .and(iss_left.e().le(k(1, ilw)))
+                .and(rec_wait.e().eq(k(0, cw(rl)))),
+        );
+        (rec_k, rec_wait, take, pr.rdata.clone())
+    });
+    let rec_row = rec
+        .as_ref()
+        .map(|(_, _, _, d)| d.e().resize(rb) + k(lay.inputs, rb));
+    let take_rec = rec
+        .as_ref()
+        .map(|(_, _, t, _)| t.e())
+        .unwrap_or_else(|| Expr::bit(false));
+    let new_row = match rec_row {
+        Some(rr) => Expr::mux(take_input.e(), in_row, rr),
+        None => in_row,
+    };
+    let new_row = b.net("new_row", new_row);
+    let start_event = b.net("start_event", take_input.e().or(take_rec.clone()));
+    let issuing = b.net("issuing", iss_left.e().ne(k(0, ilw)));
+    b.ctl(if_else(
+        start_event.e(),
+        vec![set(&iss_left, k(g, ilw)), set(&ev_first, Expr::bit(true))],
+        vec![
+            when(issuing.e(), vec![set(&iss_left, iss_left.e().dec())]),
+            set(&ev_first, Expr::bit(false)),
+        ],
+    ));
+    b.data(if_else(
+        start_event.e(),
+        vec![
+            set(&iss_addr, mul_const(new_row.e(), g, wab)),
+            set(&iss_g, Expr::zero(gty)),
+            set(&ev_row, new_row.e()),
+        ],
+        vec![
+            set(&iss_addr, iss_addr.e().inc()),
+            set(&iss_g, iss_g.e().inc()),
+        ],
+    ));
+    if let Some((rec_k, rec_wait, take, _)) = &rec {
+        let rwt = rec_wait.ty;
+        b.ctl(if_else(
+            take.e(),
+            vec![set(rec_k, rec_k.e().inc()), set(rec_wait, k(rl, rwt.width))],
+            vec![when(
+                rec_wait.e().ne(k(0, rwt.width)),
+                vec![set(rec_wait, rec_wait.e().dec())],
+            )],
+        ));
+    }
+    b.ctl(when(drop_input.e(), vec![set(&dropped, dropped.e().inc())]));
+    let rec_done = rec
+        .as_ref()
+        .map(|(rk, _, _, _)| rk.e().eq(prev_count.e()))
+        .unwrap_or_else(|| Expr::bit(true));
+    let events_done = b.net(
+        "events_done",
+        eot_seen.e().and(rec_done).and(issuing.e().not()),
+    );
+    let ev_valid = b.net("ev_valid", in_events.clone().and(issuing.e()));
+
+    // ---------------------------------------------------------------- neuron phase bookkeeping
+    let in_neuron = is(phase::NEURON);
+    let nu_valid = b.net("nu_valid", in_neuron.clone().and(pc.e().lt(k(g, pcw))));
+    let nu_start = b.net("nu_start", in_neuron.clone().and(pc.e().eq(k(0, pcw))));
+    let nd = rl + a.neuron_stages; // lanes' spike outputs appear nd cycles after issue
+    let nw_v = b.delayed_r("nw_v", nu_valid.e(), nd);
+    let nw_g = b.delayed("nw_g", pc_g.clone(), nd);
+    let maxc = b.ctl_reg("maxc", Ty::u(gb + 1), 0);
+    let nwords = b.ctl_reg("nwords", Ty::u(gb + 1), 0);
+
+    // ---------------------------------------------------------------- potentiation sequencer
+    let in_ltp = is(phase::LTP);
+    let dxw = dx_width(lay, p);
+    let ltp_sig = stdp.then(|| {
+        let lj = b.ctl_reg("lj", Ty::u(rb), 0);
+        let lk = b.ctl_reg("lk", Ty::u(gb + 1), 0);
+        let lbase = b.data_reg("lbase", waty);
+        let ldone = b.ctl_reg("ldone", Ty::BIT, 0);
+        let pre = b.net("ltp_pre", in_ltp.clone().and(ldone.e().not()));
+        let last_k = b.net("ltp_last_k", lk.e().eq(maxc.e().dec()));
+        let last = b.net("ltp_last", last_k.e().and(lj.e().eq(k(r - 1, rb))));
+        b.ctl(when(
+            pre.e(),
+            vec![if_else(
+                last_k.e(),
+                vec![set(&lk, Expr::zero(lk.ty)), set(&lj, lj.e().inc())],
+                vec![set(&lk, lk.e().inc())],
+            )],
+        ));
+        b.ctl(when(
+            pre.e().and(last.e()),
+            vec![set(&ldone, Expr::bit(true))],
+        ));
+        b.data(when(
+            pre.e().and(last_k.e()),
+            vec![set(&lbase, lbase.e() + k(g, wab))],
+        ));
+        // delayed to the lanes' S0 (rl cycles after the list read)
+        let go = b.delayed_r("ltp_go", pre.e(), rl);
+        let kd = b.delayed("ltp_kd", lk.e().resize(gb), rl);
+        let base_d = b.delayed("ltp_base", lbase.e(), rl);
+        let j_d = if lay.xpb > 0 {
+            b.delayed("ltp_jlow", lj.e().slice(lay.xpb - 1, 0), rl)
+        } else {
+            Expr::zero(Ty::BIT)
+        };
+        (lj, lk, lbase, ldone, pre, go, kd, base_d, j_d)
+    });
+
+    // ---------------------------------------------------------------- x memory pipeline
+    let mut x_for_host = None;
+    let mut ltp_dx = None;
+    if let Some(xr) = &xram {
+        let xab = lay.xab;
+        let xaty = Ty::u(xab);
+        let xpb = lay.xpb;
+        let row_word = |row: Expr| {
+            if xpb == 0 {
+                row.resize(xab)
+            } else {
+                row.lsr(xpb).resize(xab)
+            }
+        };
+        let ev_xop = b.net("ev_xop", in_events.clone().and(ev_first.e()));
+        let dec_xop = b.net(
+            "decay_xop",
+            if x_decays {
+                decay_issue.e().and(pc.e().lt(k(a.x_words, pcw)))
+            } else {
+                Expr::bit(false)
+            },
+        );
+        let mut rcases = vec![
+            (ev_xop.e(), row_word(ev_row.e())),
+            (dec_xop.e(), pc.e().resize(xab)),
+        ];
+        if let Some((lj, _, _, _, pre, ..)) = &ltp_sig {
+            rcases.push((pre.e(), row_word(lj.e())));
+        }
+        let xbusy = any(rcases.iter().map(|(s, _)| s.clone()).collect());
+        let h_xaddr = b.data_reg("h_xaddr", xaty);
+        b.m.assign(
+            &xr.raddr,
+            Expr::mux(xbusy, onehot(xaty, rcases), h_xaddr.e()),
+        );
+        // X stage
+        let xo_v = b.delayed_r("xo_v", ev_xop.e().or(dec_xop.e()), rl);
+        let xo_inc = b.delayed("xo_inc", ev_xop.e(), rl);
+        let xo_addr = b.delayed(
+            "xo_addr",
+            Expr::mux(ev_xop.e(), row_word(ev_row.e()), pc.e().resize(xab)),
+            rl,
+        );
+        let xo_field = (xpb > 0).then(|| b.delayed("xo_field", ev_row.e().slice(xpb - 1, 0), rl));
+        let xw_v = b.ctl_reg("xw_v", Ty::BIT, 0);
+        let xw_addr = b.data_reg("xw_addr", xaty);
+        let xw_word = b.data_reg("xw_word", xw);
+        let x_in = if lay.forwarding {
+            let mut hist = vec![(xw_v.e(), xw_addr.e(), xw_word.e())];
+            for j in 1..=rl {
+                let (pv, pa, pd) = hist.last().unwrap().clone();
+                hist.push((
+                    b.reg_r(&format!("xh{j}_v"), 0, pv).e(),
+                    b.reg(&format!("xh{j}_addr"), pa).e(),
+                    b.reg(&format!("xh{j}_word"), pd).e(),
+                ));
+            }
+            let mut w = xr.rdata.e();
+            for (j, (hv, ha, hd)) in hist.into_iter().enumerate().rev() {
+                let m = b.net(&format!("fwd_x{}", j + 1), hv.and(ha.eq(xo_addr.clone())));
+                w = Expr::mux(m.e(), hd, w);
+            }
+            b.net("x_in", w)
+        } else {
+            b.net("x_in", xr.rdata.e())
+        };
+        let tb = lay.tb;
+        let per = a.x_per_word as u32;
+        let mut fields = Vec::new();
+        for f in (0..per).rev() {
+            let cur = x_in.e().slice(f * tb + tb - 1, f * tb);
+            let sel = match &xo_field {
+                Some(xf) => xf.clone().eq(k(f as u64, xpb)),
+                None => Expr::bit(true),
+            };
+            let inc = sat_inc_u(cur.clone(), p.pre_inc);
+            let dec = if p.pre_decay > 0 {
+                cur.clone() - cur.clone().lsr(p.pre_decay)
+            } else {
+                cur.clone()
+            };
+            fields.push(Expr::mux(xo_inc.clone(), Expr::mux(sel, inc, cur), dec));
+        }
+        b.ctl(set(&xw_v, xo_v));
+        b.data(set(&xw_addr, xo_addr));
+        b.data(set(&xw_word, Expr::concat(fields)));
+        // writes: pipeline, sweep zeroing, host
+        let h_x_we = b.ctl_reg("h_x_we", Ty::BIT, 0);
+        let h_x_word = b.data_reg("h_x_word", xw);
+        let sweep_x = b.net("sweep_x", sweep_issue.e().and(pc.e().lt(k(a.x_words, pcw))));
+        let wcases = [
+            (xw_v.e(), xw_addr.e(), xw_word.e()),
+            (sweep_x.e(), pc.e().resize(xab), Expr::zero(xw)),
+            (h_x_we.e(), h_xaddr.e(), h_x_word.e()),
+        ];
+        write_port(&mut b, xr, &wcases);
+        // potentiation step from the x word read at pre-issue
+        if let Some((.., j_d)) = &ltp_sig {
+            let field = if xpb == 0 {
+                xr.rdata.e()
+            } else {
+                let sel = j_d.clone();
+                let mut v = xr.rdata.e().slice(tb - 1, 0);
+                for f in 1..per {
+                    v = Expr::mux(
+                        sel.clone().eq(k(f as u64, xpb)),
+                        xr.rdata.e().slice(f * tb + tb - 1, f * tb),
+                        v,
+                    );
+                }
+                v
+            };
+            let kept = tb.saturating_sub(p.ltp_shift).max(1);
+            let step = field.lsr(p.ltp_shift).trunc(kept).to_signed_wide().ext(dxw)
+                - Expr::sconst(p.ltp_offset as i128, dxw);
+            ltp_dx = Some(b.reg("ltp_dx_r", step));
+        }
+        x_for_host = Some((h_xaddr, h_x_we, h_x_word, xr.rdata.clone()));
+    }
+
+    // ---------------------------------------------------------------- scaling sequencer
+    let in_scale = is(phase::SCALE);
+    let qb = a.div_bits;
+    let scale_host = b.ctl_reg("scale_host", Ty::BIT, 0);
+    let sc = lay.scaling.then(|| {
+        let ss = b.ctl_reg("ss", Ty::u(3), 0);
+        let sg = b.ctl_reg("sg", gty, 0);
+        let sj = b.ctl_reg("sj", Ty::u(rb), 0);
+        let swt = b.ctl_reg("swait", Ty::u(cw(rl + 2)), 0);
+        let sl = b.ctl_reg("sl", Ty::u(cw(l)), 0);
+        let dc = b.ctl_reg("dc", Ty::u(cw(qb)), 0);
+        let saddr = b.data_reg("saddr", waty);
+        let issue_sum = b.net("sc_sum_issue", in_scale.clone().and(ss.e().eq(k(0, 3))));
+        let issue_mul = b.net("sc_mul_issue", in_scale.clone().and(ss.e().eq(k(3, 3))));
+        let last_j = b.net("sc_last_j", sj.e().eq(k(r - 1, rb)));
+        let dstart = b.net(
+            "div_start",
+            in_scale
+                .clone()
+                .and(ss.e().eq(k(2, 3)))
+                .and(dc.e().eq(k(0, dc.ty.width)))
+                .and(sl.e().lt(k(l, sl.ty.width))),
+        );
+        let dload = b.net(
+            "div_load",
+            in_scale
+                .clone()
+                .and(ss.e().eq(k(2, 3)))
+                .and(dc.e().eq(k(0, dc.ty.width)))
+                .and(sl.e().ne(k(0, sl.ty.width))),
+        );
+        (
+            ss, sg, sj, swt, sl, dc, saddr, issue_sum, issue_mul, last_j, dstart, dload,
+        )
+    });
+
+    // ---------------------------------------------------------------- output scanner
+    let scan = b.ctl_reg("scan", Ty::u(3), 0); // 0 done, 1 fetch, 2 wait, 3 load, 4 emit
+    let sidx = b.ctl_reg("scan_idx", Ty::u(gb + 1), 0);
+    let swait = b.ctl_reg("scan_wait", Ty::u(cw(rl)), 0);
+    let cur_g = b.data_reg("cur_g", gty);
+    let cur_mask = b.data_reg("cur_mask", Ty::u(l as u32));
+    let emit = b.net("emit", scan.e().eq(k(4, 3)));
+    // lowest set bit of the mask
+    let mut low = Expr::zero(Ty::u(cw(l.saturating_sub(1)).max(1)));
+    for bit in (0..l as u32).rev() {
+        low = Expr::mux(cur_mask.e().bit_at(bit), k(bit as u64, low.ty.width), low);
+    }
+    let low = b.net("emit_lane", low);
+    let spike_addr = b.net(
+        "emit_addr",
+        mul_const(cur_g.e(), l, nb) + low.e().resize(nb),
+    );
+    let mask_rest = b.net("mask_rest", cur_mask.e().and(cur_mask.e() - k(1, l as u32)));
+    let scan_done = b.net("scan_done", scan.e().eq(k(0, 3)));
+    let in_finish = is(phase::FINISH);
+    let eot_now = b.net("eot_now", in_finish.clone().and(scan_done.e()));
+    b.m.assign(&out_valid, emit.e().or(eot_now.e()));
+    b.m.assign(&out_eot, eot_now.e());
+    b.m.assign(
+        &out_addr,
+        Expr::mux(emit.e(), spike_addr.e(), Expr::zero(Ty::u(nb))),
+    );
+    let emit_hs = b.net("emit_hs", emit.e().and(out_ready.e()));
+    let tick_end = b.net("tick_end", eot_now.e().and(out_ready.e()));
+    let pw = b.ctl_reg("prev_wr", Ty::u(nbc), 0);
+    let inh_acc = (p.inhibition > 0).then(|| b.ctl_reg("inh_acc", Ty::u(lay.inh_bits), 0));
+    let inh_total = (p.inhibition > 0).then(|| b.ctl_reg("inh_total", Ty::u(lay.inh_bits), 0));
+    if let Some(pr) = &prevram {
+        b.m.assign(&pr.we, emit_hs.e());
+        b.m.assign(&pr.waddr, pw.e().resize(nb));
+        b.m.assign(&pr.wdata, spike_addr.e());
+    }
+    b.m.assign(&spk.raddr, sidx.e().resize(gb));
+
+    // ---------------------------------------------------------------- lanes
+    let lane_mod = format!("{}_lane", lay.name);
+    let mut lane_out = Vec::new();
+    let h_lane_bits = lay.host_lb.max(1);
+    let h_lane = b.data_reg("h_lane", Ty::u(h_lane_bits));
+    let h_waddr = b.data_reg("h_waddr", waty);
+    let h_g = b.data_reg("h_g", gty);
+    let h_wdata = b.data_reg("h_wdata", lay.w_ty);
+    let h_stdata = b.data_reg("h_stdata", sty);
+    let h_wr_w = b.ctl_reg("h_wr_w", Ty::BIT, 0);
+    let h_wr_st = b.ctl_reg("h_wr_st", Ty::BIT, 0);
+    for lane in 0..l {
+        let ws = b.m.wire(&format!("l{lane}_w_rdata"), lay.w_ty);
+        let ss = b.m.wire(&format!("l{lane}_st_rdata"), sty);
+        let sp = b.m.wire(&format!("l{lane}_spike"), Ty::BIT);
+        let am = stdp.then(|| b.m.wire(&format!("l{lane}_atmax"), Ty::BIT));
+        let su = lay
+            .scaling
+            .then(|| b.m.wire(&format!("l{lane}_sum"), lay.sum_ty));
+        let this_lane = h_lane.e().eq(k(lane, h_lane_bits));
+        let mut conns: Vec<(String, Expr)> = vec![
+            ("clk".into(), b.clk.e()),
+            ("rst".into(), b.rst.e()),
+            ("learn".into(), learn.e()),
+            ("ev_valid".into(), ev_valid.e()),
+            ("ev_waddr".into(), iss_addr.e()),
+            ("ev_g".into(), iss_g.e()),
+            ("nu_valid".into(), nu_valid.e()),
+            ("nu_g".into(), pc_g.clone()),
+            ("nu_start".into(), nu_start.e()),
+        ];
+        if let Some(it) = &inh_total {
+            conns.push(("inh_total".into(), it.e()));
+        }
+        if stdp {
+            conns.push(("maxc".into(), maxc.e()));
+        }
+        conns.extend([
+            ("st_valid".into(), lane_st_valid.e()),
+            ("st_g".into(), pc_g.clone()),
+            ("st_zero".into(), in_sweep.clone()),
+        ]);
+        if let Some(kt) = &sweep_keep_theta {
+            conns.push(("st_keep_theta".into(), kt.e()));
+        }
+        if let (Some((_, lk, _, _, _, go, kd, base_d, _)), Some(dx)) = (&ltp_sig, &ltp_dx) {
+            conns.extend([
+                ("ltp_k".into(), lk.e().resize(gb)),
+                ("ltp_go".into(), go.clone()),
+                ("ltp_kd".into(), kd.clone()),
+                ("ltp_base".into(), base_d.clone()),
+                ("ltp_dx".into(), dx.e()),
+            ]);
+        }
+        if let Some((_, _, _, _, sl, _, saddr, issue_sum, issue_mul, _, _, dload)) = &sc {
+            let (ss, sj) = (&sc.as_ref().unwrap().0, &sc.as_ref().unwrap().2);
+            let _ = ss;
+            conns.extend([
+                ("sc_sum".into(), issue_sum.e()),
+                ("sc_first".into(), sj.e().eq(k(0, rb))),
+                ("sc_mul".into(), issue_mul.e()),
+                ("sc_waddr".into(), saddr.e()),
+                (
+                    "sc_load".into(),
+                    dload.e().and(sl.e().eq(k(lane + 1, sl.ty.width))),
+                ),
+                ("sc_recip".into(), Expr::zero(Ty::u(32))), // patched below
+            ]);
+        }
+        conns.extend([
+            ("h_wr_w".into(), h_wr_w.e().and(this_lane.clone())),
+            ("h_waddr".into(), h_waddr.e()),
+            ("h_wdata".into(), h_wdata.e()),
+            ("h_wr_st".into(), h_wr_st.e().and(this_lane)),
+            ("h_g".into(), h_g.e()),
+            ("h_stdata".into(), h_stdata.e()),
+            ("w_rdata".into(), ws.e()),
+            ("st_rdata".into(), ss.e()),
+            ("nu_spike".into(), sp.e()),
+        ]);
+        if let Some(am) = &am {
+            conns.push(("nu_atmax".into(), am.e()));
+        }
+        if let Some(su) = &su {
+            conns.push(("sum".into(), su.e()));
+        }
+        b.m.instance(Instance {
+            module: lane_mod.clone(),
+            name: format!("u_lane{lane}"),
+            params: vec![(
+                "W_INIT".into(),
+                ParamValue::Str(format!("{init_prefix}{}_w{lane}.hex", lay.name)),
+            )],
+            conns,
+        });
+        lane_out.push((ws, ss, sp, am, su));
+    }
+
+    // spike words and maximum per-lane count, at the lanes' neuron write stage
+    let spikes_now: Vec<Expr> = lane_out.iter().map(|o| o.2.e()).collect();
+    let mut word_bits = spikes_now.clone();
+    word_bits.reverse();
+    let spike_word = b.net("spike_word", Expr::concat(word_bits));
+    let any_spike = b.net("any_spike", spike_word.e().any());
+    b.m.assign(&spk.we, nw_v.clone().and(any_spike.e()));
+    b.m.assign(&spk.waddr, nwords.e().resize(gb));
+    b.m.assign(&spk.wdata, Expr::concat(vec![nw_g.clone(), spike_word.e()]));
+    let grow = if stdp {
+        any(lane_out.iter().map(|o| o.3.as_ref().unwrap().e()).collect())
+    } else {
+        Expr::bit(false)
+    };
+    b.ctl(if_else(
+        nu_start.e(),
+        vec![
+            set(&maxc, Expr::zero(maxc.ty)),
+            set(&nwords, Expr::zero(nwords.ty)),
+        ],
+        vec![
+            when(grow, vec![set(&maxc, maxc.e().inc())]),
+            when(spk.we.e(), vec![set(&nwords, nwords.e().inc())]),
+        ],
+    ));
+    let nwords_final = b.net(
+        "nwords_final",
+        Expr::mux(spk.we.e(), nwords.e().inc(), nwords.e()),
+    );
+
+    // scaling: divider over the lanes' sums
+    let mut scale_finished = Expr::bit(false);
+    if let Some((ss, sg, sj, swt, sl, dc, saddr, issue_sum, issue_mul, last_j, dstart, dload)) = &sc
+    {
+        let sum_w = lay.sum_ty.width;
+        let dw = sum_w - 1;
+        let mut sel_sum = lane_out[0].4.as_ref().unwrap().e();
+        for (lane, o) in lane_out.iter().enumerate().skip(1) {
+            sel_sum = Expr::mux(
+                sl.e().eq(k(lane as u64, sl.ty.width)),
+                o.4.as_ref().unwrap().e(),
+                sel_sum,
+            );
+        }
+        let divisor = b.net("divisor", sel_sum.as_unsigned().trunc(dw));
+        let quot = b.m.wire("quot", Ty::u(32));
+        b.m.instance(Instance {
+            module: format!("{}_div", lay.name),
+            name: "u_div".into(),
+            params: vec![],
+            conns: vec![
+                ("clk".into(), b.clk.e()),
+                ("rst".into(), b.rst.e()),
+                ("start".into(), dstart.e()),
+                ("divisor".into(), divisor.e()),
+                ("quot".into(), quot.e()),
+            ],
+        });
+        // patch the reciprocal into the lane instances
+        for inst in b.m.instances.iter_mut().filter(|i| i.module == lane_mod) {
+            for (pname, e) in inst.conns.iter_mut() {
+                if pname == "sc_recip" {
+                    *e = quot.e();
+                }
+            }
+        }
+        let swt_w = swt.ty.width;
+        let dcw = dc.ty.width;
+        let slw = sl.ty.width;
+        let last_g = b.net("sc_last_g", sg.e().eq(k(g - 1, gb)));
+        let scale_done = b.net(
+            "scale_done",
+            in_scale
+                .clone()
+                .and(ss.e().eq(k(4, 3)))
+                .and(swt.e().eq(k(rl + 1, swt_w)))
+                .and(last_g.e()),
+        );
+        let _ = (issue_sum, issue_mul, dstart, dload);
+        b.ctl(when(
+            in_scale.clone(),
+            vec![Stmt::Case(
+                ss.e(),
+                vec![
+                    (
+                        vec![0],
+                        vec![if_else(
+                            last_j.e(),
+                            vec![
+                                set(sj, Expr::zero(sj.ty)),
+                                set(ss, k(1, 3)),
+                                set(swt, Expr::zero(swt.ty)),
+                            ],
+                            vec![set(sj, sj.e().inc())],
+                        )],
+                    ),
+                    (
+                        vec![1],
+                        vec![if_else(
+                            swt.e().eq(k(rl - 1, swt_w)),
+                            vec![
+                                set(ss, k(2, 3)),
+                                set(dc, Expr::zero(dc.ty)),
+                                set(sl, Expr::zero(sl.ty)),
+                            ],
+                            vec![set(swt, swt.e().inc())],
+                        )],
+                    ),
+                    (
+                        vec![2],
+                        vec![if_else(
+                            dc.e().eq(k(0, dcw)).and(sl.e().eq(k(l, slw))),
+                            vec![set(ss, k(3, 3))],
+                            vec![if_else(
+                                dc.e().eq(k(qb, dcw)),
+                                vec![set(dc, Expr::zero(dc.ty)), set(sl, sl.e().inc())],
+                                vec![set(dc, dc.e().inc())],
+                            )],
+                        )],
+                    ),
+                    (
+                        vec![3],
+                        vec![if_else(
+                            last_j.e(),
+                            vec![
+                                set(sj, Expr::zero(sj.ty)),
+                                set(ss, k(4, 3)),
+                                set(swt, Expr::zero(swt.ty)),
+                            ],
+                            vec![set(sj, sj.e().inc())],
+                        )],
+                    ),
+                ],
+                vec![if_else(
+                    swt.e().eq(k(rl + 1, swt_w)),
+                    vec![set(ss, Expr::zero(ss.ty)), set(sg, sg.e().inc())],
+                    vec![set(swt, swt.e().inc())],
+                )],
+            )],
+        ));
+        // weight address of the op issued this cycle: row 0 of the sweep's group, + G per row
+        let issuing = ss.e().eq(k(0, 3)).or(ss.e().eq(k(3, 3)));
+        let next_group = Expr::mux(ss.e().eq(k(4, 3)), sg.e().inc(), sg.e()).resize(wab);
+        b.data(set(
+            saddr,
+            Expr::mux(
+                in_scale.clone(),
+                Expr::mux(issuing, saddr.e() + k(g, wab), next_group),
+                Expr::zero(waty),
+            ),
+        ));
+        b.ctl(when(
+            in_scale.clone().not(),
+            vec![
+                set(ss, Expr::zero(ss.ty)),
+                set(sg, Expr::zero(sg.ty)),
+                set(sj, Expr::zero(sj.ty)),
+            ],
+        ));
+        scale_finished = scale_done.e();
+    }
+
+    // ---------------------------------------------------------------- host port
+    // H_IDLE 0, H_DECODE 1, H_READ 2, H_RESP 3, H_WRITE 4
+    let h_we = b.data_reg("h_we", Ty::BIT);
+    let h_adr = b.data_reg("h_adr", Ty::u(lay.aw));
+    let h_dat = b.data_reg("h_dat", Ty::u(32));
+    let h_sel = b.data_reg("h_sel", Ty::u(4));
+    b.data(when(
+        h_accept.e(),
+        vec![
+            set(&h_we, wb_we.e()),
+            set(&h_adr, wb_adr.e()),
+            set(&h_dat, wb_dat_w.e()),
+            set(&h_sel, wb_sel.e()),
+        ],
+    ));
+    let ib = lay.host_ib;
+    let region = b.net("h_region", h_adr.e().slice(lay.aw - 1, ib));
+    let index = b.net("h_index", h_adr.e().slice(ib - 1, 0));
+    let (hrb, hgb, hlb) = (lay.host_rb, lay.host_gb, lay.host_lb);
+    let field = |lo: u32, w: u32| -> Expr {
+        if w == 0 {
+            Expr::zero(Ty::u(1))
+        } else {
+            index.e().slice(lo + w - 1, lo)
+        }
+    };
+    let f_l = field(0, hlb);
+    let f_g = field(hlb, hgb);
+    let f_j = field(hlb + hgb, hrb);
+    let top_unused = |lo: u32| -> Expr {
+        if lo >= ib {
+            Expr::bit(true)
+        } else {
+            index.e().slice(ib - 1, lo).any().not()
+        }
+    };
+    let lane_ok = if hlb == 0 {
+        Expr::bit(true)
+    } else {
+        f_l.clone().resize(hlb + 1).lt(k(l, hlb + 1))
+    };
+    let g_ok = if hgb == 0 {
+        Expr::bit(true)
+    } else {
+        f_g.clone().resize(hgb + 1).lt(k(g, hgb + 1))
+    };
+    let j_ok = if hrb == 0 {
+        Expr::bit(true)
+    } else {
+        f_j.clone().resize(hrb + 1).lt(k(r, hrb + 1))
+    };
+    let neuron_ok = lane_ok.clone().and(g_ok.clone()).and(top_unused(hlb + hgb));
+    let weight_ok = lane_ok
+        .clone()
+        .and(g_ok.clone())
+        .and(j_ok.clone())
+        .and(top_unused(hlb + hgb + hrb));
+    let row_ok = if hrb == 0 {
+        top_unused(0)
+    } else {
+        index
+            .e()
+            .slice(hrb - 1, 0)
+            .resize(hrb + 1)
+            .lt(k(r, hrb + 1))
+            .and(top_unused(hrb))
+    };
+    let reg_ok = top_unused(4);
+    let rg = |rr: Region| region.e().eq(k(rr as u64, 4));
+    let st_field = |rr: Region| -> Option<Field> {
+        match rr {
+            Region::V => Some(lay.f_v),
+            Region::Ref => lay.f_ref,
+            Region::Theta => lay.f_theta,
+            Region::Y => lay.f_y,
+            _ => None,
+        }
+    };
+    let is_state = any([Region::V, Region::Ref, Region::Theta, Region::Y]
+        .into_iter()
+        .filter(|rr| st_field(*rr).is_some())
+        .map(rg)
+        .collect());
+    let is_x = if stdp {
+        rg(Region::X)
+    } else {
+        Expr::bit(false)
+    };
+    let h_ok = b.data_reg("h_ok", Ty::BIT);
+    let h_isw = b.data_reg("h_isw", Ty::BIT);
+    let h_isst = b.data_reg("h_isst", Ty::BIT);
+    let h_isx = b.data_reg("h_isx", Ty::BIT);
+    let h_isreg = b.data_reg("h_isreg", Ty::BIT);
+    let h_reg = b.data_reg("h_reg", Ty::u(4));
+    let h_xfield = b.data_reg("h_xfield", Ty::u(lay.xpb.max(1)));
+    let h_cnt = b.ctl_reg("h_cnt", Ty::u(cw(rl)), 0);
+    let wab_row = mul_const(
+        if hrb == 0 {
+            Expr::zero(Ty::u(1))
+        } else {
+            f_j.clone()
+        },
+        g,
+        wab,
+    );
+    let mut decode = vec![
+        set(&h_isw, rg(Region::W)),
+        set(&h_isst, is_state.clone()),
+        set(&h_isx, is_x.clone()),
+        set(&h_isreg, rg(Region::Regs)),
+        set(&h_reg, index.e().slice(3, 0)),
+        set(
+            &h_ok,
+            Expr::mux(
+                rg(Region::W),
+                weight_ok,
+                Expr::mux(
+                    is_state,
+                    neuron_ok,
+                    Expr::mux(
+                        is_x.clone(),
+                        row_ok,
+                        Expr::mux(rg(Region::Regs), reg_ok, Expr::bit(false)),
+                    ),
+                ),
+            ),
+        ),
+        set(
+            &h_lane,
+            if hlb == 0 {
+                Expr::zero(Ty::u(h_lane_bits))
+            } else {
+                f_l.resize(h_lane_bits)
+            },
+        ),
+        set(
+            &h_g,
+            if hgb == 0 {
+                Expr::zero(gty)
+            } else {
+                f_g.clone().resize(gb)
+            },
+        ),
+        set(
+            &h_waddr,
+            wab_row
+                + if hgb == 0 {
+                    Expr::zero(waty)
+                } else {
+                    f_g.resize(wab)
+                },
+        ),
+    ];
+    if let Some((h_xaddr, ..)) = &x_for_host {
+        let row = if hrb == 0 {
+            Expr::zero(Ty::u(1))
+        } else {
+            index.e().slice(hrb - 1, 0)
+        };
+        let xab = lay.xab;
+        let xpb = lay.xpb;
+        decode.push(set(
+            h_xaddr,
+            if xpb == 0 {
+                row.clone().resize(xab)
+            } else {
+                row.clone().resize(hrb.max(1)).lsr(xpb).resize(xab)
+            },
+        ));
+        if xpb > 0 {
+            decode.push(set(&h_xfield, row.resize(hrb.max(xpb)).slice(xpb - 1, 0)));
+        }
+    }
+    let h_st = h_state.e();
+    b.data(when(h_st.clone().eq(k(1, 3)), decode));
+    // read value (32-bit, sign-extended for signed fields)
+    let lane_mux = |sel: &Sig, items: Vec<Expr>| -> Expr {
+        let mut v = items[0].clone();
+        for (i, it) in items.into_iter().enumerate().skip(1) {
+            v = Expr::mux(sel.e().eq(k(i as u64, sel.ty.width)), it, v);
+        }
+        v
+    };
+    let w_sel = b.net(
+        "h_w_rdata",
+        lane_mux(&h_lane, lane_out.iter().map(|o| o.0.e()).collect()),
+    );
+    let st_sel = b.net(
+        "h_st_rdata",
+        lane_mux(&h_lane, lane_out.iter().map(|o| o.1.e()).collect()),
+    );
+    let to32 = |e: Expr| -> Expr { e.resize(32).as_unsigned() };
+    let st_word = StateWord::unpack(lay, &st_sel.e());
+    let mut st_val = Expr::zero(Ty::u(32));
+    for (rr, fe) in [
+        (Region::V, Some(st_word.v.clone())),
+        (Region::Ref, st_word.r.clone()),
+        (Region::Theta, st_word.theta.clone()),
+        (Region::Y, st_word.y.clone()),
+    ] {
+        if let Some(fe) = fe {
+            st_val = Expr::mux(h_reg_region(&h_adr, lay, rr), to32(fe), st_val);
+        }
+    }
+    let x_val = match &x_for_host {
+        Some((.., xdata)) => {
+            let tb = lay.tb;
+            let mut v = xdata.e().slice(tb - 1, 0);
+            for f in 1..a.x_per_word as u32 {
+                v = Expr::mux(
+                    h_xfield.e().eq(k(f as u64, lay.xpb)),
+                    xdata.e().slice(f * tb + tb - 1, f * tb),
+                    v,
+                );
+            }
+            to32(v)
+        }
+        None => Expr::zero(Ty::u(32)),
+    };
+    let status_idle = is(phase::IDLE);
+    let reg_vals: Vec<(u64, Expr)> = vec![
+        (regs::ID, k(regs::ID_VALUE, 32)),
+        (regs::INPUTS, k(lay.inputs, 32)),
+        (regs::NEURONS, k(lay.n, 32)),
+        (regs::LANES, k(l, 32)),
+        (regs::ROWS, k(r, 32)),
+        (regs::CONTROL, learn_en.e().resize(32)),
+        (regs::STATUS, status_idle.resize(32)),
+        (regs::TICK_LO, ticks.e().slice(31, 0)),
+        (regs::TICK_HI, ticks.e().slice(63, 32)),
+        (regs::CYCLE_LO, cyc.e().slice(31, 0)),
+        (regs::CYCLE_HI, cyc.e().slice(63, 32)),
+        (regs::DROPPED, dropped.e()),
+        (regs::TICK_CYCLES, last_cycles.e()),
+        (regs::LAST_SPIKES, prev_count.e().resize(32)),
+    ];
+    let mut reg_val = Expr::zero(Ty::u(32));
+    for (idx, v) in reg_vals {
+        reg_val = Expr::mux(h_reg.e().eq(k(idx, 4)), v, reg_val);
+    }
+    let value = Expr::mux(
+        h_ok.e().not(),
+        Expr::zero(Ty::u(32)),
+        Expr::mux(
+            h_isw.e(),
+            to32(w_sel.e()),
+            Expr::mux(h_isst.e(), st_val, Expr::mux(h_isx.e(), x_val, reg_val)),
+        ),
+    );
+    let h_value = b.net("h_value", value);
+    // byte-select merge for writes
+    let mask = Expr::concat(
+        (0..4)
+            .rev()
+            .map(|i| Expr::concat(vec![h_sel.e().bit_at(i); 8]))
+            .collect(),
+    );
+    let merged = b.net(
+        "h_merged",
+        h_value.e().and(mask.clone().not()).or(h_dat.e().and(mask)),
+    );
+    b.m.partly_unused(
+        &merged,
+        "a field write uses the low bits of the merged word",
+    );
+    let new_st = {
+        let mut w = StateWord::unpack(lay, &st_sel.e());
+        let put = |f: Field| -> Expr {
+            let e = merged.e().slice(f.width - 1, 0);
+            if f.signed { e.as_signed() } else { e }
+        };
+        let reg_is = |rr: Region| h_reg_region(&h_adr, lay, rr);
+        w.v = Expr::mux(reg_is(Region::V), put(lay.f_v), w.v);
+        if let (Some(f), Some(cur)) = (lay.f_ref, w.r.clone()) {
+            w.r = Some(Expr::mux(reg_is(Region::Ref), put(f), cur));
+        }
+        if let (Some(f), Some(cur)) = (lay.f_theta, w.theta.clone()) {
+            w.theta = Some(Expr::mux(reg_is(Region::Theta), put(f), cur));
+        }
+        if let (Some(f), Some(cur)) = (lay.f_y, w.y.clone()) {
+            w.y = Some(Expr::mux(reg_is(Region::Y), put(f), cur));
+        }
+        w.pack()
+    };
+    let do_write = h_we.e().and(h_ok.e());
+    let mut resp = vec![
+        set(&wb_dat_r, h_value.e()),
+        set(&h_wdata, {
+            let e = merged.e().slice(lay.w_ty.width - 1, 0);
+            if lay.w_ty.signed { e.as_signed() } else { e }
+        }),
+        set(&h_stdata, new_st),
+    ];
+    if let Some((_, _, h_x_word, xdata)) = &x_for_host {
+        let tb = lay.tb;
+        let mut parts = Vec::new();
+        for f in (0..a.x_per_word as u32).rev() {
+            let cur = xdata.e().slice(f * tb + tb - 1, f * tb);
+            let hit = if lay.xpb == 0 {
+                Expr::bit(true)
+            } else {
+                h_xfield.e().eq(k(f as u64, lay.xpb))
+            };
+            parts.push(Expr::mux(hit, merged.e().slice(tb - 1, 0), cur));
+        }
+        resp.push(set(h_x_word, Expr::concat(parts)));
+    }
+    b.data(when(h_st.clone().eq(k(3, 3)), resp));
+    // host state machine
+    let cw_rl = h_cnt.ty.width;
+    let reg_write = |idx: u64| {
+        do_write
+            .clone()
+            .and(h_isreg.e())
+            .and(h_reg.e().eq(k(idx, 4)))
+    };
+    let mut h_x_we_set = Vec::new();
+    if let Some((_, h_x_we, ..)) = &x_for_host {
+        h_x_we_set.push(set(h_x_we, do_write.clone().and(h_isx.e())));
+    }
+    let mut clear_writes = vec![
+        set(&h_wr_w, Expr::bit(false)),
+        set(&h_wr_st, Expr::bit(false)),
+        set(&wb_ack, Expr::bit(false)),
+    ];
+    if let Some((_, h_x_we, ..)) = &x_for_host {
+        clear_writes.push(set(h_x_we, Expr::bit(false)));
+    }
+    let mut resp_ctl = vec![if_else(
+        h_we.e(),
+        {
+            let mut v = vec![
+                set(&h_state, k(4, 3)),
+                set(&h_wr_w, do_write.clone().and(h_isw.e())),
+                set(&h_wr_st, do_write.clone().and(h_isst.e())),
+            ];
+            v.extend(h_x_we_set);
+            v
+        },
+        vec![set(&h_state, k(0, 3)), set(&wb_ack, Expr::bit(true))],
+    )];
+    resp_ctl.push(when(
+        reg_write(regs::CONTROL).and(h_sel.e().bit_at(0)),
+        vec![set(&learn_en, h_dat.e().bit_at(0))],
+    ));
+    resp_ctl.push(when(
+        reg_write(regs::COMMAND).and(h_sel.e().bit_at(0)),
+        vec![
+            set(&cmd_clear, h_dat.e().bit_at(0)),
+            set(
+                &cmd_norm,
+                h_dat
+                    .e()
+                    .bit_at(1)
+                    .and(h_dat.e().bit_at(0).not())
+                    .and(Expr::bit(lay.scaling)),
+            ),
+        ],
+    ));
+    b.ctl(Stmt::Case(
+        h_st,
+        vec![
+            (vec![0], {
+                let mut v = clear_writes.clone();
+                v.push(when(h_accept.e(), vec![set(&h_state, k(1, 3))]));
+                v
+            }),
+            (
+                vec![1],
+                vec![set(&h_state, k(2, 3)), set(&h_cnt, Expr::zero(h_cnt.ty))],
+            ),
+            (
+                vec![2],
+                vec![if_else(
+                    h_cnt.e().eq(k(rl - 1, cw_rl)),
+                    vec![set(&h_state, k(3, 3))],
+                    vec![set(&h_cnt, h_cnt.e().inc())],
+                )],
+            ),
+            (vec![3], resp_ctl),
+        ],
+        {
+            // H_WRITE: the memory write happens this cycle; acknowledge
+            let mut v = clear_writes;
+            v[2] = set(&wb_ack, Expr::bit(true));
+            v.push(set(&h_state, k(0, 3)));
+            v
+        },
+    ));
+
+    // ---------------------------------------------------------------- sequencer
+    let scale_due = if lay.scaling && p.norm_every > 0 {
+        let every = p.norm_every;
+        let ncw = cw(every);
+        let ncnt = b.ctl_reg("norm_cnt", Ty::u(ncw), 0);
+        b.ctl(when(
+            tick_end.e(),
+            vec![set(
+                &ncnt,
+                Expr::mux(
+                    ncnt.e().eq(k(every - 1, ncw)),
+                    Expr::zero(ncnt.ty),
+                    ncnt.e().inc(),
+                ),
+            )],
+        ));
+        learn_en.e().and(ncnt.e().eq(k(every - 1, ncw)))
+    } else {
+        Expr::bit(false)
+    };
+    let scale_due = b.net("scale_due", scale_due);
+    let ltp_due = if stdp {
+        learn_en.e().and(
+            maxc.e().ne(Expr::zero(maxc.ty)).or(lane_out
+                .iter()
+                .map(|o| o.2.e())
+                .reduce(|x, y| x.or(y))
+                .unwrap()),
+        )
+    } else {
+        Expr::bit(false)
+    };
+    let ltp_due = b.net("ltp_due", ltp_due);
+    let go =
+        |v: u128| -> Vec<Stmt> { vec![set(&ph, Expr::uconst(v, 3)), set(&pc, Expr::zero(pc.ty))] };
+    let pcv = |n: u64| pc.e().eq(k(n, pcw));
+    let mut enter_events = go(phase::EVENTS);
+    if let Some((rec_k, rec_wait, ..)) = &rec {
+        enter_events.push(set(rec_k, Expr::zero(rec_k.ty)));
+        enter_events.push(set(rec_wait, k(rl, rec_wait.ty.width)));
+    }
+    enter_events.push(set(&eot_seen, Expr::bit(false)));
+    let mut tick_begin = vec![set(&tcnt, k(1, 32)), set(&pw, Expr::zero(pw.ty))];
+    if let Some(ia) = &inh_acc {
+        tick_begin.push(set(ia, Expr::zero(ia.ty)));
+    }
+    tick_begin.extend(if a.decay_sweep > 0 {
+        go(phase::DECAY)
+    } else {
+        enter_events.clone()
+    });
+    let after_neuron = {
+        let mut s = vec![
+            set(
+                &scan,
+                Expr::mux(nwords_final.e().eq(Expr::zero(nwords.ty)), k(0, 3), k(1, 3)),
+            ),
+            set(&sidx, Expr::zero(sidx.ty)),
+        ];
+        s.push(if_else(
+            ltp_due.e(),
+            {
+                let mut v = go(phase::LTP);
+                if let Some((lj, lk, lbase, ldone, ..)) = &ltp_sig {
+                    v.extend([
+                        set(lj, Expr::zero(lj.ty)),
+                        set(lk, Expr::zero(lk.ty)),
+                        set(ldone, Expr::bit(false)),
+                    ]);
+                    b.data(when(in_neuron.clone(), vec![set(lbase, Expr::zero(waty))]));
+                }
+                v
+            },
+            vec![if_else(scale_due.e(), go(phase::SCALE), go(phase::FINISH))],
+        ));
+        s
+    };
+    let mut end_tick = go(phase::IDLE);
+    end_tick.extend([
+        set(&ticks, ticks.e().inc()),
+        set(&last_cycles, tcnt.e().inc()),
+        set(&prev_count, pw.e()),
+    ]);
+    if let (Some(it), Some(ia)) = (&inh_total, &inh_acc) {
+        end_tick.push(set(it, ia.e()));
+    }
+    let mut clear_regs = vec![set(&prev_count, Expr::zero(prev_count.ty))];
+    if let Some(it) = &inh_total {
+        clear_regs.push(set(it, Expr::zero(it.ty)));
+    }
+    let mut start_clear = go(phase::SWEEP);
+    if let Some(kt) = &sweep_keep_theta {
+        start_clear.push(set(kt, Expr::bit(true)));
+    }
+    start_clear.push(set(&cmd_clear, Expr::bit(false)));
+    start_clear.extend(clear_regs);
+    let mut start_norm = go(phase::SCALE);
+    start_norm.push(set(&scale_host, Expr::bit(true)));
+    start_norm.push(set(&cmd_norm, Expr::bit(false)));
+    b.ctl(when(
+        ph.e().ne(Expr::uconst(phase::IDLE, 3)),
+        vec![set(&tcnt, tcnt.e().inc())],
+    ));
+    b.ctl(when(
+        ph.e().ne(Expr::uconst(phase::IDLE, 3)).or(tick_start.e()),
+        vec![set(&pc, pc.e().inc())],
+    ));
+    b.ctl(Stmt::Case(
+        ph.e(),
+        vec![
+            (
+                vec![phase::SWEEP],
+                vec![when(pcv(a.clear_sweep + rl), go(phase::IDLE))],
+            ),
+            (
+                vec![phase::IDLE],
+                vec![if_else(
+                    h_idle.e().and(cmd_clear.e()),
+                    start_clear,
+                    vec![if_else(
+                        h_idle.e().and(cmd_norm.e()),
+                        start_norm,
+                        vec![when(tick_start.e(), tick_begin)],
+                    )],
+                )],
+            ),
+            (
+                vec![phase::DECAY],
+                vec![when(pcv(a.decay_sweep + rl), enter_events)],
+            ),
+            (
+                vec![phase::EVENTS],
+                vec![
+                    when(
+                        accept.e().and(in_eot.e()),
+                        vec![set(&eot_seen, Expr::bit(true))],
+                    ),
+                    if_else(
+                        events_done.e(),
+                        vec![when(pcv(rl), go(phase::NEURON))],
+                        vec![set(&pc, Expr::zero(pc.ty))],
+                    ),
+                ],
+            ),
+            (
+                vec![phase::NEURON],
+                vec![when(pcv(g + rl + a.neuron_stages - 1), after_neuron)],
+            ),
+            (
+                vec![phase::LTP],
+                match &ltp_sig {
+                    Some((_, _, _, ldone, ..)) => vec![if_else(
+                        ldone.e(),
+                        vec![when(
+                            pcv(2 * rl + 1),
+                            vec![if_else(scale_due.e(), go(phase::SCALE), go(phase::FINISH))],
+                        )],
+                        vec![set(&pc, Expr::zero(pc.ty))],
+                    )],
+                    None => go(phase::FINISH),
+                },
+            ),
+            (
+                vec![phase::SCALE],
+                vec![when(
+                    scale_finished.clone(),
+                    vec![if_else(
+                        scale_host.e(),
+                        {
+                            let mut v = go(phase::IDLE);
+                            v.push(set(&scale_host, Expr::bit(false)));
+                            v
+                        },
+                        go(phase::FINISH),
+                    )],
+                )],
+            ),
+        ],
+        vec![when(tick_end.e(), end_tick)],
+    ));
+
+    // output scanner control
+    let sw_w = swait.ty.width;
+    let emit_regs_ctl = {
+        let mut v = vec![set(&pw, pw.e().inc())];
+        if let Some(ia) = &inh_acc {
+            v.push(set(ia, ia.e() + k(p.inhibition as u64, lay.inh_bits)));
+        }
+        v
+    };
+    let last_word = sidx.e().inc().eq(nwords.e());
+    b.ctl(Stmt::Case(
+        scan.e(),
+        vec![
+            (
+                vec![1],
+                vec![
+                    if rl > 1 {
+                        set(&scan, k(2, 3))
+                    } else {
+                        set(&scan, k(3, 3))
+                    },
+                    set(&swait, k(0, sw_w)),
+                ],
+            ),
+            (
+                vec![2],
+                vec![if_else(
+                    swait.e().eq(k(rl.saturating_sub(2), sw_w)),
+                    vec![set(&scan, k(3, 3))],
+                    vec![set(&swait, swait.e().inc())],
+                )],
+            ),
+            (vec![3], vec![set(&scan, k(4, 3))]),
+            (
+                vec![4],
+                vec![when(emit_hs.e(), {
+                    let mut v = emit_regs_ctl;
+                    v.push(when(
+                        mask_rest.e().eq(Expr::zero(mask_rest.ty)),
+                        vec![if_else(
+                            last_word,
+                            vec![set(&scan, k(0, 3))],
+                            vec![set(&scan, k(1, 3)), set(&sidx, sidx.e().inc())],
+                        )],
+                    ));
+                    v
+                })],
+            ),
+        ],
+        vec![],
+    ));
+    b.data(if_else(
+        scan.e().eq(k(3, 3)),
+        vec![
+            set(&cur_g, spk.rdata.e().slice(gb + l as u32 - 1, l as u32)),
+            set(&cur_mask, spk.rdata.e().slice(l as u32 - 1, 0)),
+        ],
+        vec![when(emit_hs.e(), vec![set(&cur_mask, mask_rest.e())])],
+    ));
+
+    b.finish()
+}
+
+/// True when the host address region is `rr` (for state field selection).
+fn h_reg_region(h_adr: &Sig, lay: &Layout, rr: Region) -> Expr {
+    h_adr
+        .e()
+        .slice(lay.aw - 1, lay.host_ib)
+        .eq(Expr::uconst(rr as u128, 4))
+}
+
+/// Saturating increment of an unsigned trace field.
+fn sat_inc_u(x: Expr, inc: i64) -> Expr {
+    let w = x.ty.width;
+    let wide = x.ext(w + 1) + Expr::uconst(inc as u128, w + 1);
+    let max = unsigned_max(w);
+    Expr::mux(
+        wide.clone().gt(Expr::uconst(max as u128, w + 1)),
+        Expr::uconst(max as u128, w),
+        wide.trunc(w),
+    )
+}
