@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
+use super::cache::KeyHasher;
 use super::error::{Error, ErrorKind};
 
 /// The tools, their versions, and Verilator's runtime sources.
@@ -24,20 +25,58 @@ pub(crate) struct Toolchain {
 static TOOLCHAIN: OnceLock<Toolchain> = OnceLock::new();
 
 /// The toolchain of this process (probed on first use; a failed probe is retried next time).
+///
+/// Running `verilator --version` (a Perl script) and `g++ --version` costs ~70 ms, which would
+/// be most of a warm build in a new process; so the answers are kept in the cache directory,
+/// keyed by the path, size and modification time of both executables, and re-probed when either
+/// changes (an upgrade).
 pub(crate) fn toolchain() -> Result<&'static Toolchain, Error> {
     if let Some(t) = TOOLCHAIN.get() {
         return Ok(t);
     }
     let verilator = which("verilator")?;
     let cxx = which("g++")?;
-    // The two probes are independent; `verilator` is a Perl script (~60 ms), run them together.
-    let (vv, cv) = std::thread::scope(|s| {
-        let v = s.spawn(|| run_ok(Command::new(&verilator).arg("--version"), "verilator"));
-        let c = run_ok(Command::new(&cxx).arg("--version"), "g++");
-        (v.join().expect("version probe panicked"), c)
+    let stamp = |p: &Path| -> String {
+        let meta = std::fs::metadata(p).ok();
+        let mtime = meta
+            .as_ref()
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        format!("{}:{}:{mtime}", p.display(), meta.map_or(0, |m| m.len()))
+    };
+    let key = KeyHasher::new("toolchain")
+        .str(&stamp(&verilator))
+        .str(&stamp(&cxx))
+        .hex();
+    let memo = super::cache::default_dir().join(format!("toolchain-{key}.txt"));
+    let remembered = std::fs::read_to_string(&memo).ok().and_then(|text| {
+        let mut lines = text.lines();
+        let (v, c) = (lines.next()?, lines.next()?);
+        (!v.is_empty() && !c.is_empty()).then(|| (v.to_string(), c.to_string()))
     });
-    let verilator_version = first_line(&vv?.stdout);
-    let cxx_version = first_line(&cv?.stdout);
+    let (verilator_version, cxx_version) = match remembered {
+        Some(vc) => vc,
+        None => {
+            // The two probes are independent: run them together.
+            let (vv, cv) = std::thread::scope(|s| {
+                let v = s.spawn(|| run_ok(Command::new(&verilator).arg("--version"), "verilator"));
+                let c = run_ok(Command::new(&cxx).arg("--version"), "g++");
+                (v.join().expect("version probe panicked"), c)
+            });
+            let vc = (first_line(&vv?.stdout), first_line(&cv?.stdout));
+            // Best effort, written whole then renamed so that readers never see half of it.
+            if let Some(dir) = memo.parent()
+                && std::fs::create_dir_all(dir).is_ok()
+            {
+                let tmp = memo.with_extension(format!("tmp-{}", std::process::id()));
+                if std::fs::write(&tmp, format!("{}\n{}\n", vc.0, vc.1)).is_ok() {
+                    let _ = std::fs::rename(&tmp, &memo);
+                }
+            }
+            vc
+        }
+    };
     let t = Toolchain {
         verilator,
         cxx,
