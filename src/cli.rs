@@ -22,6 +22,43 @@ pub enum Command {
     Bench(BenchArgs),
     /// The whole flow on a built-in network.
     Demo(DemoArgs),
+    /// Generate the Verilog of a network: DIR/rtl/*.v, memory init files, DIR/manifest.json.
+    Generate(GenerateArgs),
+    /// Co-simulate the generated Verilog (Verilator) against the golden model, tick by tick.
+    Cosim(CosimArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Network config (TOML).
+    pub config: PathBuf,
+    /// Output folder.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// FPGA family whose memory primitives to use: generic, ice40-up5k, ice40-hx8k, ecp5-25k,
+    /// ecp5-45k, ecp5-85k.
+    #[arg(long, default_value = "generic")]
+    pub target: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CosimArgs {
+    /// Network config (TOML).
+    pub config: PathBuf,
+    #[command(flatten)]
+    pub source: StimulusSource,
+    /// Write a VCD waveform: of the first mismatching tick, or of the whole run when all match.
+    #[arg(long)]
+    pub vcd: Option<PathBuf>,
+    /// Probability per cycle of a gap on the input stream and of out_ready low (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub backpressure: f64,
+    /// Compare this many random weights per tick instead of all (all after the last tick).
+    #[arg(long)]
+    pub sample: Option<usize>,
+    /// FPGA family of the generated Verilog (see `generate`).
+    #[arg(long, default_value = "generic")]
+    pub target: String,
 }
 
 /// Where the events come from: a file, or a seeded Poisson generator.

@@ -1,5 +1,6 @@
 //! The commands: each takes parsed arguments, validates them, calls the libraries, and reports.
 
+mod hw;
 mod simulate;
 
 use crate::cli::{Cli, Command};
@@ -14,5 +15,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Stimulus(a) => simulate::stimulus(a),
         Command::Bench(a) => simulate::bench(a),
         Command::Demo(a) => simulate::demo(a),
+        Command::Generate(a) => hw::generate(a),
+        Command::Cosim(a) => hw::cosim(a),
     }
 }

@@ -1,0 +1,157 @@
+//! `generate` and `cosim`: the Verilog generator and the Verilator co-simulation.
+
+use super::CmdResult;
+use super::simulate::{load_config, load_stimulus, write_file};
+use crate::cli::{CosimArgs, GenerateArgs};
+use cosim::driver::{Backpressure, Compare, RunOptions};
+use hdl::array::{Generated, Options, Target, generate as gen_array};
+use std::collections::BTreeMap;
+
+/// One screen about a generated array: sizes, memories, throughput.
+pub fn summary(g: &Generated) -> String {
+    let lay = &g.layout;
+    let a = &lay.arch;
+    let mut mems: BTreeMap<String, u64> = BTreeMap::new();
+    let top = g
+        .design
+        .modules
+        .iter()
+        .find(|m| m.name == g.design.top)
+        .unwrap();
+    let lane = g
+        .design
+        .modules
+        .iter()
+        .find(|m| m.name == format!("{}_lane", lay.name))
+        .unwrap();
+    for (m, count) in [(top, 1), (lane, lay.l)] {
+        for inst in &m.instances {
+            if let Some(r) = g.design.modules.iter().find(|x| x.name == inst.module) {
+                if let Some(mem) = r.memories.first() {
+                    let key = format!(
+                        "{} ({} x {} bit)",
+                        inst.name.trim_start_matches("u_"),
+                        mem.depth,
+                        mem.ty.width
+                    );
+                    *mems.entry(key).or_default() += count;
+                }
+            }
+        }
+    }
+    let bits: u64 = g
+        .design
+        .modules
+        .iter()
+        .flat_map(|m| m.memories.iter().map(|x| x.depth * x.ty.width as u64))
+        .sum::<u64>();
+    let mut s = format!(
+        "{}: {} inputs x {} neurons ({} rows), {} lanes, {}-bit {} weights\n",
+        lay.name,
+        lay.inputs,
+        lay.n,
+        lay.r,
+        lay.l,
+        lay.w_ty.width,
+        if lay.w_ty.signed {
+            "signed"
+        } else {
+            "unsigned"
+        }
+    );
+    s.push_str(&format!(
+        "event phase: {} synaptic operations per cycle at steady state ({} cycles per input event)\n",
+        a.sop_per_cycle(),
+        a.groups
+    ));
+    s.push_str(&format!(
+        "memories (read latency {}), {} distinct shapes, {:.1} KiB per lane-set:\n",
+        a.read_latency,
+        g.design
+            .modules
+            .iter()
+            .filter(|m| !m.memories.is_empty())
+            .count(),
+        bits as f64 / 8192.0
+    ));
+    for (k, n) in mems {
+        s.push_str(&format!("  {n:>3} x {k}\n"));
+    }
+    s.push_str(&format!(
+        "host port: Wishbone B4 pipelined, 32-bit data, {}-bit word address (map in manifest.json)",
+        lay.aw
+    ));
+    s
+}
+
+pub fn generate(a: GenerateArgs) -> CmdResult {
+    let cfg = load_config(&a.config)?;
+    let target = Target::parse(&a.target)?;
+    let g = gen_array(
+        &cfg,
+        &Options {
+            target,
+            ..Default::default()
+        },
+    )?;
+    let rtl = a.output.join("rtl");
+    for (n, t) in g.rtl.iter().chain(g.init.iter()) {
+        write_file(&rtl.join(n), t)?;
+    }
+    write_file(&a.output.join("manifest.json"), &g.manifest)?;
+    println!("{}", summary(&g));
+    println!(
+        "wrote {} Verilog files and {} init files to {} (run tools from that folder: $readmemh paths are relative), manifest {}",
+        g.rtl.len(),
+        g.init.len(),
+        rtl.display(),
+        a.output.join("manifest.json").display()
+    );
+    Ok(())
+}
+
+pub fn cosim(a: CosimArgs) -> CmdResult {
+    let cfg = load_config(&a.config)?;
+    let stim = load_stimulus(&a.source, &cfg)?;
+    let target = Target::parse(&a.target)?;
+    if !(0.0..1.0).contains(&a.backpressure) {
+        return Err(format!(
+            "--backpressure {}: must be a probability in 0..1",
+            a.backpressure
+        ));
+    }
+    if a.sample == Some(0) {
+        return Err("--sample must be at least 1".into());
+    }
+    let opts = RunOptions {
+        target,
+        bp: Backpressure {
+            input: a.backpressure,
+            output: a.backpressure,
+        },
+        compare: a.sample.map(Compare::Sample).unwrap_or(Compare::Full),
+        vcd: a.vcd.clone(),
+        ..Default::default()
+    };
+    let r = cosim::driver::run(&cfg, &stim, &opts)?;
+    println!(
+        "{}: {} ticks, {} input events, {} synaptic events, {} output spikes",
+        cfg.name, r.ticks, r.events, r.sops, r.spikes
+    );
+    println!(
+        "{} tick cycles, {:.3} synaptic operations per event-phase cycle ({} lanes), {:.2} M simulated cycles/s (model build {:.1} s{})",
+        r.tick_cycles,
+        r.sop_per_cycle(),
+        cfg.array.lanes,
+        r.sim_cycles as f64 / r.wall_s.max(1e-9) / 1e6,
+        r.build_s,
+        if r.cached { ", cached" } else { "" }
+    );
+    match r.mismatch {
+        Some(m) => Err(m.to_string()),
+        None => {
+            println!("MATCH");
+            Ok(())
+        }
+    }
+}
