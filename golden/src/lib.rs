@@ -13,6 +13,8 @@ pub mod cycle;
 pub mod error;
 pub mod model;
 pub mod presets;
+#[doc(hidden)]
+pub mod reference;
 pub mod result;
 pub mod rng;
 pub mod run;

@@ -1,0 +1,535 @@
+//! The reference model: the straightforward implementation of SPEC section 3 (and section 6),
+//! kept as the oracle of the optimized [`crate::model::Network`].
+//!
+//! Key decision: this is the plain reading of the specification, one step per method, every value
+//! in `i64` and every weight in an `ndarray` matrix of `i32`; it is slow and obviously right. The
+//! differential test (`golden/tests/differential.rs`) steps random networks through both models
+//! and asserts identical spikes and state every tick, so any optimization of `model.rs` is judged
+//! against this file. Change the semantics here and in `model.rs` together, never one alone.
+
+use crate::arith::{
+    asr, clamp, decay, div0, sat_inc, sat_signed, signed_max, signed_min, wrap24_lava,
+};
+use crate::config::{Config, NeuronConfig, Reset, Rule};
+use crate::error::{Error, Result};
+use crate::model::StateKind;
+use ndarray::Array2;
+
+/// Constants of the tick loop, derived once from the config.
+#[derive(Debug, Clone)]
+struct Consts {
+    inputs: usize,
+    rows: usize,
+    n: usize,
+    recurrent: bool,
+    stdp: bool,
+    symmetric: bool,
+    w_min: i32,
+    w_max: i32,
+    trace_bits: u32,
+    pre_inc: i64,
+    post_inc: i64,
+    pre_decay: u32,
+    post_decay: u32,
+    ltp_shift: u32,
+    ltd_shift: u32,
+    ltp_offset: i64,
+    norm_target: i64,
+    norm_every: u64,
+}
+
+/// One neuron array and its complete state.
+#[derive(Debug, Clone)]
+pub struct ReferenceNetwork {
+    cfg: Config,
+    c: Consts,
+    w: Array2<i32>,
+    x: Vec<i64>,
+    y: Vec<i64>,
+    v: Vec<i64>,
+    u: Vec<i64>,
+    refr: Vec<i64>,
+    theta: Vec<i64>,
+    acc: Vec<i64>,
+    prev_spiked: Vec<bool>,
+    prev_spikes: Vec<u32>,
+    spikes: Vec<u32>,
+    ltd: Vec<i64>,
+    t: u64,
+    dropped: u64,
+    learning: bool,
+}
+
+impl ReferenceNetwork {
+    /// A network in its start state: all state 0, weights from the config's `init`.
+    pub fn new(cfg: &Config) -> ReferenceNetwork {
+        let rows = cfg.rows();
+        let n = cfg.neurons();
+        let s = &cfg.stdp;
+        let c = Consts {
+            inputs: cfg.array.inputs as usize,
+            rows,
+            n,
+            recurrent: cfg.array.recurrent,
+            stdp: s.enabled,
+            symmetric: s.rule == Rule::Symmetric,
+            w_min: cfg.synapse.w_min as i32,
+            w_max: cfg.synapse.w_max as i32,
+            trace_bits: s.trace_bits,
+            pre_inc: s.pre_inc,
+            post_inc: s.post_inc,
+            pre_decay: s.pre_decay_shift,
+            post_decay: s.post_decay_shift,
+            ltp_shift: s.ltp_shift,
+            ltd_shift: s.ltd_shift,
+            ltp_offset: s.ltp_offset,
+            norm_target: s.normalize_target,
+            norm_every: s.normalize_every,
+        };
+        ReferenceNetwork {
+            cfg: cfg.clone(),
+            c,
+            w: cfg.initial_weights(),
+            x: vec![0; rows],
+            y: vec![0; n],
+            v: vec![0; n],
+            u: vec![0; n],
+            refr: vec![0; n],
+            theta: vec![0; n],
+            acc: vec![0; n],
+            prev_spiked: vec![false; n],
+            prev_spikes: Vec::with_capacity(n),
+            spikes: Vec::with_capacity(n),
+            ltd: vec![0; n],
+            t: 0,
+            dropped: 0,
+            learning: true,
+        }
+    }
+
+    /// The config this network was built from.
+    pub fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// Run one tick with the input events `events` (arrival order, duplicates processed,
+    /// addresses `>= inputs` dropped and counted). Returns the spiking neurons, ascending.
+    pub fn step(&mut self, events: &[u32]) -> &[u32] {
+        self.decay();
+        self.integrate(events);
+        match self.cfg.neuron {
+            NeuronConfig::Lif(_) => self.neurons_lif(),
+            NeuronConfig::Cuba(_) => self.neurons_cuba(),
+        }
+        self.potentiate();
+        if self.learning && self.cfg.periodic_scaling() && (self.t + 1) % self.c.norm_every == 0 {
+            self.scale();
+        }
+        for &i in &self.prev_spikes {
+            self.prev_spiked[i as usize] = false;
+        }
+        self.prev_spikes.clear();
+        self.prev_spikes.extend_from_slice(&self.spikes);
+        for &i in &self.prev_spikes {
+            self.prev_spiked[i as usize] = true;
+        }
+        self.t += 1;
+        &self.spikes
+    }
+
+    /// Step 1: decay of x, y and theta (a shift of 0 means no decay).
+    fn decay(&mut self) {
+        if self.c.stdp {
+            if self.c.pre_decay > 0 {
+                for x in self.x.iter_mut() {
+                    *x = decay(*x, self.c.pre_decay);
+                }
+            }
+            if self.c.post_decay > 0 {
+                for y in self.y.iter_mut() {
+                    *y = decay(*y, self.c.post_decay);
+                }
+            }
+        }
+        if let NeuronConfig::Lif(l) = &self.cfg.neuron {
+            if l.theta_decay_shift > 0 {
+                for th in self.theta.iter_mut() {
+                    *th = decay(*th, l.theta_decay_shift);
+                }
+            }
+        }
+    }
+
+    /// Step 2: integration, then depression, for each event in order (then the recurrent ones).
+    fn integrate(&mut self, events: &[u32]) {
+        let n = self.c.n;
+        for a in self.acc.iter_mut() {
+            *a = 0;
+        }
+        let depress = self.c.stdp && self.learning;
+        let mut any_ltd = false;
+        if depress {
+            for i in 0..n {
+                let d = asr(self.y[i], self.c.ltd_shift);
+                self.ltd[i] = if self.c.symmetric { d } else { -d };
+                any_ltd |= d != 0;
+            }
+        }
+        let (acc_lo, acc_hi) = match &self.cfg.neuron {
+            NeuronConfig::Lif(l) => (signed_min(l.acc_bits), signed_max(l.acc_bits)),
+            NeuronConfig::Cuba(_) => (i64::MIN, i64::MAX),
+        };
+        let inputs = self.c.inputs;
+        let one_event = |net: &mut ReferenceNetwork, j: usize| {
+            let (w_min, w_max) = (net.c.w_min as i64, net.c.w_max as i64);
+            let mut row = net.w.row_mut(j);
+            let row = row.as_slice_mut().expect("row-major weights");
+            for (a, &w) in net.acc.iter_mut().zip(row.iter()) {
+                *a = clamp(a.saturating_add(w as i64), acc_lo, acc_hi);
+            }
+            if depress && any_ltd {
+                for (w, &d) in row.iter_mut().zip(net.ltd.iter()) {
+                    *w = clamp(*w as i64 + d, w_min, w_max) as i32;
+                }
+            }
+            if net.c.stdp {
+                net.x[j] = sat_inc(net.x[j], net.c.pre_inc, net.c.trace_bits);
+            }
+        };
+        for &e in events {
+            let j = e as usize;
+            if j >= inputs {
+                self.dropped += 1;
+                continue;
+            }
+            one_event(self, j);
+        }
+        if self.c.recurrent {
+            for k in 0..self.prev_spikes.len() {
+                let j = inputs + self.prev_spikes[k] as usize;
+                one_event(self, j);
+            }
+        }
+    }
+
+    /// Step 3 for `lif`.
+    fn neurons_lif(&mut self) {
+        let NeuronConfig::Lif(l) = &self.cfg.neuron else {
+            unreachable!()
+        };
+        let v_lo = l.v_min.max(signed_min(l.v_bits));
+        let v_hi = signed_max(l.v_bits);
+        let prev_count = self.prev_spikes.len() as i64;
+        self.spikes.clear();
+        for i in 0..self.c.n {
+            if self.refr[i] > 0 {
+                self.refr[i] -= 1;
+                continue;
+            }
+            let v = self.v[i];
+            let leak = if l.leak_shift > 0 {
+                asr(v, l.leak_shift)
+            } else {
+                0
+            };
+            let others = prev_count - self.prev_spiked[i] as i64;
+            let vp = clamp(v - leak + self.acc[i] - l.inhibition * others, v_lo, v_hi);
+            let thr = l.threshold + self.theta[i];
+            if vp >= thr {
+                self.spikes.push(i as u32);
+                self.v[i] = match l.reset {
+                    Reset::Zero => l.v_reset,
+                    Reset::Subtract => clamp(vp - thr, v_lo, v_hi),
+                };
+                self.refr[i] = l.refractory as i64;
+                self.theta[i] = sat_inc(self.theta[i], l.theta_plus, l.theta_bits);
+            } else {
+                self.v[i] = vp;
+            }
+        }
+    }
+
+    /// Step 3 for `cuba` (SPEC section 6).
+    fn neurons_cuba(&mut self) {
+        let NeuronConfig::Cuba(c) = &self.cfg.neuron else {
+            unreachable!()
+        };
+        let vmax = (1i64 << 23) - 1;
+        let bias = c.bias_mant << c.bias_exp;
+        let vth = c.vth << 6;
+        self.spikes.clear();
+        for i in 0..self.c.n {
+            let a_in = if c.weight_exp >= 0 {
+                self.acc[i] << c.weight_exp
+            } else {
+                asr(self.acc[i], (-c.weight_exp) as u32)
+            };
+            let u = wrap24_lava(div0(self.u[i] * (4096 - c.du - 1), 4096) + (a_in << 6));
+            self.u[i] = u;
+            let v = clamp(
+                div0(self.v[i] * (4096 - c.dv), 4096) + u + bias,
+                -vmax,
+                vmax,
+            );
+            if v > vth {
+                self.spikes.push(i as u32);
+                self.v[i] = 0;
+            } else {
+                self.v[i] = v;
+            }
+        }
+    }
+
+    /// Step 4: potentiation of the spiking neurons' columns, then their y traces.
+    fn potentiate(&mut self) {
+        if !self.c.stdp || self.spikes.is_empty() {
+            return;
+        }
+        if self.learning {
+            let (w_min, w_max) = (self.c.w_min as i64, self.c.w_max as i64);
+            let n = self.c.n;
+            let w = self.w.as_slice_mut().expect("row-major weights");
+            for j in 0..self.c.rows {
+                let d = asr(self.x[j], self.c.ltp_shift) - self.c.ltp_offset;
+                if d == 0 {
+                    continue;
+                }
+                let row = &mut w[j * n..(j + 1) * n];
+                for &i in &self.spikes {
+                    let cell = &mut row[i as usize];
+                    *cell = clamp(*cell as i64 + d, w_min, w_max) as i32;
+                }
+            }
+        }
+        for &i in &self.spikes {
+            let i = i as usize;
+            self.y[i] = sat_inc(self.y[i], self.c.post_inc, self.c.trace_bits);
+        }
+    }
+
+    /// Step 5: synaptic scaling of every neuron's column toward `normalize_target`.
+    fn scale(&mut self) {
+        let (w_min, w_max) = (self.c.w_min as i64, self.c.w_max as i64);
+        for i in 0..self.c.n {
+            let s: i64 = self.w.column(i).iter().map(|&w| w as i64).sum();
+            if s <= 0 {
+                continue;
+            }
+            let r = ((self.c.norm_target << 16) / s).min(u32::MAX as i64);
+            for w in self.w.column_mut(i) {
+                *w = clamp(asr(*w as i64 * r, 16), w_min, w_max) as i32;
+            }
+        }
+    }
+
+    // ----- host commands -------------------------------------------------------------------
+
+    /// The host's *clear*: v, refractory, acc, x, y, u and the previous tick's spikes to 0;
+    /// weights, theta and the tick count are kept.
+    pub fn clear(&mut self) {
+        self.v.fill(0);
+        self.u.fill(0);
+        self.refr.fill(0);
+        self.acc.fill(0);
+        self.x.fill(0);
+        self.y.fill(0);
+        self.prev_spikes.clear();
+        self.spikes.clear();
+        self.prev_spiked.fill(false);
+    }
+
+    /// The host's *normalize*: step 5 on the current weights, now. It does nothing when STDP is
+    /// disabled in the config or `normalize_target` is 0.
+    pub fn normalize(&mut self) {
+        if self.c.stdp && self.c.norm_target > 0 {
+            self.scale();
+        }
+    }
+
+    /// The `rst` input: v, refractory, theta, x, y, u, acc, previous spikes, the counters and the
+    /// tick count to 0, learning enabled; weights kept.
+    pub fn reset(&mut self) {
+        self.clear();
+        self.theta.fill(0);
+        self.t = 0;
+        self.dropped = 0;
+        self.learning = true;
+    }
+
+    /// The learning-enable register.
+    pub fn set_learning(&mut self, on: bool) {
+        self.learning = on;
+    }
+
+    /// The learning-enable register.
+    pub fn learning(&self) -> bool {
+        self.learning
+    }
+
+    // ----- state access ------------------------------------------------------------------
+
+    /// Ticks run since start or reset.
+    pub fn tick(&self) -> u64 {
+        self.t
+    }
+
+    /// Events dropped since start or reset (address outside `0..inputs`).
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// The weight matrix `W[j][i]`.
+    pub fn weights(&self) -> &Array2<i32> {
+        &self.w
+    }
+
+    /// The spikes of the last tick, ascending.
+    pub fn last_spikes(&self) -> &[u32] {
+        &self.spikes
+    }
+
+    /// One state vector (v, refractory, theta, x, y or u).
+    pub fn state(&self, kind: StateKind) -> &[i64] {
+        match kind {
+            StateKind::V => &self.v,
+            StateKind::Refractory => &self.refr,
+            StateKind::Theta => &self.theta,
+            StateKind::X => &self.x,
+            StateKind::Y => &self.y,
+            StateKind::U => &self.u,
+        }
+    }
+
+    /// Membrane potentials.
+    pub fn v(&self) -> &[i64] {
+        &self.v
+    }
+
+    /// Presynaptic traces, one per row.
+    pub fn x(&self) -> &[i64] {
+        &self.x
+    }
+
+    /// Postsynaptic traces.
+    pub fn y(&self) -> &[i64] {
+        &self.y
+    }
+
+    /// Adaptive thresholds.
+    pub fn theta(&self) -> &[i64] {
+        &self.theta
+    }
+
+    /// Refractory counters.
+    pub fn refractory(&self) -> &[i64] {
+        &self.refr
+    }
+
+    /// The accumulator of the last tick (input of step 3).
+    pub fn acc(&self) -> &[i64] {
+        &self.acc
+    }
+
+    /// Host write of one weight; the value must be within `[w_min, w_max]`.
+    pub fn set_weight(&mut self, j: usize, i: usize, w: i64) -> Result<()> {
+        if j >= self.c.rows || i >= self.c.n {
+            return Err(Error::Range {
+                message: format!(
+                    "weight ({j}, {i}) is outside {} rows x {} neurons",
+                    self.c.rows, self.c.n
+                ),
+            });
+        }
+        if w < self.c.w_min as i64 || w > self.c.w_max as i64 {
+            return Err(Error::Range {
+                message: format!("weight {w} is outside {}..={}", self.c.w_min, self.c.w_max),
+            });
+        }
+        self.w[[j, i]] = w as i32;
+        Ok(())
+    }
+
+    /// Replace the whole weight matrix (same shape, values within `[w_min, w_max]`).
+    pub fn set_weights(&mut self, w: &Array2<i32>) -> Result<()> {
+        if w.dim() != self.w.dim() {
+            return Err(Error::Range {
+                message: format!(
+                    "weight matrix is {:?}, expected {:?}",
+                    w.dim(),
+                    self.w.dim()
+                ),
+            });
+        }
+        if let Some(bad) = w.iter().find(|&&v| v < self.c.w_min || v > self.c.w_max) {
+            return Err(Error::Range {
+                message: format!(
+                    "weight {bad} is outside {}..={}",
+                    self.c.w_min, self.c.w_max
+                ),
+            });
+        }
+        self.w.assign(w);
+        Ok(())
+    }
+
+    /// Host write of one state value, checked against the state's width.
+    pub fn set_state(&mut self, kind: StateKind, index: usize, value: i64) -> Result<()> {
+        let (lo, hi) = self.state_range(kind)?;
+        let len = self.state(kind).len();
+        if index >= len {
+            return Err(Error::Range {
+                message: format!("{kind:?} index {index} is outside 0..{len}"),
+            });
+        }
+        if value < lo || value > hi {
+            return Err(Error::Range {
+                message: format!("{kind:?} value {value} is outside {lo}..={hi}"),
+            });
+        }
+        let slot = match kind {
+            StateKind::V => &mut self.v[index],
+            StateKind::Refractory => &mut self.refr[index],
+            StateKind::Theta => &mut self.theta[index],
+            StateKind::X => &mut self.x[index],
+            StateKind::Y => &mut self.y[index],
+            StateKind::U => &mut self.u[index],
+        };
+        *slot = value;
+        Ok(())
+    }
+
+    /// The range a state value can hold (what a host write may store).
+    pub fn state_range(&self, kind: StateKind) -> Result<(i64, i64)> {
+        let trace = (0, (1i64 << self.c.trace_bits) - 1);
+        match (&self.cfg.neuron, kind) {
+            (_, StateKind::X | StateKind::Y) => Ok(trace),
+            (NeuronConfig::Lif(l), StateKind::V) => {
+                Ok((l.v_min.max(signed_min(l.v_bits)), signed_max(l.v_bits)))
+            }
+            (NeuronConfig::Lif(l), StateKind::Refractory) => Ok((0, l.refractory as i64)),
+            (NeuronConfig::Lif(l), StateKind::Theta) => Ok((0, (1i64 << l.theta_bits) - 1)),
+            (NeuronConfig::Cuba(_), StateKind::V) => Ok((-(1 << 23) + 1, (1 << 23) - 1)),
+            (NeuronConfig::Cuba(_), StateKind::U) => Ok((-(1 << 23) + 1, 1 << 23)),
+            (m, k) => Err(Error::Range {
+                message: format!(
+                    "{k:?} is not a state of model {}",
+                    if matches!(m, NeuronConfig::Lif(_)) {
+                        "lif"
+                    } else {
+                        "cuba"
+                    }
+                ),
+            }),
+        }
+    }
+
+    /// Saturate `v` to the membrane range (used by tests and importers).
+    pub fn sat_v(&self, v: i64) -> i64 {
+        match &self.cfg.neuron {
+            NeuronConfig::Lif(l) => {
+                clamp(v, l.v_min.max(signed_min(l.v_bits)), signed_max(l.v_bits))
+            }
+            NeuronConfig::Cuba(_) => sat_signed(v, 24),
+        }
+    }
+}
