@@ -169,10 +169,28 @@ pub enum BenchWhat {
         /// Simulated seconds (1 tick = 1 ms).
         #[arg(long, default_value_t = 10.0)]
         seconds: f64,
-        /// Repetitions (the best is reported).
-        #[arg(long, default_value_t = 3)]
+        /// Repetitions (the best and the median are reported).
+        #[arg(long, default_value_t = 20)]
         repeat: usize,
+        /// Also run this peer on the same network and compare.
+        #[arg(long, value_enum)]
+        peer: Option<Peer>,
+        /// Python interpreter that has Brian2 (default: $NEUROGEN_BRIAN2_PYTHON, else
+        /// ~/.venv-brian2/bin/python).
+        #[arg(long, value_name = "PATH")]
+        python: Option<PathBuf>,
+        /// The peer script (default: $NEUROGEN_BRIAN2_SCRIPT, else
+        /// ../shared/peers/brian2_stdp.py).
+        #[arg(long, value_name = "PATH")]
+        peer_script: Option<PathBuf>,
     },
+}
+
+/// A simulator to measure against.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum Peer {
+    /// Brian2's cpp_standalone target, running ../shared/peers/brian2_stdp.py.
+    Brian2,
 }
 
 #[derive(Debug, Args)]

@@ -1,5 +1,6 @@
 //! The commands: each takes parsed arguments, validates them, calls the libraries, and reports.
 
+mod bench;
 mod hw;
 mod simulate;
 
@@ -13,7 +14,7 @@ pub fn run(cli: Cli) -> CmdResult {
     match cli.command {
         Command::Simulate(a) => simulate::simulate(a),
         Command::Stimulus(a) => simulate::stimulus(a),
-        Command::Bench(a) => simulate::bench(a),
+        Command::Bench(a) => bench::bench(a),
         Command::Demo(a) => simulate::demo(a),
         Command::Generate(a) => hw::generate(a),
         Command::Cosim(a) => hw::cosim(a),

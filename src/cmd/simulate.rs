@@ -1,9 +1,7 @@
-//! `simulate`, `stimulus`, `bench golden` and (for now) `demo`: the golden-model commands.
+//! `simulate`, `stimulus` and (for now) `demo`: the golden-model commands.
 
 use super::CmdResult;
-use crate::cli::{
-    BenchArgs, BenchWhat, DemoArgs, SimulateArgs, StimulusArgs, StimulusKind, StimulusSource,
-};
+use crate::cli::{DemoArgs, SimulateArgs, StimulusArgs, StimulusKind, StimulusSource};
 use golden::stimulus::{MAX_CHANNELS, PatternSpec, check_generated_size};
 use golden::{Config, Stimulus};
 use std::path::Path;
@@ -145,22 +143,6 @@ pub fn stimulus(a: StimulusArgs) -> CmdResult {
                 g.stimulus.events(),
                 output.display()
             );
-        }
-    }
-    Ok(())
-}
-
-pub fn bench(a: BenchArgs) -> CmdResult {
-    match a.what {
-        BenchWhat::Golden { seconds, repeat } => {
-            if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0) {
-                return Err(format!("--seconds {seconds}: must be in (0, 3600]"));
-            }
-            if repeat == 0 {
-                return Err("--repeat must be at least 1".into());
-            }
-            let r = golden::bench::brian2_classic(seconds, repeat);
-            println!("{}", r.report());
         }
     }
     Ok(())

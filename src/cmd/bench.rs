@@ -1,0 +1,242 @@
+//! `bench golden [--peer brian2]`: the golden model's benchmark, and Brian2's run of the same
+//! network measured in the same invocation.
+//!
+//! Key decision: the peer is run, not quoted. With `--peer brian2` the command runs
+//! `../shared/peers/brian2_stdp.py cpp_standalone SECONDS` with a Python that has Brian2, in a
+//! fresh temporary folder (Brian2 writes its generated C++ project there), reads the script's
+//! JSON line and prints both sets of figures and their ratios. A missing peer is not an error:
+//! the command says how to install it and still prints the golden model's figures.
+
+use super::CmdResult;
+use crate::cli::{BenchArgs, BenchWhat, Peer};
+use golden::bench::BenchResult;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Environment variable naming the Python interpreter that has Brian2.
+const ENV_PYTHON: &str = "NEUROGEN_BRIAN2_PYTHON";
+/// Environment variable naming the peer script.
+const ENV_SCRIPT: &str = "NEUROGEN_BRIAN2_SCRIPT";
+
+pub fn bench(a: BenchArgs) -> CmdResult {
+    match a.what {
+        BenchWhat::Golden {
+            seconds,
+            repeat,
+            peer,
+            python,
+            peer_script,
+        } => {
+            if !(seconds.is_finite() && seconds > 0.0 && seconds <= 3600.0) {
+                return Err(format!("--seconds {seconds}: must be in (0, 3600]"));
+            }
+            if repeat == 0 {
+                return Err("--repeat must be at least 1".into());
+            }
+            let ours = golden::bench::brian2_classic(seconds, repeat);
+            println!("{}", ours.report());
+            match peer {
+                None => {}
+                Some(Peer::Brian2) => {
+                    let python = python
+                        .or_else(|| std::env::var_os(ENV_PYTHON).map(PathBuf::from))
+                        .unwrap_or_else(default_python);
+                    let script = match peer_script
+                        .or_else(|| std::env::var_os(ENV_SCRIPT).map(PathBuf::from))
+                    {
+                        Some(p) => p,
+                        None => default_script().ok_or_else(|| {
+                            format!(
+                                "cannot find the peer script brian2_stdp.py in ../shared/peers; \
+                                 give --peer-script PATH or set {ENV_SCRIPT}"
+                            )
+                        })?,
+                    };
+                    println!();
+                    match run_brian2(&python, &script, seconds) {
+                        Ok(b) => println!("{}", compare(&ours, &b)),
+                        Err(why) => println!("{}", missing_peer(&python, &script, &why)),
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `~/.venv-brian2/bin/python`, the interpreter `../shared/peers/README.md` installs.
+fn default_python() -> PathBuf {
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default();
+    home.join(".venv-brian2").join("bin").join("python")
+}
+
+/// The peer script in `../shared/peers`, next to the checkout (or the current folder's parent).
+fn default_script() -> Option<PathBuf> {
+    let rel = Path::new("..")
+        .join("shared")
+        .join("peers")
+        .join("brian2_stdp.py");
+    [Path::new(env!("CARGO_MANIFEST_DIR")).join(&rel), rel]
+        .into_iter()
+        .find(|p| p.is_file())
+        .map(|p| p.canonicalize().unwrap_or(p))
+}
+
+/// Brian2's figures, from the JSON line `brian2_stdp.py` prints.
+#[derive(Debug)]
+struct Brian2 {
+    target: String,
+    sim_s: f64,
+    wall_run_s: f64,
+    out_rate_hz: f64,
+    pre_sop_per_s: f64,
+    total_sop_per_s: f64,
+    json: String,
+}
+
+impl Brian2 {
+    fn ns_per_tick(&self) -> f64 {
+        self.wall_run_s * 1e9 / (self.sim_s * 1000.0)
+    }
+}
+
+/// Run the peer script with cpp_standalone for `seconds` in a temporary folder.
+fn run_brian2(python: &Path, script: &Path, seconds: f64) -> Result<Brian2, String> {
+    if !script.is_file() {
+        return Err(format!(
+            "the peer script {} does not exist",
+            script.display()
+        ));
+    }
+    let script = script
+        .canonicalize()
+        .map_err(|e| format!("{}: {e}", script.display()))?;
+    let dir = std::env::temp_dir().join(format!("neurogen-brian2-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    eprintln!(
+        "running Brian2 cpp_standalone ({} {} cpp_standalone {seconds}); it compiles its C++ first \
+         (20-60 s, not counted)...",
+        python.display(),
+        script.display()
+    );
+    let out = Command::new(python)
+        .arg(&script)
+        .arg("cpp_standalone")
+        .arg(seconds.to_string())
+        .current_dir(&dir)
+        .output();
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = out.map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let tail: Vec<&str> = stderr.lines().rev().take(3).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        return Err(format!(
+            "the peer script failed ({}): {}",
+            out.status,
+            tail.join(" | ")
+        ));
+    }
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('{'))
+        .ok_or("the peer script printed no JSON line")?;
+    let v: serde_json::Value =
+        serde_json::from_str(line).map_err(|e| format!("the peer's JSON line: {e}"))?;
+    let num = |k: &str| {
+        v.get(k)
+            .and_then(serde_json::Value::as_f64)
+            .ok_or_else(|| format!("the peer's JSON line has no number \"{k}\""))
+    };
+    Ok(Brian2 {
+        target: v
+            .get("target")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("?")
+            .to_string(),
+        sim_s: num("sim_s")?,
+        wall_run_s: num("wall_run_s")?,
+        out_rate_hz: num("out_rate_hz")?,
+        pre_sop_per_s: num("pre_SOP_per_s")?,
+        total_sop_per_s: num("total_SOP_per_s")?,
+        json: line.trim().to_string(),
+    })
+}
+
+/// Both figures side by side, with the ratios (golden's median against Brian2's run).
+fn compare(g: &BenchResult, b: &Brian2) -> String {
+    let med = g.wall_median_s;
+    let rows = [
+        (
+            "ns per tick",
+            format!("{:.1}", g.ns_per_tick(med)),
+            format!("{:.1}", b.ns_per_tick()),
+            b.ns_per_tick() / g.ns_per_tick(med),
+        ),
+        (
+            "synaptic events/s",
+            format!("{:.3e}", g.pre_sop_per_s(med)),
+            format!("{:.3e}", b.pre_sop_per_s),
+            g.pre_sop_per_s(med) / b.pre_sop_per_s,
+        ),
+        (
+            "  with STDP updates",
+            format!("{:.3e}", g.total_sop_per_s(med)),
+            format!("{:.3e}", b.total_sop_per_s),
+            g.total_sop_per_s(med) / b.total_sop_per_s,
+        ),
+        (
+            "output rate (Hz)",
+            format!("{:.1}", g.out_rate_hz),
+            format!("{:.1}", b.out_rate_hz),
+            f64::NAN,
+        ),
+    ];
+    let mut s = format!(
+        "Brian2 {} on the same network, this run: {:.1} ms for {} s\n{}\n\n\
+         {:<24} {:>12} {:>12} {:>8}\n",
+        b.target,
+        b.wall_run_s * 1e3,
+        b.sim_s,
+        b.json,
+        "",
+        "golden",
+        "Brian2",
+        "ratio"
+    );
+    for (name, ours, theirs, ratio) in rows {
+        let ratio = if ratio.is_nan() {
+            String::new()
+        } else {
+            format!("{ratio:.1}x")
+        };
+        s += &format!("{name:<24} {ours:>12} {theirs:>12} {ratio:>8}\n");
+    }
+    s += &format!(
+        "golden is {:.1}x faster than Brian2 {} per simulated tick (median of {} runs against \
+         Brian2's run; best run {:.1}x)",
+        b.ns_per_tick() / g.ns_per_tick(med),
+        b.target,
+        g.repeat,
+        b.ns_per_tick() / g.ns_per_tick(g.wall_s)
+    );
+    s
+}
+
+/// What to say when the peer cannot run.
+fn missing_peer(python: &Path, script: &Path, why: &str) -> String {
+    format!(
+        "Brian2 peer not measured: {why}\n\
+         It needs a Python with Brian2 (interpreter {}, script {}). Install it as \
+         ../shared/peers/README.md says:\n\
+         \x20   python3 -m venv ~/.venv-brian2 && ~/.venv-brian2/bin/pip install brian2 \"numpy<2.4\" cython\n\
+         or name another interpreter with --python PATH (or {ENV_PYTHON}) and the script with \
+         --peer-script PATH (or {ENV_SCRIPT}). The golden model's figures are above.",
+        python.display(),
+        script.display()
+    )
+}
