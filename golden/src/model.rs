@@ -416,9 +416,13 @@ struct LifK<L> {
 }
 
 impl<L: Lane> LifK<L> {
-    /// Whether the previous tick's spikes of other neurons lower v.
-    fn inhibits(&self) -> bool {
-        self.inhibition != L::from(0)
+    /// The `LIF_*` flags of these parameters.
+    fn flags(&self) -> u8 {
+        let zero = L::from(0);
+        (self.inhibition != zero) as u8 * LIF_INH
+            + self.subtract as u8 * LIF_SUB
+            + (self.theta_plus != zero) as u8 * LIF_THETA
+            + (self.refractory > 0) as u8 * LIF_REFR
     }
 
     fn new(l: &crate::config::LifConfig) -> LifK<L> {
@@ -453,15 +457,29 @@ struct LifIo<'a, A> {
     fired: &'a mut [u8],
 }
 
+/// [`lif_kernel`] flags: inhibition, subtractive reset, adaptive threshold (`theta_plus > 0`),
+/// refractory period (`refractory > 0`; else the counters are always 0 and are not touched).
+/// Without the adaptive threshold, theta is read but not written (step 3 cannot change it).
+const LIF_INH: u8 = 1;
+const LIF_SUB: u8 = 2;
+const LIF_THETA: u8 = 4;
+const LIF_REFR: u8 = 8;
+
 /// Step 3 of `lif` for every neuron, without branches; `fired[i]` = 1 for a spike. It reads the
 /// state from one buffer and writes every lane of another: an update in place that keeps some
 /// lanes would be compiled to masked stores, which are slow on some CPUs.
 #[inline(always)]
-fn lif_kernel<L: Lane, A: Copy + Into<L>, const INH: bool, const SUB: bool>(
+fn lif_kernel<L: Lane, A: Copy + Into<L>, const F: u8>(
     p: &LifK<L>,
     prev_count: i32,
     io: LifIo<'_, A>,
 ) {
+    let (inh, sub, theta_up, refractory) = (
+        F & LIF_INH != 0,
+        F & LIF_SUB != 0,
+        F & LIF_THETA != 0,
+        F & LIF_REFR != 0,
+    );
     let n = io.v.len();
     let (v, theta, refr, acc, prev) = (
         &io.v[..n],
@@ -478,11 +496,11 @@ fn lif_kernel<L: Lane, A: Copy + Into<L>, const INH: bool, const SUB: bool>(
     );
     let inh_all = p.inhibition * L::from(prev_count);
     for i in 0..n {
-        let r = refr[i];
+        let r = if refractory { refr[i] } else { 0 };
         let v0 = L::from(v[i]);
         let leak = (v0 >> p.leak_shift) & p.leak_mask;
         let mut vp = v0 - leak + acc[i].into();
-        if INH {
+        if inh {
             vp = vp - (inh_all - p.inhibition * L::from(prev[i] as i32));
         }
         let vp = vp.max(p.v_lo).min(p.v_hi);
@@ -490,7 +508,7 @@ fn lif_kernel<L: Lane, A: Copy + Into<L>, const INH: bool, const SUB: bool>(
         let thr = p.threshold + th;
         let active = r <= 0;
         let spike = active & (vp >= thr);
-        let vs = if SUB {
+        let vs = if sub {
             (vp - thr).max(p.v_lo).min(p.v_hi)
         } else {
             p.v_reset
@@ -503,13 +521,17 @@ fn lif_kernel<L: Lane, A: Copy + Into<L>, const INH: bool, const SUB: bool>(
             v0
         };
         v_out[i] = vn.narrow();
-        refr_out[i] = if spike {
-            p.refractory
-        } else {
-            r - (!active) as i32
-        };
-        let tp = if spike { p.theta_plus } else { L::from(0) };
-        theta_out[i] = (th + tp).min(p.theta_max).narrow();
+        if refractory {
+            refr_out[i] = if spike {
+                p.refractory
+            } else {
+                r - (!active) as i32
+            };
+        }
+        if theta_up {
+            let tp = if spike { p.theta_plus } else { L::from(0) };
+            theta_out[i] = (th + tp).min(p.theta_max).narrow();
+        }
         fired[i] = spike as u8;
     }
 }
@@ -619,7 +641,6 @@ struct State {
     v2: Vec<i32>,
     refr2: Vec<i32>,
     theta2: Vec<i32>,
-    acc16: Vec<i16>,
     acc32: Vec<i32>,
     acc64: Vec<i64>,
     /// Spike flags (0/1) of this tick and of the previous one.
@@ -726,7 +747,6 @@ impl Network {
             v2: vec![0; n],
             refr2: vec![0; n],
             theta2: vec![0; n],
-            acc16: vec![0; np],
             acc32: vec![0; np],
             acc64: vec![0; np],
             fired: vec![0; n],
@@ -811,7 +831,6 @@ impl Network {
         s.v.fill(0);
         s.u.fill(0);
         s.refr.fill(0);
-        s.acc16.fill(0);
         s.acc32.fill(0);
         s.acc64.fill(0);
         s.x.fill(0);
@@ -1060,22 +1079,23 @@ trait Isa: Copy {
     fn decay16(self, v: &mut [u16], sh: u32);
     fn decay32(self, v: &mut [i32], sh: u32);
     #[allow(clippy::too_many_arguments)]
-    fn events<W: Wt, A: AccAdd, F: Fn(W, W) -> W>(
+    fn events<W: Wt, A: AccAdd, O: Copy + From<A::T>, F: Fn(W, W) -> W>(
         self,
         w: &mut [W],
         stride: usize,
         rows: &[u32],
-        acc: &mut [A::T],
+        acc: &mut [O],
         ltd: &[W],
         p: A,
         f: Option<F>,
     );
-    fn lif<L: Lane, A: Copy + Into<L>, const INH: bool, const SUB: bool>(
+    fn lif<L: Lane, A: Copy + Into<L>, const F: u8>(
         self,
         p: &LifK<L>,
         prev_count: i32,
         io: LifIo<'_, A>,
     );
+    fn ltd_deltas<W: Wt>(self, y: &[u16], ltd: &mut [W], sh: u32, span: u16) -> bool;
     fn ltp_deltas<W: Wt>(self, x: &[u16], dp: &mut [W], dn: &mut [W], a: LtpArgs) -> u16;
     fn sweep<W: Wt, F: Fn(W, W) -> W>(self, blk: &mut [W], dp: &[W], mask: &[W; C], f: F);
     fn sweep2<W: Wt>(self, blk: &mut [W], dp: &[W], dn: &[W], mask: &[W; C], lo: W, hi: W);
@@ -1095,12 +1115,12 @@ impl Isa for Portable {
         decay_kernel(v, sh)
     }
     #[inline(never)]
-    fn events<W: Wt, A: AccAdd, F: Fn(W, W) -> W>(
+    fn events<W: Wt, A: AccAdd, O: Copy + From<A::T>, F: Fn(W, W) -> W>(
         self,
         w: &mut [W],
         stride: usize,
         rows: &[u32],
-        acc: &mut [A::T],
+        acc: &mut [O],
         ltd: &[W],
         p: A,
         f: Option<F>,
@@ -1108,13 +1128,17 @@ impl Isa for Portable {
         event_groups(w, stride, rows, acc, ltd, p, f)
     }
     #[inline(never)]
-    fn lif<L: Lane, A: Copy + Into<L>, const INH: bool, const SUB: bool>(
+    fn lif<L: Lane, A: Copy + Into<L>, const F: u8>(
         self,
         p: &LifK<L>,
         prev_count: i32,
         io: LifIo<'_, A>,
     ) {
-        lif_kernel::<L, A, INH, SUB>(p, prev_count, io)
+        lif_kernel::<L, A, F>(p, prev_count, io)
+    }
+    #[inline(never)]
+    fn ltd_deltas<W: Wt>(self, y: &[u16], ltd: &mut [W], sh: u32, span: u16) -> bool {
+        ltd_deltas(y, ltd, sh, span)
     }
     #[inline(never)]
     fn ltp_deltas<W: Wt>(self, x: &[u16], dp: &mut [W], dn: &mut [W], a: LtpArgs) -> u16 {
@@ -1162,11 +1186,11 @@ mod avx2 {
     }
     #[target_feature(enable = "avx2,bmi1,bmi2,popcnt,lzcnt")]
     #[allow(clippy::too_many_arguments)]
-    pub(super) unsafe fn events<W: Wt, A: AccAdd, F: Fn(W, W) -> W>(
+    pub(super) unsafe fn events<W: Wt, A: AccAdd, O: Copy + From<A::T>, F: Fn(W, W) -> W>(
         w: &mut [W],
         stride: usize,
         rows: &[u32],
-        acc: &mut [A::T],
+        acc: &mut [O],
         ltd: &[W],
         p: A,
         f: Option<F>,
@@ -1174,12 +1198,16 @@ mod avx2 {
         event_groups(w, stride, rows, acc, ltd, p, f)
     }
     #[target_feature(enable = "avx2,bmi1,bmi2,popcnt,lzcnt")]
-    pub(super) unsafe fn lif<L: Lane, A: Copy + Into<L>, const INH: bool, const SUB: bool>(
+    pub(super) unsafe fn lif<L: Lane, A: Copy + Into<L>, const F: u8>(
         p: &LifK<L>,
         prev_count: i32,
         io: LifIo<'_, A>,
     ) {
-        lif_kernel::<L, A, INH, SUB>(p, prev_count, io)
+        lif_kernel::<L, A, F>(p, prev_count, io)
+    }
+    #[target_feature(enable = "avx2,bmi1,bmi2,popcnt,lzcnt")]
+    pub(super) unsafe fn ltd_deltas<W: Wt>(y: &[u16], ltd: &mut [W], sh: u32, span: u16) -> bool {
+        super::ltd_deltas(y, ltd, sh, span)
     }
     #[target_feature(enable = "avx2,bmi1,bmi2,popcnt,lzcnt")]
     pub(super) unsafe fn ltp_deltas<W: Wt>(
@@ -1225,12 +1253,12 @@ impl Isa for Avx2 {
         unsafe { avx2::decay32(v, sh) }
     }
     #[inline]
-    fn events<W: Wt, A: AccAdd, F: Fn(W, W) -> W>(
+    fn events<W: Wt, A: AccAdd, O: Copy + From<A::T>, F: Fn(W, W) -> W>(
         self,
         w: &mut [W],
         stride: usize,
         rows: &[u32],
-        acc: &mut [A::T],
+        acc: &mut [O],
         ltd: &[W],
         p: A,
         f: Option<F>,
@@ -1238,13 +1266,17 @@ impl Isa for Avx2 {
         unsafe { avx2::events(w, stride, rows, acc, ltd, p, f) }
     }
     #[inline]
-    fn lif<L: Lane, A: Copy + Into<L>, const INH: bool, const SUB: bool>(
+    fn lif<L: Lane, A: Copy + Into<L>, const F: u8>(
         self,
         p: &LifK<L>,
         prev_count: i32,
         io: LifIo<'_, A>,
     ) {
-        unsafe { avx2::lif::<L, A, INH, SUB>(p, prev_count, io) }
+        unsafe { avx2::lif::<L, A, F>(p, prev_count, io) }
+    }
+    #[inline]
+    fn ltd_deltas<W: Wt>(self, y: &[u16], ltd: &mut [W], sh: u32, span: u16) -> bool {
+        unsafe { avx2::ltd_deltas(y, ltd, sh, span) }
     }
     #[inline]
     fn ltp_deltas<W: Wt>(self, x: &[u16], dp: &mut [W], dn: &mut [W], a: LtpArgs) -> u16 {
@@ -1354,94 +1386,45 @@ fn integrate<I: Isa, W: Wt>(isa: I, c: &Consts, s: &mut State, m: &mut Mat<W>, e
     // The depression vector of this tick.
     let mut ltd = false;
     if c.stdp && s.learning && !rows.is_empty() && c.ltd_shift < 16 && c.span > 0 {
-        let (sh, span) = (c.ltd_shift, c.span);
-        let mut any = 0u16;
-        for (d, &yv) in m.ltd.iter_mut().zip(y.iter()) {
-            let t = yv >> sh;
-            any |= t;
-            *d = W::delta(t, span);
-        }
-        ltd = any != 0;
+        ltd = isa.ltd_deltas(y, &mut m.ltd, c.ltd_shift, c.span);
     }
     let ltd = ltd.then_some((&m.ltd[..], c.symmetric));
+    let (w, stride, lo, hi) = (&mut m.w[..], m.stride, m.lo, m.hi);
 
     // Pick the narrowest exact accumulator for this tick's number of events.
     let k = rows.len() as i64;
     let (pos, neg) = (k * c.w_pos, k * c.w_neg);
     let fits = |lo: i64, hi: i64| pos <= hi.min(c.acc_hi) && neg >= lo.max(c.acc_lo);
-    if k == 0 {
-        s.acc32.fill(0);
-        s.acc64.fill(0);
-    } else if fits(i16::MIN as i64, i16::MAX as i64) {
-        events_kernel(
-            isa,
-            &mut m.w,
-            m.stride,
-            rows,
-            &mut s.acc16,
-            ltd,
-            m.lo,
-            m.hi,
-            Add16,
-        );
-        match c.acc_store {
-            AccStore::I32 => widen_into(&mut s.acc32, &s.acc16),
-            AccStore::I64 => widen_into(&mut s.acc64, &s.acc16),
+    let (acc32, acc64) = (&mut s.acc32[..], &mut s.acc64[..]);
+    match c.acc_store {
+        AccStore::I32 if k == 0 => acc32.fill(0),
+        AccStore::I64 if k == 0 => acc64.fill(0),
+        AccStore::I32 if fits(i16::MIN as i64, i16::MAX as i64) => {
+            events_kernel(isa, w, stride, rows, acc32, ltd, lo, hi, Add16)
         }
-    } else if fits(i32::MIN as i64, i32::MAX as i64) {
-        events_kernel(
-            isa,
-            &mut m.w,
-            m.stride,
-            rows,
-            &mut s.acc32,
-            ltd,
-            m.lo,
-            m.hi,
-            Add32,
-        );
-        if c.acc_store == AccStore::I64 {
-            widen_into(&mut s.acc64, &s.acc32);
+        AccStore::I64 if fits(i16::MIN as i64, i16::MAX as i64) => {
+            events_kernel(isa, w, stride, rows, acc64, ltd, lo, hi, Add16)
         }
-    } else if c.acc_store == AccStore::I32 {
-        let p = Sat32 {
-            lo: c.acc_lo as i32,
-            hi: c.acc_hi as i32,
-        };
-        events_kernel(
-            isa,
-            &mut m.w,
-            m.stride,
-            rows,
-            &mut s.acc32,
-            ltd,
-            m.lo,
-            m.hi,
-            p,
-        );
-    } else {
-        let p = Sat64 {
-            lo: c.acc_lo,
-            hi: c.acc_hi,
-        };
-        events_kernel(
-            isa,
-            &mut m.w,
-            m.stride,
-            rows,
-            &mut s.acc64,
-            ltd,
-            m.lo,
-            m.hi,
-            p,
-        );
-    }
-}
-
-#[inline(always)]
-fn widen_into<D: Copy, S: Copy + Into<D>>(dst: &mut [D], src: &[S]) {
-    for (d, &v) in dst.iter_mut().zip(src) {
-        *d = v.into();
+        AccStore::I32 if fits(i32::MIN as i64, i32::MAX as i64) => {
+            events_kernel(isa, w, stride, rows, acc32, ltd, lo, hi, Add32)
+        }
+        AccStore::I64 if fits(i32::MIN as i64, i32::MAX as i64) => {
+            events_kernel(isa, w, stride, rows, acc64, ltd, lo, hi, Add32)
+        }
+        AccStore::I32 => {
+            let p = Sat32 {
+                lo: c.acc_lo as i32,
+                hi: c.acc_hi as i32,
+            };
+            events_kernel(isa, w, stride, rows, acc32, ltd, lo, hi, p)
+        }
+        AccStore::I64 => {
+            let p = Sat64 {
+                lo: c.acc_lo,
+                hi: c.acc_hi,
+            };
+            events_kernel(isa, w, stride, rows, acc64, ltd, lo, hi, p)
+        }
     }
 }
 
@@ -1449,12 +1432,12 @@ fn widen_into<D: Copy, S: Copy + Into<D>>(dst: &mut [D], src: &[S]) {
 /// (`Some((deltas, true))` adds them: the symmetric rule).
 #[inline(always)]
 #[allow(clippy::too_many_arguments)]
-fn events_kernel<I: Isa, W: Wt, A: AccAdd>(
+fn events_kernel<I: Isa, W: Wt, A: AccAdd, O: Copy + From<A::T>>(
     isa: I,
     w: &mut [W],
     stride: usize,
     rows: &[u32],
-    acc: &mut [A::T],
+    acc: &mut [O],
     ltd: Option<(&[W], bool)>,
     lo: W,
     hi: W,
@@ -1493,11 +1476,11 @@ fn events_kernel<I: Isa, W: Wt, A: AccAdd>(
 /// blocks: the columns of one group never interact with those of another, so this order gives
 /// the reference's result, and a group's accumulators stay in registers across the events.
 #[inline(always)]
-fn event_groups<W: Wt, A: AccAdd>(
+fn event_groups<W: Wt, A: AccAdd, O: Copy + From<A::T>>(
     w: &mut [W],
     stride: usize,
     rows: &[u32],
-    acc: &mut [A::T],
+    acc: &mut [O],
     ltd: &[W],
     p: A,
     f: Option<impl Fn(W, W) -> W>,
@@ -1548,7 +1531,9 @@ fn event_groups<W: Wt, A: AccAdd>(
                 }
             }
         }
-        acc.copy_from_slice(&a);
+        for (o, &v) in acc.iter_mut().zip(&a) {
+            *o = v.into();
+        }
         b += G;
     }
     // The blocks that do not fill a group, one by one.
@@ -1570,7 +1555,9 @@ fn event_groups<W: Wt, A: AccAdd>(
                 }
             }
         }
-        acc.copy_from_slice(&a);
+        for (o, &v) in acc.iter_mut().zip(&a) {
+            *o = v.into();
+        }
         b += 1;
     }
 }
@@ -1607,27 +1594,49 @@ fn neurons_lif<I: Isa>(isa: I, c: &Consts, s: &mut State) {
             }
         };
     }
-    /// The kernel for these parameters, with inhibition and subtractive reset as constants.
+    /// The kernel for these parameters, with the `LIF_*` flags as a constant.
     macro_rules! run {
         ($p:expr, $acc:expr) => {{
             let p = $p;
-            match (p.inhibits(), p.subtract) {
-                (false, false) => isa.lif::<_, _, false, false>(p, pc, io!($acc)),
-                (false, true) => isa.lif::<_, _, false, true>(p, pc, io!($acc)),
-                (true, false) => isa.lif::<_, _, true, false>(p, pc, io!($acc)),
-                (true, true) => isa.lif::<_, _, true, true>(p, pc, io!($acc)),
+            match p.flags() {
+                0 => isa.lif::<_, _, 0>(p, pc, io!($acc)),
+                1 => isa.lif::<_, _, 1>(p, pc, io!($acc)),
+                2 => isa.lif::<_, _, 2>(p, pc, io!($acc)),
+                3 => isa.lif::<_, _, 3>(p, pc, io!($acc)),
+                4 => isa.lif::<_, _, 4>(p, pc, io!($acc)),
+                5 => isa.lif::<_, _, 5>(p, pc, io!($acc)),
+                6 => isa.lif::<_, _, 6>(p, pc, io!($acc)),
+                7 => isa.lif::<_, _, 7>(p, pc, io!($acc)),
+                8 => isa.lif::<_, _, 8>(p, pc, io!($acc)),
+                9 => isa.lif::<_, _, 9>(p, pc, io!($acc)),
+                10 => isa.lif::<_, _, 10>(p, pc, io!($acc)),
+                11 => isa.lif::<_, _, 11>(p, pc, io!($acc)),
+                12 => isa.lif::<_, _, 12>(p, pc, io!($acc)),
+                13 => isa.lif::<_, _, 13>(p, pc, io!($acc)),
+                14 => isa.lif::<_, _, 14>(p, pc, io!($acc)),
+                15 => isa.lif::<_, _, 15>(p, pc, io!($acc)),
+                _ => unreachable!("four flags"),
             }
         }};
     }
-    match (c.acc_store, c.lif.as_ref().expect("lif parameters")) {
+    let lif = c.lif.as_ref().expect("lif parameters");
+    match (c.acc_store, lif) {
         (AccStore::I32, LifParams::I32(p)) => run!(p, acc32),
         (AccStore::I32, LifParams::I64(p)) => run!(p, acc32),
         (AccStore::I64, LifParams::I64(p)) => run!(p, acc64),
         (AccStore::I64, LifParams::I32(_)) => unreachable!("i32 lanes need an i32 accumulator"),
     }
+    let f = match lif {
+        LifParams::I32(p) => p.flags(),
+        LifParams::I64(p) => p.flags(),
+    };
     std::mem::swap(&mut s.v, &mut s.v2);
-    std::mem::swap(&mut s.theta, &mut s.theta2);
-    std::mem::swap(&mut s.refr, &mut s.refr2);
+    if f & LIF_THETA != 0 {
+        std::mem::swap(&mut s.theta, &mut s.theta2);
+    }
+    if f & LIF_REFR != 0 {
+        std::mem::swap(&mut s.refr, &mut s.refr2);
+    }
     collect_spikes(&s.fired, &mut s.spikes);
 }
 
@@ -1714,6 +1723,19 @@ fn ltp<I: Isa, W: Wt>(isa: I, c: &Consts, s: &mut State, m: &mut Mat<W>) {
             isa.sweep2(blk, dp, dn, &mask, lo, hi);
         }
     }
+}
+
+/// The deltas of step 2 per neuron: `y >> sh` clipped to the weight span. Returns whether
+/// any is non-zero.
+#[inline(always)]
+fn ltd_deltas<W: Wt>(y: &[u16], ltd: &mut [W], sh: u32, span: u16) -> bool {
+    let mut any = 0u16;
+    for (d, &yv) in ltd.iter_mut().zip(y.iter()) {
+        let t = yv >> sh;
+        any |= t;
+        *d = W::delta(t, span);
+    }
+    any != 0
 }
 
 /// The deltas of step 4 per row: `dp = (x >> sh) - off` where positive, `dn = off - (x >> sh)`
