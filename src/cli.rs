@@ -170,7 +170,7 @@ pub enum BenchWhat {
         #[arg(long, default_value_t = 10.0)]
         seconds: f64,
         /// Repetitions (the best and the median are reported).
-        #[arg(long, default_value_t = 20)]
+        #[arg(long, default_value_t = 50)]
         repeat: usize,
         /// Also run this peer on the same network and compare.
         #[arg(long, value_enum)]
