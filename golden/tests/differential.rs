@@ -471,3 +471,42 @@ fn wide_weights_and_accumulators_match_the_reference() {
         }
     }
 }
+
+#[test]
+fn huge_ticks_use_the_wide_saturating_accumulator_exactly() {
+    // Tens of thousands of events in one tick: the accumulator bound exceeds i32, so the model
+    // saturates in i64 (acc_bits 32..=40, cuba) or in i32 (acc_bits <= 31), as the reference.
+    let neurons = [
+        "v_bits = 32\nacc_bits = 31\nthreshold = 100000",
+        "v_bits = 32\nacc_bits = 32\nthreshold = 100000",
+        "v_bits = 32\nacc_bits = 33\nthreshold = 100000\ninhibition = 3",
+        "v_bits = 32\nacc_bits = 40\nthreshold = 100000",
+        "model = \"cuba\"\nvth = 1000\ndu = 100\ndv = 100\nbias_exp = 0",
+    ];
+    for (k, neuron) in neurons.iter().enumerate() {
+        for signed in [false, true] {
+            let syn = if signed {
+                "weight_bits = 16\nsigned = true\ninit_lo = -32768\ninit_hi = 32767"
+            } else {
+                "weight_bits = 16\ninit_lo = 60000\ninit_hi = 65535"
+            };
+            let toml = format!(
+                "[array]\ninputs = 3\nneurons = 5\nrecurrent = true\n[neuron]\n{neuron}\n[synapse]\ninit = \"uniform\"\n{syn}\n[stdp]\ntrace_bits = 16\npre_inc = 1000\npost_inc = 1000\nltd_shift = 8"
+            );
+            let cfg = Config::from_toml_str(&toml, Path::new("."))
+                .unwrap_or_else(|e| panic!("{e}\n{toml}"));
+            let mut g = Gen(SplitMix64::new(k as u64 + 77));
+            let ticks: Vec<Vec<u32>> = (0..6)
+                .map(|t| {
+                    let n = if t % 2 == 0 { 40_000 } else { 3 };
+                    (0..n).map(|_| g.int(0, 2) as u32).collect()
+                })
+                .collect();
+            for portable in [false, true] {
+                let mut fast = Network::new(&cfg);
+                fast.use_portable_kernels(portable);
+                run_pair(&toml, &cfg, &mut fast, &ticks, |_, _, _| {});
+            }
+        }
+    }
+}
