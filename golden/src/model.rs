@@ -13,7 +13,8 @@
 //!   lands on the bound anyway; where the bound is the type's own limit the clamp is the
 //!   saturation itself. Traces are `u16` (`trace_bits <= 16`); v, theta and refractory `i32`.
 //! - **Column-blocked weight layout** (`Mat`): columns in blocks of 8 neurons, each block a
-//!   row-major `rows x 8` matrix. An event reads 8 contiguous weights per block (4 blocks per
+//!   row-major `rows x 8` matrix (one `ndarray` of shape `(blocks, rows, 8)`; the host view is
+//!   the usual `rows x neurons` `Array2`). An event reads 8 contiguous weights per block (4 blocks per
 //!   vector operation); potentiation of a spiking neuron sweeps its block contiguously, several
 //!   rows per vector operation with the row deltas masked to the spiking columns, instead of one
 //!   scalar update per row of a row-major matrix (which cost 70 % of the tick).
@@ -51,7 +52,7 @@
 use crate::arith::{asr, clamp, div0, sat_signed, signed_max, signed_min, wrap24_lava};
 use crate::config::{Config, NeuronConfig, Reset, Rule};
 use crate::error::{Error, Result};
-use ndarray::Array2;
+use ndarray::{Array2, Array3};
 use std::ops::{Add, BitAnd, Mul, Shr, Sub};
 use std::sync::OnceLock;
 
@@ -235,13 +236,14 @@ const G: usize = 4;
 ///
 /// Layout: the columns are cut into blocks of [`C`] neurons (the last one padded with `w_min`,
 /// a valid weight no output ever reads); each block is a row-major `rows x C` matrix, and the
-/// blocks follow each other. `W[j][i]` is at `(i / C) * rows * C + j * C + i % C`. An event
+/// blocks follow each other: an `ndarray` of shape `(blocks, rows, C)` in standard layout, where
+/// `W[j][i]` is element `[i / C, j, i % C]`, at `(i / C) * rows * C + j * C + i % C`. An event
 /// reads `C` contiguous weights per block; the potentiation of a spiking neuron sweeps its
 /// block contiguously, `C * ROWS` weights (several rows) per vector operation, instead of one
 /// scalar update per row of a row-major matrix.
 #[derive(Debug, Clone)]
 struct Mat<W> {
-    w: Vec<W>,
+    w: Array3<W>,
     rows: usize,
     /// Weights per block (`rows * C`).
     stride: usize,
@@ -259,7 +261,7 @@ impl<W: Wt> Mat<W> {
         let (rows, n) = w.dim();
         let nb = n.div_ceil(C);
         let mut m = Mat {
-            w: vec![W::from_i32(lo as i32); nb * rows * C],
+            w: Array3::from_elem((nb, rows, C), W::from_i32(lo as i32)),
             rows,
             stride: rows * C,
             ltd: vec![W::default(); nb * C],
@@ -272,23 +274,34 @@ impl<W: Wt> Mat<W> {
         m
     }
 
-    /// Index of `W[j][i]`.
+    /// `W[j][i]`.
     #[inline(always)]
-    fn at(&self, j: usize, i: usize) -> usize {
-        (i / C) * self.stride + j * C + i % C
+    fn get(&self, j: usize, i: usize) -> W {
+        self.w[[i / C, j, i % C]]
+    }
+
+    /// Set `W[j][i]`.
+    #[inline(always)]
+    fn set(&mut self, j: usize, i: usize, v: W) {
+        self.w[[i / C, j, i % C]] = v;
     }
 
     /// Copy a whole matrix in (same shape).
     fn assign(&mut self, w: &Array2<i32>) {
         for ((j, i), &v) in w.indexed_iter() {
-            let k = self.at(j, i);
-            self.w[k] = W::from_i32(v);
+            self.set(j, i, W::from_i32(v));
         }
     }
 
     /// The matrix as `rows x n` values.
     fn to_array(&self, n: usize) -> Array2<i32> {
-        Array2::from_shape_fn((self.rows, n), |(j, i)| self.w[self.at(j, i)].to_i32())
+        Array2::from_shape_fn((self.rows, n), |(j, i)| self.get(j, i).to_i32())
+    }
+
+    /// All weights in memory order (the layout above).
+    #[inline(always)]
+    fn flat(&mut self) -> &mut [W] {
+        self.w.as_slice_mut().expect("standard layout")
     }
 }
 
@@ -896,7 +909,7 @@ impl Network {
             j < self.c.rows && i < self.c.n,
             "weight ({j}, {i}) out of range"
         );
-        with_mat!(&self.store, m => m.w[m.at(j, i)].to_i32())
+        with_mat!(&self.store, m => m.get(j, i).to_i32())
     }
 
     /// The spikes of the last tick, ascending.
@@ -969,8 +982,7 @@ impl Network {
         }
         self.touch();
         with_mat!(&mut self.store, m => {
-            let k = m.at(j, i);
-            m.w[k] = Wt::from_i32(w as i32);
+            m.set(j, i, Wt::from_i32(w as i32));
         });
         Ok(())
     }
@@ -1389,7 +1401,8 @@ fn integrate<I: Isa, W: Wt>(isa: I, c: &Consts, s: &mut State, m: &mut Mat<W>, e
         ltd = isa.ltd_deltas(y, &mut m.ltd, c.ltd_shift, c.span);
     }
     let ltd = ltd.then_some((&m.ltd[..], c.symmetric));
-    let (w, stride, lo, hi) = (&mut m.w[..], m.stride, m.lo, m.hi);
+    let (stride, lo, hi) = (m.stride, m.lo, m.hi);
+    let w = m.w.as_slice_mut().expect("standard layout");
 
     // Pick the narrowest exact accumulator for this tick's number of events.
     let k = rows.len() as i64;
@@ -1712,7 +1725,7 @@ fn ltp<I: Isa, W: Wt>(isa: I, c: &Consts, s: &mut State, m: &mut Mat<W>) {
             mask[spikes[k] as usize % C] = W::ONES;
             k += 1;
         }
-        let blk = &mut m.w[b * stride..][..stride];
+        let blk = &mut m.w.as_slice_mut().expect("standard layout")[b * stride..][..stride];
         if any_dn == 0 {
             if W::SAT.is_some_and(|(_, max)| max == hi) {
                 isa.sweep(blk, dp, &mask, |w, p| w.sat_add(p));
@@ -1823,7 +1836,8 @@ fn sweep2<W: Wt>(blk: &mut [W], dp: &[W], dn: &[W], mask: &[W; C], lo: W, hi: W)
 fn scale<W: Wt>(c: &Consts, s: &mut State, m: &mut Mat<W>) {
     let (lo, hi) = (c.w_min, c.w_max);
     let target = c.norm_target;
-    for blk in m.w.chunks_exact_mut(m.stride) {
+    let stride = m.stride;
+    for blk in m.flat().chunks_exact_mut(stride) {
         let mut r = [0i64; C];
         for row in blk.chunks_exact(C) {
             for k in 0..C {
