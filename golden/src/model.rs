@@ -606,8 +606,10 @@ struct Consts {
     acc_lo: i64,
     acc_hi: i64,
     acc_store: AccStore,
-    /// The LIF parameters, in `i32` when the update provably stays within `i32`.
+    /// The LIF parameters, in `i32` when the update provably stays within `i32`, and their
+    /// `LIF_*` flags.
     lif: Option<LifParams>,
+    lif_flags: u8,
     trace_max: u32,
     pre_inc: u32,
     post_inc: u32,
@@ -729,6 +731,11 @@ impl Network {
             acc_hi,
             acc_store,
             lif,
+            lif_flags: match lif {
+                Some(LifParams::I32(p)) => p.flags(),
+                Some(LifParams::I64(p)) => p.flags(),
+                None => 0,
+            },
             trace_max: (1u32 << st.trace_bits) - 1,
             pre_inc: st.pre_inc as u32,
             post_inc: st.post_inc as u32,
@@ -1372,26 +1379,17 @@ fn integrate<I: Isa, W: Wt>(isa: I, c: &Consts, s: &mut State, m: &mut Mat<W>, e
         ..
     } = s;
     rows.clear();
-    let (tmax, inc) = (c.trace_max, c.pre_inc);
-    for &e in events {
-        if (e as usize) < c.inputs {
-            rows.push(e);
-            if c.stdp {
-                let xe = &mut x[e as usize];
-                *xe = (*xe as u32 + inc).min(tmax) as u16;
-            }
-        } else {
-            *dropped += 1;
-        }
-    }
+    let inputs = c.inputs as u32;
+    rows.extend(events.iter().copied().filter(|&e| e < inputs));
+    *dropped += (events.len() - rows.len()) as u64;
     if c.rows > c.inputs {
-        for &i in prev_spikes.iter() {
-            let j = c.inputs + i as usize;
-            rows.push(j as u32);
-            if c.stdp {
-                let xj = &mut x[j];
-                *xj = (*xj as u32 + inc).min(tmax) as u16;
-            }
+        rows.extend(prev_spikes.iter().map(|&i| inputs + i));
+    }
+    if c.stdp {
+        let (tmax, inc) = (c.trace_max, c.pre_inc);
+        for &j in rows.iter() {
+            let xj = &mut x[j as usize];
+            *xj = (*xj as u32 + inc).min(tmax) as u16;
         }
     }
 
@@ -1611,7 +1609,7 @@ fn neurons_lif<I: Isa>(isa: I, c: &Consts, s: &mut State) {
     macro_rules! run {
         ($p:expr, $acc:expr) => {{
             let p = $p;
-            match p.flags() {
+            match c.lif_flags {
                 0 => isa.lif::<_, _, 0>(p, pc, io!($acc)),
                 1 => isa.lif::<_, _, 1>(p, pc, io!($acc)),
                 2 => isa.lif::<_, _, 2>(p, pc, io!($acc)),
@@ -1639,10 +1637,7 @@ fn neurons_lif<I: Isa>(isa: I, c: &Consts, s: &mut State) {
         (AccStore::I64, LifParams::I64(p)) => run!(p, acc64),
         (AccStore::I64, LifParams::I32(_)) => unreachable!("i32 lanes need an i32 accumulator"),
     }
-    let f = match lif {
-        LifParams::I32(p) => p.flags(),
-        LifParams::I64(p) => p.flags(),
-    };
+    let f = c.lif_flags;
     std::mem::swap(&mut s.v, &mut s.v2);
     if f & LIF_THETA != 0 {
         std::mem::swap(&mut s.theta, &mut s.theta2);
