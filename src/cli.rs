@@ -26,6 +26,38 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Co-simulate the generated Verilog (Verilator) against the golden model, tick by tick.
     Cosim(CosimArgs),
+    /// Export a self-checking Verilog testbench (RTL, vectors from the golden model, run.sh for
+    /// Icarus and Verilator) to DIR.
+    Testbench(TestbenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TestbenchArgs {
+    /// Network config (TOML).
+    pub config: PathBuf,
+    #[command(flatten)]
+    pub source: StimulusSource,
+    /// Output folder (rtl/, tb/, vectors/, files.f, run.sh).
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// Default probability (0..1, in steps of 1/1000, below 1) of a gap before each input beat
+    /// and of out_ready low in each cycle; `+bp=N` (in 1/1000) overrides it at run time.
+    #[arg(long, default_value_t = 0.0)]
+    pub backpressure: f64,
+    /// Default seed of the testbench's backpressure generator; `+seed=S` overrides it.
+    #[arg(long, default_value_t = 1)]
+    pub bp_seed: u32,
+    /// FPGA family of the generated Verilog (see `generate`).
+    #[arg(long, default_value = "generic")]
+    pub target: String,
+    /// Write the initial weights through the host port (init files left zero), as for memories
+    /// that cannot be preloaded.
+    #[arg(long)]
+    pub host_weights: bool,
+    /// Then build and run the testbench under Icarus and under Verilator and print both
+    /// simulators' build time, run time and simulated cycles per second side by side.
+    #[arg(long)]
+    pub bench: bool,
 }
 
 #[derive(Debug, Args)]

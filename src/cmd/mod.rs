@@ -3,6 +3,7 @@
 mod bench;
 mod hw;
 mod simulate;
+mod testbench;
 
 use crate::cli::{Cli, Command};
 
@@ -18,5 +19,6 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Demo(a) => simulate::demo(a),
         Command::Generate(a) => hw::generate(a),
         Command::Cosim(a) => hw::cosim(a),
+        Command::Testbench(a) => testbench::testbench(a),
     }
 }

@@ -1,0 +1,82 @@
+//! `testbench`: export a self-checking Verilog testbench of a network, and with `--bench` run it
+//! under Icarus and Verilator and print both simulators' figures side by side.
+//!
+//! Key decision: the whole folder is produced in memory first (generator, golden model, vectors),
+//! so a bad config, stimulus or option writes nothing.
+
+use super::CmdResult;
+use super::simulate::{load_config, load_stimulus};
+use crate::cli::TestbenchArgs;
+use hdl::array::Target;
+use testbenches::export::{ExportOptions, export};
+use testbenches::sim::{Simulator, measure, table};
+
+pub fn testbench(a: TestbenchArgs) -> CmdResult {
+    let cfg = load_config(&a.config)?;
+    let stim = load_stimulus(&a.source, &cfg)?;
+    let target = Target::parse(&a.target)?;
+    if !(a.backpressure.is_finite() && (0.0..1.0).contains(&a.backpressure)) {
+        return Err(format!(
+            "--backpressure {}: must be a probability in 0..1",
+            a.backpressure
+        ));
+    }
+    let permille = (a.backpressure * 1000.0).round() as u32;
+    if permille > 999 {
+        return Err(format!(
+            "--backpressure {}: the testbench's resolution is 1/1000; at most 0.999",
+            a.backpressure
+        ));
+    }
+    let opts = ExportOptions {
+        target,
+        backpressure_permille: permille,
+        seed: a.bp_seed,
+        host_weights: a.host_weights,
+        ..Default::default()
+    };
+    let e = export(&cfg, &stim, &opts)?;
+    e.write(&a.output)?;
+    let s = &e.summary;
+    println!(
+        "{}: {} ticks, {} input beats, {} expected spikes, {} host actions, {} values to read back; \
+         {} cycles by the cycle model",
+        s.top, s.ticks, s.input_beats, s.spikes, s.actions, s.checks, s.tick_cycles
+    );
+    println!(
+        "wrote {} files to {}: run `{}/run.sh icarus` or `{}/run.sh verilator`",
+        e.files.len(),
+        a.output.display(),
+        a.output.display(),
+        a.output.display()
+    );
+    if a.bench {
+        let sims: Vec<Simulator> = Simulator::ALL
+            .into_iter()
+            .filter(|s| s.available())
+            .collect();
+        for s in Simulator::ALL {
+            if !sims.contains(&s) {
+                println!(
+                    "{} is not installed: skipped (scripts/setup.sh installs it)",
+                    s.name()
+                );
+            }
+        }
+        if sims.is_empty() {
+            return Err("--bench: neither iverilog nor verilator is installed".into());
+        }
+        let rows = measure(&a.output, &sims)?;
+        println!();
+        print!("{}", table(&rows));
+        if let Some(m) = rows.iter().find(|m| !m.passed) {
+            return Err(format!(
+                "the testbench failed under {} (see {}/build/{}/run.log)",
+                m.sim.name(),
+                a.output.display(),
+                m.sim.name()
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,535 @@
+//! The testbench exporter behind `neurogen testbench`: a folder that checks the generated Verilog
+//! of a network against the golden model with nothing but a Verilog simulator.
+//!
+//! What a folder holds (all paths relative to it; `run.sh` runs from it):
+//! - `rtl/`: the generated Verilog and memory init files (`$readmemh` paths start with `rtl/`),
+//!   and `manifest.json`;
+//! - `tb/<top>_tb.v`: the self-checking Verilog-2005 testbench, the template
+//!   `testbenches/templates/array_tb.v` filled in with sizes and file names;
+//! - `vectors/`: what the golden model says, as `$readmemh` files: input beats with end-of-tick
+//!   markers (`in.hex`), expected output beats with the cycle the cycle model predicts for each
+//!   (`out.hex`), host actions between ticks (`act.hex`), and the final state to read back through
+//!   the Wishbone port (`chk.hex`);
+//! - `files.f` (the compile list both simulators read) and `run.sh` (the template
+//!   `testbenches/templates/run.sh`).
+//!
+//! Key decisions:
+//! - The testbench knows no layout rule: every host access is a vector entry with its word
+//!   address computed here by [`Layout::weight_addr`] and friends and its expected 32-bit word
+//!   (sign-extended for signed fields, as the host port returns it). One generic template then
+//!   serves every config, and the memory map has exactly one implementation.
+//! - Verilog comes from templates with `{{NAME}}` holes filled by [`fill`]; only numbers and file
+//!   names go into the holes, never Verilog fragments.
+//! - The expected vectors come from [`Network`] and [`tick_timing`] exactly as the co-simulation
+//!   driver computes them (`cosim::driver`), so the two checks agree on what is correct.
+
+use cosim::driver::HostAction;
+use golden::cycle::tick_timing;
+use golden::model::{Network, StateKind};
+use golden::run::{begin_activity, finish_activity};
+use golden::{Config, Stimulus};
+use hdl::array::layout::regs;
+use hdl::array::{Generated, Layout, Options as GenOptions, Region, Target, generate};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// The testbench template.
+pub const TB_TEMPLATE: &str = include_str!("../templates/array_tb.v");
+/// The run script template.
+pub const RUN_TEMPLATE: &str = include_str!("../templates/run.sh");
+
+/// Read-back check kinds of `chk.hex` (the testbench names them in its messages).
+mod kind {
+    pub const ID: u8 = 1;
+    pub const DROPPED: u8 = 2;
+    pub const TICK_LO: u8 = 3;
+    pub const TICK_HI: u8 = 4;
+    pub const V: u8 = 5;
+    pub const REF: u8 = 6;
+    pub const THETA: u8 = 7;
+    pub const Y: u8 = 8;
+    pub const X: u8 = 9;
+    pub const WEIGHT: u8 = 10;
+}
+
+/// Host action kinds of `act.hex`.
+const ACT_WRITE: u8 = 1;
+const ACT_RESET: u8 = 2;
+
+/// Settings of an export.
+#[derive(Debug, Clone)]
+pub struct ExportOptions {
+    /// Target family of the generated Verilog.
+    pub target: Target,
+    /// Default backpressure of the testbench (overridden by `+bp=`): probability of a gap before
+    /// each input beat and of `out_ready` low in each cycle, in 1/1000, at most 999.
+    pub backpressure_permille: u32,
+    /// Default seed of the testbench's backpressure generator (overridden by `+seed=`).
+    pub seed: u32,
+    /// Host actions: before tick `k` (or, for `k` = the number of ticks, before the read-back).
+    pub actions: Vec<(usize, HostAction)>,
+    /// Write every initial weight through the host port before tick 0, and leave the weight init
+    /// files zero, as a target whose memories cannot be preloaded requires.
+    pub host_weights: bool,
+    /// Generate read-modify-write forwarding (tests turn it off).
+    pub forwarding: bool,
+}
+
+impl Default for ExportOptions {
+    fn default() -> Self {
+        ExportOptions {
+            target: Target::Generic,
+            backpressure_permille: 0,
+            seed: 1,
+            actions: Vec::new(),
+            host_weights: false,
+            forwarding: true,
+        }
+    }
+}
+
+/// Figures of an exported testbench.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Top module of the array.
+    pub top: String,
+    /// Testbench module (`<top>_tb`).
+    pub tb: String,
+    /// Ticks.
+    pub ticks: usize,
+    /// Input beats, end-of-tick beats included.
+    pub input_beats: usize,
+    /// Expected output spikes.
+    pub spikes: usize,
+    /// Host actions (Wishbone writes and resets).
+    pub actions: usize,
+    /// Values read back and compared after the last tick.
+    pub checks: usize,
+    /// Sum of the cycle model's tick lengths (without backpressure).
+    pub tick_cycles: u64,
+    /// Longest tick, in cycles, by the cycle model.
+    pub max_tick_cycles: u64,
+}
+
+/// An exported testbench, in memory: relative path and contents of every file.
+#[derive(Debug, Clone)]
+pub struct Exported {
+    /// Files, by path relative to the folder.
+    pub files: BTreeMap<String, String>,
+    /// Figures.
+    pub summary: Summary,
+    /// The generated array (layout, IR, files).
+    pub generated: Generated,
+}
+
+impl Exported {
+    /// Write every file under `dir` (created if needed); `run.sh` is made executable.
+    pub fn write(&self, dir: &Path) -> Result<(), String> {
+        for (rel, text) in &self.files {
+            let p = dir.join(rel);
+            if let Some(parent) = p.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| format!("{}: {e}", parent.display()))?;
+            }
+            std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+            if rel.ends_with(".sh") {
+                set_executable(&p)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Replace the first occurrence of `from` by `to` in file `rel` (mutation tests); an error
+    /// when the file or the text is missing, so a mutation never silently tests nothing.
+    pub fn patch(&mut self, rel: &str, from: &str, to: &str) -> Result<(), String> {
+        let text = self
+            .files
+            .get_mut(rel)
+            .ok_or_else(|| format!("patch: no file {rel}"))?;
+        if !text.contains(from) {
+            return Err(format!("patch: `{from}` not found in {rel}"));
+        }
+        *text = text.replacen(from, to, 1);
+        Ok(())
+    }
+
+    /// Path of the testbench file.
+    pub fn tb_file(&self) -> String {
+        format!("tb/{}.v", self.summary.tb)
+    }
+}
+
+#[cfg(unix)]
+fn set_executable(p: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut perm = std::fs::metadata(p)
+        .map_err(|e| format!("{}: {e}", p.display()))?
+        .permissions();
+    perm.set_mode(0o755);
+    std::fs::set_permissions(p, perm).map_err(|e| format!("{}: {e}", p.display()))
+}
+
+#[cfg(not(unix))]
+fn set_executable(_: &Path) -> Result<(), String> {
+    Ok(())
+}
+
+/// Fill the `{{NAME}}` holes of a template. Every hole must be filled and every value used.
+pub fn fill(template: &str, values: &[(&str, String)]) -> Result<String, String> {
+    let mut out = template.to_string();
+    for (k, v) in values {
+        let hole = format!("{{{{{k}}}}}");
+        if !out.contains(&hole) {
+            return Err(format!("template has no hole {hole}"));
+        }
+        out = out.replace(&hole, v);
+    }
+    // a hole is `{{` + upper-case name + `}}`; Verilog replications like `{{(32 - OB){...}}`
+    // are not holes
+    let mut rest = out.as_str();
+    while let Some(at) = rest.find("{{") {
+        let tail = &rest[at + 2..];
+        let name: String = tail
+            .chars()
+            .take_while(|c| c.is_ascii_uppercase() || *c == '_' || c.is_ascii_digit())
+            .collect();
+        if !name.is_empty() && tail[name.len()..].starts_with("}}") {
+            return Err(format!("template hole {{{{{name}}}}} not filled"));
+        }
+        rest = tail;
+    }
+    Ok(out)
+}
+
+/// Bits to index `n` entries (at least 1).
+fn index_bits(n: usize) -> u32 {
+    (usize::BITS - (n.max(2) - 1).leading_zeros()).max(1)
+}
+
+/// The vectors of one run, as hex lines.
+#[derive(Default)]
+struct Vectors {
+    input: String,
+    output: String,
+    act: String,
+    chk: String,
+    n_in: usize,
+    n_out: usize,
+    n_act: usize,
+    n_chk: usize,
+}
+
+impl Vectors {
+    fn input(&mut self, eot: bool, addr: u32) {
+        let w = (eot as u64) << 32 | addr as u64;
+        let _ = writeln!(self.input, "{w:09x}");
+        self.n_in += 1;
+    }
+
+    fn output(&mut self, eot: bool, cycle: u64, addr: u32) -> Result<(), String> {
+        if cycle >= 1 << 31 {
+            return Err(format!(
+                "a tick of {cycle} cycles does not fit the testbench's 31-bit cycle field"
+            ));
+        }
+        let w = (eot as u64) << 63 | cycle << 32 | addr as u64;
+        let _ = writeln!(self.output, "{w:016x}");
+        self.n_out += 1;
+        Ok(())
+    }
+
+    fn act(&mut self, tick: u32, kind: u8, addr: u64, data: u32) {
+        let w = (tick as u128) << 72 | (kind as u128) << 64 | (addr as u128) << 32 | data as u128;
+        let _ = writeln!(self.act, "{w:026x}");
+        self.n_act += 1;
+    }
+
+    fn chk(&mut self, kind: u8, j: u64, i: u64, addr: u64, word: u32) {
+        let w = (kind as u128) << 120
+            | ((j & 0xFF_FFFF) as u128) << 96
+            | ((i & 0xFF_FFFF) as u128) << 72
+            | (addr as u128) << 32
+            | word as u128;
+        let _ = writeln!(self.chk, "{w:032x}");
+        self.n_chk += 1;
+    }
+}
+
+/// The host word of a value: 32-bit two's complement (sign-extended, as the host port returns
+/// signed fields).
+fn word(v: i64) -> u32 {
+    v as i32 as u32
+}
+
+/// Export the testbench of `cfg` driven by `stim`.
+pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exported, String> {
+    if stim.ticks.is_empty() {
+        return Err("the stimulus has no ticks; a testbench needs at least one".into());
+    }
+    if opts.backpressure_permille > 999 {
+        return Err(format!(
+            "backpressure {}/1000: allowed 0..=999",
+            opts.backpressure_permille
+        ));
+    }
+    let ticks = stim.ticks.len();
+    if ticks >= u32::MAX as usize {
+        return Err(format!("{ticks} ticks: at most {} fit", u32::MAX - 1));
+    }
+    if let Some((k, _)) = opts.actions.iter().find(|(k, _)| *k > ticks) {
+        return Err(format!(
+            "host action before tick {k}: the stimulus has {ticks} ticks"
+        ));
+    }
+    let mut g = generate(
+        cfg,
+        &GenOptions {
+            target: opts.target,
+            forwarding: opts.forwarding,
+            init_prefix: "rtl/".into(),
+        },
+    )?;
+    let lay = g.layout.clone();
+    let arch = lay.arch.clone();
+    let mut v = Vectors::default();
+    let mut net = Network::new(cfg);
+    let mut sum = Summary {
+        top: lay.name.clone(),
+        tb: format!("{}_tb", lay.name),
+        ticks,
+        ..Default::default()
+    };
+
+    // host actions, in tick order (stable within a tick)
+    let mut actions: Vec<(usize, HostAction)> = Vec::new();
+    if opts.host_weights {
+        let w = cfg.initial_weights();
+        for j in 0..lay.r {
+            for i in 0..lay.n {
+                let w = w[[j as usize, i as usize]] as i64;
+                actions.push((0, HostAction::WriteWeight { j, i, w }));
+            }
+        }
+        for (_, text) in g.init.iter_mut() {
+            *text = text
+                .lines()
+                .map(|l| "0".repeat(l.len()) + "\n")
+                .collect::<String>();
+        }
+    }
+    actions.extend(opts.actions.iter().cloned());
+    actions.sort_by_key(|(k, _)| *k);
+    let mut next_action = 0;
+    let mut apply_actions = |t: usize, net: &mut Network, v: &mut Vectors| -> Result<(), String> {
+        while next_action < actions.len() && actions[next_action].0 == t {
+            let act = &actions[next_action].1;
+            next_action += 1;
+            match act {
+                HostAction::WriteWeight { j, i, w } => {
+                    if *j >= lay.r || *i >= lay.n {
+                        return Err(format!(
+                            "host write of weight ({j}, {i}): the network has {} rows and {} neurons",
+                            lay.r, lay.n
+                        ));
+                    }
+                    net.set_weight(*j as usize, *i as usize, *w)
+                        .map_err(|e| e.to_string())?;
+                    v.act(t as u32, ACT_WRITE, lay.weight_addr(*j, *i), word(*w));
+                }
+                HostAction::Clear => {
+                    net.clear();
+                    v.act(t as u32, ACT_WRITE, lay.reg_addr(regs::COMMAND), 1);
+                }
+                HostAction::Normalize => {
+                    net.normalize();
+                    v.act(t as u32, ACT_WRITE, lay.reg_addr(regs::COMMAND), 2);
+                }
+                HostAction::Learning(on) => {
+                    net.set_learning(*on);
+                    v.act(t as u32, ACT_WRITE, lay.reg_addr(regs::CONTROL), *on as u32);
+                }
+                HostAction::Reset => {
+                    net.reset();
+                    v.act(t as u32, ACT_RESET, 0, 0);
+                }
+            }
+        }
+        Ok(())
+    };
+
+    for (t, events) in stim.ticks.iter().enumerate() {
+        apply_actions(t, &mut net, &mut v)?;
+        let mut activity = begin_activity(&net, events);
+        let spikes = net.step(events).to_vec();
+        finish_activity(&net, &mut activity);
+        let timing = tick_timing(&arch, &activity);
+        for &e in events {
+            v.input(false, e);
+        }
+        v.input(true, 0);
+        for (k, &s) in spikes.iter().enumerate() {
+            v.output(false, timing.out_beats[k], s)?;
+        }
+        v.output(true, timing.eot, 0)?;
+        sum.spikes += spikes.len();
+        sum.tick_cycles += timing.cycles;
+        sum.max_tick_cycles = sum.max_tick_cycles.max(timing.cycles);
+    }
+    apply_actions(ticks, &mut net, &mut v)?;
+    sum.actions = v.n_act;
+    v.act(u32::MAX, 0, 0, 0); // end marker
+
+    read_back(&lay, &net, &mut v);
+    sum.checks = v.n_chk;
+    v.chk(0, 0, 0, 0, 0); // end marker
+    sum.input_beats = v.n_in;
+
+    let watchdog = 1000
+        + 2 * sum.max_tick_cycles
+        + 4 * arch.scale_cycles()
+        + 4 * arch.ltp_cycles(arch.groups)
+        + 64 * (arch.groups + arch.rows + arch.x_words);
+    let header = g
+        .rtl
+        .first()
+        .and_then(|(_, t)| t.lines().next())
+        .unwrap_or("")
+        .trim_start_matches("// ")
+        .to_string();
+    let files_dir = |name: &str| format!("vectors/{name}");
+    let tb = fill(
+        TB_TEMPLATE,
+        &[
+            ("TOP", lay.name.clone()),
+            ("TB", sum.tb.clone()),
+            ("HEADER", header.clone()),
+            ("TICKS", ticks.to_string()),
+            ("N_IN", v.n_in.to_string()),
+            ("N_OUT", v.n_out.to_string()),
+            ("N_ACT", v.n_act.to_string()),
+            ("N_CHK", v.n_chk.to_string()),
+            ("IW_IN", index_bits(v.n_in).to_string()),
+            ("IW_OUT", index_bits(v.n_out).to_string()),
+            ("IW_ACT", index_bits(v.n_act).to_string()),
+            ("IW_CHK", index_bits(v.n_chk).to_string()),
+            ("AW", lay.aw.to_string()),
+            ("OB", lay.nb.to_string()),
+            ("BP", opts.backpressure_permille.to_string()),
+            ("SEED", opts.seed.to_string()),
+            ("WATCHDOG", watchdog.min(i32::MAX as u64).to_string()),
+            ("IN_FILE", files_dir("in.hex")),
+            ("OUT_FILE", files_dir("out.hex")),
+            ("ACT_FILE", files_dir("act.hex")),
+            ("CHK_FILE", files_dir("chk.hex")),
+        ],
+    )?;
+    let run = fill(
+        RUN_TEMPLATE,
+        &[
+            ("TOP", lay.name.clone()),
+            ("TB", sum.tb.clone()),
+            ("HEADER", header),
+            ("BP", opts.backpressure_permille.to_string()),
+            ("SEED", opts.seed.to_string()),
+        ],
+    )?;
+
+    let mut files = BTreeMap::new();
+    let mut list = String::new();
+    for (n, t) in &g.rtl {
+        files.insert(format!("rtl/{n}"), t.clone());
+        if n.ends_with(".v") {
+            let _ = writeln!(list, "rtl/{n}");
+        }
+    }
+    for (n, t) in &g.init {
+        files.insert(format!("rtl/{n}"), t.clone());
+    }
+    files.insert("rtl/manifest.json".into(), g.manifest.clone());
+    let tb_path = format!("tb/{}.v", sum.tb);
+    let _ = writeln!(list, "{tb_path}");
+    files.insert(tb_path, tb);
+    files.insert("files.f".into(), list);
+    files.insert("run.sh".into(), run);
+    files.insert(files_dir("in.hex"), v.input);
+    files.insert(files_dir("out.hex"), v.output);
+    files.insert(files_dir("act.hex"), v.act);
+    files.insert(files_dir("chk.hex"), v.chk);
+    Ok(Exported {
+        files,
+        summary: sum,
+        generated: g,
+    })
+}
+
+/// The final state to read back: counters, every neuron and trace state, every weight.
+fn read_back(lay: &Layout, net: &Network, v: &mut Vectors) {
+    v.chk(
+        kind::ID,
+        0,
+        0,
+        lay.reg_addr(regs::ID),
+        regs::ID_VALUE as u32,
+    );
+    v.chk(
+        kind::DROPPED,
+        0,
+        0,
+        lay.reg_addr(regs::DROPPED),
+        net.dropped() as u32,
+    );
+    let t = net.tick();
+    v.chk(kind::TICK_LO, 0, 0, lay.reg_addr(regs::TICK_LO), t as u32);
+    v.chk(
+        kind::TICK_HI,
+        0,
+        0,
+        lay.reg_addr(regs::TICK_HI),
+        (t >> 32) as u32,
+    );
+    for (region, state, k) in [
+        (Region::V, StateKind::V, kind::V),
+        (Region::Ref, StateKind::Refractory, kind::REF),
+        (Region::Theta, StateKind::Theta, kind::THETA),
+        (Region::Y, StateKind::Y, kind::Y),
+    ] {
+        if lay.region_field(region).is_none() {
+            continue;
+        }
+        let vals = net.state(state);
+        for i in 0..lay.n {
+            v.chk(k, 0, i, lay.neuron_addr(region, i), word(vals[i as usize]));
+        }
+    }
+    if lay.f_y.is_some() {
+        let x = net.x();
+        for j in 0..lay.r {
+            v.chk(kind::X, 0, j, lay.x_addr(j), word(x[j as usize]));
+        }
+    }
+    let w = net.weights();
+    for j in 0..lay.r {
+        for i in 0..lay.n {
+            v.chk(
+                kind::WEIGHT,
+                j,
+                i,
+                lay.weight_addr(j, i),
+                word(w[[j as usize, i as usize]] as i64),
+            );
+        }
+    }
+}
+
+/// Export and write to `dir`.
+pub fn export_to(
+    cfg: &Config,
+    stim: &Stimulus,
+    opts: &ExportOptions,
+    dir: &Path,
+) -> Result<Exported, String> {
+    let e = export(cfg, stim, opts)?;
+    e.write(dir)?;
+    Ok(e)
+}

@@ -1,0 +1,443 @@
+// Self-checking testbench of the generated array `{{TOP}}`.
+// {{HEADER}}
+// Filled in by `neurogen testbench` from testbenches/templates/array_tb.v; do not edit, re-export.
+//
+// Verilog-2005; runs unchanged under `iverilog -g2005` + `vvp` and `verilator --binary`
+// (see run.sh). Every process is one synchronous state machine on the rising clock edge with
+// non-blocking assignments, so no simulator-specific event ordering is involved.
+//
+// What it does, with the vectors the golden model wrote to vectors/:
+//  1. holds `rst` for two cycles, then waits until the array accepts host requests (`wb_stall` low:
+//     the clearing sweep is done);
+//  2. before each tick, performs that tick's host actions (Wishbone writes, each followed by a wait
+//     for the array to be idle again, or a pulse of `rst`);
+//  3. drives the tick's input beats and its end-of-tick beat (a beat is held until accepted), and
+//     checks every output beat, spikes and end-of-tick, against the expected list; without
+//     backpressure it also checks the cycle of every output beat against the cycle model;
+//  4. after the last tick, reads the counters, every neuron and trace state and every weight
+//     through the Wishbone port and compares them with the golden model's final state;
+//  5. prints exactly one `PASS` or `FAIL` line. PASS ends with `$finish` (exit status 0), FAIL
+//     with `$fatal` (vvp exits 1, a Verilator binary aborts): the exit status is non-zero.
+//
+// No `timescale: one clock period is 10 time units of whatever unit the simulator defaults to.
+//
+// Plusargs: +seed=S (backpressure generator seed), +bp=P (probability in 1/1000 of a gap before
+// each input beat and of `out_ready` low in each cycle), +watchdog=C (cycles without progress
+// before a timeout), +vcd (write tb.vcd; Verilator needs a --trace build), +verbose (one line per
+// tick).
+`default_nettype none
+
+module {{TB}};
+
+    // ---- sizes and files, filled in by neurogen ---------------------------------------------
+    localparam integer TICKS = {{TICKS}};       // ticks of the stimulus
+    localparam integer N_IN = {{N_IN}};         // input beats, end-of-tick beats included
+    localparam integer N_OUT = {{N_OUT}};       // expected output beats, end-of-tick beats included
+    localparam integer N_ACT = {{N_ACT}};       // host actions, plus one end marker
+    localparam integer N_CHK = {{N_CHK}};       // read-back checks, plus one end marker
+    localparam integer AW = {{AW}};             // width of wb_adr
+    localparam integer OB = {{OB}};             // width of out_addr
+    parameter integer BP_DEFAULT = {{BP}};      // backpressure, 1/1000
+    parameter integer SEED_DEFAULT = {{SEED}};
+    parameter integer WATCHDOG_DEFAULT = {{WATCHDOG}};
+
+    // Vector formats (one hex word per line, written by the golden model):
+    //  in:  {eot[32], addr[31:0]}                                   one per input beat
+    //  out: {eot[63], cycle[62:32], addr[31:0]}                     one per expected output beat;
+    //       cycle counts from the tick's cycle 0 (the first idle cycle with in_valid high)
+    //  act: {tick[103:72], kind[71:64], addr[63:32], data[31:0]}    kind 1 write, 2 rst pulse;
+    //       the end marker has tick = 32'hFFFFFFFF
+    //  chk: {kind[127:120], j[119:96], i[95:72], addr[63:32], word[31:0]}   kind 0 ends the list
+    reg [32:0] in_mem [0:N_IN-1];
+    reg [63:0] out_mem [0:N_OUT-1];
+    reg [103:0] act_mem [0:N_ACT-1];
+    reg [127:0] chk_mem [0:N_CHK-1];
+
+    // ---- the array ----------------------------------------------------------------------------
+    reg clk;
+    reg rst;
+    reg in_valid;
+    wire in_ready;
+    reg in_eot;
+    reg [31:0] in_addr;
+    wire out_valid;
+    reg out_ready;
+    wire out_eot;
+    wire [OB-1:0] out_addr;
+    reg wb_cyc;
+    reg wb_stb;
+    reg wb_we;
+    reg [AW-1:0] wb_adr;
+    reg [31:0] wb_dat_w;
+    reg [3:0] wb_sel;
+    wire [31:0] wb_dat_r;
+    wire wb_ack;
+    wire wb_stall;
+
+    {{TOP}} dut (
+        .clk(clk),
+        .rst(rst),
+        .in_valid(in_valid),
+        .in_ready(in_ready),
+        .in_eot(in_eot),
+        .in_addr(in_addr),
+        .out_valid(out_valid),
+        .out_ready(out_ready),
+        .out_eot(out_eot),
+        .out_addr(out_addr),
+        .wb_cyc(wb_cyc),
+        .wb_stb(wb_stb),
+        .wb_we(wb_we),
+        .wb_adr(wb_adr),
+        .wb_dat_w(wb_dat_w),
+        .wb_sel(wb_sel),
+        .wb_dat_r(wb_dat_r),
+        .wb_ack(wb_ack),
+        .wb_stall(wb_stall)
+    );
+
+    /* verilator lint_off BLKSEQ */
+    initial clk = 1'b0;
+    always #5 clk = ~clk;
+    /* verilator lint_on BLKSEQ */
+
+    // ---- settings -----------------------------------------------------------------------------
+    integer bp;
+    integer seed;
+    integer watchdog;
+    reg verbose;
+
+    reg [31:0] rnd;
+    reg finished;              // the PASS or FAIL line was printed
+
+    /* verilator lint_off BLKSEQ */
+    initial begin
+        finished = 1'b0;
+        bp = BP_DEFAULT;
+        seed = SEED_DEFAULT;
+        watchdog = WATCHDOG_DEFAULT;
+        if ($value$plusargs("bp=%d", bp)) begin end
+        if ($value$plusargs("seed=%d", seed)) begin end
+        if ($value$plusargs("watchdog=%d", watchdog)) begin end
+        verbose = $test$plusargs("verbose") != 0;
+        if (bp < 0 || bp > 999) begin
+            $display("FAIL: +bp=%0d: the backpressure must be in 0..999 (1/1000)", bp);
+            finished = 1'b1;
+            $fatal(1, "bad plusarg");
+        end
+        if ($test$plusargs("vcd")) begin
+            $dumpfile("tb.vcd");
+            $dumpvars(0, {{TB}});
+        end
+        $readmemh("{{IN_FILE}}", in_mem);
+        $readmemh("{{OUT_FILE}}", out_mem);
+        $readmemh("{{ACT_FILE}}", act_mem);
+        $readmemh("{{CHK_FILE}}", chk_mem);
+        rnd = (seed == 0) ? 32'h6d2b79f5 : seed;
+    end
+    /* verilator lint_on BLKSEQ */
+
+    // xorshift32, a 32-bit linear-feedback generator: a new word every cycle; the low half
+    // decides the input gaps, the high half `out_ready`.
+    function [31:0] xorshift32;
+        input [31:0] v;
+        reg [31:0] t;
+        begin
+            t = v ^ (v << 13);
+            t = t ^ (t >> 17);
+            xorshift32 = t ^ (t << 5);
+        end
+    endfunction
+
+
+    wire gap_in = (bp != 0) && ({16'd0, rnd[15:0]} % 32'd1000 < bp);
+    wire stall_out = (bp != 0) && ({16'd0, rnd[31:16]} % 32'd1000 < bp);
+
+    // Name of a read-back check kind (for messages).
+    function [8*16-1:0] kind_name;
+        input [7:0] k;
+        begin
+            case (k)
+                8'd1: kind_name = "ID register";
+                8'd2: kind_name = "dropped counter";
+                8'd3: kind_name = "tick count low";
+                8'd4: kind_name = "tick count high";
+                8'd5: kind_name = "v";
+                8'd6: kind_name = "refractory";
+                8'd7: kind_name = "theta";
+                8'd8: kind_name = "y";
+                8'd9: kind_name = "x";
+                8'd10: kind_name = "weight";
+                default: kind_name = "?";
+            endcase
+        end
+    endfunction
+
+    // ---- the sequencer ------------------------------------------------------------------------
+    localparam [3:0] S_RESET = 4'd0, S_READY = 4'd1, S_ACT = 4'd2, S_TICK = 4'd3,
+                     S_WB = 4'd4, S_IDLE = 4'd5, S_RB = 4'd6, S_CMP = 4'd7, S_DONE = 4'd8;
+
+    reg [3:0] state;
+    reg [3:0] after_wb;        // state after a Wishbone access
+    reg [1:0] rst_left;        // cycles of rst still to hold
+    reg [63:0] cycle;          // clock cycles since time 0
+    reg [31:0] tick;           // tick being run (index into the stimulus)
+    reg [31:0] ip;             // next input beat
+    reg [31:0] op;             // next expected output beat
+    reg [31:0] ap;             // next host action
+    reg [31:0] cp;             // next read-back check
+    reg [31:0] beat;           // output beats of this tick so far
+    reg [31:0] spikes;         // output spikes so far
+    reg [31:0] quiet;          // cycles without progress
+    reg in_done;               // this tick's end-of-tick beat was accepted
+    reg t_started;             // this tick's cycle 0 has passed
+    reg [31:0] t_cycle;        // this cycle's index within the tick (when t_started)
+    reg [31:0] rdata;          // last Wishbone read
+
+    wire [31:0] ip1 = ip + 32'd1;
+    wire [31:0] cur = t_started ? t_cycle : 32'd0;
+    wire [31:0] out_addr32 = {{(32 - OB){1'b0}}, out_addr};
+    wire [63:0] exp_out = out_mem[op[{{IW_OUT}}-1:0]];
+    wire exp_eot = exp_out[63];
+    wire [31:0] exp_cyc = {1'b0, exp_out[62:32]};
+    wire [31:0] exp_addr = exp_out[31:0];
+    /* verilator lint_off UNUSEDSIGNAL */ // address bits above AW, padding
+    wire [103:0] act = act_mem[ap[{{IW_ACT}}-1:0]];
+    wire [127:0] chk = chk_mem[cp[{{IW_CHK}}-1:0]];
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [7:0] chk_kind = chk[127:120];
+
+    initial begin
+        state = S_RESET;
+        after_wb = S_ACT;
+        rst = 1'b1;
+        rst_left = 2'd2;
+        in_valid = 1'b0;
+        in_eot = 1'b0;
+        in_addr = 32'd0;
+        out_ready = 1'b1;
+        wb_cyc = 1'b0;
+        wb_stb = 1'b0;
+        wb_we = 1'b0;
+        wb_adr = {AW{1'b0}};
+        wb_dat_w = 32'd0;
+        wb_sel = 4'd0;
+        cycle = 64'd0;
+        tick = 32'd0;
+        ip = 32'd0;
+        op = 32'd0;
+        ap = 32'd0;
+        cp = 32'd0;
+        beat = 32'd0;
+        spikes = 32'd0;
+        quiet = 32'd0;
+        in_done = 1'b0;
+        t_started = 1'b0;
+        t_cycle = 32'd0;
+        rdata = 32'd0;
+    end
+
+    // Print the one FAIL line (the first failure only) and stop with a non-zero exit status.
+// (A block, so that `if (c) `TB_FAIL(...) else ...` pairs the `else` with `c`.)
+`define TB_FAIL(args) \
+    begin \
+        if (!finished) begin \
+            $display args; \
+            finished = 1'b1; \
+            $fatal(1, "self-check failed"); \
+        end \
+    end
+
+    // `finished` is assigned with `=` on purpose: it stops a second FAIL line in the same cycle.
+    /* verilator lint_off BLKSEQ */
+    always @(posedge clk) if (!finished) begin
+        cycle <= cycle + 64'd1;
+        rnd <= xorshift32(rnd);
+        out_ready <= !stall_out;
+        quiet <= quiet + 32'd1;
+        if (quiet > watchdog)
+            `TB_FAIL(("FAIL: tick %0d: timeout, no progress for %0d cycles (testbench state %0d, input beat %0d, output beat %0d)",
+                      tick, quiet, state, ip, op))
+
+        // Output beats: only a tick may produce them, in the expected order.
+        if (!rst && out_valid && out_ready) begin
+            quiet <= 32'd0;
+            if (state != S_TICK || op >= N_OUT) begin
+                `TB_FAIL(("FAIL: tick %0d: unexpected output beat (eot %0d, address %0d) outside a tick",
+                          tick, out_eot, out_addr))
+            end else if (out_eot != exp_eot || (!exp_eot && out_addr32 != exp_addr)) begin
+                if (exp_eot)
+                    `TB_FAIL(("FAIL: tick %0d: output beat %0d: expected end-of-tick, got spike %0d",
+                              tick, beat, out_addr))
+                else if (out_eot)
+                    `TB_FAIL(("FAIL: tick %0d: output beat %0d: expected spike %0d, got end-of-tick",
+                              tick, beat, exp_addr))
+                else
+                    `TB_FAIL(("FAIL: tick %0d: output beat %0d: expected spike %0d, got spike %0d",
+                              tick, beat, exp_addr, out_addr))
+            end else if (bp == 0 && cur != exp_cyc) begin
+                if (exp_eot)
+                    `TB_FAIL(("FAIL: tick %0d: end-of-tick beat in cycle %0d (a tick of %0d cycles), the cycle model says cycle %0d",
+                              tick, cur, cur + 32'd1, exp_cyc))
+                else
+                    `TB_FAIL(("FAIL: tick %0d: output beat %0d (spike %0d) in cycle %0d, the cycle model says cycle %0d",
+                              tick, beat, exp_addr, cur, exp_cyc))
+            end else if (exp_eot && !in_done) begin
+                `TB_FAIL(("FAIL: tick %0d: end-of-tick output before the end-of-tick input beat was accepted",
+                          tick))
+            end else begin
+                op <= op + 32'd1;
+                if (exp_eot) begin
+                    if (verbose)
+                        $display("tick %0d: %0d spikes, %0d cycles", tick, beat, cur + 32'd1);
+                    beat <= 32'd0;
+                    tick <= tick + 32'd1;
+                    t_started <= 1'b0;
+                    state <= S_ACT;
+                end else begin
+                    beat <= beat + 32'd1;
+                    spikes <= spikes + 32'd1;
+                end
+            end
+        end
+
+        case (state)
+            S_RESET: begin
+                if (rst_left == 2'd0) begin
+                    rst <= 1'b0;
+                    state <= S_READY;
+                end else begin
+                    rst_left <= rst_left - 2'd1;
+                end
+            end
+            S_READY: begin
+                if (!wb_stall) begin
+                    quiet <= 32'd0;
+                    state <= S_ACT;
+                end
+            end
+            S_ACT: begin
+                quiet <= 32'd0;
+                if (ap + 32'd1 < N_ACT && act[103:72] == tick) begin
+                    ap <= ap + 32'd1;
+                    if (act[71:64] == 8'd2) begin
+                        rst <= 1'b1;
+                        rst_left <= 2'd1;
+                        state <= S_RESET;
+                    end else begin
+                        wb_cyc <= 1'b1;
+                        wb_stb <= 1'b1;
+                        wb_we <= 1'b1;
+                        wb_sel <= 4'hF;
+                        wb_adr <= act[32 +: AW];
+                        wb_dat_w <= act[31:0];
+                        after_wb <= S_IDLE;
+                        state <= S_WB;
+                    end
+                end else if (tick == TICKS) begin
+                    state <= S_RB;
+                end else begin
+                    in_done <= 1'b0;
+                    state <= S_TICK;
+                end
+            end
+            S_TICK: begin
+                // the tick's cycle 0: the first cycle the array is idle with in_valid high
+                if (t_started)
+                    t_cycle <= t_cycle + 32'd1;
+                else if (in_valid && !wb_stall) begin
+                    t_started <= 1'b1;
+                    t_cycle <= 32'd1;
+                end
+                // input beats, each held until accepted; a gap before a beat when gap_in
+                if (in_valid && in_ready) begin
+                    quiet <= 32'd0;
+                    ip <= ip1;
+                    if (in_eot) begin
+                        in_done <= 1'b1;
+                        in_valid <= 1'b0;
+                    end else if (!gap_in) begin
+                        {in_eot, in_addr} <= in_mem[ip1[{{IW_IN}}-1:0]];
+                    end else begin
+                        in_valid <= 1'b0;
+                    end
+                end else if (!in_valid && !in_done && !gap_in) begin
+                    in_valid <= 1'b1;
+                    {in_eot, in_addr} <= in_mem[ip[{{IW_IN}}-1:0]];
+                end
+            end
+            S_WB: begin
+                // Wishbone B4 pipelined: the request is taken when wb_stall is low, the answer
+                // comes with wb_ack in a later cycle
+                if (wb_stb) begin
+                    if (!wb_stall)
+                        wb_stb <= 1'b0;
+                end else if (wb_ack) begin
+                    quiet <= 32'd0;
+                    rdata <= wb_dat_r;
+                    wb_cyc <= 1'b0;
+                    wb_we <= 1'b0;
+                    state <= after_wb;
+                end
+            end
+            S_IDLE: begin
+                // after a host write: wait until a command it started is done
+                if (!wb_stall) begin
+                    quiet <= 32'd0;
+                    state <= S_ACT;
+                end
+            end
+            S_RB: begin
+                if (cp + 32'd1 >= N_CHK || chk_kind == 8'd0) begin
+                    state <= S_DONE;
+                end else begin
+                    wb_cyc <= 1'b1;
+                    wb_stb <= 1'b1;
+                    wb_we <= 1'b0;
+                    wb_sel <= 4'h0;
+                    wb_adr <= chk[32 +: AW];
+                    wb_dat_w <= 32'd0;
+                    after_wb <= S_CMP;
+                    state <= S_WB;
+                end
+            end
+            S_CMP: begin
+                if (rdata != chk[31:0]) begin
+                    if (chk_kind == 8'd10)
+                        `TB_FAIL(("FAIL: after tick %0d: weight[j=%0d][i=%0d] (host address 0x%0h): expected %0d, got %0d",
+                                  TICKS - 1, chk[119:96], chk[95:72], chk[63:32], $signed(chk[31:0]),
+                                  $signed(rdata)))
+                    else if (chk_kind >= 8'd5)
+                        `TB_FAIL(("FAIL: after tick %0d: %0s[%0d] (host address 0x%0h): expected %0d, got %0d",
+                                  TICKS - 1, kind_name(chk_kind), chk[95:72], chk[63:32],
+                                  $signed(chk[31:0]), $signed(rdata)))
+                    else
+                        `TB_FAIL(("FAIL: after tick %0d: %0s (register %0d): expected %0d, got %0d",
+                                  TICKS - 1, kind_name(chk_kind), chk[63:32], chk[31:0], rdata))
+                end
+                cp <= cp + 32'd1;
+                state <= S_RB;
+            end
+            S_DONE: begin
+                if (op != N_OUT || ip != N_IN) begin
+                    `TB_FAIL(("FAIL: after tick %0d: %0d of %0d input beats and %0d of %0d output beats seen",
+                              TICKS - 1, ip, N_IN, op, N_OUT))
+                end else begin
+                    $display("PASS: {{TOP}}: %0d ticks, %0d input beats, %0d output spikes, %0d values read back, %0d cycles (backpressure %0d/1000, seed %0d)",
+                             TICKS, N_IN, spikes, cp, cycle + 64'd1, bp, seed);
+                    finished = 1'b1;
+                    $finish;
+                end
+            end
+            default: begin
+                `TB_FAIL(("FAIL: testbench state %0d", state))
+            end
+        endcase
+    end
+
+    /* verilator lint_on BLKSEQ */
+`undef TB_FAIL
+
+endmodule
+
+`default_nettype wire

@@ -1,0 +1,154 @@
+//! `neurogen testbench`: a bad request writes nothing and says why in one line; a good one writes
+//! a folder whose `run.sh` passes under Icarus; `--bench` prints both simulators' figures side by
+//! side.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const NET: &str = "name = \"cli\"\n[array]\ninputs = 4\nneurons = 2\nlanes = 2\n\
+                   [neuron]\nthreshold = 40\n[synapse]\ninit = \"constant\"\ninit_value = 30\n";
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("testbench_cli")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("net.toml"), NET).unwrap();
+    std::fs::write(
+        dir.join("stim.json"),
+        r#"{"ticks": [[0, 1], [2, 2, 3], [], [9]]}"#,
+    )
+    .unwrap();
+    dir
+}
+
+fn neurogen(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_neurogen"))
+        .args(args)
+        .current_dir(dir)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .expect("run neurogen")
+}
+
+#[track_caller]
+fn refused(out: &Output, dir: &Path, want: &str) {
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "expected a failure: {err}");
+    assert!(
+        err.starts_with("error: ") && !err.contains("panicked"),
+        "{err}"
+    );
+    assert!(err.contains(want), "stderr lacks {want:?}: {err}");
+    assert!(!dir.join("tb").exists(), "a refused request wrote output");
+}
+
+#[test]
+fn bad_requests_write_nothing() {
+    let dir = scratch("bad");
+    let base = ["testbench", "net.toml", "-o", "tb"];
+    let with = |extra: &[&str]| -> Vec<String> {
+        base.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
+    let run = |args: Vec<String>| {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        neurogen(&dir, &a)
+    };
+    refused(
+        &run(with(&["--stimulus", "stim.json", "--backpressure", "1.5"])),
+        &dir,
+        "--backpressure",
+    );
+    refused(
+        &run(with(&["--stimulus", "stim.json", "--target", "asic"])),
+        &dir,
+        "unknown target",
+    );
+    std::fs::write(dir.join("empty.json"), r#"{"ticks": []}"#).unwrap();
+    refused(&run(with(&["--stimulus", "empty.json"])), &dir, "no ticks");
+    refused(&run(with(&[])), &dir, "--stimulus");
+}
+
+#[test]
+fn the_exported_folder_passes_under_icarus() {
+    let dir = scratch("good");
+    let out = neurogen(
+        &dir,
+        &[
+            "testbench",
+            "net.toml",
+            "--stimulus",
+            "stim.json",
+            "-o",
+            "tb",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("4 ticks"), "{stdout}");
+    for f in [
+        "run.sh",
+        "files.f",
+        "tb/cli_tb.v",
+        "rtl/cli.v",
+        "vectors/out.hex",
+    ] {
+        assert!(dir.join("tb").join(f).exists(), "{f} missing");
+    }
+    let run = Command::new(dir.join("tb/run.sh"))
+        .arg("icarus")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{log}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(
+        log.lines().filter(|l| l.starts_with("PASS")).count(),
+        1,
+        "{log}"
+    );
+}
+
+#[test]
+fn bench_prints_both_simulators_side_by_side() {
+    let dir = scratch("bench");
+    let out = neurogen(
+        &dir,
+        &[
+            "testbench",
+            "net.toml",
+            "--poisson",
+            "200",
+            "--ticks",
+            "20",
+            "-o",
+            "tb",
+            "--bench",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for want in ["cycles/s", "build s", "run s"] {
+        assert!(stdout.contains(want), "{want:?} missing: {stdout}");
+    }
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("icarus ") || l.starts_with("verilator "))
+        .filter(|l| l.ends_with("PASS") || l.ends_with("FAIL"))
+        .collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    assert!(rows.iter().all(|r| r.ends_with("PASS")), "{stdout}");
+    assert!(stdout.contains("verilator / icarus: "), "{stdout}");
+}
