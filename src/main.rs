@@ -4,6 +4,7 @@
 
 mod cli;
 mod cmd;
+mod flow;
 
 use clap::Parser;
 use std::process::ExitCode;

@@ -1,5 +1,5 @@
-//! Co-simulation of the generated Verilog: a Verilator binding ([`verilator`]) and the
-//! simulator benchmark ([`mod@bench`]).
+//! Co-simulation of the generated Verilog: a Verilator binding ([`verilator`]), the
+//! simulator benchmark ([`mod@bench`]), and board tops driven through a UART model ([`board`]).
 //!
 //! Key decision: [`verilator`] is a small, generic simulator boundary. It knows Verilog files,
 //! a top module and its ports, and nothing of the generator; everything that drives a neurogen
@@ -7,5 +7,6 @@
 #![warn(missing_docs)]
 
 pub mod bench;
+pub mod board;
 pub mod driver;
 pub mod verilator;

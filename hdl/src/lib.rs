@@ -6,5 +6,6 @@
 #![warn(missing_docs)]
 
 pub mod array;
+pub mod board;
 pub mod emit;
 pub mod ir;

@@ -1,8 +1,10 @@
 //! The commands: each takes parsed arguments, validates them, calls the libraries, and reports.
 
 mod bench;
+pub(crate) mod board;
 mod hw;
 mod simulate;
+pub(crate) mod synth;
 mod testbench;
 
 use crate::cli::{Cli, Command};
@@ -20,5 +22,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Generate(a) => hw::generate(a),
         Command::Cosim(a) => hw::cosim(a),
         Command::Testbench(a) => testbench::testbench(a),
+        Command::Synth(a) => synth::synth(a),
+        Command::Board(a) => board::board(a),
     }
 }

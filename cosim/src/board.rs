@@ -1,0 +1,232 @@
+//! Co-simulation of a board top ([`hdl::board`]) through its pins: a bit-level UART model on the
+//! serial lines, so the host-side protocol client ([`hdl::board::protocol::Client`]) drives the
+//! simulated board exactly as it drives a real one over a serial port.
+//!
+//! Key decisions:
+//! - The model is the far end of the wire: a transmitter that shifts queued host bytes onto the
+//!   board's receive pin (8N1, the board's clocks-per-bit), and a receiver that finds start bits
+//!   on the board's transmit pin and samples each bit in its middle, checking the stop bit.
+//! - Time passes only inside [`Transport::receive`]: it runs clock cycles until at least one byte
+//!   has arrived, or fails after [`SimUart::timeout`] cycles (the simulated "no reply").
+
+use crate::verilator::{Build, Clock, Design, In, Model, Out};
+use golden::Config;
+use hdl::board::protocol::Transport;
+use hdl::board::{self, Board, BoardDesign, BoardOptions, Role, Status};
+use std::collections::VecDeque;
+use std::path::Path;
+
+fn e<E: std::fmt::Display>(x: E) -> String {
+    x.to_string()
+}
+
+/// Generate a board top, write it to a content-keyed folder and build the Verilated model.
+pub fn build(
+    cfg: &Config,
+    board: Board,
+    opts: &BoardOptions,
+) -> Result<(BoardDesign, Design), String> {
+    let probe = board::generate(cfg, board, opts)?;
+    let mut h: u64 = 0xcbf29ce484222325;
+    for (n, t) in probe.rtl.iter().chain(probe.array.init.iter()) {
+        for b in n.bytes().chain(t.bytes()) {
+            h = (h ^ b as u64).wrapping_mul(0x100000001b3);
+        }
+    }
+    let dir = crate::verilator::default_cache_dir()
+        .join("designs")
+        .join(format!("{}-{h:016x}", probe.top));
+    std::fs::create_dir_all(&dir).map_err(|x| format!("{}: {x}", dir.display()))?;
+    let mut o = opts.clone();
+    o.array.init_prefix = format!("{}/", dir.display());
+    let bd = board::generate(cfg, board, &o)?;
+    let mut paths = Vec::new();
+    for (n, t) in bd.rtl.iter().chain(bd.array.init.iter()) {
+        let p = dir.join(n);
+        write_if_changed(&p, t)?;
+        if n.ends_with(".v") {
+            paths.push(p);
+        }
+    }
+    let design = Build::new(bd.top.clone())
+        .sources(paths)
+        .build()
+        .map_err(e)?;
+    Ok((bd, design))
+}
+
+fn write_if_changed(p: &Path, text: &str) -> Result<(), String> {
+    if std::fs::read_to_string(p).ok().as_deref() == Some(text) {
+        return Ok(());
+    }
+    let tmp = p.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, text).map_err(|x| format!("{}: {x}", tmp.display()))?;
+    std::fs::rename(&tmp, p).map_err(|x| format!("{}: {x}", p.display()))
+}
+
+/// The host end of the serial line, clocking a simulated board.
+pub struct SimUart<'m> {
+    clk: Clock<'m>,
+    rx_pin: In<'m>,
+    tx_pin: Out<'m>,
+    btn: In<'m>,
+    btn_idle: u64,
+    board: Board,
+    model: &'m Model,
+    div: u64,
+    queue: VecDeque<u8>,
+    /// Host transmitter: (frame bits LSB first incl. start and stop, bits left, cycles left in
+    /// the current bit).
+    ser: Option<(u16, u32, u64)>,
+    /// Host receiver: (bits sampled so far, byte, cycles to the next sample).
+    des: Option<(u32, u8, u64)>,
+    got: Vec<u8>,
+    /// Cycles [`Transport::receive`] waits for a byte before it reports a timeout.
+    pub timeout: u64,
+    /// Bytes the host receiver saw without a stop bit.
+    pub framing_errors: usize,
+}
+
+impl<'m> SimUart<'m> {
+    /// Bind to a model of `bd`'s board top.
+    pub fn new(model: &'m Model, bd: &BoardDesign) -> Result<SimUart<'m>, String> {
+        let board = bd.board;
+        let pin = |r: Role| board.pin(r).map(|p| p.port).ok_or("board without that pin");
+        let btn_low = board.pin(Role::ResetButton).is_some_and(|p| p.active_low);
+        Ok(SimUart {
+            clk: model.clock("clk").map_err(e)?,
+            rx_pin: model.input(pin(Role::UartRx)?).map_err(e)?,
+            tx_pin: model.output(pin(Role::UartTx)?).map_err(e)?,
+            btn: model.input(pin(Role::ResetButton)?).map_err(e)?,
+            btn_idle: btn_low as u64,
+            board,
+            model,
+            div: bd.divisor,
+            queue: VecDeque::new(),
+            ser: None,
+            des: None,
+            got: Vec::new(),
+            timeout: 200_000 + 64 * bd.divisor * bd.fifo_depth,
+            framing_errors: 0,
+        })
+    }
+
+    /// Run until the power-on reset is over (a host that talks during it loses bytes, as on a
+    /// real board).
+    pub fn power_on(&mut self, por_bits: u32) -> Result<(), String> {
+        self.run((1u64 << por_bits) + 16)
+    }
+
+    /// Clock cycles run so far.
+    pub fn cycles(&self) -> u64 {
+        self.clk.cycles()
+    }
+
+    /// One clock cycle of board and line model.
+    pub fn step(&mut self) -> Result<(), String> {
+        // host transmitter
+        if self.ser.is_none()
+            && let Some(b) = self.queue.pop_front()
+        {
+            self.ser = Some((((b as u16) << 1) | 0x200, 10, self.div));
+        }
+        let line = match self.ser {
+            Some((bits, _, _)) => bits & 1,
+            None => 1,
+        };
+        self.rx_pin.set(line as u64).map_err(e)?;
+        self.btn.set(self.btn_idle).map_err(e)?;
+        self.clk.step().map_err(e)?;
+        if let Some((bits, left, cyc)) = self.ser {
+            self.ser = if cyc > 1 {
+                Some((bits, left, cyc - 1))
+            } else if left > 1 {
+                Some((bits >> 1, left - 1, self.div))
+            } else {
+                None
+            };
+        }
+        // host receiver: sample the board's line in the middle of each bit
+        let tx = self.tx_pin.get() as u8;
+        match self.des {
+            None => {
+                if tx == 0 {
+                    self.des = Some((0, 0, self.div / 2));
+                }
+            }
+            Some((n, byte, wait)) => {
+                if wait > 1 {
+                    self.des = Some((n, byte, wait - 1));
+                } else {
+                    // n = 0: the start bit's middle; 1..=8 data; 9 stop
+                    match n {
+                        0 if tx != 0 => self.des = None, // a glitch
+                        0 => self.des = Some((1, 0, self.div)),
+                        1..=8 => self.des = Some((n + 1, byte | (tx << (n - 1)), self.div)),
+                        _ => {
+                            if tx == 1 {
+                                self.got.push(byte);
+                            } else {
+                                self.framing_errors += 1;
+                            }
+                            self.des = None;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Run `n` cycles.
+    pub fn run(&mut self, n: u64) -> Result<(), String> {
+        for _ in 0..n {
+            self.step()?;
+        }
+        Ok(())
+    }
+
+    /// Hold the reset button for `cycles`, then release it.
+    pub fn press_reset(&mut self, cycles: u64) -> Result<(), String> {
+        let idle = self.btn_idle;
+        self.btn_idle = 1 - idle;
+        let r = self.run(cycles);
+        self.btn_idle = idle;
+        r
+    }
+
+    /// The LED showing `s`, as lit (true) or dark, if the board has one.
+    pub fn led(&self, s: Status) -> Option<bool> {
+        let p = self.board.pin(Role::Led(s))?;
+        let v = self.model.output(p.port).ok()?.get();
+        let bit = (v >> p.bit.unwrap_or(0)) & 1 == 1;
+        Some(bit != p.active_low)
+    }
+
+    /// Host bytes queued but not yet on the wire.
+    pub fn pending(&self) -> usize {
+        self.queue.len() + self.ser.is_some() as usize
+    }
+}
+
+impl Transport for SimUart<'_> {
+    fn send(&mut self, bytes: &[u8]) -> Result<(), String> {
+        self.queue.extend(bytes);
+        Ok(())
+    }
+
+    fn receive(&mut self) -> Result<Vec<u8>, String> {
+        let start = self.cycles();
+        while self.got.is_empty() {
+            if self.cycles() - start > self.timeout {
+                return Err(format!(
+                    "no byte from the simulated board within {} cycles ({} host bytes still queued)",
+                    self.timeout,
+                    self.pending()
+                ));
+            }
+            self.step()?;
+        }
+        Ok(std::mem::take(&mut self.got))
+    }
+}

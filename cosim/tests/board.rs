@@ -1,0 +1,258 @@
+//! The board tops in co-simulation: a UART model on the pins of the Verilated board top, driven
+//! by the same protocol client the CLI uses on a serial port. Events go in, spikes come out and
+//! must match the golden model tick by tick; weights are read and written over the link; the
+//! link's error frames and the reset button behave as `docs/board.md` says.
+
+use cosim::board::{SimUart, build};
+use golden::model::Network;
+use golden::{Config, Stimulus};
+use hdl::array::layout::regs;
+use hdl::board::protocol::{Client, Reply, cmd, error_code};
+use hdl::board::{Board, BoardOptions, Status};
+use std::path::Path;
+
+/// A small learning network with recurrence and inhibition, so the link carries every kind of
+/// traffic (input events, recurrent spikes out, weight changes).
+const NET: &str = r#"
+name = "uartnet"
+[array]
+inputs = 12
+neurons = 8
+lanes = 2
+recurrent = true
+[neuron]
+threshold = 90
+leak_shift = 3
+inhibition = 4
+[synapse]
+init = "uniform"
+init_lo = 10
+init_hi = 60
+seed = 3
+[stdp]
+pre_inc = 48
+post_inc = 48
+"#;
+
+fn config() -> Config {
+    Config::from_toml_str(NET, Path::new(".")).unwrap()
+}
+
+/// Options for simulation: 4 clocks per UART bit, a 64-byte buffer (so long ticks need the
+/// client's SYNC flow control), a short power-on reset.
+fn sim_options(board: Board) -> BoardOptions {
+    let mut o = BoardOptions::new(board);
+    o.clock_hz = Some(4_000_000);
+    o.baud = 1_000_000;
+    o.fifo_depth = 64;
+    o.por_bits = 4;
+    o
+}
+
+fn run_stimulus_and_compare(board: Board) {
+    let cfg = config();
+    let opts = sim_options(board);
+    let (bd, design) = build(&cfg, board, &opts).unwrap();
+    assert_eq!(bd.divisor, 4);
+    let model = design.model().unwrap();
+    let mut uart = SimUart::new(&model, &bd).unwrap();
+    uart.power_on(opts.por_bits).unwrap();
+    assert!(uart.led(Status::Heartbeat).is_some());
+    let mut client = Client::new(uart, bd.fifo_depth as usize);
+    client.sync().unwrap();
+    let lay = bd.array.layout.clone();
+    assert_eq!(client.read(regs::ID as u32).unwrap() as u64, regs::ID_VALUE);
+    assert_eq!(client.read(regs::NEURONS as u32).unwrap(), 8);
+
+    // the initial weights through the link, as for memories that cannot be preloaded
+    let w0 = cfg.initial_weights();
+    let words: Vec<(u32, u32)> = (0..lay.r)
+        .flat_map(|j| (0..lay.n).map(move |i| (j, i)))
+        .map(|(j, i)| {
+            let w = w0[[j as usize, i as usize]] as i64;
+            (lay.weight_addr(j, i) as u32, w as i32 as u32)
+        })
+        .collect();
+    client.write_many(&words).unwrap();
+
+    let stim = Stimulus::poisson(cfg.array.inputs, 250.0, 24, 1.0, 7);
+    // one long tick: more events than the 64-byte buffer holds, so the client must sync
+    let mut ticks = stim.ticks.clone();
+    ticks.push((0..40).map(|k| k % 12).collect());
+    ticks.push(vec![3, 200, 5]); // 200 is outside the network: dropped and counted
+    let mut net = Network::new(&cfg);
+    let mut spikes = 0;
+    for (t, events) in ticks.iter().enumerate() {
+        let want: Vec<u32> = net.step(events).to_vec();
+        let got = client.tick(events).unwrap();
+        assert_eq!(got, want, "{board:?}: spikes of tick {t}");
+        spikes += got.len();
+    }
+    assert!(spikes > 5, "the test network should spike ({spikes})");
+    assert_eq!(
+        client.read(regs::DROPPED as u32).unwrap() as u64,
+        net.dropped()
+    );
+    assert_eq!(
+        client.read(regs::TICK_LO as u32).unwrap() as u64,
+        net.tick()
+    );
+
+    // every weight over the link, pipelined, equals the golden model's
+    let addrs: Vec<u32> = (0..lay.r)
+        .flat_map(|j| (0..lay.n).map(move |i| (j, i)))
+        .map(|(j, i)| lay.weight_addr(j, i) as u32)
+        .collect();
+    let words = client.read_many(&addrs).unwrap();
+    let w = net.weights();
+    for (k, word) in words.iter().enumerate() {
+        let (j, i) = (k as u64 / lay.n, k as u64 % lay.n);
+        assert_eq!(
+            lay.decode(hdl::array::Region::W, *word),
+            w[[j as usize, i as usize]] as i64,
+            "{board:?}: weight {j},{i}"
+        );
+    }
+
+    // write weights over the link; the network goes on matching the golden model
+    let writes = [(0u64, 0u64, 200i64), (5, 3, 0), (12, 1, 77)];
+    client
+        .write_many(
+            &writes
+                .iter()
+                .map(|&(j, i, v)| (lay.weight_addr(j, i) as u32, v as u32))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+    for &(j, i, v) in &writes {
+        net.set_weight(j as usize, i as usize, v).unwrap();
+        assert_eq!(client.read(lay.weight_addr(j, i) as u32).unwrap() as i64, v);
+    }
+    for (t, events) in stim.ticks.iter().take(8).enumerate() {
+        let want: Vec<u32> = net.step(events).to_vec();
+        assert_eq!(
+            client.tick(events).unwrap(),
+            want,
+            "{board:?}: tick {t} after writes"
+        );
+    }
+    assert!(
+        client.errors.is_empty(),
+        "error frames: {:?}",
+        client.errors
+    );
+    let uart = client.into_inner();
+    assert_eq!(uart.framing_errors, 0);
+}
+
+#[test]
+fn icebreaker_top_runs_a_stimulus_over_the_uart_like_the_golden_model() {
+    run_stimulus_and_compare(Board::Icebreaker);
+}
+
+#[test]
+fn ulx3s_top_runs_a_stimulus_over_the_uart_like_the_golden_model() {
+    run_stimulus_and_compare(Board::Ulx3s);
+}
+
+#[test]
+fn link_errors_are_reported_and_the_button_resets_the_array() {
+    let cfg = config();
+    let board = Board::Icebreaker;
+    let opts = sim_options(board);
+    let (bd, design) = build(&cfg, board, &opts).unwrap();
+    let model = design.model().unwrap();
+    let mut uart = SimUart::new(&model, &bd).unwrap();
+    uart.power_on(opts.por_bits).unwrap();
+    let mut c = Client::new(uart, bd.fifo_depth as usize);
+    c.sync().unwrap();
+    assert_eq!(c.link().led(Status::Error), Some(false));
+    let lay = bd.array.layout.clone();
+
+    // an unknown command byte is skipped with an error frame; the link stays usable
+    let r = c
+        .raw(&[0x7F, cmd::SYNC, 9], |r| *r == Reply::Sync(9))
+        .unwrap();
+    assert_eq!(
+        r,
+        [Reply::Error(error_code::UNKNOWN_COMMAND), Reply::Sync(9)]
+    );
+    assert_eq!(c.link().led(Status::Error), Some(true));
+
+    // a host read inside a tick is refused (it would wait for the tick's end forever)
+    let mut bytes = Vec::new();
+    hdl::board::protocol::Command::Event(1).encode(&mut bytes);
+    hdl::board::protocol::Command::Read(0).encode(&mut bytes);
+    hdl::board::protocol::Command::EndTick.encode(&mut bytes);
+    let r = c.raw(&bytes, |r| *r == Reply::EndTick).unwrap();
+    assert_eq!(r.first(), Some(&Reply::Error(error_code::ACCESS_IN_TICK)));
+    assert_eq!(r.last(), Some(&Reply::EndTick));
+
+    // an address wider than the array's map is refused
+    let r = c
+        .raw(
+            &{
+                let mut b = Vec::new();
+                hdl::board::protocol::Command::Read(1 << lay.aw).encode(&mut b);
+                hdl::board::protocol::Command::Sync(1).encode(&mut b);
+                b
+            },
+            |r| *r == Reply::Sync(1),
+        )
+        .unwrap();
+    assert_eq!(r[0], Reply::Error(error_code::BAD_ADDRESS));
+
+    // the button resets the array: tick counter back to 0, learning enable back on
+    c.tick(&[1, 2, 3]).unwrap();
+    c.write(regs::CONTROL as u32, 0).unwrap();
+    assert_eq!(c.read(regs::TICK_LO as u32).unwrap(), 2);
+    c.link().press_reset(40).unwrap();
+    c.link().run(40).unwrap();
+    c.sync().unwrap();
+    assert_eq!(c.read(regs::TICK_LO as u32).unwrap(), 0);
+    assert_eq!(c.read(regs::CONTROL as u32).unwrap() & 1, 1);
+    assert_eq!(c.link().led(Status::Error), Some(false));
+}
+
+#[test]
+fn board_tops_are_lint_clean_verilog_2005() {
+    let cfg = config();
+    for board in Board::ALL {
+        let d = hdl::board::generate(&cfg, board, &BoardOptions::new(board)).unwrap();
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join("board-lint")
+            .join(board.name());
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut files = Vec::new();
+        for (n, t) in d.rtl.iter().chain(d.array.init.iter()) {
+            std::fs::write(dir.join(n), t).unwrap();
+            if n.ends_with(".v") {
+                files.push(n.clone());
+            }
+        }
+        let run = |prog: &str, args: &[&str]| {
+            let out = std::process::Command::new(prog)
+                .args(args)
+                .args(&files)
+                .current_dir(&dir)
+                .output()
+                .unwrap_or_else(|e| panic!("{prog}: {e} (run ./scripts/setup.sh)"));
+            let text = String::from_utf8_lossy(&out.stderr).to_string()
+                + &String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success() && text.trim().is_empty(),
+                "{prog} on {}: {text}",
+                d.top
+            );
+        };
+        run(
+            "verilator",
+            &["--lint-only", "-Wall", "--top-module", &d.top],
+        );
+        run(
+            "iverilog",
+            &["-g2005", "-Wall", "-o", "/dev/null", "-s", &d.top],
+        );
+    }
+}

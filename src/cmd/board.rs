@@ -1,0 +1,308 @@
+//! `board`: generate a board top and its constraints, and drive a real board over its serial
+//! port (ticks of a stimulus, host-port reads and writes) with the framing of
+//! `hdl::board::protocol`.
+//!
+//! Key decision: `board run --check` compares every tick's spikes, and the final weights, with
+//! the golden model, so a board run is a hardware-in-the-loop co-simulation.
+
+use super::CmdResult;
+use super::simulate::{load_config, load_stimulus, write_file};
+use crate::cli::StimulusSource;
+use crate::flow::serial::SerialPort;
+use clap::{Args, Subcommand};
+use golden::model::Network;
+use hdl::array::Layout;
+use hdl::board::protocol::Client;
+use hdl::board::{self, Board, BoardOptions};
+use std::path::{Path, PathBuf};
+
+/// `neurogen board`.
+#[derive(Debug, Args)]
+pub struct BoardArgs {
+    #[command(subcommand)]
+    pub cmd: BoardCmd,
+}
+
+/// The serial port of a board.
+#[derive(Debug, Args)]
+pub struct PortArgs {
+    /// Serial device (iCEBreaker: the FTDI's second port, e.g. /dev/ttyUSB1; ULX3S: /dev/ttyUSB0).
+    #[arg(long)]
+    pub port: PathBuf,
+    /// Baud rate the board top was generated for.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub baud: u64,
+    /// Receive buffer of the board top, bytes.
+    #[arg(long, default_value_t = 512)]
+    pub fifo: usize,
+}
+
+/// `neurogen board` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum BoardCmd {
+    /// Write a board top (array + UART host link + LEDs), its constraint file and manifest.
+    Generate {
+        /// Network config (TOML).
+        config: PathBuf,
+        /// icebreaker or ulx3s.
+        #[arg(long)]
+        board: String,
+        /// Output folder.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// UART baud rate (within 2 % of an integer divisor of the board clock, at least 4
+        /// clocks per bit).
+        #[arg(long, default_value_t = 1_000_000)]
+        baud: u64,
+    },
+    /// Write the boards' pin files (constraints/*.pcf, *.lpf) from the board table.
+    Constraints {
+        /// Output folder.
+        #[arg(short, long, default_value = "constraints")]
+        output: PathBuf,
+    },
+    /// Run a stimulus on a board, tick by tick, printing the spikes.
+    Run {
+        /// Network config (TOML) the board's bitstream was built from.
+        config: PathBuf,
+        #[command(flatten)]
+        port: PortArgs,
+        #[command(flatten)]
+        source: StimulusSource,
+        /// Write the config's initial weights through the host port first (needed where the
+        /// memories cannot be preloaded, e.g. UP5K SPRAM).
+        #[arg(long)]
+        load_weights: bool,
+        /// Compare every tick's spikes and the final weights with the golden model.
+        #[arg(long)]
+        check: bool,
+        /// Write the spikes as JSON.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Read host-port words.
+    Read {
+        /// Word address (decimal or 0x hex; map in manifest.json).
+        addr: String,
+        /// Consecutive words.
+        #[arg(long, default_value_t = 1)]
+        count: u32,
+        #[command(flatten)]
+        port: PortArgs,
+    },
+    /// Write one host-port word.
+    Write {
+        /// Word address (decimal or 0x hex).
+        addr: String,
+        /// Value (decimal or 0x hex).
+        value: String,
+        #[command(flatten)]
+        port: PortArgs,
+    },
+}
+
+pub fn board(a: BoardArgs) -> CmdResult {
+    match a.cmd {
+        BoardCmd::Generate {
+            config,
+            board,
+            output,
+            baud,
+        } => generate(&config, &board, &output, baud),
+        BoardCmd::Constraints { output } => constraints(&output),
+        BoardCmd::Run {
+            config,
+            port,
+            source,
+            load_weights,
+            check,
+            output,
+        } => run(
+            &config,
+            &port,
+            &source,
+            load_weights,
+            check,
+            output.as_deref(),
+        ),
+        BoardCmd::Read { addr, count, port } => {
+            let a0 = parse_u32("ADDR", &addr)?;
+            if !(1..=65536).contains(&count) {
+                return Err("--count must be in 1..=65536".into());
+            }
+            let mut c = connect(&port)?;
+            let addrs: Vec<u32> = (0..count).map(|k| a0.wrapping_add(k)).collect();
+            for (a, d) in addrs.iter().zip(c.read_many(&addrs)?) {
+                println!("0x{a:08x}: 0x{d:08x} ({d})");
+            }
+            Ok(())
+        }
+        BoardCmd::Write { addr, value, port } => {
+            let a = parse_u32("ADDR", &addr)?;
+            let v = parse_u32("VALUE", &value)?;
+            connect(&port)?.write(a, v)?;
+            println!("0x{a:08x} <- 0x{v:08x}");
+            Ok(())
+        }
+    }
+}
+
+/// A decimal or `0x` hexadecimal 32-bit value.
+fn parse_u32(what: &str, s: &str) -> Result<u32, String> {
+    let r = match s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        Some(h) => u32::from_str_radix(h, 16),
+        None => s.parse::<u32>(),
+    };
+    r.map_err(|_| format!("{what} \"{s}\": a 32-bit number, decimal or 0x hexadecimal"))
+}
+
+fn connect(p: &PortArgs) -> Result<Client<SerialPort>, String> {
+    let port = SerialPort::open(&p.port, p.baud)?;
+    let mut c = Client::new(port, p.fifo);
+    c.sync()
+        .map_err(|e| format!("the board does not answer: {e}"))?;
+    Ok(c)
+}
+
+fn generate(config: &Path, board: &str, output: &Path, baud: u64) -> CmdResult {
+    let cfg = load_config(config)?;
+    let b = Board::parse(board)?;
+    let mut opts = BoardOptions::new(b);
+    opts.baud = baud;
+    let d = board::generate(&cfg, b, &opts)?;
+    let rtl = output.join("rtl");
+    for (n, t) in d.rtl.iter().chain(d.array.init.iter()) {
+        write_file(&rtl.join(n), t)?;
+    }
+    write_file(&output.join(&d.constraints.0), &d.constraints.1)?;
+    write_file(&output.join("manifest.json"), &d.array.manifest)?;
+    println!(
+        "{}: board top `{}` for {} ({} MHz clock, {} baud = {} clocks per bit, {}-byte receive buffer)",
+        cfg.name,
+        d.top,
+        b.name(),
+        d.clock_hz as f64 / 1e6,
+        d.baud,
+        d.divisor,
+        d.fifo_depth
+    );
+    println!(
+        "wrote {} Verilog files, {} init files to {}, constraints {}, manifest {} (framing: docs/board.md)",
+        d.rtl.len(),
+        d.array.init.len(),
+        rtl.display(),
+        output.join(&d.constraints.0).display(),
+        output.join("manifest.json").display()
+    );
+    Ok(())
+}
+
+fn constraints(output: &Path) -> CmdResult {
+    for b in Board::ALL {
+        let p = output.join(b.constraints_file());
+        write_file(&p, &b.constraints(b.clock_hz() as f64 / 1e6))?;
+        println!("wrote {}", p.display());
+    }
+    Ok(())
+}
+
+fn run(
+    config: &Path,
+    port: &PortArgs,
+    source: &StimulusSource,
+    load_weights: bool,
+    check: bool,
+    output: Option<&Path>,
+) -> CmdResult {
+    let cfg = load_config(config)?;
+    let stim = load_stimulus(source, &cfg)?;
+    let lay = Layout::new(&cfg, 1, true)?;
+    let mut c = connect(port)?;
+    let id = c.read(lay.reg_addr(hdl::array::layout::regs::ID) as u32)?;
+    if id as u64 != hdl::array::layout::regs::ID_VALUE {
+        return Err(format!(
+            "the board answers but its ID register reads 0x{id:08x}, not a neurogen array"
+        ));
+    }
+    let shape = [
+        (hdl::array::layout::regs::INPUTS, cfg.array.inputs as u64),
+        (hdl::array::layout::regs::NEURONS, cfg.array.neurons as u64),
+        (hdl::array::layout::regs::LANES, cfg.array.lanes as u64),
+    ];
+    for (reg, want) in shape {
+        let got = c.read(lay.reg_addr(reg) as u32)? as u64;
+        if got != want {
+            return Err(format!(
+                "the board's array does not match {}: register {reg} reads {got}, the config says {want}",
+                config.display()
+            ));
+        }
+    }
+    let w0 = cfg.initial_weights();
+    if load_weights {
+        let mut words = Vec::new();
+        for j in 0..lay.r {
+            for i in 0..lay.n {
+                let w = w0[[j as usize, i as usize]] as i64;
+                words.push((lay.weight_addr(j, i) as u32, w as i32 as u32));
+            }
+        }
+        c.write_many(&words)?;
+        eprintln!("loaded {} weights", words.len());
+    }
+    let mut net = check.then(|| Network::new(&cfg));
+    let mut spikes = Vec::new();
+    let mut total = 0usize;
+    for (t, events) in stim.ticks.iter().enumerate() {
+        let got = c.tick(events)?;
+        total += got.len();
+        if let Some(net) = net.as_mut() {
+            let want: Vec<u32> = net.step(events).to_vec();
+            if got != want {
+                return Err(format!(
+                    "MISMATCH at tick {t}: spikes expected {want:?} got {got:?}"
+                ));
+            }
+        }
+        spikes.push(got);
+    }
+    println!(
+        "{}: {} ticks, {} input events, {} output spikes{}",
+        cfg.name,
+        stim.ticks.len(),
+        stim.ticks.iter().map(Vec::len).sum::<usize>(),
+        total,
+        if c.errors.is_empty() {
+            String::new()
+        } else {
+            format!(", board error frames {:?}", c.errors)
+        }
+    );
+    if let Some(net) = &net {
+        let addrs: Vec<u32> = (0..lay.r)
+            .flat_map(|j| (0..lay.n).map(move |i| (j, i)))
+            .map(|(j, i)| lay.weight_addr(j, i) as u32)
+            .collect();
+        let words = c.read_many(&addrs)?;
+        let w = net.weights();
+        for (k, word) in words.iter().enumerate() {
+            let (j, i) = (k as u64 / lay.n, k as u64 % lay.n);
+            let got = lay.decode(hdl::array::Region::W, *word);
+            let want = w[[j as usize, i as usize]] as i64;
+            if got != want {
+                return Err(format!(
+                    "MISMATCH after the last tick: weight[{j},{i}] expected {want} got {got}"
+                ));
+            }
+        }
+        println!(
+            "MATCH: every tick's spikes and all {} final weights",
+            words.len()
+        );
+    }
+    if let Some(out) = output {
+        let json = serde_json::json!({ "spikes": spikes });
+        write_file(out, &(json.to_string() + "\n"))?;
+    }
+    Ok(())
+}

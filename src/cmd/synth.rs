@@ -1,0 +1,106 @@
+//! `synth`: the open FPGA flow on a network, one device at a time.
+//!
+//! Key decision: a design that does not fit is reported (text or JSON on stdout) and then ends
+//! the command with an error naming the resource and the excess, so `neurogen synth ... &&
+//! iceprog ...` stops there.
+
+use super::CmdResult;
+use super::simulate::load_config;
+use crate::flow::device::Device;
+use crate::flow::synth::{self, Request, YosysChoice};
+use clap::Args;
+use hdl::board::Board;
+use std::path::PathBuf;
+
+/// The flow options of `synth`.
+#[derive(Debug, Args)]
+pub struct FlowArgs {
+    /// Network config (TOML).
+    pub config: PathBuf,
+    /// Device: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-45k, ecp5-85k.
+    #[arg(long)]
+    pub target: String,
+    /// Board whose pins the board top gets: icebreaker, ulx3s, none (free placement). Default:
+    /// icebreaker for ice40-up5k, ulx3s for ECP5, none for ice40-hx8k.
+    #[arg(long)]
+    pub board: Option<String>,
+    /// Clock target for place and route, MHz (default 40 on iCE40, 125 on ECP5).
+    #[arg(long)]
+    pub freq: Option<f64>,
+    /// Which Yosys: auto (the measured best per family), debian (0.23), yowasp (0.70).
+    #[arg(long, default_value = "auto")]
+    pub yosys: String,
+    /// nextpnr seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Work folder for sources, logs, netlists and the bitstream (default
+    /// build/synth/NAME-TARGET).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+}
+
+/// `neurogen synth`.
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    #[command(flatten)]
+    pub flow: FlowArgs,
+    /// Print the report as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The board named by `--board` (`none` for free pin placement), or the device's default.
+fn board_arg(arg: &Option<String>, device: Device) -> Result<Option<Board>, String> {
+    match arg.as_deref() {
+        None => Ok(device.default_board()),
+        Some("none") => Ok(None),
+        Some(b) => {
+            let b = Board::parse(b).map_err(|e| format!("--board: {e}, none"))?;
+            if b.is_ecp5() != (device.family() == crate::flow::device::Family::Ecp5) {
+                return Err(format!(
+                    "--board {}: its FPGA is not a {}",
+                    b.name(),
+                    device.name()
+                ));
+            }
+            Ok(Some(b))
+        }
+    }
+}
+
+fn request(f: &FlowArgs, kind: &str) -> Result<Request, String> {
+    let cfg = load_config(&f.config)?;
+    let device = Device::parse(&f.target)?;
+    let dir = f
+        .output
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("build/{kind}/{}-{}", cfg.name, device.name())));
+    let mut req = Request::new(cfg, device, dir);
+    req.board = board_arg(&f.board, device)?;
+    if let Some(mhz) = f.freq {
+        if !(mhz > 0.0 && mhz < 1000.0) {
+            return Err(format!("--freq {mhz}: must be a clock in MHz in (0, 1000)"));
+        }
+        req.freq_mhz = mhz;
+    }
+    req.yosys = YosysChoice::parse(&f.yosys)?;
+    req.seed = f.seed;
+    Ok(req)
+}
+
+pub fn synth(a: SynthArgs) -> CmdResult {
+    let req = request(&a.flow, "synth")?;
+    let rep = synth::synth(&req)?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rep).map_err(|e| e.to_string())?
+        );
+    } else {
+        println!("{}", rep.text());
+    }
+    match rep.misfit() {
+        Some(m) => Err(m),
+        None => Ok(()),
+    }
+}

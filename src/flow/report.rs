@@ -1,0 +1,532 @@
+//! Parsers of what Yosys and nextpnr write, and the fit check.
+//!
+//! Key decisions:
+//! - Machine-readable output wherever the tools have it: Yosys `stat -json` (its text `stat`
+//!   changed layout between 0.23 and 0.70) and nextpnr `--report` JSON (utilisation, Fmax,
+//!   critical paths). Logs are parsed only for what has no JSON form: where Yosys mapped each
+//!   memory, and nextpnr's utilisation when it stopped before writing its report.
+//! - A resource that does not fit is a [`Shortfall`] (needed, available), so every "does not
+//!   fit" message says which resource and by how much.
+
+use super::device::{Capacity, Family};
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Cell counts by type from Yosys `stat -json` (whole design).
+pub fn yosys_cells(stat_json: &str) -> Result<BTreeMap<String, u64>, String> {
+    let v: Value = serde_json::from_str(stat_json)
+        .map_err(|e| format!("Yosys statistics are not JSON: {e}"))?;
+    let by_type = v
+        .pointer("/design/num_cells_by_type")
+        .or_else(|| {
+            // one module, no hierarchy section
+            v.get("modules")?
+                .as_object()?
+                .values()
+                .next()?
+                .get("num_cells_by_type")
+        })
+        .and_then(Value::as_object)
+        .ok_or("Yosys statistics have no cell counts")?;
+    Ok(by_type
+        .iter()
+        .filter_map(|(k, n)| Some((k.clone(), n.as_u64()?)))
+        .collect())
+}
+
+/// The resources a netlist uses, by family-neutral names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Resources {
+    /// LUT4s (ECP5: outside carry cells and distributed RAM).
+    pub luts: u64,
+    /// Flip-flops.
+    pub ffs: u64,
+    /// Carry cells (iCE40 SB_CARRY: one bit; ECP5 CCU2C: two bits).
+    pub carry: u64,
+    /// Block RAMs (SB_RAM40_4K, DP16KD).
+    pub bram: u64,
+    /// SPRAMs (SB_SPRAM256KA).
+    pub spram: u64,
+    /// Multipliers (SB_MAC16, MULT18X18D).
+    pub dsp: u64,
+    /// Distributed RAM cells (ECP5 TRELLIS_DPR16X4: 16 x 4 bits).
+    pub lutram: u64,
+}
+
+/// Sum the cell counts of a family into [`Resources`].
+pub fn resources(family: Family, cells: &BTreeMap<String, u64>) -> Resources {
+    let sum = |pred: &dyn Fn(&str) -> bool| -> u64 {
+        cells.iter().filter(|(k, _)| pred(k)).map(|(_, n)| *n).sum()
+    };
+    match family {
+        Family::Ice40 => Resources {
+            luts: sum(&|k| k == "SB_LUT4"),
+            ffs: sum(&|k| k.starts_with("SB_DFF")),
+            carry: sum(&|k| k == "SB_CARRY"),
+            bram: sum(&|k| k.starts_with("SB_RAM40_4K")),
+            spram: sum(&|k| k == "SB_SPRAM256KA"),
+            dsp: sum(&|k| k == "SB_MAC16"),
+            lutram: 0,
+        },
+        Family::Ecp5 => Resources {
+            luts: sum(&|k| k == "LUT4"),
+            ffs: sum(&|k| k == "TRELLIS_FF"),
+            carry: sum(&|k| k == "CCU2C"),
+            bram: sum(&|k| k == "DP16KD" || k == "PDPW16KD"),
+            spram: 0,
+            dsp: sum(&|k| k == "MULT18X18D" || k == "ALU54B"),
+            lutram: sum(&|k| k == "TRELLIS_DPR16X4"),
+        },
+    }
+}
+
+/// Where Yosys put one memory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemoryMap {
+    /// Hierarchical memory name.
+    pub name: String,
+    /// `bram`, `spram`, `lutram` or `logic` (flip-flops and multiplexers).
+    pub kind: &'static str,
+    /// The Yosys mapping (cell or pass).
+    pub via: String,
+}
+
+/// Every memory mapping a Yosys log reports: `mapping memory X via Y` (a memory library cell)
+/// and `Mapping memory X in module M:` (`memory_map`: flip-flops and logic).
+pub fn memory_mapping(log: &str) -> Vec<MemoryMap> {
+    let mut out = Vec::new();
+    for line in log.lines() {
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("mapping memory ") {
+            if let Some((name, via)) = rest.split_once(" via ") {
+                let kind = if via.contains("SPRAM") {
+                    "spram"
+                } else if via.contains("DPR16X4") || via.contains("LUTRAM") {
+                    "lutram"
+                } else if via.contains("RAM4K") || via.contains("DP16KD") {
+                    "bram"
+                } else {
+                    "logic"
+                };
+                out.push(MemoryMap {
+                    name: name.to_string(),
+                    kind,
+                    via: via.trim().to_string(),
+                });
+            }
+        } else if let Some(rest) = line.strip_prefix("Mapping memory ") {
+            if let Some((mem, module)) = rest.split_once(" in module ") {
+                let module = module.trim_end_matches(':').trim_start_matches('\\');
+                out.push(MemoryMap {
+                    name: format!("{module}.{}", mem.trim_start_matches('\\')),
+                    kind: "logic",
+                    via: "memory_map".into(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Number of latches `select -list t:$dlatch ...` listed (one object per line).
+pub fn latch_count(list: &str) -> usize {
+    list.lines().filter(|l| !l.trim().is_empty()).count()
+}
+
+/// Used and available units of one nextpnr resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Use {
+    /// Used.
+    pub used: u64,
+    /// Available on the device.
+    pub available: u64,
+}
+
+/// A summary of one timing path.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PathSummary {
+    /// Launching clock edge or `<async>`.
+    pub from_clock: String,
+    /// Capturing clock edge or `<async>`.
+    pub to_clock: String,
+    /// First cell.
+    pub from: String,
+    /// Last cell.
+    pub to: String,
+    /// Total delay, ns.
+    pub delay_ns: f64,
+    /// Of which in logic (and clock-to-out, setup), ns.
+    pub logic_ns: f64,
+    /// Of which in routing, ns.
+    pub routing_ns: f64,
+    /// Logic levels (LUTs and carries on the path).
+    pub levels: usize,
+    /// The RTL signals along the path (Yosys' mapping suffixes removed, repeats dropped).
+    pub signals: Vec<String>,
+}
+
+/// What nextpnr's `--report` JSON says.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PnrReport {
+    /// Resource use by BEL type.
+    pub utilisation: BTreeMap<String, Use>,
+    /// Per clock: (name, achieved MHz, constraint MHz).
+    pub fmax: Vec<(String, f64, f64)>,
+    /// Critical paths (per clock, and from and to I/O).
+    pub paths: Vec<PathSummary>,
+}
+
+/// Parse nextpnr's `--report` JSON.
+pub fn nextpnr_report(json: &str) -> Result<PnrReport, String> {
+    let v: Value =
+        serde_json::from_str(json).map_err(|e| format!("nextpnr report is not JSON: {e}"))?;
+    let mut r = PnrReport::default();
+    if let Some(u) = v.get("utilization").and_then(Value::as_object) {
+        for (k, x) in u {
+            let used = x.get("used").and_then(Value::as_u64).unwrap_or(0);
+            let available = x.get("available").and_then(Value::as_u64).unwrap_or(0);
+            r.utilisation.insert(k.clone(), Use { used, available });
+        }
+    }
+    if let Some(f) = v.get("fmax").and_then(Value::as_object) {
+        for (clk, x) in f {
+            let a = x.get("achieved").and_then(Value::as_f64).unwrap_or(0.0);
+            let c = x.get("constraint").and_then(Value::as_f64).unwrap_or(0.0);
+            r.fmax.push((clk.clone(), a, c));
+        }
+    }
+    for p in v
+        .get("critical_paths")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        r.paths.push(path_summary(p));
+    }
+    Ok(r)
+}
+
+fn path_summary(p: &Value) -> PathSummary {
+    let s = |v: Option<&Value>| v.and_then(Value::as_str).unwrap_or("").to_string();
+    let segs: Vec<&Value> = p
+        .get("path")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().collect())
+        .unwrap_or_default();
+    let mut sum = PathSummary {
+        from_clock: s(p.get("from")),
+        to_clock: s(p.get("to")),
+        from: segs
+            .first()
+            .map(|x| s(x.pointer("/from/cell")))
+            .unwrap_or_default(),
+        to: segs
+            .last()
+            .map(|x| s(x.pointer("/to/cell")))
+            .unwrap_or_default(),
+        delay_ns: 0.0,
+        logic_ns: 0.0,
+        routing_ns: 0.0,
+        levels: 0,
+        signals: Vec::new(),
+    };
+    for x in segs {
+        let d = x.get("delay").and_then(Value::as_f64).unwrap_or(0.0);
+        sum.delay_ns += d;
+        match x.get("type").and_then(Value::as_str) {
+            Some("routing") => {
+                sum.routing_ns += d;
+                if let Some(net) = x.get("net").and_then(Value::as_str) {
+                    let sig = rtl_signal(net);
+                    if !sig.is_empty() && sum.signals.last() != Some(&sig) {
+                        sum.signals.push(sig);
+                    }
+                }
+            }
+            Some("logic") => {
+                sum.logic_ns += d;
+                sum.levels += 1;
+            }
+            _ => sum.logic_ns += d,
+        }
+    }
+    sum
+}
+
+/// The RTL signal behind a mapped net name: `u.e_acc_in_SB_LUT4_O_19_I2[1]` -> `u.e_acc_in`.
+pub fn rtl_signal(net: &str) -> String {
+    let mut s = net;
+    for cut in [
+        "_SB_",
+        "_TRELLIS_",
+        "_LUT4_",
+        "_CCU2C_",
+        "_DP16KD_",
+        "_PFUMX_",
+        "_L6MUX21_",
+        "$",
+    ] {
+        if let Some(i) = s.find(cut) {
+            s = &s[..i];
+        }
+    }
+    let s = match s.find('[') {
+        Some(i) => &s[..i],
+        None => s,
+    };
+    s.trim_end_matches('_').to_string()
+}
+
+/// nextpnr's "Device utilisation" block from its log (for runs that stopped before the report).
+pub fn nextpnr_log_utilisation(log: &str) -> BTreeMap<String, Use> {
+    let mut out = BTreeMap::new();
+    let mut inside = false;
+    for line in log.lines() {
+        let t = line.trim_start_matches("Info:").trim();
+        if t.starts_with("Device utilisation") {
+            inside = true;
+            out.clear();
+            continue;
+        }
+        if !inside {
+            continue;
+        }
+        // "ICESTORM_LC:  3845/ 5280    72%"
+        let Some((name, rest)) = t.split_once(':') else {
+            inside = false;
+            continue;
+        };
+        let mut nums = rest.split(['/', '%']).map(str::trim);
+        match (
+            nums.next().and_then(|x| x.parse().ok()),
+            nums.next()
+                .and_then(|x| x.split_whitespace().next()?.parse().ok()),
+        ) {
+            (Some(used), Some(available)) => {
+                out.insert(name.trim().to_string(), Use { used, available });
+            }
+            _ => inside = false,
+        }
+    }
+    out
+}
+
+/// The last "Max frequency for clock" figure of a nextpnr log: (achieved, target) MHz.
+pub fn nextpnr_log_fmax(log: &str) -> Option<(f64, f64)> {
+    log.lines()
+        .rev()
+        .filter(|l| l.contains("Max frequency for clock"))
+        .find_map(|l| {
+            let (_, rest) = l.split_once("': ")?;
+            let achieved: f64 = rest.split_whitespace().next()?.parse().ok()?;
+            let target = rest
+                .split_once(" at ")
+                .and_then(|(_, t)| t.split_whitespace().next()?.parse().ok())
+                .unwrap_or(0.0);
+            Some((achieved, target))
+        })
+}
+
+/// A resource the design needs more of than the device has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Shortfall {
+    /// Resource name as users know it.
+    pub resource: String,
+    /// Units the design needs.
+    pub needed: u64,
+    /// Units the device has.
+    pub available: u64,
+}
+
+impl std::fmt::Display for Shortfall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} needs {} of {} ({} over, {:.0} %)",
+            self.resource,
+            self.needed,
+            self.available,
+            self.needed - self.available,
+            self.needed as f64 * 100.0 / self.available.max(1) as f64
+        )
+    }
+}
+
+/// What cannot fit, judged from the Yosys netlist alone: the hard blocks, and a lower bound of
+/// the logic (iCE40: an LC holds one LUT and one FF; ECP5: a CCU2C takes two LUT sites).
+pub fn precheck(family: Family, r: &Resources, cap: &Capacity) -> Vec<Shortfall> {
+    let logic = match family {
+        Family::Ice40 => r.luts.max(r.ffs),
+        Family::Ecp5 => r.luts + 2 * r.carry,
+    };
+    let logic_name = match family {
+        Family::Ice40 => "logic cells",
+        Family::Ecp5 => "LUT4",
+    };
+    [
+        (logic_name, logic, cap.logic),
+        ("flip-flops", r.ffs, cap.ffs),
+        ("block RAM", r.bram, cap.bram),
+        ("SPRAM", r.spram, cap.spram),
+        ("DSP", r.dsp, cap.dsp),
+    ]
+    .into_iter()
+    .filter(|(_, n, c)| n > c)
+    .map(|(name, needed, available)| Shortfall {
+        resource: name.to_string(),
+        needed,
+        available,
+    })
+    .collect()
+}
+
+/// Users' names of nextpnr's BEL types.
+pub fn bel_name(bel: &str) -> &str {
+    match bel {
+        "ICESTORM_LC" => "logic cells",
+        "TRELLIS_COMB" | "TRELLIS_SLICE" => "LUT4",
+        "TRELLIS_FF" => "flip-flops",
+        "ICESTORM_RAM" | "DP16KD" => "block RAM",
+        "ICESTORM_SPRAM" => "SPRAM",
+        "ICESTORM_DSP" | "MULT18X18D" => "DSP",
+        "SB_IO" | "TRELLIS_IO" => "I/O",
+        "SB_GB" | "DCCA" => "global buffers",
+        "TRELLIS_RAMW" => "distributed RAM",
+        other => other,
+    }
+}
+
+/// Every resource nextpnr reports over capacity.
+pub fn pnr_shortfalls(util: &BTreeMap<String, Use>) -> Vec<Shortfall> {
+    util.iter()
+        .filter(|(_, u)| u.used > u.available)
+        .map(|(k, u)| Shortfall {
+            resource: bel_name(k).to_string(),
+            needed: u.used,
+            available: u.available,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::flow::device::Device;
+
+    const STAT_023_ICE40: &str = include_str!("testdata/yosys023_ice40_stat.json");
+    const STAT_070_ECP5: &str = include_str!("testdata/yosys070_ecp5_stat.json");
+    const LOG_023_ICE40: &str = include_str!("testdata/yosys023_ice40_memories.log");
+    const REPORT_ICE40: &str = include_str!("testdata/nextpnr_ice40_report.json");
+    const REPORT_ECP5: &str = include_str!("testdata/nextpnr_ecp5_report.json");
+    const LOG_ICE40_OVER: &str = include_str!("testdata/nextpnr_ice40_overfull.log");
+
+    #[test]
+    fn yosys_stat_json_of_both_versions_gives_resources() {
+        let r = resources(Family::Ice40, &yosys_cells(STAT_023_ICE40).unwrap());
+        assert_eq!(
+            r,
+            Resources {
+                luts: 2464,
+                ffs: 792 + 604 + 290 + 13 + 342 + 6,
+                carry: 644,
+                bram: 4,
+                spram: 0,
+                dsp: 0,
+                lutram: 0
+            }
+        );
+        let r = resources(Family::Ecp5, &yosys_cells(STAT_070_ECP5).unwrap());
+        assert_eq!(
+            (r.luts, r.ffs, r.carry, r.bram, r.lutram),
+            (1708, 1699, 319, 1, 45)
+        );
+        assert!(yosys_cells("{}").is_err());
+        assert!(yosys_cells("not json").is_err());
+    }
+
+    #[test]
+    fn memory_mappings_are_classified() {
+        let m = memory_mapping(LOG_023_ICE40);
+        let kinds: Vec<(&str, &str)> = m.iter().map(|x| (x.name.as_str(), x.kind)).collect();
+        assert!(kinds.contains(&("tiny_icebreaker.u_array.u_lane0.u_wmem.mem", "bram")));
+        assert!(kinds.contains(&("tiny_icebreaker.u_array.u_lane1.u_stmem.mem", "logic")));
+        assert_eq!(m.iter().filter(|x| x.kind == "bram").count(), 4);
+        assert_eq!(m.iter().filter(|x| x.kind == "logic").count(), 7);
+        let spram = memory_mapping("mapping memory top.u.mem via $__ICE40_SPRAM_\n");
+        assert_eq!(spram[0].kind, "spram");
+        assert_eq!(latch_count("\n"), 0);
+        assert_eq!(latch_count("top/$auto$proc_dlatch.cc:1$1\ntop/$x\n"), 2);
+    }
+
+    #[test]
+    fn nextpnr_reports_give_utilisation_fmax_and_paths() {
+        let r = nextpnr_report(REPORT_ICE40).unwrap();
+        assert_eq!(
+            r.utilisation["ICESTORM_LC"],
+            Use {
+                used: 3845,
+                available: 5280
+            }
+        );
+        assert_eq!(r.fmax.len(), 1);
+        assert!((r.fmax[0].1 - 20.517).abs() < 0.01 && r.fmax[0].2 == 40.0);
+        let p = &r.paths[0];
+        assert!(p.from_clock.starts_with("posedge"));
+        assert!(p.levels > 3 && p.delay_ns > 40.0, "{p:?}");
+        assert!((p.logic_ns + p.routing_ns - p.delay_ns).abs() < 1e-6);
+        assert_eq!(p.signals[0], "u_array.u_lane0.eh3_g");
+        let r = nextpnr_report(REPORT_ECP5).unwrap();
+        assert_eq!(r.utilisation["DP16KD"].available, 56);
+        assert!((r.fmax[0].1 - 73.99).abs() < 0.01);
+    }
+
+    #[test]
+    fn an_overfull_nextpnr_log_names_the_resource_and_the_excess() {
+        let u = nextpnr_log_utilisation(LOG_ICE40_OVER);
+        assert_eq!(u["ICESTORM_RAM"].used, 151);
+        let s = pnr_shortfalls(&u);
+        let text: Vec<String> = s.iter().map(|x| x.to_string()).collect();
+        assert_eq!(
+            text,
+            [
+                "block RAM needs 151 of 30 (121 over, 503 %)",
+                "I/O needs 141 of 96 (45 over, 147 %)"
+            ]
+        );
+        assert_eq!(nextpnr_log_fmax(LOG_ICE40_OVER), None);
+        let fmax = "Info: Max frequency for clock 'clk$SB_IO_IN_$glb_clk': 21.38 MHz (FAIL at 40.00 MHz)\nWarning: Max frequency for clock 'clk$SB_IO_IN_$glb_clk': 20.52 MHz (FAIL at 40.00 MHz)\n";
+        assert_eq!(nextpnr_log_fmax(fmax), Some((20.52, 40.0)));
+    }
+
+    #[test]
+    fn precheck_finds_hard_block_and_logic_overflows() {
+        let r = Resources {
+            luts: 3105,
+            ffs: 1384,
+            carry: 1006,
+            bram: 151,
+            ..Default::default()
+        };
+        let s = precheck(Family::Ice40, &r, &Device::Up5k.capacity());
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].resource, "block RAM");
+        let big = Resources {
+            luts: 80_000,
+            carry: 2_000,
+            ..Default::default()
+        };
+        let s = precheck(Family::Ecp5, &big, &Device::Ecp5_85k.capacity());
+        assert_eq!(s[0].needed, 84_000);
+    }
+
+    #[test]
+    fn mapped_net_names_become_rtl_signals() {
+        assert_eq!(
+            rtl_signal("u_array.u_lane0.e_acc_in_SB_LUT4_O_19_I2[1]"),
+            "u_array.u_lane0.e_acc_in"
+        );
+        assert_eq!(rtl_signal("u_link.state[2]"), "u_link.state");
+        assert_eq!(rtl_signal("$abc$1234$new_n55"), "");
+    }
+}

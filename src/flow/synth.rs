@@ -1,0 +1,595 @@
+//! One synthesis run: generate the board top of a network for a device, run Yosys, nextpnr and
+//! the bitstream packer, and gather the report.
+//!
+//! Key decisions:
+//! - What is synthesized is the board top (array + UART host link + LEDs,
+//!   [`hdl::board`]): the bare array has ~130 ports, more than a UP5K package has pins, and the
+//!   board top is what runs on a board. Its pins follow the device's board (UP5K: iCEBreaker,
+//!   ECP5: ULX3S) or are placed freely (HX8K, or `board: None`).
+//! - Yosys per family, chosen by measurement (`docs/board.md`, "Toolchain choice"): Debian's
+//!   0.23 for iCE40 (higher Fmax than 0.70), YoWASP 0.70 for ECP5 (fewer LUTs and higher Fmax);
+//!   [`YosysChoice`] overrides it.
+//! - nextpnr runs with `--timing-allow-fail` so a design that misses the clock target still
+//!   gets its Fmax reported, and with a fixed seed so runs repeat.
+//! - An early fit check on the Yosys netlist skips place and route for a design that cannot fit
+//!   (the hard blocks, or a lower bound of the logic), and names the resource and the excess.
+
+use super::device::{Device, Family};
+use super::report::{self, MemoryMap, PathSummary, PnrReport, Resources, Shortfall, Use};
+use super::tool::{self, Tool};
+use golden::Config;
+use hdl::board::{self, Board, BoardOptions};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Which Yosys to run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum YosysChoice {
+    /// The measured best for the family (iCE40: Debian 0.23; ECP5: YoWASP 0.70).
+    Auto,
+    /// Debian's Yosys 0.23.
+    Debian,
+    /// YoWASP Yosys 0.70 from PyPI.
+    Yowasp,
+}
+
+impl YosysChoice {
+    /// Parse `--yosys`.
+    pub fn parse(s: &str) -> Result<YosysChoice, String> {
+        match s {
+            "auto" => Ok(YosysChoice::Auto),
+            "debian" => Ok(YosysChoice::Debian),
+            "yowasp" => Ok(YosysChoice::Yowasp),
+            o => Err(format!("--yosys \"{o}\": allowed auto, debian, yowasp")),
+        }
+    }
+
+    fn tool(self, family: Family) -> Tool {
+        match (self, family) {
+            (YosysChoice::Debian, _) | (YosysChoice::Auto, Family::Ice40) => Tool::Yosys,
+            _ => Tool::YowaspYosys,
+        }
+    }
+}
+
+/// A synthesis request.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The network.
+    pub config: Config,
+    /// The device.
+    pub device: Device,
+    /// The board whose pins to use (`None`: free placement).
+    pub board: Option<Board>,
+    /// nextpnr's clock target, MHz.
+    pub freq_mhz: f64,
+    /// Which Yosys.
+    pub yosys: YosysChoice,
+    /// Work folder (created; the tools run inside it).
+    pub dir: PathBuf,
+    /// nextpnr seed.
+    pub seed: u64,
+    /// UART baud rate of the board top.
+    pub baud: u64,
+}
+
+impl Request {
+    /// A request with the device's defaults.
+    pub fn new(config: Config, device: Device, dir: PathBuf) -> Request {
+        Request {
+            config,
+            device,
+            board: device.default_board(),
+            freq_mhz: device.default_mhz(),
+            yosys: YosysChoice::Auto,
+            dir,
+            seed: 1,
+            baud: 1_000_000,
+        }
+    }
+}
+
+/// Used and available units with the percentage.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Utilisation {
+    /// Used.
+    pub used: u64,
+    /// Available.
+    pub available: u64,
+    /// `100 * used / available`.
+    pub percent: f64,
+}
+
+impl From<Use> for Utilisation {
+    fn from(u: Use) -> Self {
+        Utilisation {
+            used: u.used,
+            available: u.available,
+            percent: if u.available == 0 {
+                0.0
+            } else {
+                u.used as f64 * 100.0 / u.available as f64
+            },
+        }
+    }
+}
+
+/// Seconds per step.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Seconds {
+    /// Yosys.
+    pub yosys: f64,
+    /// nextpnr.
+    pub nextpnr: f64,
+    /// icepack / ecppack.
+    pub pack: f64,
+}
+
+/// What a synthesis run found.
+#[derive(Debug, Clone, Serialize)]
+pub struct SynthReport {
+    /// The `--target` name.
+    pub target: &'static str,
+    /// Family.
+    pub family: Family,
+    /// Board whose pins were used.
+    pub board: Option<Board>,
+    /// Synthesized top module (the board top).
+    pub top: String,
+    /// Network name.
+    pub network: String,
+    /// Inputs x neurons, lanes.
+    pub inputs: u32,
+    /// Neurons.
+    pub neurons: u32,
+    /// Lanes.
+    pub lanes: u32,
+    /// Weight bits.
+    pub weight_bits: u32,
+    /// LUT4s (Yosys).
+    pub luts: u64,
+    /// Flip-flops (Yosys).
+    pub ffs: u64,
+    /// Carry cells (Yosys).
+    pub carry: u64,
+    /// Block RAMs (Yosys).
+    pub bram: u64,
+    /// SPRAMs (Yosys).
+    pub spram: u64,
+    /// Multipliers (Yosys).
+    pub dsp: u64,
+    /// Distributed RAM cells (ECP5, Yosys).
+    pub lutram: u64,
+    /// Logic cells as placed (nextpnr: ICESTORM_LC or TRELLIS_COMB).
+    pub logic_cells: Option<u64>,
+    /// Utilisation per resource (nextpnr's when it ran, else Yosys' counts against the
+    /// datasheet).
+    pub utilisation: BTreeMap<String, Utilisation>,
+    /// Fmax of the clock from nextpnr's timing analysis, MHz.
+    pub fmax_mhz: Option<f64>,
+    /// The clock target given to nextpnr, MHz.
+    pub target_mhz: f64,
+    /// Synaptic operations per clock in the event phase (= lanes).
+    pub sop_per_cycle: u64,
+    /// Fmax x SOP/cycle, millions per second.
+    pub msops: Option<f64>,
+    /// Whether it fits the device (placed and routed).
+    pub fits: bool,
+    /// What does not fit.
+    pub shortfalls: Vec<Shortfall>,
+    /// Latches Yosys inferred (should be 0).
+    pub latches: usize,
+    /// Where each memory went.
+    pub memories: Vec<MemoryMap>,
+    /// Critical paths from nextpnr.
+    pub critical_paths: Vec<PathSummary>,
+    /// The bitstream written.
+    pub bitstream: Option<PathBuf>,
+    /// The work folder (logs, netlist, reports).
+    pub dir: PathBuf,
+    /// Tool versions.
+    pub tools: BTreeMap<&'static str, String>,
+    /// Seconds per step.
+    pub seconds: Seconds,
+}
+
+impl SynthReport {
+    /// One line saying why it does not fit, if it does not.
+    pub fn misfit(&self) -> Option<String> {
+        (!self.fits).then(|| {
+            let what: Vec<String> = self.shortfalls.iter().map(|s| s.to_string()).collect();
+            format!(
+                "{} does not fit {}: {}",
+                self.network,
+                self.target,
+                if what.is_empty() {
+                    "place and route failed".to_string()
+                } else {
+                    what.join("; ")
+                }
+            )
+        })
+    }
+
+    /// A text report for people.
+    pub fn text(&self) -> String {
+        use std::fmt::Write;
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "{} on {} ({}{}): {} inputs x {} neurons, {} lanes, {}-bit weights",
+            self.network,
+            self.target,
+            self.top,
+            self.board
+                .map(|b| format!(", {} pins", b.name()))
+                .unwrap_or_else(|| ", pins placed freely".into()),
+            self.inputs,
+            self.neurons,
+            self.lanes,
+            self.weight_bits
+        );
+        let _ = writeln!(
+            s,
+            "  yosys:   {} LUT4, {} FF, {} carry, {} block RAM, {} SPRAM, {} DSP{}",
+            self.luts,
+            self.ffs,
+            self.carry,
+            self.bram,
+            self.spram,
+            self.dsp,
+            if self.lutram > 0 {
+                format!(", {} distributed RAM (16x4)", self.lutram)
+            } else {
+                String::new()
+            }
+        );
+        let _ = writeln!(s, "  utilisation:");
+        for (k, u) in &self.utilisation {
+            let _ = writeln!(
+                s,
+                "    {k:<16} {:>7} / {:<7} {:>5.1} %{}",
+                u.used,
+                u.available,
+                u.percent,
+                if u.used > u.available { "  OVER" } else { "" }
+            );
+        }
+        match self.fmax_mhz {
+            Some(f) => {
+                let _ = writeln!(
+                    s,
+                    "  timing:  Fmax {f:.2} MHz (target {} MHz {}), {} SOP/cycle -> {:.1} M synaptic ops/s",
+                    self.target_mhz,
+                    if f >= self.target_mhz {
+                        "met"
+                    } else {
+                        "not met"
+                    },
+                    self.sop_per_cycle,
+                    f * self.sop_per_cycle as f64
+                );
+            }
+            None => {
+                let _ = writeln!(s, "  timing:  not analysed (not placed)");
+            }
+        }
+        if let Some(p) = self.critical_paths.first() {
+            let _ = writeln!(
+                s,
+                "  critical path: {:.1} ns ({:.1} logic, {:.1} routing, {} levels): {}",
+                p.delay_ns,
+                p.logic_ns,
+                p.routing_ns,
+                p.levels,
+                p.signals.join(" -> ")
+            );
+        }
+        let logic: Vec<&str> = self
+            .memories
+            .iter()
+            .filter(|m| m.kind == "logic")
+            .map(|m| m.name.as_str())
+            .collect();
+        if !logic.is_empty() {
+            let _ = writeln!(
+                s,
+                "  memories in flip-flops and logic: {}",
+                logic.join(", ")
+            );
+        }
+        if self.latches > 0 {
+            let _ = writeln!(s, "  WARNING: {} latches inferred", self.latches);
+        }
+        match (&self.bitstream, self.misfit()) {
+            (_, Some(m)) => {
+                let _ = writeln!(s, "  DOES NOT FIT: {m}");
+            }
+            (Some(b), None) => {
+                let _ = writeln!(s, "  fits; bitstream {}", b.display());
+            }
+            (None, None) => {
+                let _ = writeln!(s, "  fits");
+            }
+        }
+        let _ = write!(
+            s,
+            "  tools: {}; logs in {}",
+            self.tools
+                .iter()
+                .map(|(k, v)| format!("{k}: {v}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            self.dir.display()
+        );
+        s
+    }
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> Result<(), String> {
+    let p = dir.join(name);
+    std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))
+}
+
+fn read(dir: &Path, name: &str) -> Result<String, String> {
+    let p = dir.join(name);
+    std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))
+}
+
+/// Run the flow.
+pub fn synth(req: &Request) -> Result<SynthReport, String> {
+    let dev = req.device;
+    let fam = dev.family();
+    let yosys = req.yosys.tool(fam);
+    let (pnr, pack) = match fam {
+        Family::Ice40 => (Tool::NextpnrIce40, Tool::Icepack),
+        Family::Ecp5 => (Tool::YowaspNextpnrEcp5, Tool::YowaspEcppack),
+    };
+    for t in [yosys, pnr, pack] {
+        tool::find(t)?;
+    }
+    if !(req.freq_mhz > 0.0 && req.freq_mhz < 1000.0) {
+        return Err(format!(
+            "clock target {} MHz: must be in (0, 1000)",
+            req.freq_mhz
+        ));
+    }
+    let dir = &req.dir;
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+
+    // ------------------------------------------------------------ generate
+    // HX8K (no board): the iCEBreaker top, pins left to nextpnr
+    let pins_of = req.board.unwrap_or(match fam {
+        Family::Ice40 => Board::Icebreaker,
+        Family::Ecp5 => Board::Ulx3s,
+    });
+    if pins_of.is_ecp5() != (fam == Family::Ecp5) {
+        return Err(format!(
+            "board {} has an {} FPGA, not an {}",
+            pins_of.name(),
+            pins_of.device(),
+            dev.name()
+        ));
+    }
+    let mut opts = BoardOptions::new(pins_of);
+    opts.baud = req.baud;
+    opts.array.target = dev.target();
+    let bd = board::generate(&req.config, pins_of, &opts)?;
+    let mut sources = Vec::new();
+    for (n, t) in bd.rtl.iter().chain(bd.array.init.iter()) {
+        write(dir, n, t)?;
+        if n.ends_with(".v") {
+            sources.push(n.clone());
+        }
+    }
+    let constraints = req.board.map(|b| {
+        let name = b.constraints_file();
+        (name, b.constraints(req.freq_mhz))
+    });
+    if let Some((n, t)) = &constraints {
+        write(dir, n, t)?;
+    }
+
+    // ------------------------------------------------------------ yosys
+    let synth_cmd = match dev {
+        Device::Up5k => format!("synth_ice40 -top {} -spram -dsp", bd.top),
+        Device::Hx8k => format!("synth_ice40 -top {}", bd.top),
+        _ => format!("synth_ecp5 -top {}", bd.top),
+    };
+    let script = [
+        format!("read_verilog {}", sources.join(" ")),
+        format!("hierarchy -check -top {}", bd.top),
+        "proc".into(),
+        "tee -q -o latches.txt select -list t:$dlatch t:$adlatch t:$dlatchsr".into(),
+        synth_cmd,
+        // Yosys 0.70 scope cells are unknown to older nextpnr
+        "delete t:$scopeinfo".into(),
+        "tee -q -o stat.json stat -json".into(),
+        "write_json netlist.json".into(),
+    ]
+    .join("\n")
+        + "\n";
+    write(dir, "synth.ys", &script)?;
+    let mut seconds = Seconds::default();
+    let ran = tool::run(
+        yosys,
+        &[
+            "-q".into(),
+            "-l".into(),
+            "yosys.log".into(),
+            "synth.ys".into(),
+        ],
+        dir,
+        "yosys.out",
+        Some("yosys.log"),
+    )?;
+    seconds.yosys = ran.seconds;
+    let cells = report::yosys_cells(&read(dir, "stat.json")?)?;
+    let res: Resources = report::resources(fam, &cells);
+    let latches = report::latch_count(&read(dir, "latches.txt").unwrap_or_default());
+    let memories = report::memory_mapping(&read(dir, "yosys.log")?);
+    let cap = dev.capacity();
+    let mut tools = BTreeMap::new();
+    tools.insert("yosys", tool::version(yosys));
+    let lay = &bd.array.layout;
+    let mut rep = SynthReport {
+        target: dev.name(),
+        family: fam,
+        board: req.board,
+        top: bd.top.clone(),
+        network: req.config.name.clone(),
+        inputs: req.config.array.inputs,
+        neurons: req.config.array.neurons,
+        lanes: req.config.array.lanes,
+        weight_bits: req.config.synapse.weight_bits,
+        luts: res.luts,
+        ffs: res.ffs,
+        carry: res.carry,
+        bram: res.bram,
+        spram: res.spram,
+        dsp: res.dsp,
+        lutram: res.lutram,
+        logic_cells: None,
+        utilisation: BTreeMap::new(),
+        fmax_mhz: None,
+        target_mhz: req.freq_mhz,
+        sop_per_cycle: lay.arch.sop_per_cycle(),
+        msops: None,
+        fits: false,
+        shortfalls: Vec::new(),
+        latches,
+        memories,
+        critical_paths: Vec::new(),
+        bitstream: None,
+        dir: dir.clone(),
+        tools,
+        seconds,
+    };
+    let logic = match fam {
+        Family::Ice40 => res.luts.max(res.ffs),
+        Family::Ecp5 => res.luts + 2 * res.carry,
+    };
+    for (k, used, available) in [
+        ("logic", logic, cap.logic),
+        ("flip-flops", res.ffs, cap.ffs),
+        ("block RAM", res.bram, cap.bram),
+        ("SPRAM", res.spram, cap.spram),
+        ("DSP", res.dsp, cap.dsp),
+    ] {
+        if available > 0 {
+            rep.utilisation
+                .insert(k.to_string(), Use { used, available }.into());
+        }
+    }
+    rep.shortfalls = report::precheck(fam, &res, &cap);
+    if !rep.shortfalls.is_empty() {
+        return Ok(rep);
+    }
+
+    // ------------------------------------------------------------ nextpnr
+    let mut args: Vec<String> = dev.nextpnr_args().iter().map(|s| s.to_string()).collect();
+    args.extend(["--json".into(), "netlist.json".into()]);
+    let (placed, packed) = match fam {
+        Family::Ice40 => (format!("{}.asc", bd.top), format!("{}.bin", bd.top)),
+        Family::Ecp5 => (format!("{}.config", bd.top), format!("{}.bit", bd.top)),
+    };
+    if let Some((n, _)) = &constraints {
+        args.push(
+            if fam == Family::Ice40 {
+                "--pcf"
+            } else {
+                "--lpf"
+            }
+            .into(),
+        );
+        args.push(n.clone());
+    }
+    args.push(
+        if fam == Family::Ice40 {
+            "--asc"
+        } else {
+            "--textcfg"
+        }
+        .into(),
+    );
+    args.push(placed.clone());
+    args.extend(
+        [
+            "--freq",
+            &format!("{}", req.freq_mhz),
+            "--seed",
+            &req.seed.to_string(),
+            "--report",
+            "pnr.json",
+            "-l",
+            "nextpnr.log",
+            "--timing-allow-fail",
+            "-q",
+        ]
+        .map(String::from),
+    );
+    let _ = std::fs::remove_file(dir.join("pnr.json"));
+    rep.tools.insert("nextpnr", tool::version(pnr));
+    let ran = tool::run(pnr, &args, dir, "nextpnr.out", Some("nextpnr.log"));
+    let log = read(dir, "nextpnr.log").unwrap_or_default();
+    let ran = match ran {
+        Ok(r) => r,
+        Err(e) => {
+            // a placement failure because the device is full is a result, not an error
+            let over = report::pnr_shortfalls(&report::nextpnr_log_utilisation(&log));
+            if over.is_empty() {
+                return Err(e);
+            }
+            rep.shortfalls = over;
+            return Ok(rep);
+        }
+    };
+    rep.seconds.nextpnr = ran.seconds;
+    let pnr_rep: PnrReport = report::nextpnr_report(&read(dir, "pnr.json")?)?;
+    fill_from_pnr(&mut rep, &pnr_rep, fam);
+    if rep.fmax_mhz.is_none() {
+        rep.fmax_mhz = report::nextpnr_log_fmax(&log).map(|f| f.0);
+    }
+    rep.msops = rep.fmax_mhz.map(|f| f * rep.sop_per_cycle as f64);
+    rep.shortfalls = report::pnr_shortfalls(&pnr_rep.utilisation);
+    rep.fits = rep.shortfalls.is_empty();
+
+    // ------------------------------------------------------------ bitstream
+    let pack_args: Vec<String> = match fam {
+        Family::Ice40 => vec![placed, packed.clone()],
+        Family::Ecp5 => vec!["--compress".into(), placed, packed.clone()],
+    };
+    let ran = tool::run(pack, &pack_args, dir, "pack.out", None)?;
+    rep.seconds.pack = ran.seconds;
+    rep.bitstream = Some(dir.join(packed));
+    Ok(rep)
+}
+
+/// Utilisation, Fmax and paths from nextpnr's report.
+fn fill_from_pnr(rep: &mut SynthReport, p: &PnrReport, fam: Family) {
+    rep.utilisation.clear();
+    let logic_bel = match fam {
+        Family::Ice40 => "ICESTORM_LC",
+        Family::Ecp5 => "TRELLIS_COMB",
+    };
+    rep.logic_cells = p.utilisation.get(logic_bel).map(|u| u.used);
+    for (bel, u) in &p.utilisation {
+        let name = report::bel_name(bel);
+        // the resources people size designs by; the rest are unused odds and ends
+        if name != bel || u.used > 0 {
+            rep.utilisation.insert(name.to_string(), (*u).into());
+        }
+    }
+    // the main clock: the one with the lowest achieved frequency
+    rep.fmax_mhz = p
+        .fmax
+        .iter()
+        .map(|f| f.1)
+        .fold(None, |a: Option<f64>, f| Some(a.map_or(f, |a| a.min(f))));
+    rep.critical_paths = p.paths.clone();
+    // clock-to-clock paths first
+    rep.critical_paths
+        .sort_by_key(|x| x.from_clock.contains("async") || x.to_clock.contains("async"));
+}
