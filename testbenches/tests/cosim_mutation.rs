@@ -1,0 +1,337 @@
+//! The co-simulation can fail: broken hardware must be reported, naming the tick and the state.
+//!
+//! Two kinds of breakage:
+//! - the generator's read-modify-write forwarding turned off (`RunOptions::forwarding = false`)
+//!   on networks where back-to-back operations hit the same accumulator or weight word (one or
+//!   two neuron groups per lane, duplicate events, recurrent events);
+//! - single-line mutations of the generated Verilog text (`RunOptions::patches`): an off-by-one
+//!   leak shift, `>=` turned into `>` in the spike decision, the accumulator's saturation dropped,
+//!   the potentiation clamp dropped, an off-by-one presynaptic trace decay.
+//!
+//! Key decision: every mutant has a control: the same network and stimulus without the mutation
+//! must match, so a test cannot pass because the network was broken to begin with; and a patch
+//! that does not find its text is an error of the driver, so a test cannot pass by mutating
+//! nothing.
+
+use cosim::driver::{Mismatch, RunOptions, run};
+use golden::{Config, Stimulus};
+use hdl::array::{Options, generate};
+use std::path::Path;
+
+fn config(toml: &str) -> Config {
+    Config::from_toml_str(toml, Path::new(".")).unwrap_or_else(|e| panic!("{e}\n{toml}"))
+}
+
+fn stim(ticks: &[&[u32]]) -> Stimulus {
+    Stimulus {
+        ticks: ticks.iter().map(|t| t.to_vec()).collect(),
+    }
+}
+
+/// Run with `opts`; the run must complete (no tool or protocol error).
+fn cosim(cfg: &Config, s: &Stimulus, opts: &RunOptions) -> Option<Mismatch> {
+    run(cfg, s, opts)
+        .unwrap_or_else(|e| panic!("co-simulation of {} failed to run: {e}", cfg.name))
+        .mismatch
+}
+
+/// The control run matches; the mutant run reports a mismatch on one of `states`.
+fn assert_caught(cfg: &Config, s: &Stimulus, mutant: &RunOptions, states: &[&str]) -> Mismatch {
+    if let Some(m) = cosim(cfg, s, &RunOptions::default()) {
+        panic!(
+            "the unmutated {} must match the golden model: {m}",
+            cfg.name
+        );
+    }
+    let m = cosim(cfg, s, mutant).unwrap_or_else(|| {
+        panic!(
+            "the mutant of {} was not caught (patches {:?}, forwarding {})",
+            cfg.name, mutant.patches, mutant.forwarding
+        )
+    });
+    let text = m.to_string();
+    eprintln!("{}: {text}", cfg.name);
+    assert!(text.starts_with(&format!("MISMATCH at tick {}: ", m.tick)));
+    assert!(
+        states.contains(&m.what.as_str()),
+        "{}: mismatch on {:?}, expected one of {states:?}: {text}",
+        cfg.name,
+        m.what
+    );
+    m
+}
+
+/// A patch replacing the one line of `file_suffix` (e.g. `_lane.v`) that contains `needle` by
+/// `edit(line)`.
+fn patch_line(
+    cfg: &Config,
+    file_suffix: &str,
+    needle: &str,
+    edit: impl Fn(&str) -> String,
+) -> (String, String, String) {
+    let g = generate(cfg, &Options::default()).expect("the network generates");
+    let file = format!("{}{file_suffix}", cfg.name);
+    let text = &g
+        .rtl
+        .iter()
+        .find(|(n, _)| *n == file)
+        .unwrap_or_else(|| panic!("no file {file}"))
+        .1;
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.contains(needle))
+        .collect();
+    assert_eq!(
+        lines.len(),
+        1,
+        "expected one line with `{needle}` in {file}: {lines:?}"
+    );
+    let from = lines[0].to_string();
+    let to = edit(&from);
+    assert_ne!(from, to, "the edit must change the line");
+    (file, from, to)
+}
+
+fn mutant(patch: (String, String, String)) -> RunOptions {
+    RunOptions {
+        patches: vec![patch],
+        ..Default::default()
+    }
+}
+
+// ------------------------------------------------------------------ forwarding
+
+#[test]
+fn without_forwarding_one_group_per_lane_and_recurrence_mismatch() {
+    // G = 1: every event of a tick reads the accumulator word the previous event is writing
+    let cfg = config(
+        r#"
+name = "nofwd_g1"
+[array]
+inputs = 8
+neurons = 4
+lanes = 4
+recurrent = true
+[neuron]
+threshold = 40
+leak_shift = 2
+[synapse]
+init = "uniform"
+init_lo = 5
+init_hi = 20
+seed = 3
+[stdp]
+pre_inc = 128
+post_inc = 128
+ltd_shift = 3
+"#,
+    );
+    let s = stim(&[&[1, 1, 1, 2, 2, 5], &[3, 3, 3, 3], &[0, 7, 7, 1], &[4, 4]]);
+    let opts = RunOptions {
+        forwarding: false,
+        ..Default::default()
+    };
+    assert_caught(&cfg, &s, &opts, &["spikes", "v", "weight"]);
+}
+
+#[test]
+fn without_forwarding_two_groups_per_lane_and_duplicates_mismatch() {
+    // G = 2: an event's write of group g lands after the next event has read group g
+    let cfg = config(
+        r#"
+name = "nofwd_g2"
+[array]
+inputs = 6
+neurons = 4
+lanes = 2
+[neuron]
+threshold = 1000
+leak_shift = 0
+[synapse]
+init = "constant"
+init_value = 9
+[stdp]
+enabled = false
+"#,
+    );
+    let s = stim(&[&[2, 2, 2, 2], &[0, 1, 2, 3, 4, 5]]);
+    let opts = RunOptions {
+        forwarding: false,
+        ..Default::default()
+    };
+    let m = assert_caught(&cfg, &s, &opts, &["v", "spikes"]);
+    assert_eq!(m.tick, 0, "{m}");
+}
+
+#[test]
+fn without_forwarding_back_to_back_duplicates_lose_updates() {
+    // G = 2 and depression on: back-to-back duplicates read the trace, weight and accumulator
+    // words that the previous event is still updating
+    let cfg = config(
+        r#"
+name = "nofwd_ltd"
+[array]
+inputs = 4
+neurons = 2
+lanes = 1
+[neuron]
+threshold = 30
+leak_shift = 1
+[synapse]
+init = "constant"
+init_value = 100
+[stdp]
+post_inc = 255
+ltd_shift = 2
+ltp_shift = 7
+"#,
+    );
+    // tick 0 makes both neurons fire (y > 0); tick 1 repeats one row back to back
+    let s = stim(&[&[0], &[3, 3, 3, 3, 3], &[3, 3]]);
+    let opts = RunOptions {
+        forwarding: false,
+        ..Default::default()
+    };
+    assert_caught(&cfg, &s, &opts, &["x", "v", "spikes", "weight"]);
+}
+
+// ------------------------------------------------------------------ Verilog mutations
+
+#[test]
+fn an_off_by_one_leak_shift_is_reported() {
+    let cfg = config(
+        r#"
+name = "mut_leak"
+[array]
+inputs = 4
+neurons = 2
+lanes = 1
+[neuron]
+threshold = 5000
+leak_shift = 3
+[synapse]
+init = "constant"
+init_value = 50
+[stdp]
+enabled = false
+"#,
+    );
+    let p = patch_line(&cfg, "_lane.v", ">>> 3;", |l| l.replace(">>> 3;", ">>> 2;"));
+    let s = stim(&[&[0, 1, 2, 3], &[0, 1], &[]]);
+    let m = assert_caught(&cfg, &s, &mutant(p), &["v"]);
+    assert_eq!(m.tick, 1, "v differs once there is something to leak: {m}");
+}
+
+#[test]
+fn a_strict_threshold_compare_is_reported() {
+    let cfg = config(
+        r#"
+name = "mut_thr"
+[array]
+inputs = 2
+neurons = 2
+lanes = 2
+[neuron]
+threshold = 20
+leak_shift = 0
+[synapse]
+init = "constant"
+init_value = 10
+[stdp]
+enabled = false
+"#,
+    );
+    let p = patch_line(&cfg, "_lane.v", "assign n3_fire", |l| {
+        l.replace(") >= $signed(", ") > $signed(")
+    });
+    // acc = 20 = threshold exactly: the golden model fires
+    let s = stim(&[&[0, 1], &[]]);
+    let m = assert_caught(&cfg, &s, &mutant(p), &["spikes"]);
+    assert_eq!(m.tick, 0, "{m}");
+    assert_eq!(m.expected, "[0, 1]");
+    assert_eq!(m.actual, "[]");
+}
+
+#[test]
+fn a_dropped_accumulator_saturation_is_reported() {
+    let cfg = config(
+        r#"
+name = "mut_accsat"
+[array]
+inputs = 3
+neurons = 3
+lanes = 3
+[neuron]
+acc_bits = 6
+threshold = 30
+leak_shift = 0
+[synapse]
+init = "constant"
+init_value = 20
+[stdp]
+enabled = false
+"#,
+    );
+    // 20 + 20 saturates to 31 (>= 30, spike); wrapped it is -24
+    let p = patch_line(&cfg, "_lane.v", "ew_acc <=", |_| {
+        "ew_acc <= $signed(e_acc_sum[5:0]);".to_string()
+    });
+    let s = stim(&[&[0, 1], &[2]]);
+    let m = assert_caught(&cfg, &s, &mutant(p), &["spikes"]);
+    assert_eq!(m.tick, 0, "{m}");
+}
+
+#[test]
+fn a_dropped_potentiation_clamp_is_reported() {
+    let cfg = config(
+        r#"
+name = "mut_ltpclamp"
+[array]
+inputs = 2
+neurons = 2
+lanes = 1
+[neuron]
+threshold = 100
+leak_shift = 0
+[synapse]
+init = "constant"
+init_value = 250
+[stdp]
+pre_inc = 255
+post_inc = 1
+ltp_shift = 0
+"#,
+    );
+    // both neurons fire at tick 0; 250 + 255 must clamp to 255, wrapped it is 249
+    let p = patch_line(&cfg, "_lane.v", "lw_w <=", |_| {
+        "lw_w <= l_w_moved[7:0];".to_string()
+    });
+    let s = stim(&[&[0], &[1]]);
+    let m = assert_caught(&cfg, &s, &mutant(p), &["weight"]);
+    assert_eq!(m.tick, 0, "{m}");
+    assert_eq!(m.expected, "255");
+}
+
+#[test]
+fn an_off_by_one_presynaptic_trace_decay_is_reported() {
+    let cfg = config(
+        r#"
+name = "mut_xdecay"
+[array]
+inputs = 4
+neurons = 2
+lanes = 2
+[neuron]
+threshold = 10000
+[stdp]
+pre_inc = 200
+pre_decay_shift = 3
+post_decay_shift = 0
+"#,
+    );
+    let p = patch_line(&cfg, ".v", "xw_word <=", |l| l.replace(">> 3)", ">> 2)"));
+    let s = stim(&[&[0, 1, 2, 3], &[], &[]]);
+    let m = assert_caught(&cfg, &s, &mutant(p), &["x"]);
+    assert_eq!(m.tick, 1, "the first decay is in tick 1: {m}");
+}
