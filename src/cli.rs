@@ -29,6 +29,8 @@ pub enum Command {
     /// Export a self-checking Verilog testbench (RTL, vectors from the golden model, run.sh for
     /// Icarus and Verilator) to DIR.
     Testbench(TestbenchArgs),
+    /// Unsupervised learning experiments in the golden model (patterns, digits), with plots.
+    Learn(crate::cmd::learn::LearnArgs),
     /// Yosys + nextpnr for a device: LUTs, FFs, block RAM, SPRAM, DSP, Fmax, fits, bitstream.
     Synth(crate::cmd::synth::SynthArgs),
     /// Board tops (UART host link, LEDs), pin files, and a real board over its serial port.

@@ -5,6 +5,7 @@
 mod cli;
 mod cmd;
 mod flow;
+mod plot;
 
 use clap::Parser;
 use std::process::ExitCode;

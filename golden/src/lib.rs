@@ -11,6 +11,7 @@ pub mod bench;
 pub mod config;
 pub mod cycle;
 pub mod error;
+pub mod learn;
 pub mod model;
 pub mod presets;
 #[doc(hidden)]

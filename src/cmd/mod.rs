@@ -3,6 +3,7 @@
 mod bench;
 pub(crate) mod board;
 mod hw;
+pub(crate) mod learn;
 mod simulate;
 pub(crate) mod synth;
 mod testbench;
@@ -22,6 +23,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Generate(a) => hw::generate(a),
         Command::Cosim(a) => hw::cosim(a),
         Command::Testbench(a) => testbench::testbench(a),
+        Command::Learn(a) => learn::learn(a),
         Command::Synth(a) => synth::synth(a),
         Command::Board(a) => board::board(a),
     }

@@ -1,0 +1,522 @@
+//! Unsupervised learning of spatial patterns with noise, on the golden model (after "Supervised
+//! learning of spatial features with STDP and homeostasis using SNNs on SpiNNaker"): K patterns
+//! over the inputs, shown with noise; neurons with lateral inhibition and an adaptive threshold
+//! learn them without labels; a held-out noisy set measures detection and false positives.
+//!
+//! Key decisions:
+//! - **Patterns with a controlled overlap.** Each pattern has `active` channels; `round(overlap *
+//!   active)` of them form a core shared by every pattern and the rest are the pattern's own, so
+//!   any two patterns share exactly that fraction of their channels. Channel numbers are a seeded
+//!   permutation of the inputs.
+//! - **Noise.** During a sample every channel fires with probability `p_noise` per tick; a pattern
+//!   channel also fires with probability `p_on`, unless it was dropped for the whole sample
+//!   (probability `drop`). Noise-only samples (no pattern) are part of training, labelling and
+//!   test: they are the class "no pattern".
+//! - **Detection.** Neurons are labelled with a pattern or with "no pattern" by their mean
+//!   responses on a labelling set (the training distribution); a test sample is classified as the
+//!   class whose neurons fire most, and "no pattern" when no labelled neuron fires. A pattern
+//!   sample counts as detected when it is classified as its pattern; every sample classified as a
+//!   pattern it is not (a noise-only sample or another pattern) is a false positive of that
+//!   pattern.
+
+use super::{
+    NetParams, Progress, Raster, Recording, Showing, assign_labels, check_probability, check_range,
+    classify, param_error, responses, shuffle, train_pass,
+};
+use crate::error::{Error, Result};
+use crate::model::Network;
+use crate::rng::SplitMix64;
+use ndarray::Array2;
+use serde::Serialize;
+
+const WHAT: &str = "patterns";
+const PATTERN_STREAM: u64 = 0x5EED_0A77_0000_0001;
+const TRAIN_STREAM: u64 = 0x5EED_7EA1_0000_0002;
+const LABEL_STREAM: u64 = 0x5EED_1ABE_0000_0002;
+const TEST_STREAM: u64 = 0x5EED_7E57_0000_0002;
+const EVAL_STREAM: u64 = 0x5EED_0E7A_1000_0002;
+
+/// Parameters of a pattern run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatternsParams {
+    /// Input channels.
+    pub inputs: usize,
+    /// Number of patterns K.
+    pub patterns: usize,
+    /// Channels of each pattern.
+    pub active: usize,
+    /// Fraction of each pattern's channels shared by all patterns (`0 <= overlap < 1`).
+    pub overlap: f64,
+    /// Firing probability per tick of a (not dropped) pattern channel.
+    pub p_on: f64,
+    /// Firing probability per tick of every channel (noise).
+    pub p_noise: f64,
+    /// Probability that a pattern channel stays silent for a whole sample.
+    pub drop: f64,
+    /// Neurons.
+    pub neurons: usize,
+    /// Training samples of each pattern per epoch (plus as many noise-only samples).
+    pub train: usize,
+    /// Labelling samples of each pattern (plus as many noise-only samples).
+    pub label: usize,
+    /// Test samples of each pattern (plus as many noise-only samples).
+    pub test: usize,
+    /// Passes over the training samples.
+    pub epochs: usize,
+    /// Ticks each sample is shown.
+    pub ticks: usize,
+    /// Samples between two *normalize* commands (when `net.normalize_target > 0`).
+    pub normalize_every: usize,
+    /// Seed of the patterns, the samples and the spike trains.
+    pub seed: u64,
+    /// Test samples recorded in the spike raster.
+    pub raster_samples: usize,
+    /// The network.
+    pub net: NetParams,
+}
+
+impl Default for PatternsParams {
+    fn default() -> Self {
+        PatternsParams {
+            inputs: 64,
+            patterns: 4,
+            active: 8,
+            overlap: 0.0,
+            p_on: 0.5,
+            p_noise: 0.05,
+            drop: 0.1,
+            neurons: 32,
+            train: 80,
+            label: 20,
+            test: 50,
+            epochs: 2,
+            ticks: 20,
+            normalize_every: 1,
+            seed: 1,
+            raster_samples: 10,
+            net: NetParams {
+                threshold: 1000,
+                leak_shift: 2,
+                v_min: -32768,
+                inhibition: 4000,
+                refractory: 0,
+                theta_plus: 20,
+                theta_decay_shift: 10,
+                init_hi: 32,
+                weight_seed: 1,
+                stdp: true,
+                trace_bits: 8,
+                pre_inc: 64,
+                post_inc: 32,
+                pre_decay_shift: 2,
+                post_decay_shift: 3,
+                ltp_shift: 4,
+                ltd_shift: 6,
+                ltp_offset: 2,
+                normalize_target: 2400,
+            },
+        }
+    }
+}
+
+impl PatternsParams {
+    /// Channels shared by all patterns.
+    pub fn shared(&self) -> usize {
+        (self.overlap * self.active as f64).round() as usize
+    }
+
+    /// Inputs the patterns need: the shared core plus each pattern's own channels.
+    pub fn inputs_needed(&self) -> usize {
+        let shared = self.shared();
+        shared + self.patterns * (self.active - shared.min(self.active))
+    }
+
+    /// Check every parameter, naming the bad one.
+    pub fn validate(&self) -> Result<()> {
+        check_range(WHAT, "inputs", self.inputs, 1, 4096)?;
+        check_range(WHAT, "patterns", self.patterns, 1, 256)?;
+        check_range(WHAT, "active", self.active, 1, self.inputs)?;
+        if !(self.overlap.is_finite() && (0.0..1.0).contains(&self.overlap)) {
+            return Err(param_error(
+                WHAT,
+                "overlap",
+                format!(
+                    "{} is out of range: allowed 0 <= overlap < 1 (a fraction of each pattern's channels)",
+                    self.overlap
+                ),
+            ));
+        }
+        if self.shared() >= self.active {
+            return Err(param_error(
+                WHAT,
+                "overlap",
+                format!(
+                    "{} shares all {} channels of a pattern: the patterns would be identical",
+                    self.overlap, self.active
+                ),
+            ));
+        }
+        if self.inputs_needed() > self.inputs {
+            return Err(param_error(
+                WHAT,
+                "patterns",
+                format!(
+                    "{} patterns of {} channels with overlap {} need {} inputs, but inputs = {}",
+                    self.patterns,
+                    self.active,
+                    self.overlap,
+                    self.inputs_needed(),
+                    self.inputs
+                ),
+            ));
+        }
+        check_probability(WHAT, "p_on", self.p_on)?;
+        check_probability(WHAT, "p_noise", self.p_noise)?;
+        check_probability(WHAT, "drop", self.drop)?;
+        check_range(WHAT, "neurons", self.neurons, 1, 1024)?;
+        check_range(WHAT, "train", self.train, 1, 100_000)?;
+        check_range(WHAT, "label", self.label, 1, 100_000)?;
+        check_range(WHAT, "test", self.test, 1, 100_000)?;
+        check_range(WHAT, "epochs", self.epochs, 1, 100)?;
+        check_range(WHAT, "ticks", self.ticks, 1, 10_000)?;
+        check_range(WHAT, "normalize_every", self.normalize_every, 1, 100_000)?;
+        check_range(
+            WHAT,
+            "raster_samples",
+            self.raster_samples,
+            0,
+            self.test * (self.patterns + 1),
+        )?;
+        self.net.config("patterns", self.inputs, self.neurons)?;
+        Ok(())
+    }
+
+    /// The channels of each pattern, ascending (see the module's key decisions).
+    pub fn pattern_channels(&self) -> Result<Vec<Vec<u32>>> {
+        self.validate()?;
+        let mut perm: Vec<usize> = (0..self.inputs).collect();
+        shuffle(&mut perm, &mut SplitMix64::new(self.seed ^ PATTERN_STREAM));
+        let shared = self.shared();
+        let own = self.active - shared;
+        Ok((0..self.patterns)
+            .map(|k| {
+                let start = shared + k * own;
+                let mut ch: Vec<u32> = perm[..shared]
+                    .iter()
+                    .chain(&perm[start..start + own])
+                    .map(|&c| c as u32)
+                    .collect();
+                ch.sort_unstable();
+                ch
+            })
+            .collect())
+    }
+}
+
+/// One sample: its class (`Some(k)`: pattern k; `None`: noise only) and its pattern channels
+/// that fire in this sample (the others were dropped).
+#[derive(Debug, Clone)]
+struct Sample {
+    class: Option<usize>,
+    on: Vec<bool>,
+}
+
+/// `per_class` samples of each pattern and as many noise-only samples, in class order.
+fn samples(p: &PatternsParams, patterns: &[Vec<u32>], per_class: usize, seed: u64) -> Vec<Sample> {
+    let mut rng = SplitMix64::new(seed);
+    let mut out = Vec::with_capacity(per_class * (patterns.len() + 1));
+    for class in (0..patterns.len()).map(Some).chain([None]) {
+        for _ in 0..per_class {
+            let mut on = vec![false; p.inputs];
+            if let Some(k) = class {
+                for &c in &patterns[k] {
+                    on[c as usize] = !rng.chance(p.drop);
+                }
+            }
+            out.push(Sample { class, on });
+        }
+    }
+    out
+}
+
+impl Sample {
+    fn probabilities(&self, p: &PatternsParams, factor: f64) -> Vec<f64> {
+        let on = 1.0 - (1.0 - p.p_on) * (1.0 - p.p_noise);
+        self.on
+            .iter()
+            .map(|&o| (if o { on } else { p.p_noise } * factor).min(1.0))
+            .collect()
+    }
+}
+
+/// Detection figures of one pattern on the test set.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatternStats {
+    /// Pattern index.
+    pub pattern: usize,
+    /// Its channels.
+    pub channels: Vec<u32>,
+    /// Fraction of its test samples classified as it.
+    pub detected: f64,
+    /// Test samples of other classes (noise-only included) classified as it.
+    pub false_positives: usize,
+    /// Neurons labelled with it.
+    pub neurons: usize,
+}
+
+/// Test figures after one epoch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PatternEpoch {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Fraction of all test samples (noise-only included) classified correctly.
+    pub accuracy: f64,
+    /// Mean detection rate over the patterns.
+    pub detection: f64,
+    /// Fraction of noise-only test samples classified as a pattern.
+    pub false_positive_rate: f64,
+}
+
+/// What a pattern run produced.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatternsResult {
+    /// The parameters.
+    pub params: PatternsParams,
+    /// Fraction of all test samples classified correctly (pattern k as k, noise-only as none).
+    pub accuracy: f64,
+    /// Mean detection rate over the patterns.
+    pub detection: f64,
+    /// Fraction of noise-only test samples classified as some pattern.
+    pub false_positive_rate: f64,
+    /// Pattern samples classified as a different pattern.
+    pub confusions: usize,
+    /// Pattern samples classified as no pattern (missed).
+    pub misses: usize,
+    /// Per-pattern figures.
+    pub per_pattern: Vec<PatternStats>,
+    /// Per-epoch figures.
+    pub epochs: Vec<PatternEpoch>,
+    /// Each neuron's label: `Some(k < K)` a pattern, `Some(K)` "no pattern", `None` silent.
+    pub neuron_labels: Vec<Option<usize>>,
+    /// Learned weights `W[input][neuron]`.
+    pub weights: Array2<i32>,
+    /// Learned theta of each neuron.
+    pub theta: Vec<i64>,
+    /// Input and output spikes of the first `raster_samples` test samples (shuffled order).
+    pub raster: Raster,
+}
+
+/// Train, label and test; `progress` is called every few samples.
+pub fn run(p: &PatternsParams, progress: &mut dyn FnMut(Progress)) -> Result<PatternsResult> {
+    let patterns = p.pattern_channels()?;
+    let k_classes = p.patterns + 1; // the last class is "no pattern"
+    let cfg = p.net.config("patterns", p.inputs, p.neurons)?;
+    let normalize_every = if p.net.stdp && p.net.normalize_target > 0 {
+        p.normalize_every
+    } else {
+        0
+    };
+    let mut net = Network::new(&cfg);
+    let how = Showing {
+        ticks: p.ticks,
+        min_spikes: 0,
+        max_boosts: 0,
+    };
+    let class_index = |s: &Sample| s.class.unwrap_or(p.patterns);
+    let label_set = samples(p, &patterns, p.label, p.seed ^ LABEL_STREAM);
+    let mut test_set = samples(p, &patterns, p.test, p.seed ^ TEST_STREAM);
+    // Show the test samples in a seeded random order, so the raster mixes the classes.
+    let mut order: Vec<usize> = (0..test_set.len()).collect();
+    shuffle(&mut order, &mut SplitMix64::new(p.seed ^ TEST_STREAM ^ 1));
+    test_set = order.iter().map(|&i| test_set[i].clone()).collect();
+    let label_classes: Vec<Option<usize>> =
+        label_set.iter().map(|s| Some(class_index(s))).collect();
+    let mut rng = SplitMix64::new(p.seed ^ TRAIN_STREAM);
+    let mut epochs = Vec::new();
+    let mut last = None;
+    for e in 0..p.epochs {
+        let tag = |what: &str| format!("epoch {}/{} {what}", e + 1, p.epochs);
+        let train_set = samples(p, &patterns, p.train, rng.next_u64());
+        let mut order: Vec<usize> = (0..train_set.len()).collect();
+        shuffle(&mut order, &mut rng);
+        let train_probs = |k: usize, f: f64| train_set[k].probabilities(p, f);
+        train_pass(
+            &mut net,
+            &order,
+            &train_probs,
+            how,
+            normalize_every,
+            &mut rng,
+            &tag("train"),
+            progress,
+        );
+        let all_label: Vec<usize> = (0..label_set.len()).collect();
+        let label_probs = |k: usize, f: f64| label_set[k].probabilities(p, f);
+        let label_counts = responses(
+            &mut net,
+            &all_label,
+            &label_probs,
+            how,
+            p.seed ^ EVAL_STREAM,
+            &tag("label"),
+            progress,
+            None,
+        );
+        let neuron_labels = assign_labels(&label_counts, &label_classes, k_classes, p.neurons);
+        let mut raster = Raster {
+            inputs: p.inputs,
+            neurons: p.neurons,
+            neuron_labels: neuron_labels.clone(),
+            ..Raster::default()
+        };
+        let final_epoch = e + 1 == p.epochs;
+        let record = if final_epoch { p.raster_samples } else { 0 };
+        let all_test: Vec<usize> = (0..test_set.len()).collect();
+        let test_probs = |k: usize, f: f64| test_set[k].probabilities(p, f);
+        let test_label = |k: usize| Some(class_index(&test_set[k]));
+        let test_counts = responses(
+            &mut net,
+            &all_test,
+            &test_probs,
+            how,
+            p.seed ^ EVAL_STREAM ^ 1,
+            &tag("test"),
+            progress,
+            Some(Recording {
+                raster: &mut raster,
+                samples: record,
+                label: &test_label,
+            }),
+        );
+        // score
+        let mut hits = vec![0usize; p.patterns];
+        let mut fps = vec![0usize; p.patterns];
+        let (mut right, mut noise_fp, mut confusions, mut misses) = (0, 0, 0, 0);
+        for (c, s) in test_counts.iter().zip(&test_set) {
+            let pred = classify(c, &neuron_labels, k_classes).filter(|&k| k < p.patterns);
+            match (s.class, pred) {
+                (Some(t), Some(q)) if t == q => {
+                    hits[t] += 1;
+                    right += 1;
+                }
+                (Some(_), Some(q)) => {
+                    fps[q] += 1;
+                    confusions += 1;
+                }
+                (Some(_), None) => misses += 1,
+                (None, Some(q)) => {
+                    fps[q] += 1;
+                    noise_fp += 1;
+                }
+                (None, None) => right += 1,
+            }
+        }
+        let detection = hits.iter().sum::<usize>() as f64 / (p.patterns * p.test) as f64;
+        let accuracy = right as f64 / test_set.len() as f64;
+        let false_positive_rate = noise_fp as f64 / p.test as f64;
+        epochs.push(PatternEpoch {
+            epoch: e + 1,
+            accuracy,
+            detection,
+            false_positive_rate,
+        });
+        if final_epoch {
+            let per_pattern = (0..p.patterns)
+                .map(|k| PatternStats {
+                    pattern: k,
+                    channels: patterns[k].clone(),
+                    detected: hits[k] as f64 / p.test as f64,
+                    false_positives: fps[k],
+                    neurons: neuron_labels.iter().filter(|&&l| l == Some(k)).count(),
+                })
+                .collect();
+            last = Some((
+                accuracy,
+                detection,
+                false_positive_rate,
+                confusions,
+                misses,
+                per_pattern,
+                neuron_labels,
+                raster,
+            ));
+        }
+    }
+    let (
+        accuracy,
+        detection,
+        false_positive_rate,
+        confusions,
+        misses,
+        per_pattern,
+        neuron_labels,
+        raster,
+    ) = last.ok_or_else(|| Error::Range {
+        message: "patterns: epochs must be at least 1".into(),
+    })?;
+    Ok(PatternsResult {
+        params: p.clone(),
+        accuracy,
+        detection,
+        false_positive_rate,
+        confusions,
+        misses,
+        per_pattern,
+        epochs,
+        neuron_labels,
+        weights: net.weights().clone(),
+        theta: net.theta().to_vec(),
+        raster,
+    })
+}
+
+/// One cell of the K x overlap table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SweepCell {
+    /// Number of patterns.
+    pub patterns: usize,
+    /// Overlap between any two patterns.
+    pub overlap: f64,
+    /// Overall test accuracy.
+    pub accuracy: f64,
+    /// Mean detection rate.
+    pub detection: f64,
+    /// Fraction of noise-only samples taken for a pattern.
+    pub false_positive_rate: f64,
+}
+
+/// Run `base` for every K in `ks` and every overlap in `overlaps` (the table of how accuracy
+/// falls as K grows and as patterns overlap). Combinations that do not fit the inputs are an
+/// error naming them.
+pub fn sweep(
+    base: &PatternsParams,
+    ks: &[usize],
+    overlaps: &[f64],
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Vec<SweepCell>> {
+    let mut out = Vec::new();
+    for &k in ks {
+        for &o in overlaps {
+            let p = PatternsParams {
+                patterns: k,
+                overlap: o,
+                raster_samples: 0,
+                ..base.clone()
+            };
+            let stage = format!("K={k} overlap={o}");
+            let mut tagged = |pr: Progress| {
+                let s = format!("{stage}: {}", pr.stage);
+                progress(Progress { stage: &s, ..pr })
+            };
+            let r = run(&p, &mut tagged)?;
+            out.push(SweepCell {
+                patterns: k,
+                overlap: o,
+                accuracy: r.accuracy,
+                detection: r.detection,
+                false_positive_rate: r.false_positive_rate,
+            });
+        }
+    }
+    Ok(out)
+}
