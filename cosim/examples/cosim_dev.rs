@@ -8,7 +8,10 @@ fn main() {
     let seed: u64 = a.get(4).map(|s| s.parse().unwrap()).unwrap_or(1);
     let bp: f64 = a.get(5).map(|s| s.parse().unwrap()).unwrap_or(0.0);
     let stim = golden::Stimulus::poisson(cfg.array.inputs + 2, rate, ticks, 1.0, seed);
+    let target =
+        hdl::array::Target::parse(&std::env::var("TARGET").unwrap_or("generic".into())).unwrap();
     let opts = cosim::driver::RunOptions {
+        target,
         bp: cosim::driver::Backpressure {
             input: bp,
             output: bp,

@@ -87,8 +87,8 @@ impl Arch {
             lanes,
             groups,
             read_latency,
-            event_stages: 1,
-            neuron_stages: 3,
+            event_stages: 2,
+            neuron_stages: 4,
             scale_stages: 2,
             x_per_word,
             x_words,
@@ -174,30 +174,71 @@ pub struct TickTiming {
     pub event_issue_cycles: u64,
 }
 
+/// The event phase from its first cycle `e0`: returns the first cycle with nothing left to issue
+/// (all beats accepted, slot A empty, the issue counter idle) and the cycles that issued.
+///
+/// Rules (the RTL's `top` module): an input beat is accepted when the end-of-tick beat has not
+/// been, and slot A is empty or moving on this cycle; A moves when its beat is out of range
+/// (dropped) or when the issue counter is in its last cycle or idle; a moving in-range beat
+/// makes the counter issue G cycles from the next cycle. After the end-of-tick beat, the previous
+/// tick's spikes enter A the same way, each `read_latency` cycles after the previous one at the
+/// earliest (the spike list's read latency).
+fn event_phase(a: &Arch, act: &TickActivity, e0: u64) -> (u64, u64) {
+    let g = a.groups;
+    let rl = a.read_latency;
+    let prev = if a.recurrent { act.prev_spikes } else { 0 };
+    let beats = &act.beats_in_range;
+    let mut t = e0;
+    let mut next = 0usize; // next input beat; beats.len() = the end-of-tick beat
+    let mut eot_seen = false;
+    let mut slot: Option<bool> = None; // Some(in range)
+    let mut iss_left = 0u64;
+    let mut rec_k = 0u64;
+    let mut rec_wait = rl;
+    let mut issued = 0u64;
+    loop {
+        if eot_seen && rec_k == prev && slot.is_none() && iss_left == 0 {
+            return (t, issued);
+        }
+        let a_move = match slot {
+            Some(ok) => !ok || iss_left <= 1,
+            None => false,
+        };
+        let a_free = slot.is_none() || a_move;
+        let mut new_slot = if a_move { None } else { slot };
+        let mut new_wait = rec_wait.saturating_sub(1);
+        if !eot_seen && a_free {
+            if next == beats.len() {
+                eot_seen = true;
+            } else {
+                new_slot = Some(beats[next]);
+            }
+            next += 1;
+        } else if eot_seen && rec_k < prev && a_free && rec_wait == 0 {
+            new_slot = Some(true);
+            rec_k += 1;
+            new_wait = rl;
+        }
+        if a_move && slot == Some(true) {
+            iss_left = g;
+            issued += g;
+        } else {
+            iss_left = iss_left.saturating_sub(1);
+        }
+        slot = new_slot;
+        rec_wait = new_wait;
+        t += 1;
+    }
+}
+
 /// The timing of one tick.
 pub fn tick_timing(a: &Arch, act: &TickActivity) -> TickTiming {
     let rl = a.read_latency;
-    let g = a.groups;
     // Cycle 0: idle, sees in_valid. Decay (if any), then events.
     let e0 = 1 + a.decay_cycles();
-    // Input beats: a beat in range occupies the issuer for G cycles, a dropped beat for 1.
-    let mut acc = e0;
-    let mut issued = 0;
-    for &ok in &act.beats_in_range {
-        acc += if ok { g } else { 1 };
-        issued += if ok { g } else { 0 };
-    }
-    let eot_accept = acc;
-    let mut f = eot_accept + 1; // first cycle with nothing left to issue
-    if a.recurrent && act.prev_spikes > 0 {
-        let mut r = (eot_accept + 1).max(e0 + rl);
-        for _ in 1..act.prev_spikes {
-            r += g.max(rl + 1);
-        }
-        f = r + g + 1;
-        issued += act.prev_spikes * g;
-    }
-    let n0 = f + rl + 1; // neuron phase starts after the event pipeline drained
+    // Event phase: a cycle-level walk of the two-stage issuer (slot A, issue counter B).
+    let (f, issued) = event_phase(a, act, e0);
+    let n0 = f + rl + a.event_stages; // neuron phase starts after the event pipeline drained
     let o0 = n0 + a.neuron_cycles(); // neuron phase done: output scanner and LTP start
 
     // Potentiation: rows x the largest per-lane spike count.
@@ -244,7 +285,7 @@ mod tests {
     use std::path::Path;
 
     fn arch(toml: &str) -> Arch {
-        Arch::new(&Config::from_toml_str(toml, Path::new(".")).unwrap(), 1)
+        Arch::new(&Config::from_toml_str(toml, Path::new(".")).unwrap(), 2)
     }
 
     #[test]
@@ -267,10 +308,13 @@ mod tests {
                 ..Default::default()
             },
         );
-        assert_eq!(two.cycles - quiet.cycles, 8);
+        // the second event waits in slot A while the first issues: back to back, after the
+        // one-cycle slot of the first
+        assert_eq!(two.cycles - quiet.cycles, 2 * 4 + 1);
+        assert_eq!(two.event_issue_cycles, 8);
         assert_eq!(dropped.cycles - quiet.cycles, 1);
-        // idle 1 + eot 1 + drain (RL + 1) + neuron (G + RL + 3) + finish 1
-        assert_eq!(quiet.cycles, 1 + 1 + 2 + (4 + 1 + 3) + 1);
+        // idle 1 + eot 1 + drain (RL + 2 stages) + neuron (G + RL + 4) + finish 1, RL = 2
+        assert_eq!(quiet.cycles, 1 + 1 + 4 + (4 + 2 + 4) + 1);
     }
 
     #[test]
@@ -284,16 +328,16 @@ mod tests {
             },
         );
         // words: group 0 (2 spikes), group 3 (1 spike); each word costs RL + 1 + popcount
-        let o0 = t.out_beats[0] - 2;
-        assert_eq!(t.out_beats, vec![o0 + 2, o0 + 3, o0 + 6]);
-        assert_eq!(t.eot, o0 + 7);
+        let o0 = t.out_beats[0] - 3;
+        assert_eq!(t.out_beats, vec![o0 + 3, o0 + 4, o0 + 8]);
+        assert_eq!(t.eot, o0 + 9);
     }
 
     #[test]
     fn potentiation_costs_rows_times_busiest_lane() {
         let a = arch("[array]\ninputs = 10\nneurons = 8\nlanes = 2\n");
         assert_eq!(a.ltp_cycles(0), 0);
-        assert_eq!(a.ltp_cycles(3), 10 * 3 + 4);
+        assert_eq!(a.ltp_cycles(3), 10 * 3 + 6);
         let base = TickActivity {
             spikes: vec![0, 2, 4],
             ltp: true,

@@ -5,7 +5,13 @@ fn main() {
         eprintln!("{e}");
         std::process::exit(1)
     });
-    let g = hdl::array::generate(&cfg, &hdl::array::Options::default()).unwrap_or_else(|e| {
+    let target =
+        hdl::array::Target::parse(&std::env::var("TARGET").unwrap_or("generic".into())).unwrap();
+    let opts = hdl::array::Options {
+        target,
+        ..Default::default()
+    };
+    let g = hdl::array::generate(&cfg, &opts).unwrap_or_else(|e| {
         eprintln!("{e}");
         std::process::exit(1)
     });

@@ -390,6 +390,9 @@ impl Expr {
 
     /// Logical shift left by a constant, same width.
     pub fn lsl(self, k: u32) -> Expr {
+        if self.error().is_some() {
+            return self;
+        }
         if k >= self.ty.width {
             let ty = self.ty;
             return Expr::zero(ty);
@@ -403,6 +406,9 @@ impl Expr {
 
     /// Logical shift right by a constant (unsigned operand).
     pub fn lsr(self, k: u32) -> Expr {
+        if self.error().is_some() {
+            return self;
+        }
         if self.ty.signed {
             return Expr::invalid(format!("logical shift of signed {}; use sra", self.ty));
         }
@@ -422,6 +428,9 @@ impl Expr {
 
     /// Arithmetic shift right by a constant (signed operand), same width; `k` may exceed the width.
     pub fn sra(self, k: u32) -> Expr {
+        if self.error().is_some() {
+            return self;
+        }
         if !self.ty.signed {
             return Expr::invalid(format!("arithmetic shift of unsigned {}", self.ty));
         }
@@ -438,6 +447,9 @@ impl Expr {
 
     /// Bits `hi..=lo`, unsigned.
     pub fn slice(self, hi: u32, lo: u32) -> Expr {
+        if self.error().is_some() {
+            return self;
+        }
         if hi < lo || hi >= self.ty.width {
             return Expr::invalid(format!("slice [{hi}:{lo}] of {}", self.ty));
         }
@@ -502,6 +514,9 @@ impl Expr {
 
     /// Keep the low `width` bits, same signedness; `width` <= current.
     pub fn trunc(self, width: u32) -> Expr {
+        if self.error().is_some() {
+            return self;
+        }
         if width > self.ty.width {
             return Expr::invalid(format!("truncation of {} to {width} bits widens", self.ty));
         }
@@ -524,6 +539,9 @@ impl Expr {
 
     /// Reinterpret as signed.
     pub fn as_signed(self) -> Expr {
+        if self.error().is_some() {
+            return self;
+        }
         if self.ty.signed {
             return self;
         }
@@ -536,6 +554,9 @@ impl Expr {
 
     /// Reinterpret as unsigned.
     pub fn as_unsigned(self) -> Expr {
+        if self.error().is_some() {
+            return self;
+        }
         if !self.ty.signed {
             return self;
         }
@@ -548,6 +569,9 @@ impl Expr {
 
     /// Unsigned value made signed one bit wider (always non-negative).
     pub fn to_signed_wide(self) -> Expr {
+        if self.error().is_some() {
+            return self;
+        }
         if self.ty.signed {
             return self;
         }
@@ -576,11 +600,56 @@ impl Expr {
         }
     }
 
-    /// Clamp a signed value to `[lo, hi]` and narrow it to `ty` (which must hold both bounds).
+    /// Clamp a value to `[lo, hi]` and narrow it to `ty` (which must hold both bounds). A bound
+    /// that is the limit of `ty` itself is tested on the high bits (all equal to the sign), with
+    /// no comparator; other bounds use a comparison.
     pub fn clamp_to(self, lo: i128, hi: i128, ty: Ty) -> Expr {
         let st = self.ty;
-        let under = self.clone().lt(Expr::konst(lo, st));
-        let over = self.clone().gt(Expr::konst(hi, st));
+        let (ty_lo, ty_hi) = Expr::zero(ty).range();
+        let w = st.width;
+        // bits of the source above the target's value bits; when all equal the sign (signed
+        // source) or all zero (unsigned source), the value fits the target
+        let keep = if ty.signed { ty.width - 1 } else { ty.width };
+        let high = if st.signed {
+            if keep + 1 >= w {
+                None
+            } else {
+                Some(self.clone().slice(w - 2, keep))
+            }
+        } else if keep >= w {
+            None
+        } else {
+            Some(self.clone().slice(w - 1, keep))
+        };
+        let sign = if st.signed {
+            self.clone().msb()
+        } else {
+            Expr::bit(false)
+        };
+        let over_full = match &high {
+            Some(h) => (!sign.clone()).and(h.clone().any()),
+            None => Expr::bit(false),
+        };
+        let under_full = if !st.signed {
+            Expr::bit(false)
+        } else if ty.signed {
+            match &high {
+                Some(h) => sign.clone().and(!h.clone().all()),
+                None => Expr::bit(false),
+            }
+        } else {
+            sign.clone()
+        };
+        let under = if lo == ty_lo {
+            under_full
+        } else {
+            self.clone().lt(Expr::konst(lo, st))
+        };
+        let over = if hi == ty_hi {
+            over_full
+        } else {
+            self.clone().gt(Expr::konst(hi, st))
+        };
         let narrowed = if ty.signed == st.signed {
             self.trunc(ty.width)
         } else if ty.signed {

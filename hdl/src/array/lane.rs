@@ -29,7 +29,17 @@ pub fn weight_signed(w: Expr) -> Expr {
 /// Width of the potentiation step `(x >> ltp_shift) - ltp_offset` as a signed value.
 pub fn dx_width(lay: &Layout, p: &Params) -> u32 {
     let hi = lay.trace_max() >> p.ltp_shift;
-    bits_signed(-p.ltp_offset, hi)
+    // the shifted trace keeps at least one bit, plus a sign bit
+    let kept = lay.tb.saturating_sub(p.ltp_shift).max(1);
+    bits_signed(-p.ltp_offset, hi).max(kept + 1)
+}
+
+/// Width of the potentiation clamp thresholds `w_min - dx` and `w_max - dx`.
+pub fn ltp_thr_width(lay: &Layout, p: &Params) -> u32 {
+    dx_width(lay, p)
+        .max(bits_signed(lay.w_min, lay.w_max))
+        .max(lay.w_ty.width + 1)
+        + 1
 }
 
 /// Field values of a neuron-state word, packed in [`Layout`] order.
@@ -118,11 +128,14 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
     let ev_g = b.m.input("ev_g", gty);
     let nu_valid = b.m.input("nu_valid", Ty::BIT);
     let nu_g = b.m.input("nu_g", gty);
-    let nu_start = b.m.input("nu_start", Ty::BIT);
-    b.m.comment(
-        &nu_start,
-        "first cycle of the neuron phase: empties the spike list",
-    );
+    let nu_start = stdp.then(|| {
+        let s = b.m.input("nu_start", Ty::BIT);
+        b.m.comment(
+            &s,
+            "first cycle of the neuron phase: empties the spike list",
+        );
+        s
+    });
     let inh_total = (p.inhibition > 0).then(|| b.m.input("inh_total", Ty::u(lay.inh_bits)));
     let maxc = stdp.then(|| b.m.input("maxc", Ty::u(gb + 1)));
     let st_valid = b.m.input("st_valid", Ty::BIT);
@@ -138,6 +151,8 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
             b.m.input("ltp_kd", gty),
             b.m.input("ltp_base", waty),
             b.m.input("ltp_dx", Ty::s(dxw)),
+            b.m.input("ltp_lo", Ty::s(ltp_thr_width(lay, p))),
+            b.m.input("ltp_hi", Ty::s(ltp_thr_width(lay, p))),
         )
     });
     let scale = lay.scaling.then(|| {
@@ -187,7 +202,7 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
     b.m.assign(&o_st, stram.rdata.e());
 
     // ---- read addresses (S0)
-    let ltp_waddr = ltp.as_ref().map(|(_, _, _, base, _)| {
+    let ltp_waddr = ltp.as_ref().map(|(_, _, _, base, ..)| {
         let list = listram.as_ref().unwrap();
         b.net("ltp_waddr", base.e() + list.rdata.e().ext(wab))
     });
@@ -216,19 +231,48 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
 
     let st_now = StateWord::unpack(lay, &stram.rdata.e());
 
-    // ---- event pipeline: S0 -> (rl) -> X -> write
+    // ---- event pipeline: S0 -> (rl) -> X0 -> X1 -> write
+    // X0 registers the read words and precomputes the depression step and the clamp threshold
+    // from y, so X1 is one carry chain and a multiplexer after the forwarding select.
     let e_v = b.delayed_r("e_v", ev_valid.e(), rl);
     let e_waddr = b.delayed("e_waddr", ev_waddr.e(), rl);
     let e_g = b.delayed("e_g", ev_g.e(), rl);
+    let x0_v = b.delayed_r("x0_v", e_v, 1);
+    let x0_waddr = b.reg("x0_waddr", e_waddr);
+    let x0_g = b.reg("x0_g", e_g);
+    let x0_w = b.reg("x0_w", wram.rdata.e());
+    let x0_acc = b.reg("x0_acc", accram.rdata.e());
+    // depression: additive moves w down by ltd and clamps at w_min (w < w_min + ltd);
+    // symmetric moves it up and clamps at w_max (w > w_max - ltd)
+    let ws_ty_w = weight_signed(Expr::zero(wty)).ty.width;
+    let ltd_parts = match (&st_now.y, stdp) {
+        (Some(y), true) => {
+            let ltd = y.clone().lsr(p.ltd_shift).to_signed_wide();
+            let dw = ws_ty_w
+                .max(ltd.ty.width)
+                .max(golden::arith::bits_signed(lay.w_min, lay.w_max))
+                + 2;
+            let bound = if p.symmetric { lay.w_max } else { lay.w_min };
+            let thr = if p.symmetric {
+                Expr::sconst(bound as i128, dw) - ltd.clone().ext(dw)
+            } else {
+                Expr::sconst(bound as i128, dw) + ltd.clone().ext(dw)
+            };
+            let x0_ltd = b.reg("x0_ltd", ltd.ext(dw));
+            let x0_thr = b.reg("x0_thr", thr);
+            Some((x0_ltd, x0_thr, dw, bound))
+        }
+        _ => None,
+    };
     let ew_v = b.ctl_reg("ew_v", Ty::BIT, 0);
     let ew_waddr = b.data_reg("ew_waddr", waty);
     let ew_g = b.data_reg("ew_g", gty);
     let ew_w = b.data_reg("ew_w", wty);
     let ew_acc = b.data_reg("ew_acc", lay.acc_ty);
     let (w_in, a_in) = if lay.forwarding {
-        // history: distance 1 is the write-stage register; distances 2..=rl+1 are copies
+        // history: distance 1 is the write-stage register; distances 2..=rl+2 are copies
         let mut hist = vec![(ew_v.e(), ew_waddr.e(), ew_g.e(), ew_w.e(), ew_acc.e())];
-        for k in 1..=rl {
+        for k in 1..=rl + 1 {
             let (pv, pa, pg, pw, pc) = hist.last().unwrap().clone();
             hist.push((
                 b.reg_r(&format!("eh{k}_v"), 0, pv).e(),
@@ -238,23 +282,20 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
                 b.reg(&format!("eh{k}_acc"), pc).e(),
             ));
         }
-        let mut w = wram.rdata.e();
-        let mut a = accram.rdata.e();
+        let mut w = x0_w.e();
+        let mut a = x0_acc.e();
         for (k, (hv, ha, hg, hw, hc)) in hist.into_iter().enumerate().rev() {
             let mw = b.net(
                 &format!("fwd_w{}", k + 1),
-                hv.clone().and(ha.eq(e_waddr.clone())),
+                hv.clone().and(ha.eq(x0_waddr.e())),
             );
-            let ma = b.net(&format!("fwd_a{}", k + 1), hv.and(hg.eq(e_g.clone())));
+            let ma = b.net(&format!("fwd_a{}", k + 1), hv.and(hg.eq(x0_g.e())));
             w = Expr::mux(mw.e(), hw, w);
             a = Expr::mux(ma.e(), hc, a);
         }
         (b.net("e_w_in", w), b.net("e_acc_in", a))
     } else {
-        (
-            b.net("e_w_in", wram.rdata.e()),
-            b.net("e_acc_in", accram.rdata.e()),
-        )
+        (b.net("e_w_in", x0_w.e()), b.net("e_acc_in", x0_acc.e()))
     };
     let ws = b.net("e_ws", weight_signed(w_in.e()));
     let aw = lay.acc_ty.width;
@@ -263,26 +304,31 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
     let acc_lo = golden::arith::signed_min(aw) as i128;
     let acc_hi = golden::arith::signed_max(aw) as i128;
     let acc_next = acc_sum.e().clamp_to(acc_lo, acc_hi, lay.acc_ty);
-    let w_next = match (&st_now.y, stdp) {
-        (Some(y), true) => {
-            let ltd = y.clone().lsr(p.ltd_shift).to_signed_wide();
-            let dw = ws.ty.width.max(ltd.ty.width) + 1;
-            let moved = if p.symmetric {
-                ws.e().ext(dw) + ltd.ext(dw)
+    let w_next = match ltd_parts {
+        Some((ltd, thr, dw, bound)) => {
+            let wide = ws.e().ext(dw);
+            let (moved, hit) = if p.symmetric {
+                (wide.clone() + ltd.e(), wide.gt(thr.e()))
             } else {
-                ws.e().ext(dw) - ltd.ext(dw)
+                (wide.clone() - ltd.e(), wide.lt(thr.e()))
             };
             let moved = b.net("e_w_moved", moved);
-            let depressed = moved
-                .e()
-                .clamp_to(lay.w_min as i128, lay.w_max as i128, wty);
+            b.m.partly_unused(
+                &moved,
+                "the clamp tests the bound separately; in range, the low bits are the weight",
+            );
+            let narrowed = {
+                let t = moved.e().trunc(wty.width);
+                if wty.signed { t } else { t.as_unsigned() }
+            };
+            let depressed = Expr::mux(hit, Expr::konst(bound as i128, wty), narrowed);
             Expr::mux(learn.e(), depressed, w_in.e())
         }
-        _ => w_in.e(),
+        None => w_in.e(),
     };
-    b.ctl(set(&ew_v, e_v.clone()));
-    b.data(set(&ew_waddr, e_waddr.clone()));
-    b.data(set(&ew_g, e_g.clone()));
+    b.ctl(set(&ew_v, x0_v));
+    b.data(set(&ew_waddr, x0_waddr.e()));
+    b.data(set(&ew_g, x0_g.e()));
     b.data(set(&ew_w, w_next));
     b.data(set(&ew_acc, acc_next));
 
@@ -356,7 +402,7 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
     let n2_r = n1_r.map(|r| b.reg("n2_r", r.e()));
     let n2_theta = n1_theta.map(|t| b.reg("n2_theta", t.e()));
     let n2_y = n1_y.map(|y| b.reg("n2_y", y.e()));
-    // N3: spike decision and new state
+    // N3: spike decision, and every candidate value computed in parallel
     let cw = vb.max(n2_thr.ty.width) + 1;
     let fire = b.net(
         "n3_fire",
@@ -372,54 +418,78 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
             d.e().clamp_to(lay.v_lo as i128, lay.v_hi as i128, lay.v_ty)
         }
     };
-    let v_new = Expr::mux(
-        n2_frozen.e(),
-        n2_vold.e(),
-        Expr::mux(fire.e(), v_after_spike, n2_vp.e()),
-    );
-    let r_new = n2_r.as_ref().map(|r| {
-        let w = r.ty.width;
+    let n3_v = b.delayed_r("n3_v", n2_v.clone(), 1);
+    let n3_g = b.reg("n3_g", n2_g.e());
+    let n3_fire = b.reg("n3_fire_r", fire.e());
+    let n3_frozen = n2_r.as_ref().map(|_| b.reg("n3_frozen", n2_frozen.e()));
+    let n3_vkeep = b.reg("n3_vkeep", Expr::mux(n2_frozen.e(), n2_vold.e(), n2_vp.e()));
+    let n3_vspike = match p.reset {
+        Reset::Zero => None,
+        Reset::Subtract => Some(b.reg("n3_vspike", v_after_spike.clone())),
+    };
+    let n3_r = n2_r.as_ref().map(|r| b.reg("n3_r_dec", r.e().dec()));
+    let n3_theta = n2_theta.as_ref().map(|t| {
+        (
+            b.reg("n3_theta", t.e()),
+            b.reg("n3_theta_inc", sat_inc(t.e(), p.theta_plus)),
+        )
+    });
+    let n3_y = n2_y.as_ref().map(|y| {
+        (
+            b.reg("n3_y", y.e()),
+            b.reg("n3_y_inc", sat_inc(y.e(), p.post_inc)),
+        )
+    });
+    // N4: select and pack
+    let fire3 = n3_fire.e();
+    let v_spike = match &n3_vspike {
+        Some(r) => r.e(),
+        None => v_after_spike,
+    };
+    let v_new = Expr::mux(fire3.clone(), v_spike, n3_vkeep.e());
+    let r_new = n3_r.as_ref().map(|rd| {
+        let w = rd.ty.width;
         Expr::mux(
-            n2_frozen.e(),
-            r.e().dec(),
+            n3_frozen.as_ref().unwrap().e(),
+            rd.e(),
             Expr::mux(
-                fire.e(),
+                fire3.clone(),
                 Expr::uconst(p.refractory as u128, w),
                 Expr::zero(Ty::u(w)),
             ),
         )
     });
-    let theta_new = n2_theta
+    let theta_new = n3_theta
         .as_ref()
-        .map(|t| Expr::mux(fire.e(), sat_inc(t.e(), p.theta_plus), t.e()));
-    let y_new = n2_y
+        .map(|(t, ti)| Expr::mux(fire3.clone(), ti.e(), t.e()));
+    let y_new = n3_y
         .as_ref()
-        .map(|y| Expr::mux(fire.e(), sat_inc(y.e(), p.post_inc), y.e()));
+        .map(|(y, yi)| Expr::mux(fire3.clone(), yi.e(), y.e()));
     let word = StateWord {
         v: v_new,
         r: r_new,
         theta: theta_new,
         y: y_new,
-        sprev: lay.f_sprev.map(|_| fire.e()),
+        sprev: lay.f_sprev.map(|_| fire3.clone()),
     }
     .pack();
-    let n3_v = b.delayed_r("n3_v", n2_v.clone(), 1);
-    let n3_g = b.reg("n3_g", n2_g.e());
-    let n3_word = b.reg("n3_word", word);
-    let n3_fire = b.reg("n3_fire_r", fire.e());
-    let spike_now = b.net("n3_spike", n3_v.clone().and(n3_fire.e()));
+    let n4_v = b.delayed_r("n4_v", n3_v.clone(), 1);
+    let n4_g = b.reg("n4_g", n3_g.e());
+    let n4_word = b.reg("n4_word", word);
+    let n4_fire = b.reg("n4_fire", fire3);
+    let spike_now = b.net("n4_spike", n4_v.clone().and(n4_fire.e()));
     b.m.assign(&o_spike, spike_now.e());
     // per-lane list of spiking groups, for potentiation
     let cnt = stdp.then(|| b.ctl_reg("cnt", Ty::u(gb + 1), 0));
     if let (Some(cnt), Some(list), Some(maxc), Some(atmax)) = (&cnt, &listram, &maxc, &o_atmax) {
         b.ctl(if_else(
-            nu_start.e(),
+            nu_start.as_ref().unwrap().e(),
             vec![set(cnt, Expr::zero(cnt.ty))],
             vec![when(spike_now.e(), vec![set(cnt, cnt.e().inc())])],
         ));
         b.m.assign(&list.we, spike_now.e());
         b.m.assign(&list.waddr, cnt.e().trunc(gb));
-        b.m.assign(&list.wdata, n3_g.e());
+        b.m.assign(&list.wdata, n4_g.e());
         b.m.assign(atmax, spike_now.e().and(cnt.e().eq(maxc.e())));
     }
 
@@ -456,25 +526,36 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
 
     // ---- potentiation pipeline: S0 (list data) -> (rl) -> X -> write
     let mut lw = None;
-    if let (Some((k, go, kd, _base, dx)), Some(list), Some(cnt), Some(wa)) =
+    if let (Some((k, go, kd, _base, dx, lo, hi)), Some(list), Some(cnt), Some(wa)) =
         (&ltp, &listram, &cnt, &ltp_waddr)
     {
         b.m.assign(&list.raddr, k.e());
         let has = b.net("ltp_has", go.e().and(kd.e().ext(gb + 1).lt(cnt.e())));
         let l_v = b.delayed_r("l_v", has.e(), rl);
         let l_waddr = b.delayed("l_waddr", wa.e(), rl);
+        // dx arrives one cycle after S0, its clamp thresholds two cycles after (rl >= 2)
         let l_dx = b.delayed("l_dx", dx.e(), rl - 1);
-        let ws2 = weight_signed(wram.rdata.e());
-        let pw = ws2.ty.width.max(dxw) + 1;
-        let moved = b.net("l_w_moved", ws2.ext(pw) + l_dx.ext(pw));
+        let l_lo = b.delayed("l_lo", lo.e(), rl - 2);
+        let l_hi = b.delayed("l_hi", hi.e(), rl - 2);
+        let thw = lo.ty.width;
+        let ws2 = weight_signed(wram.rdata.e()).ext(thw);
+        let moved = b.net("l_w_moved", ws2.clone() + l_dx.ext(thw));
+        b.m.partly_unused(
+            &moved,
+            "the clamp tests the bounds separately; in range, the low bits are the weight",
+        );
+        let narrowed = {
+            let t = moved.e().trunc(wty.width);
+            if wty.signed { t } else { t.as_unsigned() }
+        };
+        let stepped = Expr::mux(
+            ws2.clone().lt(l_lo),
+            Expr::konst(lay.w_min as i128, wty),
+            Expr::mux(ws2.gt(l_hi), Expr::konst(lay.w_max as i128, wty), narrowed),
+        );
         let lw_v = b.delayed_r("lw_v", l_v, 1);
         let lw_waddr = b.reg("lw_waddr", l_waddr);
-        let lw_w = b.reg(
-            "lw_w",
-            moved
-                .e()
-                .clamp_to(lay.w_min as i128, lay.w_max as i128, wty),
-        );
+        let lw_w = b.reg("lw_w", stepped);
         lw = Some((lw_v, lw_waddr, lw_w));
     } else if let Some(list) = &listram {
         b.m.assign(&list.raddr, Expr::zero(gty));
@@ -532,12 +613,12 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
     let acc_zero_now = st_valid.e().and(st_zero.e());
     let a_writes = [
         (ew_v.e(), ew_g.e(), ew_acc.e()),
-        (n3_v.clone(), n3_g.e(), Expr::zero(lay.acc_ty)),
+        (n4_v.clone(), n4_g.e(), Expr::zero(lay.acc_ty)),
         (acc_zero_now, st_g.e(), Expr::zero(lay.acc_ty)),
     ];
     write_port(&mut b, &accram, &a_writes);
     let s_writes = [
-        (n3_v.clone(), n3_g.e(), n3_word.e()),
+        (n4_v.clone(), n4_g.e(), n4_word.e()),
         (sw_v.clone(), sw_g.e(), sw_word.e()),
         (h_wr_st.e(), h_g.e(), h_stdata.e()),
     ];

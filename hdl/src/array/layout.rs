@@ -149,7 +149,7 @@ pub struct Layout {
     pub xab: u32,
     /// log2 of traces per x word.
     pub xpb: u32,
-    /// Whether read-modify-write forwarding is generated (needed when G <= RL + 1).
+    /// Whether read-modify-write forwarding is generated (needed when G <= RL + event stages).
     pub forwarding: bool,
     /// Bits of the inhibition total `inhibition * spikes(t-1)`.
     pub inh_bits: u32,
@@ -246,7 +246,7 @@ impl Layout {
             tb,
             xab,
             xpb,
-            forwarding: forwarding && g <= rl + 1,
+            forwarding: forwarding && g <= rl + arch.event_stages,
             inh_bits: bits_unsigned(inh_max),
             sum_ty: Ty::s(sum_bits),
             scaling: stdp && cfg.stdp.normalize_target > 0,

@@ -25,11 +25,11 @@ use std::collections::BTreeSet;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Target {
-    /// Portable behavioural Verilog, memories preloaded from init files (read latency 1).
+    /// Portable behavioural Verilog, memories preloaded from init files.
     Generic,
-    /// Lattice iCE40 (behavioural block RAM inferred as EBR, read latency 1).
+    /// Lattice iCE40 (behavioural block RAM inferred as EBR).
     Ice40,
-    /// Lattice ECP5 (behavioural block RAM inferred as DP16KD, read latency 1).
+    /// Lattice ECP5 (block RAM with its output register).
     Ecp5,
 }
 
@@ -46,9 +46,10 @@ impl Target {
         }
     }
 
-    /// Memory read latency of this target's memories.
+    /// Memory read latency: every target registers the memory output (on ECP5 that register is
+    /// the block RAM's own output register), so no datapath stage starts at a RAM clock-to-out.
     pub fn read_latency(self) -> u64 {
-        1
+        2
     }
 }
 

@@ -150,50 +150,65 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         in_sweep.clone().and(pc.e().lt(k(a.clear_sweep, pcw))),
     );
     let in_decay = is(phase::DECAY);
-    let decay_issue = b.net(
-        "decay_issue",
-        in_decay.clone().and(pc.e().lt(k(a.decay_sweep, pcw))),
-    );
+    // an expression, not a wire: networks where nothing decays never use it
+    let decay_issue = in_decay.clone().and(pc.e().lt(k(a.decay_sweep, pcw)));
     let st_decays = (p.theta_plus > 0 && p.theta_decay > 0) || (stdp && p.post_decay > 0);
     let x_decays = stdp && p.pre_decay > 0;
     let pc_g = pc.e().resize(gb);
     let lane_st_valid = b.net(
         "lane_st_valid",
         sweep_issue.e().and(pc.e().lt(k(g, pcw))).or(if st_decays {
-            decay_issue.e().and(pc.e().lt(k(g, pcw)))
+            decay_issue.clone().and(pc.e().lt(k(g, pcw)))
         } else {
             Expr::bit(false)
         }),
     );
 
     // ---------------------------------------------------------------- event issuer
+    // Two stages: slot A holds one accepted beat (its row and whether it is in range), loaded
+    // from the input port or, after the end-of-tick beat, from the previous tick's spike list;
+    // the issue counter B sweeps the G groups of A's row. A moves to B when B is in its last
+    // cycle, so events issue back to back while every port input is registered first.
     let in_events = is(phase::EVENTS);
     let ilw = cw(g);
     let iss_left = b.ctl_reg("iss_left", Ty::u(ilw), 0);
     let iss_addr = b.data_reg("iss_addr", waty);
     let iss_g = b.data_reg("iss_g", gty);
-    let ev_row = b.data_reg("ev_row", Ty::u(rb));
-    let ev_first = b.ctl_reg("ev_first", Ty::BIT, 0);
+    // the row of the issuing event, for the presynaptic trace update (STDP only)
+    let ev_row = stdp.then(|| b.data_reg("ev_row", Ty::u(rb)));
+    // first issue cycle of an event: the cycle its trace x is updated (STDP only)
+    let ev_first = stdp.then(|| b.ctl_reg("ev_first", Ty::BIT, 0));
     let eot_seen = b.ctl_reg("eot_seen", Ty::BIT, 0);
+    let a_valid = b.ctl_reg("a_valid", Ty::BIT, 0);
+    let a_ok = b.data_reg("a_ok", Ty::BIT);
+    let a_row = b.data_reg("a_row", Ty::u(rb));
+    let a_move = b.net(
+        "a_move",
+        a_valid
+            .e()
+            .and(a_ok.e().not().or(iss_left.e().le(k(1, ilw)))),
+    );
+    let a_free = b.net("a_free", a_valid.e().not().or(a_move.e()));
     let ready = b.net(
         "ready",
-        in_events
-            .clone()
-            .and(eot_seen.e().not())
-            .and(iss_left.e().le(k(1, ilw))),
+        in_events.clone().and(eot_seen.e().not()).and(a_free.e()),
     );
     b.m.assign(&in_ready, ready.e());
     let accept = b.net("accept", ready.e().and(in_valid.e()));
-    let in_range = b.net("in_range", in_addr.e().lt(k(lay.inputs, 32)));
-    let take_input = b.net(
-        "take_input",
-        accept.e().and(in_eot.e().not()).and(in_range.e()),
-    );
-    let drop_input = b.net(
-        "drop_input",
-        accept.e().and(in_eot.e().not()).and(in_range.e().not()),
-    );
-    let in_row = in_addr.e().resize(rb);
+    // in_addr < inputs: the bits above the row width must be zero, then a short compare
+    let high_zero = if rb >= 32 {
+        Expr::bit(true)
+    } else {
+        in_addr.e().slice(31, rb).any().not()
+    };
+    let low = in_addr.e().slice(rb - 1, 0);
+    let low_ok = if lay.inputs >= 1u64 << rb {
+        Expr::bit(true)
+    } else {
+        low.clone().lt(k(lay.inputs, rb))
+    };
+    let in_range = b.net("in_range", high_zero.and(low_ok));
+    let take_input = b.net("take_input", accept.e().and(in_eot.e().not()));
     // recurrent events: the previous tick's spikes from the prev list
     let rkw = nbc;
     let rec = prevram.as_ref().map(|pr| {
@@ -206,45 +221,60 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
                 .clone()
                 .and(eot_seen.e())
                 .and(rec_k.e().lt(prev_count.e()))
-                .and(iss_left.e().le(k(1, ilw)))
+                .and(a_free.e())
                 .and(rec_wait.e().eq(k(0, cw(rl)))),
         );
         (rec_k, rec_wait, take, pr.rdata.clone())
     });
-    let rec_row = rec
-        .as_ref()
-        .map(|(_, _, _, d)| d.e().resize(rb) + k(lay.inputs, rb));
+    let mut a_load = vec![when(
+        take_input.e(),
+        vec![set(&a_row, low), set(&a_ok, in_range.e())],
+    )];
+    if let Some((_, _, take, data)) = &rec {
+        a_load.push(when(
+            take.e(),
+            vec![
+                set(&a_row, data.e().resize(rb) + k(lay.inputs, rb)),
+                set(&a_ok, Expr::bit(true)),
+            ],
+        ));
+    }
+    for st in a_load {
+        b.data(st);
+    }
     let take_rec = rec
         .as_ref()
         .map(|(_, _, t, _)| t.e())
         .unwrap_or_else(|| Expr::bit(false));
-    let new_row = match rec_row {
-        Some(rr) => Expr::mux(take_input.e(), in_row, rr),
-        None => in_row,
-    };
-    let new_row = b.net("new_row", new_row);
-    let start_event = b.net("start_event", take_input.e().or(take_rec.clone()));
+    b.ctl(if_else(
+        take_input.e().or(take_rec.clone()),
+        vec![set(&a_valid, Expr::bit(true))],
+        vec![when(a_move.e(), vec![set(&a_valid, Expr::bit(false))])],
+    ));
+    let start_event = b.net("start_event", a_move.e().and(a_ok.e()));
     let issuing = b.net("issuing", iss_left.e().ne(k(0, ilw)));
     b.ctl(if_else(
         start_event.e(),
-        vec![set(&iss_left, k(g, ilw)), set(&ev_first, Expr::bit(true))],
-        vec![
-            when(issuing.e(), vec![set(&iss_left, iss_left.e().dec())]),
-            set(&ev_first, Expr::bit(false)),
-        ],
+        vec![set(&iss_left, k(g, ilw))],
+        vec![when(issuing.e(), vec![set(&iss_left, iss_left.e().dec())])],
     ));
+    if let Some(ef) = &ev_first {
+        b.ctl(set(ef, start_event.e()));
+    }
     b.data(if_else(
         start_event.e(),
         vec![
-            set(&iss_addr, mul_const(new_row.e(), g, wab)),
+            set(&iss_addr, mul_const(a_row.e(), g, wab)),
             set(&iss_g, Expr::zero(gty)),
-            set(&ev_row, new_row.e()),
         ],
         vec![
             set(&iss_addr, iss_addr.e().inc()),
             set(&iss_g, iss_g.e().inc()),
         ],
     ));
+    if let Some(er) = &ev_row {
+        b.data(when(start_event.e(), vec![set(er, a_row.e())]));
+    }
     if let Some((rec_k, rec_wait, take, _)) = &rec {
         let rwt = rec_wait.ty;
         b.ctl(if_else(
@@ -256,14 +286,21 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             )],
         ));
     }
-    b.ctl(when(drop_input.e(), vec![set(&dropped, dropped.e().inc())]));
+    b.ctl(when(
+        a_move.e().and(a_ok.e().not()),
+        vec![set(&dropped, dropped.e().inc())],
+    ));
     let rec_done = rec
         .as_ref()
         .map(|(rk, _, _, _)| rk.e().eq(prev_count.e()))
         .unwrap_or_else(|| Expr::bit(true));
     let events_done = b.net(
         "events_done",
-        eot_seen.e().and(rec_done).and(issuing.e().not()),
+        eot_seen
+            .e()
+            .and(rec_done)
+            .and(a_valid.e().not())
+            .and(issuing.e().not()),
     );
     let ev_valid = b.net("ev_valid", in_events.clone().and(issuing.e()));
 
@@ -319,7 +356,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     // ---------------------------------------------------------------- x memory pipeline
     let mut x_for_host = None;
     let mut ltp_dx = None;
-    if let Some(xr) = &xram {
+    if let (Some(xr), Some(ev_row)) = (&xram, &ev_row) {
         let xab = lay.xab;
         let xaty = Ty::u(xab);
         let xpb = lay.xpb;
@@ -330,11 +367,14 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
                 row.lsr(xpb).resize(xab)
             }
         };
-        let ev_xop = b.net("ev_xop", in_events.clone().and(ev_first.e()));
+        let ev_xop = b.net(
+            "ev_xop",
+            in_events.clone().and(ev_first.as_ref().unwrap().e()),
+        );
         let dec_xop = b.net(
             "decay_xop",
             if x_decays {
-                decay_issue.e().and(pc.e().lt(k(a.x_words, pcw)))
+                decay_issue.clone().and(pc.e().lt(k(a.x_words, pcw)))
             } else {
                 Expr::bit(false)
             },
@@ -432,7 +472,18 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             let kept = tb.saturating_sub(p.ltp_shift).max(1);
             let step = field.lsr(p.ltp_shift).trunc(kept).to_signed_wide().ext(dxw)
                 - Expr::sconst(p.ltp_offset as i128, dxw);
-            ltp_dx = Some(b.reg("ltp_dx_r", step));
+            let dx = b.reg("ltp_dx_r", step);
+            // clamp thresholds of the potentiation step: w + dx < w_min iff w < w_min - dx
+            let thw = super::lane::ltp_thr_width(lay, p);
+            let lo = b.reg(
+                "ltp_lo_r",
+                Expr::sconst(lay.w_min as i128, thw) - dx.e().ext(thw),
+            );
+            let hi = b.reg(
+                "ltp_hi_r",
+                Expr::sconst(lay.w_max as i128, thw) - dx.e().ext(thw),
+            );
+            ltp_dx = Some((dx, lo, hi));
         }
         x_for_host = Some((h_xaddr, h_x_we, h_x_word, xr.rdata.clone()));
     }
@@ -541,13 +592,13 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             ("ev_g".into(), iss_g.e()),
             ("nu_valid".into(), nu_valid.e()),
             ("nu_g".into(), pc_g.clone()),
-            ("nu_start".into(), nu_start.e()),
         ];
         if let Some(it) = &inh_total {
             conns.push(("inh_total".into(), it.e()));
         }
         if stdp {
             conns.push(("maxc".into(), maxc.e()));
+            conns.push(("nu_start".into(), nu_start.e()));
         }
         conns.extend([
             ("st_valid".into(), lane_st_valid.e()),
@@ -557,13 +608,16 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         if let Some(kt) = &sweep_keep_theta {
             conns.push(("st_keep_theta".into(), kt.e()));
         }
-        if let (Some((_, lk, _, _, _, go, kd, base_d, _)), Some(dx)) = (&ltp_sig, &ltp_dx) {
+        if let (Some((_, lk, _, _, _, go, kd, base_d, _)), Some((dx, lo, hi))) = (&ltp_sig, &ltp_dx)
+        {
             conns.extend([
                 ("ltp_k".into(), lk.e().resize(gb)),
                 ("ltp_go".into(), go.clone()),
                 ("ltp_kd".into(), kd.clone()),
                 ("ltp_base".into(), base_d.clone()),
                 ("ltp_dx".into(), dx.e()),
+                ("ltp_lo".into(), lo.e()),
+                ("ltp_hi".into(), hi.e()),
             ]);
         }
         if let Some((_, _, _, _, sl, _, saddr, issue_sum, issue_mul, _, _, dload)) = &sc {
@@ -866,7 +920,8 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let h_isx = b.data_reg("h_isx", Ty::BIT);
     let h_isreg = b.data_reg("h_isreg", Ty::BIT);
     let h_reg = b.data_reg("h_reg", Ty::u(4));
-    let h_xfield = b.data_reg("h_xfield", Ty::u(lay.xpb.max(1)));
+    // which trace of an x word the host addresses (when a word holds several)
+    let h_xfield = (stdp && lay.xpb > 0).then(|| b.data_reg("h_xfield", Ty::u(lay.xpb)));
     let h_cnt = b.ctl_reg("h_cnt", Ty::u(cw(rl)), 0);
     let wab_row = mul_const(
         if hrb == 0 {
@@ -942,7 +997,10 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             },
         ));
         if xpb > 0 {
-            decode.push(set(&h_xfield, row.resize(hrb.max(xpb)).slice(xpb - 1, 0)));
+            decode.push(set(
+                h_xfield.as_ref().unwrap(),
+                row.resize(hrb.max(xpb)).slice(xpb - 1, 0),
+            ));
         }
     }
     let h_st = h_state.e();
@@ -982,7 +1040,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             let mut v = xdata.e().slice(tb - 1, 0);
             for f in 1..a.x_per_word as u32 {
                 v = Expr::mux(
-                    h_xfield.e().eq(k(f as u64, lay.xpb)),
+                    h_xfield.as_ref().unwrap().e().eq(k(f as u64, lay.xpb)),
                     xdata.e().slice(f * tb + tb - 1, f * tb),
                     v,
                 );
@@ -1073,7 +1131,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             let hit = if lay.xpb == 0 {
                 Expr::bit(true)
             } else {
-                h_xfield.e().eq(k(f as u64, lay.xpb))
+                h_xfield.as_ref().unwrap().e().eq(k(f as u64, lay.xpb))
             };
             parts.push(Expr::mux(hit, merged.e().slice(tb - 1, 0), cur));
         }
@@ -1301,7 +1359,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
                     ),
                     if_else(
                         events_done.e(),
-                        vec![when(pcv(rl), go(phase::NEURON))],
+                        vec![when(pcv(rl + a.event_stages - 1), go(phase::NEURON))],
                         vec![set(&pc, Expr::zero(pc.ty))],
                     ),
                 ],
