@@ -33,6 +33,8 @@ pub enum Command {
     Learn(crate::cmd::learn::LearnArgs),
     /// Yosys + nextpnr for a device: LUTs, FFs, block RAM, SPRAM, DSP, Fmax, fits, bitstream.
     Synth(crate::cmd::synth::SynthArgs),
+    /// Synthesize over lane counts and sizes: table and PNG plot of cost and speed.
+    Sweep(crate::cmd::synth::SweepArgs),
     /// Board tops (UART host link, LEDs), pin files, and a real board over its serial port.
     Board(crate::cmd::board::BoardArgs),
 }

@@ -121,4 +121,7 @@ fn unknown_target_and_missing_tools_are_one_clear_line() {
         err.contains("not found") && err.contains("./scripts/setup.sh"),
         "{err}"
     );
+    let out = neurogen(&["sweep", c, "--target", "ecp5-45k", "--lanes", "0"], &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--lanes") && err.contains("1..=64"), "{err}");
 }

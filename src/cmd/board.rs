@@ -156,12 +156,22 @@ fn parse_u32(what: &str, s: &str) -> Result<u32, String> {
     r.map_err(|_| format!("{what} \"{s}\": a 32-bit number, decimal or 0x hexadecimal"))
 }
 
+/// Open the port and check the board answers a SYNC. A first failure can be a frame left
+/// incomplete by an earlier host: wait out the board's frame timeout (~10 ms) and try again.
 fn connect(p: &PortArgs) -> Result<Client<SerialPort>, String> {
-    let port = SerialPort::open(&p.port, p.baud)?;
-    let mut c = Client::new(port, p.fifo);
-    c.sync()
-        .map_err(|e| format!("the board does not answer: {e}"))?;
-    Ok(c)
+    let mut last = String::new();
+    for attempt in 0..2 {
+        if attempt > 0 {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let port = SerialPort::open(&p.port, p.baud)?;
+        let mut c = Client::new(port, p.fifo);
+        match c.sync() {
+            Ok(()) => return Ok(c),
+            Err(e) => last = e,
+        }
+    }
+    Err(format!("the board does not answer: {last}"))
 }
 
 fn generate(config: &Path, board: &str, output: &Path, baud: u64) -> CmdResult {
@@ -216,7 +226,8 @@ fn run(
 ) -> CmdResult {
     let cfg = load_config(config)?;
     let stim = load_stimulus(source, &cfg)?;
-    let lay = Layout::new(&cfg, 1, true)?;
+    // the host address map (the same for every target)
+    let lay: Layout = hdl::array::generate(&cfg, &hdl::array::Options::default())?.layout;
     let mut c = connect(port)?;
     let id = c.read(lay.reg_addr(hdl::array::layout::regs::ID) as u32)?;
     if id as u64 != hdl::array::layout::regs::ID_VALUE {

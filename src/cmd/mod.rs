@@ -25,6 +25,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Testbench(a) => testbench::testbench(a),
         Command::Learn(a) => learn::learn(a),
         Command::Synth(a) => synth::synth(a),
+        Command::Sweep(a) => synth::sweep(a),
         Command::Board(a) => board::board(a),
     }
 }

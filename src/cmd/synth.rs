@@ -1,18 +1,19 @@
-//! `synth`: the open FPGA flow on a network, one device at a time.
+//! `synth` and `sweep`: the open FPGA flow on a network, one device at a time.
 //!
 //! Key decision: a design that does not fit is reported (text or JSON on stdout) and then ends
 //! the command with an error naming the resource and the excess, so `neurogen synth ... &&
-//! iceprog ...` stops there.
+//! iceprog ...` stops there; a sweep reports such points as rows and succeeds.
 
 use super::CmdResult;
 use super::simulate::load_config;
 use crate::flow::device::Device;
+use crate::flow::sweep;
 use crate::flow::synth::{self, Request, YosysChoice};
 use clap::Args;
 use hdl::board::Board;
 use std::path::PathBuf;
 
-/// The flow options of `synth`.
+/// What `synth` and `sweep` share.
 #[derive(Debug, Args)]
 pub struct FlowArgs {
     /// Network config (TOML).
@@ -34,7 +35,7 @@ pub struct FlowArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Work folder for sources, logs, netlists and the bitstream (default
-    /// build/synth/NAME-TARGET).
+    /// build/synth/NAME-TARGET, build/sweep/NAME-TARGET).
     #[arg(short, long)]
     pub output: Option<PathBuf>,
 }
@@ -45,6 +46,22 @@ pub struct SynthArgs {
     #[command(flatten)]
     pub flow: FlowArgs,
     /// Print the report as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `neurogen sweep`.
+#[derive(Debug, Args)]
+pub struct SweepArgs {
+    #[command(flatten)]
+    pub flow: FlowArgs,
+    /// Lane counts, comma-separated.
+    #[arg(long, default_value = "1,2,4,8")]
+    pub lanes: String,
+    /// Sizes INPUTSxNEURONS, comma-separated (default: the config's).
+    #[arg(long)]
+    pub sizes: Option<String>,
+    /// Print the points as JSON instead of the table.
     #[arg(long)]
     pub json: bool,
 }
@@ -103,4 +120,44 @@ pub fn synth(a: SynthArgs) -> CmdResult {
         Some(m) => Err(m),
         None => Ok(()),
     }
+}
+
+pub fn sweep(a: SweepArgs) -> CmdResult {
+    let req = request(&a.flow, "sweep")?;
+    let lanes = sweep::parse_lanes(&a.lanes)?;
+    let sizes = match &a.sizes {
+        Some(s) => sweep::parse_sizes(s)?,
+        None => vec![(req.config.array.inputs, req.config.array.neurons)],
+    };
+    let total = lanes.len() * sizes.len();
+    let mut done = 0;
+    let points = sweep::sweep(&req, &sizes, &lanes, |p| {
+        done += 1;
+        eprintln!(
+            "[{done}/{total}] {} lanes {}: {}",
+            p.size(),
+            p.lanes,
+            match (&p.report, &p.note) {
+                (Some(r), None) => format!("{} LUT4, {:.1} MHz", r.luts, r.fmax_mhz.unwrap_or(0.0)),
+                (_, Some(n)) => n.clone(),
+                (None, None) => "no result".into(),
+            }
+        );
+    });
+    let png = req.dir.join("sweep.png");
+    sweep::plot(
+        &points,
+        &format!("{} ON {}", req.config.name, req.device.name()),
+        &png,
+    )?;
+    let json = serde_json::to_string_pretty(&points).map_err(|e| e.to_string())?;
+    let jpath = req.dir.join("sweep.json");
+    std::fs::write(&jpath, &json).map_err(|e| format!("{}: {e}", jpath.display()))?;
+    if a.json {
+        println!("{json}");
+    } else {
+        print!("{}", sweep::table(&points));
+        println!("plot {}, data {}", png.display(), jpath.display());
+    }
+    Ok(())
 }
