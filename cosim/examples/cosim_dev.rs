@@ -7,7 +7,14 @@ fn main() {
     let rate: f64 = a[3].parse().unwrap();
     let seed: u64 = a.get(4).map(|s| s.parse().unwrap()).unwrap_or(1);
     let bp: f64 = a.get(5).map(|s| s.parse().unwrap()).unwrap_or(0.0);
-    let stim = golden::Stimulus::poisson(cfg.array.inputs + 2, rate, ticks, 1.0, seed);
+    let mut stim = golden::Stimulus::poisson(cfg.array.inputs + 2, rate, ticks, 1.0, seed);
+    if std::env::var("DUP").is_ok() {
+        // repeat every tick's events in reverse: duplicates, some back to back
+        for t in stim.ticks.iter_mut() {
+            let rev: Vec<u32> = t.iter().rev().copied().collect();
+            t.extend(rev);
+        }
+    }
     let target =
         hdl::array::Target::parse(&std::env::var("TARGET").unwrap_or("generic".into())).unwrap();
     let opts = cosim::driver::RunOptions {

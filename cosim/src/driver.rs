@@ -23,6 +23,7 @@ use golden::rng::SplitMix64;
 use golden::{Config, Stimulus};
 use hdl::array::{Generated, Layout, Options as GenOptions, Region, Target, generate};
 use std::path::{Path, PathBuf};
+
 use std::time::Instant;
 
 /// Errors of a co-simulation run (build, tool, protocol); a model difference is a [`Mismatch`].
@@ -289,6 +290,18 @@ impl<'m> Harness<'m> {
     pub fn x(&mut self, j: u64) -> Result<i64> {
         let a = self.lay.x_addr(j);
         Ok(self.read(a)? as i64)
+    }
+
+    /// Write a whole weight matrix `W[j][i]` through the host port (memories that cannot be
+    /// preloaded, such as UP5K SPRAM, get their initial weights this way).
+    pub fn load_weights(&mut self, net: &Network) -> Result<()> {
+        for j in 0..self.lay.r {
+            for i in 0..self.lay.n {
+                let v = net.weight(j as usize, i as usize);
+                self.write(self.lay.weight_addr(j, i), v as u32)?;
+            }
+        }
+        Ok(())
     }
 
     /// Run the *clear* command and wait for it.
@@ -664,6 +677,9 @@ fn run_on(
     let mut rng = SplitMix64::new(opts.seed ^ 0xA5A5_5A5A);
     let t0 = Instant::now();
     h.reset()?;
+    if lay.pair {
+        h.load_weights(&net)?;
+    }
     let nb = opts.bp.input > 0.0 || opts.bp.output > 0.0;
     let mut result = None;
     'ticks: for (t, events) in stim.ticks.iter().enumerate() {

@@ -51,6 +51,9 @@ pub struct Arch {
     pub stdp: bool,
     /// Recurrent rows.
     pub recurrent: bool,
+    /// Weights in single-port memory, two per word (iCE40 UP5K SPRAM): events start on even
+    /// cycles of the tick, and potentiation and the scaling multiply take two cycles per weight.
+    pub pair_mode: bool,
 }
 
 impl Arch {
@@ -97,6 +100,7 @@ impl Arch {
             div_bits,
             stdp,
             recurrent: cfg.array.recurrent,
+            pair_mode: false,
         }
     }
 
@@ -122,19 +126,27 @@ impl Arch {
     /// Cycles of the potentiation phase when `max_per_lane` is the largest number of spiking
     /// neurons in one lane (0 = no potentiation phase).
     pub fn ltp_cycles(&self, max_per_lane: u64) -> u64 {
-        if max_per_lane == 0 {
-            0
+        match (max_per_lane, self.pair_mode) {
+            (0, _) => 0,
+            (m, false) => self.rows * m + 2 * self.read_latency + 2,
+            (m, true) => 2 * self.rows * m + 2 * self.read_latency,
+        }
+    }
+
+    /// Cycles of the scaling multiply sweep over one group's rows.
+    fn scale_mul_cycles(&self) -> u64 {
+        if self.pair_mode {
+            2 * self.rows + self.read_latency + self.scale_stages
         } else {
-            self.rows * max_per_lane + 2 * self.read_latency + 2
+            self.rows + self.read_latency + self.scale_stages
         }
     }
 
     /// Cycles of one synaptic-scaling pass (the periodic step 5 or the host's *normalize*).
     pub fn scale_cycles(&self) -> u64 {
         let rl = self.read_latency;
-        let per_group = (self.rows + rl)
-            + (self.lanes * (self.div_bits + 1) + 1)
-            + (self.rows + rl + self.scale_stages);
+        let per_group =
+            (self.rows + rl) + (self.lanes * (self.div_bits + 1) + 1) + self.scale_mul_cycles();
         self.groups * per_group
     }
 
@@ -200,8 +212,9 @@ fn event_phase(a: &Arch, act: &TickActivity, e0: u64) -> (u64, u64) {
         if eot_seen && rec_k == prev && slot.is_none() && iss_left == 0 {
             return (t, issued);
         }
+        // in pair mode an event starts issuing only on an even cycle of the tick
         let a_move = match slot {
-            Some(ok) => !ok || iss_left <= 1,
+            Some(ok) => !ok || (iss_left <= 1 && (!a.pair_mode || t % 2 == 1)),
             None => false,
         };
         let a_free = slot.is_none() || a_move;

@@ -198,6 +198,10 @@ pub fn ram_module(name: &str, ty: Ty, depth: u64, rl: u64, init: bool) -> Module
         },
     );
     m.mem_attr(&mem, "no_rw_check", "");
+    if init {
+        // the weights (the only preloaded memories) always go to block RAM, however small
+        m.mem_attr(&mem, "ram_style", "\"block\"");
+    }
     let q0 = m.reg("q0", ty);
     let mut body = vec![
         when(we.e(), vec![mem_write(&mem, waddr.e(), wdata.e())]),
@@ -212,6 +216,80 @@ pub fn ram_module(name: &str, ty: Ty, depth: u64, rl: u64, init: bool) -> Module
     m.clocked("", body);
     m.assign(&rdata, last.e());
     m
+}
+
+/// The single-port memory that Yosys maps to iCE40 UP5K SPRAM (`SB_SPRAM256KA`): one address,
+/// write when `we`, otherwise read (the pattern the inference needs: read in the `else` branch,
+/// no initial contents), then `rl - 1` output registers. The read register holds its word while
+/// the port writes.
+pub fn spram_module(name: &str, ty: Ty, depth: u64, rl: u64) -> Module {
+    let aw = addr_width(depth);
+    let mut m = Module::new(name);
+    m.doc.push(format!(
+        "{depth} x {} bit single-port memory (UP5K SPRAM), read latency {rl}; no initial contents.",
+        ty.width
+    ));
+    let _clk = m.input("clk", Ty::BIT);
+    let we = m.input("we", Ty::BIT);
+    let addr = m.input("addr", Ty::u(aw));
+    let wdata = m.input("wdata", ty);
+    let rdata = m.output("rdata", ty);
+    let mem = m.memory("mem", ty, depth, MemInit::None);
+    m.mem_attr(&mem, "ram_style", "\"huge\"");
+    let q0 = m.reg("q0", ty);
+    let mut body = vec![if_else(
+        we.e(),
+        vec![mem_write(&mem, addr.e(), wdata.e())],
+        vec![set(&q0, Expr::mem_read(&mem, addr.e()))],
+    )];
+    let mut last = q0;
+    for k in 1..rl {
+        let q = m.reg(&format!("q{k}"), ty);
+        body.push(set(&q, last.e()));
+        last = q;
+    }
+    m.clocked("", body);
+    m.assign(&rdata, last.e());
+    m
+}
+
+/// The parent-side wires of a single-port memory instance.
+pub struct SpRam {
+    /// Write enable (else the port reads).
+    pub we: Sig,
+    /// Address.
+    pub addr: Sig,
+    /// Write data.
+    pub wdata: Sig,
+    /// Read data.
+    pub rdata: Sig,
+}
+
+/// Instantiate a single-port memory in `b`.
+pub fn spram(b: &mut B, module: &str, name: &str, ty: Ty, depth: u64) -> SpRam {
+    let aw = addr_width(depth);
+    let we = b.m.wire(&format!("{name}_we"), Ty::BIT);
+    let addr = b.m.wire(&format!("{name}_addr"), Ty::u(aw));
+    let wdata = b.m.wire(&format!("{name}_wdata"), ty);
+    let rdata = b.m.wire(&format!("{name}_rdata"), ty);
+    b.m.instance(Instance {
+        module: module.into(),
+        name: format!("u_{name}"),
+        params: Vec::new(),
+        conns: vec![
+            ("clk".into(), b.clk.e()),
+            ("we".into(), we.e()),
+            ("addr".into(), addr.e()),
+            ("wdata".into(), wdata.e()),
+            ("rdata".into(), rdata.e()),
+        ],
+    });
+    SpRam {
+        we,
+        addr,
+        wdata,
+        rdata,
+    }
 }
 
 /// Instantiate a memory in `b`, returning the parent-side wires (`name_we`, ...).

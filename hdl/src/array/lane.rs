@@ -13,7 +13,7 @@
 //! - Neuron state is one packed word per neuron (v, refractory, theta, y, spiked-last-tick), so
 //!   the neuron update is one read and one write.
 
-use super::build::{B, Ram, any, onehot, ram, ram_module_name, write_port};
+use super::build::{B, Ram, SpRam, any, onehot, ram, ram_module_name, spram, write_port};
 use super::layout::{Field, Layout, Params};
 use crate::ir::stmt::*;
 use crate::ir::*;
@@ -32,6 +32,39 @@ pub fn dx_width(lay: &Layout, p: &Params) -> u32 {
     // the shifted trace keeps at least one bit, plus a sign bit
     let kept = lay.tb.saturating_sub(p.ltp_shift).max(1);
     bits_signed(-p.ltp_offset, hi).max(kept + 1)
+}
+
+/// The weight memory of a lane.
+enum WMem {
+    /// One weight per word, separate read and write ports.
+    Dual(Ram),
+    /// Two weights per word (groups 2m, 2m+1) in a single-port memory.
+    Pair(SpRam),
+}
+
+/// The weight of `word` at half `lsb` (pair mode), or the word itself.
+fn half_of(word: Expr, lsb: Expr, wty: Ty, pair: bool) -> Expr {
+    if !pair {
+        return word;
+    }
+    let w = wty.width;
+    let pick = |e: Expr| if wty.signed { e.as_signed() } else { e };
+    Expr::mux(
+        lsb,
+        pick(word.clone().slice(2 * w - 1, w)),
+        pick(word.slice(w - 1, 0)),
+    )
+}
+
+/// `word` with the half at `lsb` replaced by `w`.
+fn merge_half(word: Expr, w: Expr, lsb: Expr, wty: Ty) -> Expr {
+    let bw = wty.width;
+    let wu = w.as_unsigned();
+    Expr::mux(
+        lsb,
+        Expr::concat(vec![wu.clone(), word.clone().slice(bw - 1, 0)]),
+        Expr::concat(vec![word.slice(2 * bw - 1, bw), wu]),
+    )
 }
 
 /// Width of the potentiation clamp thresholds `w_min - dx` and `w_max - dx`.
@@ -111,7 +144,9 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
         "One of {} lanes: neurons g*{} + l for g in 0..{}, their {} x {} weights and state.",
         lay.l, lay.l, lay.g, lay.r, lay.g
     ));
-    b.m.param("W_INIT", "");
+    if !lay.pair {
+        b.m.param("W_INIT", "");
+    }
     let rl = lay.rl;
     let (gb, wab) = (lay.gb, lay.wab);
     let gty = Ty::u(gb);
@@ -179,14 +214,27 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
 
     // ---- memories
     let rm = |ty: Ty, depth: u64, init: bool| ram_module_name(&lay.name, ty, depth, rl, init);
-    let wmod = rm(wty, lay.r * lay.g, true);
-    let wram: Ram = {
+    let pair = lay.pair;
+    let wm = if pair {
+        let wty2 = Ty::u(2 * wty.width);
+        let depth = lay.r * lay.g / 2;
+        let name = format!("{}_spram_{}x{}", lay.name, wty2.width, depth);
+        WMem::Pair(spram(&mut b, &name, "wmem", wty2, depth))
+    } else {
+        let wmod = rm(wty, lay.r * lay.g, true);
         let r = ram(&mut b, &wmod, "wmem", wty, lay.r * lay.g, None);
         // pass the lane's init file through
         let inst = b.m.instances.last_mut().unwrap();
         inst.params = vec![("INIT_FILE".into(), ParamValue::Raw("W_INIT".into()))];
-        r
+        WMem::Dual(r)
     };
+    let w_raw = match &wm {
+        WMem::Dual(r) => r.rdata.e(),
+        WMem::Pair(p) => p.rdata.e(),
+    };
+    // the weight of a read word: the word itself, or in pair mode the half the address's
+    // lowest bit selects (the lowest bit of a weight address is the group's, since G is even)
+    let half = |word: Expr, lsb: Expr| -> Expr { half_of(word, lsb, wty, pair) };
     let accram = ram(
         &mut b,
         &rm(lay.acc_ty, lay.g, false),
@@ -198,7 +246,7 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
     let stram = ram(&mut b, &rm(sty, lay.g, false), "stmem", sty, lay.g, None);
     let listram = stdp.then(|| ram(&mut b, &rm(gty, lay.g, false), "listmem", gty, lay.g, None));
 
-    b.m.assign(&o_w, wram.rdata.e());
+    b.m.assign(&o_w, half(w_raw.clone(), h_waddr.e().bit_at(0)));
     b.m.assign(&o_st, stram.rdata.e());
 
     // ---- read addresses (S0)
@@ -215,8 +263,13 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
     }
     let w_busy = any(w_cases.iter().map(|(s, _)| s.clone()).collect());
     // the host reads when no phase uses the port
-    let w_raddr = Expr::mux(w_busy, onehot(waty, w_cases), h_waddr.e());
-    b.m.assign(&wram.raddr, w_raddr);
+    let w_raddr = b.net(
+        "w_raddr",
+        Expr::mux(w_busy, onehot(waty, w_cases), h_waddr.e()),
+    );
+    if let WMem::Dual(r) = &wm {
+        b.m.assign(&r.raddr, w_raddr.e());
+    }
     b.m.assign(&accram.raddr, Expr::mux(ev_valid.e(), ev_g.e(), nu_g.e()));
     let st_raddr = onehot(
         gty,
@@ -238,9 +291,9 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
     let e_waddr = b.delayed("e_waddr", ev_waddr.e(), rl);
     let e_g = b.delayed("e_g", ev_g.e(), rl);
     let x0_v = b.delayed_r("x0_v", e_v, 1);
-    let x0_waddr = b.reg("x0_waddr", e_waddr);
+    let x0_waddr = b.reg("x0_waddr", e_waddr.clone());
     let x0_g = b.reg("x0_g", e_g);
-    let x0_w = b.reg("x0_w", wram.rdata.e());
+    let x0_w = b.reg("x0_w", half(w_raw.clone(), e_waddr.clone().bit_at(0)));
     let x0_acc = b.reg("x0_acc", accram.rdata.e());
     // depression: additive moves w down by ltd and clamps at w_min (w < w_min + ltd);
     // symmetric moves it up and clamps at w_max (w > w_max - ltd)
@@ -270,9 +323,10 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
     let ew_w = b.data_reg("ew_w", wty);
     let ew_acc = b.data_reg("ew_acc", lay.acc_ty);
     let (w_in, a_in) = if lay.forwarding {
-        // history: distance 1 is the write-stage register; distances 2..=rl+2 are copies
+        // history: distance 1 is the write-stage register; distances 2..=rl+2 are copies (one
+        // more in pair mode, where a word is written one cycle after its even group's result)
         let mut hist = vec![(ew_v.e(), ew_waddr.e(), ew_g.e(), ew_w.e(), ew_acc.e())];
-        for k in 1..=rl + 1 {
+        for k in 1..=rl + 1 + lay.pair as u64 {
             let (pv, pa, pg, pw, pc) = hist.last().unwrap().clone();
             hist.push((
                 b.reg_r(&format!("eh{k}_v"), 0, pv).e(),
@@ -538,7 +592,29 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
         let l_lo = b.delayed("l_lo", lo.e(), rl - 2);
         let l_hi = b.delayed("l_hi", hi.e(), rl - 2);
         let thw = lo.ty.width;
-        let ws2 = weight_signed(wram.rdata.e()).ext(thw);
+        // pair mode: the previous potentiation (two cycles earlier, in its X stage while this
+        // one is at S0) writes its word after this one reads it; the match of the two addresses
+        // is computed at S0 and registered, and the X stage then takes the written word, which
+        // `lw_word` holds from one valid operation to the next
+        let (lw_word, fwd) = if pair {
+            let lw_word = b.data_reg("lw_word", w_raw.ty);
+            let match_s0 = l_v.clone().and(l_waddr.clone().lsr(1).eq(wa.e().lsr(1)));
+            let fwd = b.delayed_r("l_fwd", match_s0, rl);
+            (Some(lw_word), Some(fwd))
+        } else {
+            (None, None)
+        };
+        let word_in = match (&lw_word, &fwd) {
+            (Some(lw), Some(f)) => {
+                Some(b.net("l_word_in", Expr::mux(f.clone(), lw.e(), w_raw.clone())))
+            }
+            _ => None,
+        };
+        let w_now = match &word_in {
+            Some(wi) => half(wi.e(), l_waddr.clone().bit_at(0)),
+            None => w_raw.clone(),
+        };
+        let ws2 = weight_signed(w_now).ext(thw);
         let moved = b.net("l_w_moved", ws2.clone() + l_dx.ext(thw));
         b.m.partly_unused(
             &moved,
@@ -553,10 +629,22 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
             Expr::konst(lay.w_min as i128, wty),
             Expr::mux(ws2.gt(l_hi), Expr::konst(lay.w_max as i128, wty), narrowed),
         );
-        let lw_v = b.delayed_r("lw_v", l_v, 1);
-        let lw_waddr = b.reg("lw_waddr", l_waddr);
-        let lw_w = b.reg("lw_w", stepped);
-        lw = Some((lw_v, lw_waddr, lw_w));
+        let lw_v = b.delayed_r("lw_v", l_v.clone(), 1);
+        if let (Some(lw_word), Some(word_in)) = (lw_word, word_in) {
+            let merged = merge_half(word_in.e(), stepped, l_waddr.clone().bit_at(0), wty);
+            b.data(when(l_v.clone(), vec![set(&lw_word, merged)]));
+            let word_bits = addr_width(lay.r * lay.g / 2);
+            let lw_addr = b.reg_en(
+                "lw_addr",
+                l_v.clone(),
+                l_waddr.clone().lsr(1).trunc(word_bits),
+            );
+            lw = Some((lw_v, lw_addr, lw_word));
+        } else {
+            let lw_waddr = b.reg("lw_waddr", l_waddr);
+            let lw_w = b.reg("lw_w", stepped);
+            lw = Some((lw_v, lw_waddr, lw_w));
+        }
     } else if let Some(list) = &listram {
         b.m.assign(&list.raddr, Expr::zero(gty));
     }
@@ -567,7 +655,12 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
         let sum = b.data_reg("sum_r", lay.sum_ty);
         let c_v = b.delayed_r("c_v", sum_op.e(), rl);
         let c_first = b.delayed("c_first", first.e(), rl);
-        let wsum = weight_signed(wram.rdata.e()).ext(lay.sum_ty.width);
+        let c_lsb = if pair {
+            b.delayed("c_lsb", addr.e().bit_at(0), rl)
+        } else {
+            Expr::bit(false)
+        };
+        let wsum = weight_signed(half(w_raw.clone(), c_lsb)).ext(lay.sum_ty.width);
         b.data(when(
             c_v,
             vec![set(&sum, Expr::mux(c_first, wsum.clone(), sum.e() + wsum))],
@@ -584,7 +677,8 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
         ));
         let m_v = b.delayed_r("m_v", mul.e(), rl);
         let m_waddr = b.delayed("m_waddr", addr.e(), rl);
-        let wsig = weight_signed(wram.rdata.e());
+        let m_lsb = m_waddr.clone().bit_at(0);
+        let wsig = weight_signed(half(w_raw.clone(), m_lsb));
         let prod = wsig.clone().mul_full(rcp.e().to_signed_wide());
         let m1_v = b.delayed_r("m1_v", m_v, 1);
         let m1_waddr = b.reg("m1_waddr", m_waddr);
@@ -596,19 +690,82 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
         let m2_v = b.delayed_r("m2_v", m1_v.and(skip.e().not()), 1);
         let m2_waddr = b.reg("m2_waddr", m1_waddr.e());
         let m2_w = b.reg("m2_w", scaled);
-        sc_w = Some((m2_v, m2_waddr, m2_w));
+        if pair {
+            // the other half of the word rides along; the write waits for an odd cycle
+            let m1_word = b.reg("m1_word", w_raw.clone());
+            let m2_word = b.reg("m2_word", m1_word.e());
+            let m3_v = b.delayed_r("m3_v", m2_v, 1);
+            let m3_addr = b.reg(
+                "m3_addr",
+                m2_waddr.e().lsr(1).trunc(addr_width(lay.r * lay.g / 2)),
+            );
+            let m3_word = b.reg(
+                "m3_word",
+                merge_half(m2_word.e(), m2_w.e(), m2_waddr.e().bit_at(0), wty),
+            );
+            sc_w = Some((m3_v, m3_addr, m3_word));
+        } else {
+            sc_w = Some((m2_v, m2_waddr, m2_w));
+        }
     }
 
     // ---- write ports
-    let mut w_writes = vec![(ew_v.e().and(learn.e()), ew_waddr.e(), ew_w.e())];
-    if let Some((v, a, d)) = &lw {
-        w_writes.push((v.clone(), a.e(), d.e()));
+    match &wm {
+        WMem::Dual(wram) => {
+            let mut w_writes = vec![(ew_v.e().and(learn.e()), ew_waddr.e(), ew_w.e())];
+            if let Some((v, a, d)) = &lw {
+                w_writes.push((v.clone(), a.e(), d.e()));
+            }
+            if let Some((v, a, d)) = &sc_w {
+                w_writes.push((v.clone(), a.e(), d.e()));
+            }
+            w_writes.push((h_wr_w.e(), h_waddr.e(), h_wdata.e()));
+            write_port(&mut b, wram, &w_writes);
+        }
+        WMem::Pair(sp) => {
+            // a word is written after its odd group's result: reads fall on even cycles of a
+            // tick, writes on odd ones, so one port serves one operation per cycle
+            let ew_prev = b.reg("ew_w_prev", ew_w.e());
+            let word_of = |a: Expr| a.lsr(1).trunc(sp.addr.ty.width);
+            let mut w_writes = vec![(
+                ew_v.e().and(learn.e()).and(ew_waddr.e().bit_at(0)),
+                word_of(ew_waddr.e()),
+                Expr::concat(vec![ew_w.e().as_unsigned(), ew_prev.e().as_unsigned()]),
+            )];
+            if let Some((v, a, d)) = &lw {
+                w_writes.push((v.clone(), a.e().trunc(sp.addr.ty.width), d.e()));
+            }
+            if let Some((v, a, d)) = &sc_w {
+                w_writes.push((v.clone(), a.e().trunc(sp.addr.ty.width), d.e()));
+            }
+            w_writes.push((
+                h_wr_w.e(),
+                word_of(h_waddr.e()),
+                merge_half(w_raw.clone(), h_wdata.e(), h_waddr.e().bit_at(0), wty),
+            ));
+            let we = any(w_writes.iter().map(|c| c.0.clone()).collect());
+            let aty = sp.addr.ty;
+            let waddr = onehot(
+                aty,
+                w_writes
+                    .iter()
+                    .map(|c| (c.0.clone(), c.1.clone()))
+                    .collect(),
+            );
+            b.m.assign(&sp.we, we.clone());
+            b.m.assign(&sp.addr, Expr::mux(we, waddr, word_of(w_raddr.e())));
+            b.m.assign(
+                &sp.wdata,
+                onehot(
+                    sp.wdata.ty,
+                    w_writes
+                        .iter()
+                        .map(|c| (c.0.clone(), c.2.clone()))
+                        .collect(),
+                ),
+            );
+        }
     }
-    if let Some((v, a, d)) = &sc_w {
-        w_writes.push((v.clone(), a.e(), d.e()));
-    }
-    w_writes.push((h_wr_w.e(), h_waddr.e(), h_wdata.e()));
-    write_port(&mut b, &wram, &w_writes);
 
     let acc_zero_now = st_valid.e().and(st_zero.e());
     let a_writes = [

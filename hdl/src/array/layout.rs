@@ -149,6 +149,9 @@ pub struct Layout {
     pub xab: u32,
     /// log2 of traces per x word.
     pub xpb: u32,
+    /// Weights in single-port memory, two per word (UP5K SPRAM): needs an even G, at most 4
+    /// SPRAMs (16K x 16 bit each) for all lanes.
+    pub pair: bool,
     /// Whether read-modify-write forwarding is generated (needed when G <= RL + event stages).
     pub forwarding: bool,
     /// Bits of the inhibition total `inhibition * spikes(t-1)`.
@@ -171,7 +174,7 @@ pub struct Layout {
 
 impl Layout {
     /// The layout of `cfg` for memories of read latency `rl`.
-    pub fn new(cfg: &Config, rl: u64, forwarding: bool) -> Result<Layout, String> {
+    pub fn new(cfg: &Config, rl: u64, forwarding: bool, want_pair: bool) -> Result<Layout, String> {
         let NeuronConfig::Lif(lif) = &cfg.neuron else {
             return Err(
                 "neuron.model = \"cuba\" is supported by the golden model only; the \
@@ -179,7 +182,7 @@ impl Layout {
                     .into(),
             );
         };
-        let arch = Arch::new(cfg, rl);
+        let mut arch = Arch::new(cfg, rl);
         let (n, l, g, r) = (arch.neurons, arch.lanes, arch.groups, arch.rows);
         let s = &cfg.synapse;
         let w_ty = Ty {
@@ -218,7 +221,16 @@ impl Layout {
                 "the host address map needs {host_ib} index bits; at most 28 fit a 32-bit Wishbone address"
             ));
         }
+        // two weights per 16-bit SPRAM word: an even number of groups, words of at most 16 bits
+        // per SPRAM, at most 4 SPRAMs of 16K words
+        let sprams_per_lane = (2 * s.weight_bits as u64).div_ceil(16);
+        let pair = want_pair
+            && arch.groups % 2 == 0
+            && arch.lanes * sprams_per_lane <= 4
+            && arch.rows * arch.groups / 2 <= 16384;
+        arch.pair_mode = pair;
         Ok(Layout {
+            pair,
             name: cfg.name.clone(),
             n,
             l,
@@ -246,7 +258,7 @@ impl Layout {
             tb,
             xab,
             xpb,
-            forwarding: forwarding && g <= rl + arch.event_stages,
+            forwarding: forwarding && g <= rl + arch.event_stages + pair as u64,
             inh_bits: bits_unsigned(inh_max),
             sum_ty: Ty::s(sum_bits),
             scaling: stdp && cfg.stdp.normalize_target > 0,

@@ -27,8 +27,11 @@ use std::collections::BTreeSet;
 pub enum Target {
     /// Portable behavioural Verilog, memories preloaded from init files.
     Generic,
-    /// Lattice iCE40 (behavioural block RAM inferred as EBR).
+    /// Lattice iCE40 HX/LP (behavioural block RAM inferred as EBR).
     Ice40,
+    /// Lattice iCE40 UP5K: weights in SPRAM, two per word, when the array allows it (see
+    /// [`Layout::pair`]); everything else in EBR.
+    Ice40Up5k,
     /// Lattice ECP5 (block RAM with its output register).
     Ecp5,
 }
@@ -38,7 +41,8 @@ impl Target {
     pub fn parse(s: &str) -> Result<Target, String> {
         match s {
             "generic" => Ok(Target::Generic),
-            "ice40" | "ice40-up5k" | "ice40-hx8k" => Ok(Target::Ice40),
+            "ice40" | "ice40-hx8k" => Ok(Target::Ice40),
+            "ice40-up5k" => Ok(Target::Ice40Up5k),
             "ecp5" | "ecp5-25k" | "ecp5-45k" | "ecp5-85k" => Ok(Target::Ecp5),
             other => Err(format!(
                 "unknown target \"{other}\": allowed generic, ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-45k, ecp5-85k"
@@ -103,7 +107,7 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// Generate the array for `cfg`.
 pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
     let rl = opts.target.read_latency();
-    let lay = Layout::new(cfg, rl, opts.forwarding)?;
+    let lay = Layout::new(cfg, rl, opts.forwarding, opts.target == Target::Ice40Up5k)?;
     let p = Params::new(cfg);
     let mut modules = vec![
         top::top_module(&lay, &p, &opts.init_prefix),
@@ -122,14 +126,20 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
     let mut shapes = BTreeSet::new();
     for m in &modules {
         for inst in &m.instances {
-            if inst.module.starts_with(&format!("{}_ram", lay.name)) {
+            if inst.module.starts_with(&format!("{}_ram", lay.name))
+                || inst.module.starts_with(&format!("{}_spram", lay.name))
+            {
                 shapes.insert(inst.module.clone());
             }
         }
     }
     for name in shapes {
         let (ty, depth, init) = ram_shape(&modules, &name);
-        modules.push(ram_module(&name, ty, depth, rl, init));
+        if name.starts_with(&format!("{}_spram", lay.name)) {
+            modules.push(build::spram_module(&name, ty, depth, rl));
+        } else {
+            modules.push(ram_module(&name, ty, depth, rl, init));
+        }
     }
     let design = Design {
         modules,
@@ -148,7 +158,12 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
         "Do not edit: regenerate with `neurogen generate`.".to_string(),
     ];
     let rtl = emit::design(&design, &header)?;
-    let init = weight_init_files(cfg, &lay);
+    // single-port (SPRAM) weights cannot be preloaded: the host port writes them after reset
+    let init = if lay.pair {
+        Vec::new()
+    } else {
+        weight_init_files(cfg, &lay)
+    };
     let manifest = manifest(cfg, &lay, &design, &rtl, &init, opts)?;
     Ok(Generated {
         layout: lay,
@@ -229,6 +244,8 @@ struct Manifest<'a> {
     cycle_model: &'a golden::cycle::Arch,
     forwarding: bool,
     sop_per_cycle: u64,
+    /// True when the initial weights must be written through the host port after reset.
+    weights_via_host: bool,
 }
 
 #[derive(Serialize)]
@@ -345,6 +362,7 @@ fn manifest(
         cycle_model: &lay.arch,
         forwarding: lay.forwarding,
         sop_per_cycle: lay.arch.sop_per_cycle(),
+        weights_via_host: lay.pair,
     };
     serde_json::to_string_pretty(&m)
         .map(|s| s + "\n")

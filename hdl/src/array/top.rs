@@ -182,12 +182,19 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let a_valid = b.ctl_reg("a_valid", Ty::BIT, 0);
     let a_ok = b.data_reg("a_ok", Ty::BIT);
     let a_row = b.data_reg("a_row", Ty::u(rb));
-    let a_move = b.net(
-        "a_move",
-        a_valid
-            .e()
-            .and(a_ok.e().not().or(iss_left.e().le(k(1, ilw)))),
-    );
+    // pair mode: events start on even cycles of the tick (`par` is the cycle's parity), so the
+    // lanes' single-port weight memories read on even cycles and write on odd ones
+    let can_start = if lay.pair {
+        let par = b.ctl_reg("par", Ty::BIT, 0);
+        b.ctl(set(
+            &par,
+            Expr::mux(tick_start.e(), Expr::bit(true), par.e().not()),
+        ));
+        iss_left.e().le(k(1, ilw)).and(par.e())
+    } else {
+        iss_left.e().le(k(1, ilw))
+    };
+    let a_move = b.net("a_move", a_valid.e().and(a_ok.e().not().or(can_start)));
     let a_free = b.net("a_free", a_valid.e().not().or(a_move.e()));
     let ready = b.net(
         "ready",
@@ -322,7 +329,18 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         let lk = b.ctl_reg("lk", Ty::u(gb + 1), 0);
         let lbase = b.data_reg("lbase", waty);
         let ldone = b.ctl_reg("ldone", Ty::BIT, 0);
-        let pre = b.net("ltp_pre", in_ltp.clone().and(ldone.e().not()));
+        // pair mode: one potentiation per two cycles (read, then write, of a word)
+        let lskip = lay.pair.then(|| b.ctl_reg("lskip", Ty::BIT, 0));
+        let pre = b.net(
+            "ltp_pre",
+            in_ltp.clone().and(ldone.e().not()).and(match &lskip {
+                Some(l) => l.e().not(),
+                None => Expr::bit(true),
+            }),
+        );
+        if let Some(l) = &lskip {
+            b.ctl(set(l, in_ltp.clone().and(l.e().not())));
+        }
         let last_k = b.net("ltp_last_k", lk.e().eq(maxc.e().dec()));
         let last = b.net("ltp_last", last_k.e().and(lj.e().eq(k(r - 1, rb))));
         b.ctl(when(
@@ -492,6 +510,8 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let in_scale = is(phase::SCALE);
     let qb = a.div_bits;
     let scale_host = b.ctl_reg("scale_host", Ty::BIT, 0);
+    // pair mode: one multiply per two cycles (read, then write, of a word)
+    let sodd = (lay.scaling && lay.pair).then(|| b.ctl_reg("sodd", Ty::BIT, 0));
     let sc = lay.scaling.then(|| {
         let ss = b.ctl_reg("ss", Ty::u(3), 0);
         let sg = b.ctl_reg("sg", gty, 0);
@@ -501,7 +521,17 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         let dc = b.ctl_reg("dc", Ty::u(cw(qb)), 0);
         let saddr = b.data_reg("saddr", waty);
         let issue_sum = b.net("sc_sum_issue", in_scale.clone().and(ss.e().eq(k(0, 3))));
-        let issue_mul = b.net("sc_mul_issue", in_scale.clone().and(ss.e().eq(k(3, 3))));
+        let in_mul = in_scale.clone().and(ss.e().eq(k(3, 3)));
+        let issue_mul = b.net(
+            "sc_mul_issue",
+            in_mul.clone().and(match &sodd {
+                Some(o) => o.e().not(),
+                None => Expr::bit(true),
+            }),
+        );
+        if let Some(o) = &sodd {
+            b.ctl(set(o, in_mul.and(o.e().not())));
+        }
         let last_j = b.net("sc_last_j", sj.e().eq(k(r - 1, rb)));
         let dstart = b.net(
             "div_start",
@@ -655,10 +685,14 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         b.m.instance(Instance {
             module: lane_mod.clone(),
             name: format!("u_lane{lane}"),
-            params: vec![(
-                "W_INIT".into(),
-                ParamValue::Str(format!("{init_prefix}{}_w{lane}.hex", lay.name)),
-            )],
+            params: if lay.pair {
+                Vec::new() // single-port weights cannot be preloaded: the host writes them
+            } else {
+                vec![(
+                    "W_INIT".into(),
+                    ParamValue::Str(format!("{init_prefix}{}_w{lane}.hex", lay.name)),
+                )]
+            },
             conns,
         });
         lane_out.push((ws, ss, sp, am, su));
@@ -786,14 +820,21 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
                     ),
                     (
                         vec![3],
-                        vec![if_else(
-                            last_j.e(),
-                            vec![
-                                set(sj, Expr::zero(sj.ty)),
-                                set(ss, k(4, 3)),
-                                set(swt, Expr::zero(swt.ty)),
-                            ],
-                            vec![set(sj, sj.e().inc())],
+                        vec![when(
+                            // in pair mode rows advance on the cycle after each issue
+                            match &sodd {
+                                Some(o) => o.e(),
+                                None => Expr::bit(true),
+                            },
+                            vec![if_else(
+                                last_j.e(),
+                                vec![
+                                    set(sj, Expr::zero(sj.ty)),
+                                    set(ss, k(4, 3)),
+                                    set(swt, Expr::zero(swt.ty)),
+                                ],
+                                vec![set(sj, sj.e().inc())],
+                            )],
                         )],
                     ),
                 ],
@@ -805,13 +846,17 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             )],
         ));
         // weight address of the op issued this cycle: row 0 of the sweep's group, + G per row
-        let issuing = ss.e().eq(k(0, 3)).or(ss.e().eq(k(3, 3)));
+        let issuing = issue_sum.e().or(issue_mul.e());
         let next_group = Expr::mux(ss.e().eq(k(4, 3)), sg.e().inc(), sg.e()).resize(wab);
         b.data(set(
             saddr,
             Expr::mux(
                 in_scale.clone(),
-                Expr::mux(issuing, saddr.e() + k(g, wab), next_group),
+                Expr::mux(
+                    issuing,
+                    saddr.e() + k(g, wab),
+                    Expr::mux(ss.e().eq(k(3, 3)), saddr.e(), next_group),
+                ),
                 Expr::zero(waty),
             ),
         ));
@@ -1374,7 +1419,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
                     Some((_, _, _, ldone, ..)) => vec![if_else(
                         ldone.e(),
                         vec![when(
-                            pcv(2 * rl + 1),
+                            pcv(2 * rl + 1 - lay.pair as u64),
                             vec![if_else(scale_due.e(), go(phase::SCALE), go(phase::FINISH))],
                         )],
                         vec![set(&pc, Expr::zero(pc.ty))],
