@@ -61,7 +61,10 @@ fn check_report(v: &Value, target: &str) {
     assert_eq!(v["latches"], 0, "Yosys inferred latches");
     let fmax = v["fmax_mhz"].as_f64().expect("nextpnr's Fmax");
     assert!(fmax > 1.0 && fmax < 1000.0, "{fmax}");
-    assert!(v["bram"].as_u64().unwrap() >= 2, "{v}");
+    assert!(
+        v["bram"].as_u64().unwrap() + v["spram"].as_u64().unwrap() >= 2,
+        "{v}"
+    );
     // every weight memory is a block RAM (or SPRAM)
     let mems = v["memories"].as_array().unwrap();
     let weights: Vec<&Value> = mems
