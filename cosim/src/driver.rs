@@ -735,7 +735,17 @@ fn run_on(
         }
         if !nb {
             if obs.cycles != timing.cycles {
-                result = mm(t, "cycles", String::new(), timing.cycles, obs.cycles);
+                let dropped = act.beats_in_range.iter().filter(|ok| !**ok).count();
+                let what = format!(
+                    "cycles (tick with {} events, {} dropped, {} previous spikes, {} spikes, ltp {}, scaling {})",
+                    act.beats_in_range.len() - dropped,
+                    dropped,
+                    act.prev_spikes,
+                    act.spikes.len(),
+                    act.ltp,
+                    act.scale
+                );
+                result = mm(t, &what, String::new(), timing.cycles, obs.cycles);
                 break;
             }
             if obs.beat_cycles != timing.out_beats {

@@ -31,6 +31,9 @@ pub struct Arch {
     /// Clock cycles from presenting a memory read address to having the data (1 behavioural
     /// block RAM, 2 with the output register).
     pub read_latency: u64,
+    /// Register stages between the sequencer and the lanes (every broadcast operation is
+    /// registered at the lane boundary).
+    pub bcast_stages: u64,
     /// Register stages of the event datapath after the read data (accumulate and depress).
     pub event_stages: u64,
     /// Register stages of the neuron update after the read data.
@@ -90,6 +93,7 @@ impl Arch {
             lanes,
             groups,
             read_latency,
+            bcast_stages: 1,
             event_stages: 2,
             neuron_stages: 4,
             scale_stages: 2,
@@ -114,13 +118,13 @@ impl Arch {
         if self.decay_sweep == 0 {
             0
         } else {
-            self.decay_sweep + self.read_latency + 1
+            self.decay_sweep + self.read_latency + 1 + self.bcast_stages
         }
     }
 
     /// Cycles of the neuron phase.
     pub fn neuron_cycles(&self) -> u64 {
-        self.groups + self.read_latency + self.neuron_stages
+        self.groups + self.read_latency + self.neuron_stages + self.bcast_stages
     }
 
     /// Cycles of the potentiation phase when `max_per_lane` is the largest number of spiking
@@ -128,31 +132,34 @@ impl Arch {
     pub fn ltp_cycles(&self, max_per_lane: u64) -> u64 {
         match (max_per_lane, self.pair_mode) {
             (0, _) => 0,
-            (m, false) => self.rows * m + 2 * self.read_latency + 2,
-            (m, true) => 2 * self.rows * m + 2 * self.read_latency,
+            (m, false) => self.rows * m + 2 * self.read_latency + 2 + self.bcast_stages,
+            (m, true) => 2 * self.rows * m + 2 * self.read_latency + self.bcast_stages,
         }
     }
 
     /// Cycles of the scaling multiply sweep over one group's rows.
     fn scale_mul_cycles(&self) -> u64 {
         if self.pair_mode {
-            2 * self.rows + self.read_latency + self.scale_stages
+            2 * self.rows + self.read_latency + self.scale_stages + self.bcast_stages
         } else {
-            self.rows + self.read_latency + self.scale_stages
+            self.rows + self.read_latency + self.scale_stages + self.bcast_stages
         }
     }
 
     /// Cycles of one synaptic-scaling pass (the periodic step 5 or the host's *normalize*).
     pub fn scale_cycles(&self) -> u64 {
         let rl = self.read_latency;
-        let per_group =
-            (self.rows + rl) + (self.lanes * (self.div_bits + 1) + 1) + self.scale_mul_cycles();
+        // sums (the reads, then the last word's way through the lane), the divider over the
+        // lanes, the multiply sweep
+        let per_group = (self.rows + rl + self.bcast_stages)
+            + (self.lanes * (self.div_bits + 1) + 1)
+            + self.scale_mul_cycles();
         self.groups * per_group
     }
 
     /// Cycles of the reset or clear sweep.
     pub fn clear_cycles(&self) -> u64 {
-        self.clear_sweep + self.read_latency + 1
+        self.clear_sweep + self.read_latency + 1 + self.bcast_stages
     }
 }
 
@@ -251,7 +258,7 @@ pub fn tick_timing(a: &Arch, act: &TickActivity) -> TickTiming {
     let e0 = 1 + a.decay_cycles();
     // Event phase: a cycle-level walk of the two-stage issuer (slot A, issue counter B).
     let (f, issued) = event_phase(a, act, e0);
-    let n0 = f + rl + a.event_stages; // neuron phase starts after the event pipeline drained
+    let n0 = f + rl + a.event_stages + a.bcast_stages; // after the event pipeline drained
     let o0 = n0 + a.neuron_cycles(); // neuron phase done: output scanner and LTP start
 
     // Potentiation: rows x the largest per-lane spike count.
@@ -326,8 +333,9 @@ mod tests {
         assert_eq!(two.cycles - quiet.cycles, 2 * 4 + 1);
         assert_eq!(two.event_issue_cycles, 8);
         assert_eq!(dropped.cycles - quiet.cycles, 1);
-        // idle 1 + eot 1 + drain (RL + 2 stages) + neuron (G + RL + 4) + finish 1, RL = 2
-        assert_eq!(quiet.cycles, 1 + 1 + 4 + (4 + 2 + 4) + 1);
+        // idle 1 + eot 1 + drain (RL + 2 stages + input register) + neuron (G + RL + 4 + input
+        // register) + finish 1, RL = 2
+        assert_eq!(quiet.cycles, 1 + 1 + 5 + (4 + 2 + 4 + 1) + 1);
     }
 
     #[test]
@@ -350,7 +358,7 @@ mod tests {
     fn potentiation_costs_rows_times_busiest_lane() {
         let a = arch("[array]\ninputs = 10\nneurons = 8\nlanes = 2\n");
         assert_eq!(a.ltp_cycles(0), 0);
-        assert_eq!(a.ltp_cycles(3), 10 * 3 + 6);
+        assert_eq!(a.ltp_cycles(3), 10 * 3 + 7);
         let base = TickActivity {
             spikes: vec![0, 2, 4],
             ltp: true,

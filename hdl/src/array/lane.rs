@@ -212,6 +212,50 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
     let o_atmax = stdp.then(|| b.m.output("nu_atmax", Ty::BIT));
     let o_sum = lay.scaling.then(|| b.m.output("sum", lay.sum_ty));
 
+    // ---- input registers: every operation broadcast by the top is registered at the lane
+    // boundary (one stage, `Arch::bcast_stages`), so no path runs from the sequencer's logic
+    // across the chip into a memory address; `learn`, `maxc` and `inh_total` are registers of
+    // the top, constant while they are used, and enter directly
+    let ctl = |b: &mut B, x: &Sig| b.reg_r(&format!("{}_r", x.name), 0, x.e());
+    let dat = |b: &mut B, x: &Sig| b.reg(&format!("{}_r", x.name), x.e());
+    let ev_valid = ctl(&mut b, &ev_valid);
+    let ev_waddr = dat(&mut b, &ev_waddr);
+    let ev_g = dat(&mut b, &ev_g);
+    let nu_valid = ctl(&mut b, &nu_valid);
+    let nu_g = dat(&mut b, &nu_g);
+    let nu_start = nu_start.map(|x| ctl(&mut b, &x));
+    let st_valid = ctl(&mut b, &st_valid);
+    let st_g = dat(&mut b, &st_g);
+    let st_zero = dat(&mut b, &st_zero);
+    let st_keep_theta = st_keep_theta.map(|x| dat(&mut b, &x));
+    let ltp = ltp.map(|(a, go, kd, base, dx, lo, hi)| {
+        (
+            dat(&mut b, &a),
+            ctl(&mut b, &go),
+            dat(&mut b, &kd),
+            dat(&mut b, &base),
+            dat(&mut b, &dx),
+            dat(&mut b, &lo),
+            dat(&mut b, &hi),
+        )
+    });
+    let scale = scale.map(|(sum, first, mul, addr, load, recip)| {
+        (
+            ctl(&mut b, &sum),
+            dat(&mut b, &first),
+            ctl(&mut b, &mul),
+            dat(&mut b, &addr),
+            ctl(&mut b, &load),
+            dat(&mut b, &recip),
+        )
+    });
+    let h_wr_w = ctl(&mut b, &h_wr_w);
+    let h_waddr = dat(&mut b, &h_waddr);
+    let h_wdata = dat(&mut b, &h_wdata);
+    let h_wr_st = ctl(&mut b, &h_wr_st);
+    let h_g = dat(&mut b, &h_g);
+    let h_stdata = dat(&mut b, &h_stdata);
+
     // ---- memories
     let rm = |ty: Ty, depth: u64, init: bool| ram_module_name(&lay.name, ty, depth, rl, init);
     let pair = lay.pair;

@@ -69,11 +69,12 @@ pub mod regs {
     pub const STATUS: u64 = 7;
     /// Ticks completed since reset, low word.
     pub const TICK_LO: u64 = 8;
-    /// Ticks completed since reset, high word.
+    /// Ticks completed since reset, high word (it takes in the low word's carry one cycle after
+    /// the low word wraps).
     pub const TICK_HI: u64 = 9;
     /// Clock cycles since reset, low word.
     pub const CYCLE_LO: u64 = 10;
-    /// Clock cycles since reset, high word.
+    /// Clock cycles since reset, high word (carry taken in one cycle after the low word wraps).
     pub const CYCLE_HI: u64 = 11;
     /// Input events dropped since reset (modulo 2^32).
     pub const DROPPED: u64 = 12;

@@ -93,9 +93,11 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let learn = b.net("learn", if stdp { learn_en.e() } else { Expr::bit(false) });
 
     // counters
-    let cyc = b.ctl_reg("cycle_count", Ty::u(64), 0);
-    b.ctl(set(&cyc, cyc.e().inc()));
-    let ticks = b.ctl_reg("tick_count", Ty::u(64), 0);
+    // 64-bit counters as two 32-bit halves: the high half adds the low half's wrap one cycle
+    // later, so no 64-bit carry chain limits the clock
+    let cyc = wide_counter(&mut b, "cycle_count", Expr::bit(true));
+    let tick_end_w = b.m.wire("tick_end", Ty::BIT);
+    let ticks = wide_counter(&mut b, "tick_count", tick_end_w.e());
     let dropped = b.ctl_reg("dropped_count", Ty::u(32), 0);
     let tcnt = b.ctl_reg("tick_cycles_run", Ty::u(32), 0);
     let last_cycles = b.ctl_reg("tick_cycles_last", Ty::u(32), 0);
@@ -315,7 +317,8 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let in_neuron = is(phase::NEURON);
     let nu_valid = b.net("nu_valid", in_neuron.clone().and(pc.e().lt(k(g, pcw))));
     let nu_start = b.net("nu_start", in_neuron.clone().and(pc.e().eq(k(0, pcw))));
-    let nd = rl + a.neuron_stages; // lanes' spike outputs appear nd cycles after issue
+    // lanes' spike outputs appear nd cycles after the top issues (input register, read, stages)
+    let nd = a.bcast_stages + rl + a.neuron_stages;
     let nw_v = b.delayed_r("nw_v", nu_valid.e(), nd);
     let nw_g = b.delayed("nw_g", pc_g.clone(), nd);
     let maxc = b.ctl_reg("maxc", Ty::u(gb + 1), 0);
@@ -516,7 +519,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         let ss = b.ctl_reg("ss", Ty::u(3), 0);
         let sg = b.ctl_reg("sg", gty, 0);
         let sj = b.ctl_reg("sj", Ty::u(rb), 0);
-        let swt = b.ctl_reg("swait", Ty::u(cw(rl + 2)), 0);
+        let swt = b.ctl_reg("swait", Ty::u(cw(rl + 2 + a.bcast_stages)), 0);
         let sl = b.ctl_reg("sl", Ty::u(cw(l)), 0);
         let dc = b.ctl_reg("dc", Ty::u(cw(qb)), 0);
         let saddr = b.data_reg("saddr", waty);
@@ -582,7 +585,8 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         Expr::mux(emit.e(), spike_addr.e(), Expr::zero(Ty::u(nb))),
     );
     let emit_hs = b.net("emit_hs", emit.e().and(out_ready.e()));
-    let tick_end = b.net("tick_end", eot_now.e().and(out_ready.e()));
+    b.m.assign(&tick_end_w, eot_now.e().and(out_ready.e()));
+    let tick_end = tick_end_w.clone();
     let pw = b.ctl_reg("prev_wr", Ty::u(nbc), 0);
     let inh_acc = (p.inhibition > 0).then(|| b.ctl_reg("inh_acc", Ty::u(lay.inh_bits), 0));
     let inh_total = (p.inhibition > 0).then(|| b.ctl_reg("inh_total", Ty::u(lay.inh_bits), 0));
@@ -773,7 +777,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             in_scale
                 .clone()
                 .and(ss.e().eq(k(4, 3)))
-                .and(swt.e().eq(k(rl + 1, swt_w)))
+                .and(swt.e().eq(k(rl + 1 + a.bcast_stages, swt_w)))
                 .and(last_g.e()),
         );
         let _ = (issue_sum, issue_mul, dstart, dload);
@@ -797,7 +801,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
                     (
                         vec![1],
                         vec![if_else(
-                            swt.e().eq(k(rl - 1, swt_w)),
+                            swt.e().eq(k(rl - 1 + a.bcast_stages, swt_w)),
                             vec![
                                 set(ss, k(2, 3)),
                                 set(dc, Expr::zero(dc.ty)),
@@ -839,7 +843,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
                     ),
                 ],
                 vec![if_else(
-                    swt.e().eq(k(rl + 1, swt_w)),
+                    swt.e().eq(k(rl + 1 + a.bcast_stages, swt_w)),
                     vec![set(ss, Expr::zero(ss.ty)), set(sg, sg.e().inc())],
                     vec![set(swt, swt.e().inc())],
                 )],
@@ -967,7 +971,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let h_reg = b.data_reg("h_reg", Ty::u(4));
     // which trace of an x word the host addresses (when a word holds several)
     let h_xfield = (stdp && lay.xpb > 0).then(|| b.data_reg("h_xfield", Ty::u(lay.xpb)));
-    let h_cnt = b.ctl_reg("h_cnt", Ty::u(cw(rl)), 0);
+    let h_cnt = b.ctl_reg("h_cnt", Ty::u(cw(rl + a.bcast_stages)), 0);
     let wab_row = mul_const(
         if hrb == 0 {
             Expr::zero(Ty::u(1))
@@ -1103,10 +1107,10 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         (regs::ROWS, k(r, 32)),
         (regs::CONTROL, learn_en.e().resize(32)),
         (regs::STATUS, status_idle.resize(32)),
-        (regs::TICK_LO, ticks.e().slice(31, 0)),
-        (regs::TICK_HI, ticks.e().slice(63, 32)),
-        (regs::CYCLE_LO, cyc.e().slice(31, 0)),
-        (regs::CYCLE_HI, cyc.e().slice(63, 32)),
+        (regs::TICK_LO, ticks.0.e()),
+        (regs::TICK_HI, ticks.1.e()),
+        (regs::CYCLE_LO, cyc.0.e()),
+        (regs::CYCLE_HI, cyc.1.e()),
         (regs::DROPPED, dropped.e()),
         (regs::TICK_CYCLES, last_cycles.e()),
         (regs::LAST_SPIKES, prev_count.e().resize(32)),
@@ -1249,7 +1253,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             (
                 vec![2],
                 vec![if_else(
-                    h_cnt.e().eq(k(rl - 1, cw_rl)),
+                    h_cnt.e().eq(k(rl - 1 + a.bcast_stages, cw_rl)),
                     vec![set(&h_state, k(3, 3))],
                     vec![set(&h_cnt, h_cnt.e().inc())],
                 )],
@@ -1343,11 +1347,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         s
     };
     let mut end_tick = go(phase::IDLE);
-    end_tick.extend([
-        set(&ticks, ticks.e().inc()),
-        set(&last_cycles, tcnt.e().inc()),
-        set(&prev_count, pw.e()),
-    ]);
+    end_tick.extend([set(&last_cycles, tcnt.e().inc()), set(&prev_count, pw.e())]);
     if let (Some(it), Some(ia)) = (&inh_total, &inh_acc) {
         end_tick.push(set(it, ia.e()));
     }
@@ -1377,7 +1377,10 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         vec![
             (
                 vec![phase::SWEEP],
-                vec![when(pcv(a.clear_sweep + rl), go(phase::IDLE))],
+                vec![when(
+                    pcv(a.clear_sweep + rl + a.bcast_stages),
+                    go(phase::IDLE),
+                )],
             ),
             (
                 vec![phase::IDLE],
@@ -1393,7 +1396,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             ),
             (
                 vec![phase::DECAY],
-                vec![when(pcv(a.decay_sweep + rl), enter_events)],
+                vec![when(pcv(a.decay_sweep + rl + a.bcast_stages), enter_events)],
             ),
             (
                 vec![phase::EVENTS],
@@ -1404,14 +1407,20 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
                     ),
                     if_else(
                         events_done.e(),
-                        vec![when(pcv(rl + a.event_stages - 1), go(phase::NEURON))],
+                        vec![when(
+                            pcv(rl + a.event_stages + a.bcast_stages - 1),
+                            go(phase::NEURON),
+                        )],
                         vec![set(&pc, Expr::zero(pc.ty))],
                     ),
                 ],
             ),
             (
                 vec![phase::NEURON],
-                vec![when(pcv(g + rl + a.neuron_stages - 1), after_neuron)],
+                vec![when(
+                    pcv(g + rl + a.neuron_stages + a.bcast_stages - 1),
+                    after_neuron,
+                )],
             ),
             (
                 vec![phase::LTP],
@@ -1419,7 +1428,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
                     Some((_, _, _, ldone, ..)) => vec![if_else(
                         ldone.e(),
                         vec![when(
-                            pcv(2 * rl + 1 - lay.pair as u64),
+                            pcv(2 * rl + 1 - lay.pair as u64 + a.bcast_stages),
                             vec![if_else(scale_due.e(), go(phase::SCALE), go(phase::FINISH))],
                         )],
                         vec![set(&pc, Expr::zero(pc.ty))],
@@ -1507,6 +1516,19 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     ));
 
     b.finish()
+}
+
+/// A 64-bit event counter as two 32-bit registers: `lo` counts `inc`, `hi` adds the carry of
+/// `lo` one cycle after `lo` wraps.
+fn wide_counter(b: &mut B, name: &str, inc: Expr) -> (Sig, Sig) {
+    let lo = b.ctl_reg(&format!("{name}_lo"), Ty::u(32), 0);
+    let hi = b.ctl_reg(&format!("{name}_hi"), Ty::u(32), 0);
+    let carry = b.ctl_reg(&format!("{name}_carry"), Ty::BIT, 0);
+    let wraps = inc.clone().and(lo.e().all());
+    b.ctl(when(inc, vec![set(&lo, lo.e().inc())]));
+    b.ctl(set(&carry, wraps));
+    b.ctl(when(carry.e(), vec![set(&hi, hi.e().inc())]));
+    (lo, hi)
 }
 
 /// True when the host address region is `rr` (for state field selection).
