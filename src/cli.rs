@@ -224,6 +224,21 @@ pub enum BenchWhat {
         #[arg(long, value_name = "PATH")]
         peer_script: Option<PathBuf>,
     },
+    /// Simulated cycles per second of a generated design through the Verilator binding,
+    /// against a plain C++ Verilator loop of the same design, in one run.
+    Cosim {
+        /// Network config (TOML).
+        config: PathBuf,
+        /// Simulated cycles per run.
+        #[arg(long, default_value_t = 2_000_000)]
+        cycles: u64,
+        /// Runs of each side (the fastest counts).
+        #[arg(long, default_value_t = 3)]
+        repeat: u32,
+        /// FPGA family of the generated Verilog (see `generate`).
+        #[arg(long, default_value = "generic")]
+        target: String,
+    },
 }
 
 /// A simulator to measure against.

@@ -20,6 +20,14 @@ const ENV_SCRIPT: &str = "NEUROGEN_BRIAN2_SCRIPT";
 
 pub fn bench(a: BenchArgs) -> CmdResult {
     match a.what {
+        BenchWhat::Cosim {
+            config,
+            cycles,
+            repeat,
+            target,
+        } => {
+            return bench_cosim(&config, cycles, repeat, &target);
+        }
         BenchWhat::Golden {
             seconds,
             repeat,
@@ -239,4 +247,53 @@ fn missing_peer(python: &Path, script: &Path, why: &str) -> String {
         python.display(),
         script.display()
     )
+}
+
+/// `bench cosim`: the generated array with its inputs held so the event pipeline stays busy
+/// (`in_valid` high with an in-range address and no end of tick, `out_ready` high), clocked
+/// through the Rust binding and through a C++ main loop built from the same files.
+fn bench_cosim(config: &Path, cycles: u64, repeat: u32, target: &str) -> CmdResult {
+    if !(1..=1_000_000_000).contains(&cycles) {
+        return Err(format!("--cycles {cycles}: must be in 1..=1000000000"));
+    }
+    if !(1..=100).contains(&repeat) {
+        return Err(format!("--repeat {repeat}: must be in 1..=100"));
+    }
+    let cfg = super::simulate::load_config(config)?;
+    let target = hdl::array::Target::parse(target)?;
+    let dir = std::env::temp_dir().join(format!("neurogen-bench-cosim-{}", std::process::id()));
+    let g = hdl::array::generate(
+        &cfg,
+        &hdl::array::Options {
+            target,
+            init_prefix: format!("{}/", dir.display()),
+            ..Default::default()
+        },
+    )?;
+    let mut sources = Vec::new();
+    for (n, t) in g.rtl.iter().chain(g.init.iter()) {
+        super::simulate::write_file(&dir.join(n), t)?;
+        if n.ends_with(".v") {
+            sources.push(dir.join(n));
+        }
+    }
+    let bench = cosim::bench::CosimBench {
+        sources,
+        top: g.design.top.clone(),
+        clock: "clk".into(),
+        inputs: vec![
+            ("in_valid".into(), 1),
+            ("in_addr".into(), 0),
+            ("out_ready".into(), 1),
+        ],
+        flags: Vec::new(),
+        cycles,
+        repeats: repeat,
+    };
+    let r = cosim::bench::cosim_speed(&bench).map_err(|e| e.to_string());
+    let _ = std::fs::remove_dir_all(&dir);
+    let r = r?;
+    println!("{}", super::hw::summary(&g));
+    print!("{r}");
+    Ok(())
 }
