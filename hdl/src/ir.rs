@@ -222,9 +222,12 @@ impl Expr {
 
     /// A signed constant of `width` bits; a value that does not fit is a type error.
     pub fn sconst(value: i128, width: u32) -> Expr {
+        if width == 0 || width > 127 {
+            return Expr::invalid(format!("constant {value} does not fit s{width}"));
+        }
         let lo = -(1i128 << (width - 1));
         let hi = (1i128 << (width - 1)) - 1;
-        if width == 0 || width > 127 || value < lo || value > hi {
+        if value < lo || value > hi {
             return Expr::invalid(format!("constant {value} does not fit s{width}"));
         }
         Expr {
@@ -716,6 +719,9 @@ fn fold(op: BinOp, a: &Expr, b: &Expr) -> Option<Expr> {
     let all_ones = |e: &Expr| matches!(e.kind, ExprKind::Const(v) if v == mask(e.ty.width));
     let zero = |e: &Expr| matches!(e.kind, ExprKind::Const(0));
     match op {
+        BinOp::Add | BinOp::Or | BinOp::Xor if zero(b) => return Some(a.clone()),
+        BinOp::Add | BinOp::Or | BinOp::Xor if zero(a) => return Some(b.clone()),
+        BinOp::Sub if zero(b) => return Some(a.clone()),
         BinOp::And if zero(a) || zero(b) => return Some(Expr::zero(ty)),
         BinOp::And if all_ones(a) => return Some(b.clone()),
         BinOp::And if all_ones(b) => return Some(a.clone()),

@@ -158,8 +158,9 @@ pub struct Ram {
 /// Name of the memory module of a word type, depth and read latency.
 pub fn ram_module_name(top: &str, ty: Ty, depth: u64, rl: u64, init: bool) -> String {
     format!(
-        "{top}_ram{}_{}x{}{}",
+        "{top}_ram{}_{}{}x{}{}",
         if rl > 1 { "r" } else { "" },
+        if ty.signed { "s" } else { "" },
         ty.width,
         depth,
         if init { "_init" } else { "" }
@@ -336,7 +337,8 @@ pub fn ram(
 /// Drive a memory's write port from exclusive write sources `(enable, address, data)`.
 pub fn write_port(b: &mut B, ram: &Ram, sources: &[(Expr, Expr, Expr)]) {
     let (aty, dty) = (ram.waddr.ty, ram.wdata.ty);
-    b.m.assign(&ram.we, any(sources.iter().map(|c| c.0.clone()).collect()));
+    let we = any(sources.iter().map(|c| c.0.clone()).collect());
+    b.m.assign(&ram.we, no_write_in_reset(b, we));
     b.m.assign(
         &ram.waddr,
         onehot(
@@ -351,6 +353,12 @@ pub fn write_port(b: &mut B, ram: &Ram, sources: &[(Expr, Expr, Expr)]) {
             sources.iter().map(|c| (c.0.clone(), c.2.clone())).collect(),
         ),
     );
+}
+
+/// A write enable that is low while `rst` is high: on the first reset edge the control flops may
+/// still hold their power-up values, and the weights must survive reset.
+pub fn no_write_in_reset(b: &B, we: Expr) -> Expr {
+    we.and(!b.rst.e())
 }
 
 /// One-hot select: the OR of `value_k & {w{sel_k}}`; callers guarantee at most one `sel_k` is

@@ -13,7 +13,9 @@
 //! - Neuron state is one packed word per neuron (v, refractory, theta, y, spiked-last-tick), so
 //!   the neuron update is one read and one write.
 
-use super::build::{B, Ram, SpRam, any, onehot, ram, ram_module_name, spram, write_port};
+use super::build::{
+    B, Ram, SpRam, any, no_write_in_reset, onehot, ram, ram_module_name, spram, write_port,
+};
 use super::layout::{Field, Layout, Params};
 use crate::ir::stmt::*;
 use crate::ir::*;
@@ -31,7 +33,8 @@ pub fn dx_width(lay: &Layout, p: &Params) -> u32 {
     let hi = lay.trace_max() >> p.ltp_shift;
     // the shifted trace keeps at least one bit, plus a sign bit
     let kept = lay.tb.saturating_sub(p.ltp_shift).max(1);
-    bits_signed(-p.ltp_offset, hi).max(kept + 1)
+    // holds -offset..=hi, and +offset too (it is subtracted as a constant)
+    bits_signed(-p.ltp_offset, hi.max(p.ltp_offset)).max(kept + 1)
 }
 
 /// The weight memory of a lane.
@@ -121,6 +124,9 @@ impl StateWord {
 
 /// Saturating increment of an unsigned field: `min(x + inc, 2^w - 1)`.
 fn sat_inc(x: Expr, inc: i64) -> Expr {
+    if inc == 0 {
+        return x;
+    }
     let w = x.ty.width;
     let wide = x.ext(w + 1) + Expr::uconst(inc as u128, w + 1);
     let max = unsigned_max(w);
@@ -585,7 +591,7 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
             vec![set(cnt, Expr::zero(cnt.ty))],
             vec![when(spike_now.e(), vec![set(cnt, cnt.e().inc())])],
         ));
-        b.m.assign(&list.we, spike_now.e());
+        b.m.assign(&list.we, no_write_in_reset(&b, spike_now.e()));
         b.m.assign(&list.waddr, cnt.e().trunc(gb));
         b.m.assign(&list.wdata, n4_g.e());
         b.m.assign(atmax, spike_now.e().and(cnt.e().eq(maxc.e())));
@@ -796,8 +802,9 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
                     .map(|c| (c.0.clone(), c.1.clone()))
                     .collect(),
             );
-            b.m.assign(&sp.we, we.clone());
-            b.m.assign(&sp.addr, Expr::mux(we, waddr, word_of(w_raddr.e())));
+            let we = b.net("wmem_write", no_write_in_reset(&b, we));
+            b.m.assign(&sp.we, we.e());
+            b.m.assign(&sp.addr, Expr::mux(we.e(), waddr, word_of(w_raddr.e())));
             b.m.assign(
                 &sp.wdata,
                 onehot(

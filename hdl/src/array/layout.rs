@@ -211,7 +211,10 @@ impl Layout {
         let xpb = arch.x_per_word.trailing_zeros();
         let xab = if stdp { addr_bits(arch.x_words) } else { 1 };
         let max_abs_w = s.w_min.unsigned_abs().max(s.w_max.unsigned_abs()) as i64;
-        let sum_bits = bits_signed(-(max_abs_w * r as i64), max_abs_w * r as i64);
+        // at least 2 bits: the divisor is the sum without its sign bit
+        let sum_bits = bits_signed(-(max_abs_w * r as i64), max_abs_w * r as i64)
+            .max(s.weight_bits + !s.signed as u32)
+            .max(2);
         let inh_max = lif.inhibition as u64 * n;
         let host_rb = field_bits(r);
         let host_gb = field_bits(g);

@@ -32,7 +32,7 @@ pub enum Target {
     /// Lattice iCE40 UP5K: weights in SPRAM, two per word, when the array allows it (see
     /// [`Layout::pair`]); everything else in EBR.
     Ice40Up5k,
-    /// Lattice ECP5 (block RAM with its output register).
+    /// Lattice ECP5 (behavioural block RAM inferred as DP16KD).
     Ecp5,
 }
 
@@ -50,8 +50,8 @@ impl Target {
         }
     }
 
-    /// Memory read latency: every target registers the memory output (on ECP5 that register is
-    /// the block RAM's own output register), so no datapath stage starts at a RAM clock-to-out.
+    /// Memory read latency: every target registers the memory output, so no datapath stage
+    /// starts at a RAM clock-to-out.
     pub fn read_latency(self) -> u64 {
         2
     }

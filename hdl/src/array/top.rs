@@ -6,7 +6,9 @@
 //! potentiation, scaling, finish) whose lengths follow closed-form rules shared with the cycle
 //! model in `golden::cycle`; the output scanner runs concurrently from the end of the neuron phase.
 
-use super::build::{B, any, mul_const, onehot, ram, ram_module_name, write_port};
+use super::build::{
+    B, any, mul_const, no_write_in_reset, onehot, ram, ram_module_name, write_port,
+};
 use super::lane::{StateWord, dx_width};
 use super::layout::{Field, Layout, Params, Region, regs};
 use crate::ir::stmt::*;
@@ -360,14 +362,18 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         ));
         b.data(when(
             pre.e().and(last_k.e()),
-            vec![set(&lbase, lbase.e() + k(g, wab))],
+            vec![set(&lbase, lbase.e() + k_wrap(g, wab))],
         ));
         // delayed to the lanes' S0 (rl cycles after the list read)
         let go = b.delayed_r("ltp_go", pre.e(), rl);
         let kd = b.delayed("ltp_kd", lk.e().resize(gb), rl);
         let base_d = b.delayed("ltp_base", lbase.e(), rl);
         let j_d = if lay.xpb > 0 {
-            b.delayed("ltp_jlow", lj.e().slice(lay.xpb - 1, 0), rl)
+            b.delayed(
+                "ltp_jlow",
+                lj.e().resize(rb.max(lay.xpb)).slice(lay.xpb - 1, 0),
+                rl,
+            )
         } else {
             Expr::zero(Ty::BIT)
         };
@@ -421,7 +427,13 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             Expr::mux(ev_xop.e(), row_word(ev_row.e()), pc.e().resize(xab)),
             rl,
         );
-        let xo_field = (xpb > 0).then(|| b.delayed("xo_field", ev_row.e().slice(xpb - 1, 0), rl));
+        let xo_field = (xpb > 0).then(|| {
+            b.delayed(
+                "xo_field",
+                ev_row.e().resize(rb.max(xpb)).slice(xpb - 1, 0),
+                rl,
+            )
+        });
         let xw_v = b.ctl_reg("xw_v", Ty::BIT, 0);
         let xw_addr = b.data_reg("xw_addr", xaty);
         let xw_word = b.data_reg("xw_word", xw);
@@ -591,7 +603,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let inh_acc = (p.inhibition > 0).then(|| b.ctl_reg("inh_acc", Ty::u(lay.inh_bits), 0));
     let inh_total = (p.inhibition > 0).then(|| b.ctl_reg("inh_total", Ty::u(lay.inh_bits), 0));
     if let Some(pr) = &prevram {
-        b.m.assign(&pr.we, emit_hs.e());
+        b.m.assign(&pr.we, no_write_in_reset(&b, emit_hs.e()));
         b.m.assign(&pr.waddr, pw.e().resize(nb));
         b.m.assign(&pr.wdata, spike_addr.e());
     }
@@ -708,7 +720,10 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     word_bits.reverse();
     let spike_word = b.net("spike_word", Expr::concat(word_bits));
     let any_spike = b.net("any_spike", spike_word.e().any());
-    b.m.assign(&spk.we, nw_v.clone().and(any_spike.e()));
+    b.m.assign(
+        &spk.we,
+        no_write_in_reset(&b, nw_v.clone().and(any_spike.e())),
+    );
     b.m.assign(&spk.waddr, nwords.e().resize(gb));
     b.m.assign(&spk.wdata, Expr::concat(vec![nw_g.clone(), spike_word.e()]));
     let grow = if stdp {
@@ -858,7 +873,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
                 in_scale.clone(),
                 Expr::mux(
                     issuing,
-                    saddr.e() + k(g, wab),
+                    saddr.e() + k_wrap(g, wab),
                     Expr::mux(ss.e().eq(k(3, 3)), saddr.e(), next_group),
                 ),
                 Expr::zero(waty),
@@ -1539,8 +1554,17 @@ fn h_reg_region(h_adr: &Sig, lay: &Layout, rr: Region) -> Expr {
         .eq(Expr::uconst(rr as u128, 4))
 }
 
+/// A constant modulo `2^w`: address steps that only wrap past the last row, where the value
+/// is never used.
+fn k_wrap(v: u64, w: u32) -> Expr {
+    k(v & ((1u64 << w) - 1), w)
+}
+
 /// Saturating increment of an unsigned trace field.
 fn sat_inc_u(x: Expr, inc: i64) -> Expr {
+    if inc == 0 {
+        return x;
+    }
     let w = x.ty.width;
     let wide = x.ext(w + 1) + Expr::uconst(inc as u128, w + 1);
     let max = unsigned_max(w);
