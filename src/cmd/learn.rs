@@ -9,13 +9,20 @@
 //!   folder; `--data FILE` reads another copy of the same format.
 //! - The progress bar is drawn on stderr only when stderr is a terminal, so logs and pipes get
 //!   nothing but the report.
+//! - `--hardware` runs the same experiment code (`run_on` with the same parameters, seeds and
+//!   host commands) on `cosim::driver::Lockstep`, the generated Verilog in Verilator driven in
+//!   lockstep with the golden model; only the defaults are shorter
+//!   (`PatternsParams::shortened`, `DigitsParams::shortened`). It fails at the first difference.
 
 use super::CmdResult;
 use crate::plot;
 use clap::{Args, Subcommand, ValueEnum};
+use cosim::driver::{Compare, Lockstep, LockstepReport, RunOptions};
+use golden::Config;
 use golden::learn::Progress;
 use golden::learn::digits::{self, Dataset, DigitsParams, DigitsResult, RuleSet};
 use golden::learn::patterns::{self, PatternsParams, PatternsResult, SweepCell};
+use hdl::array::Target;
 use serde_json::json;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Write};
@@ -59,6 +66,11 @@ pub struct Common {
     /// Seed of the data, split, initial weights and spike trains.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// Run a shortened experiment (unless --epochs, --train, --test say otherwise) on the
+    /// generated Verilog in Verilator, in lockstep with the golden model: fails unless the
+    /// spikes of every tick and the weights after every sample are identical.
+    #[arg(long)]
+    pub hardware: bool,
 }
 
 /// `learn patterns`.
@@ -124,9 +136,10 @@ pub enum Rules {
 pub struct DigitsArgs {
     #[command(flatten)]
     pub common: Common,
-    /// Rule sets to run; the accuracy reported is the last one's (`full` for `all`).
-    #[arg(long, value_enum, default_value = "all")]
-    pub rules: Rules,
+    /// Rule sets to run; the accuracy reported is the last one's (`full` for `all`) [default:
+    /// all; full with --hardware].
+    #[arg(long, value_enum)]
+    pub rules: Option<Rules>,
     /// Training images.
     #[arg(long)]
     pub train: Option<usize>,
@@ -236,8 +249,9 @@ fn out_dir(common: &Common, name: &str) -> PathBuf {
 
 fn pattern_params(a: &PatternsArgs) -> PatternsParams {
     let d = PatternsParams::default();
+    let d = if a.common.hardware { d.shortened() } else { d };
     let seed = a.common.seed;
-    PatternsParams {
+    let mut p = PatternsParams {
         inputs: a.inputs.unwrap_or(d.inputs),
         patterns: a.patterns.unwrap_or(d.patterns),
         active: a.active.unwrap_or(d.active),
@@ -255,7 +269,9 @@ fn pattern_params(a: &PatternsArgs) -> PatternsParams {
             ..d.net.clone()
         },
         ..d
-    }
+    };
+    p.raster_samples = p.raster_samples.min(p.test * (p.patterns + 1));
+    p
 }
 
 fn pattern_label(k: usize) -> impl Fn(Option<usize>) -> String {
@@ -269,12 +285,16 @@ fn pattern_label(k: usize) -> impl Fn(Option<usize>) -> String {
 fn learn_patterns(a: PatternsArgs) -> CmdResult {
     let p = pattern_params(&a);
     p.validate().map_err(|e| e.to_string())?;
+    if a.sweep && a.common.hardware {
+        return Err("--sweep runs in the golden model only: leave out --hardware".into());
+    }
     if a.sweep {
         for &k in &a.ks {
             for &o in &a.overlaps {
                 let q = PatternsParams {
                     patterns: k,
                     overlap: o,
+                    raster_samples: 0,
                     ..p.clone()
                 };
                 q.validate()
@@ -285,7 +305,16 @@ fn learn_patterns(a: PatternsArgs) -> CmdResult {
     let dir = out_dir(&a.common, "patterns");
     let mut bar = Bar::new();
     let t0 = Instant::now();
-    let r = patterns::run(&p, &mut |pr| bar.update(pr)).map_err(|e| e.to_string())?;
+    let (r, hw) = if a.common.hardware {
+        let cfg = p.config().map_err(|e| e.to_string())?;
+        let (r, rep) = on_hardware(&cfg, Target::Generic, None, |chip| {
+            patterns::run_on(&p, chip, &mut |pr| bar.update(pr))
+        })?;
+        (r.map_err(|e| e.to_string())?, Some((cfg, rep)))
+    } else {
+        let r = patterns::run(&p, &mut |pr| bar.update(pr)).map_err(|e| e.to_string())?;
+        (r, None)
+    };
     let table = if a.sweep {
         Some(
             patterns::sweep(&p, &a.ks, &a.overlaps, &mut |pr| bar.update(pr))
@@ -296,7 +325,8 @@ fn learn_patterns(a: PatternsArgs) -> CmdResult {
     };
     bar.finish();
     let secs = t0.elapsed().as_secs_f64();
-    let plots = pattern_plots(&r, table.as_deref(), &a, &dir)?;
+    let sweep = table.as_deref().map(|t| (t, &a.ks[..], &a.overlaps[..]));
+    let plots = pattern_plots(&r, sweep, &dir)?;
     if a.common.json {
         let mut o = json!({
             "accuracy": r.accuracy,
@@ -313,8 +343,28 @@ fn learn_patterns(a: PatternsArgs) -> CmdResult {
         if let Some(t) = &table {
             o["sweep"] = json!(t);
         }
-        return emit(&format!("{o}\n"));
+        if let Some((_, rep)) = &hw {
+            o["hardware"] = hardware_json(rep);
+        }
+        emit(&format!("{o}\n"))?;
+        return hw.map_or(Ok(()), |(_, rep)| hardware_verdict(&rep));
     }
+    let mut out = pattern_report(&r);
+    if let Some(t) = &table {
+        sweep_table(&mut out, t, &a.ks, &a.overlaps);
+    }
+    if let Some((cfg, rep)) = &hw {
+        outln!(out);
+        out.push_str(&hardware_text(cfg, rep));
+    }
+    outln!(out, "\n{:.1} s; plots: {}", secs, plots.join(", "));
+    emit(&out)?;
+    hw.map_or(Ok(()), |(_, rep)| hardware_verdict(&rep))
+}
+
+/// The report of a pattern run: the experiment, the per-pattern table, the accuracy.
+pub(crate) fn pattern_report(r: &PatternsResult) -> String {
+    let p = &r.params;
     let mut out = String::new();
     outln!(
         out,
@@ -374,45 +424,46 @@ fn learn_patterns(a: PatternsArgs) -> CmdResult {
         pct(r.accuracy),
         pct(r.detection)
     );
-    if let Some(t) = &table {
-        outln!(
-            out,
-            "\naccuracy (detection / false-positive rate) against K and overlap:"
-        );
-        outp!(out, "{:>8}", "K \\ ovl");
-        for o in &a.overlaps {
-            outp!(out, "  {:>19}", format!("{o}"));
-        }
-        outln!(out);
-        for &k in &a.ks {
-            outp!(out, "{k:>8}");
-            for &o in &a.overlaps {
-                let c = t
-                    .iter()
-                    .find(|c| c.patterns == k && c.overlap == o)
-                    .expect("every cell was run");
-                outp!(
-                    out,
-                    "  {:>19}",
-                    format!(
-                        "{:.1} ({:.0}/{:.0})",
-                        c.accuracy * 100.0,
-                        c.detection * 100.0,
-                        c.false_positive_rate * 100.0
-                    )
-                );
-            }
-            outln!(out);
-        }
-    }
-    outln!(out, "\n{:.1} s; plots: {}", secs, plots.join(", "));
-    emit(&out)
+    out
 }
 
-fn pattern_plots(
+/// Append the K x overlap table.
+fn sweep_table(out: &mut String, t: &[SweepCell], ks: &[usize], overlaps: &[f64]) {
+    outln!(
+        out,
+        "\naccuracy (detection / false-positive rate) against K and overlap:"
+    );
+    outp!(out, "{:>8}", "K \\ ovl");
+    for o in overlaps {
+        outp!(out, "  {:>19}", format!("{o}"));
+    }
+    outln!(out);
+    for &k in ks {
+        outp!(out, "{k:>8}");
+        for &o in overlaps {
+            let c = t
+                .iter()
+                .find(|c| c.patterns == k && c.overlap == o)
+                .expect("every cell was run");
+            outp!(
+                out,
+                "  {:>19}",
+                format!(
+                    "{:.1} ({:.0}/{:.0})",
+                    c.accuracy * 100.0,
+                    c.detection * 100.0,
+                    c.false_positive_rate * 100.0
+                )
+            );
+        }
+        outln!(out);
+    }
+}
+
+/// The plots of a pattern run (and of its K x overlap table), in `dir`; their paths.
+pub(crate) fn pattern_plots(
     r: &PatternsResult,
-    table: Option<&[SweepCell]>,
-    a: &PatternsArgs,
+    sweep: Option<(&[SweepCell], &[usize], &[f64])>,
     dir: &Path,
 ) -> Result<Vec<String>, String> {
     let p = &r.params;
@@ -466,23 +517,23 @@ fn pattern_plots(
         &f,
     )?;
     out.push(f.display().to_string());
-    if let Some(t) = table {
+    if let Some((t, ks, overlaps)) = sweep {
         let f = dir.join("sweep.png");
-        let rows: Vec<String> = a.ks.iter().map(|k| format!("K={k}")).collect();
-        let cols: Vec<String> = a.overlaps.iter().map(|o| format!("{o}")).collect();
-        let values: Vec<Vec<f64>> =
-            a.ks.iter()
-                .map(|&k| {
-                    a.overlaps
-                        .iter()
-                        .map(|&o| {
-                            t.iter()
-                                .find(|c| c.patterns == k && c.overlap == o)
-                                .map_or(0.0, |c| c.accuracy)
-                        })
-                        .collect()
-                })
-                .collect();
+        let rows: Vec<String> = ks.iter().map(|k| format!("K={k}")).collect();
+        let cols: Vec<String> = overlaps.iter().map(|o| format!("{o}")).collect();
+        let values: Vec<Vec<f64>> = ks
+            .iter()
+            .map(|&k| {
+                overlaps
+                    .iter()
+                    .map(|&o| {
+                        t.iter()
+                            .find(|c| c.patterns == k && c.overlap == o)
+                            .map_or(0.0, |c| c.accuracy)
+                    })
+                    .collect()
+            })
+            .collect();
         plot::heat_map(
             &rows,
             &cols,
@@ -502,8 +553,9 @@ fn pattern_plots(
 
 fn digits_params(a: &DigitsArgs, rules: RuleSet) -> DigitsParams {
     let d = DigitsParams::for_rules(rules);
+    let d = if a.common.hardware { d.shortened() } else { d };
     let seed = a.common.seed;
-    DigitsParams {
+    let mut p = DigitsParams {
         neurons: a.common.neurons.unwrap_or(d.neurons),
         train: a.train.unwrap_or(d.train),
         test: a.test.unwrap_or(d.test),
@@ -514,7 +566,9 @@ fn digits_params(a: &DigitsArgs, rules: RuleSet) -> DigitsParams {
             ..d.net.clone()
         },
         ..d
-    }
+    };
+    p.raster_images = p.raster_images.min(p.test);
+    p
 }
 
 fn learn_digits(a: DigitsArgs) -> CmdResult {
@@ -523,7 +577,12 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
         None => Dataset::from_bytes(DIGITS_GZ),
     }
     .map_err(|e| e.to_string())?;
-    let sets: Vec<RuleSet> = match a.rules {
+    let rules = a.rules.unwrap_or(if a.common.hardware {
+        Rules::Full
+    } else {
+        Rules::All
+    });
+    let sets: Vec<RuleSet> = match rules {
         Rules::All => RuleSet::ALL.to_vec(),
         Rules::Fixed => vec![RuleSet::Fixed],
         Rules::Pair => vec![RuleSet::Pair],
@@ -538,13 +597,24 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
     let mut bar = Bar::new();
     let t0 = Instant::now();
     let mut results = Vec::new();
+    let mut hws = Vec::new();
     for p in &params {
         let name = p.rules.name();
         let mut tagged = |pr: Progress| {
             let s = format!("{name}: {}", pr.stage);
             bar.update(Progress { stage: &s, ..pr })
         };
-        results.push(digits::run(&data, p, &mut tagged).map_err(|e| e.to_string())?);
+        let r = if a.common.hardware {
+            let cfg = p.config().map_err(|e| e.to_string())?;
+            let (r, rep) = on_hardware(&cfg, Target::Generic, None, |chip| {
+                digits::run_on(&data, p, chip, &mut tagged)
+            })?;
+            hws.push((cfg, rep));
+            r
+        } else {
+            digits::run(&data, p, &mut tagged)
+        };
+        results.push(r.map_err(|e| e.to_string())?);
     }
     bar.finish();
     let secs = t0.elapsed().as_secs_f64();
@@ -565,7 +635,7 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
                 })
             })
             .collect();
-        let o = json!({
+        let mut o = json!({
             "accuracy": main.accuracy,
             "rules": p.rules,
             "neurons": p.neurons,
@@ -580,7 +650,11 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
             "seconds": secs,
             "plots": plots,
         });
-        return emit(&format!("{o}\n"));
+        if a.common.hardware {
+            o["hardware"] = hws.iter().map(|(_, rep)| hardware_json(rep)).collect();
+        }
+        emit(&format!("{o}\n"))?;
+        return hws.iter().try_for_each(|(_, rep)| hardware_verdict(rep));
     }
     let mut out = String::new();
     outln!(
@@ -629,8 +703,13 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
         main.unanswered,
         p.test
     );
-    outln!(out, "{:.1} s; plots: {}", secs, plots.join(", "));
-    emit(&out)
+    for (cfg, rep) in &hws {
+        outln!(out);
+        out.push_str(&hardware_text(cfg, rep));
+    }
+    outln!(out, "\n{:.1} s; plots: {}", secs, plots.join(", "));
+    emit(&out)?;
+    hws.iter().try_for_each(|(_, rep)| hardware_verdict(rep))
 }
 
 fn digit_label(l: Option<usize>) -> String {
@@ -683,4 +762,120 @@ fn digit_plots(results: &[DigitsResult], dir: &Path) -> Result<Vec<String>, Stri
     plot::accuracy_curves(&series, "DIGITS: TEST ACCURACY PER EPOCH", &f)?;
     out.push(f.display().to_string());
     Ok(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// --hardware
+
+/// Weights compared after every tick of a hardware run, besides every weight after each training
+/// sample.
+const WEIGHTS_PER_TICK: usize = 8;
+
+/// Run `f` (an experiment's `run_on`) on the generated Verilog of `cfg` for `target`, in
+/// lockstep with the golden model; the first `max_ticks` ticks (all when `None`) on the
+/// hardware.
+pub(crate) fn on_hardware<R>(
+    cfg: &Config,
+    target: Target,
+    max_ticks: Option<usize>,
+    f: impl FnOnce(&mut Lockstep<'_>) -> R,
+) -> Result<(R, LockstepReport), String> {
+    let opts = RunOptions {
+        target,
+        compare: Compare::Sample(WEIGHTS_PER_TICK),
+        ..Default::default()
+    };
+    cosim::driver::lockstep(cfg, &opts, max_ticks, f)
+}
+
+/// The first difference of a hardware run, with its sample.
+fn mismatch_line(rep: &LockstepReport) -> Option<String> {
+    let m = rep.run.mismatch.as_ref()?;
+    Some(format!(
+        "{m} (in or after sample {} of the hardware run)",
+        rep.mismatch_sample.unwrap_or(0)
+    ))
+}
+
+/// What a hardware run did and found: figures, what was compared, then `MATCH` or the first
+/// difference.
+pub(crate) fn hardware_text(cfg: &Config, rep: &LockstepReport) -> String {
+    let r = &rep.run;
+    let mut out = String::new();
+    outln!(
+        out,
+        "hardware: the generated Verilog of `{}` ({} inputs x {} neurons, {} lanes) in \
+         Verilator, in lockstep with the golden model",
+        cfg.name,
+        cfg.array.inputs,
+        cfg.array.neurons,
+        cfg.array.lanes
+    );
+    let of = if rep.complete || r.mismatch.is_some() {
+        String::new()
+    } else {
+        format!(
+            " (the first {} of the run's {} ticks)",
+            r.ticks, rep.total_ticks
+        )
+    };
+    outln!(
+        out,
+        "  {} ticks{of}, {} samples, {} input events, {} synaptic events, {} output spikes",
+        r.ticks,
+        rep.samples,
+        r.events,
+        r.sops,
+        r.spikes
+    );
+    outln!(
+        out,
+        "  {:.2} synaptic operations per event-phase cycle; {} clock cycles simulated (host \
+         reads included) at {:.2} M cycles/s in {:.1} s; model build {:.1} s{}",
+        r.sop_per_cycle(),
+        r.sim_cycles,
+        r.sim_cycles as f64 / r.wall_s.max(1e-9) / 1e6,
+        r.wall_s,
+        r.build_s,
+        if r.cached { " (cached)" } else { "" }
+    );
+    outln!(
+        out,
+        "  compared: every tick's spikes and cycle count, every neuron's v, refractory count, \
+         theta and traces and {WEIGHTS_PER_TICK} random weights after each tick, every weight \
+         after each training sample and at the end"
+    );
+    match mismatch_line(rep) {
+        Some(m) => outln!(out, "{m}"),
+        None => outln!(
+            out,
+            "MATCH: the hardware fired the same spikes and learned the same weights as the \
+             golden model"
+        ),
+    }
+    out
+}
+
+/// The figures of a hardware run as JSON.
+pub(crate) fn hardware_json(rep: &LockstepReport) -> serde_json::Value {
+    let r = &rep.run;
+    json!({
+        "match": r.mismatch.is_none(),
+        "mismatch": mismatch_line(rep),
+        "ticks": r.ticks,
+        "total_ticks": rep.total_ticks,
+        "samples": rep.samples,
+        "events": r.events,
+        "synaptic_events": r.sops,
+        "spikes": r.spikes,
+        "sop_per_cycle": r.sop_per_cycle(),
+        "sim_cycles": r.sim_cycles,
+        "sim_cycles_per_s": r.sim_cycles as f64 / r.wall_s.max(1e-9),
+        "build_s": r.build_s,
+    })
+}
+
+/// `Err` with the first difference, if any.
+pub(crate) fn hardware_verdict(rep: &LockstepReport) -> CmdResult {
+    mismatch_line(rep).map_or(Ok(()), Err)
 }

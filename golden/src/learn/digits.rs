@@ -16,9 +16,10 @@
 //!   the accuracy of each set shows what each feature buys.
 
 use super::{
-    NetParams, Progress, Raster, Recording, Showing, assign_labels, check_probability, check_range,
-    classify, mean_of, param_error, responses, shuffle, train_pass,
+    Chip, NetParams, Progress, Raster, Recording, Showing, assign_labels, check_probability,
+    check_range, classify, mean_of, param_error, responses, shuffle, train_pass,
 };
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::model::Network;
 use crate::rng::SplitMix64;
@@ -408,10 +409,30 @@ impl DigitsParams {
         check_range(WHAT, "max_boosts", self.max_boosts, 0, 10)?;
         check_range(WHAT, "normalize_every", self.normalize_every, 1, 100_000)?;
         check_range(WHAT, "raster_images", self.raster_images, 0, self.test)?;
+        self.config()?;
+        Ok(())
+    }
+
+    /// The short version of these parameters that `neurogen learn digits --hardware` runs
+    /// through the co-simulation: 1 epoch over 20 training images, 10 test images (the network
+    /// and the coding unchanged).
+    pub fn shortened(&self) -> DigitsParams {
+        let test = 10;
+        DigitsParams {
+            epochs: 1,
+            train: 20,
+            test,
+            raster_images: self.raster_images.min(test),
+            ..self.clone()
+        }
+    }
+
+    /// The network of the experiment: 64 inputs, `neurons`, the knobs of `net` with the
+    /// features of `rules` switched off.
+    pub fn config(&self) -> Result<Config> {
         self.rules
             .apply(&self.net)
-            .config("digits", PIXELS, self.neurons)?;
-        Ok(())
+            .config("digits", PIXELS, self.neurons)
     }
 }
 
@@ -457,21 +478,39 @@ pub struct DigitsResult {
     pub raster: Raster,
 }
 
-/// Train, label and test; `progress` is called every few images.
+/// Train, label and test in the golden model; `progress` is called every few images.
 pub fn run(
     data: &Dataset,
     p: &DigitsParams,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<DigitsResult> {
     p.validate(data.len())?;
+    let mut net = Network::new(&p.config()?);
+    run_on(data, p, &mut net, progress)
+}
+
+/// Train, label and test on `chip`, a fresh array of [`DigitsParams::config`] (the golden
+/// model, or the co-simulated hardware); `progress` is called every few images.
+pub fn run_on<C: Chip + ?Sized>(
+    data: &Dataset,
+    p: &DigitsParams,
+    net: &mut C,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<DigitsResult> {
+    p.validate(data.len())?;
+    if net.neurons() != p.neurons {
+        return Err(param_error(
+            WHAT,
+            "neurons",
+            format!("{} but the array has {}", p.neurons, net.neurons()),
+        ));
+    }
     let net_params = p.rules.apply(&p.net);
-    let cfg = net_params.config("digits", PIXELS, p.neurons)?;
     let normalize_every = if net_params.stdp && net_params.normalize_target > 0 {
         p.normalize_every
     } else {
         0
     };
-    let mut net = Network::new(&cfg);
     let (train, test) = data.split(p.train, p.test, p.seed);
     let train_labels: Vec<Option<usize>> = train
         .iter()
@@ -492,7 +531,7 @@ pub fn run(
         let mut order = train.clone();
         shuffle(&mut order, &mut rng);
         let pass = train_pass(
-            &mut net,
+            net,
             &order,
             &probs,
             how,
@@ -503,7 +542,7 @@ pub fn run(
         );
         let final_epoch = e + 1 == p.epochs;
         let label_counts = responses(
-            &mut net,
+            net,
             &train,
             &probs,
             how,
@@ -521,7 +560,7 @@ pub fn run(
         };
         let record = if final_epoch { p.raster_images } else { 0 };
         let test_counts = responses(
-            &mut net,
+            net,
             &test,
             &probs,
             how,
@@ -576,8 +615,8 @@ pub fn run(
         unanswered,
         confusion,
         neuron_labels,
-        weights: net.weights().clone(),
-        theta: net.theta().to_vec(),
+        weights: net.weights(),
+        theta: net.theta(),
         raster,
     })
 }

@@ -15,6 +15,9 @@
 //! - Labelling is Diehl & Cook's: each neuron takes the class to which it responds most on average
 //!   over the training set; a sample is given the class whose neurons fire most on average, or no
 //!   class when none of the labelled neurons fires.
+//! - The experiments drive a [`Chip`], not the golden [`Network`] directly: the same code (the
+//!   same seeds, stimulus, host commands and scoring) runs on the golden model and, through the
+//!   co-simulation's lockstep chip, on the generated Verilog (`neurogen learn --hardware`).
 
 pub mod digits;
 pub mod patterns;
@@ -23,6 +26,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::model::{Network, StateKind};
 use crate::rng::SplitMix64;
+use ndarray::Array2;
 use serde::Serialize;
 use std::path::Path;
 
@@ -35,6 +39,67 @@ pub struct Progress<'a> {
     pub done: usize,
     /// Samples in this stage.
     pub total: usize,
+}
+
+/// A weight matrix `W[input][neuron]` as the host reads it.
+pub type Weights = Array2<i32>;
+
+/// The array as the host of an experiment sees it: one tick at a time, the host port's commands,
+/// and theta read and written back. The golden [`Network`] is one; the co-simulation's lockstep
+/// chip (`cosim::driver::Lockstep`) is another, which runs the generated Verilog tick by tick
+/// against a golden model.
+pub trait Chip {
+    /// Neurons of the array.
+    fn neurons(&self) -> usize;
+    /// Run one tick with these input events (ascending); the output spikes of the tick.
+    fn step(&mut self, events: &[u32]) -> &[u32];
+    /// The host's *clear* command.
+    fn clear(&mut self);
+    /// The host's *normalize* command.
+    fn normalize(&mut self);
+    /// The learning-enable register.
+    fn set_learning(&mut self, on: bool);
+    /// Host read of every neuron's theta.
+    fn theta(&mut self) -> Vec<i64>;
+    /// Host write of neuron `i`'s theta (a value read from the same array).
+    fn set_theta(&mut self, i: usize, theta: i64);
+    /// Host read of the weight matrix `W[input][neuron]`.
+    fn weights(&mut self) -> Weights;
+}
+
+impl Chip for Network {
+    fn neurons(&self) -> usize {
+        self.config().neurons()
+    }
+
+    fn step(&mut self, events: &[u32]) -> &[u32] {
+        Network::step(self, events)
+    }
+
+    fn clear(&mut self) {
+        Network::clear(self)
+    }
+
+    fn normalize(&mut self) {
+        Network::normalize(self)
+    }
+
+    fn set_learning(&mut self, on: bool) {
+        Network::set_learning(self, on)
+    }
+
+    fn theta(&mut self) -> Vec<i64> {
+        Network::theta(self).to_vec()
+    }
+
+    fn set_theta(&mut self, i: usize, theta: i64) {
+        self.set_state(StateKind::Theta, i, theta)
+            .expect("theta read from the same network is in range");
+    }
+
+    fn weights(&mut self) -> Weights {
+        Network::weights(self).clone()
+    }
 }
 
 /// The network knobs of an experiment: every SPEC section 2 key it sets (all others default).
@@ -202,8 +267,8 @@ impl Raster {
 /// Present one sample for `ticks` ticks: channel `j` fires in a tick with probability `probs[j]`
 /// (events ascending). Adds each neuron's spikes to `counts`, records into `raster` if given, and
 /// returns the number of output spikes.
-pub(crate) fn present(
-    net: &mut Network,
+pub(crate) fn present<C: Chip + ?Sized>(
+    net: &mut C,
     probs: &[f64],
     ticks: usize,
     rng: &mut SplitMix64,
@@ -264,8 +329,8 @@ pub(crate) struct TrainPass {
 /// One training pass over `order` with learning on: *clear* before each attempt, *normalize*
 /// after every `normalize_every` samples when `normalize_every > 0`.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn train_pass(
-    net: &mut Network,
+pub(crate) fn train_pass<C: Chip + ?Sized>(
+    net: &mut C,
     order: &[usize],
     probs: Probs,
     how: Showing,
@@ -274,7 +339,7 @@ pub(crate) fn train_pass(
     stage: &str,
     progress: &mut dyn FnMut(Progress),
 ) -> TrainPass {
-    let mut counts = vec![0u32; net.config().neurons()];
+    let mut counts = vec![0u32; net.neurons()];
     let mut pass = TrainPass::default();
     let mut spikes = 0u64;
     for (n, &k) in order.iter().enumerate() {
@@ -322,8 +387,8 @@ pub(crate) struct Recording<'a> {
 /// sample, and before each boosted attempt); the evaluation spike trains come from `seed`, so
 /// every evaluation of a run sees the same trains.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn responses(
-    net: &mut Network,
+pub(crate) fn responses<C: Chip + ?Sized>(
+    net: &mut C,
     samples: &[usize],
     probs: Probs,
     how: Showing,
@@ -334,7 +399,7 @@ pub(crate) fn responses(
 ) -> Vec<Vec<u32>> {
     let frozen = Frozen::new(net);
     let mut rng = SplitMix64::new(seed);
-    let n_neurons = net.config().neurons();
+    let n_neurons = net.neurons();
     let mut out = Vec::with_capacity(samples.len());
     for (n, &k) in samples.iter().enumerate() {
         let mut counts = vec![0u32; n_neurons];
@@ -387,24 +452,21 @@ pub(crate) struct Frozen {
 
 impl Frozen {
     /// Switch learning off and remember theta.
-    pub(crate) fn new(net: &mut Network) -> Frozen {
+    pub(crate) fn new<C: Chip + ?Sized>(net: &mut C) -> Frozen {
         net.set_learning(false);
-        Frozen {
-            theta: net.theta().to_vec(),
-        }
+        Frozen { theta: net.theta() }
     }
 
     /// *clear*, then write the remembered theta back (before each evaluation sample).
-    pub(crate) fn restore(&self, net: &mut Network) {
+    pub(crate) fn restore<C: Chip + ?Sized>(&self, net: &mut C) {
         net.clear();
         for (i, &th) in self.theta.iter().enumerate() {
-            net.set_state(StateKind::Theta, i, th)
-                .expect("theta read from the same network is in range");
+            net.set_theta(i, th);
         }
     }
 
     /// Restore theta and switch learning back on (end of evaluation).
-    pub(crate) fn thaw(self, net: &mut Network) {
+    pub(crate) fn thaw<C: Chip + ?Sized>(self, net: &mut C) {
         self.restore(net);
         net.set_learning(true);
     }

@@ -20,9 +20,10 @@
 //!   pattern.
 
 use super::{
-    NetParams, Progress, Raster, Recording, Showing, assign_labels, check_probability, check_range,
-    classify, param_error, responses, shuffle, train_pass,
+    Chip, NetParams, Progress, Raster, Recording, Showing, assign_labels, check_probability,
+    check_range, classify, param_error, responses, shuffle, train_pass,
 };
+use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::model::Network;
 use crate::rng::SplitMix64;
@@ -191,6 +192,27 @@ impl PatternsParams {
         Ok(())
     }
 
+    /// The short version of these parameters that `neurogen learn patterns --hardware` runs
+    /// through the co-simulation: 1 epoch of 16 training samples per class, 4 labelling and 4
+    /// test samples per class (the network, patterns and noise unchanged).
+    pub fn shortened(&self) -> PatternsParams {
+        let test = 4;
+        PatternsParams {
+            epochs: 1,
+            train: 16,
+            label: 4,
+            test,
+            raster_samples: self.raster_samples.min(test * (self.patterns + 1)),
+            ..self.clone()
+        }
+    }
+
+    /// The validated network of the experiment (`inputs` x `neurons`, the knobs of `net`).
+    pub fn config(&self) -> Result<Config> {
+        self.validate()?;
+        self.net.config("patterns", self.inputs, self.neurons)
+    }
+
     /// The channels of each pattern, ascending (see the module's key decisions).
     pub fn pattern_channels(&self) -> Result<Vec<Vec<u32>>> {
         self.validate()?;
@@ -306,17 +328,33 @@ pub struct PatternsResult {
     pub raster: Raster,
 }
 
-/// Train, label and test; `progress` is called every few samples.
+/// Train, label and test in the golden model; `progress` is called every few samples.
 pub fn run(p: &PatternsParams, progress: &mut dyn FnMut(Progress)) -> Result<PatternsResult> {
+    let mut net = Network::new(&p.config()?);
+    run_on(p, &mut net, progress)
+}
+
+/// Train, label and test on `chip`, a fresh array of [`PatternsParams::config`] (the golden
+/// model, or the co-simulated hardware); `progress` is called every few samples.
+pub fn run_on<C: Chip + ?Sized>(
+    p: &PatternsParams,
+    net: &mut C,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<PatternsResult> {
     let patterns = p.pattern_channels()?;
+    if net.neurons() != p.neurons {
+        return Err(param_error(
+            WHAT,
+            "neurons",
+            format!("{} but the array has {}", p.neurons, net.neurons()),
+        ));
+    }
     let k_classes = p.patterns + 1; // the last class is "no pattern"
-    let cfg = p.net.config("patterns", p.inputs, p.neurons)?;
     let normalize_every = if p.net.stdp && p.net.normalize_target > 0 {
         p.normalize_every
     } else {
         0
     };
-    let mut net = Network::new(&cfg);
     let how = Showing {
         ticks: p.ticks,
         min_spikes: 0,
@@ -341,7 +379,7 @@ pub fn run(p: &PatternsParams, progress: &mut dyn FnMut(Progress)) -> Result<Pat
         shuffle(&mut order, &mut rng);
         let train_probs = |k: usize, f: f64| train_set[k].probabilities(p, f);
         train_pass(
-            &mut net,
+            net,
             &order,
             &train_probs,
             how,
@@ -353,7 +391,7 @@ pub fn run(p: &PatternsParams, progress: &mut dyn FnMut(Progress)) -> Result<Pat
         let all_label: Vec<usize> = (0..label_set.len()).collect();
         let label_probs = |k: usize, f: f64| label_set[k].probabilities(p, f);
         let label_counts = responses(
-            &mut net,
+            net,
             &all_label,
             &label_probs,
             how,
@@ -375,7 +413,7 @@ pub fn run(p: &PatternsParams, progress: &mut dyn FnMut(Progress)) -> Result<Pat
         let test_probs = |k: usize, f: f64| test_set[k].probabilities(p, f);
         let test_label = |k: usize| Some(class_index(&test_set[k]));
         let test_counts = responses(
-            &mut net,
+            net,
             &all_test,
             &test_probs,
             how,
@@ -464,8 +502,8 @@ pub fn run(p: &PatternsParams, progress: &mut dyn FnMut(Progress)) -> Result<Pat
         per_pattern,
         epochs,
         neuron_labels,
-        weights: net.weights().clone(),
-        theta: net.theta().to_vec(),
+        weights: net.weights(),
+        theta: net.theta(),
         raster,
     })
 }
