@@ -20,7 +20,8 @@ pub enum Command {
     Stimulus(StimulusArgs),
     /// Benchmarks that print figures.
     Bench(BenchArgs),
-    /// The whole flow on a built-in network.
+    /// The whole flow on the built-in pattern network: Verilog, training in the golden model,
+    /// Verilator co-simulation (MATCH), iCE40 UP5K synthesis, plots.
     Demo(DemoArgs),
     /// Generate the Verilog of a network: DIR/rtl/*.v, memory init files, DIR/manifest.json.
     Generate(GenerateArgs),

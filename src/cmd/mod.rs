@@ -2,6 +2,7 @@
 
 mod bench;
 pub(crate) mod board;
+mod demo;
 mod hw;
 pub(crate) mod learn;
 mod simulate;
@@ -19,7 +20,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Simulate(a) => simulate::simulate(a),
         Command::Stimulus(a) => simulate::stimulus(a),
         Command::Bench(a) => bench::bench(a),
-        Command::Demo(a) => simulate::demo(a),
+        Command::Demo(a) => demo::demo(a),
         Command::Generate(a) => hw::generate(a),
         Command::Cosim(a) => hw::cosim(a),
         Command::Testbench(a) => testbench::testbench(a),

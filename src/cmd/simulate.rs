@@ -1,7 +1,7 @@
-//! `simulate`, `stimulus` and (for now) `demo`: the golden-model commands.
+//! `simulate` and `stimulus`: the golden-model commands.
 
 use super::CmdResult;
-use crate::cli::{DemoArgs, SimulateArgs, StimulusArgs, StimulusKind, StimulusSource};
+use crate::cli::{SimulateArgs, StimulusArgs, StimulusKind, StimulusSource};
 use golden::stimulus::{MAX_CHANNELS, PatternSpec, check_generated_size};
 use golden::{Config, Stimulus};
 use std::path::Path;
@@ -145,26 +145,5 @@ pub fn stimulus(a: StimulusArgs) -> CmdResult {
             );
         }
     }
-    Ok(())
-}
-
-pub fn demo(a: DemoArgs) -> CmdResult {
-    let cfg = golden::presets::demo_config();
-    let spec = golden::presets::demo_patterns();
-    let g = spec.generate().map_err(|e| e.to_string())?;
-    let res = golden::run::simulate(&cfg, &g.stimulus);
-    let spikes: usize = res.spikes.iter().map(Vec::len).sum();
-    let out = a.output.join("result.json");
-    write_file(&out, &res.to_json())?;
-    println!(
-        "demo network `{}`: {} inputs x {} neurons, {} ticks, {} input events, {} output spikes -> {}",
-        cfg.name,
-        cfg.array.inputs,
-        cfg.array.neurons,
-        g.stimulus.ticks.len(),
-        g.stimulus.events(),
-        spikes,
-        out.display()
-    );
     Ok(())
 }
