@@ -1,6 +1,7 @@
 //! Reproduce one random co-simulation case: `cargo run --release -p testbenches --example
 //! random_case -- SEED [OUT_DIR]` prints the case (config TOML, stimulus, host actions,
-//! backpressure, power-up values; `NEUROGEN_INIT=zeros|ones` overrides the latter), runs it through Verilator and the golden model, prints MATCH or the mismatch,
+//! backpressure, power-up values, target; `NEUROGEN_INIT=zeros|ones` overrides the power-up
+//! values), runs it through Verilator and the golden model, prints MATCH or the mismatch,
 //! and with OUT_DIR writes `net.toml`, `stimulus.json` and, on a mismatch, `mismatch.vcd` there.
 
 use cosim::driver::{Compare, RunOptions, run};
@@ -34,6 +35,8 @@ fn main() {
         compare: Compare::Full,
         actions: case.actions.clone(),
         vcd: out.as_ref().map(|d| d.join("mismatch.vcd")),
+        init: case.init,
+        target: case.target,
         ..Default::default()
     };
     match run(&case.config, &case.stimulus, &opts) {

@@ -18,6 +18,7 @@ use golden::Config;
 use golden::Stimulus;
 use golden::arith::{signed_max, signed_min, unsigned_max};
 use golden::rng::SplitMix64;
+use hdl::array::Target;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -85,6 +86,10 @@ pub struct Case {
     /// ones (a design that needs a flop to start at 0 without a reset fails then). Random
     /// patterns have their own test.
     pub init: InitialValues,
+    /// Target family: mostly `Generic`; about a third `Ice40Up5k`, whose layout puts the weights
+    /// two per SPRAM word (pair mode: loaded through the host port, reads on even cycles and
+    /// writes on odd ones) when the network allows it.
+    pub target: Target,
 }
 
 impl Case {
@@ -106,6 +111,12 @@ impl Case {
         } else {
             InitialValues::Zeros
         };
+        // drawn last, so the cases drawn before targets existed are unchanged
+        let target = if rng.chance(0.33) {
+            Target::Ice40Up5k
+        } else {
+            Target::Generic
+        };
         Case {
             seed,
             toml,
@@ -114,6 +125,7 @@ impl Case {
             actions,
             bp,
             init,
+            target,
         }
     }
 
@@ -128,6 +140,7 @@ impl Case {
             self.bp.input, self.bp.output
         );
         let _ = writeln!(s, "--- power-up values: {:?}", self.init);
+        let _ = writeln!(s, "--- target: {:?}", self.target);
         let _ = writeln!(s, "--- host actions (before tick k): {:?}", self.actions);
         let _ = write!(s, "--- stimulus\n{}", self.stimulus.to_json());
         s

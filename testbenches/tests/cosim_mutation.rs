@@ -335,3 +335,68 @@ post_decay_shift = 0
     let m = assert_caught(&cfg, &s, &mutant(p), &["x"]);
     assert_eq!(m.tick, 1, "the first decay is in tick 1: {m}");
 }
+
+#[test]
+fn without_pair_mode_potentiation_forwarding_the_other_half_of_a_word_is_lost() {
+    // UP5K pair mode: neurons 0 and 1 share every weight word (one lane, two groups) and
+    // always spike together, so each row's two potentiations update the two halves of one word
+    // two cycles apart; the second must take the first's half from the last write
+    let cfg = config(
+        r#"
+name = "pair_fwd"
+[array]
+inputs = 6
+neurons = 2
+[neuron]
+threshold = 30
+leak_shift = 1
+[synapse]
+init = "constant"
+init_value = 40
+[stdp]
+ltd_shift = 8
+"#,
+    );
+    let s = stim(&[
+        &[0, 1, 2, 3, 4, 5],
+        &[0, 2, 4],
+        &[1, 3, 5],
+        &[0, 1, 2, 3, 4, 5],
+    ]);
+    let target = hdl::array::Target::Ice40Up5k;
+    let g = generate(
+        &cfg,
+        &Options {
+            target,
+            ..Default::default()
+        },
+    )
+    .expect("generates");
+    assert!(g.layout.pair, "the network must use SPRAM pair mode");
+    let file = format!("{}_lane.v", cfg.name);
+    let text = &g.rtl.iter().find(|(n, _)| *n == file).expect("lane file").1;
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("lw_other <= l_fwd_d"))
+        .expect("the forwarding select of the other half")
+        .to_string();
+    let broken = line.replacen("lw_other <= l_fwd_d", "lw_other <= 1'd0 & l_fwd_d", 1);
+    let control = RunOptions {
+        target,
+        ..Default::default()
+    };
+    if let Some(m) = cosim(&cfg, &s, &control) {
+        panic!(
+            "the unmutated {} must match the golden model: {m}",
+            cfg.name
+        );
+    }
+    let mutant = RunOptions {
+        target,
+        patches: vec![(file, line, broken)],
+        ..Default::default()
+    };
+    let m = cosim(&cfg, &s, &mutant).expect("the missing forwarding must be caught");
+    assert_eq!(m.what, "weight", "{m}");
+}

@@ -14,6 +14,7 @@
 
 use cosim::driver::{Compare, Report, RunOptions, run};
 use golden::Stimulus;
+use hdl::array::Target;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use testbenches::random::{Case, Limits, StimulusShape, parse};
@@ -43,6 +44,7 @@ fn run_case(case: &Case) -> Result<Report, String> {
         compare: Compare::Full,
         actions: case.actions.clone(),
         init: case.init,
+        target: case.target,
         ..Default::default()
     };
     match run(&case.config, &case.stimulus, &opts) {
@@ -102,7 +104,7 @@ fn random_networks_match_the_golden_model_every_tick() {
 
 /// A long run of one network with sampled weight comparison (every neuron state and trace after
 /// every tick, `samples` random weights per tick, every weight after the last tick).
-fn long_run(seed: u64, toml_override: Option<&str>, ticks: usize, samples: usize) {
+fn long_run(seed: u64, toml_override: Option<&str>, ticks: usize, samples: usize, target: Target) {
     let shape = StimulusShape {
         ticks,
         p_empty: 0.05,
@@ -127,6 +129,7 @@ fn long_run(seed: u64, toml_override: Option<&str>, ticks: usize, samples: usize
         seed,
         compare: Compare::Sample(samples),
         actions: case.actions.clone(),
+        target,
         ..Default::default()
     };
     let rep = run(&case.config, &case.stimulus, &opts)
@@ -211,17 +214,32 @@ ltd_shift = 6
 
 #[test]
 fn long_run_of_a_learning_network_with_scaling_and_homeostasis_matches() {
-    long_run(101, Some(LEARNER), 5000, 24);
+    long_run(101, Some(LEARNER), 5000, 24, Target::Generic);
+}
+
+#[test]
+fn long_run_of_the_learning_network_with_weights_in_spram_pairs_matches() {
+    // the UP5K layout of the same network: two weights per SPRAM word, loaded through the host
+    let opts = hdl::array::Options {
+        target: Target::Ice40Up5k,
+        ..Default::default()
+    };
+    let g = hdl::array::generate(&parse(LEARNER), &opts).unwrap();
+    assert!(
+        g.layout.pair,
+        "the learner must use SPRAM pair mode on the UP5K"
+    );
+    long_run(104, Some(LEARNER), 5000, 24, Target::Ice40Up5k);
 }
 
 #[test]
 fn long_run_of_a_recurrent_signed_network_matches() {
-    long_run(102, Some(RECURRENT_SIGNED), 5000, 24);
+    long_run(102, Some(RECURRENT_SIGNED), 5000, 24, Target::Generic);
 }
 
 #[test]
 fn long_run_of_a_random_network_with_host_actions_matches() {
-    long_run(103, None, 3000, 16);
+    long_run(103, None, 3000, 16, Target::Generic);
 }
 
 #[test]
@@ -241,29 +259,43 @@ init_hi = 8
     );
     // one long tick of back-to-back in-range events, duplicates included
     let events: Vec<u32> = (0..2000u32).map(|k| (k * 7 + k / 64) % 64).collect();
+    for target in [Target::Generic, Target::Ice40Up5k] {
+        full_rate_on(&cfg, &events, target);
+    }
+}
+
+fn full_rate_on(cfg: &golden::Config, events: &[u32], target: Target) {
     let stim = Stimulus {
-        ticks: vec![events.clone(), vec![]],
+        ticks: vec![events.to_vec(), vec![]],
     };
-    let rep = run(&cfg, &stim, &RunOptions::default()).unwrap_or_else(|e| panic!("{e}"));
-    assert!(rep.mismatch.is_none(), "{}", rep.mismatch.unwrap());
+    let opts = RunOptions {
+        target,
+        ..Default::default()
+    };
+    let rep = run(cfg, &stim, &opts).unwrap_or_else(|e| panic!("{target:?}: {e}"));
+    assert!(
+        rep.mismatch.is_none(),
+        "{target:?}: {}",
+        rep.mismatch.unwrap()
+    );
     let lanes = cfg.array.lanes as f64;
     // the run checked the tick's cycle count against the cycle model, so the figure is the RTL's
     assert!(
         rep.sop_per_cycle() >= 0.95 * lanes,
-        "{} synaptic operations per event cycle, want >= {}",
+        "{target:?}: {} synaptic operations per event cycle, want >= {}",
         rep.sop_per_cycle(),
         0.95 * lanes
     );
     assert_eq!(rep.sop_per_cycle(), lanes);
     // and measured directly on the input stream: one event accepted every G cycles
-    let sop = cosim_sop_measured(&cfg, &events);
-    assert!(sop >= 0.95 * lanes, "measured {sop} SOP/cycle");
+    let sop = cosim_sop_measured(cfg, events, &opts);
+    assert!(sop >= 0.95 * lanes, "{target:?}: measured {sop} SOP/cycle");
 }
 
 /// Synaptic operations per cycle measured on the RTL's input handshake: events x neurons over the
 /// cycles from the first event's acceptance to the end-of-tick beat's acceptance.
-fn cosim_sop_measured(cfg: &golden::Config, events: &[u32]) -> f64 {
-    let (g, design) = cosim::driver::build(cfg, &RunOptions::default(), false).unwrap();
+fn cosim_sop_measured(cfg: &golden::Config, events: &[u32], opts: &RunOptions) -> f64 {
+    let (g, design) = cosim::driver::build(cfg, opts, false).unwrap();
     let model = design.model().unwrap();
     let mut h = cosim::driver::Harness::new(&model, g.layout.clone(), 1).unwrap();
     h.reset().unwrap();

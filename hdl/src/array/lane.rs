@@ -628,6 +628,7 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
     let sw_g = b.reg("sw_g", s_g);
     let sw_word = b.reg("sw_word", Expr::mux(s_zero, cleared, decayed));
 
+    let mut pair_ltp: Option<(Sig, Sig, Sig, Expr)> = None;
     // ---- potentiation pipeline: S0 (list data) -> (rl) -> X -> write
     let mut lw = None;
     if let (Some((k, go, kd, _base, dx, lo, hi)), Some(list), Some(cnt), Some(wa)) =
@@ -643,26 +644,25 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
         let l_hi = b.delayed("l_hi", hi.e(), rl - 2);
         let thw = lo.ty.width;
         // pair mode: the previous potentiation (two cycles earlier, in its X stage while this
-        // one is at S0) writes its word after this one reads it; the match of the two addresses
-        // is computed at S0 and registered, and the X stage then takes the written word, which
-        // `lw_word` holds from one valid operation to the next
-        let (lw_word, fwd) = if pair {
-            let lw_word = b.data_reg("lw_word", w_raw.ty);
-            let match_s0 = l_v.clone().and(l_waddr.clone().lsr(1).eq(wa.e().lsr(1)));
-            let fwd = b.delayed_r("l_fwd", match_s0, rl);
-            (Some(lw_word), Some(fwd))
+        // one is at S0) writes its word after this one reads it. Two potentiations in a row of
+        // one word update its two different halves (one weight is updated once per row), so
+        // this weight always comes from memory and only the word's other half may need the
+        // previous result: the address match is computed at S0 and registered. The last write
+        // is kept as its halves (`lw_w`, updated, and `lw_other`) and merged at the write port.
+        let lsb = l_waddr.clone().bit_at(0);
+        let w_now = if pair {
+            let fwd = {
+                let match_s0 = l_v.clone().and(l_waddr.clone().lsr(1).eq(wa.e().lsr(1)));
+                b.delayed_r("l_fwd", match_s0, rl)
+            };
+            let lw_w = b.data_reg("lw_w", wty);
+            let lw_other = b.data_reg("lw_other", wty);
+            let lw_lsb = b.data_reg("lw_lsb", Ty::BIT);
+            let that = Expr::mux(fwd, lw_w.e(), half(w_raw.clone(), !lsb.clone()));
+            pair_ltp = Some((lw_w, lw_other, lw_lsb, that));
+            half(w_raw.clone(), lsb.clone())
         } else {
-            (None, None)
-        };
-        let word_in = match (&lw_word, &fwd) {
-            (Some(lw), Some(f)) => {
-                Some(b.net("l_word_in", Expr::mux(f.clone(), lw.e(), w_raw.clone())))
-            }
-            _ => None,
-        };
-        let w_now = match &word_in {
-            Some(wi) => half(wi.e(), l_waddr.clone().bit_at(0)),
-            None => w_raw.clone(),
+            w_raw.clone()
         };
         let ws2 = weight_signed(w_now).ext(thw);
         let moved = b.net("l_w_moved", ws2.clone() + l_dx.ext(thw));
@@ -680,16 +680,27 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
             Expr::mux(ws2.gt(l_hi), Expr::konst(lay.w_max as i128, wty), narrowed),
         );
         let lw_v = b.delayed_r("lw_v", l_v.clone(), 1);
-        if let (Some(lw_word), Some(word_in)) = (lw_word, word_in) {
-            let merged = merge_half(word_in.e(), stepped, l_waddr.clone().bit_at(0), wty);
-            b.data(when(l_v.clone(), vec![set(&lw_word, merged)]));
+        if let Some((lw_w, lw_other, lw_lsb, that)) = pair_ltp.take() {
+            b.data(when(
+                l_v.clone(),
+                vec![set(&lw_w, stepped), set(&lw_other, that), set(&lw_lsb, lsb)],
+            ));
             let word_bits = addr_width(lay.r * lay.g / 2);
             let lw_addr = b.reg_en(
                 "lw_addr",
                 l_v.clone(),
                 l_waddr.clone().lsr(1).trunc(word_bits),
             );
-            lw = Some((lw_v, lw_addr, lw_word));
+            let word = b.net(
+                "lw_word",
+                merge_half(
+                    Expr::concat(vec![lw_other.e().as_unsigned(), lw_other.e().as_unsigned()]),
+                    lw_w.e(),
+                    lw_lsb.e(),
+                    wty,
+                ),
+            );
+            lw = Some((lw_v, lw_addr, word));
         } else {
             let lw_waddr = b.reg("lw_waddr", l_waddr);
             let lw_w = b.reg("lw_w", stepped);
