@@ -986,7 +986,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let h_reg = b.data_reg("h_reg", Ty::u(4));
     // which trace of an x word the host addresses (when a word holds several)
     let h_xfield = (stdp && lay.xpb > 0).then(|| b.data_reg("h_xfield", Ty::u(lay.xpb)));
-    let h_cnt = b.ctl_reg("h_cnt", Ty::u(cw(rl + a.bcast_stages)), 0);
+    let h_cnt = b.ctl_reg("h_cnt", Ty::u(cw(rl + a.bcast_stages + 1)), 0);
     let wab_row = mul_const(
         if hrb == 0 {
             Expr::zero(Ty::u(1))
@@ -1085,6 +1085,17 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         "h_st_rdata",
         lane_mux(&h_lane, lane_out.iter().map(|o| o.1.e()).collect()),
     );
+    // capture stage: the selected lane's read data (and the x word and register file read) are
+    // registered one cycle before the response state uses them, so the lane multiplexer and the
+    // response logic (field select, byte merge, write-back word) are separate clock-to-clock
+    // paths; the host waits one cycle more for them (H_WAIT counts one more).
+    let capture = |b: &mut B, name: &str, e: Expr| -> Sig {
+        let r = b.data_reg(name, e.ty);
+        b.data(set(&r, e));
+        r
+    };
+    let w_sel = capture(&mut b, "h_w_cap", w_sel.e());
+    let st_sel = capture(&mut b, "h_st_cap", st_sel.e());
     let to32 = |e: Expr| -> Expr { e.resize(32).as_unsigned() };
     let st_word = StateWord::unpack(lay, &st_sel.e());
     let mut st_val = Expr::zero(Ty::u(32));
@@ -1098,6 +1109,10 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             st_val = Expr::mux(h_reg_region(&h_adr, lay, rr), to32(fe), st_val);
         }
     }
+    let x_for_host = x_for_host.map(|(a, w, word, xdata)| {
+        let cap = capture(&mut b, "h_x_cap", xdata.e());
+        (a, w, word, cap)
+    });
     let x_val = match &x_for_host {
         Some((.., xdata)) => {
             let tb = lay.tb;
@@ -1134,6 +1149,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     for (idx, v) in reg_vals {
         reg_val = Expr::mux(h_reg.e().eq(k(idx, 4)), v, reg_val);
     }
+    let reg_val = capture(&mut b, "h_reg_cap", reg_val).e();
     let value = Expr::mux(
         h_ok.e().not(),
         Expr::zero(Ty::u(32)),
@@ -1268,7 +1284,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             (
                 vec![2],
                 vec![if_else(
-                    h_cnt.e().eq(k(rl - 1 + a.bcast_stages, cw_rl)),
+                    h_cnt.e().eq(k(rl + a.bcast_stages, cw_rl)),
                     vec![set(&h_state, k(3, 3))],
                     vec![set(&h_cnt, h_cnt.e().inc())],
                 )],
