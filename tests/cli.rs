@@ -2,29 +2,18 @@
 //! non-zero exit, one clear message on stderr naming the field, no panic and no backtrace, and no
 //! output file; a good run writes a valid result JSON.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Output;
 
 const GOOD: &str = "[array]\ninputs = 2\nneurons = 1\n[neuron]\nthreshold = 100\n\
                     [synapse]\ninit = \"constant\"\ninit_value = 60\n";
 
+mod common;
+use common::neurogen;
+
 /// A fresh folder for one test.
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("cli")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-/// Run `neurogen` with a backtrace requested, so that a panic would show one.
-fn neurogen(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_neurogen"))
-        .args(args)
-        .env("RUST_BACKTRACE", "1")
-        .output()
-        .expect("run neurogen")
+    common::scratch("cli", name)
 }
 
 fn stderr(out: &Output) -> String {

@@ -6,24 +6,14 @@
 //! `scripts/setup.sh`, which the README's test command and CI run first; a missing tool fails
 //! the test. The `--hardware` runs use small networks so each Verilator build takes seconds.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+use std::process::Output;
+
+mod common;
+use common::{is_png, neurogen};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("demo_cli")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn neurogen(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_neurogen"))
-        .args(args)
-        .env("RUST_BACKTRACE", "1")
-        .output()
-        .expect("run neurogen")
+    common::scratch("demo_cli", name)
 }
 
 /// stdout of a run that must have succeeded.
@@ -36,16 +26,6 @@ fn stdout_of(out: &Output) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     text
-}
-
-#[track_caller]
-fn is_png(path: &Path) {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    assert!(
-        bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
-        "{} is not a PNG",
-        path.display()
-    );
 }
 
 #[test]

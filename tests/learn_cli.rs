@@ -2,23 +2,13 @@
 //! and one clear error line for bad parameters.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+mod common;
+use common::{is_png, neurogen};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("learn_cli")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn neurogen(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_neurogen"))
-        .args(args)
-        .env("RUST_BACKTRACE", "1")
-        .output()
-        .expect("run neurogen")
+    common::scratch("learn_cli", name)
 }
 
 /// The single JSON object the command printed.
@@ -29,15 +19,6 @@ fn json_of(out: &Output) -> serde_json::Value {
     let text = String::from_utf8(out.stdout.clone()).unwrap();
     assert_eq!(text.trim_end().lines().count(), 1, "one line: {text}");
     serde_json::from_str(&text).expect("valid JSON")
-}
-
-#[track_caller]
-fn is_png(path: &str) {
-    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    assert!(
-        bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
-        "{path} is not a PNG"
-    );
 }
 
 #[track_caller]
@@ -68,7 +49,7 @@ fn learn_patterns_json_reports_a_perfect_single_pattern_detector_and_writes_plot
     let plots = v["plots"].as_array().unwrap();
     assert_eq!(plots.len(), 3);
     for p in plots {
-        is_png(p.as_str().unwrap());
+        is_png(Path::new(p.as_str().unwrap()));
     }
 }
 
@@ -109,7 +90,7 @@ fn learn_digits_json_gives_the_accuracy_of_each_rule_set_and_writes_plots() {
     let acc = v["accuracy"].as_f64().unwrap();
     assert!((0.60..=1.0).contains(&acc), "{acc}");
     for p in v["plots"].as_array().unwrap() {
-        is_png(p.as_str().unwrap());
+        is_png(Path::new(p.as_str().unwrap()));
     }
     // Same seed, same numbers.
     let again = json_of(&neurogen(&args));

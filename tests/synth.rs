@@ -4,28 +4,16 @@
 //! missing tool.
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
 
 /// 64 x 16, 2 lanes: 512 weights per lane, enough for Yosys to choose block RAM on both families.
 const NET: &str = "name = \"synthnet\"\n[array]\ninputs = 64\nneurons = 16\nlanes = 2\n";
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("synth")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+mod common;
+use common::neurogen_env as neurogen;
 
-fn neurogen(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_neurogen"));
-    c.args(args);
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("run neurogen")
+fn scratch(name: &str) -> PathBuf {
+    common::scratch("synth", name)
 }
 
 fn synth_json(test: &str, target: &str) -> (Value, PathBuf) {
