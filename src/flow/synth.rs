@@ -416,6 +416,7 @@ pub fn synth(req: &Request) -> Result<SynthReport, String> {
             // Yosys 0.70 scope cells are unknown to older nextpnr
             "delete t:$scopeinfo".into(),
             "tee -q -o stat.json stat -json".into(),
+            "tee -q -o instantiated_brams.txt select -list t:DP16KD".into(),
             "write_json netlist.json".into(),
         ])
         .collect::<Vec<_>>()
@@ -439,7 +440,10 @@ pub fn synth(req: &Request) -> Result<SynthReport, String> {
     let cells = report::yosys_cells(&read(dir, "stat.json")?)?;
     let res: Resources = report::resources(fam, &cells);
     let latches = report::latch_count(&read(dir, "latches.txt").unwrap_or_default());
-    let memories = report::memory_mapping(&read(dir, "yosys.log")?);
+    let mut memories = report::memory_mapping(&read(dir, "yosys.log")?);
+    memories.extend(report::instantiated_brams(
+        &read(dir, "instantiated_brams.txt").unwrap_or_default(),
+    ));
     let cap = dev.capacity();
     let mut tools = BTreeMap::new();
     tools.insert("yosys", tool::version(yosys));
