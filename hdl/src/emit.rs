@@ -225,7 +225,21 @@ fn param_value(v: &ParamValue) -> String {
         ParamValue::Str(s) => format!("\"{s}\""),
         ParamValue::Int(i) => i.to_string(),
         ParamValue::Raw(r) => r.clone(),
+        ParamValue::Bits(b) => bits_hex(b),
     }
+}
+
+/// A bit vector (least significant first) as a sized hexadecimal constant, all digits printed.
+fn bits_hex(b: &[bool]) -> String {
+    let digits: String = b
+        .chunks(4)
+        .rev()
+        .map(|c| {
+            let v = c.iter().rev().fold(0u32, |a, &x| a << 1 | x as u32);
+            char::from_digit(v, 16).unwrap().to_ascii_uppercase()
+        })
+        .collect();
+    format!("{}'h{digits}", b.len())
 }
 
 fn sliceable(e: &Expr) -> bool {
@@ -371,6 +385,22 @@ pub fn module(m: &Module, header: &[String]) -> Result<String, String> {
         }
     }
     let _ = writeln!(out, ");");
+    match &m.alt {
+        Some(alt) => {
+            let _ = writeln!(out, "`ifdef {}", alt.define);
+            body(&mut out, &lower(&alt.body));
+            let _ = writeln!(out, "`else");
+            body(&mut out, m);
+            let _ = writeln!(out, "`endif");
+        }
+        None => body(&mut out, m),
+    }
+    let _ = writeln!(out, "endmodule");
+    Ok(out)
+}
+
+/// Print a module's body: internal declarations, memories, assignments, processes, instances.
+fn body(out: &mut String, m: &Module) {
     let internal: Vec<&Signal> = m
         .signals
         .iter()
@@ -449,7 +479,7 @@ pub fn module(m: &Module, header: &[String]) -> Result<String, String> {
         } else {
             let _ = writeln!(out, "    always @* begin");
         }
-        stmts(&mut out, &p.body, 2, p.clocked);
+        stmts(out, &p.body, 2, p.clocked);
         let _ = writeln!(out, "    end");
     }
     for inst in &m.instances {
@@ -470,8 +500,6 @@ pub fn module(m: &Module, header: &[String]) -> Result<String, String> {
         }
         let _ = writeln!(out, "    );");
     }
-    let _ = writeln!(out, "endmodule");
-    Ok(out)
 }
 
 /// Print every module of a design: (file name, text) pairs in the design's order.
@@ -580,5 +608,69 @@ mod tests {
         assert!(v.contains("if (INIT_FILE != \"\") $readmemh(INIT_FILE, mem);"));
         assert!(v.contains("mem[addr] <= d;"));
         assert!(v.contains("q <= mem[addr];"));
+    }
+
+    #[test]
+    fn ifdef_body_and_bit_vector_parameters() {
+        let ports = |m: &mut Module| {
+            let clk = m.input("clk", Ty::BIT);
+            let d = m.input("d", Ty::u(2));
+            let q = m.output("q", Ty::u(2));
+            (clk, d, q)
+        };
+        let mut m = Module::new("t");
+        let (_, d, q) = ports(&mut m);
+        let r = m.reg("r", Ty::u(2));
+        m.clocked("", vec![set(&r, d.e())]);
+        m.assign(&q, r.e());
+        let mut alt = Module::new("t");
+        let (clk, d, q) = ports(&mut alt);
+        let mut bits = vec![false; 10];
+        bits[0] = true;
+        bits[9] = true; // 0x201
+        alt.instance(Instance {
+            module: "PRIM".into(),
+            name: "u_p".into(),
+            params: vec![("INIT".into(), ParamValue::Bits(bits))],
+            conns: vec![
+                ("C".into(), clk.e()),
+                ("D".into(), d.e()),
+                ("Q".into(), q.e()),
+            ],
+        });
+        m.set_alt("SYNTHESIS", alt);
+        let v = module(&m, &[]).unwrap();
+        let expect = "module t (
+    input  wire clk,
+    input  wire [1:0] d,
+    output wire [1:0] q
+);
+`ifdef SYNTHESIS
+
+    PRIM #(
+        .INIT(10'h201)
+    ) u_p (
+        .C(clk),
+        .D(d),
+        .Q(q)
+    );
+`else
+
+    reg  [1:0] r;
+
+    assign q = r;
+
+    always @(posedge clk) begin
+        r <= d;
+    end
+`endif
+endmodule
+";
+        assert_eq!(v, expect);
+        // the alternative body must have the module's ports
+        let mut bad = Module::new("t");
+        let _ = bad.input("clk", Ty::BIT);
+        m.set_alt("SYNTHESIS", bad);
+        assert!(m.check().unwrap_err().contains("ports differ"));
     }
 }

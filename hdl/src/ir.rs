@@ -904,6 +904,9 @@ pub enum ParamValue {
     Int(i64),
     /// Verbatim text (e.g. `"0x000"` for vendor primitives' string parameters).
     Raw(String),
+    /// A bit vector, least significant bit first, printed as a sized hexadecimal constant
+    /// (`320'h...`): vendor primitives' initial contents.
+    Bits(Vec<bool>),
 }
 
 /// An instance of another module or primitive.
@@ -928,6 +931,18 @@ pub struct Param {
     pub default: String,
 }
 
+/// A body that replaces a module's own body when a preprocessor macro is defined: the module
+/// prints as `` `ifdef MACRO `` this body `` `else `` its own body `` `endif `` under one port
+/// list (e.g. vendor primitives for synthesis, a behavioural model for simulation).
+#[derive(Debug, Clone)]
+pub struct AltBody {
+    /// The macro, e.g. `SYNTHESIS` (Yosys defines it in `read_verilog`).
+    pub define: String,
+    /// A module with the same ports (names, types, kinds, order) and no parameters of its own;
+    /// its internal signals, memories, assignments, processes and instances form the body.
+    pub body: Module,
+}
+
 /// A module being built.
 #[derive(Debug, Clone)]
 pub struct Module {
@@ -949,6 +964,8 @@ pub struct Module {
     pub instances: Vec<Instance>,
     /// Type errors recorded while building.
     pub errors: Vec<String>,
+    /// The body used instead of this one when a macro is defined.
+    pub alt: Option<Box<AltBody>>,
 }
 
 impl Module {
@@ -964,6 +981,7 @@ impl Module {
             processes: Vec::new(),
             instances: Vec::new(),
             errors: Vec::new(),
+            alt: None,
         }
     }
 
@@ -1143,12 +1161,42 @@ impl Module {
         self.instances.push(inst);
     }
 
-    /// Type errors recorded while building, or Ok.
+    /// Use `body` instead of this module's body when the macro `define` is defined.
+    pub fn set_alt(&mut self, define: &str, body: Module) {
+        self.alt = Some(Box::new(AltBody {
+            define: define.into(),
+            body,
+        }));
+    }
+
+    /// Type errors recorded while building (in the alternative body too, whose ports must
+    /// equal this module's), or Ok.
     pub fn check(&self) -> Result<(), String> {
-        if self.errors.is_empty() {
+        let mut errs = self.errors.clone();
+        if let Some(alt) = &self.alt {
+            if let Err(e) = alt.body.check() {
+                errs.push(e);
+            }
+            let sig = |s: &Signal| (s.name.clone(), s.ty, s.kind);
+            let mine: Vec<_> = self.ports().map(sig).collect();
+            let theirs: Vec<_> = alt.body.ports().map(sig).collect();
+            if mine != theirs {
+                errs.push(format!(
+                    "{}: the `ifdef {} body's ports differ from the module's",
+                    self.name, alt.define
+                ));
+            }
+            if !alt.body.params.is_empty() {
+                errs.push(format!(
+                    "{}: the `ifdef {} body declares parameters",
+                    self.name, alt.define
+                ));
+            }
+        }
+        if errs.is_empty() {
             Ok(())
         } else {
-            Err(self.errors.join("\n"))
+            Err(errs.join("\n"))
         }
     }
 
@@ -1207,7 +1255,8 @@ impl Design {
             if let Err(e) = m.check() {
                 errs.push(e);
             }
-            for inst in &m.instances {
+            let alt = m.alt.iter().flat_map(|a| a.body.instances.iter());
+            for inst in m.instances.iter().chain(alt) {
                 let Some(sub) = self.modules.iter().find(|s| s.name == inst.module) else {
                     continue; // a vendor primitive
                 };

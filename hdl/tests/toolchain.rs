@@ -356,8 +356,14 @@ fn yosys(
     bram: &str,
 ) -> Result<(Vec<String>, u64), String> {
     let (dir, top, files) = write_design(&format!("yosys-{family}"), toml, target)?;
+    // ECP5 weights instantiate DP16KD: `hierarchy -check` must know the cell library
+    let cells = if family == "ecp5" {
+        "read_verilog -lib -specify +/ecp5/cells_sim.v +/ecp5/cells_bb.v\n"
+    } else {
+        ""
+    };
     let script = format!(
-        "read_verilog {files}\n\
+        "{cells}read_verilog {files}\n\
          hierarchy -check -top {top}\n\
          proc\n\
          select -assert-none t:$dlatch t:$adlatch t:$dlatchsr t:$_DLATCH* t:$_DLATCHSR*\n\

@@ -18,13 +18,18 @@ pub fn summary(g: &Generated) -> String {
         .iter()
         .find(|m| m.name == g.design.top)
         .unwrap();
-    let lane = g
-        .design
-        .modules
-        .iter()
-        .find(|m| m.name == format!("{}_lane", lay.name))
-        .unwrap();
-    for (m, count) in [(top, 1), (lane, lay.l)] {
+    // one lane module for every lane, or (ECP5 weights) one copy per lane
+    let lane_name = format!("{}_lane", lay.name);
+    let lanes = g.design.modules.iter().filter_map(|m| {
+        if m.name == lane_name {
+            Some((m, lay.l))
+        } else if m.name.starts_with(&format!("{lane_name}_l")) {
+            Some((m, 1))
+        } else {
+            None
+        }
+    });
+    for (m, count) in std::iter::once((top, 1)).chain(lanes) {
         for inst in &m.instances {
             if let Some(r) = g.design.modules.iter().find(|x| x.name == inst.module) {
                 if let Some(mem) = r.memories.first() {

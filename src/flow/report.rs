@@ -92,6 +92,30 @@ pub struct MemoryMap {
     pub via: String,
 }
 
+/// Memories built of instantiated block RAM cells (ECP5 weights: `DP16KD` instances `u_bramK`
+/// of a memory module), from a `select -list t:DP16KD` listing (`module/inst.path.u_bramK`): one
+/// entry per memory instance, named `module.inst.path`.
+pub fn instantiated_brams(list: &str) -> Vec<MemoryMap> {
+    let mut names: Vec<String> = list
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim().replace('/', ".");
+            let (mem, cell) = l.rsplit_once('.')?;
+            cell.starts_with("u_bram").then(|| mem.to_string())
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+        .into_iter()
+        .map(|name| MemoryMap {
+            name,
+            kind: "bram",
+            via: "DP16KD (instantiated)".into(),
+        })
+        .collect()
+}
+
 /// Every memory mapping a Yosys log reports: `mapping memory X via Y` (a memory library cell)
 /// and `Mapping memory X in module M:` (`memory_map`: flip-flops and logic).
 pub fn memory_mapping(log: &str) -> Vec<MemoryMap> {
@@ -453,6 +477,16 @@ mod tests {
         assert!(kinds.contains(&("tiny_icebreaker.u_array.u_lane1.u_stmem.mem", "logic")));
         assert_eq!(m.iter().filter(|x| x.kind == "bram").count(), 4);
         assert_eq!(m.iter().filter(|x| x.kind == "logic").count(), 7);
+        let inst = instantiated_brams(
+            "top/u_array.u_lane0.u_wmem.u_bram0\ntop/u_array.u_lane0.u_wmem.u_bram1\n\
+             top/u_array.u_lane1.u_wmem.u_bram0\ntop/$auto$mem.cc:1$2\n",
+        );
+        let names: Vec<&str> = inst.iter().map(|x| x.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["top.u_array.u_lane0.u_wmem", "top.u_array.u_lane1.u_wmem"]
+        );
+        assert!(inst.iter().all(|x| x.kind == "bram"));
         let spram = memory_mapping("mapping memory top.u.mem via $__ICE40_SPRAM_\n");
         assert_eq!(spram[0].kind, "spram");
         assert_eq!(latch_count("\n"), 0);

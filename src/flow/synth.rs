@@ -398,18 +398,29 @@ pub fn synth(req: &Request) -> Result<SynthReport, String> {
         Device::Hx8k => format!("synth_ice40 -top {}", bd.top),
         _ => format!("synth_ecp5 -top {}", bd.top),
     };
-    let script = [
-        format!("read_verilog {}", sources.join(" ")),
-        format!("hierarchy -check -top {}", bd.top),
-        "proc".into(),
-        "tee -q -o latches.txt select -list t:$dlatch t:$adlatch t:$dlatchsr".into(),
-        synth_cmd,
-        // Yosys 0.70 scope cells are unknown to older nextpnr
-        "delete t:$scopeinfo".into(),
-        "tee -q -o stat.json stat -json".into(),
-        "write_json netlist.json".into(),
-    ]
-    .join("\n")
+    // ECP5 weights instantiate DP16KD: the cell library must be known to `hierarchy -check`
+    // (synth_ecp5 reads it again; a black box may be redefined)
+    let cells = match fam {
+        Family::Ice40 => None,
+        Family::Ecp5 => Some("read_verilog -lib -specify +/ecp5/cells_sim.v +/ecp5/cells_bb.v"),
+    };
+    let script = cells
+        .map(String::from)
+        .into_iter()
+        .chain([
+            format!("read_verilog {}", sources.join(" ")),
+            format!("hierarchy -check -top {}", bd.top),
+            "proc".into(),
+            "tee -q -o latches.txt select -list t:$dlatch t:$adlatch t:$dlatchsr".into(),
+            synth_cmd,
+            // Yosys 0.70 scope cells are unknown to older nextpnr
+            "delete t:$scopeinfo".into(),
+            "tee -q -o stat.json stat -json".into(),
+            "tee -q -o instantiated_brams.txt select -list t:DP16KD".into(),
+            "write_json netlist.json".into(),
+        ])
+        .collect::<Vec<_>>()
+        .join("\n")
         + "\n";
     write(dir, "synth.ys", &script)?;
     let mut seconds = Seconds::default();
@@ -429,7 +440,10 @@ pub fn synth(req: &Request) -> Result<SynthReport, String> {
     let cells = report::yosys_cells(&read(dir, "stat.json")?)?;
     let res: Resources = report::resources(fam, &cells);
     let latches = report::latch_count(&read(dir, "latches.txt").unwrap_or_default());
-    let memories = report::memory_mapping(&read(dir, "yosys.log")?);
+    let mut memories = report::memory_mapping(&read(dir, "yosys.log")?);
+    memories.extend(report::instantiated_brams(
+        &read(dir, "instantiated_brams.txt").unwrap_or_default(),
+    ));
     let cap = dev.capacity();
     let mut tools = BTreeMap::new();
     tools.insert("yosys", tool::version(yosys));

@@ -9,6 +9,7 @@
 
 pub mod build;
 pub mod div;
+pub mod ecp5;
 pub mod lane;
 pub mod layout;
 pub mod top;
@@ -32,7 +33,8 @@ pub enum Target {
     /// Lattice iCE40 UP5K: weights in SPRAM, two per word, when the array allows it (see
     /// [`Layout::pair`]); everything else in EBR.
     Ice40Up5k,
-    /// Lattice ECP5 (behavioural block RAM inferred as DP16KD).
+    /// Lattice ECP5: weights in DP16KD instantiated with their output register (see
+    /// [`ecp5`]), the other memories behavioural block RAM inferred as DP16KD.
     Ecp5,
 }
 
@@ -122,6 +124,36 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
             lay.arch.div_bits as u32,
         ));
     }
+    // ECP5: each lane's weights in its own DP16KD module (the INITVALs differ), so each lane
+    // gets its own copy of the lane module instantiating it
+    let wdepth = lay.r * lay.g;
+    let mut wmems = Vec::new();
+    if opts.target == Target::Ecp5
+        && !lay.pair
+        && ecp5::tiling(lay.w_ty.width, wdepth).is_some()
+        && rl == 2
+    {
+        let lane = modules.remove(1);
+        for (k, words) in weight_words(cfg, &lay).into_iter().enumerate() {
+            let wname = format!("{}_wmem_l{k}", lay.name);
+            let mut lm = lane.clone();
+            lm.name = format!("{}_l{k}", lane.name);
+            lm.doc
+                .push(format!("Lane {k}'s copy: its weights are `{wname}`."));
+            for inst in lm.instances.iter_mut().filter(|i| i.name == "u_wmem") {
+                inst.module = wname.clone();
+            }
+            for inst in modules[0]
+                .instances
+                .iter_mut()
+                .filter(|i| i.name == format!("u_lane{k}"))
+            {
+                inst.module = lm.name.clone();
+            }
+            modules.insert(1 + k, lm);
+            wmems.push(ecp5::wmem_module(&wname, lay.w_ty, wdepth, rl, &words));
+        }
+    }
     // memory modules, one per distinct shape, in a stable order
     let mut shapes = BTreeSet::new();
     for m in &modules {
@@ -141,6 +173,7 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
             modules.push(ram_module(&name, ty, depth, rl, init));
         }
     }
+    modules.extend(wmems);
     let design = Design {
         modules,
         top: lay.name.clone(),
@@ -194,20 +227,34 @@ fn ram_shape(modules: &[crate::ir::Module], name: &str) -> (crate::ir::Ty, u64, 
     unreachable!("memory module {name} is instantiated")
 }
 
-/// `$readmemh` files: lane l holds `W[j][g*L + l]` at address `j*G + g`.
-pub fn weight_init_files(cfg: &Config, lay: &Layout) -> Vec<(String, String)> {
+/// Initial weight words per lane (two's complement, `w_ty.width` bits): lane l holds
+/// `W[j][g*L + l]` at address `j*G + g`.
+pub fn weight_words(cfg: &Config, lay: &Layout) -> Vec<Vec<u64>> {
     let w = cfg.initial_weights();
-    let bits = lay.w_ty.width;
-    let digits = bits.div_ceil(4) as usize;
-    let mask = (1u64 << bits) - 1;
-    (0..lay.l)
+    let mask = (1u64 << lay.w_ty.width) - 1;
+    (0..lay.l as usize)
         .map(|lane| {
-            let mut s = String::with_capacity((lay.r * lay.g) as usize * (digits + 1));
+            let mut v = Vec::with_capacity((lay.r * lay.g) as usize);
             for j in 0..lay.r as usize {
                 for g in 0..lay.g as usize {
-                    let v = w[[j, g * lay.l as usize + lane as usize]] as i64 as u64 & mask;
-                    s.push_str(&format!("{v:0digits$x}\n"));
+                    v.push(w[[j, g * lay.l as usize + lane]] as i64 as u64 & mask);
                 }
+            }
+            v
+        })
+        .collect()
+}
+
+/// `$readmemh` files of [`weight_words`], one per lane.
+pub fn weight_init_files(cfg: &Config, lay: &Layout) -> Vec<(String, String)> {
+    let digits = lay.w_ty.width.div_ceil(4) as usize;
+    weight_words(cfg, lay)
+        .into_iter()
+        .enumerate()
+        .map(|(lane, words)| {
+            let mut s = String::with_capacity(words.len() * (digits + 1));
+            for v in words {
+                s.push_str(&format!("{v:0digits$x}\n"));
             }
             (format!("{}_w{lane}.hex", lay.name), s)
         })
