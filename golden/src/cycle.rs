@@ -122,9 +122,11 @@ impl Arch {
         }
     }
 
-    /// Cycles of the neuron phase.
+    /// Cycles of the neuron phase: the groups, the pipeline, and one cycle after the last
+    /// group's result, so that the decision to potentiate reads the registered per-lane spike
+    /// counts instead of the lanes' spike outputs of that cycle (a timing path across all lanes).
     pub fn neuron_cycles(&self) -> u64 {
-        self.groups + self.read_latency + self.neuron_stages + self.bcast_stages
+        self.groups + self.read_latency + self.neuron_stages + self.bcast_stages + 1
     }
 
     /// Cycles of the potentiation phase when `max_per_lane` is the largest number of spiking
@@ -334,8 +336,8 @@ mod tests {
         assert_eq!(two.event_issue_cycles, 8);
         assert_eq!(dropped.cycles - quiet.cycles, 1);
         // idle 1 + eot 1 + drain (RL + 2 stages + input register) + neuron (G + RL + 4 + input
-        // register) + finish 1, RL = 2
-        assert_eq!(quiet.cycles, 1 + 1 + 5 + (4 + 2 + 4 + 1) + 1);
+        // register + the decision cycle) + finish 1, RL = 2
+        assert_eq!(quiet.cycles, 1 + 1 + 5 + (4 + 2 + 4 + 1 + 1) + 1);
     }
 
     #[test]

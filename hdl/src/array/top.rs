@@ -176,6 +176,9 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let in_events = is(phase::EVENTS);
     let ilw = cw(g);
     let iss_left = b.ctl_reg("iss_left", Ty::u(ilw), 0);
+    // iss_left <= 1, kept as a register beside the counter (the issuer's start decision is on
+    // the input handshake path)
+    let iss_le1 = b.ctl_reg("iss_le1", Ty::BIT, 1);
     let iss_addr = b.data_reg("iss_addr", waty);
     let iss_g = b.data_reg("iss_g", gty);
     // the row of the issuing event, for the presynaptic trace update (STDP only)
@@ -194,9 +197,9 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             &par,
             Expr::mux(tick_start.e(), Expr::bit(true), par.e().not()),
         ));
-        iss_left.e().le(k(1, ilw)).and(par.e())
+        iss_le1.e().and(par.e())
     } else {
-        iss_left.e().le(k(1, ilw))
+        iss_le1.e()
     };
     let a_move = b.net("a_move", a_valid.e().and(a_ok.e().not().or(can_start)));
     let a_free = b.net("a_free", a_valid.e().not().or(a_move.e()));
@@ -266,8 +269,17 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let issuing = b.net("issuing", iss_left.e().ne(k(0, ilw)));
     b.ctl(if_else(
         start_event.e(),
-        vec![set(&iss_left, k(g, ilw))],
-        vec![when(issuing.e(), vec![set(&iss_left, iss_left.e().dec())])],
+        vec![set(&iss_left, k(g, ilw)), set(&iss_le1, Expr::bit(g <= 1))],
+        vec![when(
+            issuing.e(),
+            vec![
+                set(&iss_left, iss_left.e().dec()),
+                set(
+                    &iss_le1,
+                    iss_left.e().resize(ilw.max(2)).le(k(2, ilw.max(2))),
+                ),
+            ],
+        )],
     ));
     if let Some(ef) = &ev_first {
         b.ctl(set(ef, start_event.e()));
@@ -324,6 +336,9 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let nw_v = b.delayed_r("nw_v", nu_valid.e(), nd);
     let nw_g = b.delayed("nw_g", pc_g.clone(), nd);
     let maxc = b.ctl_reg("maxc", Ty::u(gb + 1), 0);
+    // maxc - 1 (wrapping), kept alongside maxc so that the potentiation sequencer's last-entry
+    // compare has no subtractor in front of it
+    let maxc_m1 = b.ctl_reg("maxc_m1", Ty::u(gb + 1), (1i128 << (gb + 1)) - 1);
     let nwords = b.ctl_reg("nwords", Ty::u(gb + 1), 0);
 
     // ---------------------------------------------------------------- potentiation sequencer
@@ -346,7 +361,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         if let Some(l) = &lskip {
             b.ctl(set(l, in_ltp.clone().and(l.e().not())));
         }
-        let last_k = b.net("ltp_last_k", lk.e().eq(maxc.e().dec()));
+        let last_k = b.net("ltp_last_k", lk.e().eq(maxc_m1.e()));
         let last = b.net("ltp_last", last_k.e().and(lj.e().eq(k(r - 1, rb))));
         b.ctl(when(
             pre.e(),
@@ -479,10 +494,17 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         // writes: pipeline, sweep zeroing, host
         let h_x_we = b.ctl_reg("h_x_we", Ty::BIT, 0);
         let h_x_word = b.data_reg("h_x_word", xw);
-        let sweep_x = b.net("sweep_x", sweep_issue.e().and(pc.e().lt(k(a.x_words, pcw))));
+        // the sweep's zeroing writes are registered (one cycle late, well inside the sweep
+        // phase's drain), keeping the phase counter's compares off the write-enable path
+        let sweep_x = b.reg_r(
+            "sweep_x",
+            0,
+            sweep_issue.e().and(pc.e().lt(k(a.x_words, pcw))),
+        );
+        let sweep_x_addr = b.reg("sweep_x_addr", pc.e().resize(xab));
         let wcases = [
             (xw_v.e(), xw_addr.e(), xw_word.e()),
-            (sweep_x.e(), pc.e().resize(xab), Expr::zero(xw)),
+            (sweep_x.e(), sweep_x_addr.e(), Expr::zero(xw)),
             (h_x_we.e(), h_xaddr.e(), h_x_word.e()),
         ];
         write_port(&mut b, xr, &wcases);
@@ -735,10 +757,14 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         nu_start.e(),
         vec![
             set(&maxc, Expr::zero(maxc.ty)),
+            set(&maxc_m1, Expr::konst((1i128 << (gb + 1)) - 1, maxc_m1.ty)),
             set(&nwords, Expr::zero(nwords.ty)),
         ],
         vec![
-            when(grow, vec![set(&maxc, maxc.e().inc())]),
+            when(
+                grow,
+                vec![set(&maxc, maxc.e().inc()), set(&maxc_m1, maxc_m1.e().inc())],
+            ),
             when(spk.we.e(), vec![set(&nwords, nwords.e().inc())]),
         ],
     ));
@@ -1322,13 +1348,9 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     };
     let scale_due = b.net("scale_due", scale_due);
     let ltp_due = if stdp {
-        learn_en.e().and(
-            maxc.e().ne(Expr::zero(maxc.ty)).or(lane_out
-                .iter()
-                .map(|o| o.2.e())
-                .reduce(|x, y| x.or(y))
-                .unwrap()),
-        )
+        // one cycle after the last group's result, `maxc` holds every lane's spikes: it is
+        // non-zero exactly when some neuron spiked
+        learn_en.e().and(maxc.e().ne(Expr::zero(maxc.ty)))
     } else {
         Expr::bit(false)
     };
@@ -1448,10 +1470,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             ),
             (
                 vec![phase::NEURON],
-                vec![when(
-                    pcv(g + rl + a.neuron_stages + a.bcast_stages - 1),
-                    after_neuron,
-                )],
+                vec![when(pcv(a.neuron_cycles() - 1), after_neuron)],
             ),
             (
                 vec![phase::LTP],
