@@ -1012,7 +1012,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let h_reg = b.data_reg("h_reg", Ty::u(4));
     // which trace of an x word the host addresses (when a word holds several)
     let h_xfield = (stdp && lay.xpb > 0).then(|| b.data_reg("h_xfield", Ty::u(lay.xpb)));
-    let h_cnt = b.ctl_reg("h_cnt", Ty::u(cw(rl + a.bcast_stages + 1)), 0);
+    let h_cnt = b.ctl_reg("h_cnt", Ty::u(cw(rl + a.bcast_stages + 2)), 0);
     let wab_row = mul_const(
         if hrb == 0 {
             Expr::zero(Ty::u(1))
@@ -1114,7 +1114,8 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     // capture stage: the selected lane's read data (and the x word and register file read) are
     // registered one cycle before the response state uses them, so the lane multiplexer and the
     // response logic (field select, byte merge, write-back word) are separate clock-to-clock
-    // paths; the host waits one cycle more for them (H_WAIT counts one more).
+    // paths; a second stage registers the selected value. The host waits two cycles more for
+    // them (H_WAIT counts two more).
     let capture = |b: &mut B, name: &str, e: Expr| -> Sig {
         let r = b.data_reg(name, e.ty);
         b.data(set(&r, e));
@@ -1185,7 +1186,8 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             Expr::mux(h_isst.e(), st_val, Expr::mux(h_isx.e(), x_val, reg_val)),
         ),
     );
-    let h_value = b.net("h_value", value);
+    // second capture stage: the read value (field selected, sign-extended) is a register too
+    let h_value = capture(&mut b, "h_value", value);
     // byte-select merge for writes
     let mask = Expr::concat(
         (0..4)
@@ -1310,7 +1312,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             (
                 vec![2],
                 vec![if_else(
-                    h_cnt.e().eq(k(rl + a.bcast_stages, cw_rl)),
+                    h_cnt.e().eq(k(rl + a.bcast_stages + 1, cw_rl)),
                     vec![set(&h_state, k(3, 3))],
                     vec![set(&h_cnt, h_cnt.e().inc())],
                 )],
