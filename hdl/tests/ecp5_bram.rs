@@ -19,7 +19,7 @@
 //! DP16KD mapping writes (see the `ecp5` unit tests).
 
 use golden::Config;
-use hdl::array::{Options, Target, ecp5, generate};
+use hdl::array::{Generated, Options, Target, ecp5, generate};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -75,6 +75,16 @@ ltd_shift = 3
 
 /// Random write/read cycles after the initial reads.
 const RANDOM_CYCLES: u32 = 3000;
+
+/// The ECP5 design of a network given as TOML text.
+fn ecp5_design(toml: &str) -> Generated {
+    let cfg = Config::from_toml_str(toml, Path::new(".")).unwrap();
+    let opts = Options {
+        target: Target::Ecp5,
+        ..Options::default()
+    };
+    generate(&cfg, &opts).unwrap()
+}
 
 fn work_dir(what: &str) -> PathBuf {
     let d = std::env::temp_dir()
@@ -264,15 +274,7 @@ struct Lane {
 
 /// Generate `toml` for ECP5 and write the last lane's weight memory and init file.
 fn lane_memory(label: &str, toml: &str, expect: (u32, u32)) -> Lane {
-    let cfg = Config::from_toml_str(toml, Path::new(".")).unwrap();
-    let g = generate(
-        &cfg,
-        &Options {
-            target: Target::Ecp5,
-            ..Options::default()
-        },
-    )
-    .unwrap();
+    let g = ecp5_design(toml);
     let lay = &g.layout;
     let k = lay.l - 1;
     let module = format!("{}_wmem_l{k}", lay.name);
@@ -413,15 +415,7 @@ fn swapped_initvals_and_a_missing_output_register_are_caught() {
 #[test]
 fn yosys_synth_ecp5_uses_dp16kd_with_output_register_for_the_weights() {
     let (_, toml, (_, tiles)) = NETS[0];
-    let cfg = Config::from_toml_str(toml, Path::new(".")).unwrap();
-    let g = generate(
-        &cfg,
-        &Options {
-            target: Target::Ecp5,
-            ..Options::default()
-        },
-    )
-    .unwrap();
+    let g = ecp5_design(toml);
     let dir = work_dir("yosys");
     let mut files = Vec::new();
     for (n, t) in g.rtl.iter().chain(g.init.iter()) {
@@ -458,15 +452,7 @@ fn yosys_synth_ecp5_uses_dp16kd_with_output_register_for_the_weights() {
 #[test]
 fn verilator_lint_of_the_simulation_branch_is_clean() {
     let (_, toml, _) = NETS[0];
-    let cfg = Config::from_toml_str(toml, Path::new(".")).unwrap();
-    let g = generate(
-        &cfg,
-        &Options {
-            target: Target::Ecp5,
-            ..Options::default()
-        },
-    )
-    .unwrap();
+    let g = ecp5_design(toml);
     let dir = work_dir("verilator");
     let mut args = vec![
         "--lint-only".to_string(),
