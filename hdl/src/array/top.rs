@@ -1136,10 +1136,8 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             st_val = Expr::mux(h_reg_region(&h_adr, lay, rr), to32(fe), st_val);
         }
     }
-    let x_for_host = x_for_host.map(|(a, w, word, xdata)| {
-        let cap = capture(&mut b, "h_x_cap", xdata.e());
-        (a, w, word, cap)
-    });
+    // the x trace the host addresses is selected from the memory's word and captured (a wide
+    // word holds one trace per lane); the raw word is captured too, for the write-back
     let x_val = match &x_for_host {
         Some((.., xdata)) => {
             let tb = lay.tb;
@@ -1151,10 +1149,19 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
                     v,
                 );
             }
-            to32(v)
+            capture(&mut b, "h_xv_cap", to32(v)).e()
         }
         None => Expr::zero(Ty::u(32)),
     };
+    // (a word of one trace is written back whole: nothing of the read word is kept)
+    let x_for_host = x_for_host.map(|(a, w, word, xdata)| {
+        let kept = if lay.xpb > 0 {
+            capture(&mut b, "h_x_cap", xdata.e())
+        } else {
+            xdata
+        };
+        (a, w, word, kept)
+    });
     let status_idle = is(phase::IDLE);
     let reg_vals: Vec<(u64, Expr)> = vec![
         (regs::ID, k(regs::ID_VALUE, 32)),
