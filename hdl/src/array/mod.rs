@@ -126,15 +126,17 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
     }
     // ECP5: each lane's weights in its own DP16KD module (the INITVALs differ), so each lane
     // gets its own copy of the lane module instantiating it
+    // (single-port SPRAM weights cannot be preloaded: the host port writes them after reset)
+    let words = (!lay.pair).then(|| weight_words(cfg, &lay));
     let wdepth = lay.r * lay.g;
     let mut wmems = Vec::new();
-    if opts.target == Target::Ecp5
-        && !lay.pair
-        && ecp5::tiling(lay.w_ty.width, wdepth).is_some()
-        && rl == 2
+    if let Some(words) = words
+        .as_ref()
+        .filter(|_| opts.target == Target::Ecp5 && rl == 2)
+        .filter(|_| ecp5::tiling(lay.w_ty.width, wdepth).is_some())
     {
         let lane = modules.remove(1);
-        for (k, words) in weight_words(cfg, &lay).into_iter().enumerate() {
+        for (k, words) in words.iter().enumerate() {
             let wname = format!("{}_wmem_l{k}", lay.name);
             let mut lm = lane.clone();
             lm.name = format!("{}_l{k}", lane.name);
@@ -151,7 +153,7 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
                 inst.module = lm.name.clone();
             }
             modules.insert(1 + k, lm);
-            wmems.push(ecp5::wmem_module(&wname, lay.w_ty, wdepth, rl, &words));
+            wmems.push(ecp5::wmem_module(&wname, lay.w_ty, wdepth, rl, words));
         }
     }
     // memory modules, one per distinct shape, in a stable order
@@ -191,12 +193,9 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
         "Do not edit: regenerate with `neurogen generate`.".to_string(),
     ];
     let rtl = emit::design(&design, &header)?;
-    // single-port (SPRAM) weights cannot be preloaded: the host port writes them after reset
-    let init = if lay.pair {
-        Vec::new()
-    } else {
-        weight_init_files(cfg, &lay)
-    };
+    let init = words
+        .map(|w| weight_init_files(&lay, w))
+        .unwrap_or_default();
     let manifest = manifest(cfg, &lay, &design, &rtl, &init, opts)?;
     Ok(Generated {
         layout: lay,
@@ -245,10 +244,10 @@ pub fn weight_words(cfg: &Config, lay: &Layout) -> Vec<Vec<u64>> {
         .collect()
 }
 
-/// `$readmemh` files of [`weight_words`], one per lane.
-pub fn weight_init_files(cfg: &Config, lay: &Layout) -> Vec<(String, String)> {
+/// `$readmemh` files of the lanes' [`weight_words`], one per lane.
+pub fn weight_init_files(lay: &Layout, words: Vec<Vec<u64>>) -> Vec<(String, String)> {
     let digits = lay.w_ty.width.div_ceil(4) as usize;
-    weight_words(cfg, lay)
+    words
         .into_iter()
         .enumerate()
         .map(|(lane, words)| {
