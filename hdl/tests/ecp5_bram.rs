@@ -427,7 +427,7 @@ fn yosys_synth_ecp5_uses_dp16kd_with_output_register_for_the_weights() {
     let top = &g.design.top;
     let n = tiles as u64 * g.layout.l;
     let script = format!(
-        "read_verilog -lib -specify +/ecp5/cells_sim.v +/ecp5/cells_bb.v\n\
+        "{cells}\n\
          read_verilog {files}\n\
          hierarchy -check -top {top}\n\
          proc\n\
@@ -436,6 +436,7 @@ fn yosys_synth_ecp5_uses_dp16kd_with_output_register_for_the_weights() {
          select -assert-none t:$dlatch t:$adlatch t:$dlatchsr t:$_DLATCH* t:$_DLATCHSR*\n\
          select -assert-count {n} t:DP16KD r:REGMODE_B=OUTREG %i\n\
          tee -q -o bram.txt select -list t:DP16KD\n",
+        cells = ecp5::YOSYS_READ_CELLS,
         files = files.join(" "),
     );
     std::fs::write(dir.join("synth.ys"), script).unwrap();

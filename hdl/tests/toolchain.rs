@@ -358,9 +358,9 @@ fn yosys(
     let (dir, top, files) = write_design(&format!("yosys-{family}"), toml, target)?;
     // ECP5 weights instantiate DP16KD: `hierarchy -check` must know the cell library
     let cells = if family == "ecp5" {
-        "read_verilog -lib -specify +/ecp5/cells_sim.v +/ecp5/cells_bb.v\n"
+        format!("{}\n", hdl::array::ecp5::YOSYS_READ_CELLS)
     } else {
-        ""
+        String::new()
     };
     let script = format!(
         "{cells}read_verilog {files}\n\

@@ -402,7 +402,7 @@ pub fn synth(req: &Request) -> Result<SynthReport, String> {
     // (synth_ecp5 reads it again; a black box may be redefined)
     let cells = match fam {
         Family::Ice40 => None,
-        Family::Ecp5 => Some("read_verilog -lib -specify +/ecp5/cells_sim.v +/ecp5/cells_bb.v"),
+        Family::Ecp5 => Some(hdl::array::ecp5::YOSYS_READ_CELLS),
     };
     let script = cells
         .map(String::from)

@@ -24,6 +24,11 @@
 use super::build::ram_module;
 use crate::ir::*;
 
+/// The Yosys command that declares the ECP5 cell library (DP16KD among them), to run before
+/// `hierarchy -check` of a design that instantiates these memories.
+pub const YOSYS_READ_CELLS: &str =
+    "read_verilog -lib -specify +/ecp5/cells_sim.v +/ecp5/cells_bb.v";
+
 /// Most words a DP16KD holds (in its 1-bit configuration).
 pub const MAX_DEPTH: u64 = 16384;
 
