@@ -338,7 +338,8 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let maxc = b.ctl_reg("maxc", Ty::u(gb + 1), 0);
     // maxc - 1 (wrapping), kept alongside maxc so that the potentiation sequencer's last-entry
     // compare has no subtractor in front of it
-    let maxc_m1 = b.ctl_reg("maxc_m1", Ty::u(gb + 1), (1i128 << (gb + 1)) - 1);
+    let maxc_m1_start = (1i128 << (gb + 1)) - 1;
+    let maxc_m1 = b.ctl_reg("maxc_m1", Ty::u(gb + 1), maxc_m1_start);
     let nwords = b.ctl_reg("nwords", Ty::u(gb + 1), 0);
 
     // ---------------------------------------------------------------- potentiation sequencer
@@ -757,7 +758,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         nu_start.e(),
         vec![
             set(&maxc, Expr::zero(maxc.ty)),
-            set(&maxc_m1, Expr::konst((1i128 << (gb + 1)) - 1, maxc_m1.ty)),
+            set(&maxc_m1, Expr::konst(maxc_m1_start, maxc_m1.ty)),
             set(&nwords, Expr::zero(nwords.ty)),
         ],
         vec![
