@@ -38,6 +38,10 @@ pub struct Arch {
     pub event_stages: u64,
     /// Register stages of the neuron update after the read data.
     pub neuron_stages: u64,
+    /// Register stages of the largest per-lane spike count, a maximum over the lanes taken at
+    /// the end of the neuron phase: one 2:1 level per stage (1 up to 2 lanes, 2 up to 4, 4 up
+    /// to 16, ...).
+    pub reduce_stages: u64,
     /// Register stages of the scaling multiply after the read data.
     pub scale_stages: u64,
     /// Presynaptic traces x packed in one memory word.
@@ -96,6 +100,7 @@ impl Arch {
             bcast_stages: 1,
             event_stages: 2,
             neuron_stages: 4,
+            reduce_stages: reduce_stages(lanes),
             scale_stages: 2,
             x_per_word,
             x_words,
@@ -122,11 +127,17 @@ impl Arch {
         }
     }
 
-    /// Cycles of the neuron phase: the groups, the pipeline, and one cycle after the last
-    /// group's result, so that the decision to potentiate reads the registered per-lane spike
-    /// counts instead of the lanes' spike outputs of that cycle (a timing path across all lanes).
+    /// Cycles of the neuron phase: the groups, the pipeline, one cycle for the lanes' spike
+    /// counts to take the last group's spikes, and the stages of their maximum over the lanes
+    /// (the decision to potentiate and the potentiation's length read that maximum from a
+    /// register; no path crosses all lanes in one cycle).
     pub fn neuron_cycles(&self) -> u64 {
-        self.groups + self.read_latency + self.neuron_stages + self.bcast_stages + 1
+        self.groups
+            + self.read_latency
+            + self.neuron_stages
+            + self.bcast_stages
+            + 1
+            + self.reduce_stages
     }
 
     /// Cycles of the potentiation phase when `max_per_lane` is the largest number of spiking
@@ -301,6 +312,11 @@ pub fn tick_timing(a: &Arch, act: &TickActivity) -> TickTiming {
     }
 }
 
+/// Register stages of a maximum over `lanes` values taken two at a time (at least one).
+fn reduce_stages(lanes: u64) -> u64 {
+    (64 - (lanes.max(2) - 1).leading_zeros()) as u64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,8 +352,18 @@ mod tests {
         assert_eq!(two.event_issue_cycles, 8);
         assert_eq!(dropped.cycles - quiet.cycles, 1);
         // idle 1 + eot 1 + drain (RL + 2 stages + input register) + neuron (G + RL + 4 + input
-        // register + the decision cycle) + finish 1, RL = 2
-        assert_eq!(quiet.cycles, 1 + 1 + 5 + (4 + 2 + 4 + 1 + 1) + 1);
+        // register + the count cycle + 1 maximum stage for 2 lanes) + finish 1, RL = 2
+        assert_eq!(a.reduce_stages, 1);
+        assert_eq!(quiet.cycles, 1 + 1 + 5 + (4 + 2 + 4 + 1 + 1 + 1) + 1);
+    }
+
+    #[test]
+    fn the_lane_maximum_takes_one_stage_per_halving() {
+        let stages: Vec<u64> = [1, 2, 3, 4, 5, 8, 9, 16, 17, 64]
+            .into_iter()
+            .map(reduce_stages)
+            .collect();
+        assert_eq!(stages, [1, 1, 2, 2, 3, 3, 4, 4, 5, 6]);
     }
 
     #[test]

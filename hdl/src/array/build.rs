@@ -167,18 +167,38 @@ pub fn ram_module_name(top: &str, ty: Ty, depth: u64, rl: u64, init: bool) -> St
     )
 }
 
+/// Suffix of a memory module's name whose first read cycle registers the address.
+pub const ADDR_REG_SUFFIX: &str = "_ra";
+
 /// The memory module: `depth` words of `ty`, one synchronous read port with `rl` cycles of
 /// latency (one array read register, then `rl - 1` output registers) and one write port,
-/// optionally preloaded by `$readmemh` from the `INIT_FILE` parameter.
-pub fn ram_module(name: &str, ty: Ty, depth: u64, rl: u64, init: bool) -> Module {
+/// optionally preloaded by `$readmemh` from the `INIT_FILE` parameter. With `addr_reg` (and
+/// `rl >= 2`) the first cycle registers the read address instead and the array is read from
+/// it, so a read also sees the write of the cycle that presented its address.
+pub fn ram_module(name: &str, ty: Ty, depth: u64, rl: u64, init: bool, addr_reg: bool) -> Module {
+    assert!(
+        !addr_reg || rl >= 2,
+        "an address register needs a read latency of 2 or more"
+    );
     let aw = addr_width(depth);
     let mut m = Module::new(name);
     m.doc.push(format!(
-        "{depth} x {} bit memory, 1 write port, 1 read port, read latency {rl}.",
-        ty.width
+        "{depth} x {} bit memory, 1 write port, 1 read port, read latency {rl}{}.",
+        ty.width,
+        if addr_reg {
+            " (the first cycle registers the address)"
+        } else {
+            ""
+        }
     ));
-    m.doc
-        .push("Read-during-write of one address returns the old word; the array forwards.".into());
+    m.doc.push(
+        if addr_reg {
+            "A read sees the writes up to the cycle that presents its address; the array forwards."
+        } else {
+            "Read-during-write of one address returns the old word; the array forwards."
+        }
+        .into(),
+    );
     if init {
         m.param("INIT_FILE", "");
     }
@@ -203,13 +223,18 @@ pub fn ram_module(name: &str, ty: Ty, depth: u64, rl: u64, init: bool) -> Module
         // the weights (the only preloaded memories) always go to block RAM, however small
         m.mem_attr(&mem, "ram_style", "\"block\"");
     }
+    let mut body = vec![when(we.e(), vec![mem_write(&mem, waddr.e(), wdata.e())])];
+    let read_at = if addr_reg {
+        let ra = m.reg("ra", Ty::u(aw));
+        body.push(set(&ra, raddr.e()));
+        ra
+    } else {
+        raddr
+    };
     let q0 = m.reg("q0", ty);
-    let mut body = vec![
-        when(we.e(), vec![mem_write(&mem, waddr.e(), wdata.e())]),
-        set(&q0, Expr::mem_read(&mem, raddr.e())),
-    ];
+    body.push(set(&q0, Expr::mem_read(&mem, read_at.e())));
     let mut last = q0;
-    for k in 1..rl {
+    for k in 1..rl - addr_reg as u64 {
         let q = m.reg(&format!("q{k}"), ty);
         body.push(set(&q, last.e()));
         last = q;
@@ -380,6 +405,13 @@ pub fn any(bits: Vec<Expr>) -> Expr {
     bits.into_iter()
         .reduce(|a, b| a.or(b))
         .unwrap_or_else(|| Expr::bit(false))
+}
+
+/// And of one-bit expressions (1 when empty).
+pub fn all(bits: Vec<Expr>) -> Expr {
+    bits.into_iter()
+        .reduce(|a, b| a.and(b))
+        .unwrap_or_else(|| Expr::bit(true))
 }
 
 /// Multiply an unsigned expression by a constant, giving `width` bits (the product must fit).

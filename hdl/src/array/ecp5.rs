@@ -90,7 +90,7 @@ pub fn initvals(c: u32, tile: u32, words: &[u64]) -> Vec<Vec<bool>> {
 /// `ty.width` bits of each), read latency `rl`; DP16KD primitives under `SYNTHESIS` when
 /// `rl == 2` and the depth fits one DP16KD, else only the behavioural model.
 pub fn wmem_module(name: &str, ty: Ty, depth: u64, rl: u64, words: &[u64]) -> Module {
-    let mut m = ram_module(name, ty, depth, rl, true);
+    let mut m = ram_module(name, ty, depth, rl, true, false);
     let tiling = tiling(ty.width, depth).filter(|_| rl == 2);
     let Some((c, tiles)) = tiling else {
         m.doc.push(format!(

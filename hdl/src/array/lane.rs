@@ -178,7 +178,6 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
         s
     });
     let inh_total = (p.inhibition > 0).then(|| b.m.input("inh_total", Ty::u(lay.inh_bits)));
-    let maxc = stdp.then(|| b.m.input("maxc", Ty::u(gb + 1)));
     let st_valid = b.m.input("st_valid", Ty::BIT);
     let st_g = b.m.input("st_g", gty);
     let st_zero = b.m.input("st_zero", Ty::BIT);
@@ -215,12 +214,21 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
     let o_w = b.m.output("w_rdata", wty);
     let o_st = b.m.output("st_rdata", sty);
     let o_spike = b.m.output("nu_spike", Ty::BIT);
-    let o_atmax = stdp.then(|| b.m.output("nu_atmax", Ty::BIT));
+    b.m.comment(
+        &o_spike,
+        "registered: one cycle after the neuron's write stage",
+    );
+    let o_cnt = stdp.then(|| {
+        (
+            b.m.output("nu_cnt", Ty::u(gb + 1)),
+            b.m.output("nu_cnt_m1", Ty::u(gb + 1)),
+        )
+    });
     let o_sum = lay.scaling.then(|| b.m.output("sum", lay.sum_ty));
 
     // ---- input registers: every operation broadcast by the top is registered at the lane
     // boundary (one stage, `Arch::bcast_stages`), so no path runs from the sequencer's logic
-    // across the chip into a memory address; `learn`, `maxc` and `inh_total` are registers of
+    // across the chip into a memory address; `learn` and `inh_total` are registers of
     // the top, constant while they are used, and enter directly
     let ctl = |b: &mut B, x: &Sig| b.reg_r(&format!("{}_r", x.name), 0, x.e());
     let dat = |b: &mut B, x: &Sig| b.reg(&format!("{}_r", x.name), x.e());
@@ -582,19 +590,33 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
     let n4_word = b.reg("n4_word", word);
     let n4_fire = b.reg("n4_fire", fire3);
     let spike_now = b.net("n4_spike", n4_v.clone().and(n4_fire.e()));
-    b.m.assign(&o_spike, spike_now.e());
-    // per-lane list of spiking groups, for potentiation
+    // the spike leaves the lane from a register: the top's spike word is a reduction over
+    // all lanes, whose inputs should start at flip-flops
+    let spike_out = b.reg_r("spike_out", 0, spike_now.e());
+    b.m.assign(&o_spike, spike_out.e());
+    // per-lane list of spiking groups, for potentiation; the count (and the count - 1,
+    // wrapping, which the potentiation sequencer compares against) go to the top, which
+    // takes their maximum over the lanes
     let cnt = stdp.then(|| b.ctl_reg("cnt", Ty::u(gb + 1), 0));
-    if let (Some(cnt), Some(list), Some(maxc), Some(atmax)) = (&cnt, &listram, &maxc, &o_atmax) {
+    if let (Some(cnt), Some(list), Some((o_cnt, o_cnt_m1))) = (&cnt, &listram, &o_cnt) {
+        let m1_start = (1i128 << (gb + 1)) - 1;
+        let cnt_m1 = b.ctl_reg("cnt_m1", Ty::u(gb + 1), m1_start);
         b.ctl(if_else(
             nu_start.as_ref().unwrap().e(),
-            vec![set(cnt, Expr::zero(cnt.ty))],
-            vec![when(spike_now.e(), vec![set(cnt, cnt.e().inc())])],
+            vec![
+                set(cnt, Expr::zero(cnt.ty)),
+                set(&cnt_m1, Expr::konst(m1_start, cnt_m1.ty)),
+            ],
+            vec![when(
+                spike_now.e(),
+                vec![set(cnt, cnt.e().inc()), set(&cnt_m1, cnt_m1.e().inc())],
+            )],
         ));
         b.m.assign(&list.we, no_write_in_reset(&b, spike_now.e()));
         b.m.assign(&list.waddr, cnt.e().trunc(gb));
         b.m.assign(&list.wdata, n4_g.e());
-        b.m.assign(atmax, spike_now.e().and(cnt.e().eq(maxc.e())));
+        b.m.assign(o_cnt, cnt.e());
+        b.m.assign(o_cnt_m1, cnt_m1.e());
     }
 
     // ---- state read-modify-write pipeline (decay, clear, reset): S0 -> (rl) -> X -> write

@@ -155,6 +155,11 @@ pub struct Layout {
     pub pair: bool,
     /// Whether read-modify-write forwarding is generated (needed when G <= RL + event stages).
     pub forwarding: bool,
+    /// The x memory registers its read address (one of its `rl` cycles) instead of its read
+    /// data: on ECP5 it is LUT RAM spread over the fabric, and its address comes from the
+    /// sequencer's multiplexer. A write in the cycle that presents the address is then seen by
+    /// the read; the forwarding covers that write either way.
+    pub x_addr_reg: bool,
     /// Bits of the inhibition total `inhibition * spikes(t-1)`.
     pub inh_bits: u32,
     /// Type of a per-neuron weight sum (synaptic scaling).
@@ -175,7 +180,13 @@ pub struct Layout {
 
 impl Layout {
     /// The layout of `cfg` for memories of read latency `rl`.
-    pub fn new(cfg: &Config, rl: u64, forwarding: bool, want_pair: bool) -> Result<Layout, String> {
+    pub fn new(
+        cfg: &Config,
+        rl: u64,
+        forwarding: bool,
+        want_pair: bool,
+        x_addr_reg: bool,
+    ) -> Result<Layout, String> {
         let NeuronConfig::Lif(lif) = &cfg.neuron else {
             return Err(
                 "neuron.model = \"cuba\" is supported by the golden model only; the \
@@ -263,6 +274,7 @@ impl Layout {
             xab,
             xpb,
             forwarding: forwarding && g <= rl + arch.event_stages + pair as u64,
+            x_addr_reg: x_addr_reg && rl >= 2,
             inh_bits: bits_unsigned(inh_max),
             sum_ty: Ty::s(sum_bits),
             scaling: stdp && cfg.stdp.normalize_target > 0,

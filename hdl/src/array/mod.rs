@@ -109,7 +109,16 @@ fn fnv1a(bytes: &[u8]) -> u64 {
 /// Generate the array for `cfg`.
 pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
     let rl = opts.target.read_latency();
-    let lay = Layout::new(cfg, rl, opts.forwarding, opts.target == Target::Ice40Up5k)?;
+    // iCE40 block RAM registers the address itself, and its read data is slow: keep the data
+    // register there; elsewhere the x memory registers its address (see `Layout::x_addr_reg`)
+    let ice40 = matches!(opts.target, Target::Ice40 | Target::Ice40Up5k);
+    let lay = Layout::new(
+        cfg,
+        rl,
+        opts.forwarding,
+        opts.target == Target::Ice40Up5k,
+        !ice40,
+    )?;
     let p = Params::new(cfg);
     let mut modules = vec![
         top::top_module(&lay, &p, &opts.init_prefix),
@@ -168,11 +177,11 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
         }
     }
     for name in shapes {
-        let (ty, depth, init) = ram_shape(&modules, &name);
+        let (ty, depth, init, addr_reg) = ram_shape(&modules, &name);
         if name.starts_with(&format!("{}_spram", lay.name)) {
             modules.push(build::spram_module(&name, ty, depth, rl));
         } else {
-            modules.push(ram_module(&name, ty, depth, rl, init));
+            modules.push(ram_module(&name, ty, depth, rl, init, addr_reg));
         }
     }
     modules.extend(wmems);
@@ -207,7 +216,7 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
 }
 
 /// Find the word type, depth and init flag of a memory module from an instance's connections.
-fn ram_shape(modules: &[crate::ir::Module], name: &str) -> (crate::ir::Ty, u64, bool) {
+fn ram_shape(modules: &[crate::ir::Module], name: &str) -> (crate::ir::Ty, u64, bool, bool) {
     for m in modules {
         for inst in &m.instances {
             if inst.module == name {
@@ -217,9 +226,15 @@ fn ram_shape(modules: &[crate::ir::Module], name: &str) -> (crate::ir::Ty, u64, 
                     .next()
                     .unwrap()
                     .trim_end_matches("_init")
+                    .trim_end_matches("_ra")
                     .parse()
                     .unwrap();
-                return (ty, depth, name.ends_with("_init"));
+                return (
+                    ty,
+                    depth,
+                    name.ends_with("_init"),
+                    name.ends_with(build::ADDR_REG_SUFFIX),
+                );
             }
         }
     }

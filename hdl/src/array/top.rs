@@ -7,7 +7,8 @@
 //! model in `golden::cycle`; the output scanner runs concurrently from the end of the neuron phase.
 
 use super::build::{
-    B, any, mul_const, no_write_in_reset, onehot, ram, ram_module_name, write_port,
+    ADDR_REG_SUFFIX, B, all, any, mul_const, no_write_in_reset, onehot, ram, ram_module_name,
+    write_port,
 };
 use super::lane::{StateWord, dx_width};
 use super::layout::{Field, Layout, Params, Region, regs};
@@ -133,7 +134,8 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     // ---------------------------------------------------------------- memories of the top
     let rm = |ty: Ty, depth: u64| ram_module_name(&lay.name, ty, depth, rl, false);
     let xw = Ty::u(lay.tb * a.x_per_word as u32);
-    let xram = stdp.then(|| ram(&mut b, &rm(xw, a.x_words), "x", xw, a.x_words, None));
+    let xmod = rm(xw, a.x_words) + if lay.x_addr_reg { ADDR_REG_SUFFIX } else { "" };
+    let xram = stdp.then(|| ram(&mut b, &xmod, "x", xw, a.x_words, None));
     let swty = Ty::u(gb + l as u32);
     let spk = ram(&mut b, &rm(swty, g), "spk", swty, g, None);
     let prevram = a.recurrent.then(|| {
@@ -331,15 +333,22 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let in_neuron = is(phase::NEURON);
     let nu_valid = b.net("nu_valid", in_neuron.clone().and(pc.e().lt(k(g, pcw))));
     let nu_start = b.net("nu_start", in_neuron.clone().and(pc.e().eq(k(0, pcw))));
-    // lanes' spike outputs appear nd cycles after the top issues (input register, read, stages)
+    // the lanes' write stage is nd cycles after the top issues (input register, read, stages);
+    // their spike outputs are registered, and the top registers the spike word it builds from
+    // them: the spike word is written nd + 2 cycles after the issue
     let nd = a.bcast_stages + rl + a.neuron_stages;
-    let nw_v = b.delayed_r("nw_v", nu_valid.e(), nd);
-    let nw_g = b.delayed("nw_g", pc_g.clone(), nd);
-    let maxc = b.ctl_reg("maxc", Ty::u(gb + 1), 0);
-    // maxc - 1 (wrapping), kept alongside maxc so that the potentiation sequencer's last-entry
-    // compare has no subtractor in front of it
+    let nw_v = b.delayed_r("nw_v", nu_valid.e(), nd + 2);
+    let nw_g = b.delayed("nw_g", pc_g.clone(), nd + 2);
+    // the largest per-lane spike count, and that count - 1 (wrapping, for the potentiation
+    // sequencer's last-entry compare): a maximum over the lanes' counts, registered after
+    // each 2:1 level (`Arch::reduce_stages`)
     let maxc_m1_start = (1i128 << (gb + 1)) - 1;
-    let maxc_m1 = b.ctl_reg("maxc_m1", Ty::u(gb + 1), maxc_m1_start);
+    let maxc = stdp.then(|| {
+        (
+            b.ctl_reg("maxc", Ty::u(gb + 1), 0),
+            b.ctl_reg("maxc_m1", Ty::u(gb + 1), maxc_m1_start),
+        )
+    });
     let nwords = b.ctl_reg("nwords", Ty::u(gb + 1), 0);
 
     // ---------------------------------------------------------------- potentiation sequencer
@@ -362,7 +371,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         if let Some(l) = &lskip {
             b.ctl(set(l, in_ltp.clone().and(l.e().not())));
         }
-        let last_k = b.net("ltp_last_k", lk.e().eq(maxc_m1.e()));
+        let last_k = b.net("ltp_last_k", lk.e().eq(maxc.as_ref().unwrap().1.e()));
         let last = b.net("ltp_last", last_k.e().and(lj.e().eq(k(r - 1, rb))));
         b.ctl(when(
             pre.e(),
@@ -609,16 +618,19 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         "emit_addr",
         mul_const(cur_g.e(), l, nb) + low.e().resize(nb),
     );
-    let mask_rest = b.net("mask_rest", cur_mask.e().and(cur_mask.e() - k(1, l as u32)));
+    // the mask after this emit, and whether it is empty, are registers kept one step ahead of
+    // `cur_mask` (the subtract's carry chain stays off the scanner's next-state logic)
+    let lowest_off = |m: Expr| m.clone().and(m - k(1, l as u32));
+    let mask_rest = b.data_reg("mask_rest", Ty::u(l as u32));
+    let rest_empty = b.data_reg("rest_empty", Ty::BIT);
+    let next_rest = b.net("mask_rest2", lowest_off(mask_rest.e()));
     let scan_done = b.net("scan_done", scan.e().eq(k(0, 3)));
     let in_finish = is(phase::FINISH);
     let eot_now = b.net("eot_now", in_finish.clone().and(scan_done.e()));
     b.m.assign(&out_valid, emit.e().or(eot_now.e()));
     b.m.assign(&out_eot, eot_now.e());
-    b.m.assign(
-        &out_addr,
-        Expr::mux(emit.e(), spike_addr.e(), Expr::zero(Ty::u(nb))),
-    );
+    // (the end-of-tick beat's address is not defined: no multiplexer on the address)
+    b.m.assign(&out_addr, spike_addr.e());
     let emit_hs = b.net("emit_hs", emit.e().and(out_ready.e()));
     b.m.assign(&tick_end_w, eot_now.e().and(out_ready.e()));
     let tick_end = tick_end_w.clone();
@@ -647,7 +659,12 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         let ws = b.m.wire(&format!("l{lane}_w_rdata"), lay.w_ty);
         let ss = b.m.wire(&format!("l{lane}_st_rdata"), sty);
         let sp = b.m.wire(&format!("l{lane}_spike"), Ty::BIT);
-        let am = stdp.then(|| b.m.wire(&format!("l{lane}_atmax"), Ty::BIT));
+        let am = stdp.then(|| {
+            (
+                b.m.wire(&format!("l{lane}_cnt"), Ty::u(gb + 1)),
+                b.m.wire(&format!("l{lane}_cnt_m1"), Ty::u(gb + 1)),
+            )
+        });
         let su = lay
             .scaling
             .then(|| b.m.wire(&format!("l{lane}_sum"), lay.sum_ty));
@@ -666,7 +683,6 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             conns.push(("inh_total".into(), it.e()));
         }
         if stdp {
-            conns.push(("maxc".into(), maxc.e()));
             conns.push(("nu_start".into(), nu_start.e()));
         }
         conns.extend([
@@ -715,8 +731,9 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             ("st_rdata".into(), ss.e()),
             ("nu_spike".into(), sp.e()),
         ]);
-        if let Some(am) = &am {
-            conns.push(("nu_atmax".into(), am.e()));
+        if let Some((c, c1)) = &am {
+            conns.push(("nu_cnt".into(), c.e()));
+            conns.push(("nu_cnt_m1".into(), c1.e()));
         }
         if let Some(su) = &su {
             conns.push(("sum".into(), su.e()));
@@ -741,33 +758,83 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let spikes_now: Vec<Expr> = lane_out.iter().map(|o| o.2.e()).collect();
     let mut word_bits = spikes_now.clone();
     word_bits.reverse();
-    let spike_word = b.net("spike_word", Expr::concat(word_bits));
-    let any_spike = b.net("any_spike", spike_word.e().any());
+    let spike_word = b.data_reg("spike_word", Ty::u(l as u32));
+    b.data(set(&spike_word, Expr::concat(word_bits)));
+    let any_spike = b.ctl_reg("any_spike", Ty::BIT, 0);
+    b.ctl(set(&any_spike, any(spikes_now)));
     b.m.assign(
         &spk.we,
         no_write_in_reset(&b, nw_v.clone().and(any_spike.e())),
     );
     b.m.assign(&spk.waddr, nwords.e().resize(gb));
     b.m.assign(&spk.wdata, Expr::concat(vec![nw_g.clone(), spike_word.e()]));
-    let grow = if stdp {
-        any(lane_out.iter().map(|o| o.3.as_ref().unwrap().e()).collect())
-    } else {
-        Expr::bit(false)
-    };
+    if let Some((maxc, maxc_m1)) = &maxc {
+        let cty = Ty::u(gb + 1);
+        let mut items: Vec<(Expr, Expr)> = lane_out
+            .iter()
+            .map(|o| {
+                let (c, c1) = o.3.as_ref().unwrap();
+                (c.e(), c1.e())
+            })
+            .collect();
+        // the larger of two (count, count - 1) pairs per level (the first of equals wins)
+        let max2 = |c: &[(Expr, Expr)]| -> (Expr, Expr) {
+            let wins: Vec<Expr> = (0..c.len())
+                .map(|i| {
+                    all((0..c.len())
+                        .filter(|&j| j != i)
+                        .map(|j| {
+                            if j < i {
+                                c[i].0.clone().gt(c[j].0.clone())
+                            } else {
+                                c[i].0.clone().ge(c[j].0.clone())
+                            }
+                        })
+                        .collect())
+                })
+                .collect();
+            (
+                onehot(
+                    cty,
+                    wins.iter()
+                        .cloned()
+                        .zip(c.iter().map(|x| x.0.clone()))
+                        .collect(),
+                ),
+                onehot(
+                    cty,
+                    wins.into_iter()
+                        .zip(c.iter().map(|x| x.1.clone()))
+                        .collect(),
+                ),
+            )
+        };
+        for stage in 0..a.reduce_stages {
+            items = items
+                .chunks(2)
+                .enumerate()
+                .map(|(i, c)| {
+                    let lvl = max2(c);
+                    let (r0, r1) = if stage + 1 == a.reduce_stages {
+                        (maxc.clone(), maxc_m1.clone())
+                    } else {
+                        (
+                            b.ctl_reg(&format!("maxc_s{stage}_{i}"), cty, 0),
+                            b.ctl_reg(&format!("maxc_m1_s{stage}_{i}"), cty, maxc_m1_start),
+                        )
+                    };
+                    b.ctl(set(&r0, lvl.0));
+                    b.ctl(set(&r1, lvl.1));
+                    (r0.e(), r1.e())
+                })
+                .collect();
+        }
+        assert_eq!(items.len(), 1, "reduce_stages covers the lanes");
+    }
     b.ctl(if_else(
         nu_start.e(),
-        vec![
-            set(&maxc, Expr::zero(maxc.ty)),
-            set(&maxc_m1, Expr::konst(maxc_m1_start, maxc_m1.ty)),
-            set(&nwords, Expr::zero(nwords.ty)),
-        ],
-        vec![
-            when(
-                grow,
-                vec![set(&maxc, maxc.e().inc()), set(&maxc_m1, maxc_m1.e().inc())],
-            ),
-            when(spk.we.e(), vec![set(&nwords, nwords.e().inc())]),
-        ],
+        vec![set(&nwords, Expr::zero(nwords.ty))],
+        vec![when(spk.we.e(), vec![set(&nwords, nwords.e().inc())])],
     ));
     let nwords_final = b.net(
         "nwords_final",
@@ -1013,7 +1080,10 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let h_reg = b.data_reg("h_reg", Ty::u(4));
     // which trace of an x word the host addresses (when a word holds several)
     let h_xfield = (stdp && lay.xpb > 0).then(|| b.data_reg("h_xfield", Ty::u(lay.xpb)));
-    let h_cnt = b.ctl_reg("h_cnt", Ty::u(cw(rl + a.bcast_stages + 2)), 0);
+    // cycles a host access waits for its read data: the memory read, the broadcast stages, the
+    // capture stages, and the lane multiplexer's register with more than 4 lanes
+    let h_wait = rl + a.bcast_stages + 1 + (l > 4) as u64;
+    let h_cnt = b.ctl_reg("h_cnt", Ty::u(cw(h_wait + 1)), 0);
     let wab_row = mul_const(
         if hrb == 0 {
             Expr::zero(Ty::u(1))
@@ -1097,26 +1167,46 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let h_st = h_state.e();
     b.data(when(h_st.clone().eq(k(1, 3)), decode));
     // read value (32-bit, sign-extended for signed fields)
-    let lane_mux = |sel: &Sig, items: Vec<Expr>| -> Expr {
-        let mut v = items[0].clone();
-        for (i, it) in items.into_iter().enumerate().skip(1) {
-            v = Expr::mux(sel.e().eq(k(i as u64, sel.ty.width)), it, v);
-        }
-        v
+    // the lanes' read data, selected by `h_lane` in a balanced tree of 2:1 multiplexers, one
+    // level per select bit; with more than 4 lanes the first two levels (a 4:1 choice inside
+    // each group of four lanes) end in registers, so the 16:1 choice of a wide state word is
+    // two short paths instead of one long one (the host waits one cycle more, `h_wait`)
+    let split = l > 4;
+    let mux_levels =
+        |items: Vec<Expr>, bits: std::ops::Range<u32>| mux_tree(&h_lane.e(), items, bits);
+    let lane_mux = |b: &mut B, name: &str, items: Vec<Expr>| -> Sig {
+        let out = if split {
+            let groups: Vec<Expr> = mux_levels(items, 0..2)
+                .into_iter()
+                .enumerate()
+                .map(|(i, e)| {
+                    let r = b.data_reg(&format!("{name}_g{i}"), e.ty);
+                    b.data(set(&r, e));
+                    r.e()
+                })
+                .collect();
+            mux_levels(groups, 2..h_lane_bits)
+        } else {
+            mux_levels(items, 0..lay.host_lb)
+        };
+        assert_eq!(out.len(), 1);
+        b.net(name, out.into_iter().next().unwrap())
     };
-    let w_sel = b.net(
+    let w_sel = lane_mux(
+        &mut b,
         "h_w_rdata",
-        lane_mux(&h_lane, lane_out.iter().map(|o| o.0.e()).collect()),
+        lane_out.iter().map(|o| o.0.e()).collect(),
     );
-    let st_sel = b.net(
+    let st_sel = lane_mux(
+        &mut b,
         "h_st_rdata",
-        lane_mux(&h_lane, lane_out.iter().map(|o| o.1.e()).collect()),
+        lane_out.iter().map(|o| o.1.e()).collect(),
     );
     // capture stage: the selected lane's read data (and the x word and register file read) are
     // registered one cycle before the response state uses them, so the lane multiplexer and the
     // response logic (field select, byte merge, write-back word) are separate clock-to-clock
     // paths; a second stage registers the selected value. The host waits two cycles more for
-    // them (H_WAIT counts two more).
+    // them (`h_wait`).
     let capture = |b: &mut B, name: &str, e: Expr| -> Sig {
         let r = b.data_reg(name, e.ty);
         b.data(set(&r, e));
@@ -1142,15 +1232,15 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let x_val = match &x_for_host {
         Some((.., xdata)) => {
             let tb = lay.tb;
-            let mut v = xdata.e().slice(tb - 1, 0);
-            for f in 1..a.x_per_word as u32 {
-                v = Expr::mux(
-                    h_xfield.as_ref().unwrap().e().eq(k(f as u64, lay.xpb)),
-                    xdata.e().slice(f * tb + tb - 1, f * tb),
-                    v,
-                );
-            }
-            capture(&mut b, "h_xv_cap", to32(v)).e()
+            let traces = (0..a.x_per_word as u32)
+                .map(|f| xdata.e().slice(f * tb + tb - 1, f * tb))
+                .collect();
+            let v = match &h_xfield {
+                Some(xf) => mux_tree(&xf.e(), traces, 0..lay.xpb),
+                None => traces,
+            };
+            assert_eq!(v.len(), 1);
+            capture(&mut b, "h_xv_cap", to32(v[0].clone())).e()
         }
         None => Expr::zero(Ty::u(32)),
     };
@@ -1320,7 +1410,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             (
                 vec![2],
                 vec![if_else(
-                    h_cnt.e().eq(k(rl + a.bcast_stages + 1, cw_rl)),
+                    h_cnt.e().eq(k(h_wait, cw_rl)),
                     vec![set(&h_state, k(3, 3))],
                     vec![set(&h_cnt, h_cnt.e().inc())],
                 )],
@@ -1358,8 +1448,9 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     };
     let scale_due = b.net("scale_due", scale_due);
     let ltp_due = if stdp {
-        // one cycle after the last group's result, `maxc` holds every lane's spikes: it is
+        // `reduce_stages` cycles after the lanes' last count, `maxc` holds the largest: it is
         // non-zero exactly when some neuron spiked
+        let maxc = &maxc.as_ref().unwrap().0;
         learn_en.e().and(maxc.e().ne(Expr::zero(maxc.ty)))
     } else {
         Expr::bit(false)
@@ -1553,7 +1644,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
                 vec![when(emit_hs.e(), {
                     let mut v = emit_regs_ctl;
                     v.push(when(
-                        mask_rest.e().eq(Expr::zero(mask_rest.ty)),
+                        rest_empty.e(),
                         vec![if_else(
                             last_word,
                             vec![set(&scan, k(0, 3))],
@@ -1566,13 +1657,24 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         ],
         vec![],
     ));
+    let loaded = spk.rdata.e().slice(l as u32 - 1, 0);
+    let loaded_rest = lowest_off(loaded.clone());
     b.data(if_else(
         scan.e().eq(k(3, 3)),
         vec![
             set(&cur_g, spk.rdata.e().slice(gb + l as u32 - 1, l as u32)),
-            set(&cur_mask, spk.rdata.e().slice(l as u32 - 1, 0)),
+            set(&cur_mask, loaded),
+            set(&mask_rest, loaded_rest.clone()),
+            set(&rest_empty, loaded_rest.eq(Expr::zero(Ty::u(l as u32)))),
         ],
-        vec![when(emit_hs.e(), vec![set(&cur_mask, mask_rest.e())])],
+        vec![when(
+            emit_hs.e(),
+            vec![
+                set(&cur_mask, mask_rest.e()),
+                set(&mask_rest, next_rest.e()),
+                set(&rest_empty, next_rest.e().eq(Expr::zero(Ty::u(l as u32)))),
+            ],
+        )],
     ));
 
     b.finish()
@@ -1618,4 +1720,22 @@ fn sat_inc_u(x: Expr, inc: i64) -> Expr {
         Expr::uconst(max as u128, w),
         wide.trunc(w),
     )
+}
+
+/// A balanced tree of 2:1 multiplexers over `items`, one level per bit of `sel` in `bits` (item
+/// `i` is chosen when those bits of `sel` spell `i`); returns what is left after those levels
+/// (one item when the bits cover all of them, else one per group).
+fn mux_tree(sel: &Expr, mut items: Vec<Expr>, bits: std::ops::Range<u32>) -> Vec<Expr> {
+    for bit in bits {
+        let s = sel.clone().bit_at(bit);
+        items = items
+            .chunks(2)
+            .map(|c| match c {
+                [lo, hi] => Expr::mux(s.clone(), hi.clone(), lo.clone()),
+                [one] => one.clone(),
+                _ => unreachable!("chunks(2)"),
+            })
+            .collect();
+    }
+    items
 }

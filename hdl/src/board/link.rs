@@ -49,7 +49,7 @@ pub struct LinkShape {
 /// The memory module of the receive buffer: read latency 2 (an output register after the block
 /// RAM, so its slow clock-to-out does not reach the parser's logic).
 pub fn fifo_ram_module(top: &str, depth: u64) -> Module {
-    ram_module(&format!("{top}_link_ram"), Ty::u(8), depth, 2, false)
+    ram_module(&format!("{top}_link_ram"), Ty::u(8), depth, 2, false, false)
 }
 
 /// Build the link module `{top}_link`.
@@ -224,8 +224,18 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
     let exec = is(st::EXEC);
     let stream = is_ev.e().or(is_eot.e());
     let access = is_rd.e().or(is_wr.e());
-    b.m.assign(&in_valid, exec.clone().and(stream.clone()));
-    b.m.assign(&in_eot, is_eot.e());
+    // the stream beat leaves from registers (one cycle after EXEC is entered): the array's
+    // tick start and phase logic sit far from the link on a large device
+    let inv_r = b.ctl_reg("in_valid_r", Ty::BIT, 0);
+    let ieot_r = b.ctl_reg("in_eot_r", Ty::BIT, 0);
+    let beat = inv_r.e().and(in_ready.e());
+    b.ctl(set(
+        &inv_r,
+        exec.clone().and(stream.clone()).and(beat.clone().not()),
+    ));
+    b.ctl(set(&ieot_r, is_eot.e()));
+    b.m.assign(&in_valid, inv_r.e());
+    b.m.assign(&in_eot, ieot_r.e());
     b.m.assign(
         &in_addr,
         Expr::concat(vec![k(0, 16), pay.e().slice(63, 48)]),
@@ -243,7 +253,7 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
         vec![if_else(
             stream,
             vec![when(
-                in_ready.e(),
+                beat,
                 vec![set(&state, k(st::CMD, 3)), set(&in_tick, is_ev.e())],
             )],
             vec![if_else(
@@ -284,29 +294,42 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
     let rep_req = is(st::REPLY);
     let err_pend = b.ctl_reg("err_pending", Ty::BIT, 0);
     let err_code = b.data_reg("err_code", Ty::u(8));
-    let take_spk = b.net("take_out", tidle.e().and(out_valid.e()));
-    let take_rep = b.net(
-        "take_reply",
-        tidle.e().and(out_valid.e().not()).and(rep_req),
-    );
+    // the array's output beat is taken into a one-beat buffer first: its ready is a register and
+    // no path runs from the array's output logic into the frame writer (a beat every other
+    // cycle at most, far above the UART's rate)
+    let ob_v = b.ctl_reg("obuf_v", Ty::BIT, 0);
+    let ob_eot = b.data_reg("obuf_eot", Ty::BIT);
+    let ob_addr = b.data_reg("obuf_addr", out_addr.ty);
+    let ob_take = out_valid.e().and(ob_v.e().not());
+    b.m.assign(&out_ready, ob_v.e().not());
+    b.data(when(
+        ob_take.clone(),
+        vec![set(&ob_eot, out_eot.e()), set(&ob_addr, out_addr.e())],
+    ));
+    let take_spk = b.net("take_out", tidle.e().and(ob_v.e()));
+    b.ctl(if_else(
+        ob_take,
+        vec![set(&ob_v, Expr::bit(true))],
+        vec![when(take_spk.e(), vec![set(&ob_v, Expr::bit(false))])],
+    ));
+    let take_rep = b.net("take_reply", tidle.e().and(ob_v.e().not()).and(rep_req));
     let take_err = b.net(
         "take_error",
         tidle
             .e()
-            .and(out_valid.e().not())
+            .and(ob_v.e().not())
             .and(is(st::REPLY).not())
             .and(err_pend.e()),
     );
-    b.m.assign(&out_ready, tidle.e());
     b.ctl(when(take_rep.e(), vec![set(&state, k(st::CMD, 3))]));
     let byte_k = |v: u8| k(v as u64, 8);
-    let out16 = out_addr.e().resize(16);
+    let out16 = ob_addr.e().resize(16);
     let spike_frame = Expr::mux(
-        out_eot.e(),
+        ob_eot.e(),
         Expr::concat(vec![k(0, 32), byte_k(reply::END_TICK)]),
         Expr::concat(vec![k(0, 16), out16, byte_k(reply::SPIKE)]),
     );
-    let spike_len = Expr::mux(out_eot.e(), k(1, 3), k(3, 3));
+    let spike_len = Expr::mux(ob_eot.e(), k(1, 3), k(3, 3));
     let rep_frame = Expr::mux(
         is_rd.e(),
         Expr::concat(vec![rdata.e(), byte_k(reply::READ)]),
