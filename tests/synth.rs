@@ -86,6 +86,17 @@ fn ecp5_25k_small_network_fits_with_weights_in_block_ram_and_no_latches() {
     assert_eq!(v["board"], "ulx3s");
     assert!(work.join("ulx3s.lpf").exists());
     assert!(v["utilisation"]["block RAM"]["available"] == 56);
+    // each lane keeps its own copy of the registers it shares with the others (Yosys merges
+    // equal flip-flops after flattening unless they are kept)
+    let net: Value =
+        serde_json::from_slice(&std::fs::read(work.join("netlist.json")).unwrap()).unwrap();
+    let cells = net["modules"]["synthnet_ulx3s"]["cells"]
+        .as_object()
+        .unwrap();
+    for lane in 0..2 {
+        let name = format!("u_array.u_lane{lane}.ev_valid_r_TRELLIS_FF_Q");
+        assert_eq!(cells[&name]["type"], "TRELLIS_FF", "{name} missing");
+    }
 }
 
 #[test]
