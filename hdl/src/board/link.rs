@@ -294,23 +294,41 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
     let rep_req = is(st::REPLY);
     let err_pend = b.ctl_reg("err_pending", Ty::BIT, 0);
     let err_code = b.data_reg("err_code", Ty::u(8));
-    // the array's output beat is taken into a one-beat buffer first: its ready is a register and
-    // no path runs from the array's output logic into the frame writer (a beat every other
-    // cycle at most, far above the UART's rate)
+    // the array's output beat passes two registers before the frame writer: an input stage
+    // loaded every cycle (no enable from the array's valid, whose logic sits far away) and a
+    // one-beat buffer; `out_ready` is a register, high only while both are empty, so a beat
+    // never meets a full buffer (one beat per few cycles, far above the UART's rate)
+    let oa_v = b.ctl_reg("obuf_in_v", Ty::BIT, 0);
+    let oa_eot = b.data_reg("obuf_in_eot", Ty::BIT);
+    let oa_addr = b.data_reg("obuf_in_addr", out_addr.ty);
     let ob_v = b.ctl_reg("obuf_v", Ty::BIT, 0);
     let ob_eot = b.data_reg("obuf_eot", Ty::BIT);
     let ob_addr = b.data_reg("obuf_addr", out_addr.ty);
-    let ob_take = out_valid.e().and(ob_v.e().not());
-    b.m.assign(&out_ready, ob_v.e().not());
+    let o_ready = b.ctl_reg("out_ready_r", Ty::BIT, 0);
+    b.m.assign(&out_ready, o_ready.e());
+    b.ctl(set(&oa_v, out_valid.e().and(o_ready.e())));
+    b.data(set(&oa_eot, out_eot.e()));
+    b.data(set(&oa_addr, out_addr.e()));
     b.data(when(
-        ob_take.clone(),
-        vec![set(&ob_eot, out_eot.e()), set(&ob_addr, out_addr.e())],
+        oa_v.e(),
+        vec![set(&ob_eot, oa_eot.e()), set(&ob_addr, oa_addr.e())],
     ));
     let take_spk = b.net("take_out", tidle.e().and(ob_v.e()));
     b.ctl(if_else(
-        ob_take,
+        oa_v.e(),
         vec![set(&ob_v, Expr::bit(true))],
         vec![when(take_spk.e(), vec![set(&ob_v, Expr::bit(false))])],
+    ));
+    // ready for one cycle at a time (a beat it lets in is in the input stage the next cycle,
+    // which holds ready low until the buffer is free again): the array's valid reaches only
+    // the input stage's flag
+    b.ctl(set(
+        &o_ready,
+        o_ready
+            .e()
+            .not()
+            .and(oa_v.e().not())
+            .and(ob_v.e().not().or(take_spk.e())),
     ));
     let take_rep = b.net("take_reply", tidle.e().and(ob_v.e().not()).and(rep_req));
     let take_err = b.net(
