@@ -117,8 +117,9 @@ impl Device {
     }
 
     /// nextpnr's placer settings for this device's family, chosen by measurement (docs/board.md):
-    /// on ECP5 a heap-placer timing weight of 30 (nextpnr's default is 10) gave 115-121 MHz
-    /// against 102-109 MHz on four seeds of the 16-lane 256x256 array.
+    /// on ECP5 a heap-placer timing weight of 30 (nextpnr's default is 10) gave 115.0-120.6 MHz
+    /// against 101.9-109.1 MHz on seeds 1-4 of one netlist of the 16-lane 256x256 array (60:
+    /// 114.5-116.6 MHz on seeds 1-3).
     pub fn placer_args(self) -> &'static [&'static str] {
         match self.family() {
             Family::Ice40 => &[],

@@ -331,9 +331,9 @@ impl SynthReport {
 /// On ECP5, the Yosys command that keeps each lane's flip-flops its own. The lanes register
 /// the same broadcast inputs and pipeline the same control bits; merged after flattening, one
 /// flip-flop drives all the lanes across the chip and the lane-boundary registers lose their
-/// point (16 lanes, 256x256: 6,974 flip-flops merged against 11,310 kept, 114 and 120 MHz
-/// against 109 and 124 MHz on seeds 1 and 2 before the reductions were registered; see
-/// docs/board.md). Not on iCE40: the UP5K array fills 92 % of the device already.
+/// point. Measured on the 256x256, 16-lane array (docs/board.md): 11,590 flip-flops kept against
+/// 7,264 merged, 132.4 and 125.3 MHz against 129.7 and 121.2 MHz on nextpnr seeds 1 and 2. Not
+/// on iCE40: the UP5K array fills over 90 % of the device already.
 fn keep_lane_registers(fam: Family, array: &str) -> Option<String> {
     (fam == Family::Ecp5).then(|| format!("setattr -set keep 1 *{array}_lane*/t:$dff"))
 }

@@ -222,6 +222,9 @@ pub fn ram_module(name: &str, ty: Ty, depth: u64, rl: u64, init: bool, addr_reg:
     if init {
         // the weights (the only preloaded memories) always go to block RAM, however small
         m.mem_attr(&mem, "ram_style", "\"block\"");
+    } else if addr_reg {
+        // read from a registered address: LUT RAM (a block RAM's data would leave unregistered)
+        m.mem_attr(&mem, "ram_style", "\"distributed\"");
     }
     let mut body = vec![when(we.e(), vec![mem_write(&mem, waddr.e(), wdata.e())])];
     let read_at = if addr_reg {

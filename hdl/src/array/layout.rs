@@ -156,9 +156,11 @@ pub struct Layout {
     /// Whether read-modify-write forwarding is generated (needed when G <= RL + event stages).
     pub forwarding: bool,
     /// The x memory registers its read address (one of its `rl` cycles) instead of its read
-    /// data: on ECP5 it is LUT RAM spread over the fabric, and its address comes from the
-    /// sequencer's multiplexer. A write in the cycle that presents the address is then seen by
-    /// the read; the forwarding covers that write either way.
+    /// data, and is LUT RAM: when it is at most 16 words deep (many lanes; one LUT RAM deep)
+    /// and asked for (not on iCE40). Its address comes from the sequencer's multiplexer and it
+    /// spreads over the fabric. A write in the cycle that presents the address is then seen by
+    /// the read; the forwarding covers that write either way. (Deeper x memories stay block
+    /// RAM with the data register: a block RAM's read data needs a register after it.)
     pub x_addr_reg: bool,
     /// Bits of the inhibition total `inhibition * spikes(t-1)`.
     pub inh_bits: u32,
@@ -274,7 +276,7 @@ impl Layout {
             xab,
             xpb,
             forwarding: forwarding && g <= rl + arch.event_stages + pair as u64,
-            x_addr_reg: x_addr_reg && rl >= 2,
+            x_addr_reg: x_addr_reg && rl >= 2 && arch.x_words <= 16,
             inh_bits: bits_unsigned(inh_max),
             sum_ty: Ty::s(sum_bits),
             scaling: stdp && cfg.stdp.normalize_target > 0,
