@@ -38,6 +38,9 @@ pub struct Arch {
     pub event_stages: u64,
     /// Register stages of the neuron update after the read data.
     pub neuron_stages: u64,
+    /// Register stages between the output scanner and the output port (a skid buffer): every
+    /// output beat is presented this many cycles after the scanner makes it.
+    pub out_stages: u64,
     /// Register stages of the largest per-lane spike count, a maximum over the lanes taken at
     /// the end of the neuron phase: one 2:1 level per stage (1 up to 2 lanes, 2 up to 4, 4 up
     /// to 16, ...).
@@ -101,6 +104,7 @@ impl Arch {
             event_stages: 2,
             neuron_stages: 4,
             reduce_stages: reduce_stages(lanes),
+            out_stages: 1,
             scale_stages: 2,
             x_per_word,
             x_words,
@@ -297,12 +301,12 @@ pub fn tick_timing(a: &Arch, act: &TickActivity) -> TickTiming {
     let mut fetch = o0;
     for &(_, pc) in &words {
         for b in 0..pc {
-            out_beats.push(fetch + rl + 1 + b);
+            out_beats.push(fetch + rl + 1 + b + a.out_stages);
         }
         fetch += rl + 1 + pc;
     }
     let scan_done = fetch;
-    let eot = z.max(scan_done);
+    let eot = z.max(scan_done) + a.out_stages;
     TickTiming {
         cycles: eot + 1,
         out_beats,
@@ -352,9 +356,10 @@ mod tests {
         assert_eq!(two.event_issue_cycles, 8);
         assert_eq!(dropped.cycles - quiet.cycles, 1);
         // idle 1 + eot 1 + drain (RL + 2 stages + input register) + neuron (G + RL + 4 + input
-        // register + the count cycle + 1 maximum stage for 2 lanes) + finish 1, RL = 2
+        // register + the count cycle + 1 maximum stage for 2 lanes) + finish 1 + the output
+        // stage 1, RL = 2
         assert_eq!(a.reduce_stages, 1);
-        assert_eq!(quiet.cycles, 1 + 1 + 5 + (4 + 2 + 4 + 1 + 1 + 1) + 1);
+        assert_eq!(quiet.cycles, 1 + 1 + 5 + (4 + 2 + 4 + 1 + 1 + 1) + 1 + 1);
     }
 
     #[test]

@@ -627,13 +627,62 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let scan_done = b.net("scan_done", scan.e().eq(k(0, 3)));
     let in_finish = is(phase::FINISH);
     let eot_now = b.net("eot_now", in_finish.clone().and(scan_done.e()));
-    b.m.assign(&out_valid, emit.e().or(eot_now.e()));
-    b.m.assign(&out_eot, eot_now.e());
-    // (the end-of-tick beat's address is not defined: no multiplexer on the address)
-    b.m.assign(&out_addr, spike_addr.e());
-    let emit_hs = b.net("emit_hs", emit.e().and(out_ready.e()));
-    b.m.assign(&tick_end_w, eot_now.e().and(out_ready.e()));
+    // output stage (`Arch::out_stages`): a two-entry skid buffer between the scanner and the
+    // port, so `out_ready` reaches only the buffer and the scanner waits on a register (the
+    // spare entry is empty); every beat is presented one cycle after the scanner makes it, and
+    // the tick ends when its end-of-tick beat leaves (the end-of-tick beat's address is not
+    // defined: no multiplexer on the address)
+    let o_v = b.ctl_reg("out_v", Ty::BIT, 0);
+    let o_eot = b.data_reg("out_eot_r", Ty::BIT);
+    let o_addr = b.data_reg("out_addr_r", Ty::u(nb));
+    let sk_v = b.ctl_reg("out_skid_v", Ty::BIT, 0);
+    let sk_eot = b.data_reg("out_skid_eot", Ty::BIT);
+    let sk_addr = b.data_reg("out_skid_addr", Ty::u(nb));
+    let eot_pushed = b.ctl_reg("eot_pushed", Ty::BIT, 0);
+    b.m.comment(
+        &eot_pushed,
+        "this tick's end-of-tick beat is in the output stage",
+    );
+    let p_eot = b.net("push_eot", eot_now.e().and(eot_pushed.e().not()));
+    let room = sk_v.e().not();
+    let push = b.net("out_push", emit.e().or(p_eot.e()).and(room.clone()));
+    let fire = o_v.e().and(out_ready.e());
+    let main_free = b.net("out_free", o_v.e().not().or(fire.clone()));
+    b.m.assign(&out_valid, o_v.e());
+    b.m.assign(&out_eot, o_eot.e());
+    b.m.assign(&out_addr, o_addr.e());
+    b.ctl(if_else(
+        main_free.e(),
+        vec![if_else(
+            sk_v.e(),
+            vec![set(&o_v, Expr::bit(true)), set(&sk_v, Expr::bit(false))],
+            vec![set(&o_v, push.e())],
+        )],
+        vec![when(push.e(), vec![set(&sk_v, Expr::bit(true))])],
+    ));
+    b.data(if_else(
+        main_free.e(),
+        vec![if_else(
+            sk_v.e(),
+            vec![set(&o_eot, sk_eot.e()), set(&o_addr, sk_addr.e())],
+            vec![set(&o_eot, p_eot.e()), set(&o_addr, spike_addr.e())],
+        )],
+        vec![when(
+            push.e(),
+            vec![set(&sk_eot, p_eot.e()), set(&sk_addr, spike_addr.e())],
+        )],
+    ));
+    let emit_hs = b.net("emit_hs", emit.e().and(room));
+    b.m.assign(&tick_end_w, fire.and(o_eot.e()));
     let tick_end = tick_end_w.clone();
+    b.ctl(if_else(
+        tick_end.e(),
+        vec![set(&eot_pushed, Expr::bit(false))],
+        vec![when(
+            push.e().and(p_eot.e()),
+            vec![set(&eot_pushed, Expr::bit(true))],
+        )],
+    ));
     let pw = b.ctl_reg("prev_wr", Ty::u(nbc), 0);
     let inh_acc = (p.inhibition > 0).then(|| b.ctl_reg("inh_acc", Ty::u(lay.inh_bits), 0));
     let inh_total = (p.inhibition > 0).then(|| b.ctl_reg("inh_total", Ty::u(lay.inh_bits), 0));
