@@ -251,15 +251,15 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
     b.ctl(when(
         exec.clone(),
         vec![if_else(
-            stream,
+            stream.clone(),
             vec![when(
                 beat,
                 vec![set(&state, k(st::CMD, 3)), set(&in_tick, is_ev.e())],
             )],
             vec![if_else(
-                access,
+                access.clone(),
                 vec![if_else(
-                    in_tick.e().or(addr_bad),
+                    in_tick.e().or(addr_bad.clone()),
                     vec![set(&state, k(st::CMD, 3))],
                     vec![set(&state, k(st::WB, 3))],
                 )],
@@ -269,8 +269,16 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
         )],
     ));
     // Wishbone (pipelined): strobe until accepted, then wait for the acknowledge
-    b.m.assign(&wb_cyc, is(st::WB).or(is(st::WBACK)));
-    b.m.assign(&wb_stb, is(st::WB));
+    // the strobe and cycle leave from registers that follow the WB / WBACK states
+    let cyc_r = b.ctl_reg("wb_cyc_r", Ty::BIT, 0);
+    let stb_r = b.ctl_reg("wb_stb_r", Ty::BIT, 0);
+    let enter_wb = exec
+        .clone()
+        .and(stream.clone().not())
+        .and(access.clone())
+        .and(in_tick.e().or(addr_bad.clone()).not());
+    b.m.assign(&wb_cyc, cyc_r.e());
+    b.m.assign(&wb_stb, stb_r.e());
     b.m.assign(&wb_we, is_wr.e());
     b.m.assign(&wb_adr, addr32.e().slice(s.aw - 1, 0));
     b.m.assign(&wb_dat_w, pay.e().slice(63, 32));
@@ -284,13 +292,19 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
         vec![set(&state, k(st::WBACK, 3))],
     ));
     b.ctl(when(acked.clone(), vec![set(&state, k(st::REPLY, 3))]));
+    b.ctl(set(
+        &stb_r,
+        enter_wb.clone().or(stb_r.e().and(wb_stall.e())),
+    ));
+    b.ctl(set(&cyc_r, enter_wb.or(cyc_r.e().and(acked.clone().not()))));
     b.data(when(acked, vec![set(&rdata, wb_dat_r.e())]));
 
     // ---------------------------------------------------------------- frame writer
     let tbuf = b.data_reg("tx_buf", Ty::u(40));
     let tleft = b.ctl_reg("tx_left", Ty::u(3), 0);
     b.m.comment(&tbuf, "frame being sent, next byte in the low bits");
-    let tidle = b.net("tx_idle", tleft.e().eq(k(0, 3)));
+    // "no frame being sent" as a register (its next value from the frame writer's own decisions)
+    let tidle = b.ctl_reg("tx_idle", Ty::BIT, 1);
     let rep_req = is(st::REPLY);
     let err_pend = b.ctl_reg("err_pending", Ty::BIT, 0);
     let err_code = b.data_reg("err_code", Ty::u(8));
@@ -362,6 +376,15 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
     b.m.assign(&tx_valid, tidle.e().not());
     b.m.assign(&tx_data, tbuf.e().slice(7, 0));
     let sent = tidle.e().not().and(tx_ready.e());
+    let take_any = take_spk.e().or(take_rep.e()).or(take_err.e());
+    b.ctl(if_else(
+        take_any,
+        vec![set(&tidle, Expr::bit(false))],
+        vec![when(
+            sent.clone().and(tleft.e().eq(k(1, 3))),
+            vec![set(&tidle, Expr::bit(true))],
+        )],
+    ));
     b.data(if_else(
         take_spk.e(),
         vec![set(&tbuf, spike_frame)],
