@@ -410,13 +410,6 @@ pub fn any(bits: Vec<Expr>) -> Expr {
         .unwrap_or_else(|| Expr::bit(false))
 }
 
-/// And of one-bit expressions (1 when empty).
-pub fn all(bits: Vec<Expr>) -> Expr {
-    bits.into_iter()
-        .reduce(|a, b| a.and(b))
-        .unwrap_or_else(|| Expr::bit(true))
-}
-
 /// Multiply an unsigned expression by a constant, giving `width` bits (the product must fit).
 pub fn mul_const(e: Expr, k: u64, width: u32) -> Expr {
     let e = e.resize(width);

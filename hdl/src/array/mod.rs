@@ -226,7 +226,7 @@ fn ram_shape(modules: &[crate::ir::Module], name: &str) -> (crate::ir::Ty, u64, 
                     .next()
                     .unwrap()
                     .trim_end_matches("_init")
-                    .trim_end_matches("_ra")
+                    .trim_end_matches(build::ADDR_REG_SUFFIX)
                     .parse()
                     .unwrap();
                 return (

@@ -7,8 +7,7 @@
 //! model in `golden::cycle`; the output scanner runs concurrently from the end of the neuron phase.
 
 use super::build::{
-    ADDR_REG_SUFFIX, B, all, any, mul_const, no_write_in_reset, onehot, ram, ram_module_name,
-    write_port,
+    ADDR_REG_SUFFIX, B, any, mul_const, no_write_in_reset, onehot, ram, ram_module_name, write_port,
 };
 use super::lane::{StateWord, dx_width};
 use super::layout::{Field, Layout, Params, Region, regs};
@@ -826,37 +825,20 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
                 (c.e(), c1.e())
             })
             .collect();
-        // the larger of two (count, count - 1) pairs per level (the first of equals wins)
+        // the larger of two (count, count - 1) pairs per level (the first of equals wins); a
+        // lone pair passes through
         let max2 = |c: &[(Expr, Expr)]| -> (Expr, Expr) {
-            let wins: Vec<Expr> = (0..c.len())
-                .map(|i| {
-                    all((0..c.len())
-                        .filter(|&j| j != i)
-                        .map(|j| {
-                            if j < i {
-                                c[i].0.clone().gt(c[j].0.clone())
-                            } else {
-                                c[i].0.clone().ge(c[j].0.clone())
-                            }
-                        })
-                        .collect())
-                })
-                .collect();
-            (
-                onehot(
-                    cty,
-                    wins.iter()
-                        .cloned()
-                        .zip(c.iter().map(|x| x.0.clone()))
-                        .collect(),
-                ),
-                onehot(
-                    cty,
-                    wins.into_iter()
-                        .zip(c.iter().map(|x| x.1.clone()))
-                        .collect(),
-                ),
-            )
+            match c {
+                [x, y] => {
+                    let y_more = y.0.clone().gt(x.0.clone());
+                    (
+                        Expr::mux(y_more.clone(), y.0.clone(), x.0.clone()),
+                        Expr::mux(y_more, y.1.clone(), x.1.clone()),
+                    )
+                }
+                [x] => x.clone(),
+                _ => unreachable!("chunks(2)"),
+            }
         };
         for stage in 0..a.reduce_stages {
             items = items
