@@ -30,11 +30,11 @@ pub fn weight_signed(w: Expr) -> Expr {
 
 /// Width of the potentiation step `(x >> ltp_shift) - ltp_offset` as a signed value.
 pub fn dx_width(lay: &Layout, p: &Params) -> u32 {
-    let hi = lay.trace_max() >> p.ltp_shift;
+    let hi = lay.trace_max() >> p.stdp.ltp_shift;
     // the shifted trace keeps at least one bit, plus a sign bit
-    let kept = lay.tb.saturating_sub(p.ltp_shift).max(1);
+    let kept = lay.tb.saturating_sub(p.stdp.ltp_shift).max(1);
     // holds -offset..=hi, and +offset too (it is subtracted as a constant)
-    bits_signed(-p.ltp_offset, hi.max(p.ltp_offset)).max(kept + 1)
+    bits_signed(-p.stdp.ltp_offset, hi.max(p.stdp.ltp_offset)).max(kept + 1)
 }
 
 /// The weight memory of a lane.
@@ -159,7 +159,7 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
     let waty = Ty::u(wab);
     let sty = Ty::u(lay.st_width);
     let wty = lay.w_ty;
-    let stdp = p.stdp;
+    let stdp = p.stdp.enabled;
 
     // ---- ports
     let learn = b.m.input("learn", Ty::BIT);
@@ -177,7 +177,7 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
         );
         s
     });
-    let inh_total = (p.inhibition > 0).then(|| b.m.input("inh_total", Ty::u(lay.inh_bits)));
+    let inh_total = (p.lif.inhibition > 0).then(|| b.m.input("inh_total", Ty::u(lay.inh_bits)));
     let st_valid = b.m.input("st_valid", Ty::BIT);
     let st_g = b.m.input("st_g", gty);
     let st_zero = b.m.input("st_zero", Ty::BIT);
@@ -358,13 +358,13 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
     let ws_ty_w = weight_signed(Expr::zero(wty)).ty.width;
     let ltd_parts = match (&st_now.y, stdp) {
         (Some(y), true) => {
-            let ltd = y.clone().lsr(p.ltd_shift).to_signed_wide();
+            let ltd = y.clone().lsr(p.stdp.ltd_shift).to_signed_wide();
             let dw = ws_ty_w
                 .max(ltd.ty.width)
                 .max(golden::arith::bits_signed(lay.w_min, lay.w_max))
                 + 2;
-            let bound = if p.symmetric { lay.w_max } else { lay.w_min };
-            let thr = if p.symmetric {
+            let bound = if p.symmetric() { lay.w_max } else { lay.w_min };
+            let thr = if p.symmetric() {
                 Expr::sconst(bound as i128, dw) - ltd.clone().ext(dw)
             } else {
                 Expr::sconst(bound as i128, dw) + ltd.clone().ext(dw)
@@ -419,7 +419,7 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
     let w_next = match ltd_parts {
         Some((ltd, thr, dw, bound)) => {
             let wide = ws.e().ext(dw);
-            let (moved, hit) = if p.symmetric {
+            let (moved, hit) = if p.symmetric() {
                 (wide.clone() + ltd.e(), wide.gt(thr.e()))
             } else {
                 (wide.clone() - ltd.e(), wide.lt(thr.e()))
@@ -449,8 +449,8 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
     let n_g = b.delayed("n_g", nu_g.e(), rl);
     let vb = lay.v_ty.width;
     let v_old = st_now.v.clone();
-    let a1 = if p.leak_shift > 0 {
-        v_old.clone().ext(vb + 1) - v_old.clone().sra(p.leak_shift).ext(vb + 1)
+    let a1 = if p.lif.leak_shift > 0 {
+        v_old.clone().ext(vb + 1) - v_old.clone().sra(p.lif.leak_shift).ext(vb + 1)
     } else {
         v_old.clone().ext(vb + 1)
     };
@@ -461,7 +461,7 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
                 t.e()
                     - Expr::mux(
                         sp.clone(),
-                        Expr::uconst(p.inhibition as u128, ib),
+                        Expr::uconst(p.lif.inhibition as u128, ib),
                         Expr::zero(Ty::u(ib)),
                     ),
             )
@@ -476,13 +476,13 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
         }
         None => acc_now,
     };
-    let th_bits_needed = bits_signed(p.threshold, p.threshold);
+    let th_bits_needed = bits_signed(p.lif.threshold, p.lif.threshold);
     let thr = match &st_now.theta {
         Some(th) => {
             let tw = th_bits_needed.max(th.ty.width + 1) + 1;
-            Expr::sconst(p.threshold as i128, tw) + th.clone().to_signed_wide().ext(tw)
+            Expr::sconst(p.lif.threshold as i128, tw) + th.clone().to_signed_wide().ext(tw)
         }
-        None => Expr::sconst(p.threshold as i128, th_bits_needed),
+        None => Expr::sconst(p.lif.threshold as i128, th_bits_needed),
     };
     let frozen = st_now
         .r
@@ -523,8 +523,8 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
             .not()
             .and(n2_vp.e().ext(cw).ge(n2_thr.e().ext(cw))),
     );
-    let v_after_spike = match p.reset {
-        Reset::Zero => Expr::sconst(p.v_reset as i128, vb),
+    let v_after_spike = match p.lif.reset {
+        Reset::Zero => Expr::sconst(p.lif.v_reset as i128, vb),
         Reset::Subtract => {
             let d = b.net("n3_vsub", n2_vp.e().ext(cw + 1) - n2_thr.e().ext(cw + 1));
             d.e().clamp_to(lay.v_lo as i128, lay.v_hi as i128, lay.v_ty)
@@ -535,7 +535,7 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
     let n3_fire = b.reg("n3_fire_r", fire.e());
     let n3_frozen = n2_r.as_ref().map(|_| b.reg("n3_frozen", n2_frozen.e()));
     let n3_vkeep = b.reg("n3_vkeep", Expr::mux(n2_frozen.e(), n2_vold.e(), n2_vp.e()));
-    let n3_vspike = match p.reset {
+    let n3_vspike = match p.lif.reset {
         Reset::Zero => None,
         Reset::Subtract => Some(b.reg("n3_vspike", v_after_spike.clone())),
     };
@@ -543,13 +543,13 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
     let n3_theta = n2_theta.as_ref().map(|t| {
         (
             b.reg("n3_theta", t.e()),
-            b.reg("n3_theta_inc", sat_inc(t.e(), p.theta_plus)),
+            b.reg("n3_theta_inc", sat_inc(t.e(), p.lif.theta_plus)),
         )
     });
     let n3_y = n2_y.as_ref().map(|y| {
         (
             b.reg("n3_y", y.e()),
-            b.reg("n3_y_inc", sat_inc(y.e(), p.post_inc)),
+            b.reg("n3_y_inc", sat_inc(y.e(), p.stdp.post_inc)),
         )
     });
     // N4: select and pack
@@ -566,7 +566,7 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
             rd.e(),
             Expr::mux(
                 fire3.clone(),
-                Expr::uconst(p.refractory as u128, w),
+                Expr::uconst(p.lif.refractory as u128, w),
                 Expr::zero(Ty::u(w)),
             ),
         )
@@ -630,8 +630,14 @@ pub fn lane_module(lay: &Layout, p: &Params) -> Module {
     let decayed = StateWord {
         v: st_now.v.clone(),
         r: st_now.r.clone(),
-        theta: st_now.theta.clone().map(|t| decay_u(t, p.theta_decay)),
-        y: st_now.y.clone().map(|y| decay_u(y, p.post_decay)),
+        theta: st_now
+            .theta
+            .clone()
+            .map(|t| decay_u(t, p.lif.theta_decay_shift)),
+        y: st_now
+            .y
+            .clone()
+            .map(|y| decay_u(y, p.stdp.post_decay_shift)),
         sprev: st_now.sprev.clone(),
     }
     .pack();

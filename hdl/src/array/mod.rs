@@ -12,6 +12,7 @@ pub mod div;
 pub mod ecp5;
 pub mod lane;
 pub mod layout;
+pub mod ops;
 pub mod top;
 
 use crate::emit;
@@ -120,15 +121,16 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
         !ice40,
     )?;
     let p = Params::new(cfg);
+    let lane_names = vec![format!("{}_lane", lay.name); lay.l as usize];
     let mut modules = vec![
-        top::top_module(&lay, &p, &opts.init_prefix),
+        top::top_module(&lay, &p, &opts.init_prefix, &lane_names).module,
         lane::lane_module(&lay, &p),
     ];
     if lay.scaling {
         let dw = lay.sum_ty.width - 1;
         modules.push(div::div_module(
             &format!("{}_div", lay.name),
-            p.norm_target,
+            p.stdp.normalize_target,
             dw,
             lay.arch.div_bits as u32,
         ));
