@@ -126,9 +126,15 @@ impl B {
     }
 
     /// Instantiate a 1-read 1-write memory of `shape` (module named by
-    /// [`MemShape::module_name`]) as `u_{name}`, and record it.
-    pub fn ram(&mut self, name: &str, shape: MemShape, init_file: Option<String>) -> Ram {
-        let module = shape.module_name(&self.m.name);
+    /// [`MemShape::module_name`] under the design's `top`) as `u_{name}`, and record it.
+    pub fn ram(
+        &mut self,
+        top: &str,
+        name: &str,
+        shape: MemShape,
+        init_file: Option<String>,
+    ) -> Ram {
+        let module = shape.module_name(top);
         self.ram_named(name, &module, shape, init_file)
     }
 
@@ -148,9 +154,10 @@ impl B {
         ram(self, module, name, shape.ty, shape.depth, init_file)
     }
 
-    /// Instantiate a single-port memory of `shape` as `u_{name}`, and record it.
-    pub fn spram(&mut self, name: &str, shape: MemShape) -> SpRam {
-        let module = shape.module_name(&self.m.name);
+    /// Instantiate a single-port memory of `shape` (named under the design's `top`) as
+    /// `u_{name}`, and record it.
+    pub fn spram(&mut self, top: &str, name: &str, shape: MemShape) -> SpRam {
+        let module = shape.module_name(top);
         self.mems.push(MemUse {
             instance: format!("u_{name}"),
             module: module.clone(),

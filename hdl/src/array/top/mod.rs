@@ -115,13 +115,18 @@ impl TopMems {
         let xw = Ty::u(lay.tb * a.x_per_word as u32);
         let x = p.stdp.enabled.then(|| {
             let shape = MemShape::ram(xw, a.x_words, rl, false, lay.x_addr_reg);
-            b.ram("x", shape, None)
+            b.ram(&lay.name, "x", shape, None)
         });
         let swty = Ty::u(lay.gb + lay.l as u32);
-        let spk = b.ram("spk", MemShape::ram(swty, lay.g, rl, false, false), None);
+        let spk = b.ram(
+            &lay.name,
+            "spk",
+            MemShape::ram(swty, lay.g, rl, false, false),
+            None,
+        );
         let prev = a.recurrent.then(|| {
             let shape = MemShape::ram(Ty::u(lay.nb), lay.n, rl, false, false);
-            b.ram("prev", shape, None)
+            b.ram(&lay.name, "prev", shape, None)
         });
         TopMems { x, spk, prev }
     }
