@@ -66,7 +66,8 @@ pub struct Fsm<S> {
 }
 
 impl<S: FsmState> Fsm<S> {
-    fn k(&self, s: S) -> Expr {
+    /// The code of state `s` as a constant of the register's width.
+    pub fn k(&self, s: S) -> Expr {
         Expr::uconst(s.code(), self.state.ty.width)
     }
 
@@ -650,4 +651,62 @@ pub fn mul_const(e: Expr, k: u64, width: u32) -> Expr {
         }
     }
     acc.unwrap()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    crate::fsm_states! {
+        enum T {
+            A = 0,
+            B = 1,
+            C = 5,
+        }
+    }
+
+    #[test]
+    fn fsm_register_is_as_wide_as_the_largest_code_and_uses_the_enum_codes() {
+        let mut b = B::new("m");
+        let f = b.fsm("st", T::B);
+        assert_eq!(f.state.ty, Ty::u(3));
+        let Stmt::Assign(_, name, e) = f.goto(T::C) else {
+            panic!("goto is an assignment")
+        };
+        assert_eq!((&*name, e.const_value(), e.ty), ("st", Some(5), Ty::u(3)));
+        let Stmt::Case(_, arms, others) = f.switch(vec![(T::C, vec![]), (T::A, vec![])], vec![])
+        else {
+            panic!("switch is a case")
+        };
+        let labels: Vec<_> = arms.iter().map(|a| a.0.clone()).collect();
+        assert_eq!((labels, others.len()), (vec![vec![5], vec![0]], 0));
+        let is_b = format!("{:?}", f.is(T::B));
+        assert_eq!(is_b, format!("{:?}", f.state.e().eq(Expr::uconst(1, 3))));
+    }
+
+    #[test]
+    fn memory_module_names_spell_the_shape() {
+        let name = |s: MemShape| s.module_name("demo");
+        assert_eq!(
+            name(MemShape::ram(Ty::s(20), 2, 2, false, false)),
+            "demo_ramr_s20x2"
+        );
+        assert_eq!(
+            name(MemShape::ram(Ty::u(8), 128, 2, true, false)),
+            "demo_ramr_8x128_init"
+        );
+        assert_eq!(
+            name(MemShape::ram(Ty::u(32), 16, 2, false, true)),
+            "demo_ramr_32x16_ra"
+        );
+        assert_eq!(
+            name(MemShape::ram(Ty::u(4), 3, 1, false, false)),
+            "demo_ram_4x3"
+        );
+        let sp = MemShape {
+            kind: MemKind::SpRam,
+            ..MemShape::ram(Ty::u(16), 256, 2, false, false)
+        };
+        assert_eq!(name(sp), "demo_spram_16x256");
+    }
 }

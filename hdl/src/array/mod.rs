@@ -137,8 +137,11 @@ impl Generated {
     }
 }
 
-/// FNV-1a 64-bit hash, for the config fingerprint in headers. (The co-simulation cache keys
-/// its builds with its own copy in `cosim`; the two need not agree.)
+/// FNV-1a 64-bit hash, for the config fingerprint in headers.
+///
+/// Note: `cosim` has two more copies of this hash (`driver.rs`, `board.rs`, keying its build
+/// cache); the fingerprint here only labels files, so the copies need not agree, but one shared
+/// helper would do for all three.
 fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in bytes {
@@ -461,4 +464,109 @@ fn manifest(
     serde_json::to_string_pretty(&m)
         .map(|s| s + "\n")
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    const NET: &str = r#"
+name = "mems"
+[array]
+inputs = 8
+neurons = 16
+lanes = 4
+recurrent = true
+[stdp]
+normalize_target = 100
+"#;
+
+    fn generated(target: Target) -> Generated {
+        let cfg = Config::from_toml_str(NET, Path::new(".")).unwrap();
+        generate(
+            &cfg,
+            &Options {
+                target,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    }
+
+    fn count(g: &Generated, instance: &str) -> u64 {
+        g.memories()
+            .iter()
+            .filter(|m| m.instance == instance)
+            .map(|m| m.count)
+            .sum()
+    }
+
+    #[test]
+    fn memories_are_recorded_with_their_lane_multiplicity() {
+        let g = generated(Target::Generic);
+        assert_eq!(
+            g.lane_modules(),
+            &[LaneModule {
+                module: "mems_lane".into(),
+                count: 4
+            }]
+        );
+        for (inst, n) in [("u_wmem", 4), ("u_accmem", 4), ("u_stmem", 4)] {
+            assert_eq!(count(&g, inst), n, "{inst}");
+        }
+        for (inst, n) in [("u_listmem", 4), ("u_x", 1), ("u_spk", 1), ("u_prev", 1)] {
+            assert_eq!(count(&g, inst), n, "{inst}");
+        }
+        // every recorded module is in the design, with the recorded shape
+        for m in g.memories() {
+            let module = g
+                .design
+                .modules
+                .iter()
+                .find(|x| x.name == m.module)
+                .unwrap();
+            let mem = &module.memories[0];
+            assert_eq!(
+                (mem.depth, mem.ty),
+                (m.shape.depth, m.shape.ty),
+                "{}",
+                m.module
+            );
+        }
+    }
+
+    #[test]
+    fn ecp5_lanes_are_copies_each_with_its_own_weight_memory() {
+        let g = generated(Target::Ecp5);
+        let lanes: Vec<_> = g
+            .lane_modules()
+            .iter()
+            .map(|l| (l.module.as_str(), l.count))
+            .collect();
+        assert_eq!(
+            lanes,
+            [
+                ("mems_lane_l0", 1),
+                ("mems_lane_l1", 1),
+                ("mems_lane_l2", 1),
+                ("mems_lane_l3", 1)
+            ]
+        );
+        let w: Vec<_> = g
+            .memories()
+            .iter()
+            .filter(|m| m.instance == "u_wmem")
+            .collect();
+        assert_eq!(w.len(), 4);
+        for (k, m) in w.iter().enumerate() {
+            assert_eq!(
+                (m.module.clone(), m.shape.kind, m.count),
+                (format!("mems_wmem_l{k}"), MemKind::Ecp5Weights, 1)
+            );
+        }
+        let top = &g.design.modules[0];
+        let lane2 = top.instances.iter().find(|i| i.name == "u_lane2").unwrap();
+        assert_eq!(lane2.module, "mems_lane_l2");
+    }
 }

@@ -369,8 +369,8 @@ impl Sequencer {
                 &out.fsm.state,
                 Expr::mux(
                     t.nwords_final.e().eq(Expr::zero(nwords.ty)),
-                    k(ScanState::Done as u64, 3),
-                    k(ScanState::Fetch as u64, 3),
+                    out.fsm.k(ScanState::Done),
+                    out.fsm.k(ScanState::Fetch),
                 ),
             ),
             set(&out.sidx, Expr::zero(out.sidx.ty)),
