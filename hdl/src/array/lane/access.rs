@@ -77,25 +77,27 @@ pub(super) fn read_ports(b: &mut B, c: &Lane) -> ReadPorts {
     }
 }
 
+/// The write stages of the pipelines.
+pub(super) struct Writes {
+    pub ew: EventWrite,
+    pub nw: NeuronWrite,
+    pub sw: StateWrite,
+    /// Potentiation.
+    pub lw: Option<Write>,
+    /// Scaling.
+    pub cw: Option<Write>,
+}
+
 /// The write ports: weights (events, potentiation, scaling, host), accumulators (events, the
 /// neuron's clear, the sweep's clear) and state words (neuron, sweep, host).
-#[allow(clippy::too_many_arguments)]
-pub(super) fn write_ports(
-    b: &mut B,
-    c: &Lane,
-    r: &ReadPorts,
-    ew: &EventWrite,
-    nw: &NeuronWrite,
-    sw: &StateWrite,
-    lw: Option<Write>,
-    cw: Option<Write>,
-) {
+pub(super) fn write_ports(b: &mut B, c: &Lane, r: &ReadPorts, wr: &Writes) {
+    let (ew, nw, sw, lw, cw) = (&wr.ew, &wr.nw, &wr.sw, &wr.lw, &wr.cw);
     let (i, lay) = (&c.i, c.lay);
     let h = &i.host;
     match &c.wm {
         WMem::Dual(wram) => {
             let mut w_writes = vec![(ew.v.e().and(i.learn.e()), ew.waddr.e(), ew.w.e())];
-            for w in [&lw, &cw].into_iter().flatten() {
+            for w in [lw, cw].into_iter().flatten() {
                 w_writes.push((w.v.clone(), w.addr.e(), w.data.e()));
             }
             w_writes.push((h.wr_w.e(), h.waddr.e(), h.wdata.e()));
@@ -111,7 +113,7 @@ pub(super) fn write_ports(
                 word_of(ew.waddr.e()),
                 Expr::concat(vec![ew.w.e().as_unsigned(), ew_prev.e().as_unsigned()]),
             )];
-            for w in [&lw, &cw].into_iter().flatten() {
+            for w in [lw, cw].into_iter().flatten() {
                 w_writes.push((w.v.clone(), w.addr.e().trunc(sp.addr.ty.width), w.data.e()));
             }
             w_writes.push((

@@ -250,7 +250,8 @@ pub fn lane_module(lay: &Layout, p: &Params, name: &str, weights: &WeightModule)
     let sw = sweep::pipeline(&mut b, &c, &r.st_now);
     let lw = potentiation::pipeline(&mut b, &c, &r, nw.cnt.as_ref());
     let cw = scaling::pipeline(&mut b, &c, out.sum.as_ref());
-    access::write_ports(&mut b, &c, &r, &ew, &nw, &sw, lw, cw);
+    let writes = access::Writes { ew, nw, sw, lw, cw };
+    access::write_ports(&mut b, &c, &r, &writes);
     b.build()
 }
 

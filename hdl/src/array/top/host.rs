@@ -152,9 +152,30 @@ impl HostPort {
         cnt: &Counters,
     ) {
         let d = decode(b, lay, ports, gate, regs, x.as_ref());
-        let rd = read(b, lay, regs, lanes, x.as_ref(), &d, seq, cnt);
-        respond(b, lay, ports, gate, regs, x.as_ref(), &d, &rd, seq);
+        let h = Host {
+            lay,
+            ports,
+            gate,
+            regs,
+            x: x.as_ref(),
+            d,
+            seq,
+        };
+        let rd = h.read(b, lanes, cnt);
+        let do_write = h.respond(b, &rd);
+        h.transactions(b, do_write);
     }
+}
+
+/// A decoded transaction and what its later steps use.
+struct Host<'a> {
+    lay: &'a Layout,
+    ports: &'a Ports,
+    gate: &'a HostGate,
+    regs: &'a LaneRegs,
+    x: Option<&'a XHost>,
+    d: Decoded,
+    seq: &'a Sequencer,
 }
 
 /// True when the host address region is `rr` (for state field selection).
@@ -366,306 +387,282 @@ fn capture(b: &mut B, name: &str, e: Expr) -> Sig {
     r
 }
 
-/// The read value (32-bit, sign-extended for signed fields): the lanes' read data selected by
-/// `h_lane` and captured, the x trace, the register file; then the second capture stage.
-#[allow(clippy::too_many_arguments)]
-fn read(
-    b: &mut B,
-    lay: &Layout,
-    regs: &LaneRegs,
-    lanes: &[LaneOut],
-    x: Option<&XHost>,
-    d: &Decoded,
-    seq: &Sequencer,
-    cnt: &Counters,
-) -> ReadData {
-    let (l, r) = (lay.l, lay.r);
-    // the lanes' read data, selected by `h_lane` in a balanced tree of 2:1 multiplexers, one
-    // level per select bit; with more than 4 lanes the first two levels (a 4:1 choice inside
-    // each group of four lanes) end in registers, so the 16:1 choice of a wide state word is
-    // two short paths instead of one long one (the host waits one cycle more, `h_wait`)
-    let split = l > 4;
-    let lane_bits = regs.lane.ty.width;
-    let mux_levels =
-        |items: Vec<Expr>, bits: std::ops::Range<u32>| mux_tree(&regs.lane.e(), items, bits);
-    let lane_mux = |b: &mut B, name: &str, items: Vec<Expr>| -> Sig {
-        let out = if split {
-            let groups: Vec<Expr> = mux_levels(items, 0..2)
-                .into_iter()
-                .enumerate()
-                .map(|(i, e)| capture(b, &format!("{name}_g{i}"), e).e())
-                .collect();
-            mux_levels(groups, 2..lane_bits)
-        } else {
-            mux_levels(items, 0..lay.host_lb)
-        };
-        assert_eq!(out.len(), 1);
-        b.net(name, out.into_iter().next().unwrap())
-    };
-    let w_sel = lane_mux(
-        b,
-        "h_w_rdata",
-        lanes.iter().map(|o| o.w_rdata.e()).collect(),
-    );
-    let st_sel = lane_mux(
-        b,
-        "h_st_rdata",
-        lanes.iter().map(|o| o.st_rdata.e()).collect(),
-    );
-    // capture stage: the selected lane's read data (and the x word and register file read) are
-    // registered one cycle before the response state uses them, so the lane multiplexer and the
-    // response logic (field select, byte merge, write-back word) are separate clock-to-clock
-    // paths; a second stage registers the selected value. The host waits two cycles more for
-    // them (`h_wait`).
-    let w_sel = capture(b, "h_w_cap", w_sel.e());
-    let st_sel = capture(b, "h_st_cap", st_sel.e());
-    let st_word = StateWord::unpack(lay, &st_sel.e());
-    let mut st_val = Expr::zero(Ty::u(32));
-    for (rr, fe) in [
-        (Region::V, Some(st_word.v.clone())),
-        (Region::Ref, st_word.r.clone()),
-        (Region::Theta, st_word.theta.clone()),
-        (Region::Y, st_word.y.clone()),
-    ] {
-        if let Some(fe) = fe {
-            st_val = Expr::mux(h_reg_region(&d.adr, lay, rr), to32(fe), st_val);
-        }
-    }
-    // the x trace the host addresses is selected from the memory's word and captured (a wide
-    // word holds one trace per lane); the raw word is captured too, for the write-back
-    let x_val = match x {
-        Some(x) => {
-            let tb = lay.tb;
-            let traces = (0..lay.arch.x_per_word as u32)
-                .map(|f| x.rdata.e().slice(f * tb + tb - 1, f * tb))
-                .collect();
-            let v = match &d.xfield {
-                Some(xf) => mux_tree(&xf.e(), traces, 0..lay.xpb),
-                None => traces,
-            };
-            assert_eq!(v.len(), 1);
-            capture(b, "h_xv_cap", to32(v[0].clone())).e()
-        }
-        None => Expr::zero(Ty::u(32)),
-    };
-    // (a word of one trace is written back whole: nothing of the read word is kept)
-    let x_kept = x.map(|x| {
-        if lay.xpb > 0 {
-            capture(b, "h_x_cap", x.rdata.e())
-        } else {
-            x.rdata.clone()
-        }
-    });
-    let reg_vals: Vec<(u64, Expr)> = vec![
-        (regs::ID, k(regs::ID_VALUE, 32)),
-        (regs::INPUTS, k(lay.inputs, 32)),
-        (regs::NEURONS, k(lay.n, 32)),
-        (regs::LANES, k(l, 32)),
-        (regs::ROWS, k(r, 32)),
-        (regs::CONTROL, seq.learn_en.e().resize(32)),
-        (regs::STATUS, seq.is(Phase::Idle).resize(32)),
-        (regs::TICK_LO, cnt.ticks.0.e()),
-        (regs::TICK_HI, cnt.ticks.1.e()),
-        (regs::CYCLE_LO, cnt.cycles.0.e()),
-        (regs::CYCLE_HI, cnt.cycles.1.e()),
-        (regs::DROPPED, cnt.dropped.e()),
-        (regs::TICK_CYCLES, cnt.tick_cycles_last.e()),
-        (regs::LAST_SPIKES, cnt.prev_count.e().resize(32)),
-    ];
-    let mut reg_val = Expr::zero(Ty::u(32));
-    for (idx, v) in reg_vals {
-        reg_val = Expr::mux(d.reg.e().eq(k(idx, 4)), v, reg_val);
-    }
-    let reg_val = capture(b, "h_reg_cap", reg_val).e();
-    let value = Expr::mux(
-        d.ok.e().not(),
-        Expr::zero(Ty::u(32)),
-        Expr::mux(
-            d.isw.e(),
-            to32(w_sel.e()),
-            Expr::mux(d.isst.e(), st_val, Expr::mux(d.isx.e(), x_val, reg_val)),
-        ),
-    );
-    // second capture stage: the read value (field selected, sign-extended) is a register too
-    let value = capture(b, "h_value", value);
-    ReadData {
-        st_sel,
-        value,
-        x_kept,
-    }
-}
-
-/// The response: the read word, the byte-merged write-back words (weight, state word, x
-/// word), the register writes, and the host state machine.
-#[allow(clippy::too_many_arguments)]
-fn respond(
-    b: &mut B,
-    lay: &Layout,
-    ports: &Ports,
-    gate: &HostGate,
-    regs: &LaneRegs,
-    x: Option<&XHost>,
-    d: &Decoded,
-    rd: &ReadData,
-    seq: &Sequencer,
-) {
-    // byte-select merge for writes
-    let mask = Expr::concat(
-        (0..4)
-            .rev()
-            .map(|i| Expr::concat(vec![d.sel.e().bit_at(i); 8]))
-            .collect(),
-    );
-    let merged = b.net(
-        "h_merged",
-        rd.value.e().and(mask.clone().not()).or(d.dat.e().and(mask)),
-    );
-    b.m.partly_unused(
-        &merged,
-        "a field write uses the low bits of the merged word",
-    );
-    let new_st = {
-        let mut w = StateWord::unpack(lay, &rd.st_sel.e());
-        let put = |f: Field| -> Expr {
-            let e = merged.e().slice(f.width - 1, 0);
-            if f.signed { e.as_signed() } else { e }
-        };
-        let reg_is = |rr: Region| h_reg_region(&d.adr, lay, rr);
-        w.v = Expr::mux(reg_is(Region::V), put(lay.f_v), w.v);
-        if let (Some(f), Some(cur)) = (lay.f_ref, w.r.clone()) {
-            w.r = Some(Expr::mux(reg_is(Region::Ref), put(f), cur));
-        }
-        if let (Some(f), Some(cur)) = (lay.f_theta, w.theta.clone()) {
-            w.theta = Some(Expr::mux(reg_is(Region::Theta), put(f), cur));
-        }
-        if let (Some(f), Some(cur)) = (lay.f_y, w.y.clone()) {
-            w.y = Some(Expr::mux(reg_is(Region::Y), put(f), cur));
-        }
-        w.pack()
-    };
-    let do_write = d.we.e().and(d.ok.e());
-    let mut resp = vec![
-        set(&ports.wb_dat_r, rd.value.e()),
-        set(&regs.wdata, {
-            let e = merged.e().slice(lay.w_ty.width - 1, 0);
-            if lay.w_ty.signed { e.as_signed() } else { e }
-        }),
-        set(&regs.stdata, new_st),
-    ];
-    if let (Some(x), Some(xdata)) = (x, &rd.x_kept) {
-        let tb = lay.tb;
-        let mut parts = Vec::new();
-        for f in (0..lay.arch.x_per_word as u32).rev() {
-            let cur = xdata.e().slice(f * tb + tb - 1, f * tb);
-            let hit = if lay.xpb == 0 {
-                Expr::bit(true)
+impl Host<'_> {
+    /// The read value (32-bit, sign-extended for signed fields): the lanes' read data selected by
+    /// `h_lane` and captured, the x trace, the register file; then the second capture stage.
+    fn read(&self, b: &mut B, lanes: &[LaneOut], cnt: &Counters) -> ReadData {
+        let (lay, regs, x, d, seq) = (self.lay, self.regs, self.x, &self.d, self.seq);
+        let (l, r) = (lay.l, lay.r);
+        // the lanes' read data, selected by `h_lane` in a balanced tree of 2:1 multiplexers, one
+        // level per select bit; with more than 4 lanes the first two levels (a 4:1 choice inside
+        // each group of four lanes) end in registers, so the 16:1 choice of a wide state word is
+        // two short paths instead of one long one (the host waits one cycle more, `h_wait`)
+        let split = l > 4;
+        let lane_bits = regs.lane.ty.width;
+        let mux_levels =
+            |items: Vec<Expr>, bits: std::ops::Range<u32>| mux_tree(&regs.lane.e(), items, bits);
+        let lane_mux = |b: &mut B, name: &str, items: Vec<Expr>| -> Sig {
+            let out = if split {
+                let groups: Vec<Expr> = mux_levels(items, 0..2)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, e)| capture(b, &format!("{name}_g{i}"), e).e())
+                    .collect();
+                mux_levels(groups, 2..lane_bits)
             } else {
-                d.xfield.as_ref().unwrap().e().eq(k(f as u64, lay.xpb))
+                mux_levels(items, 0..lay.host_lb)
             };
-            parts.push(Expr::mux(hit, merged.e().slice(tb - 1, 0), cur));
+            assert_eq!(out.len(), 1);
+            b.net(name, out.into_iter().next().unwrap())
+        };
+        let w_sel = lane_mux(
+            b,
+            "h_w_rdata",
+            lanes.iter().map(|o| o.w_rdata.e()).collect(),
+        );
+        let st_sel = lane_mux(
+            b,
+            "h_st_rdata",
+            lanes.iter().map(|o| o.st_rdata.e()).collect(),
+        );
+        // capture stage: the selected lane's read data (and the x word and register file read) are
+        // registered one cycle before the response state uses them, so the lane multiplexer and the
+        // response logic (field select, byte merge, write-back word) are separate clock-to-clock
+        // paths; a second stage registers the selected value. The host waits two cycles more for
+        // them (`h_wait`).
+        let w_sel = capture(b, "h_w_cap", w_sel.e());
+        let st_sel = capture(b, "h_st_cap", st_sel.e());
+        let st_word = StateWord::unpack(lay, &st_sel.e());
+        let mut st_val = Expr::zero(Ty::u(32));
+        for (rr, fe) in [
+            (Region::V, Some(st_word.v.clone())),
+            (Region::Ref, st_word.r.clone()),
+            (Region::Theta, st_word.theta.clone()),
+            (Region::Y, st_word.y.clone()),
+        ] {
+            if let Some(fe) = fe {
+                st_val = Expr::mux(h_reg_region(&d.adr, lay, rr), to32(fe), st_val);
+            }
         }
-        resp.push(set(&x.word, Expr::concat(parts)));
+        // the x trace the host addresses is selected from the memory's word and captured (a wide
+        // word holds one trace per lane); the raw word is captured too, for the write-back
+        let x_val = match x {
+            Some(x) => {
+                let tb = lay.tb;
+                let traces = (0..lay.arch.x_per_word as u32)
+                    .map(|f| x.rdata.e().slice(f * tb + tb - 1, f * tb))
+                    .collect();
+                let v = match &d.xfield {
+                    Some(xf) => mux_tree(&xf.e(), traces, 0..lay.xpb),
+                    None => traces,
+                };
+                assert_eq!(v.len(), 1);
+                capture(b, "h_xv_cap", to32(v[0].clone())).e()
+            }
+            None => Expr::zero(Ty::u(32)),
+        };
+        // (a word of one trace is written back whole: nothing of the read word is kept)
+        let x_kept = x.map(|x| {
+            if lay.xpb > 0 {
+                capture(b, "h_x_cap", x.rdata.e())
+            } else {
+                x.rdata.clone()
+            }
+        });
+        let reg_vals: Vec<(u64, Expr)> = vec![
+            (regs::ID, k(regs::ID_VALUE, 32)),
+            (regs::INPUTS, k(lay.inputs, 32)),
+            (regs::NEURONS, k(lay.n, 32)),
+            (regs::LANES, k(l, 32)),
+            (regs::ROWS, k(r, 32)),
+            (regs::CONTROL, seq.learn_en.e().resize(32)),
+            (regs::STATUS, seq.is(Phase::Idle).resize(32)),
+            (regs::TICK_LO, cnt.ticks.0.e()),
+            (regs::TICK_HI, cnt.ticks.1.e()),
+            (regs::CYCLE_LO, cnt.cycles.0.e()),
+            (regs::CYCLE_HI, cnt.cycles.1.e()),
+            (regs::DROPPED, cnt.dropped.e()),
+            (regs::TICK_CYCLES, cnt.tick_cycles_last.e()),
+            (regs::LAST_SPIKES, cnt.prev_count.e().resize(32)),
+        ];
+        let mut reg_val = Expr::zero(Ty::u(32));
+        for (idx, v) in reg_vals {
+            reg_val = Expr::mux(d.reg.e().eq(k(idx, 4)), v, reg_val);
+        }
+        let reg_val = capture(b, "h_reg_cap", reg_val).e();
+        let value = Expr::mux(
+            d.ok.e().not(),
+            Expr::zero(Ty::u(32)),
+            Expr::mux(
+                d.isw.e(),
+                to32(w_sel.e()),
+                Expr::mux(d.isst.e(), st_val, Expr::mux(d.isx.e(), x_val, reg_val)),
+            ),
+        );
+        // second capture stage: the read value (field selected, sign-extended) is a register too
+        let value = capture(b, "h_value", value);
+        ReadData {
+            st_sel,
+            value,
+            x_kept,
+        }
     }
-    b.data(when(gate.fsm.is(HostState::Resp), resp));
-    transactions(b, lay, ports, gate, regs, x, d, seq, do_write);
-}
 
-/// The host state machine, the memory write enables and the CONTROL and COMMAND writes.
-#[allow(clippy::too_many_arguments)]
-fn transactions(
-    b: &mut B,
-    lay: &Layout,
-    ports: &Ports,
-    gate: &HostGate,
-    regs: &LaneRegs,
-    x: Option<&XHost>,
-    d: &Decoded,
-    seq: &Sequencer,
-    do_write: Expr,
-) {
-    let fsm = &gate.fsm;
-    let cw_rl = d.cnt.ty.width;
-    let reg_write = |idx: u64| {
-        do_write
-            .clone()
-            .and(d.isreg.e())
-            .and(d.reg.e().eq(k(idx, 4)))
-    };
-    let mut h_x_we_set = Vec::new();
-    if let Some(x) = x {
-        h_x_we_set.push(set(&x.we, do_write.clone().and(d.isx.e())));
-    }
-    let mut clear_writes = vec![
-        set(&regs.wr_w, Expr::bit(false)),
-        set(&regs.wr_st, Expr::bit(false)),
-        set(&ports.wb_ack, Expr::bit(false)),
-    ];
-    if let Some(x) = x {
-        clear_writes.push(set(&x.we, Expr::bit(false)));
-    }
-    let mut resp_ctl = vec![if_else(
-        d.we.e(),
-        {
-            let mut v = vec![
-                fsm.goto(HostState::Write),
-                set(&regs.wr_w, do_write.clone().and(d.isw.e())),
-                set(&regs.wr_st, do_write.clone().and(d.isst.e())),
-            ];
-            v.extend(h_x_we_set);
-            v
-        },
-        vec![
-            fsm.goto(HostState::Idle),
-            set(&ports.wb_ack, Expr::bit(true)),
-        ],
-    )];
-    resp_ctl.push(when(
-        reg_write(regs::CONTROL).and(d.sel.e().bit_at(0)),
-        vec![set(&seq.learn_en, d.dat.e().bit_at(0))],
-    ));
-    resp_ctl.push(when(
-        reg_write(regs::COMMAND).and(d.sel.e().bit_at(0)),
-        vec![
-            set(&gate.cmd_clear, d.dat.e().bit_at(0)),
-            set(
-                &gate.cmd_norm,
-                d.dat
-                    .e()
-                    .bit_at(1)
-                    .and(d.dat.e().bit_at(0).not())
-                    .and(Expr::bit(lay.scaling)),
-            ),
-        ],
-    ));
-    b.ctl(fsm.switch(
-        vec![
-            (HostState::Idle, {
-                let mut v = clear_writes.clone();
-                v.push(when(gate.accept.e(), vec![fsm.goto(HostState::Decode)]));
-                v
+    /// The response: the read word and the byte-merged write-back words (weight, state word, x
+    /// word); returns "this is a write to a valid address".
+    fn respond(&self, b: &mut B, rd: &ReadData) -> Expr {
+        let (lay, ports, gate, regs, x, d) =
+            (self.lay, self.ports, self.gate, self.regs, self.x, &self.d);
+        // byte-select merge for writes
+        let mask = Expr::concat(
+            (0..4)
+                .rev()
+                .map(|i| Expr::concat(vec![d.sel.e().bit_at(i); 8]))
+                .collect(),
+        );
+        let merged = b.net(
+            "h_merged",
+            rd.value.e().and(mask.clone().not()).or(d.dat.e().and(mask)),
+        );
+        b.m.partly_unused(
+            &merged,
+            "a field write uses the low bits of the merged word",
+        );
+        let new_st = {
+            let mut w = StateWord::unpack(lay, &rd.st_sel.e());
+            let put = |f: Field| -> Expr {
+                let e = merged.e().slice(f.width - 1, 0);
+                if f.signed { e.as_signed() } else { e }
+            };
+            let reg_is = |rr: Region| h_reg_region(&d.adr, lay, rr);
+            w.v = Expr::mux(reg_is(Region::V), put(lay.f_v), w.v);
+            if let (Some(f), Some(cur)) = (lay.f_ref, w.r.clone()) {
+                w.r = Some(Expr::mux(reg_is(Region::Ref), put(f), cur));
+            }
+            if let (Some(f), Some(cur)) = (lay.f_theta, w.theta.clone()) {
+                w.theta = Some(Expr::mux(reg_is(Region::Theta), put(f), cur));
+            }
+            if let (Some(f), Some(cur)) = (lay.f_y, w.y.clone()) {
+                w.y = Some(Expr::mux(reg_is(Region::Y), put(f), cur));
+            }
+            w.pack()
+        };
+        let do_write = d.we.e().and(d.ok.e());
+        let mut resp = vec![
+            set(&ports.wb_dat_r, rd.value.e()),
+            set(&regs.wdata, {
+                let e = merged.e().slice(lay.w_ty.width - 1, 0);
+                if lay.w_ty.signed { e.as_signed() } else { e }
             }),
-            (
-                HostState::Decode,
-                vec![fsm.goto(HostState::Read), set(&d.cnt, Expr::zero(d.cnt.ty))],
-            ),
-            (
-                HostState::Read,
-                vec![if_else(
-                    d.cnt.e().eq(k(d.wait, cw_rl)),
-                    vec![fsm.goto(HostState::Resp)],
-                    vec![set(&d.cnt, d.cnt.e().inc())],
-                )],
-            ),
-            (HostState::Resp, resp_ctl),
-        ],
-        {
-            // HostState::Write: the memory write happens this cycle; acknowledge
-            let mut v = clear_writes;
-            v[2] = set(&ports.wb_ack, Expr::bit(true));
-            v.push(fsm.goto(HostState::Idle));
-            v
-        },
-    ));
+            set(&regs.stdata, new_st),
+        ];
+        if let (Some(x), Some(xdata)) = (x, &rd.x_kept) {
+            let tb = lay.tb;
+            let mut parts = Vec::new();
+            for f in (0..lay.arch.x_per_word as u32).rev() {
+                let cur = xdata.e().slice(f * tb + tb - 1, f * tb);
+                let hit = if lay.xpb == 0 {
+                    Expr::bit(true)
+                } else {
+                    d.xfield.as_ref().unwrap().e().eq(k(f as u64, lay.xpb))
+                };
+                parts.push(Expr::mux(hit, merged.e().slice(tb - 1, 0), cur));
+            }
+            resp.push(set(&x.word, Expr::concat(parts)));
+        }
+        b.data(when(gate.fsm.is(HostState::Resp), resp));
+        do_write
+    }
+
+    /// The host state machine, the memory write enables and the CONTROL and COMMAND writes.
+    fn transactions(&self, b: &mut B, do_write: Expr) {
+        let (lay, ports, gate, regs, x, d, seq) = (
+            self.lay, self.ports, self.gate, self.regs, self.x, &self.d, self.seq,
+        );
+        let fsm = &gate.fsm;
+        let cw_rl = d.cnt.ty.width;
+        let reg_write = |idx: u64| {
+            do_write
+                .clone()
+                .and(d.isreg.e())
+                .and(d.reg.e().eq(k(idx, 4)))
+        };
+        let mut h_x_we_set = Vec::new();
+        if let Some(x) = x {
+            h_x_we_set.push(set(&x.we, do_write.clone().and(d.isx.e())));
+        }
+        let mut clear_writes = vec![
+            set(&regs.wr_w, Expr::bit(false)),
+            set(&regs.wr_st, Expr::bit(false)),
+            set(&ports.wb_ack, Expr::bit(false)),
+        ];
+        if let Some(x) = x {
+            clear_writes.push(set(&x.we, Expr::bit(false)));
+        }
+        let mut resp_ctl = vec![if_else(
+            d.we.e(),
+            {
+                let mut v = vec![
+                    fsm.goto(HostState::Write),
+                    set(&regs.wr_w, do_write.clone().and(d.isw.e())),
+                    set(&regs.wr_st, do_write.clone().and(d.isst.e())),
+                ];
+                v.extend(h_x_we_set);
+                v
+            },
+            vec![
+                fsm.goto(HostState::Idle),
+                set(&ports.wb_ack, Expr::bit(true)),
+            ],
+        )];
+        resp_ctl.push(when(
+            reg_write(regs::CONTROL).and(d.sel.e().bit_at(0)),
+            vec![set(&seq.learn_en, d.dat.e().bit_at(0))],
+        ));
+        resp_ctl.push(when(
+            reg_write(regs::COMMAND).and(d.sel.e().bit_at(0)),
+            vec![
+                set(&gate.cmd_clear, d.dat.e().bit_at(0)),
+                set(
+                    &gate.cmd_norm,
+                    d.dat
+                        .e()
+                        .bit_at(1)
+                        .and(d.dat.e().bit_at(0).not())
+                        .and(Expr::bit(lay.scaling)),
+                ),
+            ],
+        ));
+        b.ctl(fsm.switch(
+            vec![
+                (HostState::Idle, {
+                    let mut v = clear_writes.clone();
+                    v.push(when(gate.accept.e(), vec![fsm.goto(HostState::Decode)]));
+                    v
+                }),
+                (
+                    HostState::Decode,
+                    vec![fsm.goto(HostState::Read), set(&d.cnt, Expr::zero(d.cnt.ty))],
+                ),
+                (
+                    HostState::Read,
+                    vec![if_else(
+                        d.cnt.e().eq(k(d.wait, cw_rl)),
+                        vec![fsm.goto(HostState::Resp)],
+                        vec![set(&d.cnt, d.cnt.e().inc())],
+                    )],
+                ),
+                (HostState::Resp, resp_ctl),
+            ],
+            {
+                // HostState::Write: the memory write happens this cycle; acknowledge
+                let mut v = clear_writes;
+                v[2] = set(&ports.wb_ack, Expr::bit(true));
+                v.push(fsm.goto(HostState::Idle));
+                v
+            },
+        ));
+    }
 }
 
 /// A balanced tree of 2:1 multiplexers over `items`, one level per bit of `sel` in `bits` (item
