@@ -13,9 +13,9 @@
 //! - Neuron state is one packed word per neuron (v, refractory, theta, y, spiked-last-tick), so
 //!   the neuron update is one read and one write.
 //! - The module is built stage by stage, one file each: the ports and input registers and the
-//!   memories here, then [`access`] (read addresses), [`events`] (the event datapath),
-//!   [`neuron`] (the neuron pipeline and the spike list), [`sweep`] (decay and clear),
-//!   [`potentiation`], [`scaling`], and [`access`] again for the write ports. Each stage returns
+//!   memories here, then `access` (read addresses), `events` (the event datapath), `neuron`
+//!   (the neuron pipeline and the spike list), `sweep` (decay and clear), `potentiation`,
+//!   `scaling`, and `access` again for the write ports. Each stage returns
 //!   the write it makes; the order of the calls is the order of the emitted Verilog.
 
 mod access;

@@ -9,7 +9,7 @@
 //! - The module is a composition of components, one file each; each is a function that takes
 //!   the builder and the named signals of the components it uses and returns a struct of the
 //!   signals it offers. A component whose registers others drive or read before its logic
-//!   exists is split into `declare` and a later step (e.g. [`sequencer::Sequencer::drive`]).
+//!   exists is split into `declare` and a later step (e.g. `Sequencer::drive`).
 //!   The calls run in one fixed order, which is the order of the declarations and statements
 //!   in the emitted Verilog.
 
