@@ -605,6 +605,9 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let sidx = b.ctl_reg("scan_idx", Ty::u(gb + 1), 0);
     let swait = b.ctl_reg("scan_wait", Ty::u(cw(rl)), 0);
     let cur_g = b.data_reg("cur_g", gty);
+    if g == 1 {
+        b.m.partly_unused(&cur_g, "one group: a spike's address is its lane alone");
+    }
     let cur_mask = b.data_reg("cur_mask", Ty::u(l as u32));
     let emit = b.net("emit", scan.e().eq(k(4, 3)));
     // lowest set bit of the mask
@@ -878,6 +881,13 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     {
         let sum_w = lay.sum_ty.width;
         let dw = sum_w - 1;
+        if l == 1 {
+            // no lane multiplexer reads the sign bit (the lane skips a sum that is not positive)
+            b.m.partly_unused(
+                lane_out[0].4.as_ref().unwrap(),
+                "the divisor is the sum without its sign bit",
+            );
+        }
         let mut sel_sum = lane_out[0].4.as_ref().unwrap().e();
         for (lane, o) in lane_out.iter().enumerate().skip(1) {
             sel_sum = Expr::mux(
