@@ -238,7 +238,17 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
         .filter(|m| m.shape.kind != MemKind::Ecp5Weights)
         .map(|m| (m.module.as_str(), m.shape))
         .collect();
-    modules.extend(shapes.iter().map(|(name, shape)| shape.module(name)));
+    for (name, shape) in &shapes {
+        let mut m = shape.module(name);
+        if opts.target == Target::Generic {
+            // portable output: no LUT RAM style (iCE40 has none); each tool chooses
+            for mem in &mut m.memories {
+                mem.attrs
+                    .retain(|(k, v)| !(k == "ram_style" && v == "\"distributed\""));
+            }
+        }
+        modules.push(m);
+    }
     if let Some(words) = ecp5_words {
         for (k, words) in words.iter().enumerate() {
             let wname = format!("{}_wmem_l{k}", lay.name);

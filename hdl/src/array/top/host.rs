@@ -591,10 +591,15 @@ impl Host<'_> {
         if let Some(x) = x {
             h_x_we_set.push(set(&x.we, do_write.clone().and(d.isx.e())));
         }
+        // the acknowledge: a register reset by `rst`, shown only while the master holds
+        // `wb_cyc` (an aborted access is never acknowledged, not even in the cycle the master
+        // drops `wb_cyc`)
+        let h_ack = b.ctl_reg("h_ack", Ty::BIT, 0);
+        b.m.assign(&ports.wb_ack, h_ack.e().and(ports.wb_cyc.e()));
         let mut clear_writes = vec![
             set(&regs.wr_w, Expr::bit(false)),
             set(&regs.wr_st, Expr::bit(false)),
-            set(&ports.wb_ack, Expr::bit(false)),
+            set(&h_ack, Expr::bit(false)),
         ];
         if let Some(x) = x {
             clear_writes.push(set(&x.we, Expr::bit(false)));
@@ -610,10 +615,7 @@ impl Host<'_> {
                 v.extend(h_x_we_set);
                 v
             },
-            vec![
-                fsm.goto(HostState::Idle),
-                set(&ports.wb_ack, Expr::bit(true)),
-            ],
+            vec![fsm.goto(HostState::Idle), set(&h_ack, Expr::bit(true))],
         )];
         resp_ctl.push(when(
             reg_write(regs::CONTROL).and(d.sel.e().bit_at(0)),
@@ -633,7 +635,12 @@ impl Host<'_> {
                 ),
             ],
         ));
-        b.ctl(fsm.switch(
+        // a master that drops `wb_cyc` abandons its access: back to idle with no acknowledge;
+        // a write takes effect only when `wb_cyc` is still high in its response cycle (Resp)
+        let h_abort = gate.idle.e().not().and(ports.wb_cyc.e().not());
+        let mut abort = clear_writes.clone();
+        abort.push(fsm.goto(HostState::Idle));
+        let h_case = fsm.switch(
             vec![
                 (HostState::Idle, {
                     let mut v = clear_writes.clone();
@@ -657,11 +664,12 @@ impl Host<'_> {
             {
                 // HostState::Write: the memory write happens this cycle; acknowledge
                 let mut v = clear_writes;
-                v[2] = set(&ports.wb_ack, Expr::bit(true));
+                v[2] = set(&h_ack, Expr::bit(true));
                 v.push(fsm.goto(HostState::Idle));
                 v
             },
-        ));
+        );
+        b.ctl(if_else(h_abort, abort, vec![h_case]));
     }
 }
 

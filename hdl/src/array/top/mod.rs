@@ -89,7 +89,7 @@ impl Ports {
             wb_dat_w: m.input("wb_dat_w", Ty::u(32)),
             wb_sel: m.input("wb_sel", Ty::u(4)),
             wb_dat_r: m.output_reg("wb_dat_r", Ty::u(32)),
-            wb_ack: m.output_reg("wb_ack", Ty::BIT),
+            wb_ack: m.output("wb_ack", Ty::BIT),
             wb_stall: m.output("wb_stall", Ty::BIT),
         };
         m.comment(

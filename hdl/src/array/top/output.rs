@@ -75,6 +75,9 @@ impl Output {
         let sidx = b.ctl_reg("scan_idx", Ty::u(gb + 1), 0);
         let swait = b.ctl_reg("scan_wait", Ty::u(cw(rl)), 0);
         let cur_g = b.data_reg("cur_g", Ty::u(gb));
+        if lay.g == 1 {
+            b.m.partly_unused(&cur_g, "one group: a spike's address is its lane alone");
+        }
         let cur_mask = b.data_reg("cur_mask", Ty::u(l as u32));
         let emit = b.net("emit", fsm.is(ScanState::Emit));
         // lowest set bit of the mask

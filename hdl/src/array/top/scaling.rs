@@ -150,6 +150,13 @@ impl Scaling {
         };
         let sl = &sc.sl;
         let dw = lay.sum_ty.width - 1;
+        if lay.l == 1 {
+            // no lane multiplexer reads the sign bit (the lane skips a sum that is not positive)
+            b.m.partly_unused(
+                lanes[0].sum.as_ref().unwrap(),
+                "the divisor is the sum without its sign bit",
+            );
+        }
         let mut sel_sum = lanes[0].sum.as_ref().unwrap().e();
         for (lane, o) in lanes.iter().enumerate().skip(1) {
             sel_sum = Expr::mux(
