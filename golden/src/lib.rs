@@ -18,6 +18,7 @@ pub mod presets;
 pub mod reference;
 pub mod result;
 pub mod rng;
+pub mod rules;
 pub mod run;
 pub mod stimulus;
 
