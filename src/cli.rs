@@ -220,8 +220,8 @@ pub enum BenchWhat {
         /// ~/.venv-brian2/bin/python).
         #[arg(long, value_name = "PATH")]
         python: Option<PathBuf>,
-        /// The peer script (default: $NEUROGEN_BRIAN2_SCRIPT, else
-        /// ../shared/peers/brian2_stdp.py).
+        /// The peer script (default: $NEUROGEN_BRIAN2_SCRIPT, else the checkout's
+        /// scripts/peers/brian2_stdp.py).
         #[arg(long, value_name = "PATH")]
         peer_script: Option<PathBuf>,
     },
@@ -245,7 +245,7 @@ pub enum BenchWhat {
 /// A simulator to measure against.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Peer {
-    /// Brian2's cpp_standalone target, running ../shared/peers/brian2_stdp.py.
+    /// Brian2's cpp_standalone target, running the checkout's scripts/peers/brian2_stdp.py.
     Brian2,
 }
 
