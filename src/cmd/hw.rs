@@ -143,6 +143,7 @@ pub fn cosim(a: CosimArgs) -> CmdResult {
         rtl: a.rtl.clone(),
         ..Default::default()
     };
+    let r = cosim::driver::run(&cfg, &stim, &opts)?;
     if let Some(dir) = &a.rtl {
         println!(
             "RTL from {} (against the golden model of {})",
@@ -150,7 +151,6 @@ pub fn cosim(a: CosimArgs) -> CmdResult {
             cfg.name
         );
     }
-    let r = cosim::driver::run(&cfg, &stim, &opts)?;
     println!(
         "{}: {} ticks, {} input events, {} synaptic events, {} output spikes",
         cfg.name, r.ticks, r.events, r.sops, r.spikes
