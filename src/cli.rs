@@ -100,6 +100,11 @@ pub struct CosimArgs {
     /// FPGA family of the generated Verilog (see `generate`).
     #[arg(long, default_value = "generic")]
     pub target: String,
+    /// Co-simulate this RTL folder (written by `generate -o DIR`, possibly edited) instead of
+    /// generating the Verilog; its manifest.json must be the config's network and names the
+    /// target.
+    #[arg(long, value_name = "DIR", conflicts_with = "target")]
+    pub rtl: Option<PathBuf>,
 }
 
 /// Where the events come from: a file, or a seeded Poisson generator.
