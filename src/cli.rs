@@ -133,6 +133,10 @@ pub struct SimulateArgs {
     /// Result JSON to write.
     #[arg(short, long)]
     pub output: PathBuf,
+    /// FPGA family whose cycle counts the result's `cycles` predict (the Verilog of `generate
+    /// --target T` takes exactly these; `cosim --target T` asserts them).
+    #[arg(long, default_value = "generic")]
+    pub target: String,
 }
 
 #[derive(Debug, Args)]
