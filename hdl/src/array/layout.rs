@@ -3,7 +3,7 @@
 //! target's memory read latency; the cycle-model constants come from [`golden::cycle::Arch`].
 
 use crate::ir::Ty;
-use golden::arith::{addr_bits, bits_signed, bits_unsigned, signed_max, signed_min, unsigned_max};
+use golden::arith::{addr_bits, bits_signed, bits_unsigned, unsigned_max};
 use golden::config::{Config, LifConfig, NeuronConfig, Rule, StdpConfig};
 use golden::cycle::Arch;
 use serde::Serialize;
@@ -205,8 +205,7 @@ impl Layout {
             signed: s.signed,
         };
         let v_ty = Ty::s(lif.v_bits);
-        let v_lo = lif.v_min.max(signed_min(lif.v_bits));
-        let v_hi = signed_max(lif.v_bits);
+        let (v_lo, v_hi) = golden::rules::v_range(lif);
         let mut lo = 0;
         let mut field = |width: u32, signed: bool| {
             let f = Field { lo, width, signed };
@@ -290,7 +289,7 @@ impl Layout {
         })
     }
 
-    /// The largest value of an unsigned trace.
+    /// The largest value of an unsigned trace (`golden::rules::trace_max`).
     pub fn trace_max(&self) -> i64 {
         unsigned_max(self.tb)
     }

@@ -139,9 +139,9 @@ impl Generated {
 
 /// FNV-1a 64-bit hash, for the config fingerprint in headers.
 ///
-/// Note: `cosim` has two more copies of this hash (`driver.rs`, `board.rs`, keying its build
-/// cache); the fingerprint here only labels files, so the copies need not agree, but one shared
-/// helper would do for all three.
+/// Note: `cosim::fnv` is a second FNV-1a (128-bit, over length-prefixed fields) that keys the
+/// co-simulation's build cache; this one only labels files, so the two need not agree, but one
+/// shared helper could serve both.
 fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in bytes {
