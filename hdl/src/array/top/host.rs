@@ -186,6 +186,114 @@ fn h_reg_region(h_adr: &Sig, lay: &Layout, rr: Region) -> Expr {
         .eq(Expr::uconst(rr as u128, 4))
 }
 
+/// A host word address: its region and index, and the index's lane, group and row fields (a
+/// one-bit zero for a field of no bits).
+struct Address {
+    region: Sig,
+    index: Sig,
+    f_l: Expr,
+    f_g: Expr,
+    f_j: Expr,
+}
+
+impl Address {
+    fn declare(b: &mut B, lay: &Layout, h_adr: &Sig) -> Address {
+        let ib = lay.host_ib;
+        let region = b.net("h_region", h_adr.e().slice(lay.aw - 1, ib));
+        let index = b.net("h_index", h_adr.e().slice(ib - 1, 0));
+        let (hrb, hgb, hlb) = (lay.host_rb, lay.host_gb, lay.host_lb);
+        let field = |lo: u32, w: u32| -> Expr {
+            if w == 0 {
+                Expr::zero(Ty::u(1))
+            } else {
+                index.e().slice(lo + w - 1, lo)
+            }
+        };
+        Address {
+            f_l: field(0, hlb),
+            f_g: field(hlb, hgb),
+            f_j: field(hlb + hgb, hrb),
+            region,
+            index,
+        }
+    }
+
+    /// The region is `rr`.
+    fn is(&self, rr: Region) -> Expr {
+        self.region.e().eq(k(rr as u64, 4))
+    }
+
+    /// A per-neuron state region the hardware stores.
+    fn is_state(&self, lay: &Layout) -> Expr {
+        any([Region::V, Region::Ref, Region::Theta, Region::Y]
+            .into_iter()
+            .filter(|rr| lay.region_field(*rr).is_some())
+            .map(|rr| self.is(rr))
+            .collect())
+    }
+
+    /// The x region (STDP).
+    fn is_x(&self, lay: &Layout) -> Expr {
+        if lay.f_y.is_some() {
+            self.is(Region::X)
+        } else {
+            Expr::bit(false)
+        }
+    }
+
+    /// The address names something the hardware holds: a known region, every index field in
+    /// range and the index bits above the fields zero.
+    fn ok(&self, lay: &Layout) -> Expr {
+        let (l, g, r, ib) = (lay.l, lay.g, lay.r, lay.host_ib);
+        let (hrb, hgb, hlb) = (lay.host_rb, lay.host_gb, lay.host_lb);
+        let index = &self.index;
+        let top_unused = |lo: u32| -> Expr {
+            if lo >= ib {
+                Expr::bit(true)
+            } else {
+                index.e().slice(ib - 1, lo).any().not()
+            }
+        };
+        // a field of `w` bits holds an index below `n`
+        let below = |f: &Expr, w: u32, n: u64| -> Expr {
+            if w == 0 {
+                Expr::bit(true)
+            } else {
+                f.clone().resize(w + 1).lt(k(n, w + 1))
+            }
+        };
+        let lane_ok = below(&self.f_l, hlb, l);
+        let g_ok = below(&self.f_g, hgb, g);
+        let j_ok = below(&self.f_j, hrb, r);
+        let neuron_ok = lane_ok.clone().and(g_ok.clone()).and(top_unused(hlb + hgb));
+        let weight_ok = lane_ok.and(g_ok).and(j_ok).and(top_unused(hlb + hgb + hrb));
+        let row_ok = if hrb == 0 {
+            top_unused(0)
+        } else {
+            index
+                .e()
+                .slice(hrb - 1, 0)
+                .resize(hrb + 1)
+                .lt(k(r, hrb + 1))
+                .and(top_unused(hrb))
+        };
+        let reg_ok = top_unused(4);
+        Expr::mux(
+            self.is(Region::W),
+            weight_ok,
+            Expr::mux(
+                self.is_state(lay),
+                neuron_ok,
+                Expr::mux(
+                    self.is_x(lay),
+                    row_ok,
+                    Expr::mux(self.is(Region::Regs), reg_ok, Expr::bit(false)),
+                ),
+            ),
+        )
+    }
+}
+
 /// Register the accepted transaction and decode it (in the decode state): region, index
 /// fields, whether the index is in range, the lane and memory addresses.
 fn decode(
@@ -196,7 +304,7 @@ fn decode(
     regs: &LaneRegs,
     x: Option<&XHost>,
 ) -> Decoded {
-    let (l, g, r, gb, wab, rl) = (lay.l, lay.g, lay.r, lay.gb, lay.wab, lay.rl);
+    let (l, g, gb, wab, rl) = (lay.l, lay.g, lay.gb, lay.wab, lay.rl);
     let stdp = lay.f_y.is_some();
     let h_we = b.data_reg("h_we", Ty::BIT);
     let h_adr = b.data_reg("h_adr", Ty::u(lay.aw));
@@ -211,62 +319,9 @@ fn decode(
             set(&h_sel, ports.wb_sel.e()),
         ],
     ));
-    let ib = lay.host_ib;
-    let region = b.net("h_region", h_adr.e().slice(lay.aw - 1, ib));
-    let index = b.net("h_index", h_adr.e().slice(ib - 1, 0));
+    let adr = Address::declare(b, lay, &h_adr);
+    let (f_l, f_g, f_j) = (adr.f_l.clone(), adr.f_g.clone(), adr.f_j.clone());
     let (hrb, hgb, hlb) = (lay.host_rb, lay.host_gb, lay.host_lb);
-    let field = |lo: u32, w: u32| -> Expr {
-        if w == 0 {
-            Expr::zero(Ty::u(1))
-        } else {
-            index.e().slice(lo + w - 1, lo)
-        }
-    };
-    let f_l = field(0, hlb);
-    let f_g = field(hlb, hgb);
-    let f_j = field(hlb + hgb, hrb);
-    let top_unused = |lo: u32| -> Expr {
-        if lo >= ib {
-            Expr::bit(true)
-        } else {
-            index.e().slice(ib - 1, lo).any().not()
-        }
-    };
-    // a field of `w` bits holds an index below `n`
-    let below = |f: &Expr, w: u32, n: u64| -> Expr {
-        if w == 0 {
-            Expr::bit(true)
-        } else {
-            f.clone().resize(w + 1).lt(k(n, w + 1))
-        }
-    };
-    let lane_ok = below(&f_l, hlb, l);
-    let g_ok = below(&f_g, hgb, g);
-    let j_ok = below(&f_j, hrb, r);
-    let neuron_ok = lane_ok.clone().and(g_ok.clone()).and(top_unused(hlb + hgb));
-    let weight_ok = lane_ok.and(g_ok).and(j_ok).and(top_unused(hlb + hgb + hrb));
-    let row_ok = if hrb == 0 {
-        top_unused(0)
-    } else {
-        index
-            .e()
-            .slice(hrb - 1, 0)
-            .resize(hrb + 1)
-            .lt(k(r, hrb + 1))
-            .and(top_unused(hrb))
-    };
-    let reg_ok = top_unused(4);
-    let rg = |rr: Region| region.e().eq(k(rr as u64, 4));
-    let is_state = any([Region::V, Region::Ref, Region::Theta, Region::Y]
-        .into_iter()
-        .filter(|rr| lay.region_field(*rr).is_some())
-        .map(rg)
-        .collect());
-    let is_x = if stdp {
-        rg(Region::X)
-    } else {
-        Expr::bit(false)
-    };
     let h_ok = b.data_reg("h_ok", Ty::BIT);
     let h_isw = b.data_reg("h_isw", Ty::BIT);
     let h_isst = b.data_reg("h_isst", Ty::BIT);
@@ -288,27 +343,12 @@ fn decode(
         wab,
     );
     let mut dec = vec![
-        set(&h_isw, rg(Region::W)),
-        set(&h_isst, is_state.clone()),
-        set(&h_isx, is_x.clone()),
-        set(&h_isreg, rg(Region::Regs)),
-        set(&h_reg, index.e().slice(3, 0)),
-        set(
-            &h_ok,
-            Expr::mux(
-                rg(Region::W),
-                weight_ok,
-                Expr::mux(
-                    is_state,
-                    neuron_ok,
-                    Expr::mux(
-                        is_x,
-                        row_ok,
-                        Expr::mux(rg(Region::Regs), reg_ok, Expr::bit(false)),
-                    ),
-                ),
-            ),
-        ),
+        set(&h_isw, adr.is(Region::W)),
+        set(&h_isst, adr.is_state(lay)),
+        set(&h_isx, adr.is_x(lay)),
+        set(&h_isreg, adr.is(Region::Regs)),
+        set(&h_reg, adr.index.e().slice(3, 0)),
+        set(&h_ok, adr.ok(lay)),
         set(
             &regs.lane,
             if hlb == 0 {
@@ -339,7 +379,7 @@ fn decode(
         let row = if hrb == 0 {
             Expr::zero(Ty::u(1))
         } else {
-            index.e().slice(hrb - 1, 0)
+            adr.index.e().slice(hrb - 1, 0)
         };
         let (xab, xpb) = (lay.xab, lay.xpb);
         dec.push(set(
