@@ -315,3 +315,30 @@ fn pattern_parameters_are_validated_with_clear_errors() {
         .to_string();
     assert!(e.contains("need 128 inputs"), "{e}");
 }
+
+/// The per-pattern "false positives" are noise-only samples taken for the pattern (as
+/// docs/learning.md defines them); samples of another pattern taken for it are counted apart.
+#[test]
+fn per_pattern_false_positives_count_noise_only_samples() {
+    // heavily overlapping patterns: confusions between patterns happen (seed 1: K = 4 at
+    // overlap 0.875 detects 68 %)
+    let p = PatternsParams {
+        patterns: 4,
+        overlap: 0.875,
+        ..PatternsParams::default()
+    };
+    let r = patterns::run(&p, &mut |_| {}).unwrap();
+    let fps: usize = r.per_pattern.iter().map(|s| s.false_positives).sum();
+    let confused: usize = r.per_pattern.iter().map(|s| s.confused).sum();
+    assert!(
+        r.confusions > 0,
+        "the control needs confusions: {:?}",
+        r.epochs
+    );
+    assert_eq!(confused, r.confusions);
+    assert_eq!(
+        fps,
+        (r.false_positive_rate * p.test as f64).round() as usize,
+        "noise-only samples taken for a pattern"
+    );
+}
