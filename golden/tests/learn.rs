@@ -24,6 +24,17 @@ fn single_pattern_detector_is_perfect() {
         assert_eq!(r.detection, 1.0, "seed {seed}");
         assert_eq!(r.false_positive_rate, 0.0, "seed {seed}");
         assert_eq!(r.per_pattern[0].false_positives, 0, "seed {seed}");
+        // the raster carries each recorded sample's predicted class: a perfect detector's are
+        // the true ones (noise-only samples are class K = 1)
+        assert_eq!(
+            r.raster.sample_predicted.len(),
+            r.raster.sample_starts.len()
+        );
+        assert!(!r.raster.sample_predicted.is_empty());
+        assert_eq!(
+            r.raster.sample_predicted, r.raster.sample_labels,
+            "seed {seed}"
+        );
     }
 }
 

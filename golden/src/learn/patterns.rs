@@ -453,6 +453,16 @@ pub fn run_on<C: Chip + ?Sized>(
                 (None, None) => right += 1,
             }
         }
+        raster.sample_predicted = test_counts
+            .iter()
+            .take(raster.sample_starts.len())
+            .map(|c| {
+                // "no pattern" (no labelled neuron fires, or the noise class) is class K, as in
+                // the raster's true labels
+                let pred = classify(c, &neuron_labels, k_classes).filter(|&k| k < p.patterns);
+                Some(pred.unwrap_or(p.patterns))
+            })
+            .collect();
         let detection = hits.iter().sum::<usize>() as f64 / (p.patterns * p.test) as f64;
         let accuracy = right as f64 / test_set.len() as f64;
         let false_positive_rate = noise_fp as f64 / p.test as f64;
