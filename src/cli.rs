@@ -133,6 +133,10 @@ pub struct SimulateArgs {
     /// Result JSON to write.
     #[arg(short, long)]
     pub output: PathBuf,
+    /// FPGA family whose cycle counts the result's `cycles` predict (the Verilog of `generate
+    /// --target T` takes exactly these; `cosim --target T` asserts them).
+    #[arg(long, default_value = "generic")]
+    pub target: String,
 }
 
 #[derive(Debug, Args)]
@@ -225,8 +229,8 @@ pub enum BenchWhat {
         /// ~/.venv-brian2/bin/python).
         #[arg(long, value_name = "PATH")]
         python: Option<PathBuf>,
-        /// The peer script (default: $NEUROGEN_BRIAN2_SCRIPT, else
-        /// ../shared/peers/brian2_stdp.py).
+        /// The peer script (default: $NEUROGEN_BRIAN2_SCRIPT, else the checkout's
+        /// scripts/peers/brian2_stdp.py).
         #[arg(long, value_name = "PATH")]
         peer_script: Option<PathBuf>,
     },
@@ -250,7 +254,7 @@ pub enum BenchWhat {
 /// A simulator to measure against.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Peer {
-    /// Brian2's cpp_standalone target, running ../shared/peers/brian2_stdp.py.
+    /// Brian2's cpp_standalone target, running the checkout's scripts/peers/brian2_stdp.py.
     Brian2,
 }
 

@@ -92,6 +92,11 @@ pub fn summary(g: &Generated) -> String {
 pub fn generate(a: GenerateArgs) -> CmdResult {
     let cfg = load_config(&a.config)?;
     let target = Target::parse(&a.target)?;
+    // a target that names a device: refuse at once what cannot fit it
+    let fit = match crate::flow::device::Device::parse(&a.target) {
+        Ok(device) => Some(crate::flow::fit::check(&cfg, device, false)?),
+        Err(_) => None,
+    };
     // `$readmemh` paths start with rtl/, as in an exported testbench: tools run from the output
     // folder
     let g = gen_array(
@@ -108,6 +113,9 @@ pub fn generate(a: GenerateArgs) -> CmdResult {
     }
     write_file(&a.output.join("manifest.json"), &g.manifest)?;
     println!("{}", summary(&g));
+    if let Some(e) = &fit {
+        println!("{}", crate::flow::fit::line(e));
+    }
     println!(
         "wrote {} Verilog files and {} init files to {}, manifest {} (run tools from {}: $readmemh paths start with rtl/)",
         g.rtl.len(),
