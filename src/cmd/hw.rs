@@ -128,19 +128,55 @@ pub fn cosim(a: CosimArgs) -> CmdResult {
     if a.sample == Some(0) {
         return Err("--sample must be at least 1".into());
     }
+    let given = Backpressure {
+        input: a.backpressure,
+        output: a.backpressure,
+    };
     let opts = RunOptions {
         target,
-        bp: Backpressure {
-            input: a.backpressure,
-            output: a.backpressure,
-        },
+        bp: given,
         compare: a.sample.map(Compare::Sample).unwrap_or(Compare::Full),
         vcd: a.vcd.clone(),
         ..Default::default()
     };
-    let r = cosim::driver::run(&cfg, &stim, &opts)?;
+    if a.calm {
+        return cosim_pass(&cfg, &stim, &opts, "");
+    }
+    // stressed: the same events and host actions without backpressure (every tick's cycle count
+    // and output beat cycles checked), then with backpressure on both streams
+    let s = testbenches::adversary::stress(&cfg, &stim, a.stress_seed);
+    println!("{} in pass 2 (--calm turns all this off)", s.summary());
+    let bp = if a.backpressure > 0.0 { given } else { s.bp };
+    let passes = [
+        ("pass 1 of 2, no backpressure: ", Backpressure::default()),
+        ("pass 2 of 2, with backpressure: ", bp),
+    ];
+    for (what, bp) in passes {
+        let o = RunOptions {
+            bp,
+            seed: a.stress_seed,
+            actions: s.actions.clone(),
+            ..opts.clone()
+        };
+        cosim_pass(&cfg, &s.stimulus, &o, what).map_err(|e| {
+            format!(
+                "{e} (stress seed {}: rerun with --stress-seed {} to reproduce, --calm for the plain stimulus)",
+                a.stress_seed, a.stress_seed
+            )
+        })?;
+    }
+    Ok(())
+}
+
+fn cosim_pass(
+    cfg: &golden::Config,
+    stim: &golden::Stimulus,
+    opts: &RunOptions,
+    what: &str,
+) -> CmdResult {
+    let r = cosim::driver::run(cfg, stim, opts)?;
     println!(
-        "{}: {} ticks, {} input events, {} synaptic events, {} output spikes",
+        "{what}{}: {} ticks, {} input events, {} synaptic events, {} output spikes",
         cfg.name, r.ticks, r.events, r.sops, r.spikes
     );
     println!(
@@ -153,7 +189,7 @@ pub fn cosim(a: CosimArgs) -> CmdResult {
         if r.cached { ", cached" } else { "" }
     );
     match r.mismatch {
-        Some(m) => Err(m.to_string()),
+        Some(m) => Err(format!("{what}{m}")),
         None => {
             println!("MATCH");
             Ok(())

@@ -155,13 +155,13 @@ pub fn parse(toml: &str) -> Config {
 }
 
 /// An integer in `lo..=hi`.
-fn range(rng: &mut SplitMix64, lo: i64, hi: i64) -> i64 {
+pub(crate) fn range(rng: &mut SplitMix64, lo: i64, hi: i64) -> i64 {
     debug_assert!(lo <= hi);
     lo + rng.below((hi - lo) as u64 + 1) as i64
 }
 
 /// One of `items`.
-fn pick<T: Copy>(rng: &mut SplitMix64, items: &[T]) -> T {
+pub(crate) fn pick<T: Copy>(rng: &mut SplitMix64, items: &[T]) -> T {
     items[rng.below(items.len() as u64) as usize]
 }
 

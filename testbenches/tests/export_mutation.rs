@@ -162,7 +162,9 @@ fn mutated_expected_vectors_fail_under_both_simulators() {
     let spike = out.iter().position(|l| l.starts_with('0')).unwrap();
     let tick = out[..spike].iter().filter(|l| l.starts_with('8')).count();
     let eot = out.iter().position(|l| l.starts_with('8')).unwrap();
-    let v0 = chk.iter().position(|l| l.starts_with("05")).unwrap();
+    // chk lines: 8 hex digits of ticks done, then the kind: the first v is read after tick 0
+    let v0 = chk.iter().position(|l| l[8..].starts_with("05")).unwrap();
+    assert!(chk[v0].starts_with("00000001"));
     let w_last = chk.len() - 2; // the last weight (the last line is the end marker)
 
     let flip_last = |l: &str| {
@@ -203,7 +205,7 @@ fn mutated_expected_vectors_fail_under_both_simulators() {
             "vectors/chk.hex",
             v0,
             flip_last(&chk[v0]),
-            vec!["after tick 19", "v[0]"],
+            vec!["after tick 0", "v[0]"],
         ),
     ];
     for sim in Simulator::ALL {
