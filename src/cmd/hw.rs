@@ -140,25 +140,19 @@ pub fn cosim(a: CosimArgs) -> CmdResult {
         ..Default::default()
     };
     if a.calm {
-        return cosim_pass(&cfg, &stim, &opts, "");
+        return report(&cfg, &cosim::driver::run(&cfg, &stim, &opts)?, "");
     }
-    // stressed: the same events and host actions without backpressure (every tick's cycle count
-    // and output beat cycles checked), then with backpressure on both streams
-    let s = testbenches::adversary::stress(&cfg, &stim, a.stress_seed);
-    println!("{} in pass 2 (--calm turns all this off)", s.summary());
-    let bp = if a.backpressure > 0.0 { given } else { s.bp };
-    let passes = [
-        ("pass 1 of 2, no backpressure: ", Backpressure::default()),
-        ("pass 2 of 2, with backpressure: ", bp),
+    let (s, reports) = testbenches::adversary::cosim_stressed(&cfg, &stim, &opts, a.stress_seed)?;
+    println!(
+        "{}, the latter in pass 2 (--calm turns all this off)",
+        s.summary()
+    );
+    let what = [
+        "pass 1 of 2, no backpressure: ",
+        "pass 2 of 2, with backpressure: ",
     ];
-    for (what, bp) in passes {
-        let o = RunOptions {
-            bp,
-            seed: a.stress_seed,
-            actions: s.actions.clone(),
-            ..opts.clone()
-        };
-        cosim_pass(&cfg, &s.stimulus, &o, what).map_err(|e| {
+    for (r, what) in reports.iter().zip(what) {
+        report(&cfg, r, what).map_err(|e| {
             format!(
                 "{e} (stress seed {}: rerun with --stress-seed {} to reproduce, --calm for the plain stimulus)",
                 a.stress_seed, a.stress_seed
@@ -168,13 +162,8 @@ pub fn cosim(a: CosimArgs) -> CmdResult {
     Ok(())
 }
 
-fn cosim_pass(
-    cfg: &golden::Config,
-    stim: &golden::Stimulus,
-    opts: &RunOptions,
-    what: &str,
-) -> CmdResult {
-    let r = cosim::driver::run(cfg, stim, opts)?;
+/// Print one run's figures; its difference, if any, is the error.
+fn report(cfg: &golden::Config, r: &cosim::driver::Report, what: &str) -> CmdResult {
     println!(
         "{what}{}: {} ticks, {} input events, {} synaptic events, {} output spikes",
         cfg.name, r.ticks, r.events, r.sops, r.spikes
@@ -188,7 +177,7 @@ fn cosim_pass(
         r.build_s,
         if r.cached { ", cached" } else { "" }
     );
-    match r.mismatch {
+    match &r.mismatch {
         Some(m) => Err(format!("{what}{m}")),
         None => {
             println!("MATCH");

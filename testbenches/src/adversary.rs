@@ -13,7 +13,8 @@
 //! - host actions between ticks: weight writes (often `w_min` or `w_max`, so the clamps are
 //!   reached), *clear*, *normalize*, learning off and on again a few ticks later, a column of
 //!   signed weights written to sum to exactly 0 followed by *normalize*, and rarely `rst`;
-//!   at least one learning off/on pair and one weight write whenever the run has 3 ticks;
+//!   at least one learning off/on pair, a write of `w_max` and one of `w_min`, and (signed
+//!   weights) one zero column whenever the run has 3 ticks;
 //! - backpressure on both streams, with a probability drawn from the seed; [`Stress::bp_ticks`]
 //!   says which ticks run with it (the others keep the cycle-model check of every output beat).
 //!
@@ -22,7 +23,7 @@
 //! testbench apply the same stress to the same stimulus.
 
 use crate::random::{pick, range};
-use cosim::driver::{Backpressure, HostAction};
+use cosim::driver::{Backpressure, HostAction, Report, RunOptions};
 use golden::rng::SplitMix64;
 use golden::{Config, Stimulus};
 
@@ -134,6 +135,10 @@ fn host_actions(rng: &mut SplitMix64, cfg: &Config, ticks: usize) -> Vec<(usize,
             let (j, i) = (rng.below(rows), rng.below(n));
             out.push((k, HostAction::WriteWeight { j, i, w }));
         }
+        let k = 1 + rng.below(ticks as u64 - 1) as usize;
+        for a in zero_column(rng, cfg) {
+            out.push((k, a));
+        }
     }
     for k in 1..ticks {
         if learning_back == Some(k) {
@@ -192,6 +197,42 @@ pub fn zero_column(rng: &mut SplitMix64, cfg: &Config) -> Vec<HostAction> {
         .collect();
     out.push(HostAction::Normalize);
     out
+}
+
+/// The co-simulation `neurogen cosim` runs by default: `stim` stressed with `seed`, run through
+/// [`cosim::driver::run`] twice with the options of `base` (target, comparison, VCD, patches):
+/// first without backpressure (every tick's cycle count and output beat cycles checked), then
+/// with the stress's backpressure on both streams (`base.bp` instead when it is not zero).
+/// Returns the stress and the report of each pass run; the second pass is skipped when the
+/// first finds a difference. An error is a failure to run (build, protocol).
+pub fn cosim_stressed(
+    cfg: &Config,
+    stim: &Stimulus,
+    base: &RunOptions,
+    seed: u64,
+) -> Result<(Stress, Vec<Report>), String> {
+    let s = stress(cfg, stim, seed);
+    let bp = if base.bp.input > 0.0 || base.bp.output > 0.0 {
+        base.bp
+    } else {
+        s.bp
+    };
+    let mut reports = Vec::new();
+    for bp in [Backpressure::default(), bp] {
+        let o = RunOptions {
+            bp,
+            seed,
+            actions: s.actions.clone(),
+            ..base.clone()
+        };
+        let r = cosim::driver::run(cfg, &s.stimulus, &o)?;
+        let stop = r.mismatch.is_some();
+        reports.push(r);
+        if stop {
+            break;
+        }
+    }
+    Ok((s, reports))
 }
 
 impl Stress {
