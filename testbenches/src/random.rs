@@ -117,6 +117,17 @@ impl Case {
         } else {
             Target::Generic
         };
+        // then a signed column written to sum to 0 and normalized (scaling must skip it)
+        let mut actions = actions;
+        if shape.ticks > 1 && rng.chance(0.3) {
+            let k = 1 + rng.below(shape.ticks as u64 - 1) as usize;
+            let at = actions.partition_point(|(t, _)| *t <= k);
+            let zero: Vec<(usize, HostAction)> = crate::adversary::zero_column(&mut rng, &config)
+                .into_iter()
+                .map(|a| (k, a))
+                .collect();
+            actions.splice(at..at, zero);
+        }
         Case {
             seed,
             toml,
@@ -425,7 +436,8 @@ pub fn stimulus(rng: &mut SplitMix64, cfg: &Config, shape: &StimulusShape) -> St
 }
 
 /// Draw host actions between ticks: weight writes (the most frequent), *clear*, *normalize*,
-/// learning enable and `rst`.
+/// learning enable and `rst` ([`Case::with`] adds, drawn last, a signed column written to sum
+/// to 0 and normalized).
 pub fn host_actions(
     rng: &mut SplitMix64,
     cfg: &Config,
