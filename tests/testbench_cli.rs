@@ -263,3 +263,59 @@ fn the_default_export_catches_mutants_that_pass_a_plain_poisson_stimulus() {
         );
     }
 }
+
+#[test]
+fn cosim_stresses_by_default_and_calm_turns_it_off() {
+    let dir = scratch("cosim");
+    std::fs::write(dir.join("user.toml"), USER_NET).unwrap();
+    let base = ["cosim", "user.toml", "--poisson", "200", "--ticks", "20"];
+    let out = neurogen(&dir, &base);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let first = stdout.lines().next().unwrap();
+    assert!(first.starts_with("stress seed 1: "), "{stdout}");
+    for want in [
+        "repeated",
+        "out-of-range",
+        "learning off",
+        "backpressure in ",
+    ] {
+        assert!(first.contains(want), "{want:?} missing: {first}");
+    }
+    assert!(
+        stdout.contains("pass 1 of 2, no backpressure: user: 20 ticks"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("pass 2 of 2, with backpressure: user: 20 ticks"),
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.lines().filter(|l| *l == "MATCH").count(),
+        2,
+        "{stdout}"
+    );
+    // another seed, another stress; --calm: the plain stimulus, one pass
+    let mut args = base.to_vec();
+    args.extend(["--stress-seed", "9"]);
+    let out = neurogen(&dir, &args);
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("stress seed 9: "));
+    let mut args = base.to_vec();
+    args.push("--calm");
+    let out = neurogen(&dir, &args);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        !stdout.contains("stress") && !stdout.contains("pass 1"),
+        "{stdout}"
+    );
+    assert_eq!(
+        stdout.lines().filter(|l| *l == "MATCH").count(),
+        1,
+        "{stdout}"
+    );
+}
