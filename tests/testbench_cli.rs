@@ -319,3 +319,90 @@ fn cosim_stresses_by_default_and_calm_turns_it_off() {
         "{stdout}"
     );
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let dst = to.join(e.file_name());
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &dst);
+        } else {
+            std::fs::copy(e.path(), dst).unwrap();
+        }
+    }
+}
+
+#[test]
+fn cosim_by_default_catches_mutants_that_pass_a_plain_poisson_stimulus() {
+    // the user's path: `generate -o DIR`, edit a copy of DIR, `cosim --rtl COPY`. m1 (no weight
+    // forwarding), m2 (a skid buffer that never holds a beat), m3 (CONTROL writes ignored) match
+    // with --calm and differ by default.
+    let dir = scratch("cosim_survivors");
+    std::fs::write(dir.join("user.toml"), USER_NET).unwrap();
+    let out = neurogen(&dir, &["generate", "user.toml", "-o", "gen"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mutants: [(&str, &str, &str, &str); 3] = [
+        (
+            "m1",
+            "user_lane.v",
+            "assign e_w_in = ",
+            "assign e_w_in = x0_w;",
+        ),
+        ("m2", "user.v", "out_skid_v <= 1'd1;", "out_skid_v <= 1'd0;"),
+        (
+            "m3",
+            "user.v",
+            "learn_en <= h_dat[0];",
+            "learn_en <= learn_en;",
+        ),
+    ];
+    for (name, file, needle, to) in mutants {
+        let copy = dir.join(name);
+        copy_dir(&dir.join("gen"), &copy);
+        let p = copy.join("rtl").join(file);
+        let text = std::fs::read_to_string(&p).unwrap();
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains(needle)).collect();
+        assert_eq!(lines.len(), 1, "{needle} in {file}: {lines:?}");
+        std::fs::write(&p, text.replacen(lines[0].trim(), to, 1)).unwrap();
+        let rtl = copy.display().to_string();
+        let base = [
+            "cosim",
+            "user.toml",
+            "--poisson",
+            "200",
+            "--ticks",
+            "40",
+            "--rtl",
+            &rtl,
+        ];
+        let mut calm = base.to_vec();
+        calm.push("--calm");
+        let out = neurogen(&dir, &calm);
+        let so = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{name} with --calm: {so}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = neurogen(&dir, &base);
+        let se = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{name} passed the default cosim: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(
+            se.starts_with("error: pass ")
+                && se.contains("MISMATCH at tick ")
+                && se.contains("stress seed 1"),
+            "{se}"
+        );
+        eprintln!("{name}: {}", se.trim_end());
+    }
+}
