@@ -119,7 +119,8 @@ fn an_rtl_folder_matches_as_generated_and_an_edited_copy_shows_its_first_differe
     let v = std::fs::read_to_string(&lane).unwrap();
     assert_eq!(v.matches(">>> 3;").count(), 1, "one leak shift in the lane");
     std::fs::write(&lane, v.replace(">>> 3;", ">>> 2;")).unwrap();
-    let out = cosim(&dir, &["--rtl", p(&copy)]);
+    // --calm: the stimulus as given (the default stresses it), so the first difference is known
+    let out = cosim(&dir, &["--rtl", p(&copy), "--calm"]);
     let (so, se) = text(&out);
     assert_eq!(out.status.code(), Some(1), "{so}{se}");
     assert!(!so.contains("MATCH"), "{so}");
