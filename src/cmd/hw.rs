@@ -31,16 +31,16 @@ pub fn summary(g: &Generated) -> String {
     });
     for (m, count) in std::iter::once((top, 1)).chain(lanes) {
         for inst in &m.instances {
-            if let Some(r) = g.design.modules.iter().find(|x| x.name == inst.module) {
-                if let Some(mem) = r.memories.first() {
-                    let key = format!(
-                        "{} ({} x {} bit)",
-                        inst.name.trim_start_matches("u_"),
-                        mem.depth,
-                        mem.ty.width
-                    );
-                    *mems.entry(key).or_default() += count;
-                }
+            if let Some(r) = g.design.modules.iter().find(|x| x.name == inst.module)
+                && let Some(mem) = r.memories.first()
+            {
+                let key = format!(
+                    "{} ({} x {} bit)",
+                    inst.name.trim_start_matches("u_"),
+                    mem.depth,
+                    mem.ty.width
+                );
+                *mems.entry(key).or_default() += count;
             }
         }
     }
