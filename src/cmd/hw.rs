@@ -92,10 +92,18 @@ pub fn summary(g: &Generated) -> String {
 pub fn generate(a: GenerateArgs) -> CmdResult {
     let cfg = load_config(&a.config)?;
     let target = Target::parse(&a.target)?;
+    // a target that names a device: refuse at once what cannot fit it
+    let fit = match crate::flow::device::Device::parse(&a.target) {
+        Ok(device) => Some(crate::flow::fit::check(&cfg, device, false)?),
+        Err(_) => None,
+    };
+    // `$readmemh` paths start with rtl/, as in an exported testbench: tools run from the output
+    // folder
     let g = gen_array(
         &cfg,
         &Options {
             target,
+            init_prefix: "rtl/".into(),
             ..Default::default()
         },
     )?;
@@ -105,12 +113,16 @@ pub fn generate(a: GenerateArgs) -> CmdResult {
     }
     write_file(&a.output.join("manifest.json"), &g.manifest)?;
     println!("{}", summary(&g));
+    if let Some(e) = &fit {
+        println!("{}", crate::flow::fit::line(e));
+    }
     println!(
-        "wrote {} Verilog files and {} init files to {} (run tools from that folder: $readmemh paths are relative), manifest {}",
+        "wrote {} Verilog files and {} init files to {}, manifest {} (run tools from {}: $readmemh paths start with rtl/)",
         g.rtl.len(),
         g.init.len(),
         rtl.display(),
-        a.output.join("manifest.json").display()
+        a.output.join("manifest.json").display(),
+        a.output.display()
     );
     Ok(())
 }
@@ -136,9 +148,17 @@ pub fn cosim(a: CosimArgs) -> CmdResult {
         },
         compare: a.sample.map(Compare::Sample).unwrap_or(Compare::Full),
         vcd: a.vcd.clone(),
+        rtl: a.rtl.clone(),
         ..Default::default()
     };
     let r = cosim::driver::run(&cfg, &stim, &opts)?;
+    if let Some(dir) = &a.rtl {
+        println!(
+            "RTL from {} (against the golden model of {})",
+            dir.display(),
+            cfg.name
+        );
+    }
     println!(
         "{}: {} ticks, {} input events, {} synaptic events, {} output spikes",
         cfg.name, r.ticks, r.events, r.sops, r.spikes
@@ -155,6 +175,9 @@ pub fn cosim(a: CosimArgs) -> CmdResult {
     match r.mismatch {
         Some(m) => Err(m.to_string()),
         None => {
+            if let Some(v) = &r.vcd {
+                println!("waveform of the whole run: {}", v.display());
+            }
             println!("MATCH");
             Ok(())
         }

@@ -785,7 +785,7 @@ pub(crate) fn on_hardware<R>(
         compare: Compare::Sample(WEIGHTS_PER_TICK),
         ..Default::default()
     };
-    cosim::driver::lockstep(cfg, &opts, max_ticks, f)
+    Ok(cosim::driver::lockstep(cfg, &opts, max_ticks, f)?)
 }
 
 /// The first difference of a hardware run, with its sample.

@@ -156,8 +156,9 @@ pub struct Layout {
     /// Whether read-modify-write forwarding is generated (needed when G <= RL + event stages).
     pub forwarding: bool,
     /// The x memory registers its read address (one of its `rl` cycles) instead of its read
-    /// data, and is LUT RAM: when it is at most 16 words deep (many lanes; one LUT RAM deep)
-    /// and asked for (not on iCE40). Its address comes from the sequencer's multiplexer and it
+    /// data, and is LUT RAM (`ram_style`, on ECP5 only: the generic output leaves the choice to
+    /// the tool, iCE40 has no LUT RAM): when it is at most 16 words deep (many lanes; one LUT
+    /// RAM deep) and asked for (not on iCE40). Its address comes from the sequencer's multiplexer and it
     /// spreads over the fabric. A write in the cycle that presents the address is then seen by
     /// the read; the forwarding covers that write either way. (Deeper x memories stay block
     /// RAM with the data register: a block RAM's read data needs a register after it.)

@@ -181,7 +181,15 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
         if name.starts_with(&format!("{}_spram", lay.name)) {
             modules.push(build::spram_module(&name, ty, depth, rl));
         } else {
-            modules.push(ram_module(&name, ty, depth, rl, init, addr_reg));
+            let mut m = ram_module(&name, ty, depth, rl, init, addr_reg);
+            if opts.target == Target::Generic {
+                // portable output: no LUT RAM style (iCE40 has none); each tool chooses
+                for mem in &mut m.memories {
+                    mem.attrs
+                        .retain(|(k, v)| !(k == "ram_style" && v == "\"distributed\""));
+                }
+            }
+            modules.push(m);
         }
     }
     modules.extend(wmems);

@@ -74,7 +74,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let wb_dat_w = b.m.input("wb_dat_w", Ty::u(32));
     let wb_sel = b.m.input("wb_sel", Ty::u(4));
     let wb_dat_r = b.m.output_reg("wb_dat_r", Ty::u(32));
-    let wb_ack = b.m.output_reg("wb_ack", Ty::BIT);
+    let wb_ack = b.m.output("wb_ack", Ty::BIT);
     let wb_stall = b.m.output("wb_stall", Ty::BIT);
     b.m.comment(
         &in_addr,
@@ -605,6 +605,9 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let sidx = b.ctl_reg("scan_idx", Ty::u(gb + 1), 0);
     let swait = b.ctl_reg("scan_wait", Ty::u(cw(rl)), 0);
     let cur_g = b.data_reg("cur_g", gty);
+    if g == 1 {
+        b.m.partly_unused(&cur_g, "one group: a spike's address is its lane alone");
+    }
     let cur_mask = b.data_reg("cur_mask", Ty::u(l as u32));
     let emit = b.net("emit", scan.e().eq(k(4, 3)));
     // lowest set bit of the mask
@@ -878,6 +881,13 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     {
         let sum_w = lay.sum_ty.width;
         let dw = sum_w - 1;
+        if l == 1 {
+            // no lane multiplexer reads the sign bit (the lane skips a sum that is not positive)
+            b.m.partly_unused(
+                lane_out[0].4.as_ref().unwrap(),
+                "the divisor is the sum without its sign bit",
+            );
+        }
         let mut sel_sum = lane_out[0].4.as_ref().unwrap().e();
         for (lane, o) in lane_out.iter().enumerate().skip(1) {
             sel_sum = Expr::mux(
@@ -1387,10 +1397,14 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     if let Some((_, h_x_we, ..)) = &x_for_host {
         h_x_we_set.push(set(h_x_we, do_write.clone().and(h_isx.e())));
     }
+    // the acknowledge: a register reset by `rst`, shown only while the master holds `wb_cyc`
+    // (an aborted access is never acknowledged, not even in the cycle the master drops `wb_cyc`)
+    let h_ack = b.ctl_reg("h_ack", Ty::BIT, 0);
+    b.m.assign(&wb_ack, h_ack.e().and(wb_cyc.e()));
     let mut clear_writes = vec![
         set(&h_wr_w, Expr::bit(false)),
         set(&h_wr_st, Expr::bit(false)),
-        set(&wb_ack, Expr::bit(false)),
+        set(&h_ack, Expr::bit(false)),
     ];
     if let Some((_, h_x_we, ..)) = &x_for_host {
         clear_writes.push(set(h_x_we, Expr::bit(false)));
@@ -1406,7 +1420,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             v.extend(h_x_we_set);
             v
         },
-        vec![set(&h_state, k(0, 3)), set(&wb_ack, Expr::bit(true))],
+        vec![set(&h_state, k(0, 3)), set(&h_ack, Expr::bit(true))],
     )];
     resp_ctl.push(when(
         reg_write(regs::CONTROL).and(h_sel.e().bit_at(0)),
@@ -1426,7 +1440,12 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
             ),
         ],
     ));
-    b.ctl(Stmt::Case(
+    // a master that drops `wb_cyc` abandons its access: back to idle with no acknowledge; a
+    // write takes effect only when `wb_cyc` is still high in its response cycle (H_RESP)
+    let h_abort = h_idle.e().not().and(wb_cyc.e().not());
+    let mut abort = clear_writes.clone();
+    abort.push(set(&h_state, k(0, 3)));
+    let h_case = Stmt::Case(
         h_st,
         vec![
             (vec![0], {
@@ -1451,11 +1470,12 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
         {
             // H_WRITE: the memory write happens this cycle; acknowledge
             let mut v = clear_writes;
-            v[2] = set(&wb_ack, Expr::bit(true));
+            v[2] = set(&h_ack, Expr::bit(true));
             v.push(set(&h_state, k(0, 3)));
             v
         },
-    ));
+    );
+    b.ctl(if_else(h_abort, abort, vec![h_case]));
 
     // ---------------------------------------------------------------- sequencer
     let scale_due = if lay.scaling && p.norm_every > 0 {
