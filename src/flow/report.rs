@@ -139,15 +139,15 @@ pub fn memory_mapping(log: &str) -> Vec<MemoryMap> {
                     via: via.trim().to_string(),
                 });
             }
-        } else if let Some(rest) = line.strip_prefix("Mapping memory ") {
-            if let Some((mem, module)) = rest.split_once(" in module ") {
-                let module = module.trim_end_matches(':').trim_start_matches('\\');
-                out.push(MemoryMap {
-                    name: format!("{module}.{}", mem.trim_start_matches('\\')),
-                    kind: "logic",
-                    via: "memory_map".into(),
-                });
-            }
+        } else if let Some(rest) = line.strip_prefix("Mapping memory ")
+            && let Some((mem, module)) = rest.split_once(" in module ")
+        {
+            let module = module.trim_end_matches(':').trim_start_matches('\\');
+            out.push(MemoryMap {
+                name: format!("{module}.{}", mem.trim_start_matches('\\')),
+                kind: "logic",
+                via: "memory_map".into(),
+            });
         }
     }
     out

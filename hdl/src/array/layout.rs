@@ -242,7 +242,7 @@ impl Layout {
         // per SPRAM, at most 4 SPRAMs of 16K words
         let sprams_per_lane = (2 * s.weight_bits as u64).div_ceil(16);
         let pair = want_pair
-            && arch.groups % 2 == 0
+            && arch.groups.is_multiple_of(2)
             && arch.lanes * sprams_per_lane <= 4
             && arch.rows * arch.groups / 2 <= 16384;
         arch.pair_mode = pair;
