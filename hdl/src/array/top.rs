@@ -1111,9 +1111,8 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str) -> Module {
     let h_reg = b.data_reg("h_reg", Ty::u(4));
     // which trace of an x word the host addresses (when a word holds several)
     let h_xfield = (stdp && lay.xpb > 0).then(|| b.data_reg("h_xfield", Ty::u(lay.xpb)));
-    // cycles a host access waits for its read data: the memory read, the broadcast stages, the
-    // capture stages, and the lane multiplexer's register with more than 4 lanes
-    let h_wait = rl + a.bcast_stages + 1 + (l > 4) as u64;
+    // cycles a host access waits for its read data (the bound of `host_ack_max`)
+    let h_wait = lay.host_wait();
     let h_cnt = b.ctl_reg("h_cnt", Ty::u(cw(h_wait + 1)), 0);
     let wab_row = mul_const(
         if hrb == 0 {
