@@ -100,6 +100,11 @@ pub struct CosimArgs {
     /// FPGA family of the generated Verilog (see `generate`).
     #[arg(long, default_value = "generic")]
     pub target: String,
+    /// Co-simulate this RTL folder (written by `generate -o DIR`, possibly edited) instead of
+    /// generating the Verilog; its manifest.json must be the config's network and names the
+    /// target.
+    #[arg(long, value_name = "DIR", conflicts_with = "target")]
+    pub rtl: Option<PathBuf>,
 }
 
 /// Where the events come from: a file, or a seeded Poisson generator.
@@ -128,6 +133,10 @@ pub struct SimulateArgs {
     /// Result JSON to write.
     #[arg(short, long)]
     pub output: PathBuf,
+    /// FPGA family whose cycle counts the result's `cycles` predict (the Verilog of `generate
+    /// --target T` takes exactly these; `cosim --target T` asserts them).
+    #[arg(long, default_value = "generic")]
+    pub target: String,
 }
 
 #[derive(Debug, Args)]
@@ -220,8 +229,8 @@ pub enum BenchWhat {
         /// ~/.venv-brian2/bin/python).
         #[arg(long, value_name = "PATH")]
         python: Option<PathBuf>,
-        /// The peer script (default: $NEUROGEN_BRIAN2_SCRIPT, else
-        /// ../shared/peers/brian2_stdp.py).
+        /// The peer script (default: $NEUROGEN_BRIAN2_SCRIPT, else the checkout's
+        /// scripts/peers/brian2_stdp.py).
         #[arg(long, value_name = "PATH")]
         peer_script: Option<PathBuf>,
     },
@@ -245,7 +254,7 @@ pub enum BenchWhat {
 /// A simulator to measure against.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Peer {
-    /// Brian2's cpp_standalone target, running ../shared/peers/brian2_stdp.py.
+    /// Brian2's cpp_standalone target, running the checkout's scripts/peers/brian2_stdp.py.
     Brian2,
 }
 

@@ -83,7 +83,7 @@ fn simulate_writes_the_result_json() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = std::fs::read_to_string(&path).unwrap();
     let r: serde_json::Value = serde_json::from_str(&text).unwrap();
-    // hand evaluation of SPEC section 3 with the defaults (leak 4, trace decay 3, incs 64,
+    // hand evaluation of docs/model.md with the defaults (leak 4, trace decay 3, incs 64,
     // ltp/ltd shift 4): t0 acc 120 spikes, LTP +4 on both rows; t1 x = 56 + 64, y = 56,
     // LTD -3 on row 0, v = 64; t2 v = 64 - 4, x = 105 and 49, y = 49
     assert_eq!(r["spikes"], serde_json::json!([[0], [], []]));

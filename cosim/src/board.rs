@@ -9,12 +9,12 @@
 //! - Time passes only inside [`Transport::receive`]: it runs clock cycles until at least one byte
 //!   has arrived, or fails after [`SimUart::timeout`] cycles (the simulated "no reply").
 
+use crate::driver::staging;
 use crate::verilator::{Build, Clock, Design, In, Model, Out};
 use golden::Config;
 use hdl::board::protocol::Transport;
 use hdl::board::{self, Board, BoardDesign, BoardOptions, Role, Status};
 use std::collections::VecDeque;
-use std::path::Path;
 
 fn e<E: std::fmt::Display>(x: E) -> String {
     x.to_string()
@@ -27,41 +27,17 @@ pub fn build(
     opts: &BoardOptions,
 ) -> Result<(BoardDesign, Design), String> {
     let probe = board::generate(cfg, board, opts)?;
-    let mut h: u64 = 0xcbf29ce484222325;
-    for (n, t) in probe.rtl.iter().chain(probe.array.init.iter()) {
-        for b in n.bytes().chain(t.bytes()) {
-            h = (h ^ b as u64).wrapping_mul(0x100000001b3);
-        }
-    }
-    let dir = crate::verilator::default_cache_dir()
-        .join("designs")
-        .join(format!("{}-{h:016x}", probe.top));
-    std::fs::create_dir_all(&dir).map_err(|x| format!("{}: {x}", dir.display()))?;
+    let files = probe.rtl.iter().chain(probe.array.init.iter());
+    let dir = staging::design_dir(&probe.top, files, &[])?;
     let mut o = opts.clone();
     o.array.init_prefix = format!("{}/", dir.display());
     let bd = board::generate(cfg, board, &o)?;
-    let mut paths = Vec::new();
-    for (n, t) in bd.rtl.iter().chain(bd.array.init.iter()) {
-        let p = dir.join(n);
-        write_if_changed(&p, t)?;
-        if n.ends_with(".v") {
-            paths.push(p);
-        }
-    }
+    let paths = staging::write_files(&dir, bd.rtl.iter().chain(bd.array.init.iter()))?;
     let design = Build::new(bd.top.clone())
         .sources(paths)
         .build()
         .map_err(e)?;
     Ok((bd, design))
-}
-
-fn write_if_changed(p: &Path, text: &str) -> Result<(), String> {
-    if std::fs::read_to_string(p).ok().as_deref() == Some(text) {
-        return Ok(());
-    }
-    let tmp = p.with_extension(format!("tmp{}", std::process::id()));
-    std::fs::write(&tmp, text).map_err(|x| format!("{}: {x}", tmp.display()))?;
-    std::fs::rename(&tmp, p).map_err(|x| format!("{}: {x}", p.display()))
 }
 
 /// The host end of the serial line, clocking a simulated board.

@@ -9,4 +9,5 @@
 pub mod bench;
 pub mod board;
 pub mod driver;
+mod fnv;
 pub mod verilator;

@@ -17,7 +17,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! How a design is built (see `NOTES.md`, "Verilator from Rust", for the measurements behind it):
+//! How a design is built (see `docs/background.md`, "Verilator from Rust", for the measurements behind it):
 //! 1. `verilator --cc -O3 --prefix Vng_<key> --x-assign 0 --x-initial unique [--trace]` into a
 //!    private directory of the cache;
 //! 2. the top-level ports are read from the generated model header (name, direction, width);

@@ -97,3 +97,45 @@ fn a_design_without_forwarding_is_caught_and_the_experiment_still_ends() {
     // the golden model carried the experiment to its end
     assert_eq!(r, golden);
 }
+
+/// A design whose output scanner waits one cycle more before each spike word: the spikes, the
+/// state and (with the learning phase after the spikes) the tick's length stay right, only the
+/// output beats come late. The lockstep chip must compare the beat cycles with the cycle model.
+#[test]
+fn output_beats_one_cycle_late_are_caught() {
+    let p = small();
+    let cfg = p.config().expect("valid parameters");
+    let g = hdl::array::generate(&cfg, &hdl::array::Options::default()).unwrap();
+    let file = format!("{}.v", cfg.name);
+    let top = &g.rtl.iter().find(|(n, _)| *n == file).unwrap().1;
+    let line = top
+        .lines()
+        .find(|l| l.contains("if (scan_wait == ") && l.contains("'d0)"))
+        .expect("the scanner's wait compare");
+    let late = RunOptions {
+        patches: vec![(file, line.into(), line.replace("'d0)", "'d1)"))],
+        ..Default::default()
+    };
+    let golden = patterns::run(&p, &mut |_| {}).unwrap();
+    let (r, rep) = on_hardware(&p, &late, None);
+    let m = rep
+        .run
+        .mismatch
+        .as_ref()
+        .expect("the late beats are caught");
+    eprintln!("{m}");
+    assert_eq!(m.what, "output beat cycles", "{m}");
+    // the beats are late, not wrong: same count, each at least as late as expected
+    let parse = |s: &str| -> Vec<u64> {
+        s.trim_matches(['[', ']'])
+            .split(", ")
+            .filter(|x| !x.is_empty())
+            .map(|x| x.parse().unwrap())
+            .collect()
+    };
+    let (want, got) = (parse(&m.expected), parse(&m.actual));
+    assert_eq!(want.len(), got.len(), "{m}");
+    assert!(want.iter().zip(&got).all(|(w, g)| g > w), "{m}");
+    assert!(!rep.complete);
+    assert_eq!(r, golden);
+}

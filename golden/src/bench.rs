@@ -1,4 +1,5 @@
-//! The golden-model benchmark on Brian2's classic STDP network (see `../shared/peers`).
+//! The golden-model benchmark on Brian2's classic STDP network (the peer script is
+//! `scripts/peers/brian2_stdp.py`).
 //!
 //! Key decision: the network is tuned so its outputs fire at Brian2's rate (about 21 Hz), because
 //! the work per tick grows with the rate (every output spike potentiates a whole column), so only
@@ -13,7 +14,7 @@ use std::time::Instant;
 
 /// TOML of the benchmark network: 256 Poisson inputs at 20 Hz, 64 LIF, all-to-all plastic.
 ///
-/// Tuned to Brian2's run of `../shared/peers/brian2_stdp.py` (outputs at about 21 Hz over 10 s):
+/// Tuned to Brian2's run of `scripts/peers/brian2_stdp.py` (outputs at about 21 Hz over 10 s):
 /// membrane time constant about 8 ticks (`leak_shift = 3`, Brian2: 10 ms), trace time constants
 /// about 16 ticks (shift 4, Brian2: 20 ms), initial weights uniform over the whole 8-bit range
 /// (Brian2: `rand() * gmax`), additive STDP with depression slightly stronger than potentiation

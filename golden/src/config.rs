@@ -1,4 +1,4 @@
-//! Network config: the TOML file of SPEC section 2, its defaults, and its validation.
+//! Network config: the TOML file of docs/formats.md, its defaults, and its validation.
 //!
 //! Key decision: the file is parsed as a TOML table and checked against one key/type schema
 //! (`SCHEMA`: an unknown key or a value of the wrong type is an error naming the dotted key), then
@@ -67,7 +67,7 @@ pub struct RawNeuron {
     pub theta_plus: Option<i64>,
     pub theta_decay_shift: Option<i64>,
     pub theta_bits: Option<i64>,
-    // cuba (SPEC section 6)
+    // cuba (docs/model.md, "The cuba model")
     pub du: Option<i64>,
     pub dv: Option<i64>,
     pub vth: Option<i64>,
@@ -119,9 +119,9 @@ pub struct RawStdp {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum NeuronModel {
-    /// SPEC section 3.
+    /// The LIF neuron of docs/model.md, "One tick of the lif model".
     Lif,
-    /// SPEC section 6 (Loihi / Lava bit-accurate current-based LIF).
+    /// docs/model.md, "The cuba model" (Loihi / Lava bit-accurate current-based LIF).
     Cuba,
 }
 
@@ -176,7 +176,7 @@ pub struct LifConfig {
     pub theta_bits: u32,
 }
 
-/// `[neuron]` for `model = "cuba"` (SPEC section 6).
+/// `[neuron]` for `model = "cuba"` (docs/model.md, "The cuba model").
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[allow(missing_docs)]
 pub struct CubaConfig {
@@ -192,9 +192,9 @@ pub struct CubaConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "model", rename_all = "lowercase")]
 pub enum NeuronConfig {
-    /// SPEC section 3.
+    /// docs/model.md, "One tick of the lif model".
     Lif(LifConfig),
-    /// SPEC section 6.
+    /// docs/model.md, "The cuba model".
     Cuba(CubaConfig),
 }
 

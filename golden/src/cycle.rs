@@ -1,11 +1,12 @@
-//! The cycle model (SPEC section 5): how many clock cycles the generated array takes for a tick,
-//! and when each output beat is presented, given the tick's activity and no backpressure.
+//! The cycle model (docs/model.md, "The cycle model"): how many clock cycles the generated array
+//! takes for a tick, and when each output beat is presented, given the tick's activity and no
+//! backpressure.
 //!
-//! Key decision: the hardware is a sequence of phases with fixed rules (documented in
-//! `ARCHITECTURE.md`, "Tick timeline"), so the model is a closed-form sum over phases plus a short
-//! walk over the input beats and the output scanner; it never simulates the datapath. Every
-//! constant the RTL's timing depends on is a field of [`Arch`], which the generator also uses to
-//! size the hardware, and which `manifest.json` lists.
+//! Key decision: the hardware is a sequence of phases with fixed rules (docs/model.md, "The
+//! cycle model"; `ARCHITECTURE.md`, "One tick"), so the model is a closed-form sum over phases
+//! plus a short walk over the input beats and the output scanner; it never simulates the
+//! datapath. Every constant the RTL's timing depends on is a field of [`Arch`], which the
+//! generator also uses to size the hardware, and which `manifest.json` lists.
 //!
 //! Cycle 0 of a tick is the first cycle the array is idle with `in_valid` high; the tick's count
 //! ends with the cycle in which the output end-of-tick beat is accepted. The driver presents each

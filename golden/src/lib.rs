@@ -1,9 +1,9 @@
-//! Golden model of the neurogen STDP array: the config, the bit-exact tick semantics of SPEC
-//! section 3 (and the `cuba` model of section 6), stimuli, results and the cycle model.
+//! Golden model of the neurogen STDP array: the config, the bit-exact tick semantics of
+//! `docs/model.md` (`lif` and `cuba`), stimuli, results and the cycle model.
 //!
 //! Key decision: this crate is the oracle. It has no dependency on the hardware generator (`hdl`
 //! depends on it, never the reverse); the generator takes its [`config::Config`], its initial
-//! weights and its range helpers ([`arith`]) from here, so both sides size and fill the same things.
+//! weights and its range helpers ([`arith`], [`rules`]) from here, so both sides size and fill the same things.
 #![warn(missing_docs)]
 
 pub mod arith;
@@ -18,6 +18,7 @@ pub mod presets;
 pub mod reference;
 pub mod result;
 pub mod rng;
+pub mod rules;
 pub mod run;
 pub mod stimulus;
 

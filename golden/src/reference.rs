@@ -1,18 +1,18 @@
-//! The reference model: the straightforward implementation of SPEC section 3 (and section 6),
-//! kept as the oracle of the optimized [`crate::model::Network`].
+//! The reference model: the straightforward implementation of the tick of `docs/model.md`
+//! (`lif` and `cuba`), kept as the oracle of the optimized [`crate::model::Network`].
 //!
-//! Key decision: this is the plain reading of the specification, one step per method, every value
+//! Key decision: this is the plain reading of the semantics, one step per method, every value
 //! in `i64` and every weight in an `ndarray` matrix of `i32`; it is slow and obviously right. The
 //! differential test (`golden/tests/differential.rs`) steps random networks through both models
-//! and asserts identical spikes and state every tick, so any optimization of `model.rs` is judged
-//! against this file. Change the semantics here and in `model.rs` together, never one alone.
+//! and asserts identical spikes and state every tick, so any optimization of `model/` is judged
+//! against this file. What the optimized model computes exactly as this file does (ranges, host
+//! checks, the `cuba` neuron, the scaling ratio) is shared from [`crate::rules`]; change the
+//! semantics here and in `model/` together, never one alone.
 
-use crate::arith::{
-    asr, clamp, decay, div0, sat_inc, sat_signed, signed_max, signed_min, wrap24_lava,
-};
+use crate::arith::{asr, clamp, decay, sat_inc};
 use crate::config::{Config, NeuronConfig, Reset, Rule};
-use crate::error::{Error, Result};
-use crate::model::StateKind;
+use crate::error::Result;
+use crate::rules::{self, StateKind};
 use ndarray::Array2;
 
 /// Constants of the tick loop, derived once from the config.
@@ -35,7 +35,6 @@ struct Consts {
     ltd_shift: u32,
     ltp_offset: i64,
     norm_target: i64,
-    norm_every: u64,
 }
 
 /// One neuron array and its complete state.
@@ -84,7 +83,6 @@ impl ReferenceNetwork {
             ltd_shift: s.ltd_shift,
             ltp_offset: s.ltp_offset,
             norm_target: s.normalize_target,
-            norm_every: s.normalize_every,
         };
         ReferenceNetwork {
             cfg: cfg.clone(),
@@ -122,7 +120,7 @@ impl ReferenceNetwork {
             NeuronConfig::Cuba(_) => self.neurons_cuba(),
         }
         self.potentiate();
-        if self.learning && self.cfg.periodic_scaling() && (self.t + 1) % self.c.norm_every == 0 {
+        if rules::scaling_due(&self.cfg, self.learning, self.t) {
             self.scale();
         }
         for &i in &self.prev_spikes {
@@ -175,10 +173,7 @@ impl ReferenceNetwork {
                 any_ltd |= d != 0;
             }
         }
-        let (acc_lo, acc_hi) = match &self.cfg.neuron {
-            NeuronConfig::Lif(l) => (signed_min(l.acc_bits), signed_max(l.acc_bits)),
-            NeuronConfig::Cuba(_) => (i64::MIN, i64::MAX),
-        };
+        let (acc_lo, acc_hi) = rules::acc_range(&self.cfg);
         let inputs = self.c.inputs;
         let one_event = |net: &mut ReferenceNetwork, j: usize| {
             let (w_min, w_max) = (net.c.w_min as i64, net.c.w_max as i64);
@@ -217,8 +212,7 @@ impl ReferenceNetwork {
         let NeuronConfig::Lif(l) = &self.cfg.neuron else {
             unreachable!()
         };
-        let v_lo = l.v_min.max(signed_min(l.v_bits));
-        let v_hi = signed_max(l.v_bits);
+        let (v_lo, v_hi) = rules::v_range(l);
         let prev_count = self.prev_spikes.len() as i64;
         self.spikes.clear();
         for i in 0..self.c.n {
@@ -249,33 +243,18 @@ impl ReferenceNetwork {
         }
     }
 
-    /// Step 3 for `cuba` (SPEC section 6).
+    /// Step 3 for `cuba` (docs/model.md, "The cuba model"): [`rules::cuba_neuron`] per neuron.
     fn neurons_cuba(&mut self) {
         let NeuronConfig::Cuba(c) = &self.cfg.neuron else {
             unreachable!()
         };
-        let vmax = (1i64 << 23) - 1;
-        let bias = c.bias_mant << c.bias_exp;
-        let vth = c.vth << 6;
         self.spikes.clear();
         for i in 0..self.c.n {
-            let a_in = if c.weight_exp >= 0 {
-                self.acc[i] << c.weight_exp
-            } else {
-                asr(self.acc[i], (-c.weight_exp) as u32)
-            };
-            let u = wrap24_lava(div0(self.u[i] * (4096 - c.du - 1), 4096) + (a_in << 6));
+            let (u, v, spike) = rules::cuba_neuron(c, self.u[i], self.v[i], self.acc[i]);
             self.u[i] = u;
-            let v = clamp(
-                div0(self.v[i] * (4096 - c.dv), 4096) + u + bias,
-                -vmax,
-                vmax,
-            );
-            if v > vth {
+            self.v[i] = v;
+            if spike {
                 self.spikes.push(i as u32);
-                self.v[i] = 0;
-            } else {
-                self.v[i] = v;
             }
         }
     }
@@ -312,12 +291,11 @@ impl ReferenceNetwork {
         let (w_min, w_max) = (self.c.w_min as i64, self.c.w_max as i64);
         for i in 0..self.c.n {
             let s: i64 = self.w.column(i).iter().map(|&w| w as i64).sum();
-            if s <= 0 {
+            let Some(r) = rules::scaling_ratio(self.c.norm_target, s) else {
                 continue;
-            }
-            let r = ((self.c.norm_target << 16) / s).min(u32::MAX as i64);
+            };
             for w in self.w.column_mut(i) {
-                *w = clamp(asr(*w as i64 * r, 16), w_min, w_max) as i32;
+                *w = rules::scaled_weight(*w as i64, r, w_min, w_max) as i32;
             }
         }
     }
@@ -341,7 +319,7 @@ impl ReferenceNetwork {
     /// The host's *normalize*: step 5 on the current weights, now. It does nothing when STDP is
     /// disabled in the config or `normalize_target` is 0.
     pub fn normalize(&mut self) {
-        if self.c.stdp && self.c.norm_target > 0 {
+        if rules::normalize_allowed(&self.cfg) {
             self.scale();
         }
     }
@@ -432,60 +410,21 @@ impl ReferenceNetwork {
 
     /// Host write of one weight; the value must be within `[w_min, w_max]`.
     pub fn set_weight(&mut self, j: usize, i: usize, w: i64) -> Result<()> {
-        if j >= self.c.rows || i >= self.c.n {
-            return Err(Error::Range {
-                message: format!(
-                    "weight ({j}, {i}) is outside {} rows x {} neurons",
-                    self.c.rows, self.c.n
-                ),
-            });
-        }
-        if w < self.c.w_min as i64 || w > self.c.w_max as i64 {
-            return Err(Error::Range {
-                message: format!("weight {w} is outside {}..={}", self.c.w_min, self.c.w_max),
-            });
-        }
+        rules::check_weight(&self.cfg, j, i, w)?;
         self.w[[j, i]] = w as i32;
         Ok(())
     }
 
     /// Replace the whole weight matrix (same shape, values within `[w_min, w_max]`).
     pub fn set_weights(&mut self, w: &Array2<i32>) -> Result<()> {
-        if w.dim() != self.w.dim() {
-            return Err(Error::Range {
-                message: format!(
-                    "weight matrix is {:?}, expected {:?}",
-                    w.dim(),
-                    self.w.dim()
-                ),
-            });
-        }
-        if let Some(bad) = w.iter().find(|&&v| v < self.c.w_min || v > self.c.w_max) {
-            return Err(Error::Range {
-                message: format!(
-                    "weight {bad} is outside {}..={}",
-                    self.c.w_min, self.c.w_max
-                ),
-            });
-        }
+        rules::check_weights(&self.cfg, w)?;
         self.w.assign(w);
         Ok(())
     }
 
     /// Host write of one state value, checked against the state's width.
     pub fn set_state(&mut self, kind: StateKind, index: usize, value: i64) -> Result<()> {
-        let (lo, hi) = self.state_range(kind)?;
-        let len = self.state(kind).len();
-        if index >= len {
-            return Err(Error::Range {
-                message: format!("{kind:?} index {index} is outside 0..{len}"),
-            });
-        }
-        if value < lo || value > hi {
-            return Err(Error::Range {
-                message: format!("{kind:?} value {value} is outside {lo}..={hi}"),
-            });
-        }
+        rules::check_state(&self.cfg, kind, index, value)?;
         let slot = match kind {
             StateKind::V => &mut self.v[index],
             StateKind::Refractory => &mut self.refr[index],
@@ -498,38 +437,13 @@ impl ReferenceNetwork {
         Ok(())
     }
 
-    /// The range a state value can hold (what a host write may store).
+    /// The range a state value can hold (what a host write may store): [`rules::state_range`].
     pub fn state_range(&self, kind: StateKind) -> Result<(i64, i64)> {
-        let trace = (0, (1i64 << self.c.trace_bits) - 1);
-        match (&self.cfg.neuron, kind) {
-            (_, StateKind::X | StateKind::Y) => Ok(trace),
-            (NeuronConfig::Lif(l), StateKind::V) => {
-                Ok((l.v_min.max(signed_min(l.v_bits)), signed_max(l.v_bits)))
-            }
-            (NeuronConfig::Lif(l), StateKind::Refractory) => Ok((0, l.refractory as i64)),
-            (NeuronConfig::Lif(l), StateKind::Theta) => Ok((0, (1i64 << l.theta_bits) - 1)),
-            (NeuronConfig::Cuba(_), StateKind::V) => Ok((-(1 << 23) + 1, (1 << 23) - 1)),
-            (NeuronConfig::Cuba(_), StateKind::U) => Ok((-(1 << 23) + 1, 1 << 23)),
-            (m, k) => Err(Error::Range {
-                message: format!(
-                    "{k:?} is not a state of model {}",
-                    if matches!(m, NeuronConfig::Lif(_)) {
-                        "lif"
-                    } else {
-                        "cuba"
-                    }
-                ),
-            }),
-        }
+        rules::state_range(&self.cfg, kind)
     }
 
-    /// Saturate `v` to the membrane range (used by tests and importers).
+    /// Saturate `v` to the membrane range (used by tests and importers): [`rules::sat_v`].
     pub fn sat_v(&self, v: i64) -> i64 {
-        match &self.cfg.neuron {
-            NeuronConfig::Lif(l) => {
-                clamp(v, l.v_min.max(signed_min(l.v_bits)), signed_max(l.v_bits))
-            }
-            NeuronConfig::Cuba(_) => sat_signed(v, 24),
-        }
+        rules::sat_v(&self.cfg, v)
     }
 }

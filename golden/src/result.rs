@@ -1,4 +1,4 @@
-//! The result file of SPEC section 7: spikes per tick, final state, dropped events, cycles.
+//! The result file of docs/formats.md: spikes per tick, final state, dropped events, cycles.
 //!
 //! Key decision: the JSON is written by hand in a fixed key order with one tick or one weight row
 //! per line, so results diff well and snapshot tests are stable; [`SimResult`] also derives
@@ -91,7 +91,7 @@ fn rows<T: ToString>(rs: &[Vec<T>], indent: &str) -> String {
 }
 
 impl SimResult {
-    /// The result JSON (SPEC section 7).
+    /// The result JSON (docs/formats.md, "Result").
     pub fn to_json(&self) -> String {
         let f = &self.final_state;
         let mut s = String::from("{\n");

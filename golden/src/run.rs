@@ -41,7 +41,12 @@ pub fn simulate(cfg: &Config, stim: &Stimulus) -> SimResult {
 
 /// Run `stim`, predicting cycles for the given memory read latency.
 pub fn simulate_with_latency(cfg: &Config, stim: &Stimulus, read_latency: u64) -> SimResult {
-    let arch = Arch::new(cfg, read_latency);
+    simulate_with_arch(cfg, stim, &Arch::new(cfg, read_latency))
+}
+
+/// Run `stim`, predicting cycles for the hardware `arch` describes (the generator's
+/// `Layout::arch` of a target: its read latency, pair mode and stage counts).
+pub fn simulate_with_arch(cfg: &Config, stim: &Stimulus, arch: &Arch) -> SimResult {
     let mut net = Network::new(cfg);
     let mut spikes = Vec::with_capacity(stim.ticks.len());
     let mut cycles = Vec::with_capacity(stim.ticks.len());
@@ -49,7 +54,7 @@ pub fn simulate_with_latency(cfg: &Config, stim: &Stimulus, read_latency: u64) -
         let mut act = begin_activity(&net, tick);
         spikes.push(net.step(tick).to_vec());
         finish_activity(&net, &mut act);
-        cycles.push(tick_timing(&arch, &act).cycles);
+        cycles.push(tick_timing(arch, &act).cycles);
     }
     SimResult {
         spikes,

@@ -1,6 +1,6 @@
 //! Stimulus: the input events of each tick, read from JSON or generated from a seed.
 //!
-//! Key decision: the file format is exactly SPEC section 7, `{"ticks": [[3, 17, 17], [], [5]]}`,
+//! Key decision: the file format is that of docs/formats.md, `{"ticks": [[3, 17, 17], [], [5]]}`,
 //! parsed through `serde_json::Value` so a malformed file gets a message naming the tick and the
 //! position rather than serde's type names. An address is any integer in `0..2^32` (the width of
 //! the hardware's `in_addr`); addresses `>= inputs` are valid and are dropped and counted by the

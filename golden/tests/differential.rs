@@ -1,6 +1,6 @@
 //! Differential test of the optimized golden model against the reference model.
 //!
-//! Seeded random networks (every feature of SPEC sections 2, 3 and 6: signed and unsigned weights
+//! Seeded random networks (every feature of docs/model.md and docs/formats.md: signed and unsigned weights
 //! of 1 to 16 bits, both rules, recurrence, inhibition, refractory periods, adaptive thresholds,
 //! synaptic scaling, `cuba`, saturating accumulators with few bits) and random stimuli (duplicate
 //! and out-of-range events), with host actions between ticks (clear, normalize, reset, learning

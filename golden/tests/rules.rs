@@ -1,8 +1,8 @@
-//! One test per rule of SPEC section 3 (and the `cuba` model of section 6, and the host commands
-//! of docs/model.md), each on a network of 1-5 rows and 1-3 neurons.
+//! One test per rule of docs/model.md (the `lif` tick, the `cuba` model and the host commands),
+//! each on a network of 1-5 rows and 1-3 neurons.
 //!
-//! Every expected value is derived by hand from the SPEC formulas; the derivation is in the
-//! comments next to the assertion. Tests start from a quiet base config (no leak, no trace decay,
+//! Every expected value is derived by hand from the formulas of docs/model.md; the derivation is
+//! in the comments next to the assertion. Tests start from a quiet base config (no leak, no trace decay,
 //! a threshold nothing reaches, constant weights 0) and name only the keys the rule needs.
 
 use golden::{Config, Network, StateKind};
@@ -832,7 +832,7 @@ fn host_reset_zeroes_state_theta_counters_and_tick_and_enables_learning() {
     assert_eq!(n.v(), &[0, 50]);
 }
 
-// ---- cuba (SPEC section 6) ------------------------------------------------------------------
+// ---- cuba (docs/model.md) -----------------------------------------------------------------------
 
 fn cuba_net() -> Network {
     let cfg = cuba(&[

@@ -1,6 +1,6 @@
 //! Snapshot of the result JSON of one reference network (`tests/data/reference.toml`: recurrent,
 //! lateral inhibition, adaptive threshold, refractory period and STDP all on) on a fixed stimulus.
-//! The spikes and final state in the snapshot were checked against a hand evaluation of SPEC
+//! The spikes and final state in the snapshot were checked against a hand evaluation of docs/model.md
 //! section 3; refresh with `INSTA_UPDATE=always` only after checking a change the same way.
 
 use golden::{Config, Stimulus};

@@ -1,8 +1,9 @@
 //! `bench golden [--peer brian2]`: the golden model's benchmark, and Brian2's run of the same
 //! network measured in the same invocation.
 //!
-//! Key decision: the peer is run, not quoted. With `--peer brian2` the command runs
-//! `../shared/peers/brian2_stdp.py cpp_standalone SECONDS` with a Python that has Brian2, in a
+//! Key decision: the peer is run, not quoted. With `--peer brian2` the command runs the
+//! repository's `scripts/peers/brian2_stdp.py cpp_standalone SECONDS` with a Python that has
+//! Brian2 (`scripts/peers/README.md` says how to install it), in a
 //! fresh temporary folder (Brian2 writes its generated C++ project there), reads the script's
 //! JSON line and prints both sets of figures and their ratios. A missing peer is not an error:
 //! the command says how to install it and still prints the golden model's figures.
@@ -53,12 +54,7 @@ pub fn bench(a: BenchArgs) -> CmdResult {
                         .or_else(|| std::env::var_os(ENV_SCRIPT).map(PathBuf::from))
                     {
                         Some(p) => p,
-                        None => default_script().ok_or_else(|| {
-                            format!(
-                                "cannot find the peer script brian2_stdp.py in ../shared/peers; \
-                                 give --peer-script PATH or set {ENV_SCRIPT}"
-                            )
-                        })?,
+                        None => default_script()?,
                     };
                     println!();
                     match run_brian2(&python, &script, seconds) {
@@ -72,7 +68,7 @@ pub fn bench(a: BenchArgs) -> CmdResult {
     Ok(())
 }
 
-/// `~/.venv-brian2/bin/python`, the interpreter `../shared/peers/README.md` installs.
+/// `~/.venv-brian2/bin/python`, the interpreter `scripts/peers/README.md` installs.
 fn default_python() -> PathBuf {
     let home = std::env::var_os("HOME")
         .map(PathBuf::from)
@@ -80,16 +76,42 @@ fn default_python() -> PathBuf {
     home.join(".venv-brian2").join("bin").join("python")
 }
 
-/// The peer script in `../shared/peers`, next to the checkout (or the current folder's parent).
-fn default_script() -> Option<PathBuf> {
-    let rel = Path::new("..")
-        .join("shared")
-        .join("peers")
-        .join("brian2_stdp.py");
-    [Path::new(env!("CARGO_MANIFEST_DIR")).join(&rel), rel]
-        .into_iter()
+/// The peer script's place in a checkout.
+const SCRIPT_IN_CHECKOUT: &str = "scripts/peers/brian2_stdp.py";
+
+/// The peer script of the checkout this binary was built from (found through
+/// `CARGO_MANIFEST_DIR` at build time), else of a checkout that holds the executable (for a copied
+/// or moved checkout: `target/release/neurogen` looks two folders up, and so on).
+fn default_script() -> Result<PathBuf, String> {
+    let exe = std::env::current_exe().ok();
+    let candidates = script_candidates(Path::new(env!("CARGO_MANIFEST_DIR")), exe.as_deref());
+    candidates
+        .iter()
         .find(|p| p.is_file())
-        .map(|p| p.canonicalize().unwrap_or(p))
+        .map(|p| p.canonicalize().unwrap_or_else(|_| p.clone()))
+        .ok_or_else(|| {
+            let tried: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
+            format!(
+                "cannot find the Brian2 peer script {SCRIPT_IN_CHECKOUT} of the neurogen checkout \
+                 (tried {}); give --peer-script PATH or set {ENV_SCRIPT}",
+                tried.join(", ")
+            )
+        })
+}
+
+/// Where the peer script may be: in the checkout at `manifest_dir`, then in every folder above
+/// the executable.
+fn script_candidates(manifest_dir: &Path, exe: Option<&Path>) -> Vec<PathBuf> {
+    let mut c = vec![manifest_dir.join(SCRIPT_IN_CHECKOUT)];
+    if let Some(exe) = exe {
+        for dir in exe.ancestors().skip(1) {
+            let p = dir.join(SCRIPT_IN_CHECKOUT);
+            if !c.contains(&p) {
+                c.push(p);
+            }
+        }
+    }
+    c
 }
 
 /// Brian2's figures, from the JSON line `brian2_stdp.py` prints.
@@ -240,7 +262,7 @@ fn missing_peer(python: &Path, script: &Path, why: &str) -> String {
     format!(
         "Brian2 peer not measured: {why}\n\
          It needs a Python with Brian2 (interpreter {}, script {}). Install it as \
-         ../shared/peers/README.md says:\n\
+         scripts/peers/README.md says:\n\
          \x20   python3 -m venv ~/.venv-brian2 && ~/.venv-brian2/bin/pip install brian2 \"numpy<2.4\" cython\n\
          or name another interpreter with --python PATH (or {ENV_PYTHON}) and the script with \
          --peer-script PATH (or {ENV_SCRIPT}). The golden model's figures are above.",
@@ -296,4 +318,42 @@ fn bench_cosim(config: &Path, cycles: u64, repeat: u32, target: &str) -> CmdResu
     println!("{}", super::hw::summary(&g));
     print!("{r}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_peer_script_is_found_in_this_checkout() {
+        let p = default_script().unwrap();
+        assert!(p.ends_with(SCRIPT_IN_CHECKOUT), "{}", p.display());
+        assert!(
+            p.starts_with(
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .canonicalize()
+                    .unwrap()
+            )
+        );
+    }
+
+    #[test]
+    fn a_moved_checkout_is_found_above_the_executable() {
+        let root = std::env::temp_dir().join(format!("neurogen-peer-test-{}", std::process::id()));
+        let script = root.join("co").join(SCRIPT_IN_CHECKOUT);
+        std::fs::create_dir_all(script.parent().unwrap()).unwrap();
+        std::fs::write(&script, "").unwrap();
+        let exe = root.join("co/target/release/neurogen");
+        let gone = root.join("gone");
+        let found = script_candidates(&gone, Some(&exe))
+            .into_iter()
+            .find(|p| p.is_file());
+        // control: without the executable's folders nothing is found
+        let without = script_candidates(&gone, None)
+            .into_iter()
+            .find(|p| p.is_file());
+        std::fs::remove_dir_all(&root).unwrap();
+        assert_eq!(found, Some(script));
+        assert_eq!(without, None);
+    }
 }

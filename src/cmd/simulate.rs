@@ -2,6 +2,7 @@
 
 use super::CmdResult;
 use crate::cli::{SimulateArgs, StimulusArgs, StimulusKind, StimulusSource};
+use golden::cycle::Arch;
 use golden::stimulus::{MAX_CHANNELS, PatternSpec, check_generated_size};
 use golden::{Config, Stimulus};
 use std::path::Path;
@@ -54,11 +55,26 @@ pub fn write_file(path: &Path, text: &str) -> Result<(), String> {
     std::fs::write(path, text).map_err(|e| format!("{}: {e}", path.display()))
 }
 
+/// The cycle model of `cfg`'s generated Verilog for `--target` (read latency, UP5K pair mode,
+/// stage counts): what `generate --target` builds and `cosim --target` asserts.
+pub fn target_arch(cfg: &Config, target: &str) -> Result<Arch, String> {
+    let target = hdl::array::Target::parse(target)?;
+    let opts = hdl::array::Options {
+        target,
+        ..hdl::array::Options::default()
+    };
+    Ok(hdl::array::generate(cfg, &opts)
+        .map_err(|e| format!("--target: {e}"))?
+        .layout
+        .arch)
+}
+
 pub fn simulate(a: SimulateArgs) -> CmdResult {
     let cfg = load_config(&a.config)?;
     let stim = load_stimulus(&a.source, &cfg)?;
+    let arch = target_arch(&cfg, &a.target)?;
     let t0 = Instant::now();
-    let res = golden::run::simulate(&cfg, &stim);
+    let res = golden::run::simulate_with_arch(&cfg, &stim, &arch);
     let dt = t0.elapsed();
     write_file(&a.output, &res.to_json())?;
     let spikes: usize = res.spikes.iter().map(Vec::len).sum();

@@ -107,6 +107,12 @@ fn request(f: &FlowArgs, kind: &str) -> Result<Request, String> {
 
 pub fn synth(a: SynthArgs) -> CmdResult {
     let req = request(&a.flow, "synth")?;
+    // refuse at once what cannot fit, before Yosys and nextpnr run
+    // (the board top, with or without pins, carries the UART link and its block RAM)
+    let fit = crate::flow::fit::check(&req.config, req.device, true)?;
+    if !a.json {
+        println!("{}", crate::flow::fit::line(&fit));
+    }
     let rep = synth::synth(&req)?;
     if a.json {
         println!(

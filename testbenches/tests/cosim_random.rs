@@ -308,7 +308,7 @@ fn cosim_sop_measured(cfg: &golden::Config, events: &[u32], opts: &RunOptions) -
 #[test]
 fn random_power_up_values_do_not_survive_reset() {
     // An FPGA starts every flop at 0; an ASIC, or a simulator asked to, starts them anywhere.
-    // After `rst` the array must be in the state SPEC section 4 names whatever the flops held,
+    // After `rst` the array must be in the state docs/model.md ("Reset") names whatever the flops held,
     // and the weights must "keep their contents" through it.
     let cfg = parse(
         r#"

@@ -33,44 +33,7 @@ pub fn default_dir() -> PathBuf {
     std::env::temp_dir().join("neurogen-verilator-cache")
 }
 
-/// FNV-1a over 128 bits: stable across Rust releases and platforms (unlike `DefaultHasher`), no
-/// dependency, and collision-safe enough for a build cache. Fields are length-prefixed so that
-/// `("ab", "c")` and `("a", "bc")` differ.
-#[derive(Clone)]
-pub(crate) struct KeyHasher(u128);
-
-impl KeyHasher {
-    const OFFSET: u128 = 0x6c62272e07bb014262b821756295c58d;
-    const PRIME: u128 = 0x0000000001000000000000000000013B;
-
-    pub fn new(domain: &str) -> Self {
-        let mut h = KeyHasher(Self::OFFSET);
-        h.field(domain.as_bytes());
-        h
-    }
-
-    fn bytes(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 ^= u128::from(b);
-            self.0 = self.0.wrapping_mul(Self::PRIME);
-        }
-    }
-
-    pub fn field(&mut self, bytes: &[u8]) -> &mut Self {
-        self.bytes(&(bytes.len() as u64).to_le_bytes());
-        self.bytes(bytes);
-        self
-    }
-
-    pub fn str(&mut self, s: &str) -> &mut Self {
-        self.field(s.as_bytes())
-    }
-
-    /// 32 lowercase hex digits.
-    pub fn hex(&self) -> String {
-        format!("{:032x}", self.0)
-    }
-}
+pub(crate) use crate::fnv::KeyHasher;
 
 /// The hash of a file's contents, or `None` when it cannot be read.
 pub(crate) fn file_hash(path: &Path) -> Option<String> {
@@ -190,20 +153,4 @@ pub(crate) fn write(path: &Path, contents: impl AsRef<[u8]>) -> Result<(), Error
 /// Reads `path` as UTF-8 text, naming the file in the error.
 pub(crate) fn read_to_string(path: &Path) -> Result<String, Error> {
     fs::read_to_string(path).map_err(|e| Error::io(format!("cannot read {}", path.display()), e))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn key_hash_is_stable_and_field_separated() {
-        let a = KeyHasher::new("t").str("ab").str("c").hex();
-        let b = KeyHasher::new("t").str("a").str("bc").hex();
-        assert_ne!(a, b);
-        assert_eq!(a, KeyHasher::new("t").str("ab").str("c").hex());
-        assert_eq!(a.len(), 32);
-        // Pinned: the key must not change between Rust releases.
-        assert_eq!(KeyHasher::new("").hex(), "9d30c1f78465995be47dda5e4e4e77ed");
-    }
 }

@@ -27,7 +27,7 @@ pub(crate) const RUNTIME_SOURCES: &[&str] = &[
 /// Flags every C++ compile uses: the runtime, the models and the benchmark's C++ loop alike.
 /// `-fvisibility=hidden` keeps each model's copy of the runtime private to its shared object, so
 /// several models (and Verilator runtimes) coexist in one process; `-O2` is the optimisation the
-/// figures in NOTES.md were measured with; the rest is what `verilated.mk` passes.
+/// figures in docs/background.md were measured with; the rest is what `verilated.mk` passes.
 pub(crate) fn common_flags(root: &Path, trace: bool) -> Vec<String> {
     let inc = root.join("include");
     let t = u8::from(trace);

@@ -3,7 +3,7 @@
 //! one sample, the host's evaluation protocol, labelling by responses, and the spike raster.
 //!
 //! Key decisions:
-//! - Only the chip learns, with the rules of SPEC section 3: STDP (with `ltp_offset`), lateral
+//! - Only the chip learns, with the rules of docs/model.md: STDP (with `ltp_offset`), lateral
 //!   inhibition, the adaptive threshold theta, refractory periods and synaptic scaling. The host
 //!   does only what the host port allows: it chooses the input events, sends *clear* between
 //!   samples and *normalize* every few samples, switches learning on and off, counts output spikes,
@@ -102,7 +102,7 @@ impl Chip for Network {
     }
 }
 
-/// The network knobs of an experiment: every SPEC section 2 key it sets (all others default).
+/// The network knobs of an experiment: every config key (docs/formats.md) it sets (all others default).
 ///
 /// The rule sets of the experiments switch features off on top of these (see
 /// [`digits::RuleSet`]); [`NetParams::config`] turns them into a validated [`Config`].
@@ -248,6 +248,9 @@ pub struct Raster {
     pub sample_labels: Vec<Option<usize>>,
     /// The neurons' labels.
     pub neuron_labels: Vec<Option<usize>>,
+    /// The class each recorded sample was classified as (`None`: no class, or no pattern), set
+    /// after the test is scored; empty when the experiment did not classify.
+    pub sample_predicted: Vec<Option<usize>>,
 }
 
 impl Raster {

@@ -1,0 +1,190 @@
+//! The host-visible side of the optimized model: the host commands (*clear*, *normalize*, the
+//! `rst` input, the learning-enable register) and every state access and host write, as the
+//! hardware's Wishbone port offers them.
+//!
+//! Key decision: the accessors keep the reference's types (`&[i64]`, `&Array2<i32>`); they are
+//! built lazily from the narrow state on first access after a change (a `OnceLock` per view,
+//! dropped by every mutation), so the tick loop never pays for them. Every check of a host write
+//! is [`crate::rules`]', shared with the reference.
+
+use super::weights::{Wt, with_mat};
+use super::{AccStore, Network, StateKind};
+use crate::error::Result;
+use crate::rules;
+use ndarray::Array2;
+use std::sync::OnceLock;
+
+impl Network {
+    /// The host's *clear*: v, refractory, acc, x, y, u and the previous tick's spikes to 0;
+    /// weights, theta and the tick count are kept.
+    pub fn clear(&mut self) {
+        self.touch();
+        let s = &mut self.s;
+        s.v.fill(0);
+        s.u.fill(0);
+        s.refr.fill(0);
+        s.acc32.fill(0);
+        s.acc64.fill(0);
+        s.x.fill(0);
+        s.y.fill(0);
+        s.prev_spikes.clear();
+        s.spikes.clear();
+        s.fired.fill(0);
+        s.prev_fired.fill(0);
+    }
+
+    /// The host's *normalize*: step 5 on the current weights, now. It does nothing when STDP is
+    /// disabled in the config or `normalize_target` is 0.
+    pub fn normalize(&mut self) {
+        if rules::normalize_allowed(&self.cfg) {
+            self.touch();
+            let c = &self.c;
+            with_mat!(&mut self.store, m => super::scaling::scale(c, m));
+        }
+    }
+
+    /// The `rst` input: v, refractory, theta, x, y, u, acc, previous spikes, the counters and the
+    /// tick count to 0, learning enabled; weights kept.
+    pub fn reset(&mut self) {
+        self.clear();
+        self.s.theta.fill(0);
+        self.s.t = 0;
+        self.s.dropped = 0;
+        self.s.learning = true;
+    }
+
+    /// The learning-enable register.
+    pub fn set_learning(&mut self, on: bool) {
+        self.s.learning = on;
+    }
+
+    /// The learning-enable register.
+    pub fn learning(&self) -> bool {
+        self.s.learning
+    }
+
+    // ----- state access ------------------------------------------------------------------
+
+    /// Ticks run since start or reset.
+    pub fn tick(&self) -> u64 {
+        self.s.t
+    }
+
+    /// Events dropped since start or reset (address outside `0..inputs`).
+    pub fn dropped(&self) -> u64 {
+        self.s.dropped
+    }
+
+    /// The weight matrix `W[j][i]`.
+    pub fn weights(&self) -> &Array2<i32> {
+        self.views
+            .w
+            .get_or_init(|| with_mat!(&self.store, m => m.to_array(self.c.n)))
+    }
+
+    /// One weight `W[j][i]` (panics when out of range), without building the whole matrix.
+    pub fn weight(&self, j: usize, i: usize) -> i32 {
+        assert!(
+            j < self.c.rows && i < self.c.n,
+            "weight ({j}, {i}) out of range"
+        );
+        with_mat!(&self.store, m => m.get(j, i).to_i32())
+    }
+
+    /// The spikes of the last tick, ascending.
+    pub fn last_spikes(&self) -> &[u32] {
+        &self.s.spikes
+    }
+
+    /// One state vector (v, refractory, theta, x, y or u).
+    pub fn state(&self, kind: StateKind) -> &[i64] {
+        fn widen<'a, T: Copy + Into<i64>>(cell: &'a OnceLock<Vec<i64>>, src: &[T]) -> &'a [i64] {
+            cell.get_or_init(|| src.iter().map(|&v| v.into()).collect())
+        }
+        match kind {
+            StateKind::V => widen(&self.views.v, &self.s.v),
+            StateKind::Refractory => widen(&self.views.refr, &self.s.refr),
+            StateKind::Theta => widen(&self.views.theta, &self.s.theta),
+            StateKind::X => widen(&self.views.x, &self.s.x),
+            StateKind::Y => widen(&self.views.y, &self.s.y),
+            StateKind::U => &self.s.u,
+        }
+    }
+
+    /// Membrane potentials.
+    pub fn v(&self) -> &[i64] {
+        self.state(StateKind::V)
+    }
+
+    /// Presynaptic traces, one per row.
+    pub fn x(&self) -> &[i64] {
+        self.state(StateKind::X)
+    }
+
+    /// Postsynaptic traces.
+    pub fn y(&self) -> &[i64] {
+        self.state(StateKind::Y)
+    }
+
+    /// Adaptive thresholds.
+    pub fn theta(&self) -> &[i64] {
+        self.state(StateKind::Theta)
+    }
+
+    /// Refractory counters.
+    pub fn refractory(&self) -> &[i64] {
+        self.state(StateKind::Refractory)
+    }
+
+    /// The accumulator of the last tick (input of step 3).
+    pub fn acc(&self) -> &[i64] {
+        self.views.acc.get_or_init(|| match self.c.acc_store {
+            AccStore::I32 => self.s.acc32[..self.c.n].iter().map(|&a| a as i64).collect(),
+            AccStore::I64 => self.s.acc64[..self.c.n].to_vec(),
+        })
+    }
+
+    /// Host write of one weight; the value must be within `[w_min, w_max]`.
+    pub fn set_weight(&mut self, j: usize, i: usize, w: i64) -> Result<()> {
+        rules::check_weight(&self.cfg, j, i, w)?;
+        self.touch();
+        with_mat!(&mut self.store, m => {
+            m.set(j, i, Wt::from_i32(w as i32));
+        });
+        Ok(())
+    }
+
+    /// Replace the whole weight matrix (same shape, values within `[w_min, w_max]`).
+    pub fn set_weights(&mut self, w: &Array2<i32>) -> Result<()> {
+        rules::check_weights(&self.cfg, w)?;
+        self.touch();
+        with_mat!(&mut self.store, m => m.assign(w));
+        Ok(())
+    }
+
+    /// Host write of one state value, checked against the state's width.
+    pub fn set_state(&mut self, kind: StateKind, index: usize, value: i64) -> Result<()> {
+        rules::check_state(&self.cfg, kind, index, value)?;
+        self.touch();
+        let s = &mut self.s;
+        match kind {
+            StateKind::V => s.v[index] = value as i32,
+            StateKind::Refractory => s.refr[index] = value as i32,
+            StateKind::Theta => s.theta[index] = value as i32,
+            StateKind::X => s.x[index] = value as u16,
+            StateKind::Y => s.y[index] = value as u16,
+            StateKind::U => s.u[index] = value,
+        }
+        Ok(())
+    }
+
+    /// The range a state value can hold (what a host write may store): [`rules::state_range`].
+    pub fn state_range(&self, kind: StateKind) -> Result<(i64, i64)> {
+        rules::state_range(&self.cfg, kind)
+    }
+
+    /// Saturate `v` to the membrane range (used by tests and importers): [`rules::sat_v`].
+    pub fn sat_v(&self, v: i64) -> i64 {
+        rules::sat_v(&self.cfg, v)
+    }
+}

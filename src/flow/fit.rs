@@ -1,0 +1,592 @@
+//! The early fit check: before Yosys and nextpnr run, estimate what the generated array needs of
+//! a device (block RAM tiles, SPRAM, multipliers, logic) from its memories and multipliers, and
+//! refuse a design that cannot fit at once, naming the knob and the largest value that fits.
+//!
+//! Key decision: the estimate walks the generated design (the same memories and multipliers the
+//! tools will see) and maps each with the rules Yosys applies, measured here (Yosys 0.23 and
+//! 0.70) on the generator's memories (read latency 2, the output register absorbed): on iCE40 a
+//! memory of at most 4 words or 64 bits becomes flip-flops and any larger one EBR (4 Kbit: 256x16, 512x8,
+//! 1024x4, 2048x2), `ram_style "huge"` SPRAM (16K x 16); on ECP5 a memory of under 1 Kbit or
+//! marked `ram_style "distributed"` becomes LUT RAM (16x4 per TRELLIS_DPR16X4) and a larger one
+//! DP16KD (1024x18, 2048x9, 4096x4, 8192x2, 16384x1, 512x36), plus the DP16KD the generator
+//! instantiates itself. Checked against Yosys on the 256x256 arrays: UP5K 4 lanes 24 EBR + 4
+//! SPRAM with the board link (measured 24 + 4), ECP5 4 lanes 41 DP16KD for the array alone
+//! (Yosys 0.70: 41), ECP5 16 lanes 33 with the link (measured 33); a multiplier of `a x b` bits takes one DSP per 16-bit (iCE40 SB_MAC16)
+//! or 18-bit (ECP5 MULT18X18D) piece of each operand, a last piece under 2 bits going to logic.
+//! Memories and multipliers are counted exactly and decide a refusal; logic is a calibrated
+//! estimate (docs/board.md's measured arrays) that only warns, since nextpnr's report decides.
+
+use super::device::{Device, Family};
+use golden::Config;
+use hdl::array::{Generated, Options, generate};
+use hdl::ir::{BinOp, Design, Expr, ExprKind, Module, Stmt};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Where one memory of the design goes on the device.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MemoryUse {
+    /// Instance path below the top (lane memories once per lane module).
+    pub name: String,
+    /// Words.
+    pub depth: u64,
+    /// Bits per word.
+    pub width: u32,
+    /// Copies in the design.
+    pub count: u64,
+    /// `"spram"`, `"bram"`, `"lutram"` or `"ff"`.
+    pub kind: &'static str,
+    /// Tiles of that kind per copy (block RAMs, SPRAMs, LUT RAM cells; 0 for flip-flops).
+    pub tiles: u64,
+}
+
+/// What the generated array needs of a device.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Estimate {
+    /// The device.
+    pub device: Device,
+    /// Block RAM tiles (EBR or DP16KD), exact.
+    pub bram: u64,
+    /// SPRAMs, exact.
+    pub spram: u64,
+    /// Multipliers, exact.
+    pub dsp: u64,
+    /// Logic cells (iCE40) or LUT4s (ECP5), estimated.
+    pub logic: u64,
+    /// Where each memory goes.
+    pub memories: Vec<MemoryUse>,
+    /// Where the weights are and why (UP5K SPRAM pair mode or block RAM).
+    pub weights: String,
+}
+
+/// Tiles of one block RAM configuration list for a `depth x width` memory: the cheapest
+/// configuration (depth x width per tile).
+fn tiles(depth: u64, width: u32, configs: &[(u64, u32)]) -> u64 {
+    configs
+        .iter()
+        .map(|&(d, w)| depth.div_ceil(d) * (width as u64).div_ceil(w as u64))
+        .min()
+        .unwrap_or(0)
+}
+
+const EBR: [(u64, u32); 4] = [(256, 16), (512, 8), (1024, 4), (2048, 2)];
+const DP16KD: [(u64, u32); 6] = [
+    (1024, 18),
+    (2048, 9),
+    (4096, 4),
+    (8192, 2),
+    (16384, 1),
+    (512, 36),
+];
+
+/// Map one memory on the device's family.
+fn map_memory(
+    family: Family,
+    depth: u64,
+    width: u32,
+    attrs: &[(String, String)],
+) -> (&'static str, u64) {
+    let bits = depth * width as u64;
+    let style = |s: &str| attrs.iter().any(|(k, v)| k == "ram_style" && v.contains(s));
+    let (huge, distributed) = (style("huge"), style("distributed"));
+    match family {
+        Family::Ice40 if huge => ("spram", depth.div_ceil(16384) * (width as u64).div_ceil(16)),
+        Family::Ice40 if depth <= 4 || bits <= 64 => ("ff", 0),
+        Family::Ice40 => ("bram", tiles(depth, width, &EBR)),
+        Family::Ecp5 if distributed || bits < 1024 => {
+            ("lutram", depth.div_ceil(16) * (width as u64).div_ceil(4))
+        }
+        Family::Ecp5 => ("bram", tiles(depth, width, &DP16KD)),
+    }
+}
+
+/// DSPs of an `a x b` multiplier with `piece`-bit DSP operands.
+fn dsp_of(a: u32, b: u32, piece: u32) -> u64 {
+    let pieces = |w: u32| (w / piece + u32::from(w % piece >= 2)) as u64;
+    if a.min(b) < 2 {
+        0
+    } else {
+        pieces(a).max(1) * pieces(b).max(1)
+    }
+}
+
+/// Whether an expression is a constant (through extensions and casts).
+fn is_const(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Const(_) => true,
+        ExprKind::Ext(a) | ExprKind::Cast(a) => is_const(a),
+        _ => false,
+    }
+}
+
+/// The width of an operand without its sign or zero extension (the generator widens both
+/// operands of a full product; Yosys maps the operands' significant bits).
+fn significant(e: &Expr) -> u32 {
+    match &e.kind {
+        ExprKind::Ext(a) | ExprKind::Cast(a) => significant(a),
+        _ => e.ty.width,
+    }
+}
+
+/// Operand widths of the non-constant products in an expression tree.
+fn products(e: &Expr, out: &mut Vec<(u32, u32)>) {
+    match &e.kind {
+        ExprKind::Sig(..) | ExprKind::Const(_) | ExprKind::Invalid(_) => {}
+        ExprKind::Bin(op, a, b) => {
+            if *op == BinOp::Mul && !is_const(a) && !is_const(b) {
+                out.push((significant(a), significant(b)));
+            }
+            products(a, out);
+            products(b, out);
+        }
+        ExprKind::Un(_, a)
+        | ExprKind::Shl(a, _)
+        | ExprKind::Shr(a, _)
+        | ExprKind::Sra(a, _)
+        | ExprKind::Slice(a, _, _)
+        | ExprKind::Ext(a)
+        | ExprKind::Cast(a)
+        | ExprKind::MemRead(_, _, a) => products(a, out),
+        ExprKind::Mux(c, a, b) => {
+            products(c, out);
+            products(a, out);
+            products(b, out);
+        }
+        ExprKind::Concat(v) => v.iter().for_each(|x| products(x, out)),
+    }
+}
+
+/// Operand widths of the non-constant products in a statement.
+fn stmt_products(s: &Stmt, out: &mut Vec<(u32, u32)>) {
+    match s {
+        Stmt::Assign(_, _, e) => products(e, out),
+        Stmt::If(c, a, b) => {
+            products(c, out);
+            a.iter().chain(b).for_each(|x| stmt_products(x, out));
+        }
+        Stmt::Case(sel, arms, def) => {
+            products(sel, out);
+            arms.iter()
+                .flat_map(|(_, b)| b)
+                .chain(def)
+                .for_each(|x| stmt_products(x, out));
+        }
+        Stmt::MemWrite(_, _, a, d) => {
+            products(a, out);
+            products(d, out);
+        }
+    }
+}
+
+/// The body synthesis sees: the `SYNTHESIS` alternative where there is one.
+fn synth_body(m: &Module) -> &Module {
+    match &m.alt {
+        Some(a) if a.define == "SYNTHESIS" => &a.body,
+        _ => m,
+    }
+}
+
+/// Walk the instance tree from `module`, `mult` copies deep, collecting memories, vendor block
+/// RAM instances and multipliers.
+fn walk(d: &Design, family: Family, module: &str, path: &str, mult: u64, acc: &mut Estimate) {
+    let Some(m) = d.modules.iter().find(|m| m.name == module) else {
+        // a vendor primitive
+        if module == "DP16KD" {
+            acc.bram += mult;
+        } else if module == "SB_SPRAM256KA" {
+            acc.spram += mult;
+        }
+        return;
+    };
+    let body = synth_body(m);
+    for mem in &body.memories {
+        let (kind, t) = map_memory(family, mem.depth, mem.ty.width, &mem.attrs);
+        match kind {
+            "spram" => acc.spram += t * mult,
+            "bram" => acc.bram += t * mult,
+            _ => {}
+        }
+        acc.memories.push(MemoryUse {
+            name: path.to_string(),
+            depth: mem.depth,
+            width: mem.ty.width,
+            count: mult,
+            kind,
+            tiles: t,
+        });
+    }
+    let mut ps = Vec::new();
+    for p in &body.processes {
+        for s in &p.body {
+            stmt_products(s, &mut ps);
+        }
+    }
+    for (_, _, e) in &body.assigns {
+        products(e, &mut ps);
+    }
+    let piece = match family {
+        Family::Ice40 => 16,
+        Family::Ecp5 => 18,
+    };
+    // a device without multipliers (iCE40 HX) builds them from logic
+    if acc.device.capacity().dsp > 0 {
+        for (a, b) in ps {
+            acc.dsp += dsp_of(a, b, piece) * mult;
+        }
+    }
+    // instances: count copies of the same module under one name
+    let mut subs: BTreeMap<&str, (u64, &str)> = BTreeMap::new();
+    for inst in &body.instances {
+        let e = subs.entry(&inst.module).or_insert((0, &inst.name));
+        e.0 += 1;
+    }
+    for (sub, (n, name)) in subs {
+        let name = name.trim_start_matches("u_");
+        let p = if path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        };
+        walk(d, family, sub, &p, mult * n, acc);
+    }
+}
+
+/// Estimate what `g` needs of `device` (plus the board top's UART link when `board_link`).
+pub fn estimate(g: &Generated, device: Device, board_link: bool) -> Estimate {
+    let family = device.family();
+    let lay = &g.layout;
+    let weights = if lay.pair {
+        "SPRAM, two weights per word (UP5K pair mode)".to_string()
+    } else if device == Device::Up5k {
+        format!("block RAM: {}", up5k_fallback(lay))
+    } else {
+        "block RAM".to_string()
+    };
+    let mut e = Estimate {
+        device,
+        bram: 0,
+        spram: 0,
+        dsp: 0,
+        logic: 0,
+        memories: Vec::new(),
+        weights,
+    };
+    walk(&g.design, family, &g.design.top, "", 1, &mut e);
+    // the UART link's receive buffer is one block RAM
+    if board_link {
+        e.bram += 1;
+    }
+    // logic: calibrated on the measured board tops (docs/board.md): a fixed part (sequencer,
+    // host port, counters, link) and a part per lane, plus the flip-flops of small iCE40
+    // memories
+    let l = lay.l;
+    let ff_bits: u64 = e
+        .memories
+        .iter()
+        .filter(|m| m.kind == "ff")
+        .map(|m| m.depth * m.width as u64 * m.count)
+        .sum();
+    let lutram: u64 = e
+        .memories
+        .iter()
+        .filter(|m| m.kind == "lutram")
+        .map(|m| m.tiles * m.count)
+        .sum();
+    e.logic = match family {
+        Family::Ice40 => 1900 + 770 * l + ff_bits,
+        Family::Ecp5 => 1600 + 290 * l + 2 * lutram,
+    };
+    e
+}
+
+/// Why the UP5K generator did not put the weights in SPRAM pair mode.
+fn up5k_fallback(lay: &hdl::array::Layout) -> String {
+    let per_lane = (2 * lay.w_ty.width as u64).div_ceil(16);
+    if lay.g % 2 != 0 {
+        format!(
+            "SPRAM pair mode needs an even number of groups (neurons / lanes = {})",
+            lay.g
+        )
+    } else if lay.l * per_lane > 4 {
+        format!(
+            "SPRAM pair mode needs {} SPRAMs ({} lanes x {per_lane}), the UP5K has 4",
+            lay.l * per_lane,
+            lay.l
+        )
+    } else {
+        format!(
+            "SPRAM pair mode needs rows x groups / 2 = {} words per lane, one SPRAM has 16384",
+            lay.r * lay.g / 2
+        )
+    }
+}
+
+/// The configs' knobs the advice searches over.
+#[derive(Debug, Clone, Copy)]
+enum Knob {
+    Lanes,
+    Neurons,
+    Inputs,
+}
+
+impl Knob {
+    fn key(self) -> &'static str {
+        match self {
+            Knob::Lanes => "array.lanes",
+            Knob::Neurons => "array.neurons",
+            Knob::Inputs => "array.inputs",
+        }
+    }
+
+    fn get(self, c: &Config) -> u32 {
+        match self {
+            Knob::Lanes => c.array.lanes,
+            Knob::Neurons => c.array.neurons,
+            Knob::Inputs => c.array.inputs,
+        }
+    }
+
+    fn set(self, c: &Config, v: u32) -> Config {
+        let mut c = c.clone();
+        match self {
+            Knob::Lanes => c.array.lanes = v,
+            Knob::Neurons => c.array.neurons = v,
+            Knob::Inputs => c.array.inputs = v,
+        }
+        c
+    }
+
+    /// Values to try below the current one: lanes and neurons keep `neurons % lanes == 0`.
+    fn candidates(self, c: &Config) -> Vec<u32> {
+        let cur = self.get(c);
+        match self {
+            Knob::Lanes => (1..cur).filter(|l| c.array.neurons % l == 0).collect(),
+            Knob::Neurons => (1..cur / c.array.lanes)
+                .map(|k| k * c.array.lanes)
+                .collect(),
+            Knob::Inputs => (1..cur).collect(),
+        }
+    }
+}
+
+/// The resources a device lacks for an estimate, as (what, need, have, unit) lines.
+fn shortfalls(e: &Estimate) -> Vec<(&'static str, u64, u64)> {
+    let cap = e.device.capacity();
+    let mut v = Vec::new();
+    if e.bram > cap.bram {
+        v.push(("block RAM", e.bram, cap.bram));
+    }
+    if e.spram > cap.spram {
+        v.push(("SPRAM", e.spram, cap.spram));
+    }
+    if e.dsp > cap.dsp {
+        v.push(("DSP", e.dsp, cap.dsp));
+    }
+    v
+}
+
+/// Generate `cfg` for `device` and estimate it.
+fn estimate_config(cfg: &Config, device: Device, board_link: bool) -> Result<Estimate, String> {
+    let g = generate(
+        cfg,
+        &Options {
+            target: device.target(),
+            ..Options::default()
+        },
+    )?;
+    Ok(estimate(&g, device, board_link))
+}
+
+/// The largest value of `knob` below the config's that fits (memories and multipliers). Lanes
+/// are not monotone (fewer lanes lose UP5K pair mode), so they are tried from the top; inputs
+/// and neurons only add memory, so a binary search finds their limit.
+fn largest_fitting(cfg: &Config, device: Device, board_link: bool, knob: Knob) -> Option<u32> {
+    let cands = knob.candidates(cfg);
+    let fits = |v: u32| {
+        estimate_config(&knob.set(cfg, v), device, board_link)
+            .map(|e| shortfalls(&e).is_empty())
+            .unwrap_or(false)
+    };
+    if let Knob::Lanes = knob {
+        return cands.into_iter().rev().find(|&v| fits(v));
+    }
+    if cands.is_empty() || !fits(cands[0]) {
+        return None;
+    }
+    let (mut lo, mut hi) = (0usize, cands.len());
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        if fits(cands[mid]) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(cands[lo])
+}
+
+/// The estimate of `cfg` on `device`, or an error saying what does not fit, by how much, what
+/// each lane takes, and the largest value of each knob that fits.
+pub fn check(cfg: &Config, device: Device, board_link: bool) -> Result<Estimate, String> {
+    let e = estimate_config(cfg, device, board_link)?;
+    let short = shortfalls(&e);
+    if short.is_empty() {
+        return Ok(e);
+    }
+    let l = cfg.array.lanes as u64;
+    let mut msg = format!(
+        "{} x {} with {} lanes does not fit the {} (estimated before synthesis):",
+        cfg.array.inputs,
+        cfg.array.neurons,
+        l,
+        device.name()
+    );
+    for (what, need, have) in &short {
+        msg.push_str(&format!("\n  {what}: needs {need}, the device has {have}"));
+        if *what == "DSP" && e.dsp % l == 0 {
+            msg.push_str(&format!(
+                " ({} per lane: the synaptic-scaling multiply of weight x 32-bit ratio)",
+                e.dsp / l
+            ));
+        }
+    }
+    let big: Vec<String> = e
+        .memories
+        .iter()
+        .filter(|m| m.tiles > 0 && (m.kind == "bram" || m.kind == "spram"))
+        .map(|m| {
+            format!(
+                "{} x {} ({} x {} bit): {} {} each",
+                m.count, m.name, m.depth, m.width, m.tiles, m.kind
+            )
+        })
+        .collect();
+    if !big.is_empty() {
+        msg.push_str(&format!("\n  memories: {}", big.join("; ")));
+    }
+    msg.push_str(&format!("\n  weights in {}", e.weights));
+    let mut advice = Vec::new();
+    for knob in [Knob::Lanes, Knob::Neurons, Knob::Inputs] {
+        if let Some(v) = largest_fitting(cfg, device, board_link, knob) {
+            let rel = if let Knob::Lanes = knob { "=" } else { "<=" };
+            advice.push(format!("{} {rel} {v}", knob.key()));
+        }
+    }
+    if advice.is_empty() {
+        msg.push_str(
+            "\n  no smaller lanes, neurons or inputs alone makes it fit: choose a larger device",
+        );
+    } else {
+        msg.push_str(&format!(
+            "\n  what fits, one knob at a time: {}",
+            advice.join(", or ")
+        ));
+    }
+    Err(msg)
+}
+
+/// One line about the estimate, for the summaries of `generate` and `synth`.
+pub fn line(e: &Estimate) -> String {
+    let cap = e.device.capacity();
+    let mut s = format!(
+        "fit estimate for {}: block RAM {}/{}, ",
+        e.device.name(),
+        e.bram,
+        cap.bram
+    );
+    if cap.spram > 0 {
+        s.push_str(&format!("SPRAM {}/{}, ", e.spram, cap.spram));
+    }
+    s.push_str(&format!(
+        "DSP {}/{}, logic ~{}/{}{}; weights in {}",
+        e.dsp,
+        cap.dsp,
+        e.logic,
+        cap.logic,
+        if e.logic > cap.logic {
+            " (likely too much logic: place and route decides)"
+        } else {
+            ""
+        },
+        e.weights
+    ));
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn cfg(toml: &str) -> Config {
+        Config::from_toml_str(toml, Path::new(".")).unwrap()
+    }
+
+    #[test]
+    fn tiles_take_the_cheapest_configuration() {
+        assert_eq!(tiles(65536, 8, &EBR), 128);
+        assert_eq!(tiles(64, 20, &EBR), 2);
+        assert_eq!(tiles(16384, 16, &DP16KD), 16);
+        assert_eq!(tiles(256, 32, &DP16KD), 1);
+    }
+
+    #[test]
+    fn dsp_pieces_match_yosys() {
+        // measured with Yosys 0.23 synth_ice40 -dsp / synth_ecp5 on a registered product
+        assert_eq!(dsp_of(8, 33, 16), 2);
+        assert_eq!(dsp_of(12, 17, 16), 1);
+        assert_eq!(dsp_of(8, 33, 18), 2);
+        assert_eq!(dsp_of(1, 33, 16), 0);
+    }
+
+    #[test]
+    fn a_large_up5k_network_is_refused_with_the_knobs_that_fit() {
+        let c = cfg("name = \"big\"\n[array]\ninputs = 1024\nneurons = 256\nlanes = 4\n");
+        let e = check(&c, Device::Up5k, true).unwrap_err();
+        assert!(e.contains("block RAM: needs"), "{e}");
+        assert!(e.contains("array.inputs <= "), "{e}");
+        assert!(
+            e.contains("SPRAM pair mode needs rows x groups / 2 = 32768"),
+            "{e}"
+        );
+        // the advised value fits and one more step does not
+        let v: u32 = e
+            .split("array.inputs <= ")
+            .nth(1)
+            .unwrap()
+            .split(|ch: char| !ch.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let mut ok = c.clone();
+        ok.array.inputs = v;
+        assert!(check(&ok, Device::Up5k, true).is_ok());
+        ok.array.inputs = v + 1;
+        assert!(check(&ok, Device::Up5k, true).is_err());
+    }
+
+    #[test]
+    fn eight_lanes_with_scaling_need_two_dsps_each() {
+        let c = cfg(
+            "name = \"d\"\n[array]\ninputs = 16\nneurons = 16\nlanes = 8\n\
+             [stdp]\nnormalize_target = 100\n",
+        );
+        let e = check(&c, Device::Up5k, true).unwrap_err();
+        assert!(
+            e.contains("DSP: needs 16, the device has 8 (2 per lane"),
+            "{e}"
+        );
+        assert!(e.contains("array.lanes = 4"), "{e}");
+    }
+
+    #[test]
+    fn the_measured_256x256_arrays_fit() {
+        let c = cfg(
+            "name = \"n\"\n[array]\ninputs = 256\nneurons = 256\nlanes = 4\n[synapse]\nweight_bits = 8\n",
+        );
+        let e = check(&c, Device::Up5k, true).unwrap();
+        assert_eq!(e.spram, 4);
+        assert!(e.weights.contains("pair mode"), "{}", e.weights);
+    }
+}

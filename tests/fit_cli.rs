@@ -1,0 +1,145 @@
+//! The early fit check: `generate --target DEVICE` and `synth` refuse a network that cannot fit
+//! the device before any tool runs, naming what is short and the knobs' largest fitting values.
+
+mod common;
+
+use common::{neurogen, scratch};
+
+const BIG: &str = "name = \"big\"\n[array]\ninputs = 1024\nneurons = 256\nlanes = 4\n";
+
+#[test]
+fn synth_refuses_an_oversized_up5k_network_before_yosys() {
+    let dir = scratch("fit_cli", "synth_big");
+    let cfg = dir.join("big.toml");
+    std::fs::write(&cfg, BIG).unwrap();
+    let out = dir.join("build");
+    let o = neurogen(&[
+        "synth",
+        cfg.to_str().unwrap(),
+        "--target",
+        "ice40-up5k",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("does not fit the ice40-up5k"), "{err}");
+    assert!(err.contains("block RAM: needs"), "{err}");
+    assert!(err.contains("array.inputs <= 512"), "{err}");
+    assert!(err.contains("one SPRAM has 16384"), "{err}");
+    // nothing ran: the flow writes its netlist and logs into the output folder
+    assert!(!out.exists(), "synth wrote {}", out.display());
+}
+
+#[test]
+fn generate_for_a_device_refuses_what_cannot_fit_and_reports_what_fits() {
+    let dir = scratch("fit_cli", "generate");
+    let cfg = dir.join("big.toml");
+    std::fs::write(&cfg, BIG).unwrap();
+    let o = neurogen(&[
+        "generate",
+        cfg.to_str().unwrap(),
+        "--target",
+        "ice40-up5k",
+        "-o",
+        dir.join("up5k").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(!dir.join("up5k").exists());
+    // the same network for the portable target: no device, no check
+    let o = neurogen(&[
+        "generate",
+        cfg.to_str().unwrap(),
+        "-o",
+        dir.join("generic").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // a network that fits: the estimate and where the weights go are printed
+    let ok = dir.join("ok.toml");
+    std::fs::write(
+        &ok,
+        "name = \"ok\"\n[array]\ninputs = 256\nneurons = 256\nlanes = 4\n",
+    )
+    .unwrap();
+    let o = neurogen(&[
+        "generate",
+        ok.to_str().unwrap(),
+        "--target",
+        "ice40-up5k",
+        "-o",
+        dir.join("ok").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("SPRAM 4/4"), "{text}");
+    assert!(
+        text.contains("weights in SPRAM, two weights per word"),
+        "{text}"
+    );
+}
+
+/// The numbers after `label` in a `fit estimate` line: "block RAM 3/30" -> 3.
+fn used(line: &str, label: &str) -> u64 {
+    line.split(label)
+        .nth(1)
+        .unwrap_or_else(|| panic!("no {label} in {line}"))
+        .trim_start()
+        .split('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn the_estimate_equals_yosys_counts_on_the_up5k() {
+    // pair-mode SPRAM weights, EBR state memories, scaling multipliers: every estimated kind
+    let dir = scratch("fit_cli", "yosys");
+    let cfg = dir.join("net.toml");
+    std::fs::write(
+        &cfg,
+        "name = \"fitnet\"\n[array]\ninputs = 32\nneurons = 32\nlanes = 2\n\
+         [stdp]\nnormalize_target = 300\n",
+    )
+    .unwrap();
+    let o = neurogen(&[
+        "generate",
+        cfg.to_str().unwrap(),
+        "--target",
+        "ice40-up5k",
+        "-o",
+        dir.join("gen").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("fit estimate"))
+        .unwrap_or_else(|| panic!("{text}"));
+    let o = neurogen(&[
+        "synth",
+        cfg.to_str().unwrap(),
+        "--target",
+        "ice40-up5k",
+        "--board",
+        "none",
+        "--json",
+        "-o",
+        dir.join("synth").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // synth builds the board top: the UART link's receive buffer is one more block RAM
+    assert_eq!(
+        used(line, "block RAM") + 1,
+        v["bram"].as_u64().unwrap(),
+        "{line}\n{v}"
+    );
+    assert_eq!(
+        used(line, "SPRAM"),
+        v["spram"].as_u64().unwrap(),
+        "{line}\n{v}"
+    );
+    assert_eq!(used(line, "DSP"), v["dsp"].as_u64().unwrap(), "{line}\n{v}");
+    assert!(used(line, "DSP") > 0 && used(line, "SPRAM") > 0, "{line}");
+}
