@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod adversary;
+pub mod configspace;
 pub mod export;
 pub mod random;
 pub mod sim;
