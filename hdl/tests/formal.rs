@@ -27,8 +27,9 @@
 //!   model has about 1,000-3,000 latches and proves in well under a second.
 //!
 //! Cost (`cargo test --release -p hdl --test formal -- --nocapture` prints each figure): about
-//! 40 s of CPU for the proofs and covers of five networks and 70 s for seven mutants, almost all
-//! of it Yosys building the models (5-8 s each); `pdr` proves each network in about 0.1 s.
+//! 40 s of CPU for the proofs and covers of five networks and 50 s for seven mutants (91 s
+//! together, measured), almost all of it Yosys building the models (5-8 s each); `pdr` proves
+//! each network in about 0.1 s. The two tests run in parallel.
 
 use golden::Config;
 use hdl::array::{Options, Target, generate};
