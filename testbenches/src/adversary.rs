@@ -10,7 +10,8 @@
 //!   (accumulators that saturate);
 //! - addresses outside `0..inputs` (just past the inputs, the recurrent rows, near `u32::MAX`),
 //!   which must be dropped and counted;
-//! - host actions between ticks: weight writes (often `w_min` or `w_max`, so the clamps are
+//! - host actions between ticks: state writes (v, refractory, theta, x, y: the fields the array
+//!   has, often at their range's ends), weight writes (often `w_min` or `w_max`, so the clamps are
 //!   reached), *clear*, *normalize*, learning off and on again a few ticks later, a column of
 //!   signed weights written to sum to exactly 0 followed by *normalize*, and rarely `rst`;
 //!   at least one learning off/on pair, a write of `w_max` and one of `w_min`, and (signed
@@ -25,7 +26,7 @@
 use crate::random::{pick, range};
 use cosim::driver::{Backpressure, HostAction, Report, RunOptions};
 use golden::rng::SplitMix64;
-use golden::{Config, Stimulus};
+use golden::{Config, StateKind, Stimulus};
 
 /// A stressed stimulus: the events, the host actions and the backpressure of a run.
 #[derive(Debug, Clone)]
@@ -123,9 +124,26 @@ fn host_actions(rng: &mut SplitMix64, cfg: &Config, ticks: usize) -> Vec<(usize,
             range(rng, w_min, w_max)
         },
     };
+    let states = writable_states(cfg);
+    let state = |rng: &mut SplitMix64| {
+        let &(kind, lo, hi) = &states[rng.below(states.len() as u64) as usize];
+        let count = if kind == StateKind::X { rows } else { n };
+        HostAction::WriteState {
+            kind,
+            index: rng.below(count),
+            value: if rng.chance(0.5) {
+                pick(rng, &[lo, hi])
+            } else {
+                range(rng, lo, hi)
+            },
+        }
+    };
     let mut out: Vec<(usize, HostAction)> = Vec::new();
     let mut learning_back: Option<usize> = None;
     if ticks >= 3 {
+        // a state write (v at least: every array has it)
+        let k = 1 + rng.below(ticks as u64 - 1) as usize;
+        out.push((k, state(rng)));
         // the guaranteed ones: learning off for a stretch, two weight writes at the bounds
         let off = 1 + rng.below(ticks as u64 / 2) as usize;
         out.push((off, HostAction::Learning(false)));
@@ -163,6 +181,7 @@ fn host_actions(rng: &mut SplitMix64, cfg: &Config, ticks: usize) -> Vec<(usize,
                     }
                 }
                 18 => out.push((k, HostAction::Reset)),
+                19 => out.push((k, state(rng))),
                 _ => out.push((k, weight(rng))),
             }
         }
@@ -172,6 +191,32 @@ fn host_actions(rng: &mut SplitMix64, cfg: &Config, ticks: usize) -> Vec<(usize,
     }
     out.sort_by_key(|(k, _)| *k);
     out
+}
+
+/// The states a host may write on this network's array, with their ranges: v always,
+/// refractory and theta when the config uses them, x and y with STDP (the fields the generated
+/// array has; `lif` only, as the generator).
+fn writable_states(cfg: &Config) -> Vec<(StateKind, i64, i64)> {
+    let mut kinds = vec![StateKind::V];
+    if let Some(l) = cfg.lif() {
+        if l.refractory > 0 {
+            kinds.push(StateKind::Refractory);
+        }
+        if l.theta_plus > 0 {
+            kinds.push(StateKind::Theta);
+        }
+    }
+    if cfg.stdp.enabled {
+        kinds.extend([StateKind::X, StateKind::Y]);
+    }
+    kinds
+        .into_iter()
+        .filter_map(|k| {
+            golden::rules::state_range(cfg, k)
+                .ok()
+                .map(|(lo, hi)| (k, lo, hi))
+        })
+        .collect()
 }
 
 /// Writes that make one neuron's column of signed weights sum to exactly 0 with some weight not
@@ -242,11 +287,12 @@ impl Stress {
         let count =
             |f: &dyn Fn(&HostAction) -> bool| self.actions.iter().filter(|(_, a)| f(a)).count();
         format!(
-            "stress seed {}: {} repeated and {} out-of-range addresses added; host actions: {} weight writes, {} clear, {} normalize, {} learning off, {} learning on, {} rst; backpressure in {} out {}",
+            "stress seed {}: {} repeated and {} out-of-range addresses added; host actions: {} weight writes, {} state writes, {} clear, {} normalize, {} learning off, {} learning on, {} rst; backpressure in {} out {}",
             self.seed,
             self.repeats,
             self.out_of_range,
             count(&|a| matches!(a, HostAction::WriteWeight { .. })),
+            count(&|a| matches!(a, HostAction::WriteState { .. })),
             count(&|a| matches!(a, HostAction::Clear)),
             count(&|a| matches!(a, HostAction::Normalize)),
             count(&|a| matches!(a, HostAction::Learning(false))),

@@ -363,6 +363,14 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
                         .map_err(|e| e.to_string())?;
                     v.act(t as u32, ACT_WRITE, lay.weight_addr(*j, *i), word(*w));
                 }
+                HostAction::WriteState { kind, index, value } => {
+                    let a = lay.state_addr(*kind, *index).ok_or_else(|| {
+                        format!("host write of {kind:?}: the array has no such field")
+                    })?;
+                    net.set_state(*kind, *index as usize, *value)
+                        .map_err(|e| e.to_string())?;
+                    v.act(t as u32, ACT_WRITE, a, *value as i32 as u32);
+                }
                 HostAction::Clear => {
                     net.clear();
                     v.act(t as u32, ACT_WRITE, lay.reg_addr(regs::COMMAND), 1);

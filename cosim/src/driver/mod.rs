@@ -56,6 +56,16 @@ pub enum HostAction {
         /// Value within [w_min, w_max].
         w: i64,
     },
+    /// Write one state value (v, refractory, theta, y of a neuron; x of a row), within its
+    /// range, to a field the array has ([`hdl::array::Layout::state_addr`]).
+    WriteState {
+        /// Which state.
+        kind: golden::model::StateKind,
+        /// Neuron (row for x).
+        index: u64,
+        /// Value within the state's range.
+        value: i64,
+    },
     /// *clear*.
     Clear,
     /// *normalize*.
@@ -234,6 +244,15 @@ fn host_action(h: &mut Harness<'_>, net: &mut Network, act: &HostAction) -> Resu
             let word = (*w as i32) as u32;
             let a = h.lay.weight_addr(*j, *i);
             h.write(a, word)?;
+        }
+        HostAction::WriteState { kind, index, value } => {
+            let a = h.lay.state_addr(*kind, *index).ok_or_else(|| {
+                Error::Protocol(format!(
+                    "host write of {kind:?}: the array has no such field"
+                ))
+            })?;
+            net.set_state(*kind, *index as usize, *value)?;
+            h.write(a, *value as i32 as u32)?;
         }
         HostAction::Clear => {
             net.clear();

@@ -346,6 +346,21 @@ impl Layout {
         ((Region::X as u64) << self.host_ib) | j
     }
 
+    /// Word address of a state value the host can write (`index`: the neuron, or the row for
+    /// x), or `None` when this array has no such field (writes to it would be ignored): v always,
+    /// refractory and theta when the config uses them, x and y with STDP; never `cuba`'s u.
+    pub fn state_addr(&self, kind: golden::model::StateKind, index: u64) -> Option<u64> {
+        use golden::model::StateKind as K;
+        match kind {
+            K::V => Some(self.neuron_addr(Region::V, index)),
+            K::Refractory => self.f_ref.map(|_| self.neuron_addr(Region::Ref, index)),
+            K::Theta => self.f_theta.map(|_| self.neuron_addr(Region::Theta, index)),
+            K::Y => self.f_y.map(|_| self.neuron_addr(Region::Y, index)),
+            K::X => self.f_y.map(|_| self.x_addr(index)),
+            K::U => None,
+        }
+    }
+
     /// Cycles a host access waits for its read data in the port's read state: the memory read,
     /// the broadcast stage, the capture stages, and the lane multiplexer's register with more
     /// than 4 lanes.
