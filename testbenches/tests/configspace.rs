@@ -28,6 +28,10 @@ use testbenches::configspace::{
 /// Rounds of the corner list in the fixed seed list.
 const ROUNDS: u64 = 2;
 
+/// Seeds beyond the rounds that once failed (found by `NEUROGEN_CS_SEEDS=160`: one row, STDP
+/// off, an even group count: `a_row` unused), kept in the fixed list.
+const REGRESSIONS: &[u64] = &[87, 109];
+
 fn work_dir(what: &str) -> PathBuf {
     std::env::temp_dir()
         .join(format!("neurogen-configspace-{}", std::process::id()))
@@ -63,6 +67,7 @@ fn every_target_of_random_networks_and_corners_lints_compiles_and_synthesizes() 
                 .collect()
         }
         Err(_) => (0..ROUNDS * corners)
+            .chain(REGRESSIONS.iter().copied())
             .map(|s| (s, synth_corner(s)))
             .collect(),
     };

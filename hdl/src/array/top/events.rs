@@ -79,6 +79,9 @@ impl EventIssuer {
         let a_valid = b.ctl_reg("a_valid", Ty::BIT, 0);
         let a_ok = b.data_reg("a_ok", Ty::BIT);
         let a_row = b.data_reg("a_row", Ty::u(rb));
+        if lay.r == 1 {
+            b.m.partly_unused(&a_row, "one row: the row index is always 0");
+        }
         // pair mode: events start on even cycles of the tick (`par` is the cycle's parity), so
         // the lanes' single-port weight memories read on even cycles and write on odd ones
         let can_start = if lay.pair {
