@@ -17,8 +17,8 @@
 //!   message naming the missing tool and the setup script.
 
 use super::CmdResult;
+use super::common::write_file;
 use super::learn::{hardware_text, hardware_verdict, on_hardware, pattern_plots, pattern_report};
-use super::simulate::write_file;
 use crate::cli::DemoArgs;
 use crate::flow::device::Device;
 use crate::flow::synth::{self, Request, SynthReport};
