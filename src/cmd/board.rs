@@ -6,7 +6,7 @@
 //! the golden model, so a board run is a hardware-in-the-loop co-simulation.
 
 use super::CmdResult;
-use super::common::{load_config, load_stimulus, write_file};
+use super::common::{load_config, load_stimulus, write_file, write_files};
 use crate::cli::{BoardArgs, BoardCmd, PortArgs, StimulusSource};
 use crate::flow::serial::SerialPort;
 use golden::model::Network;
@@ -95,9 +95,7 @@ fn generate(config: &Path, board: &str, output: &Path, baud: u64) -> CmdResult {
     opts.baud = baud;
     let d = board::generate(&cfg, b, &opts)?;
     let rtl = output.join("rtl");
-    for (n, t) in d.rtl.iter().chain(d.array.init.iter()) {
-        write_file(&rtl.join(n), t)?;
-    }
+    write_files(&rtl, d.rtl.iter().chain(&d.array.init))?;
     write_file(&output.join(&d.constraints.0), &d.constraints.1)?;
     write_file(&output.join("manifest.json"), &d.array.manifest)?;
     println!(

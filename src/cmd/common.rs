@@ -47,6 +47,25 @@ pub fn check_rate(flag: &str, rate: f64) -> Result<(), String> {
     }
 }
 
+/// Write generated files (name, text) into `dir`, creating it.
+pub fn write_files<'a>(
+    dir: &Path,
+    files: impl IntoIterator<Item = &'a (String, String)>,
+) -> Result<(), String> {
+    files
+        .into_iter()
+        .try_for_each(|(name, text)| write_file(&dir.join(name), text))
+}
+
+/// A `--backpressure` probability: finite, in 0..1.
+pub fn check_backpressure(p: f64) -> Result<(), String> {
+    if p.is_finite() && (0.0..1.0).contains(&p) {
+        Ok(())
+    } else {
+        Err(format!("--backpressure {p}: must be a probability in 0..1"))
+    }
+}
+
 /// Write a file, creating its folder; the error names the file.
 pub fn write_file(path: &Path, text: &str) -> Result<(), String> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

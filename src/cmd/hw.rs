@@ -1,7 +1,7 @@
 //! `generate` and `cosim`: the Verilog generator and the Verilator co-simulation.
 
 use super::CmdResult;
-use super::common::{load_config, load_stimulus, write_file};
+use super::common::{check_backpressure, load_config, load_stimulus, write_file, write_files};
 use crate::cli::{CosimArgs, GenerateArgs};
 use cosim::driver::{Backpressure, Compare, RunOptions};
 use hdl::array::{Generated, Options, generate as gen_array};
@@ -108,9 +108,7 @@ pub fn generate(a: GenerateArgs) -> CmdResult {
         },
     )?;
     let rtl = a.output.join("rtl");
-    for (n, t) in g.rtl.iter().chain(g.init.iter()) {
-        write_file(&rtl.join(n), t)?;
-    }
+    write_files(&rtl, g.rtl.iter().chain(&g.init))?;
     write_file(&a.output.join("manifest.json"), &g.manifest)?;
     println!("{}", summary(&g));
     if let Some(e) = &fit {
@@ -131,12 +129,7 @@ pub fn cosim(a: CosimArgs) -> CmdResult {
     let cfg = load_config(&a.config)?;
     let stim = load_stimulus(&a.source, &cfg)?;
     let target = a.target.target;
-    if !(0.0..1.0).contains(&a.backpressure) {
-        return Err(format!(
-            "--backpressure {}: must be a probability in 0..1",
-            a.backpressure
-        ));
-    }
+    check_backpressure(a.backpressure)?;
     if a.sample == Some(0) {
         return Err("--sample must be at least 1".into());
     }

@@ -5,7 +5,7 @@
 //! iceprog ...` stops there; a sweep reports such points as rows and succeeds.
 
 use super::CmdResult;
-use super::common::load_config;
+use super::common::{load_config, write_file};
 use crate::cli::{FlowArgs, SweepArgs, SynthArgs};
 use crate::flow::device::Device;
 use crate::flow::sweep;
@@ -105,7 +105,7 @@ pub fn sweep(a: SweepArgs) -> CmdResult {
     )?;
     let json = serde_json::to_string_pretty(&points).map_err(|e| e.to_string())?;
     let jpath = req.dir.join("sweep.json");
-    std::fs::write(&jpath, &json).map_err(|e| format!("{}: {e}", jpath.display()))?;
+    write_file(&jpath, &json)?;
     if a.json {
         println!("{json}");
     } else {
