@@ -250,7 +250,8 @@ pub fn receptive_fields(
 }
 
 /// A spike raster: input events (grey, top) and output spikes (coloured by the neuron's label,
-/// bottom) against ticks, with a line at the start of each sample and its true class above it.
+/// bottom) against ticks, with a line at the start of each sample, its true class above it, and
+/// below it the sample's first tick and the class it was classified as (a red X when wrong).
 pub fn raster(
     r: &Raster,
     label_name: &dyn Fn(Option<usize>) -> String,
@@ -264,7 +265,7 @@ pub fn raster(
     let in_h = r.inputs as i64 * ys;
     let out_h = r.neurons as i64 * ys;
     let w = left + plot_w + 12;
-    let h = top + in_h + gap + out_h + 24;
+    let h = top + in_h + gap + out_h + 52;
     let mut c = Canvas::new(
         w.max(Canvas::text_width(title, 1) + 20) as usize,
         h as usize,
@@ -314,11 +315,48 @@ pub fn raster(
             colour,
         );
     }
-    c.text(left, y_out + out_h + 8, "TICKS ->", 1, BLACK);
+    // below: each sample's first tick, then its predicted class
+    let y_ticks = y_out + out_h + 4;
+    let y_pred = y_ticks + 12;
+    c.text(4, y_ticks, "TICK", 1, BLACK);
+    if !r.sample_predicted.is_empty() {
+        c.text(4, y_pred, "PRED.", 1, BLACK);
+    }
+    for (k, &t0) in r.sample_starts.iter().enumerate() {
+        let x = left + t0 as i64 * xs;
+        c.line(x, y_out + out_h, x, y_ticks + 8, LIGHT);
+        c.text(x + 2, y_ticks, &format!("{t0}"), 1, BLACK);
+        if let Some(&pred) = r.sample_predicted.get(k) {
+            let colour = pred.map(class_colour).unwrap_or(GREY);
+            let end = x + 2 + c.text(x + 2, y_pred, &label_name(pred), 1, colour);
+            if r.sample_labels.get(k).copied().flatten() != pred {
+                c.text(end + 3, y_pred, "X", 1, [220, 30, 30]);
+            }
+        }
+    }
+    c.text(
+        left,
+        y_pred + 14,
+        "TICKS ->   TOP: TRUE CLASS   BOTTOM: PREDICTED (RED X: WRONG)",
+        1,
+        BLACK,
+    );
     c.save(path)
 }
 
-/// Accuracy per epoch, one line per named series, on a 0..100 % axis.
+/// The lower end of an accuracy axis: 0 %, or, when every value is high, the 10 % step below the
+/// lowest value minus a margin, so lines that differ by a point stay apart.
+fn axis_floor(series: &[(String, Vec<f64>)]) -> f64 {
+    let min = series
+        .iter()
+        .flat_map(|s| s.1.iter().copied())
+        .fold(1.0f64, f64::min);
+    ((min - 0.05) * 10.0).floor().clamp(0.0, 9.0) / 10.0
+}
+
+/// Accuracy per epoch, one line per named series, on a percentage axis from [`axis_floor`] to
+/// 100 %. Series are drawn side by side at each epoch (a few pixels apart, so equal values stay
+/// visible) with their values written next to the points when there are at most 3 epochs.
 pub fn accuracy_curves(
     series: &[(String, Vec<f64>)],
     title: &str,
@@ -332,21 +370,26 @@ pub fn accuracy_curves(
     );
     c.text(8, 8, title, 1, BLACK);
     let epochs = series.iter().map(|s| s.1.len()).max().unwrap_or(1).max(1);
-    let lo = 0.0;
-    let x_of = |e: usize| -> i64 {
-        if epochs == 1 {
-            left + pw / 2
-        } else {
-            left + (e as i64 * pw) / (epochs as i64 - 1)
-        }
-    };
+    let lo = axis_floor(series);
+    // epochs are placed inside the axis, so the first and last points are not on its edges
+    let x_of = |e: usize| -> i64 { left + ((2 * e as i64 + 1) * pw) / (2 * epochs as i64) };
     let y_of =
         |a: f64| -> i64 { top + ph - (((a - lo) / (1.0 - lo)).clamp(0.0, 1.0) * ph as f64) as i64 };
-    for pct in (0..=100).step_by(20) {
+    let steps = ((1.0 - lo) * 100.0).round() as i64;
+    let step = if steps <= 20 {
+        2
+    } else if steps <= 50 {
+        10
+    } else {
+        20
+    };
+    let mut pct = (lo * 100.0).round() as i64;
+    while pct <= 100 {
         let y = y_of(pct as f64 / 100.0);
         c.line(left, y, left + pw, y, LIGHT);
         let s = format!("{pct}%");
         c.text(left - 6 - Canvas::text_width(&s, 1), y - 3, &s, 1, BLACK);
+        pct += step;
     }
     c.line(left, top, left, top + ph, BLACK);
     c.line(left, top + ph, left + pw, top + ph, BLACK);
@@ -363,20 +406,34 @@ pub fn accuracy_curves(
         );
     }
     c.text(left + pw / 2 - 15, top + ph + 18, "EPOCH", 1, BLACK);
+    let n = series.len() as i64;
     for (k, (name, ys)) in series.iter().enumerate() {
         let colour = class_colour(k);
+        // series side by side: a small horizontal offset each
+        let dx = 6 * k as i64 - 3 * (n - 1);
+        let px = |e: usize| x_of(e) + dx;
         for e in 1..ys.len() {
-            c.line(x_of(e - 1), y_of(ys[e - 1]), x_of(e), y_of(ys[e]), colour);
+            c.line(px(e - 1), y_of(ys[e - 1]), px(e), y_of(ys[e]), colour);
             c.line(
-                x_of(e - 1),
+                px(e - 1),
                 y_of(ys[e - 1]) + 1,
-                x_of(e),
+                px(e),
                 y_of(ys[e]) + 1,
                 colour,
             );
         }
         for (e, &a) in ys.iter().enumerate() {
-            c.rect(x_of(e) - 2, y_of(a) - 2, 5, 5, colour);
+            c.rect(px(e) - 2, y_of(a) - 2, 5, 5, colour);
+            if epochs <= 3 {
+                let s = format!("{:.1}", a * 100.0);
+                c.text(
+                    x_of(e) + 3 * n + 4,
+                    y_of(a) - 3 + 9 * k as i64 - 4 * (n - 1),
+                    &s,
+                    1,
+                    colour,
+                );
+            }
         }
         let ly = top + ph + 34 + 14 * k as i64;
         c.rect(left, ly, 10, 7, colour);
@@ -452,6 +509,15 @@ pub fn heat_map(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_accuracy_axis_zooms_in_only_when_every_value_is_high() {
+        let s = |v: &[f64]| vec![("a".to_string(), v.to_vec())];
+        assert_eq!(axis_floor(&s(&[0.996, 0.995])), 0.9);
+        assert_eq!(axis_floor(&s(&[0.93, 0.99])), 0.8);
+        assert_eq!(axis_floor(&s(&[0.3, 0.9])), 0.2);
+        assert_eq!(axis_floor(&s(&[0.02])), 0.0);
+    }
 
     #[test]
     fn every_printable_glyph_fits_five_columns() {

@@ -24,6 +24,17 @@ fn single_pattern_detector_is_perfect() {
         assert_eq!(r.detection, 1.0, "seed {seed}");
         assert_eq!(r.false_positive_rate, 0.0, "seed {seed}");
         assert_eq!(r.per_pattern[0].false_positives, 0, "seed {seed}");
+        // the raster carries each recorded sample's predicted class: a perfect detector's are
+        // the true ones (noise-only samples are class K = 1)
+        assert_eq!(
+            r.raster.sample_predicted.len(),
+            r.raster.sample_starts.len()
+        );
+        assert!(!r.raster.sample_predicted.is_empty());
+        assert_eq!(
+            r.raster.sample_predicted, r.raster.sample_labels,
+            "seed {seed}"
+        );
     }
 }
 
@@ -314,4 +325,31 @@ fn pattern_parameters_are_validated_with_clear_errors() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("need 128 inputs"), "{e}");
+}
+
+/// The per-pattern "false positives" are noise-only samples taken for the pattern (as
+/// docs/learning.md defines them); samples of another pattern taken for it are counted apart.
+#[test]
+fn per_pattern_false_positives_count_noise_only_samples() {
+    // heavily overlapping patterns: confusions between patterns happen (seed 1: K = 4 at
+    // overlap 0.875 detects 68 %)
+    let p = PatternsParams {
+        patterns: 4,
+        overlap: 0.875,
+        ..PatternsParams::default()
+    };
+    let r = patterns::run(&p, &mut |_| {}).unwrap();
+    let fps: usize = r.per_pattern.iter().map(|s| s.false_positives).sum();
+    let confused: usize = r.per_pattern.iter().map(|s| s.confused).sum();
+    assert!(
+        r.confusions > 0,
+        "the control needs confusions: {:?}",
+        r.epochs
+    );
+    assert_eq!(confused, r.confusions);
+    assert_eq!(
+        fps,
+        (r.false_positive_rate * p.test as f64).round() as usize,
+        "noise-only samples taken for a pattern"
+    );
 }

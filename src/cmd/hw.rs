@@ -11,45 +11,20 @@ use std::collections::BTreeMap;
 pub fn summary(g: &Generated) -> String {
     let lay = &g.layout;
     let a = &lay.arch;
+    // instances per role and shape (the generator's record counts each lane's memories once
+    // per lane), and the bits of each distinct memory module
     let mut mems: BTreeMap<String, u64> = BTreeMap::new();
-    let top = g
-        .design
-        .modules
-        .iter()
-        .find(|m| m.name == g.design.top)
-        .unwrap();
-    // one lane module for every lane, or (ECP5 weights) one copy per lane
-    let lane_name = format!("{}_lane", lay.name);
-    let lanes = g.design.modules.iter().filter_map(|m| {
-        if m.name == lane_name {
-            Some((m, lay.l))
-        } else if m.name.starts_with(&format!("{lane_name}_l")) {
-            Some((m, 1))
-        } else {
-            None
-        }
-    });
-    for (m, count) in std::iter::once((top, 1)).chain(lanes) {
-        for inst in &m.instances {
-            if let Some(r) = g.design.modules.iter().find(|x| x.name == inst.module) {
-                if let Some(mem) = r.memories.first() {
-                    let key = format!(
-                        "{} ({} x {} bit)",
-                        inst.name.trim_start_matches("u_"),
-                        mem.depth,
-                        mem.ty.width
-                    );
-                    *mems.entry(key).or_default() += count;
-                }
-            }
-        }
+    let mut modules: BTreeMap<&str, u64> = BTreeMap::new();
+    for m in g.memories() {
+        let (depth, width) = (m.shape.depth, m.shape.ty.width);
+        let key = format!(
+            "{} ({depth} x {width} bit)",
+            m.instance.trim_start_matches("u_")
+        );
+        *mems.entry(key).or_default() += m.count;
+        modules.insert(&m.module, depth * width as u64);
     }
-    let bits: u64 = g
-        .design
-        .modules
-        .iter()
-        .flat_map(|m| m.memories.iter().map(|x| x.depth * x.ty.width as u64))
-        .sum::<u64>();
+    let bits: u64 = modules.values().sum();
     let mut s = format!(
         "{}: {} inputs x {} neurons ({} rows), {} lanes, {}-bit {} weights\n",
         lay.name,
@@ -72,11 +47,7 @@ pub fn summary(g: &Generated) -> String {
     s.push_str(&format!(
         "memories (read latency {}), {} distinct shapes, {:.1} KiB per lane-set:\n",
         a.read_latency,
-        g.design
-            .modules
-            .iter()
-            .filter(|m| !m.memories.is_empty())
-            .count(),
+        modules.len(),
         bits as f64 / 8192.0
     ));
     for (k, n) in mems {

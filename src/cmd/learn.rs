@@ -230,17 +230,18 @@ pub(crate) fn pattern_report(r: &PatternsResult) -> String {
     );
     outln!(
         out,
-        "\npattern  neurons  detected  false positives  channels"
+        "\npattern  neurons  detected  false positives  confused  channels"
     );
     for s in &r.per_pattern {
         let ch: Vec<String> = s.channels.iter().map(u32::to_string).collect();
         outln!(
             out,
-            "P{:<7} {:>7}  {:>8}  {:>15}  {}",
+            "P{:<7} {:>7}  {:>8}  {:>15}  {:>8}  {}",
             s.pattern,
             s.neurons,
             pct(s.detected),
             s.false_positives,
+            s.confused,
             ch.join(" ")
         );
     }

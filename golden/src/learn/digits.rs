@@ -591,6 +591,11 @@ pub fn run_on<C: Chip + ?Sized>(
         };
         let (train_accuracy, _, _) = score(&label_counts, &train);
         let (accuracy, confusion, unanswered) = score(&test_counts, &test);
+        raster.sample_predicted = test_counts
+            .iter()
+            .take(raster.sample_starts.len())
+            .map(|c| classify(c, &neuron_labels, CLASSES))
+            .collect();
         epochs.push(EpochStats {
             epoch: e + 1,
             accuracy,

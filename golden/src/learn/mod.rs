@@ -248,6 +248,9 @@ pub struct Raster {
     pub sample_labels: Vec<Option<usize>>,
     /// The neurons' labels.
     pub neuron_labels: Vec<Option<usize>>,
+    /// The class each recorded sample was classified as (`None`: no class, or no pattern), set
+    /// after the test is scored; empty when the experiment did not classify.
+    pub sample_predicted: Vec<Option<usize>>,
 }
 
 impl Raster {

@@ -15,9 +15,9 @@
 //! - **Detection.** Neurons are labelled with a pattern or with "no pattern" by their mean
 //!   responses on a labelling set (the training distribution); a test sample is classified as the
 //!   class whose neurons fire most, and "no pattern" when no labelled neuron fires. A pattern
-//!   sample counts as detected when it is classified as its pattern; every sample classified as a
-//!   pattern it is not (a noise-only sample or another pattern) is a false positive of that
-//!   pattern.
+//!   sample counts as detected when it is classified as its pattern; a noise-only sample
+//!   classified as a pattern is a false positive of that pattern, and a sample of another pattern
+//!   classified as it is a confusion.
 
 use super::{
     Chip, NetParams, Progress, Raster, Recording, Showing, assign_labels, check_probability,
@@ -280,8 +280,11 @@ pub struct PatternStats {
     pub channels: Vec<u32>,
     /// Fraction of its test samples classified as it.
     pub detected: f64,
-    /// Test samples of other classes (noise-only included) classified as it.
+    /// Noise-only test samples classified as it (its false positives, as docs/learning.md
+    /// defines them).
     pub false_positives: usize,
+    /// Test samples of other patterns classified as it (confusions between patterns).
+    pub confused: usize,
     /// Neurons labelled with it.
     pub neurons: usize,
 }
@@ -429,6 +432,7 @@ pub fn run_on<C: Chip + ?Sized>(
         // score
         let mut hits = vec![0usize; p.patterns];
         let mut fps = vec![0usize; p.patterns];
+        let mut confused = vec![0usize; p.patterns];
         let (mut right, mut noise_fp, mut confusions, mut misses) = (0, 0, 0, 0);
         for (c, s) in test_counts.iter().zip(&test_set) {
             let pred = classify(c, &neuron_labels, k_classes).filter(|&k| k < p.patterns);
@@ -438,7 +442,7 @@ pub fn run_on<C: Chip + ?Sized>(
                     right += 1;
                 }
                 (Some(_), Some(q)) => {
-                    fps[q] += 1;
+                    confused[q] += 1;
                     confusions += 1;
                 }
                 (Some(_), None) => misses += 1,
@@ -449,6 +453,16 @@ pub fn run_on<C: Chip + ?Sized>(
                 (None, None) => right += 1,
             }
         }
+        raster.sample_predicted = test_counts
+            .iter()
+            .take(raster.sample_starts.len())
+            .map(|c| {
+                // "no pattern" (no labelled neuron fires, or the noise class) is class K, as in
+                // the raster's true labels
+                let pred = classify(c, &neuron_labels, k_classes).filter(|&k| k < p.patterns);
+                Some(pred.unwrap_or(p.patterns))
+            })
+            .collect();
         let detection = hits.iter().sum::<usize>() as f64 / (p.patterns * p.test) as f64;
         let accuracy = right as f64 / test_set.len() as f64;
         let false_positive_rate = noise_fp as f64 / p.test as f64;
@@ -465,6 +479,7 @@ pub fn run_on<C: Chip + ?Sized>(
                     channels: patterns[k].clone(),
                     detected: hits[k] as f64 / p.test as f64,
                     false_positives: fps[k],
+                    confused: confused[k],
                     neurons: neuron_labels.iter().filter(|&&l| l == Some(k)).count(),
                 })
                 .collect();

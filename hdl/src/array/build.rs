@@ -19,6 +19,83 @@ pub struct B {
     on_rst: Vec<Stmt>,
     ctl: Vec<Stmt>,
     data: Vec<Stmt>,
+    mems: Vec<MemUse>,
+}
+
+/// A module built by [`B`], with the memory instances it holds as data (module, shape,
+/// instance name), so nothing downstream parses a module name.
+pub struct Built {
+    /// The module.
+    pub module: Module,
+    /// Its memory instances, in the order they were made.
+    pub memories: Vec<MemUse>,
+}
+
+/// The states of a state machine built with [`B::fsm`]: a `Copy` enum whose discriminants are
+/// the register's values (see [`fsm_states!`](crate::fsm_states)).
+pub trait FsmState: Copy + 'static {
+    /// Every state; the largest code sets the register's width.
+    const ALL: &'static [Self];
+    /// The register value of this state.
+    fn code(self) -> u128;
+}
+
+/// Declare a state enum and its [`FsmState`] impl: `fsm_states! { pub enum S { A = 0, B = 1 } }`.
+/// The explicit codes are the values in the emitted Verilog.
+#[macro_export]
+macro_rules! fsm_states {
+    ($(#[$m:meta])* $vis:vis enum $name:ident { $($(#[$vm:meta])* $v:ident = $c:expr),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        $vis enum $name { $($(#[$vm])* $v = $c),+ }
+        impl $crate::array::build::FsmState for $name {
+            const ALL: &'static [Self] = &[$($name::$v),+];
+            fn code(self) -> u128 {
+                self as u128
+            }
+        }
+    };
+}
+
+/// A state machine: its state register (a control register) and typed tests and transitions,
+/// in the spirit of Amaranth's `m.FSM()`; the codes and thus the Verilog are the enum's.
+pub struct Fsm<S> {
+    /// The state register.
+    pub state: Sig,
+    _s: std::marker::PhantomData<S>,
+}
+
+impl<S: FsmState> Fsm<S> {
+    /// The code of state `s` as a constant of the register's width.
+    pub fn k(&self, s: S) -> Expr {
+        Expr::uconst(s.code(), self.state.ty.width)
+    }
+
+    /// `state == s`.
+    pub fn is(&self, s: S) -> Expr {
+        self.state.e().eq(self.k(s))
+    }
+
+    /// `state != s`.
+    pub fn is_not(&self, s: S) -> Expr {
+        self.state.e().ne(self.k(s))
+    }
+
+    /// `state <= s`.
+    pub fn goto(&self, s: S) -> Stmt {
+        set(&self.state, self.k(s))
+    }
+
+    /// `case (state)`: one arm per listed state, `others` for the rest.
+    pub fn switch(&self, arms: Vec<(S, Vec<Stmt>)>, others: Vec<Stmt>) -> Stmt {
+        Stmt::Case(
+            self.state.e(),
+            arms.into_iter()
+                .map(|(s, body)| (vec![s.code()], body))
+                .collect(),
+            others,
+        )
+    }
 }
 
 impl B {
@@ -34,7 +111,60 @@ impl B {
             on_rst: Vec::new(),
             ctl: Vec::new(),
             data: Vec::new(),
+            mems: Vec::new(),
         }
+    }
+
+    /// A state machine whose state register `name` is reset to `init` (a control register as
+    /// wide as the largest state code).
+    pub fn fsm<S: FsmState>(&mut self, name: &str, init: S) -> Fsm<S> {
+        let top = S::ALL.iter().map(|s| s.code()).max().unwrap_or(0);
+        let width = golden::arith::bits_unsigned(top as u64);
+        Fsm {
+            state: self.ctl_reg(name, Ty::u(width), init.code() as i128),
+            _s: std::marker::PhantomData,
+        }
+    }
+
+    /// Instantiate a 1-read 1-write memory of `shape` (module named by
+    /// [`MemShape::module_name`] under the design's `top`) as `u_{name}`, and record it.
+    pub fn ram(
+        &mut self,
+        top: &str,
+        name: &str,
+        shape: MemShape,
+        init_file: Option<String>,
+    ) -> Ram {
+        let module = shape.module_name(top);
+        self.ram_named(name, &module, shape, init_file)
+    }
+
+    /// [`B::ram`] for a memory module of another name (ECP5 per-lane weights).
+    pub fn ram_named(
+        &mut self,
+        name: &str,
+        module: &str,
+        shape: MemShape,
+        init_file: Option<String>,
+    ) -> Ram {
+        self.mems.push(MemUse {
+            instance: format!("u_{name}"),
+            module: module.to_string(),
+            shape,
+        });
+        ram(self, module, name, shape.ty, shape.depth, init_file)
+    }
+
+    /// Instantiate a single-port memory of `shape` (named under the design's `top`) as
+    /// `u_{name}`, and record it.
+    pub fn spram(&mut self, top: &str, name: &str, shape: MemShape) -> SpRam {
+        let module = shape.module_name(top);
+        self.mems.push(MemUse {
+            instance: format!("u_{name}"),
+            module: module.clone(),
+            shape,
+        });
+        spram(self, &module, name, shape.ty, shape.depth)
     }
 
     /// A datapath register loaded with `next` every cycle.
@@ -129,7 +259,12 @@ impl B {
     }
 
     /// Finish: emit the control process (with reset) and the datapath process.
-    pub fn finish(mut self) -> Module {
+    pub fn finish(self) -> Module {
+        self.build().module
+    }
+
+    /// [`B::finish`], keeping the record of the memory instances.
+    pub fn build(mut self) -> Built {
         if !self.on_rst.is_empty() || !self.ctl.is_empty() {
             let body = vec![if_else(self.rst.e(), self.on_rst, self.ctl)];
             self.m.clocked("control: synchronous reset", body);
@@ -137,8 +272,93 @@ impl B {
         if !self.data.is_empty() {
             self.m.clocked("datapath", self.data);
         }
-        self.m
+        Built {
+            module: self.m,
+            memories: self.mems,
+        }
     }
+}
+
+/// What a memory module is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemKind {
+    /// [`ram_module`]: 1 read and 1 write port, optionally preloaded (`init`), optionally
+    /// registering the read address instead of the read data (`addr_reg`).
+    Ram {
+        /// Preloaded by `$readmemh` of its `INIT_FILE` parameter.
+        init: bool,
+        /// The first read cycle registers the address.
+        addr_reg: bool,
+    },
+    /// [`spram_module`]: single-port, no initial contents (UP5K SPRAM).
+    SpRam,
+    /// An ECP5 weight memory of its own ([`super::ecp5::wmem_module`]): DP16KD under
+    /// `SYNTHESIS`, preloaded with one lane's weights.
+    Ecp5Weights,
+}
+
+/// The shape of a memory: its word, depth, read latency and kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemShape {
+    /// Word type.
+    pub ty: Ty,
+    /// Words.
+    pub depth: u64,
+    /// Read latency in cycles.
+    pub read_latency: u64,
+    /// Kind.
+    pub kind: MemKind,
+}
+
+impl MemShape {
+    /// A 1-read 1-write memory.
+    pub fn ram(ty: Ty, depth: u64, read_latency: u64, init: bool, addr_reg: bool) -> MemShape {
+        MemShape {
+            ty,
+            depth,
+            read_latency,
+            kind: MemKind::Ram { init, addr_reg },
+        }
+    }
+
+    /// The module name of this shape under the top `top` (one module per distinct shape):
+    /// `{top}_ram[r]_[s]{width}x{depth}[_init][_ra]` or `{top}_spram_{width}x{depth}`. (An
+    /// ECP5 weight memory is named per lane by the generator; this is its behavioural shape's.)
+    pub fn module_name(&self, top: &str) -> String {
+        let (init, addr_reg) = match self.kind {
+            MemKind::SpRam => return format!("{top}_spram_{}x{}", self.ty.width, self.depth),
+            MemKind::Ram { init, addr_reg } => (init, addr_reg),
+            MemKind::Ecp5Weights => (true, false),
+        };
+        format!(
+            "{}{}",
+            ram_module_name(top, self.ty, self.depth, self.read_latency, init),
+            if addr_reg { ADDR_REG_SUFFIX } else { "" }
+        )
+    }
+
+    /// The memory module of this shape named `name` (not for [`MemKind::Ecp5Weights`], whose
+    /// contents the shape does not hold).
+    pub fn module(&self, name: &str) -> Module {
+        match self.kind {
+            MemKind::Ram { init, addr_reg } => {
+                ram_module(name, self.ty, self.depth, self.read_latency, init, addr_reg)
+            }
+            MemKind::SpRam => spram_module(name, self.ty, self.depth, self.read_latency),
+            MemKind::Ecp5Weights => unreachable!("ECP5 weight memories are built with their words"),
+        }
+    }
+}
+
+/// One memory instance of a module: its instance name, its module and that module's shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemUse {
+    /// Instance name (`u_wmem`, `u_x`, ...).
+    pub instance: String,
+    /// Memory module.
+    pub module: String,
+    /// Its shape.
+    pub shape: MemShape,
 }
 
 /// The parent-side wires of a 1-read 1-write memory instance.
@@ -431,4 +651,62 @@ pub fn mul_const(e: Expr, k: u64, width: u32) -> Expr {
         }
     }
     acc.unwrap()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    crate::fsm_states! {
+        enum T {
+            A = 0,
+            B = 1,
+            C = 5,
+        }
+    }
+
+    #[test]
+    fn fsm_register_is_as_wide_as_the_largest_code_and_uses_the_enum_codes() {
+        let mut b = B::new("m");
+        let f = b.fsm("st", T::B);
+        assert_eq!(f.state.ty, Ty::u(3));
+        let Stmt::Assign(_, name, e) = f.goto(T::C) else {
+            panic!("goto is an assignment")
+        };
+        assert_eq!((&*name, e.const_value(), e.ty), ("st", Some(5), Ty::u(3)));
+        let Stmt::Case(_, arms, others) = f.switch(vec![(T::C, vec![]), (T::A, vec![])], vec![])
+        else {
+            panic!("switch is a case")
+        };
+        let labels: Vec<_> = arms.iter().map(|a| a.0.clone()).collect();
+        assert_eq!((labels, others.len()), (vec![vec![5], vec![0]], 0));
+        let is_b = format!("{:?}", f.is(T::B));
+        assert_eq!(is_b, format!("{:?}", f.state.e().eq(Expr::uconst(1, 3))));
+    }
+
+    #[test]
+    fn memory_module_names_spell_the_shape() {
+        let name = |s: MemShape| s.module_name("demo");
+        assert_eq!(
+            name(MemShape::ram(Ty::s(20), 2, 2, false, false)),
+            "demo_ramr_s20x2"
+        );
+        assert_eq!(
+            name(MemShape::ram(Ty::u(8), 128, 2, true, false)),
+            "demo_ramr_8x128_init"
+        );
+        assert_eq!(
+            name(MemShape::ram(Ty::u(32), 16, 2, false, true)),
+            "demo_ramr_32x16_ra"
+        );
+        assert_eq!(
+            name(MemShape::ram(Ty::u(4), 3, 1, false, false)),
+            "demo_ram_4x3"
+        );
+        let sp = MemShape {
+            kind: MemKind::SpRam,
+            ..MemShape::ram(Ty::u(16), 256, 2, false, false)
+        };
+        assert_eq!(name(sp), "demo_spram_16x256");
+    }
 }

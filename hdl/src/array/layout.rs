@@ -3,8 +3,8 @@
 //! target's memory read latency; the cycle-model constants come from [`golden::cycle::Arch`].
 
 use crate::ir::Ty;
-use golden::arith::{addr_bits, bits_signed, bits_unsigned, signed_max, signed_min, unsigned_max};
-use golden::config::{Config, NeuronConfig, Reset, Rule};
+use golden::arith::{addr_bits, bits_signed, bits_unsigned, unsigned_max};
+use golden::config::{Config, LifConfig, NeuronConfig, Rule, StdpConfig};
 use golden::cycle::Arch;
 use serde::Serialize;
 
@@ -205,8 +205,7 @@ impl Layout {
             signed: s.signed,
         };
         let v_ty = Ty::s(lif.v_bits);
-        let v_lo = lif.v_min.max(signed_min(lif.v_bits));
-        let v_hi = signed_max(lif.v_bits);
+        let (v_lo, v_hi) = golden::rules::v_range(lif);
         let mut lo = 0;
         let mut field = |width: u32, signed: bool| {
             let f = Field { lo, width, signed };
@@ -290,81 +289,34 @@ impl Layout {
         })
     }
 
-    /// The largest value of an unsigned trace.
+    /// The largest value of an unsigned trace (`golden::rules::trace_max`).
     pub fn trace_max(&self) -> i64 {
         unsigned_max(self.tb)
     }
 }
 
-/// Things of the config the datapath needs besides sizes.
+/// The config's neuron and STDP parameters the datapath needs besides sizes, as golden's config
+/// holds them (one name per parameter: `p.stdp.pre_decay_shift` is the config's key).
 #[derive(Debug, Clone)]
 pub struct Params {
-    /// Threshold.
-    pub threshold: i64,
-    /// Reset kind.
-    pub reset: Reset,
-    /// v after a spike with `reset = "zero"`.
-    pub v_reset: i64,
-    /// Leak shift (0 = none).
-    pub leak_shift: u32,
-    /// Refractory ticks.
-    pub refractory: u64,
-    /// Inhibition per spike of another neuron.
-    pub inhibition: i64,
-    /// Theta increment.
-    pub theta_plus: i64,
-    /// Theta decay shift.
-    pub theta_decay: u32,
-    /// STDP on.
-    pub stdp: bool,
-    /// Symmetric rule.
-    pub symmetric: bool,
-    /// Trace increments and shifts.
-    pub pre_inc: i64,
-    /// Trace increments and shifts.
-    pub post_inc: i64,
-    /// Trace increments and shifts.
-    pub pre_decay: u32,
-    /// Trace increments and shifts.
-    pub post_decay: u32,
-    /// Trace increments and shifts.
-    pub ltp_shift: u32,
-    /// Trace increments and shifts.
-    pub ltd_shift: u32,
-    /// Potentiation offset.
-    pub ltp_offset: i64,
-    /// Scaling target.
-    pub norm_target: i64,
-    /// Scaling period (0 = host only).
-    pub norm_every: u64,
+    /// `[neuron]` (the generator implements `model = "lif"`).
+    pub lif: LifConfig,
+    /// `[stdp]`.
+    pub stdp: StdpConfig,
 }
 
 impl Params {
     /// Extract from a `lif` config.
     pub fn new(cfg: &Config) -> Params {
-        let lif = cfg.lif().expect("checked by Layout::new");
-        let s = &cfg.stdp;
         Params {
-            threshold: lif.threshold,
-            reset: lif.reset,
-            v_reset: lif.v_reset,
-            leak_shift: lif.leak_shift,
-            refractory: lif.refractory as u64,
-            inhibition: lif.inhibition,
-            theta_plus: lif.theta_plus,
-            theta_decay: lif.theta_decay_shift,
-            stdp: s.enabled,
-            symmetric: s.rule == Rule::Symmetric,
-            pre_inc: s.pre_inc,
-            post_inc: s.post_inc,
-            pre_decay: s.pre_decay_shift,
-            post_decay: s.post_decay_shift,
-            ltp_shift: s.ltp_shift,
-            ltd_shift: s.ltd_shift,
-            ltp_offset: s.ltp_offset,
-            norm_target: s.normalize_target,
-            norm_every: s.normalize_every,
+            lif: cfg.lif().expect("checked by Layout::new").clone(),
+            stdp: cfg.stdp.clone(),
         }
+    }
+
+    /// The symmetric STDP rule (depression moves weights up).
+    pub fn symmetric(&self) -> bool {
+        self.stdp.rule == Rule::Symmetric
     }
 }
 

@@ -12,15 +12,17 @@ pub mod div;
 pub mod ecp5;
 pub mod lane;
 pub mod layout;
+pub mod ops;
 pub mod top;
 
 use crate::emit;
 use crate::ir::{Design, SigKind};
-use build::ram_module;
+use build::MemUse;
+pub use build::{MemKind, MemShape};
 use golden::Config;
 pub use layout::{Layout, Params, Region};
 use serde::Serialize;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 /// FPGA families whose memory primitives and patterns the generator can target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -94,9 +96,52 @@ pub struct Generated {
     pub init: Vec<(String, String)>,
     /// `manifest.json`.
     pub manifest: String,
+    memories: Vec<MemoryCount>,
+    lane_modules: Vec<LaneModule>,
+}
+
+/// One memory instance name of one memory module in a generated design, and how many such
+/// instances the design holds (each lane's counts once per lane).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemoryCount {
+    /// The memory module.
+    pub module: String,
+    /// The instance name (`u_wmem`, `u_x`, ...).
+    pub instance: String,
+    /// The module's shape and kind.
+    pub shape: MemShape,
+    /// Instances in the design.
+    pub count: u64,
+}
+
+/// A lane module of a generated design and how many lanes instantiate it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LaneModule {
+    /// Module name.
+    pub module: String,
+    /// Lanes that are an instance of it.
+    pub count: u64,
+}
+
+impl Generated {
+    /// The memories, as the generator recorded them (not parsed from names): every memory
+    /// module with each of its instance names, shape, kind and instance count.
+    pub fn memories(&self) -> &[MemoryCount] {
+        &self.memories
+    }
+
+    /// The lane modules with their multiplicity: one module for all lanes, or (ECP5 weights)
+    /// one copy per lane.
+    pub fn lane_modules(&self) -> &[LaneModule] {
+        &self.lane_modules
+    }
 }
 
 /// FNV-1a 64-bit hash, for the config fingerprint in headers.
+///
+/// Note: `cosim::fnv` is a second FNV-1a (128-bit, over length-prefixed fields) that keys the
+/// co-simulation's build cache; this one only labels files, so the two need not agree, but one
+/// shared helper could serve both.
 fn fnv1a(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
     for b in bytes {
@@ -104,6 +149,24 @@ fn fnv1a(bytes: &[u8]) -> u64 {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     h
+}
+
+/// Add `count` instances of each of `uses` to `into` (first-seen order).
+fn count_memories(into: &mut Vec<MemoryCount>, uses: Vec<MemUse>, count: u64) {
+    for u in uses {
+        match into
+            .iter_mut()
+            .find(|m| m.module == u.module && m.instance == u.instance)
+        {
+            Some(m) => m.count += count,
+            None => into.push(MemoryCount {
+                module: u.module,
+                instance: u.instance,
+                shape: u.shape,
+                count,
+            }),
+        }
+    }
 }
 
 /// Generate the array for `cfg`.
@@ -120,79 +183,78 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
         !ice40,
     )?;
     let p = Params::new(cfg);
-    let mut modules = vec![
-        top::top_module(&lay, &p, &opts.init_prefix),
-        lane::lane_module(&lay, &p),
-    ];
+    // single-port SPRAM weights cannot be preloaded: the host port writes them after reset
+    let words = (!lay.pair).then(|| weight_words(cfg, &lay));
+    let wdepth = lay.r * lay.g;
+    // ECP5: each lane's weights in its own DP16KD module (the INITVALs differ), so each lane
+    // gets its own copy of the lane module instantiating it
+    let ecp5_words = words
+        .as_ref()
+        .filter(|_| opts.target == Target::Ecp5 && rl == 2)
+        .filter(|_| ecp5::tiling(lay.w_ty.width, wdepth).is_some());
+    let lane_name = format!("{}_lane", lay.name);
+    let lanes: Vec<(String, lane::WeightModule)> = match ecp5_words {
+        Some(_) => (0..lay.l)
+            .map(|k| {
+                let wname = format!("{}_wmem_l{k}", lay.name);
+                (
+                    format!("{lane_name}_l{k}"),
+                    lane::WeightModule::Own(wname, k),
+                )
+            })
+            .collect(),
+        None => vec![(lane_name, lane::WeightModule::Shared)],
+    };
+    let lane_of: Vec<String> = (0..lay.l as usize)
+        .map(|k| lanes[k.min(lanes.len() - 1)].0.clone())
+        .collect();
+    let top = top::top_module(&lay, &p, &opts.init_prefix, &lane_of);
+    let mut memories = Vec::new();
+    count_memories(&mut memories, top.memories, 1);
+    let mut modules = vec![top.module];
+    let mut lane_modules = Vec::new();
+    for (name, weights) in &lanes {
+        let built = lane::lane_module(&lay, &p, name, weights);
+        let count = lay.l / lanes.len() as u64;
+        count_memories(&mut memories, built.memories, count);
+        lane_modules.push(LaneModule {
+            module: name.clone(),
+            count,
+        });
+        modules.push(built.module);
+    }
     if lay.scaling {
         let dw = lay.sum_ty.width - 1;
         modules.push(div::div_module(
             &format!("{}_div", lay.name),
-            p.norm_target,
+            p.stdp.normalize_target,
             dw,
             lay.arch.div_bits as u32,
         ));
     }
-    // ECP5: each lane's weights in its own DP16KD module (the INITVALs differ), so each lane
-    // gets its own copy of the lane module instantiating it
-    // (single-port SPRAM weights cannot be preloaded: the host port writes them after reset)
-    let words = (!lay.pair).then(|| weight_words(cfg, &lay));
-    let wdepth = lay.r * lay.g;
-    let mut wmems = Vec::new();
-    if let Some(words) = words
-        .as_ref()
-        .filter(|_| opts.target == Target::Ecp5 && rl == 2)
-        .filter(|_| ecp5::tiling(lay.w_ty.width, wdepth).is_some())
-    {
-        let lane = modules.remove(1);
+    // memory modules, one per distinct shape, in name order; then the ECP5 weight memories
+    let shapes: BTreeMap<&str, MemShape> = memories
+        .iter()
+        .filter(|m| m.shape.kind != MemKind::Ecp5Weights)
+        .map(|m| (m.module.as_str(), m.shape))
+        .collect();
+    for (name, shape) in &shapes {
+        let mut m = shape.module(name);
+        if opts.target == Target::Generic {
+            // portable output: no LUT RAM style (iCE40 has none); each tool chooses
+            for mem in &mut m.memories {
+                mem.attrs
+                    .retain(|(k, v)| !(k == "ram_style" && v == "\"distributed\""));
+            }
+        }
+        modules.push(m);
+    }
+    if let Some(words) = ecp5_words {
         for (k, words) in words.iter().enumerate() {
             let wname = format!("{}_wmem_l{k}", lay.name);
-            let mut lm = lane.clone();
-            lm.name = format!("{}_l{k}", lane.name);
-            lm.doc
-                .push(format!("Lane {k}'s copy: its weights are `{wname}`."));
-            for inst in lm.instances.iter_mut().filter(|i| i.name == "u_wmem") {
-                inst.module = wname.clone();
-            }
-            for inst in modules[0]
-                .instances
-                .iter_mut()
-                .filter(|i| i.name == format!("u_lane{k}"))
-            {
-                inst.module = lm.name.clone();
-            }
-            modules.insert(1 + k, lm);
-            wmems.push(ecp5::wmem_module(&wname, lay.w_ty, wdepth, rl, words));
+            modules.push(ecp5::wmem_module(&wname, lay.w_ty, wdepth, rl, words));
         }
     }
-    // memory modules, one per distinct shape, in a stable order
-    let mut shapes = BTreeSet::new();
-    for m in &modules {
-        for inst in &m.instances {
-            if inst.module.starts_with(&format!("{}_ram", lay.name))
-                || inst.module.starts_with(&format!("{}_spram", lay.name))
-            {
-                shapes.insert(inst.module.clone());
-            }
-        }
-    }
-    for name in shapes {
-        let (ty, depth, init, addr_reg) = ram_shape(&modules, &name);
-        if name.starts_with(&format!("{}_spram", lay.name)) {
-            modules.push(build::spram_module(&name, ty, depth, rl));
-        } else {
-            let mut m = ram_module(&name, ty, depth, rl, init, addr_reg);
-            if opts.target == Target::Generic {
-                // portable output: no LUT RAM style (iCE40 has none); each tool chooses
-                for mem in &mut m.memories {
-                    mem.attrs
-                        .retain(|(k, v)| !(k == "ram_style" && v == "\"distributed\""));
-                }
-            }
-            modules.push(m);
-        }
-    }
-    modules.extend(wmems);
     let design = Design {
         modules,
         top: lay.name.clone(),
@@ -220,33 +282,9 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
         rtl,
         init,
         manifest,
+        memories,
+        lane_modules,
     })
-}
-
-/// Find the word type, depth and init flag of a memory module from an instance's connections.
-fn ram_shape(modules: &[crate::ir::Module], name: &str) -> (crate::ir::Ty, u64, bool, bool) {
-    for m in modules {
-        for inst in &m.instances {
-            if inst.module == name {
-                let ty = inst.conns.iter().find(|(p, _)| p == "wdata").unwrap().1.ty;
-                let depth: u64 = name
-                    .rsplit('x')
-                    .next()
-                    .unwrap()
-                    .trim_end_matches("_init")
-                    .trim_end_matches(build::ADDR_REG_SUFFIX)
-                    .parse()
-                    .unwrap();
-                return (
-                    ty,
-                    depth,
-                    name.ends_with("_init"),
-                    name.ends_with(build::ADDR_REG_SUFFIX),
-                );
-            }
-        }
-    }
-    unreachable!("memory module {name} is instantiated")
 }
 
 /// Initial weight words per lane (two's complement, `w_ty.width` bits): lane l holds
@@ -436,4 +474,109 @@ fn manifest(
     serde_json::to_string_pretty(&m)
         .map(|s| s + "\n")
         .map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    const NET: &str = r#"
+name = "mems"
+[array]
+inputs = 8
+neurons = 16
+lanes = 4
+recurrent = true
+[stdp]
+normalize_target = 100
+"#;
+
+    fn generated(target: Target) -> Generated {
+        let cfg = Config::from_toml_str(NET, Path::new(".")).unwrap();
+        generate(
+            &cfg,
+            &Options {
+                target,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    }
+
+    fn count(g: &Generated, instance: &str) -> u64 {
+        g.memories()
+            .iter()
+            .filter(|m| m.instance == instance)
+            .map(|m| m.count)
+            .sum()
+    }
+
+    #[test]
+    fn memories_are_recorded_with_their_lane_multiplicity() {
+        let g = generated(Target::Generic);
+        assert_eq!(
+            g.lane_modules(),
+            &[LaneModule {
+                module: "mems_lane".into(),
+                count: 4
+            }]
+        );
+        for (inst, n) in [("u_wmem", 4), ("u_accmem", 4), ("u_stmem", 4)] {
+            assert_eq!(count(&g, inst), n, "{inst}");
+        }
+        for (inst, n) in [("u_listmem", 4), ("u_x", 1), ("u_spk", 1), ("u_prev", 1)] {
+            assert_eq!(count(&g, inst), n, "{inst}");
+        }
+        // every recorded module is in the design, with the recorded shape
+        for m in g.memories() {
+            let module = g
+                .design
+                .modules
+                .iter()
+                .find(|x| x.name == m.module)
+                .unwrap();
+            let mem = &module.memories[0];
+            assert_eq!(
+                (mem.depth, mem.ty),
+                (m.shape.depth, m.shape.ty),
+                "{}",
+                m.module
+            );
+        }
+    }
+
+    #[test]
+    fn ecp5_lanes_are_copies_each_with_its_own_weight_memory() {
+        let g = generated(Target::Ecp5);
+        let lanes: Vec<_> = g
+            .lane_modules()
+            .iter()
+            .map(|l| (l.module.as_str(), l.count))
+            .collect();
+        assert_eq!(
+            lanes,
+            [
+                ("mems_lane_l0", 1),
+                ("mems_lane_l1", 1),
+                ("mems_lane_l2", 1),
+                ("mems_lane_l3", 1)
+            ]
+        );
+        let w: Vec<_> = g
+            .memories()
+            .iter()
+            .filter(|m| m.instance == "u_wmem")
+            .collect();
+        assert_eq!(w.len(), 4);
+        for (k, m) in w.iter().enumerate() {
+            assert_eq!(
+                (m.module.clone(), m.shape.kind, m.count),
+                (format!("mems_wmem_l{k}"), MemKind::Ecp5Weights, 1)
+            );
+        }
+        let top = &g.design.modules[0];
+        let lane2 = top.instances.iter().find(|i| i.name == "u_lane2").unwrap();
+        assert_eq!(lane2.module, "mems_lane_l2");
+    }
 }
