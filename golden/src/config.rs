@@ -557,7 +557,7 @@ impl Config {
             .ok_or_else(|| Error::config("array.neurons", "missing (required)"))?;
         let neurons = ranged("array.neurons", neurons, 1, MAX_UNITS as i64, "")? as u32;
         let lanes = ranged("array.lanes", a.lanes.unwrap_or(1), 1, MAX_LANES as i64, "")? as u32;
-        if neurons % lanes != 0 {
+        if !neurons.is_multiple_of(lanes) {
             return Err(Error::config(
                 "array.lanes",
                 format!(

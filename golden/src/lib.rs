@@ -9,6 +9,7 @@
 pub mod arith;
 pub mod bench;
 pub mod config;
+pub mod coverage;
 pub mod cycle;
 pub mod error;
 pub mod learn;

@@ -149,11 +149,11 @@ impl ReferenceNetwork {
                 }
             }
         }
-        if let NeuronConfig::Lif(l) = &self.cfg.neuron {
-            if l.theta_decay_shift > 0 {
-                for th in self.theta.iter_mut() {
-                    *th = decay(*th, l.theta_decay_shift);
-                }
+        if let NeuronConfig::Lif(l) = &self.cfg.neuron
+            && l.theta_decay_shift > 0
+        {
+            for th in self.theta.iter_mut() {
+                *th = decay(*th, l.theta_decay_shift);
             }
         }
     }
@@ -264,7 +264,7 @@ impl ReferenceNetwork {
         if !self.c.stdp || self.spikes.is_empty() {
             return;
         }
-        if self.learning {
+        if rules::potentiation_runs(&self.cfg, self.learning, self.spikes.len()) {
             let (w_min, w_max) = (self.c.w_min as i64, self.c.w_max as i64);
             let n = self.c.n;
             let w = self.w.as_slice_mut().expect("row-major weights");

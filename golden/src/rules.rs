@@ -165,7 +165,13 @@ pub fn check_state(cfg: &Config, kind: StateKind, index: usize, value: i64) -> R
 /// Whether periodic synaptic scaling (step 5) runs at the end of tick `t` (counted from 0):
 /// scaling configured, learning enabled, and `(t + 1) % normalize_every == 0`.
 pub fn scaling_due(cfg: &Config, learning: bool, t: u64) -> bool {
-    learning && cfg.periodic_scaling() && (t + 1) % cfg.stdp.normalize_every == 0
+    learning && cfg.periodic_scaling() && (t + 1).is_multiple_of(cfg.stdp.normalize_every)
+}
+
+/// Whether the weights are potentiated in step 4 of a tick with `spikes` spiking neurons: STDP
+/// enabled, learning enabled and some spike (the hardware's potentiation phase runs exactly then).
+pub fn potentiation_runs(cfg: &Config, learning: bool, spikes: usize) -> bool {
+    cfg.stdp.enabled && learning && spikes > 0
 }
 
 /// Whether the host's *normalize* command does anything: STDP enabled and a non-zero

@@ -5,6 +5,7 @@ use crate::config::Config;
 use crate::cycle::{Arch, TickActivity, tick_timing};
 use crate::model::Network;
 use crate::result::{FinalState, SimResult};
+use crate::rules;
 use crate::stimulus::Stimulus;
 
 /// The timing-relevant activity of the tick `net` is about to run with `events`: call before
@@ -21,16 +22,14 @@ pub fn begin_activity(net: &Network, events: &[u32]) -> TickActivity {
         },
         spikes: Vec::new(),
         ltp: false,
-        scale: net.learning()
-            && cfg.periodic_scaling()
-            && (net.tick() + 1) % cfg.stdp.normalize_every == 0,
+        scale: rules::scaling_due(cfg, net.learning(), net.tick()),
     }
 }
 
 /// Complete the activity with the tick's spikes.
 pub fn finish_activity(net: &Network, act: &mut TickActivity) {
     act.spikes = net.last_spikes().to_vec();
-    act.ltp = net.config().stdp.enabled && net.learning() && !act.spikes.is_empty();
+    act.ltp = rules::potentiation_runs(net.config(), net.learning(), act.spikes.len());
 }
 
 /// Run `stim` from the start state of `cfg`; cycles are predicted for memories of read latency 1

@@ -35,6 +35,14 @@ pub struct CosimArgs {
     /// FPGA family of the generated Verilog (see `generate`).
     #[arg(long, default_value = "generic", value_parser = super::TargetParser)]
     pub target: TargetArg,
+    /// Plain run: the stimulus as given, no backpressure, no host actions. Without it the
+    /// stimulus is stressed (repeated and out-of-range addresses, host actions between ticks)
+    /// and run twice: without backpressure (cycle counts checked) and with it.
+    #[arg(long)]
+    pub calm: bool,
+    /// Seed of the stress (printed with what it injected).
+    #[arg(long, default_value_t = 1)]
+    pub stress_seed: u64,
     /// Co-simulate this RTL folder (written by `generate -o DIR`, possibly edited) instead of
     /// generating the Verilog; its manifest.json must be the config's network and names the
     /// target.
@@ -69,4 +77,12 @@ pub struct TestbenchArgs {
     /// simulators' build time, run time and simulated cycles per second side by side.
     #[arg(long)]
     pub bench: bool,
+    /// Plain vectors: the stimulus as given, no host actions, backpressure only from
+    /// --backpressure. Without it the stimulus is stressed as by `cosim` (repeated and
+    /// out-of-range addresses, host actions, backpressure on about half the ticks).
+    #[arg(long)]
+    pub calm: bool,
+    /// Seed of the stress (printed with what it injected).
+    #[arg(long, default_value_t = 1)]
+    pub stress_seed: u64,
 }

@@ -37,6 +37,10 @@ pub struct FlowArgs {
 pub struct SynthArgs {
     #[command(flatten)]
     pub flow: FlowArgs,
+    /// Run nextpnr with N seeds (--seed, --seed + 1, ...; as many at a time as there are cores)
+    /// on the one Yosys netlist, keep the best and report every seed's Fmax.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub seeds: u32,
     /// Print the report as one JSON object.
     #[arg(long)]
     pub json: bool,

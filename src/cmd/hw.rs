@@ -104,18 +104,18 @@ pub fn cosim(a: CosimArgs) -> CmdResult {
     if a.sample == Some(0) {
         return Err("--sample must be at least 1".into());
     }
+    let given = Backpressure {
+        input: a.backpressure,
+        output: a.backpressure,
+    };
     let opts = RunOptions {
         target,
-        bp: Backpressure {
-            input: a.backpressure,
-            output: a.backpressure,
-        },
+        bp: given,
         compare: a.sample.map(Compare::Sample).unwrap_or(Compare::Full),
         vcd: a.vcd.clone(),
         rtl: a.rtl.clone(),
         ..Default::default()
     };
-    let r = cosim::driver::run(&cfg, &stim, &opts)?;
     if let Some(dir) = &a.rtl {
         println!(
             "RTL from {} (against the golden model of {})",
@@ -123,8 +123,33 @@ pub fn cosim(a: CosimArgs) -> CmdResult {
             cfg.name
         );
     }
+    if a.calm {
+        return report(&cfg, &cosim::driver::run(&cfg, &stim, &opts)?, "");
+    }
+    let (s, reports) = testbenches::adversary::cosim_stressed(&cfg, &stim, &opts, a.stress_seed)?;
     println!(
-        "{}: {} ticks, {} input events, {} synaptic events, {} output spikes",
+        "{}, the latter in pass 2 (--calm turns all this off)",
+        s.summary()
+    );
+    let what = [
+        "pass 1 of 2, no backpressure: ",
+        "pass 2 of 2, with backpressure: ",
+    ];
+    for (r, what) in reports.iter().zip(what) {
+        report(&cfg, r, what).map_err(|e| {
+            format!(
+                "{e} (stress seed {}: rerun with --stress-seed {} to reproduce, --calm for the plain stimulus)",
+                a.stress_seed, a.stress_seed
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// Print one run's figures; its difference, if any, is the error.
+fn report(cfg: &golden::Config, r: &cosim::driver::Report, what: &str) -> CmdResult {
+    println!(
+        "{what}{}: {} ticks, {} input events, {} synaptic events, {} output spikes",
         cfg.name, r.ticks, r.events, r.sops, r.spikes
     );
     println!(
@@ -136,8 +161,8 @@ pub fn cosim(a: CosimArgs) -> CmdResult {
         r.build_s,
         if r.cached { ", cached" } else { "" }
     );
-    match r.mismatch {
-        Some(m) => Err(m.to_string()),
+    match &r.mismatch {
+        Some(m) => Err(format!("{what}{m}")),
         None => {
             if let Some(v) = &r.vcd {
                 println!("waveform of the whole run: {}", v.display());

@@ -53,14 +53,31 @@ fn request(f: &FlowArgs, kind: &str) -> Result<Request, String> {
 }
 
 pub fn synth(a: SynthArgs) -> CmdResult {
-    let req = request(&a.flow, "synth")?;
+    let mut req = request(&a.flow, "synth")?;
+    if !(1..=synth::MAX_SEEDS).contains(&a.seeds) {
+        return Err(format!(
+            "--seeds {}: allowed 1 to {} (each seed is a full place and route)",
+            a.seeds,
+            synth::MAX_SEEDS
+        ));
+    }
+    req.seeds = a.seeds;
     // refuse at once what cannot fit, before Yosys and nextpnr run
     // (the board top, with or without pins, carries the UART link and its block RAM)
     let fit = crate::flow::fit::check(&req.config, req.device, true)?;
     if !a.json {
         println!("{}", crate::flow::fit::line(&fit));
     }
-    let rep = synth::synth(&req)?;
+    let many = a.seeds > 1;
+    let rep = synth::synth_with_progress(&req, &|r| {
+        if many {
+            match (r.fmax_mhz, &r.error) {
+                (Some(f), _) => eprintln!("seed {}: {f:.2} MHz ({:.0} s)", r.seed, r.seconds),
+                (None, Some(e)) => eprintln!("seed {}: {e}", r.seed),
+                (None, None) => eprintln!("seed {}: no Fmax", r.seed),
+            }
+        }
+    })?;
     if a.json {
         println!(
             "{}",

@@ -22,12 +22,30 @@ pub fn testbench(a: TestbenchArgs) -> CmdResult {
             a.backpressure
         ));
     }
-    let opts = ExportOptions {
+    let mut opts = ExportOptions {
         target,
         backpressure_permille: permille,
         seed: a.bp_seed,
         host_weights: a.host_weights,
         ..Default::default()
+    };
+    let stim = if a.calm {
+        stim
+    } else {
+        let s = testbenches::adversary::stress(&cfg, &stim, a.stress_seed);
+        let on = s.bp_ticks.iter().filter(|b| **b).count();
+        println!(
+            "{} on {on} of {} ticks (--calm turns all this off)",
+            s.summary(),
+            s.bp_ticks.len()
+        );
+        if permille == 0 {
+            let p = s.bp.input.max(s.bp.output);
+            opts.backpressure_permille = (p * 1000.0).round() as u32;
+        }
+        opts.actions = s.actions;
+        opts.bp_ticks = s.bp_ticks;
+        s.stimulus
     };
     let e = export(&cfg, &stim, &opts)?;
     e.write(&a.output)?;

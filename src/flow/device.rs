@@ -116,15 +116,13 @@ impl Device {
         }
     }
 
-    /// nextpnr's placer settings for this device's family, chosen by measurement (docs/board.md):
-    /// on ECP5 a heap-placer timing weight of 30 (nextpnr's default is 10) gave 115.0-120.6 MHz
-    /// against 101.9-109.1 MHz on seeds 1-4 of one netlist of the 16-lane 256x256 array (60:
-    /// 114.5-116.6 MHz on seeds 1-3).
+    /// nextpnr's placer settings, chosen by measurement (docs/board.md): a heap-placer timing
+    /// weight of 30 (nextpnr's default is 10). On ECP5 it gave 115.0-120.6 MHz against
+    /// 101.9-109.1 MHz on seeds 1-4 of one netlist of the 16-lane 256x256 array (60: 114.5-116.6
+    /// MHz on seeds 1-3); on the UP5K 256x256 4-lane array 40.96 against 39.77 MHz at seed 1 of
+    /// one netlist.
     pub fn placer_args(self) -> &'static [&'static str] {
-        match self.family() {
-            Family::Ice40 => &[],
-            Family::Ecp5 => &["--placer-heap-timingweight", "30"],
-        }
+        &["--placer-heap-timingweight", "30"]
     }
 
     /// Datasheet capacities.

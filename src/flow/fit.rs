@@ -302,7 +302,7 @@ pub fn estimate(g: &Generated, device: Device, board_link: bool) -> Estimate {
 /// Why the UP5K generator did not put the weights in SPRAM pair mode.
 fn up5k_fallback(lay: &hdl::array::Layout) -> String {
     let per_lane = (2 * lay.w_ty.width as u64).div_ceil(16);
-    if lay.g % 2 != 0 {
+    if !lay.g.is_multiple_of(2) {
         format!(
             "SPRAM pair mode needs an even number of groups (neurons / lanes = {})",
             lay.g
@@ -360,7 +360,9 @@ impl Knob {
     fn candidates(self, c: &Config) -> Vec<u32> {
         let cur = self.get(c);
         match self {
-            Knob::Lanes => (1..cur).filter(|l| c.array.neurons % l == 0).collect(),
+            Knob::Lanes => (1..cur)
+                .filter(|l| c.array.neurons.is_multiple_of(*l))
+                .collect(),
             Knob::Neurons => (1..cur / c.array.lanes)
                 .map(|k| k * c.array.lanes)
                 .collect(),

@@ -139,15 +139,15 @@ pub fn memory_mapping(log: &str) -> Vec<MemoryMap> {
                     via: via.trim().to_string(),
                 });
             }
-        } else if let Some(rest) = line.strip_prefix("Mapping memory ") {
-            if let Some((mem, module)) = rest.split_once(" in module ") {
-                let module = module.trim_end_matches(':').trim_start_matches('\\');
-                out.push(MemoryMap {
-                    name: format!("{module}.{}", mem.trim_start_matches('\\')),
-                    kind: "logic",
-                    via: "memory_map".into(),
-                });
-            }
+        } else if let Some(rest) = line.strip_prefix("Mapping memory ")
+            && let Some((mem, module)) = rest.split_once(" in module ")
+        {
+            let module = module.trim_end_matches(':').trim_start_matches('\\');
+            out.push(MemoryMap {
+                name: format!("{module}.{}", mem.trim_start_matches('\\')),
+                kind: "logic",
+                via: "memory_map".into(),
+            });
         }
     }
     out
@@ -433,6 +433,61 @@ pub fn pnr_shortfalls(util: &BTreeMap<String, Use>) -> Vec<Shortfall> {
         .collect()
 }
 
+/// The Fmax of several nextpnr seeds of one netlist: how many ran, how many were analysed,
+/// their minimum, mean and maximum, and how many met the clock target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SeedSpread {
+    /// Seeds run.
+    pub runs: usize,
+    /// Seeds with an Fmax (routed and analysed).
+    pub analysed: usize,
+    /// Lowest Fmax, MHz.
+    pub min_mhz: f64,
+    /// Mean Fmax, MHz.
+    pub mean_mhz: f64,
+    /// Highest Fmax, MHz.
+    pub max_mhz: f64,
+    /// Seeds whose Fmax reaches the target.
+    pub met: usize,
+}
+
+/// The spread of the seeds' Fmax (`None` for a seed nextpnr did not analyse); `None` when no
+/// seed has an Fmax.
+pub fn seed_spread(fmax: &[Option<f64>], target_mhz: f64) -> Option<SeedSpread> {
+    let f: Vec<f64> = fmax.iter().flatten().copied().collect();
+    if f.is_empty() {
+        return None;
+    }
+    Some(SeedSpread {
+        runs: fmax.len(),
+        analysed: f.len(),
+        min_mhz: f.iter().copied().fold(f64::INFINITY, f64::min),
+        mean_mhz: f.iter().sum::<f64>() / f.len() as f64,
+        max_mhz: f.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        met: f.iter().filter(|x| **x >= target_mhz).count(),
+    })
+}
+
+/// The index of the seed to keep: the highest Fmax, the first of equals; a seed without an
+/// Fmax only when none has one.
+pub fn best_seed(fmax: &[Option<f64>]) -> Option<usize> {
+    let mut best: Option<(usize, Option<f64>)> = None;
+    for (i, f) in fmax.iter().enumerate() {
+        let better = match best {
+            None => true,
+            Some((_, b)) => match (f, b) {
+                (Some(f), Some(b)) => *f > b,
+                (Some(_), None) => true,
+                _ => false,
+            },
+        };
+        if better {
+            best = Some((i, *f));
+        }
+    }
+    best.map(|b| b.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -562,5 +617,20 @@ mod tests {
         );
         assert_eq!(rtl_signal("u_link.state[2]"), "u_link.state");
         assert_eq!(rtl_signal("$abc$1234$new_n55"), "");
+    }
+
+    #[test]
+    fn the_best_seed_is_the_highest_fmax_and_the_spread_counts_the_met_ones() {
+        let f = [Some(39.2), None, Some(42.7), Some(40.9), Some(42.7)];
+        assert_eq!(best_seed(&f), Some(2));
+        assert_eq!(best_seed(&[None, Some(30.0)]), Some(1));
+        assert_eq!(best_seed(&[None, None]), Some(0));
+        assert_eq!(best_seed(&[]), None);
+        let s = seed_spread(&f, 40.0).unwrap();
+        assert_eq!((s.runs, s.analysed, s.met), (5, 4, 3));
+        assert_eq!((s.min_mhz, s.max_mhz), (39.2, 42.7));
+        assert!((s.mean_mhz - (39.2 + 42.7 + 40.9 + 42.7) / 4.0).abs() < 1e-9);
+        assert_eq!(seed_spread(&f, 42.7).unwrap().met, 2);
+        assert_eq!(seed_spread(&[None], 40.0), None);
     }
 }

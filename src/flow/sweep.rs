@@ -79,7 +79,7 @@ pub fn resized(base: &Config, inputs: u32, neurons: u32, lanes: u32) -> Result<C
     {
         return Err("the config's weights come from a file; only --lanes can vary".into());
     }
-    if neurons % lanes != 0 {
+    if !neurons.is_multiple_of(lanes) {
         return Err(format!("{lanes} lanes do not divide {neurons} neurons"));
     }
     let max = golden::config::MAX_UNITS as u32;

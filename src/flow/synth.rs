@@ -11,11 +11,17 @@
 //!   [`YosysChoice`] overrides it.
 //! - nextpnr runs with `--timing-allow-fail` so a design that misses the clock target still
 //!   gets its Fmax reported, and with a fixed seed so runs repeat.
+//! - Several seeds (`seeds`): Yosys runs once, then nextpnr once per seed on the same netlist,
+//!   as many at a time as there are cores; the seed with the highest Fmax is kept (its report,
+//!   log and bitstream under the usual names) and every seed's Fmax is reported. On a nearly
+//!   full device placement alone moves Fmax by several MHz (docs/board.md).
 //! - An early fit check on the Yosys netlist skips place and route for a design that cannot fit
 //!   (the hard blocks, or a lower bound of the logic), and names the resource and the excess.
 
 use super::device::{Device, Family};
-use super::report::{self, MemoryMap, PathSummary, PnrReport, Resources, Shortfall, Use};
+use super::report::{
+    self, MemoryMap, PathSummary, PnrReport, Resources, SeedSpread, Shortfall, Use,
+};
 use super::tool::{self, Tool};
 use golden::Config;
 use hdl::board::{self, Board, BoardOptions};
@@ -69,8 +75,10 @@ pub struct Request {
     pub yosys: YosysChoice,
     /// Work folder (created; the tools run inside it).
     pub dir: PathBuf,
-    /// nextpnr seed.
+    /// nextpnr seed (the first of `seeds`).
     pub seed: u64,
+    /// How many nextpnr seeds to run: `seed`, `seed + 1`, ... (1 to [`MAX_SEEDS`]).
+    pub seeds: u32,
     /// UART baud rate of the board top.
     pub baud: u64,
 }
@@ -86,10 +94,14 @@ impl Request {
             yosys: YosysChoice::Auto,
             dir,
             seed: 1,
+            seeds: 1,
             baud: 1_000_000,
         }
     }
 }
+
+/// The most seeds one run accepts (each is a full place and route).
+pub const MAX_SEEDS: u32 = 32;
 
 /// Used and available units with the percentage.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -121,10 +133,25 @@ impl From<Use> for Utilisation {
 pub struct Seconds {
     /// Yosys.
     pub yosys: f64,
-    /// nextpnr.
+    /// nextpnr (wall time of all seeds).
     pub nextpnr: f64,
     /// icepack / ecppack.
     pub pack: f64,
+}
+
+/// One nextpnr seed of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct SeedRun {
+    /// The seed.
+    pub seed: u64,
+    /// Its Fmax, MHz (`None`: not routed or not analysed).
+    pub fmax_mhz: Option<f64>,
+    /// Whether the Fmax reaches the target.
+    pub met: bool,
+    /// nextpnr's wall time, seconds.
+    pub seconds: f64,
+    /// Why it has no Fmax (nextpnr failed, or the design did not fit).
+    pub error: Option<String>,
 }
 
 /// What a synthesis run found.
@@ -185,6 +212,12 @@ pub struct SynthReport {
     pub memories: Vec<MemoryMap>,
     /// Critical paths from nextpnr.
     pub critical_paths: Vec<PathSummary>,
+    /// The nextpnr seed kept (the best of `seeds`).
+    pub seed: u64,
+    /// Every seed run, in seed order (empty when place and route was skipped).
+    pub seeds: Vec<SeedRun>,
+    /// The seeds' Fmax: min, mean, max, how many met the target.
+    pub spread: Option<SeedSpread>,
     /// The bitstream written.
     pub bitstream: Option<PathBuf>,
     /// The work folder (logs, netlist, reports).
@@ -276,6 +309,29 @@ impl SynthReport {
                 let _ = writeln!(s, "  timing:  not analysed (not placed)");
             }
         }
+        if self.seeds.len() > 1 {
+            let list: Vec<String> = self
+                .seeds
+                .iter()
+                .map(|r| match r.fmax_mhz {
+                    Some(f) => format!("{}: {f:.2}", r.seed),
+                    None => format!("{}: -", r.seed),
+                })
+                .collect();
+            let _ = writeln!(
+                s,
+                "  seeds:   {} MHz; kept seed {}",
+                list.join(", "),
+                self.seed
+            );
+            if let Some(p) = &self.spread {
+                let _ = writeln!(
+                    s,
+                    "           min {:.2}, mean {:.2}, max {:.2} MHz; {} of {} meet {} MHz",
+                    p.min_mhz, p.mean_mhz, p.max_mhz, p.met, p.runs, self.target_mhz
+                );
+            }
+        }
         if let Some(p) = self.critical_paths.first() {
             let _ = writeln!(
                 s,
@@ -350,6 +406,15 @@ fn read(dir: &Path, name: &str) -> Result<String, String> {
 
 /// Run the flow.
 pub fn synth(req: &Request) -> Result<SynthReport, String> {
+    synth_with_progress(req, &|_| {})
+}
+
+/// Run the flow; `progress` is called as each nextpnr seed finishes (from the thread that ran
+/// it).
+pub fn synth_with_progress(
+    req: &Request,
+    progress: &(dyn Fn(&SeedRun) + Sync),
+) -> Result<SynthReport, String> {
     let dev = req.device;
     let fam = dev.family();
     let yosys = req.yosys.tool(fam);
@@ -365,6 +430,15 @@ pub fn synth(req: &Request) -> Result<SynthReport, String> {
             "clock target {} MHz: must be in (0, 1000)",
             req.freq_mhz
         ));
+    }
+    if !(1..=MAX_SEEDS).contains(&req.seeds) {
+        return Err(format!(
+            "{} seeds: allowed 1 to {MAX_SEEDS} (each is a full place and route)",
+            req.seeds
+        ));
+    }
+    if req.seed.checked_add(u64::from(req.seeds)).is_none() {
+        return Err(format!("seed {} + {} seeds overflows", req.seed, req.seeds));
     }
     let dir = &req.dir;
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -489,6 +563,9 @@ pub fn synth(req: &Request) -> Result<SynthReport, String> {
         latches,
         memories,
         critical_paths: Vec::new(),
+        seed: req.seed,
+        seeds: Vec::new(),
+        spread: None,
         bitstream: None,
         dir: dir.clone(),
         tools,
@@ -516,15 +593,19 @@ pub fn synth(req: &Request) -> Result<SynthReport, String> {
     }
 
     // ------------------------------------------------------------ nextpnr
-    let mut args: Vec<String> = dev.nextpnr_args().iter().map(|s| s.to_string()).collect();
-    args.extend(dev.placer_args().iter().map(|s| s.to_string()));
-    args.extend(["--json".into(), "netlist.json".into()]);
-    let (placed, packed) = match fam {
-        Family::Ice40 => (format!("{}.asc", bd.top), format!("{}.bin", bd.top)),
-        Family::Ecp5 => (format!("{}.config", bd.top), format!("{}.bit", bd.top)),
+    let suffix = match fam {
+        Family::Ice40 => "asc",
+        Family::Ecp5 => "config",
     };
+    let packed = match fam {
+        Family::Ice40 => format!("{}.bin", bd.top),
+        Family::Ecp5 => format!("{}.bit", bd.top),
+    };
+    let mut common: Vec<String> = dev.nextpnr_args().iter().map(|s| s.to_string()).collect();
+    common.extend(dev.placer_args().iter().map(|s| s.to_string()));
+    common.extend(["--json".into(), "netlist.json".into()]);
     if let Some((n, _)) = &constraints {
-        args.push(
+        common.push(
             if fam == Family::Ice40 {
                 "--pcf"
             } else {
@@ -532,57 +613,88 @@ pub fn synth(req: &Request) -> Result<SynthReport, String> {
             }
             .into(),
         );
-        args.push(n.clone());
+        common.push(n.clone());
     }
-    args.push(
-        if fam == Family::Ice40 {
-            "--asc"
-        } else {
-            "--textcfg"
-        }
-        .into(),
-    );
-    args.push(placed.clone());
-    args.extend(
+    common.extend(
         [
             "--freq",
             &format!("{}", req.freq_mhz),
-            "--seed",
-            &req.seed.to_string(),
-            "--report",
-            "pnr.json",
-            "-l",
-            "nextpnr.log",
             "--timing-allow-fail",
             "-q",
+            if fam == Family::Ice40 {
+                "--asc"
+            } else {
+                "--textcfg"
+            },
         ]
         .map(String::from),
     );
-    let _ = std::fs::remove_file(dir.join("pnr.json"));
+    // one seed: the usual file names; several: each seed's own, the best copied to the usual
+    let canonical = PnrFiles::named(&bd.top, suffix, "");
+    let seeds: Vec<(u64, PnrFiles)> = (0..u64::from(req.seeds))
+        .map(|i| {
+            let seed = req.seed + i;
+            let files = if req.seeds == 1 {
+                canonical.clone()
+            } else {
+                PnrFiles::named(&bd.top, suffix, &format!("-s{seed}"))
+            };
+            (seed, files)
+        })
+        .collect();
     rep.tools.insert("nextpnr", tool::version(pnr));
-    let ran = tool::run(pnr, &args, dir, "nextpnr.out", Some("nextpnr.log"));
-    let log = read(dir, "nextpnr.log").unwrap_or_default();
-    let ran = match ran {
-        Ok(r) => r,
-        Err(e) => {
-            // a placement failure because the device is full is a result, not an error
-            let over = report::pnr_shortfalls(&report::nextpnr_log_utilisation(&log));
-            if over.is_empty() {
-                return Err(e);
+    let start = std::time::Instant::now();
+    let outcomes = run_seeds(pnr, &common, dir, &seeds, req.freq_mhz, progress);
+    rep.seconds.nextpnr = start.elapsed().as_secs_f64();
+    rep.seeds = outcomes
+        .iter()
+        .zip(&seeds)
+        .map(|(o, (seed, _))| o.run(*seed, req.freq_mhz))
+        .collect();
+    let fmax: Vec<Option<f64>> = rep.seeds.iter().map(|r| r.fmax_mhz).collect();
+    rep.spread = report::seed_spread(&fmax, req.freq_mhz);
+    let routed: Vec<usize> = (0..outcomes.len())
+        .filter(|&i| matches!(outcomes[i].outcome, Outcome::Routed(..)))
+        .collect();
+    let routed_fmax: Vec<Option<f64>> = routed.iter().map(|&i| fmax[i]).collect();
+    let Some(best) = report::best_seed(&routed_fmax).map(|i| routed[i]) else {
+        // no seed routed: a full device is a result, anything else an error
+        for o in &outcomes {
+            if let Outcome::Full(over) = &o.outcome {
+                rep.shortfalls = over.clone();
+                return Ok(rep);
             }
-            rep.shortfalls = over;
-            return Ok(rep);
         }
+        let errors: Vec<String> = outcomes
+            .iter()
+            .zip(&seeds)
+            .filter_map(|(o, (seed, _))| match &o.outcome {
+                Outcome::Failed(e) if seeds.len() > 1 => Some(format!("seed {seed}: {e}")),
+                Outcome::Failed(e) => Some(e.clone()),
+                _ => None,
+            })
+            .collect();
+        return Err(errors.join("\n"));
     };
-    rep.seconds.nextpnr = ran.seconds;
-    let pnr_rep: PnrReport = report::nextpnr_report(&read(dir, "pnr.json")?)?;
-    fill_from_pnr(&mut rep, &pnr_rep, fam);
+    let (seed, files) = &seeds[best];
+    rep.seed = *seed;
+    if files.placed != canonical.placed {
+        for (from, to) in files.all().into_iter().zip(canonical.all()) {
+            std::fs::copy(dir.join(from), dir.join(to))
+                .map_err(|e| format!("{}: {e}", dir.join(from).display()))?;
+        }
+    }
+    let Outcome::Routed(pnr_rep, log_fmax) = &outcomes[best].outcome else {
+        unreachable!("the kept seed was routed")
+    };
+    fill_from_pnr(&mut rep, pnr_rep, fam);
     if rep.fmax_mhz.is_none() {
-        rep.fmax_mhz = report::nextpnr_log_fmax(&log).map(|f| f.0);
+        rep.fmax_mhz = *log_fmax;
     }
     rep.msops = rep.fmax_mhz.map(|f| f * rep.sop_per_cycle as f64);
     rep.shortfalls = report::pnr_shortfalls(&pnr_rep.utilisation);
     rep.fits = rep.shortfalls.is_empty();
+    let placed = canonical.placed;
 
     // ------------------------------------------------------------ bitstream
     let pack_args: Vec<String> = match fam {
@@ -593,6 +705,154 @@ pub fn synth(req: &Request) -> Result<SynthReport, String> {
     rep.seconds.pack = ran.seconds;
     rep.bitstream = Some(dir.join(packed));
     Ok(rep)
+}
+
+/// The files one nextpnr seed writes, in the work folder.
+#[derive(Debug, Clone)]
+struct PnrFiles {
+    /// The placed and routed design (`.asc` / `.config`).
+    placed: String,
+    /// `--report` JSON.
+    report: String,
+    /// `-l` log.
+    log: String,
+    /// stdout and stderr.
+    out: String,
+}
+
+impl PnrFiles {
+    fn named(top: &str, suffix: &str, tag: &str) -> PnrFiles {
+        PnrFiles {
+            placed: format!("{top}{tag}.{suffix}"),
+            report: format!("pnr{tag}.json"),
+            log: format!("nextpnr{tag}.log"),
+            out: format!("nextpnr{tag}.out"),
+        }
+    }
+
+    fn all(&self) -> [&str; 4] {
+        [&self.placed, &self.report, &self.log, &self.out]
+    }
+}
+
+/// How one nextpnr seed ended.
+#[derive(Debug)]
+enum Outcome {
+    /// Routed: nextpnr's report, and the Fmax from its log (used when the report has none).
+    Routed(PnrReport, Option<f64>),
+    /// Placement failed because the device is full.
+    Full(Vec<Shortfall>),
+    /// Anything else.
+    Failed(String),
+}
+
+#[derive(Debug)]
+struct SeedOutcome {
+    outcome: Outcome,
+    seconds: f64,
+}
+
+impl SeedOutcome {
+    fn run(&self, seed: u64, target_mhz: f64) -> SeedRun {
+        let (fmax_mhz, error) = match &self.outcome {
+            Outcome::Routed(p, log) => (main_clock_fmax(p).or(*log), None),
+            Outcome::Full(over) => (
+                None,
+                Some(
+                    over.iter()
+                        .map(|s| s.to_string())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            ),
+            Outcome::Failed(e) => (None, Some(e.lines().next().unwrap_or("").to_string())),
+        };
+        SeedRun {
+            seed,
+            fmax_mhz,
+            met: fmax_mhz.is_some_and(|f| f >= target_mhz),
+            seconds: self.seconds,
+            error,
+        }
+    }
+}
+
+/// Place and route one seed.
+fn place_route(pnr: Tool, common: &[String], dir: &Path, seed: u64, f: &PnrFiles) -> SeedOutcome {
+    let mut args = common.to_vec();
+    args.push(f.placed.clone());
+    args.extend([
+        "--seed".into(),
+        seed.to_string(),
+        "--report".into(),
+        f.report.clone(),
+        "-l".into(),
+        f.log.clone(),
+    ]);
+    let _ = std::fs::remove_file(dir.join(&f.report));
+    let start = std::time::Instant::now();
+    let ran = tool::run(pnr, &args, dir, &f.out, Some(&f.log));
+    let seconds = start.elapsed().as_secs_f64();
+    let log = read(dir, &f.log).unwrap_or_default();
+    let outcome = match ran {
+        Err(e) => {
+            let over = report::pnr_shortfalls(&report::nextpnr_log_utilisation(&log));
+            if over.is_empty() {
+                Outcome::Failed(e)
+            } else {
+                Outcome::Full(over)
+            }
+        }
+        Ok(_) => match read(dir, &f.report).and_then(|j| report::nextpnr_report(&j)) {
+            Ok(p) => Outcome::Routed(p, report::nextpnr_log_fmax(&log).map(|f| f.0)),
+            Err(e) => Outcome::Failed(e),
+        },
+    };
+    SeedOutcome { outcome, seconds }
+}
+
+/// Every seed, as many at a time as there are cores; the outcomes in the seeds' order.
+fn run_seeds(
+    pnr: Tool,
+    common: &[String],
+    dir: &Path,
+    seeds: &[(u64, PnrFiles)],
+    target_mhz: f64,
+    progress: &(dyn Fn(&SeedRun) + Sync),
+) -> Vec<SeedOutcome> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let jobs = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, seeds.len().max(1));
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, SeedOutcome)>> = Mutex::new(Vec::new());
+    std::thread::scope(|sc| {
+        for _ in 0..jobs {
+            sc.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((seed, files)) = seeds.get(i) else {
+                        break;
+                    };
+                    let o = place_route(pnr, common, dir, *seed, files);
+                    progress(&o.run(*seed, target_mhz));
+                    done.lock().unwrap().push((i, o));
+                }
+            });
+        }
+    });
+    let mut done = done.into_inner().unwrap();
+    done.sort_by_key(|d| d.0);
+    done.into_iter().map(|d| d.1).collect()
+}
+
+/// The main clock's Fmax: the lowest of the clocks nextpnr analysed.
+fn main_clock_fmax(p: &PnrReport) -> Option<f64> {
+    p.fmax
+        .iter()
+        .map(|f| f.1)
+        .fold(None, |a: Option<f64>, f| Some(a.map_or(f, |a| a.min(f))))
 }
 
 /// Utilisation, Fmax and paths from nextpnr's report.
@@ -611,11 +871,7 @@ fn fill_from_pnr(rep: &mut SynthReport, p: &PnrReport, fam: Family) {
         }
     }
     // the main clock: the one with the lowest achieved frequency
-    rep.fmax_mhz = p
-        .fmax
-        .iter()
-        .map(|f| f.1)
-        .fold(None, |a: Option<f64>, f| Some(a.map_or(f, |a| a.min(f))));
+    rep.fmax_mhz = main_clock_fmax(p);
     rep.critical_paths = p.paths.clone();
     // clock-to-clock paths first
     rep.critical_paths

@@ -166,11 +166,11 @@ pub fn run(
     }
     let mut text = std::fs::read_to_string(&out_path).unwrap_or_default();
     let mut shown = out_path.clone();
-    if let Some(l) = tool_log {
-        if let Ok(t) = std::fs::read_to_string(dir.join(l)) {
-            text = t + "\n" + &text;
-            shown = dir.join(l);
-        }
+    if let Some(l) = tool_log
+        && let Ok(t) = std::fs::read_to_string(dir.join(l))
+    {
+        text = t + "\n" + &text;
+        shown = dir.join(l);
     }
     let lines = relevant_lines(&text, 12);
     Err(format!(

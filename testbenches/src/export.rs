@@ -8,8 +8,8 @@
 //!   `testbenches/templates/array_tb.v` filled in with sizes and file names;
 //! - `vectors/`: what the golden model says, as `$readmemh` files: input beats with end-of-tick
 //!   markers (`in.hex`), expected output beats with the cycle the cycle model predicts for each
-//!   (`out.hex`), host actions between ticks (`act.hex`), and the final state to read back through
-//!   the Wishbone port (`chk.hex`);
+//!   (`out.hex`), host actions between ticks (`act.hex`), and the state to read back through the
+//!   Wishbone port after every tick and at the end (`chk.hex`);
 //! - `files.f` (the compile list both simulators read) and `run.sh` (the template
 //!   `testbenches/templates/run.sh`).
 //!
@@ -22,6 +22,10 @@
 //!   names go into the holes, never Verilog fragments.
 //! - The expected vectors come from [`Network`] and [`tick_timing`] exactly as the co-simulation
 //!   driver computes them (`cosim::driver`), so the two checks agree on what is correct.
+//! - Like the co-simulation, the testbench compares state after every tick, not only at the end:
+//!   the counters, every neuron state and trace, a seeded sample of weights, and every weight
+//!   every [`ExportOptions::full_every`] ticks and after the last; so an error is reported at the
+//!   tick it appears, and an error that heals before the end is still caught.
 
 use cosim::driver::HostAction;
 use golden::cycle::tick_timing;
@@ -56,6 +60,8 @@ mod kind {
 /// Host action kinds of `act.hex`.
 const ACT_WRITE: u8 = 1;
 const ACT_RESET: u8 = 2;
+/// Not a host action: backpressure on (data 1) or off (data 0) from this tick on.
+const ACT_BP: u8 = 3;
 
 /// Settings of an export.
 #[derive(Debug, Clone)]
@@ -74,6 +80,13 @@ pub struct ExportOptions {
     pub host_weights: bool,
     /// Generate read-modify-write forwarding (tests turn it off).
     pub forwarding: bool,
+    /// For each tick, whether the backpressure applies to it (the others check every output
+    /// beat's cycle against the cycle model); empty = every tick.
+    pub bp_ticks: Vec<bool>,
+    /// Weights read back after each tick, drawn from a generator seeded by `seed`.
+    pub weight_samples: usize,
+    /// Every weight is read back after every `full_every`-th tick (0 = only after the last).
+    pub full_every: usize,
 }
 
 impl Default for ExportOptions {
@@ -85,6 +98,9 @@ impl Default for ExportOptions {
             actions: Vec::new(),
             host_weights: false,
             forwarding: true,
+            bp_ticks: Vec::new(),
+            weight_samples: 8,
+            full_every: 32,
         }
     }
 }
@@ -104,7 +120,7 @@ pub struct Summary {
     pub spikes: usize,
     /// Host actions (Wishbone writes and resets).
     pub actions: usize,
-    /// Values read back and compared after the last tick.
+    /// Values read back and compared, after every tick and at the end.
     pub checks: usize,
     /// Sum of the cycle model's tick lengths (without backpressure).
     pub tick_cycles: u64,
@@ -218,6 +234,7 @@ struct Vectors {
     n_out: usize,
     n_act: usize,
     n_chk: usize,
+    n_bp: usize,
 }
 
 impl Vectors {
@@ -245,7 +262,10 @@ impl Vectors {
         self.n_act += 1;
     }
 
-    fn chk(&mut self, kind: u8, j: u64, i: u64, addr: u64, word: u32) {
+    /// A read-back check made when `tag` ticks are done (`TICKS + 1`: at the end, after the
+    /// last host actions).
+    fn chk(&mut self, tag: u32, kind: u8, j: u64, i: u64, addr: u64, word: u32) {
+        let _ = write!(self.chk, "{tag:08x}");
         let w = (kind as u128) << 120
             | ((j & 0xFF_FFFF) as u128) << 96
             | ((i & 0xFF_FFFF) as u128) << 72
@@ -276,6 +296,12 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
     let ticks = stim.ticks.len();
     if ticks >= u32::MAX as usize {
         return Err(format!("{ticks} ticks: at most {} fit", u32::MAX - 1));
+    }
+    if !opts.bp_ticks.is_empty() && opts.bp_ticks.len() != ticks {
+        return Err(format!(
+            "backpressure given for {} ticks: the stimulus has {ticks}",
+            opts.bp_ticks.len()
+        ));
     }
     if let Some((k, _)) = opts.actions.iter().find(|(k, _)| *k > ticks) {
         return Err(format!(
@@ -358,8 +384,17 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
         Ok(())
     };
 
+    let mut bp_on = true;
+    let mut sample_rng = golden::rng::SplitMix64::new(opts.seed as u64 ^ 0xC4EC_4ED5);
     for (t, events) in stim.ticks.iter().enumerate() {
         apply_actions(t, &mut net, &mut v)?;
+        if let Some(&on) = opts.bp_ticks.get(t) {
+            if on != bp_on {
+                v.act(t as u32, ACT_BP, 0, on as u32);
+                v.n_bp += 1;
+                bp_on = on;
+            }
+        }
         let mut activity = begin_activity(&net, events);
         let spikes = net.step(events).to_vec();
         finish_activity(&net, &mut activity);
@@ -375,14 +410,36 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
         sum.spikes += spikes.len();
         sum.tick_cycles += timing.cycles;
         sum.max_tick_cycles = sum.max_tick_cycles.max(timing.cycles);
+        let all = opts.full_every > 0 && (t + 1) % opts.full_every == 0;
+        let tag = t as u32 + 1;
+        read_state(&lay, &net, &mut v, tag);
+        read_weights(
+            &lay,
+            &net,
+            &mut v,
+            tag,
+            all,
+            opts.weight_samples,
+            &mut sample_rng,
+        );
     }
     apply_actions(ticks, &mut net, &mut v)?;
-    sum.actions = v.n_act;
+    sum.actions = v.n_act - v.n_bp;
     v.act(u32::MAX, 0, 0, 0); // end marker
 
-    read_back(&lay, &net, &mut v);
+    let tag = ticks as u32 + 1;
+    v.chk(
+        tag,
+        kind::ID,
+        0,
+        0,
+        lay.reg_addr(regs::ID),
+        regs::ID_VALUE as u32,
+    );
+    read_state(&lay, &net, &mut v, tag);
+    read_weights(&lay, &net, &mut v, tag, true, 0, &mut sample_rng);
     sum.checks = v.n_chk;
-    v.chk(0, 0, 0, 0, 0); // end marker
+    v.chk(u32::MAX, 0, 0, 0, 0, 0); // end marker
     sum.input_beats = v.n_in;
 
     let watchdog = 1000
@@ -463,31 +520,28 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
     })
 }
 
-/// The final state to read back: counters, every neuron and trace state, every weight.
-fn read_back(lay: &Layout, net: &Network, v: &mut Vectors) {
+/// The counters, every neuron state and every trace, to read back when `tag` ticks are done.
+fn read_state(lay: &Layout, net: &Network, v: &mut Vectors, tag: u32) {
+    let dropped = net.dropped() as u32;
     v.chk(
-        kind::ID,
-        0,
-        0,
-        lay.reg_addr(regs::ID),
-        regs::ID_VALUE as u32,
-    );
-    v.chk(
+        tag,
         kind::DROPPED,
         0,
         0,
         lay.reg_addr(regs::DROPPED),
-        net.dropped() as u32,
+        dropped,
     );
     let t = net.tick();
-    v.chk(kind::TICK_LO, 0, 0, lay.reg_addr(regs::TICK_LO), t as u32);
     v.chk(
-        kind::TICK_HI,
+        tag,
+        kind::TICK_LO,
         0,
         0,
-        lay.reg_addr(regs::TICK_HI),
-        (t >> 32) as u32,
+        lay.reg_addr(regs::TICK_LO),
+        t as u32,
     );
+    let hi = (t >> 32) as u32;
+    v.chk(tag, kind::TICK_HI, 0, 0, lay.reg_addr(regs::TICK_HI), hi);
     for (region, state, k) in [
         (Region::V, StateKind::V, kind::V),
         (Region::Ref, StateKind::Refractory, kind::REF),
@@ -499,25 +553,43 @@ fn read_back(lay: &Layout, net: &Network, v: &mut Vectors) {
         }
         let vals = net.state(state);
         for i in 0..lay.n {
-            v.chk(k, 0, i, lay.neuron_addr(region, i), word(vals[i as usize]));
+            let a = lay.neuron_addr(region, i);
+            v.chk(tag, k, 0, i, a, word(vals[i as usize]));
         }
     }
     if lay.f_y.is_some() {
         let x = net.x();
         for j in 0..lay.r {
-            v.chk(kind::X, 0, j, lay.x_addr(j), word(x[j as usize]));
+            v.chk(tag, kind::X, 0, j, lay.x_addr(j), word(x[j as usize]));
         }
     }
+}
+
+/// Weights to read back when `tag` ticks are done: all of them, or `samples` drawn from `rng`.
+fn read_weights(
+    lay: &Layout,
+    net: &Network,
+    v: &mut Vectors,
+    tag: u32,
+    all: bool,
+    samples: usize,
+    rng: &mut golden::rng::SplitMix64,
+) {
     let w = net.weights();
-    for j in 0..lay.r {
-        for i in 0..lay.n {
-            v.chk(
-                kind::WEIGHT,
-                j,
-                i,
-                lay.weight_addr(j, i),
-                word(w[[j as usize, i as usize]] as i64),
-            );
+    let one = |v: &mut Vectors, j: u64, i: u64| {
+        let val = word(w[[j as usize, i as usize]] as i64);
+        v.chk(tag, kind::WEIGHT, j, i, lay.weight_addr(j, i), val);
+    };
+    if all {
+        for j in 0..lay.r {
+            for i in 0..lay.n {
+                one(v, j, i);
+            }
+        }
+    } else {
+        for _ in 0..samples {
+            let (j, i) = (rng.below(lay.r), rng.below(lay.n));
+            one(v, j, i);
         }
     }
 }

@@ -9,6 +9,8 @@
 //! model lives under `tests/`, so `cargo test -p testbenches` is the whole hardware check.
 #![warn(missing_docs)]
 
+pub mod adversary;
+pub mod configspace;
 pub mod export;
 pub mod random;
 pub mod sim;

@@ -117,6 +117,17 @@ impl Case {
         } else {
             Target::Generic
         };
+        // then a signed column written to sum to 0 and normalized (scaling must skip it)
+        let mut actions = actions;
+        if shape.ticks > 1 && rng.chance(0.3) {
+            let k = 1 + rng.below(shape.ticks as u64 - 1) as usize;
+            let at = actions.partition_point(|(t, _)| *t <= k);
+            let zero: Vec<(usize, HostAction)> = crate::adversary::zero_column(&mut rng, &config)
+                .into_iter()
+                .map(|a| (k, a))
+                .collect();
+            actions.splice(at..at, zero);
+        }
         Case {
             seed,
             toml,
@@ -155,13 +166,13 @@ pub fn parse(toml: &str) -> Config {
 }
 
 /// An integer in `lo..=hi`.
-fn range(rng: &mut SplitMix64, lo: i64, hi: i64) -> i64 {
+pub(crate) fn range(rng: &mut SplitMix64, lo: i64, hi: i64) -> i64 {
     debug_assert!(lo <= hi);
     lo + rng.below((hi - lo) as u64 + 1) as i64
 }
 
 /// One of `items`.
-fn pick<T: Copy>(rng: &mut SplitMix64, items: &[T]) -> T {
+pub(crate) fn pick<T: Copy>(rng: &mut SplitMix64, items: &[T]) -> T {
     items[rng.below(items.len() as u64) as usize]
 }
 
@@ -425,7 +436,8 @@ pub fn stimulus(rng: &mut SplitMix64, cfg: &Config, shape: &StimulusShape) -> St
 }
 
 /// Draw host actions between ticks: weight writes (the most frequent), *clear*, *normalize*,
-/// learning enable and `rst`.
+/// learning enable and `rst` ([`Case::with`] adds, drawn last, a signed column written to sum
+/// to 0 and normalized).
 pub fn host_actions(
     rng: &mut SplitMix64,
     cfg: &Config,

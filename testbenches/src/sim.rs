@@ -308,19 +308,19 @@ pub fn table(rows: &[Measured]) -> String {
             if m.passed { "PASS" } else { "FAIL" }
         ));
     }
-    if let [a, b] = rows {
-        if a.cycles_per_s() > 0.0 {
-            s.push_str(&format!(
-                "{} / {}: {:.1}x the simulated cycles per second of wall time",
-                b.sim.name(),
-                a.sim.name(),
-                b.cycles_per_s() / a.cycles_per_s()
-            ));
-            if let (Some(x), Some(y)) = (a.cycles_per_cpu_s(), b.cycles_per_cpu_s()) {
-                s.push_str(&format!(", {:.1}x of CPU time", y / x));
-            }
-            s.push('\n');
+    if let [a, b] = rows
+        && a.cycles_per_s() > 0.0
+    {
+        s.push_str(&format!(
+            "{} / {}: {:.1}x the simulated cycles per second of wall time",
+            b.sim.name(),
+            a.sim.name(),
+            b.cycles_per_s() / a.cycles_per_s()
+        ));
+        if let (Some(x), Some(y)) = (a.cycles_per_cpu_s(), b.cycles_per_cpu_s()) {
+            s.push_str(&format!(", {:.1}x of CPU time", y / x));
         }
+        s.push('\n');
     }
     s
 }

@@ -10,12 +10,13 @@
 //  1. holds `rst` for two cycles, then waits until the array accepts host requests (`wb_stall` low:
 //     the clearing sweep is done);
 //  2. before each tick, performs that tick's host actions (Wishbone writes, each followed by a wait
-//     for the array to be idle again, or a pulse of `rst`);
+//     for the array to be idle again, or a pulse of `rst`) and turns backpressure on or off;
 //  3. drives the tick's input beats and its end-of-tick beat (a beat is held until accepted), and
-//     checks every output beat, spikes and end-of-tick, against the expected list; without
-//     backpressure it also checks the cycle of every output beat against the cycle model;
-//  4. after the last tick, reads the counters, every neuron and trace state and every weight
-//     through the Wishbone port and compares them with the golden model's final state;
+//     checks every output beat, spikes and end-of-tick, against the expected list; in a tick
+//     without backpressure it also checks the cycle of every output beat against the cycle model;
+//  4. after every tick, reads the counters, every neuron and trace state and some weights (all of
+//     them every few ticks) through the Wishbone port and compares them with the golden model's
+//     state after that tick; after the last tick and its host actions, every weight;
 //  5. prints exactly one `PASS` or `FAIL` line. PASS ends with `$finish` (exit status 0), FAIL
 //     with `$fatal` (vvp exits 1, a Verilator binary aborts): the exit status is non-zero.
 //
@@ -45,13 +46,15 @@ module {{TB}};
     //  in:  {eot[32], addr[31:0]}                                   one per input beat
     //  out: {eot[63], cycle[62:32], addr[31:0]}                     one per expected output beat;
     //       cycle counts from the tick's cycle 0 (the first idle cycle with in_valid high)
-    //  act: {tick[103:72], kind[71:64], addr[63:32], data[31:0]}    kind 1 write, 2 rst pulse;
-    //       the end marker has tick = 32'hFFFFFFFF
-    //  chk: {kind[127:120], j[119:96], i[95:72], addr[63:32], word[31:0]}   kind 0 ends the list
+    //  act: {tick[103:72], kind[71:64], addr[63:32], data[31:0]}    kind 1 write, 2 rst pulse,
+    //       3 backpressure off (data 0) or on (data 1) from this tick on; the end marker has
+    //       tick = 32'hFFFFFFFF
+    //  chk: {after[159:128], kind[127:120], j[119:96], i[95:72], addr[63:32], word[31:0]}
+    //       read when `after` ticks are done (TICKS + 1: at the end); kind 0 ends the list
     reg [32:0] in_mem [0:N_IN-1];
     reg [63:0] out_mem [0:N_OUT-1];
     reg [103:0] act_mem [0:N_ACT-1];
-    reg [127:0] chk_mem [0:N_CHK-1];
+    reg [159:0] chk_mem [0:N_CHK-1];
 
     // ---- the array ----------------------------------------------------------------------------
     reg clk;
@@ -150,8 +153,10 @@ module {{TB}};
     endfunction
 
 
-    wire gap_in = (bp != 0) && ({16'd0, rnd[15:0]} % 32'd1000 < bp);
-    wire stall_out = (bp != 0) && ({16'd0, rnd[31:16]} % 32'd1000 < bp);
+    reg bp_on;                 // backpressure applies to this tick (act kind 3)
+    wire [31:0] bp_now = bp_on ? bp : 32'd0;
+    wire gap_in = (bp_now != 0) && ({16'd0, rnd[15:0]} % 32'd1000 < bp_now);
+    wire stall_out = (bp_now != 0) && ({16'd0, rnd[31:16]} % 32'd1000 < bp_now);
 
     // Name of a read-back check kind (for messages).
     function [8*16-1:0] kind_name;
@@ -193,6 +198,7 @@ module {{TB}};
     reg t_started;             // this tick's cycle 0 has passed
     reg [31:0] t_cycle;        // this cycle's index within the tick (when t_started)
     reg [31:0] rdata;          // last Wishbone read
+    reg [31:0] rb_at;          // ticks done at this read-back (TICKS + 1: the final one)
 
     wire [31:0] ip1 = ip + 32'd1;
     wire [31:0] cur = t_started ? t_cycle : 32'd0;
@@ -203,9 +209,11 @@ module {{TB}};
     wire [31:0] exp_addr = exp_out[31:0];
     /* verilator lint_off UNUSEDSIGNAL */ // address bits above AW, padding
     wire [103:0] act = act_mem[ap[{{IW_ACT}}-1:0]];
-    wire [127:0] chk = chk_mem[cp[{{IW_CHK}}-1:0]];
+    wire [159:0] chk = chk_mem[cp[{{IW_CHK}}-1:0]];
     /* verilator lint_on UNUSEDSIGNAL */
     wire [7:0] chk_kind = chk[127:120];
+    wire [31:0] chk_after = chk[159:128];
+    wire [31:0] rb_tick = ((rb_at > TICKS) ? TICKS : rb_at) - 32'd1;
 
     initial begin
         state = S_RESET;
@@ -235,6 +243,8 @@ module {{TB}};
         t_started = 1'b0;
         t_cycle = 32'd0;
         rdata = 32'd0;
+        rb_at = 32'd0;
+        bp_on = 1'b1;
     end
 
     // Print the one FAIL line (the first failure only) and stop with a non-zero exit status.
@@ -275,7 +285,7 @@ module {{TB}};
                 else
                     `TB_FAIL(("FAIL: tick %0d: output beat %0d: expected spike %0d, got spike %0d",
                               tick, beat, exp_addr, out_addr))
-            end else if (bp == 0 && cur != exp_cyc) begin
+            end else if (bp_now == 0 && cur != exp_cyc) begin
                 if (exp_eot)
                     `TB_FAIL(("FAIL: tick %0d: end-of-tick beat in cycle %0d (a tick of %0d cycles), the cycle model says cycle %0d",
                               tick, cur, cur + 32'd1, exp_cyc))
@@ -293,7 +303,8 @@ module {{TB}};
                     beat <= 32'd0;
                     tick <= tick + 32'd1;
                     t_started <= 1'b0;
-                    state <= S_ACT;
+                    rb_at <= tick + 32'd1;
+                    state <= S_RB;
                 end else begin
                     beat <= beat + 32'd1;
                     spikes <= spikes + 32'd1;
@@ -320,7 +331,9 @@ module {{TB}};
                 quiet <= 32'd0;
                 if (ap + 32'd1 < N_ACT && act[103:72] == tick) begin
                     ap <= ap + 32'd1;
-                    if (act[71:64] == 8'd2) begin
+                    if (act[71:64] == 8'd3) begin
+                        bp_on <= act[0];
+                    end else if (act[71:64] == 8'd2) begin
                         rst <= 1'b1;
                         rst_left <= 2'd1;
                         state <= S_RESET;
@@ -335,6 +348,7 @@ module {{TB}};
                         state <= S_WB;
                     end
                 end else if (tick == TICKS) begin
+                    rb_at <= TICKS + 32'd1;
                     state <= S_RB;
                 end else begin
                     in_done <= 1'b0;
@@ -388,8 +402,8 @@ module {{TB}};
                 end
             end
             S_RB: begin
-                if (cp + 32'd1 >= N_CHK || chk_kind == 8'd0) begin
-                    state <= S_DONE;
+                if (cp + 32'd1 >= N_CHK || chk_kind == 8'd0 || chk_after != rb_at) begin
+                    state <= (rb_at > TICKS) ? S_DONE : S_ACT;
                 end else begin
                     wb_cyc <= 1'b1;
                     wb_stb <= 1'b1;
@@ -405,15 +419,15 @@ module {{TB}};
                 if (rdata != chk[31:0]) begin
                     if (chk_kind == 8'd10)
                         `TB_FAIL(("FAIL: after tick %0d: weight[j=%0d][i=%0d] (host address 0x%0h): expected %0d, got %0d",
-                                  TICKS - 1, chk[119:96], chk[95:72], chk[63:32], $signed(chk[31:0]),
+                                  rb_tick, chk[119:96], chk[95:72], chk[63:32], $signed(chk[31:0]),
                                   $signed(rdata)))
                     else if (chk_kind >= 8'd5)
                         `TB_FAIL(("FAIL: after tick %0d: %0s[%0d] (host address 0x%0h): expected %0d, got %0d",
-                                  TICKS - 1, kind_name(chk_kind), chk[95:72], chk[63:32],
+                                  rb_tick, kind_name(chk_kind), chk[95:72], chk[63:32],
                                   $signed(chk[31:0]), $signed(rdata)))
                     else
                         `TB_FAIL(("FAIL: after tick %0d: %0s (register %0d): expected %0d, got %0d",
-                                  TICKS - 1, kind_name(chk_kind), chk[63:32], chk[31:0], rdata))
+                                  rb_tick, kind_name(chk_kind), chk[63:32], chk[31:0], rdata))
                 end
                 cp <= cp + 32'd1;
                 state <= S_RB;

@@ -13,7 +13,7 @@
 //! that does not find its text is an error of the driver, so a test cannot pass by mutating
 //! nothing.
 
-use cosim::driver::{Mismatch, RunOptions, run};
+use cosim::driver::{HostAction, Mismatch, RunOptions, run};
 use golden::{Config, Stimulus};
 use hdl::array::{Options, generate};
 use std::path::Path;
@@ -399,4 +399,187 @@ ltd_shift = 8
     };
     let m = cosim(&cfg, &s, &mutant).expect("the missing forwarding must be caught");
     assert_eq!(m.what, "weight", "{m}");
+}
+
+// ------------------------------------------------------------------ survivors of a plain stimulus
+//
+// Five mutants that an independent mutation run found passing `neurogen cosim` and the exported
+// testbench with a Poisson stimulus: m1 no weight forwarding (Poisson never repeats an address
+// within a tick), m2 an output skid buffer that never holds a beat (no backpressure), m3 host
+// writes to CONTROL ignored (no host actions), m4 the scaling step treating a signed column sum
+// of exactly 0 as positive, m5 a dropped depression clamp (never reached). Each must now be
+// caught by the path a user runs by default, `testbenches::adversary::cosim_stressed` (what
+// `neurogen cosim` calls without `--calm`); the unmutated design must pass it.
+
+use testbenches::adversary::cosim_stressed;
+
+/// Two lanes of two groups (forwarding on weight and accumulator words), STDP with depression,
+/// neurons that fire under a 200 Hz Poisson input.
+const USER_NET: &str = r#"
+name = "user"
+[array]
+inputs = 16
+neurons = 4
+lanes = 2
+[neuron]
+threshold = 40
+leak_shift = 2
+[synapse]
+init = "uniform"
+init_lo = 5
+init_hi = 30
+seed = 4
+[stdp]
+pre_inc = 100
+post_inc = 120
+ltp_shift = 3
+ltd_shift = 2
+"#;
+
+fn poisson(cfg: &Config, ticks: usize) -> Stimulus {
+    Stimulus::poisson(cfg.array.inputs, 200.0, ticks, 1.0, 1)
+}
+
+/// The default (stressed) co-simulation of `cfg` with `patches`: the first difference.
+fn stressed(
+    cfg: &Config,
+    s: &Stimulus,
+    patches: Vec<(String, String, String)>,
+) -> Option<Mismatch> {
+    let base = RunOptions {
+        patches,
+        ..Default::default()
+    };
+    let (stress, reports) = cosim_stressed(cfg, s, &base, 1)
+        .unwrap_or_else(|e| panic!("co-simulation of {} failed to run: {e}", cfg.name));
+    eprintln!("{}", stress.summary());
+    reports.into_iter().find_map(|r| r.mismatch)
+}
+
+/// The mutant survives the plain run (`--calm`) and is caught by the default stressed run; the
+/// unmutated design passes the stressed run.
+fn survivor_caught(cfg: &Config, s: &Stimulus, patch: (String, String, String)) -> Mismatch {
+    if let Some(m) = stressed(cfg, s, Vec::new()) {
+        panic!("the unmutated {} must pass the stressed run: {m}", cfg.name);
+    }
+    let calm = cosim(cfg, s, &mutant(patch.clone()));
+    assert!(
+        calm.is_none(),
+        "the mutant {patch:?} was meant to survive the plain stimulus: {}",
+        calm.unwrap()
+    );
+    let m = stressed(cfg, s, vec![patch.clone()])
+        .unwrap_or_else(|| panic!("the stressed run missed the mutant {patch:?}"));
+    eprintln!("{}: {m}", cfg.name);
+    m
+}
+
+#[test]
+fn m1_a_missing_weight_forwarding_is_caught_by_the_default_run() {
+    let cfg = config(USER_NET);
+    let p = patch_line(&cfg, "_lane.v", "assign e_w_in = ", |_| {
+        "assign e_w_in = x0_w;".to_string()
+    });
+    survivor_caught(&cfg, &poisson(&cfg, 40), p);
+}
+
+#[test]
+fn m2_an_output_skid_buffer_that_never_holds_is_caught_by_the_default_run() {
+    let cfg = config(USER_NET);
+    let p = patch_line(&cfg, ".v", "out_skid_v <= 1'd1;", |l| {
+        l.replace("1'd1", "1'd0")
+    });
+    let m = survivor_caught(&cfg, &poisson(&cfg, 40), p);
+    assert_eq!(m.what, "spikes", "{m}");
+}
+
+#[test]
+fn m3_ignored_control_writes_are_caught_by_the_default_run() {
+    let cfg = config(USER_NET);
+    let p = patch_line(&cfg, ".v", "learn_en <= h_dat[0];", |l| {
+        l.replace("h_dat[0]", "learn_en")
+    });
+    survivor_caught(&cfg, &poisson(&cfg, 40), p);
+}
+
+/// Signed weights, scaling on a host command only.
+const SIGNED_NET: &str = r#"
+name = "user_signed"
+[array]
+inputs = 6
+neurons = 4
+lanes = 2
+[neuron]
+threshold = 30
+leak_shift = 2
+[synapse]
+weight_bits = 6
+signed = true
+init = "uniform"
+init_lo = -8
+init_hi = 20
+seed = 2
+[stdp]
+pre_inc = 100
+post_inc = 120
+ltp_shift = 3
+ltd_shift = 2
+normalize_target = 60
+"#;
+
+#[test]
+fn m4_scaling_a_signed_column_that_sums_to_zero_is_caught() {
+    let cfg = config(SIGNED_NET);
+    let p = patch_line(&cfg, "_lane.v", "skip <= sum_r <= ", |l| {
+        l.replace("sum_r <= ", "sum_r < ")
+    });
+    // the hand-made case: column 1 = +7, -7, +7, -7, +7, -7, then normalize
+    let mut actions: Vec<(usize, HostAction)> = (0..6u64)
+        .map(|j| {
+            (
+                1,
+                HostAction::WriteWeight {
+                    j,
+                    i: 1,
+                    w: if j % 2 == 0 { 7 } else { -7 },
+                },
+            )
+        })
+        .collect();
+    actions.push((1, HostAction::Normalize));
+    let s = stim(&[&[0, 1], &[2], &[3, 4]]);
+    let with = |patches| RunOptions {
+        patches,
+        actions: actions.clone(),
+        ..Default::default()
+    };
+    assert!(cosim(&cfg, &s, &with(Vec::new())).is_none());
+    let m = cosim(&cfg, &s, &with(vec![p.clone()])).expect("the zero column must be left alone");
+    assert_eq!(m.tick, 1, "{m}");
+    assert!(["weight", "spikes"].contains(&m.what.as_str()), "{m}");
+    // and the default run of a plain stimulus catches it too (zero columns and normalize)
+    let m = stressed(&cfg, &poisson(&cfg, 60), vec![p]).expect("the stressed run missed m4");
+    eprintln!("m4, stressed: {m}");
+}
+
+#[test]
+fn m5_a_dropped_depression_clamp_is_caught_by_the_default_run() {
+    // weak depression of weights far above w_min = 0: only a host write of w_min brings one
+    // to the clamp
+    let toml = USER_NET
+        .replace("name = \"user\"", "name = \"user_m5\"")
+        .replace("init_lo = 5\ninit_hi = 30", "init_lo = 100\ninit_hi = 200")
+        .replace(
+            "ltp_shift = 3\nltd_shift = 2",
+            "ltp_shift = 7\nltd_shift = 6",
+        );
+    let cfg = config(&toml);
+    // `learn ? (below w_min ? w_min : moved) : unchanged` loses its clamp
+    let p = patch_line(&cfg, "_lane.v", "ew_w <= ", |l| {
+        let (head, tail) = l.split_once("learn ? ").unwrap();
+        let at = tail.find(" : ").unwrap() + 3;
+        let end = tail.rfind(") : e_w_in;").unwrap();
+        format!("{head}learn ? {} : e_w_in;", &tail[at..end])
+    });
+    survivor_caught(&cfg, &poisson(&cfg, 40), p);
 }

@@ -11,9 +11,15 @@
 //!   mismatch; all failures of a run are collected before the test fails, so one run shows every
 //!   broken case. `NEUROGEN_RANDOM_CASES` and `NEUROGEN_RANDOM_SEED` change the count and the
 //!   first seed (for exploring; CI uses the defaults).
+//! - Functional coverage: each case is also stepped through `golden::coverage` (and its host
+//!   actions and backpressure counted), the counts of every corner are printed as a table, and
+//!   the test fails when a corner was never hit: a suite that stops reaching accumulator
+//!   saturation, a clamp, a forwarding path, a signed zero-column scaling, an out-of-range
+//!   address, a stall or a host command fails even though nothing differed.
 
-use cosim::driver::{Compare, Report, RunOptions, run};
+use cosim::driver::{Compare, HostAction, Report, RunOptions, run};
 use golden::Stimulus;
+use golden::coverage::Coverage;
 use hdl::array::Target;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -54,6 +60,101 @@ fn run_case(case: &Case) -> Result<Report, String> {
         },
         Err(e) => Err(format!("co-simulation error: {e}\n{}", case.describe())),
     }
+}
+
+/// Corners counted here rather than by the golden model.
+const HOST_CORNERS: &[&str] = &[
+    "ticks under input backpressure",
+    "ticks under output backpressure",
+    "host weight write",
+    "host clear",
+    "host normalize",
+    "host learning off",
+    "host learning on",
+    "rst mid-run",
+];
+
+/// The corners `case` reaches: its ticks through `golden::coverage`, with its host actions.
+fn coverage_of(case: &Case) -> Result<Coverage, String> {
+    let g = hdl::array::generate(
+        &case.config,
+        &hdl::array::Options {
+            target: case.target,
+            ..Default::default()
+        },
+    )?;
+    let arch = &g.layout.arch;
+    let mut net = golden::Network::new(&case.config);
+    let mut c = Coverage::new();
+    for (t, events) in case.stimulus.ticks.iter().enumerate() {
+        for (_, a) in case.actions.iter().filter(|(k, _)| *k == t) {
+            let corner = match a {
+                HostAction::WriteWeight { j, i, w } => {
+                    net.set_weight(*j as usize, *i as usize, *w)
+                        .map_err(|e| e.to_string())?;
+                    "host weight write"
+                }
+                HostAction::Clear => {
+                    net.clear();
+                    "host clear"
+                }
+                HostAction::Normalize => {
+                    c.normalize(&net);
+                    net.normalize();
+                    "host normalize"
+                }
+                HostAction::Learning(on) => {
+                    net.set_learning(*on);
+                    if *on {
+                        "host learning on"
+                    } else {
+                        "host learning off"
+                    }
+                }
+                HostAction::Reset => {
+                    net.reset();
+                    "rst mid-run"
+                }
+            };
+            c.hit(corner, 1);
+        }
+        c.step(&mut net, arch, events)?;
+        c.hit(
+            "ticks under input backpressure",
+            (case.bp.input > 0.0) as u64,
+        );
+        c.hit(
+            "ticks under output backpressure",
+            (case.bp.output > 0.0) as u64,
+        );
+    }
+    Ok(c)
+}
+
+#[test]
+fn the_random_networks_reach_every_corner() {
+    // the cases of `random_networks_match_the_golden_model_every_tick`, through the golden
+    // model only (about a second)
+    let n = env_or("NEUROGEN_RANDOM_CASES", CASES as u64) as usize;
+    let first = env_or("NEUROGEN_RANDOM_SEED", 1);
+    let mut cov = Coverage::new();
+    let mut failures = Vec::new();
+    for k in 0..n {
+        let case = Case::new(first + k as u64);
+        match coverage_of(&case) {
+            Ok(c) => cov.merge(&c),
+            Err(e) => failures.push(format!("coverage: {e}\n{}", case.describe())),
+        }
+    }
+    println!(
+        "functional coverage of {n} random networks:\n{}",
+        cov.table(HOST_CORNERS)
+    );
+    let missing = cov.missing(HOST_CORNERS);
+    if !missing.is_empty() {
+        failures.push(format!("corners never hit: {missing:?}"));
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
 #[test]

@@ -36,7 +36,7 @@ fn vector_files_have_the_sizes_the_testbench_declares() {
         ("vectors/in.hex", "N_IN", 9),
         ("vectors/out.hex", "N_OUT", 16),
         ("vectors/act.hex", "N_ACT", 26),
-        ("vectors/chk.hex", "N_CHK", 32),
+        ("vectors/chk.hex", "N_CHK", 40),
     ] {
         let text = &e.files[file];
         assert_eq!(text.lines().count(), localparam(tb, n), "{file}");
@@ -56,17 +56,19 @@ fn vector_files_have_the_sizes_the_testbench_declares() {
         .filter(|l| l.starts_with('1'))
         .count();
     assert_eq!(eots, 3);
-    // ID, dropped, tick low and high; every per-neuron state the hardware stores; x per row
-    // (STDP is on); every weight
+    // after each of the 3 ticks: dropped, tick low and high, every per-neuron state the hardware
+    // stores, x per row (STDP is on), 8 sampled weights; at the end the same, the ID and every
+    // weight
     let lay = &e.generated.layout;
     let per_neuron = [Region::V, Region::Ref, Region::Theta, Region::Y]
         .iter()
         .filter(|r| lay.region_field(**r).is_some())
         .count() as u64;
     let x = if lay.f_y.is_some() { lay.r } else { 0 };
+    let state = 3 + per_neuron * lay.n + x;
     assert_eq!(
         e.summary.checks as u64,
-        4 + per_neuron * lay.n + x + lay.r * lay.n
+        3 * (state + 8) + 1 + state + lay.r * lay.n
     );
 }
 
@@ -94,12 +96,21 @@ fn every_hole_is_filled_and_no_unknown_hole_is_accepted() {
 fn read_back_addresses_come_from_the_memory_map() {
     let e = export(&cfg(), &stim(), &ExportOptions::default()).unwrap();
     let lay = &e.generated.layout;
-    let chk: Vec<u128> = e.files["vectors/chk.hex"]
+    // (ticks done, the low 128 bits)
+    let tagged: Vec<(u32, u128)> = e.files["vectors/chk.hex"]
         .lines()
-        .map(|l| u128::from_str_radix(l, 16).unwrap())
+        .map(|l| {
+            let (t, rest) = l.split_at(8);
+            (
+                u32::from_str_radix(t, 16).unwrap(),
+                u128::from_str_radix(rest, 16).unwrap(),
+            )
+        })
         .collect();
-    let weights: Vec<&u128> = chk.iter().filter(|w| (*w >> 120) == 10).collect();
-    assert_eq!(weights.len() as u64, lay.r * lay.n);
+    let chk: Vec<u128> = tagged.iter().map(|(_, w)| *w).collect();
+    let kind = |w: &u128| (*w >> 120) as u8;
+    let weights: Vec<&u128> = chk.iter().filter(|w| kind(w) == 10).collect();
+    assert_eq!(weights.len() as u64, 3 * 8 + lay.r * lay.n);
     for w in weights {
         let j = (w >> 96) as u64 & 0xFF_FFFF;
         let i = (w >> 72) as u64 & 0xFF_FFFF;
@@ -111,13 +122,29 @@ fn read_back_addresses_come_from_the_memory_map() {
         net.step(t);
     }
     let w00 = net.weights()[[0, 0]];
-    let first = chk.iter().find(|w| (*w >> 120) == 10).unwrap();
+    let (_, first) = tagged
+        .iter()
+        .find(|(t, w)| kind(w) == 10 && *t == 4)
+        .unwrap();
     assert_eq!(*first as u32, w00 as u32);
     assert_eq!(
-        chk.last().copied(),
-        Some(0),
+        tagged.last().copied(),
+        Some((u32::MAX, 0)),
         "the list ends with its marker"
     );
+    // the checks of each tick, in tick order, then the final ones (tag TICKS + 1)
+    let tags: Vec<u32> = tagged[..tagged.len() - 1].iter().map(|(t, _)| *t).collect();
+    assert!(tags.windows(2).all(|w| w[0] <= w[1]), "{tags:?}");
+    assert_eq!(tags.first(), Some(&1));
+    assert_eq!(tags.last(), Some(&4));
+    for t in 1..=3 {
+        // v of every neuron after every tick
+        let v = tagged
+            .iter()
+            .filter(|(a, w)| *a == t && kind(w) == 5)
+            .count();
+        assert_eq!(v as u64, lay.n, "tick {t}");
+    }
 }
 
 #[test]
@@ -156,6 +183,36 @@ fn host_actions_become_writes_before_their_tick() {
         ]
     );
     assert_eq!(e.summary.actions, 4);
+}
+
+#[test]
+fn backpressure_is_switched_per_tick_by_action_kind_3() {
+    let opts = ExportOptions {
+        backpressure_permille: 300,
+        bp_ticks: vec![false, false, true],
+        full_every: 2,
+        ..Default::default()
+    };
+    let e = export(&cfg(), &stim(), &opts).unwrap();
+    let acts: Vec<&str> = e.files["vectors/act.hex"].lines().collect();
+    // off before tick 0, on before tick 2; not counted as host actions
+    assert_eq!(acts.len(), 3, "{acts:?}");
+    assert_eq!(&acts[0][..10], "0000000003");
+    assert_eq!(&acts[1][..10], "0000000203");
+    assert!(acts[0].ends_with('0') && acts[1].ends_with('1'));
+    assert_eq!(e.summary.actions, 0);
+    // every weight after tick 1 (the second), as full_every = 2 asks
+    let lay = &e.generated.layout;
+    let after_1 = e.files["vectors/chk.hex"]
+        .lines()
+        .filter(|l| l.starts_with("000000020a"))
+        .count();
+    assert_eq!(after_1 as u64, lay.r * lay.n);
+    let wrong = ExportOptions {
+        bp_ticks: vec![true],
+        ..Default::default()
+    };
+    assert!(export(&cfg(), &stim(), &wrong).is_err());
 }
 
 #[test]

@@ -162,7 +162,9 @@ fn mutated_expected_vectors_fail_under_both_simulators() {
     let spike = out.iter().position(|l| l.starts_with('0')).unwrap();
     let tick = out[..spike].iter().filter(|l| l.starts_with('8')).count();
     let eot = out.iter().position(|l| l.starts_with('8')).unwrap();
-    let v0 = chk.iter().position(|l| l.starts_with("05")).unwrap();
+    // chk lines: 8 hex digits of ticks done, then the kind: the first v is read after tick 0
+    let v0 = chk.iter().position(|l| l[8..].starts_with("05")).unwrap();
+    assert!(chk[v0].starts_with("00000001"));
     let w_last = chk.len() - 2; // the last weight (the last line is the end marker)
 
     let flip_last = |l: &str| {
@@ -203,7 +205,7 @@ fn mutated_expected_vectors_fail_under_both_simulators() {
             "vectors/chk.hex",
             v0,
             flip_last(&chk[v0]),
-            vec!["after tick 19", "v[0]"],
+            vec!["after tick 0", "v[0]"],
         ),
     ];
     for sim in Simulator::ALL {
@@ -228,4 +230,51 @@ fn mutated_expected_vectors_fail_under_both_simulators() {
             set_line(&dir, file, *line, original);
         }
     }
+}
+
+#[test]
+fn a_state_error_that_heals_before_the_end_is_caught_at_its_tick() {
+    // An off-by-one leak makes v wrong from tick 1 on; a *clear* after the last tick sets v to 0
+    // on both sides, so the final read-back alone sees nothing (the control below), while the
+    // read-back after every tick names the first tick and neuron.
+    let toml = "name = \"heal\"\n[array]\ninputs = 4\nneurons = 2\nlanes = 1\n\
+                [neuron]\nthreshold = 5000\nleak_shift = 3\n\
+                [synapse]\ninit = \"constant\"\ninit_value = 50\n[stdp]\nenabled = false\n";
+    let cfg = Config::from_toml_str(toml, Path::new(".")).unwrap();
+    let s = Stimulus {
+        ticks: vec![vec![0, 1, 2, 3], vec![0, 1], vec![], vec![2]],
+    };
+    let opts = ExportOptions {
+        actions: vec![(4, cosim::driver::HostAction::Clear)],
+        ..Default::default()
+    };
+    let mut e = export(&cfg, &s, &opts).unwrap();
+    let file = "rtl/heal_lane.v";
+    let lines: Vec<&str> = e.files[file]
+        .lines()
+        .filter(|l| l.contains(">>> 3;"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let line = lines[0].to_string();
+    e.patch(file, &line, &line.replacen(">>> 3;", ">>> 2;", 1))
+        .unwrap();
+    let dir = scratch("heal");
+    e.write(&dir).unwrap();
+    let o = build_and_run(&dir, Simulator::Icarus, &[]).unwrap();
+    assert_fails(&o, "healing leak mutant", &["after tick 1: v["]);
+    // control: with only the final read-back (tag 5 = after the last tick and its actions;
+    // every earlier check becomes an end marker) the same mutant passes
+    let chk = &e.files["vectors/chk.hex"];
+    let marker = format!("ffffffff{}", "0".repeat(32));
+    let mut lines: Vec<&str> = chk.lines().filter(|l| l.starts_with("00000005")).collect();
+    assert!(lines.len() > 4, "the final read-back has v and the weights");
+    lines.resize(chk.lines().count(), &marker);
+    let text: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    std::fs::write(dir.join("vectors/chk.hex"), text).unwrap();
+    let o = run(&dir, Simulator::Icarus, &[]).unwrap();
+    assert!(
+        o.passed(),
+        "the error must heal by the end: {}",
+        o.transcript()
+    );
 }

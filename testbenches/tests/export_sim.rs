@@ -92,15 +92,25 @@ fn one_lane_signed_weights_subtract_reset_without_stdp() {
 }
 
 #[test]
-fn two_lanes_recurrent_inhibition_theta_refractory_periodic_scaling() {
+fn two_lanes_recurrent_inhibition_theta_refractory_periodic_scaling_stressed() {
+    // the stress `neurogen testbench` applies by default: repeats, out-of-range addresses, host
+    // actions, backpressure switched on and off per tick
     let toml = "name = \"l2r\"\n[array]\ninputs = 8\nneurons = 8\nlanes = 2\nrecurrent = true\n\
         [neuron]\nthreshold = 40\ninhibition = 2\ntheta_plus = 4\ntheta_decay_shift = 3\nrefractory = 2\n\
         [stdp]\nnormalize_target = 200\nnormalize_every = 5\n";
+    let cfg = Config::from_toml_str(toml, Path::new(".")).unwrap();
+    let s = testbenches::adversary::stress(&cfg, &stimulus(2, 8, 30, 6), 5);
+    assert!(s.actions.len() >= 3 && s.bp_ticks.iter().any(|b| !*b));
     passes_everywhere(
         "l2r",
         toml,
-        &stimulus(2, 8, 30, 6),
-        ExportOptions::default(),
+        &s.stimulus,
+        ExportOptions {
+            actions: s.actions,
+            bp_ticks: s.bp_ticks,
+            backpressure_permille: 250,
+            ..Default::default()
+        },
     );
 }
 

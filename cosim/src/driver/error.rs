@@ -136,3 +136,23 @@ impl From<Error> for String {
         e.to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn the_underlying_error_stays_reachable_through_places() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "gone");
+        let e = Error::io("/x/y.v", "read", io).at("tick 3");
+        assert_eq!(e.to_string(), "tick 3: cannot read /x/y.v: gone");
+        assert!(matches!(e.root(), Error::Io { op: "read", .. }));
+        let inner = e.source().expect("the place wraps the error");
+        let io = inner.source().expect("the io error");
+        let io = io.downcast_ref::<std::io::Error>().expect("an io::Error");
+        assert_eq!(io.kind(), std::io::ErrorKind::NotFound);
+        let s: String = Error::Protocol("late".into()).into();
+        assert_eq!(s, "protocol error: late");
+    }
+}

@@ -154,7 +154,7 @@ impl NetParams {
     pub fn toml(&self, name: &str, inputs: usize, neurons: usize) -> String {
         let lanes = [8, 4, 2, 1]
             .into_iter()
-            .find(|l| neurons % l == 0)
+            .find(|l| neurons.is_multiple_of(*l))
             .unwrap_or(1);
         format!(
             "name = \"{name}\"\n\

@@ -5,7 +5,7 @@
 //! Key decision: the accessors keep the reference's types (`&[i64]`, `&Array2<i32>`); they are
 //! built lazily from the narrow state on first access after a change (a `OnceLock` per view,
 //! dropped by every mutation), so the tick loop never pays for them. Every check of a host write
-//! is [`crate::rules`]', shared with the reference.
+//! is in [`crate::rules`], shared with the reference.
 
 use super::weights::{Wt, with_mat};
 use super::{AccStore, Network, StateKind};

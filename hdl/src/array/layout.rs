@@ -242,7 +242,7 @@ impl Layout {
         // per SPRAM, at most 4 SPRAMs of 16K words
         let sprams_per_lane = (2 * s.weight_bits as u64).div_ceil(16);
         let pair = want_pair
-            && arch.groups % 2 == 0
+            && arch.groups.is_multiple_of(2)
             && arch.lanes * sprams_per_lane <= 4
             && arch.rows * arch.groups / 2 <= 16384;
         arch.pair_mode = pair;
@@ -344,6 +344,21 @@ impl Layout {
     /// Word address of the presynaptic trace of row `j`.
     pub fn x_addr(&self, j: u64) -> u64 {
         ((Region::X as u64) << self.host_ib) | j
+    }
+
+    /// Cycles a host access waits for its read data in the port's read state: the memory read,
+    /// the broadcast stage, the capture stages, and the lane multiplexer's register with more
+    /// than 4 lanes.
+    pub fn host_wait(&self) -> u64 {
+        self.rl + self.arch.bcast_stages + 1 + (self.l > 4) as u64
+    }
+
+    /// The most cycles from the cycle that accepts a host request (`wb_cyc`, `wb_stb` high and
+    /// `wb_stall` low) to the cycle with its `wb_ack`: decode, the read state (`host_wait() + 1`
+    /// cycles), the response, the write (writes only), and the acknowledge register. Reads take
+    /// one cycle less. `manifest.json`: `host.max_ack_cycles`.
+    pub fn host_ack_max(&self) -> u64 {
+        self.host_wait() + 5
     }
 
     /// The field of a per-neuron region, if the hardware stores it.

@@ -362,6 +362,8 @@ struct HostDesc {
     index_fields: IndexFields,
     registers: Vec<(&'static str, u64)>,
     regions: Vec<RegionDesc>,
+    /// The most cycles from an accepted request to its `wb_ack` ([`Layout::host_ack_max`]).
+    max_ack_cycles: u64,
 }
 
 #[derive(Serialize)]
@@ -465,6 +467,7 @@ fn manifest(
             },
             registers,
             regions,
+            max_ack_cycles: lay.host_ack_max(),
         },
         cycle_model: &lay.arch,
         forwarding: lay.forwarding,

@@ -310,8 +310,13 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
     let err_code = b.data_reg("err_code", Ty::u(8));
     // the array's output beat passes two registers before the frame writer: an input stage
     // loaded every cycle (no enable from the array's valid, whose logic sits far away) and a
-    // one-beat buffer; `out_ready` is a register, high only while both are empty, so a beat
-    // never meets a full buffer (one beat per few cycles, far above the UART's rate)
+    // one-beat buffer. `out_ready` leaves from a register of its own (`out_ready_q`), one
+    // cycle after the link decided to let a beat in (`out_ready_r`): the array's output stage,
+    // whose `out_ready` feeds its tick end, sits far from the link on a full device, and the
+    // placer can put that register near it. A beat let in is counted from what the array saw
+    // (`out_ready_q`), and a new ready waits until the last one's beat, if any, is in the buffer
+    // and the buffer is free, so a beat never meets a full buffer (one beat per four cycles,
+    // far above the UART's rate)
     let oa_v = b.ctl_reg("obuf_in_v", Ty::BIT, 0);
     let oa_eot = b.data_reg("obuf_in_eot", Ty::BIT);
     let oa_addr = b.data_reg("obuf_in_addr", out_addr.ty);
@@ -319,8 +324,10 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
     let ob_eot = b.data_reg("obuf_eot", Ty::BIT);
     let ob_addr = b.data_reg("obuf_addr", out_addr.ty);
     let o_ready = b.ctl_reg("out_ready_r", Ty::BIT, 0);
-    b.m.assign(&out_ready, o_ready.e());
-    b.ctl(set(&oa_v, out_valid.e().and(o_ready.e())));
+    let o_ready_q = b.ctl_reg("out_ready_q", Ty::BIT, 0);
+    b.ctl(set(&o_ready_q, o_ready.e()));
+    b.m.assign(&out_ready, o_ready_q.e());
+    b.ctl(set(&oa_v, out_valid.e().and(o_ready_q.e())));
     b.data(set(&oa_eot, out_eot.e()));
     b.data(set(&oa_addr, out_addr.e()));
     b.data(when(
@@ -333,14 +340,15 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
         vec![set(&ob_v, Expr::bit(true))],
         vec![when(take_spk.e(), vec![set(&ob_v, Expr::bit(false))])],
     ));
-    // ready for one cycle at a time (a beat it lets in is in the input stage the next cycle,
-    // which holds ready low until the buffer is free again): the array's valid reaches only
-    // the input stage's flag
+    // ready for one cycle at a time (a beat it lets in is in the input stage two cycles after
+    // the decision, which holds ready low until the buffer is free again): the array's valid
+    // reaches only the input stage's flag
     b.ctl(set(
         &o_ready,
         o_ready
             .e()
             .not()
+            .and(o_ready_q.e().not())
             .and(oa_v.e().not())
             .and(ob_v.e().not().or(take_spk.e())),
     ));

@@ -304,7 +304,7 @@ fn decode(
     regs: &LaneRegs,
     x: Option<&XHost>,
 ) -> Decoded {
-    let (l, g, gb, wab, rl) = (lay.l, lay.g, lay.gb, lay.wab, lay.rl);
+    let (g, gb, wab) = (lay.g, lay.gb, lay.wab);
     let stdp = lay.f_y.is_some();
     let h_we = b.data_reg("h_we", Ty::BIT);
     let h_adr = b.data_reg("h_adr", Ty::u(lay.aw));
@@ -329,9 +329,8 @@ fn decode(
     let h_isreg = b.data_reg("h_isreg", Ty::BIT);
     let h_reg = b.data_reg("h_reg", Ty::u(4));
     let h_xfield = (stdp && lay.xpb > 0).then(|| b.data_reg("h_xfield", Ty::u(lay.xpb)));
-    // cycles a host access waits for its read data: the memory read, the broadcast stages, the
-    // capture stages, and the lane multiplexer's register with more than 4 lanes
-    let h_wait = rl + lay.arch.bcast_stages + 1 + (l > 4) as u64;
+    // cycles a host access waits for its read data (the bound of `Layout::host_ack_max`)
+    let h_wait = lay.host_wait();
     let h_cnt = b.ctl_reg("h_cnt", Ty::u(cw(h_wait + 1)), 0);
     let wab_row = mul_const(
         if hrb == 0 {

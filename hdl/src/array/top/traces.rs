@@ -115,14 +115,15 @@ impl Potentiation {
         let go = b.delayed_r("ltp_go", pre.e(), rl);
         let kd = b.delayed("ltp_kd", lk.e().resize(gb), rl);
         let base_d = b.delayed("ltp_base", lbase.e(), rl);
-        let j_d = if lay.xpb > 0 {
+        // the trace's field is selected only when the step depends on the trace
+        let j_d = if lay.xpb > 0 && p.stdp.ltp_shift < lay.tb {
             b.delayed(
                 "ltp_jlow",
                 lj.e().resize(rb.max(lay.xpb)).slice(lay.xpb - 1, 0),
                 rl,
             )
         } else {
-            Expr::zero(Ty::BIT)
+            Expr::zero(Ty::u(lay.xpb.max(1)))
         };
         Some(Potentiation {
             lj,
