@@ -245,7 +245,8 @@ impl Coverage {
         if s.enabled && net.x() != x.as_slice() {
             return Err(format!("coverage replay: x {x:?}, the model {:?}", net.x()));
         }
-        let scaled = learning && cfg.periodic_scaling() && (tick + 1) % s.normalize_every == 0;
+        let scaled =
+            learning && cfg.periodic_scaling() && (tick + 1).is_multiple_of(s.normalize_every);
         if scaled {
             self.zero_columns(&cfg, &w);
         } else {
@@ -299,12 +300,10 @@ impl Coverage {
             if d <= depth {
                 self.hit(&format!("fwd acc d={d}"), 1);
             }
-            if weights {
-                if let Some(p) = (0..k).rev().find(|&p| ops[p] == ops[k]) {
-                    let d = starts[k] - starts[p];
-                    if d <= depth {
-                        self.hit(&format!("fwd weight d={d} (depression on)"), 1);
-                    }
+            if weights && let Some(p) = (0..k).rev().find(|&p| ops[p] == ops[k]) {
+                let d = starts[k] - starts[p];
+                if d <= depth {
+                    self.hit(&format!("fwd weight d={d} (depression on)"), 1);
                 }
             }
         }

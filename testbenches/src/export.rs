@@ -388,12 +388,12 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
     let mut sample_rng = golden::rng::SplitMix64::new(opts.seed as u64 ^ 0xC4EC_4ED5);
     for (t, events) in stim.ticks.iter().enumerate() {
         apply_actions(t, &mut net, &mut v)?;
-        if let Some(&on) = opts.bp_ticks.get(t) {
-            if on != bp_on {
-                v.act(t as u32, ACT_BP, 0, on as u32);
-                v.n_bp += 1;
-                bp_on = on;
-            }
+        if let Some(&on) = opts.bp_ticks.get(t)
+            && on != bp_on
+        {
+            v.act(t as u32, ACT_BP, 0, on as u32);
+            v.n_bp += 1;
+            bp_on = on;
         }
         let mut activity = begin_activity(&net, events);
         let spikes = net.step(events).to_vec();

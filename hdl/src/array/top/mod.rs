@@ -156,7 +156,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str, lane_modules: &[S
     let sweeps = seq.sweeps(&mut b, lay, p);
     let ev = events::EventIssuer::build(&mut b, lay, &ports, &seq, &cnt, &mems, &tick_start);
     let neuron = spikes::NeuronPhase::declare(&mut b, lay, p, &seq, &sweeps);
-    let ltp = traces::Potentiation::declare(&mut b, lay, &seq, &neuron);
+    let ltp = traces::Potentiation::declare(&mut b, lay, p, &seq, &neuron);
     let tr = traces::Traces::build(&mut b, lay, p, &seq, &sweeps, &ev, &mems, ltp.as_ref());
     let scale = scaling::Scaling::declare(&mut b, lay, &seq);
     let out = output::Output::declare(&mut b, lay, p, &ports, &seq, &cnt, &mems);

@@ -71,6 +71,7 @@ impl Potentiation {
     pub fn declare(
         b: &mut B,
         lay: &Layout,
+        p: &Params,
         seq: &Sequencer,
         neuron: &NeuronPhase,
     ) -> Option<Potentiation> {
