@@ -1,4 +1,4 @@
-//! `neurogen`: the command-line tool. Raw arguments are parsed by clap in [`cli`], turned into
+//! `neurogen`: the command-line tool. Raw arguments are parsed by clap in [`cli`] (all the syntax), turned into
 //! validated requests, and handed to the library crates; every failure is one line on stderr and
 //! a non-zero exit, never a panic.
 
@@ -30,7 +30,17 @@ fn default_sigpipe() {}
 
 fn main() -> ExitCode {
     default_sigpipe();
-    let args = cli::Cli::parse();
+    let args = match cli::Cli::try_parse() {
+        Ok(a) => a,
+        // a bad `--target` is reported like a command's error: one line, status 1
+        Err(e) => match cli::bad_value(&e) {
+            Some(bad) => {
+                eprintln!("error: {bad}");
+                return ExitCode::FAILURE;
+            }
+            None => e.exit(),
+        },
+    };
     match cmd::run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

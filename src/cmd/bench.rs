@@ -9,8 +9,10 @@
 //! the command says how to install it and still prints the golden model's figures.
 
 use super::CmdResult;
+use super::common::{load_config, write_file};
 use crate::cli::{BenchArgs, BenchWhat, Peer};
 use golden::bench::BenchResult;
+use hdl::array::Target;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -27,7 +29,7 @@ pub fn bench(a: BenchArgs) -> CmdResult {
             repeat,
             target,
         } => {
-            return bench_cosim(&config, cycles, repeat, &target);
+            return bench_cosim(&config, cycles, repeat, target.target);
         }
         BenchWhat::Golden {
             seconds,
@@ -274,15 +276,14 @@ fn missing_peer(python: &Path, script: &Path, why: &str) -> String {
 /// `bench cosim`: the generated array with its inputs held so the event pipeline stays busy
 /// (`in_valid` high with an in-range address and no end of tick, `out_ready` high), clocked
 /// through the Rust binding and through a C++ main loop built from the same files.
-fn bench_cosim(config: &Path, cycles: u64, repeat: u32, target: &str) -> CmdResult {
+fn bench_cosim(config: &Path, cycles: u64, repeat: u32, target: Target) -> CmdResult {
     if !(1..=1_000_000_000).contains(&cycles) {
         return Err(format!("--cycles {cycles}: must be in 1..=1000000000"));
     }
     if !(1..=100).contains(&repeat) {
         return Err(format!("--repeat {repeat}: must be in 1..=100"));
     }
-    let cfg = super::simulate::load_config(config)?;
-    let target = hdl::array::Target::parse(target)?;
+    let cfg = load_config(config)?;
     let dir = std::env::temp_dir().join(format!("neurogen-bench-cosim-{}", std::process::id()));
     let g = hdl::array::generate(
         &cfg,
@@ -294,7 +295,7 @@ fn bench_cosim(config: &Path, cycles: u64, repeat: u32, target: &str) -> CmdResu
     )?;
     let mut sources = Vec::new();
     for (n, t) in g.rtl.iter().chain(g.init.iter()) {
-        super::simulate::write_file(&dir.join(n), t)?;
+        write_file(&dir.join(n), t)?;
         if n.ends_with(".v") {
             sources.push(dir.join(n));
         }

@@ -6,100 +6,14 @@
 //! the golden model, so a board run is a hardware-in-the-loop co-simulation.
 
 use super::CmdResult;
-use super::simulate::{load_config, load_stimulus, write_file};
-use crate::cli::StimulusSource;
+use super::common::{load_config, load_stimulus, write_file, write_files};
+use crate::cli::{BoardArgs, BoardCmd, PortArgs, StimulusSource};
 use crate::flow::serial::SerialPort;
-use clap::{Args, Subcommand};
 use golden::model::Network;
 use hdl::array::Layout;
 use hdl::board::protocol::Client;
 use hdl::board::{self, Board, BoardOptions};
-use std::path::{Path, PathBuf};
-
-/// `neurogen board`.
-#[derive(Debug, Args)]
-pub struct BoardArgs {
-    #[command(subcommand)]
-    pub cmd: BoardCmd,
-}
-
-/// The serial port of a board.
-#[derive(Debug, Args)]
-pub struct PortArgs {
-    /// Serial device (iCEBreaker: the FTDI's second port, e.g. /dev/ttyUSB1; ULX3S: /dev/ttyUSB0).
-    #[arg(long)]
-    pub port: PathBuf,
-    /// Baud rate the board top was generated for.
-    #[arg(long, default_value_t = 1_000_000)]
-    pub baud: u64,
-    /// Receive buffer of the board top, bytes.
-    #[arg(long, default_value_t = 512)]
-    pub fifo: usize,
-}
-
-/// `neurogen board` subcommands.
-#[derive(Debug, Subcommand)]
-pub enum BoardCmd {
-    /// Write a board top (array + UART host link + LEDs), its constraint file and manifest.
-    Generate {
-        /// Network config (TOML).
-        config: PathBuf,
-        /// icebreaker or ulx3s.
-        #[arg(long)]
-        board: String,
-        /// Output folder.
-        #[arg(short, long)]
-        output: PathBuf,
-        /// UART baud rate (within 2 % of an integer divisor of the board clock, at least 4
-        /// clocks per bit).
-        #[arg(long, default_value_t = 1_000_000)]
-        baud: u64,
-    },
-    /// Write the boards' pin files (constraints/*.pcf, *.lpf) from the board table.
-    Constraints {
-        /// Output folder.
-        #[arg(short, long, default_value = "constraints")]
-        output: PathBuf,
-    },
-    /// Run a stimulus on a board, tick by tick, printing the spikes.
-    Run {
-        /// Network config (TOML) the board's bitstream was built from.
-        config: PathBuf,
-        #[command(flatten)]
-        port: PortArgs,
-        #[command(flatten)]
-        source: StimulusSource,
-        /// Write the config's initial weights through the host port first (needed where the
-        /// memories cannot be preloaded, e.g. UP5K SPRAM).
-        #[arg(long)]
-        load_weights: bool,
-        /// Compare every tick's spikes and the final weights with the golden model.
-        #[arg(long)]
-        check: bool,
-        /// Write the spikes as JSON.
-        #[arg(short, long)]
-        output: Option<PathBuf>,
-    },
-    /// Read host-port words.
-    Read {
-        /// Word address (decimal or 0x hex; map in manifest.json).
-        addr: String,
-        /// Consecutive words.
-        #[arg(long, default_value_t = 1)]
-        count: u32,
-        #[command(flatten)]
-        port: PortArgs,
-    },
-    /// Write one host-port word.
-    Write {
-        /// Word address (decimal or 0x hex).
-        addr: String,
-        /// Value (decimal or 0x hex).
-        value: String,
-        #[command(flatten)]
-        port: PortArgs,
-    },
-}
+use std::path::Path;
 
 pub fn board(a: BoardArgs) -> CmdResult {
     match a.cmd {
@@ -181,9 +95,7 @@ fn generate(config: &Path, board: &str, output: &Path, baud: u64) -> CmdResult {
     opts.baud = baud;
     let d = board::generate(&cfg, b, &opts)?;
     let rtl = output.join("rtl");
-    for (n, t) in d.rtl.iter().chain(d.array.init.iter()) {
-        write_file(&rtl.join(n), t)?;
-    }
+    write_files(&rtl, d.rtl.iter().chain(&d.array.init))?;
     write_file(&output.join(&d.constraints.0), &d.constraints.1)?;
     write_file(&output.join("manifest.json"), &d.array.manifest)?;
     println!(

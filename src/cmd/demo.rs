@@ -17,8 +17,8 @@
 //!   message naming the missing tool and the setup script.
 
 use super::CmdResult;
+use super::common::{write_file, write_files};
 use super::learn::{hardware_text, hardware_verdict, on_hardware, pattern_plots, pattern_report};
-use super::simulate::write_file;
 use crate::cli::DemoArgs;
 use crate::flow::device::Device;
 use crate::flow::synth::{self, Request, SynthReport};
@@ -133,9 +133,7 @@ pub fn demo(a: DemoArgs) -> CmdResult {
         },
     )?;
     let rtl = dir.join("rtl");
-    for (n, t) in g.rtl.iter().chain(g.init.iter()) {
-        write_file(&rtl.join(n), t)?;
-    }
+    write_files(&rtl, g.rtl.iter().chain(&g.init))?;
     let manifest = dir.join("manifest.json");
     write_file(&manifest, &g.manifest)?;
     say(&indented(&super::hw::summary(&g)));

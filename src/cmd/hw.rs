@@ -1,10 +1,10 @@
 //! `generate` and `cosim`: the Verilog generator and the Verilator co-simulation.
 
 use super::CmdResult;
-use super::simulate::{load_config, load_stimulus, write_file};
+use super::common::{check_backpressure, load_config, load_stimulus, write_file, write_files};
 use crate::cli::{CosimArgs, GenerateArgs};
 use cosim::driver::{Backpressure, Compare, RunOptions};
-use hdl::array::{Generated, Options, Target, generate as gen_array};
+use hdl::array::{Generated, Options, generate as gen_array};
 use std::collections::BTreeMap;
 
 /// One screen about a generated array: sizes, memories, throughput.
@@ -62,11 +62,11 @@ pub fn summary(g: &Generated) -> String {
 
 pub fn generate(a: GenerateArgs) -> CmdResult {
     let cfg = load_config(&a.config)?;
-    let target = Target::parse(&a.target)?;
+    let target = a.target.target;
     // a target that names a device: refuse at once what cannot fit it
-    let fit = match crate::flow::device::Device::parse(&a.target) {
-        Ok(device) => Some(crate::flow::fit::check(&cfg, device, false)?),
-        Err(_) => None,
+    let fit = match a.target.device {
+        Some(device) => Some(crate::flow::fit::check(&cfg, device, false)?),
+        None => None,
     };
     // `$readmemh` paths start with rtl/, as in an exported testbench: tools run from the output
     // folder
@@ -79,9 +79,7 @@ pub fn generate(a: GenerateArgs) -> CmdResult {
         },
     )?;
     let rtl = a.output.join("rtl");
-    for (n, t) in g.rtl.iter().chain(g.init.iter()) {
-        write_file(&rtl.join(n), t)?;
-    }
+    write_files(&rtl, g.rtl.iter().chain(&g.init))?;
     write_file(&a.output.join("manifest.json"), &g.manifest)?;
     println!("{}", summary(&g));
     if let Some(e) = &fit {
@@ -101,13 +99,8 @@ pub fn generate(a: GenerateArgs) -> CmdResult {
 pub fn cosim(a: CosimArgs) -> CmdResult {
     let cfg = load_config(&a.config)?;
     let stim = load_stimulus(&a.source, &cfg)?;
-    let target = Target::parse(&a.target)?;
-    if !(0.0..1.0).contains(&a.backpressure) {
-        return Err(format!(
-            "--backpressure {}: must be a probability in 0..1",
-            a.backpressure
-        ));
-    }
+    let target = a.target.target;
+    check_backpressure(a.backpressure)?;
     if a.sample == Some(0) {
         return Err("--sample must be at least 1".into());
     }

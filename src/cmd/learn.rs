@@ -15,8 +15,9 @@
 //!   (`PatternsParams::shortened`, `DigitsParams::shortened`). It fails at the first difference.
 
 use super::CmdResult;
+use super::common::Bar;
+use crate::cli::{Common, DigitsArgs, LearnArgs, LearnWhat, PatternsArgs, Rules};
 use crate::plot;
-use clap::{Args, Subcommand, ValueEnum};
 use cosim::driver::{Compare, Lockstep, LockstepReport, RunOptions};
 use golden::Config;
 use golden::learn::Progress;
@@ -25,131 +26,12 @@ use golden::learn::patterns::{self, PatternsParams, PatternsResult, SweepCell};
 use hdl::array::Target;
 use serde_json::json;
 use std::fmt::Write as _;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// The shipped data set (`data/digits.csv.gz`, see `data/README.md` for its attribution).
 static DIGITS_GZ: &[u8] = include_bytes!("../../data/digits.csv.gz");
-
-/// `neurogen learn`.
-#[derive(Debug, Args)]
-pub struct LearnArgs {
-    #[command(subcommand)]
-    pub what: LearnWhat,
-}
-
-/// The experiments.
-#[derive(Debug, Subcommand)]
-pub enum LearnWhat {
-    /// K spatial patterns with noise, learned without labels: detection and false positives.
-    Patterns(PatternsArgs),
-    /// The 8x8 handwritten digits, Diehl & Cook style: test accuracy of each rule set.
-    Digits(DigitsArgs),
-}
-
-/// Options of both experiments.
-#[derive(Debug, Args)]
-pub struct Common {
-    /// Print one JSON object on stdout instead of the report.
-    #[arg(long)]
-    pub json: bool,
-    /// Folder for the plots [default: build/learn/EXPERIMENT].
-    #[arg(short, long)]
-    pub output: Option<PathBuf>,
-    /// Passes over the training set.
-    #[arg(long)]
-    pub epochs: Option<usize>,
-    /// Neurons.
-    #[arg(long)]
-    pub neurons: Option<usize>,
-    /// Seed of the data, split, initial weights and spike trains.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Run a shortened experiment (unless --epochs, --train, --test say otherwise) on the
-    /// generated Verilog in Verilator, in lockstep with the golden model: fails unless the
-    /// spikes of every tick and the weights after every sample are identical.
-    #[arg(long)]
-    pub hardware: bool,
-}
-
-/// `learn patterns`.
-#[derive(Debug, Args)]
-pub struct PatternsArgs {
-    #[command(flatten)]
-    pub common: Common,
-    /// Number of patterns K.
-    #[arg(long)]
-    pub patterns: Option<usize>,
-    /// Channels of each pattern.
-    #[arg(long)]
-    pub active: Option<usize>,
-    /// Fraction of each pattern's channels shared by all patterns, 0 <= F < 1.
-    #[arg(long, value_name = "F")]
-    pub overlap: Option<f64>,
-    /// Input channels.
-    #[arg(long)]
-    pub inputs: Option<usize>,
-    /// Firing probability per tick of a pattern channel.
-    #[arg(long)]
-    pub p_on: Option<f64>,
-    /// Firing probability per tick of every channel (noise).
-    #[arg(long)]
-    pub p_noise: Option<f64>,
-    /// Probability that a pattern channel is silent for a whole sample.
-    #[arg(long)]
-    pub drop: Option<f64>,
-    /// Training samples of each pattern per epoch (and as many noise-only samples).
-    #[arg(long)]
-    pub train: Option<usize>,
-    /// Test samples of each pattern (and as many noise-only samples).
-    #[arg(long)]
-    pub test: Option<usize>,
-    /// Also run the table of accuracy against K and overlap (--ks x --overlaps).
-    #[arg(long)]
-    pub sweep: bool,
-    /// Values of K of the table.
-    #[arg(long, value_delimiter = ',', default_value = "1,2,4,8")]
-    pub ks: Vec<usize>,
-    /// Overlaps of the table.
-    #[arg(long, value_delimiter = ',', default_value = "0,0.25,0.5,0.75,0.875")]
-    pub overlaps: Vec<f64>,
-}
-
-/// Which rule sets `learn digits` runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Rules {
-    /// All four, from the fewest features to all (the ablation table).
-    All,
-    /// Random fixed weights, inhibition and adaptive threshold.
-    Fixed,
-    /// + pair STDP.
-    Pair,
-    /// + potentiation offset.
-    PairOffset,
-    /// + synaptic scaling.
-    Full,
-}
-
-/// `learn digits`.
-#[derive(Debug, Args)]
-pub struct DigitsArgs {
-    #[command(flatten)]
-    pub common: Common,
-    /// Rule sets to run; the accuracy reported is the last one's (`full` for `all`) [default:
-    /// all; full with --hardware].
-    #[arg(long, value_enum)]
-    pub rules: Option<Rules>,
-    /// Training images.
-    #[arg(long)]
-    pub train: Option<usize>,
-    /// Test images (held out).
-    #[arg(long)]
-    pub test: Option<usize>,
-    /// Data file (gzip or plain CSV: 64 pixels 0-16, then the label) [default: the shipped copy].
-    #[arg(long)]
-    pub data: Option<PathBuf>,
-}
 
 /// Append a line (or nothing but a newline) to a report being built.
 macro_rules! outln {
@@ -182,54 +64,6 @@ pub fn learn(a: LearnArgs) -> CmdResult {
     match a.what {
         LearnWhat::Patterns(p) => learn_patterns(p),
         LearnWhat::Digits(d) => learn_digits(d),
-    }
-}
-
-/// A progress bar on stderr, drawn only when stderr is a terminal.
-struct Bar {
-    on: bool,
-    last: Option<Instant>,
-}
-
-impl Bar {
-    fn new() -> Bar {
-        Bar {
-            on: std::io::stderr().is_terminal(),
-            last: None,
-        }
-    }
-
-    fn update(&mut self, p: Progress) {
-        if !self.on {
-            return;
-        }
-        let now = Instant::now();
-        let due = self
-            .last
-            .is_none_or(|t| now.duration_since(t).as_millis() >= 50);
-        if !due && p.done < p.total {
-            return;
-        }
-        self.last = Some(now);
-        let width = 30;
-        let fill = p.done * width / p.total.max(1);
-        let mut e = std::io::stderr().lock();
-        let _ = write!(
-            e,
-            "\r\x1b[2K{:<44} [{}{}] {}/{}",
-            p.stage,
-            "#".repeat(fill),
-            ".".repeat(width - fill),
-            p.done,
-            p.total
-        );
-        let _ = e.flush();
-    }
-
-    fn finish(&mut self) {
-        if self.on {
-            let _ = write!(std::io::stderr(), "\r\x1b[2K");
-        }
     }
 }
 

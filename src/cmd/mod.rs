@@ -1,12 +1,13 @@
 //! The commands: each takes parsed arguments, validates them, calls the libraries, and reports.
 
 mod bench;
-pub(crate) mod board;
+mod board;
+mod common;
 mod demo;
 mod hw;
-pub(crate) mod learn;
+mod learn;
 mod simulate;
-pub(crate) mod synth;
+mod synth;
 mod testbench;
 
 use crate::cli::{Cli, Command};

@@ -5,70 +5,13 @@
 //! iceprog ...` stops there; a sweep reports such points as rows and succeeds.
 
 use super::CmdResult;
-use super::simulate::load_config;
+use super::common::{load_config, write_file};
+use crate::cli::{FlowArgs, SweepArgs, SynthArgs};
 use crate::flow::device::Device;
 use crate::flow::sweep;
 use crate::flow::synth::{self, Request, YosysChoice};
-use clap::Args;
 use hdl::board::Board;
 use std::path::PathBuf;
-
-/// What `synth` and `sweep` share.
-#[derive(Debug, Args)]
-pub struct FlowArgs {
-    /// Network config (TOML).
-    pub config: PathBuf,
-    /// Device: ice40-up5k, ice40-hx8k, ecp5-25k, ecp5-45k, ecp5-85k.
-    #[arg(long)]
-    pub target: String,
-    /// Board whose pins the board top gets: icebreaker, ulx3s, none (free placement). Default:
-    /// icebreaker for ice40-up5k, ulx3s for ECP5, none for ice40-hx8k.
-    #[arg(long)]
-    pub board: Option<String>,
-    /// Clock target for place and route, MHz (default 40 on iCE40, 125 on ECP5).
-    #[arg(long)]
-    pub freq: Option<f64>,
-    /// Which Yosys: auto (the measured best per family), debian (0.23), yowasp (0.70).
-    #[arg(long, default_value = "auto")]
-    pub yosys: String,
-    /// nextpnr seed.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Work folder for sources, logs, netlists and the bitstream (default
-    /// build/synth/NAME-TARGET, build/sweep/NAME-TARGET).
-    #[arg(short, long)]
-    pub output: Option<PathBuf>,
-}
-
-/// `neurogen synth`.
-#[derive(Debug, Args)]
-pub struct SynthArgs {
-    #[command(flatten)]
-    pub flow: FlowArgs,
-    /// Run nextpnr with N seeds (--seed, --seed + 1, ...; as many at a time as there are cores)
-    /// on the one Yosys netlist, keep the best and report every seed's Fmax.
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub seeds: u32,
-    /// Print the report as one JSON object.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// `neurogen sweep`.
-#[derive(Debug, Args)]
-pub struct SweepArgs {
-    #[command(flatten)]
-    pub flow: FlowArgs,
-    /// Lane counts, comma-separated.
-    #[arg(long, default_value = "1,2,4,8")]
-    pub lanes: String,
-    /// Sizes INPUTSxNEURONS, comma-separated (default: the config's).
-    #[arg(long)]
-    pub sizes: Option<String>,
-    /// Print the points as JSON instead of the table.
-    #[arg(long)]
-    pub json: bool,
-}
 
 /// The board named by `--board` (`none` for free pin placement), or the device's default.
 fn board_arg(arg: &Option<String>, device: Device) -> Result<Option<Board>, String> {
@@ -91,7 +34,7 @@ fn board_arg(arg: &Option<String>, device: Device) -> Result<Option<Board>, Stri
 
 fn request(f: &FlowArgs, kind: &str) -> Result<Request, String> {
     let cfg = load_config(&f.config)?;
-    let device = Device::parse(&f.target)?;
+    let device = f.target;
     let dir = f
         .output
         .clone()
@@ -179,7 +122,7 @@ pub fn sweep(a: SweepArgs) -> CmdResult {
     )?;
     let json = serde_json::to_string_pretty(&points).map_err(|e| e.to_string())?;
     let jpath = req.dir.join("sweep.json");
-    std::fs::write(&jpath, &json).map_err(|e| format!("{}: {e}", jpath.display()))?;
+    write_file(&jpath, &json)?;
     if a.json {
         println!("{json}");
     } else {

@@ -5,22 +5,16 @@
 //! so a bad config, stimulus or option writes nothing.
 
 use super::CmdResult;
-use super::simulate::{load_config, load_stimulus};
+use super::common::{check_backpressure, load_config, load_stimulus};
 use crate::cli::TestbenchArgs;
-use hdl::array::Target;
 use testbenches::export::{ExportOptions, export};
 use testbenches::sim::{Simulator, measure, table};
 
 pub fn testbench(a: TestbenchArgs) -> CmdResult {
     let cfg = load_config(&a.config)?;
     let stim = load_stimulus(&a.source, &cfg)?;
-    let target = Target::parse(&a.target)?;
-    if !(a.backpressure.is_finite() && (0.0..1.0).contains(&a.backpressure)) {
-        return Err(format!(
-            "--backpressure {}: must be a probability in 0..1",
-            a.backpressure
-        ));
-    }
+    let target = a.target.target;
+    check_backpressure(a.backpressure)?;
     let permille = (a.backpressure * 1000.0).round() as u32;
     if permille > 999 {
         return Err(format!(

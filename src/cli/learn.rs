@@ -1,0 +1,123 @@
+//! Syntax of `learn patterns` and `learn digits`.
+
+use clap::{Args, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// `neurogen learn`.
+#[derive(Debug, Args)]
+pub struct LearnArgs {
+    #[command(subcommand)]
+    pub what: LearnWhat,
+}
+
+/// The experiments.
+#[derive(Debug, Subcommand)]
+pub enum LearnWhat {
+    /// K spatial patterns with noise, learned without labels: detection and false positives.
+    Patterns(PatternsArgs),
+    /// The 8x8 handwritten digits, Diehl & Cook style: test accuracy of each rule set.
+    Digits(DigitsArgs),
+}
+
+/// Options of both experiments.
+#[derive(Debug, Args)]
+pub struct Common {
+    /// Print one JSON object on stdout instead of the report.
+    #[arg(long)]
+    pub json: bool,
+    /// Folder for the plots [default: build/learn/EXPERIMENT].
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Passes over the training set.
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Neurons.
+    #[arg(long)]
+    pub neurons: Option<usize>,
+    /// Seed of the data, split, initial weights and spike trains.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Run a shortened experiment (unless --epochs, --train, --test say otherwise) on the
+    /// generated Verilog in Verilator, in lockstep with the golden model: fails unless the
+    /// spikes of every tick and the weights after every sample are identical.
+    #[arg(long)]
+    pub hardware: bool,
+}
+
+/// `learn patterns`.
+#[derive(Debug, Args)]
+pub struct PatternsArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Number of patterns K.
+    #[arg(long)]
+    pub patterns: Option<usize>,
+    /// Channels of each pattern.
+    #[arg(long)]
+    pub active: Option<usize>,
+    /// Fraction of each pattern's channels shared by all patterns, 0 <= F < 1.
+    #[arg(long, value_name = "F")]
+    pub overlap: Option<f64>,
+    /// Input channels.
+    #[arg(long)]
+    pub inputs: Option<usize>,
+    /// Firing probability per tick of a pattern channel.
+    #[arg(long)]
+    pub p_on: Option<f64>,
+    /// Firing probability per tick of every channel (noise).
+    #[arg(long)]
+    pub p_noise: Option<f64>,
+    /// Probability that a pattern channel is silent for a whole sample.
+    #[arg(long)]
+    pub drop: Option<f64>,
+    /// Training samples of each pattern per epoch (and as many noise-only samples).
+    #[arg(long)]
+    pub train: Option<usize>,
+    /// Test samples of each pattern (and as many noise-only samples).
+    #[arg(long)]
+    pub test: Option<usize>,
+    /// Also run the table of accuracy against K and overlap (--ks x --overlaps).
+    #[arg(long)]
+    pub sweep: bool,
+    /// Values of K of the table.
+    #[arg(long, value_delimiter = ',', default_value = "1,2,4,8")]
+    pub ks: Vec<usize>,
+    /// Overlaps of the table.
+    #[arg(long, value_delimiter = ',', default_value = "0,0.25,0.5,0.75,0.875")]
+    pub overlaps: Vec<f64>,
+}
+
+/// Which rule sets `learn digits` runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Rules {
+    /// All four, from the fewest features to all (the ablation table).
+    All,
+    /// Random fixed weights, inhibition and adaptive threshold.
+    Fixed,
+    /// + pair STDP.
+    Pair,
+    /// + potentiation offset.
+    PairOffset,
+    /// + synaptic scaling.
+    Full,
+}
+
+/// `learn digits`.
+#[derive(Debug, Args)]
+pub struct DigitsArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Rule sets to run; the accuracy reported is the last one's (`full` for `all`) [default:
+    /// all; full with --hardware].
+    #[arg(long, value_enum)]
+    pub rules: Option<Rules>,
+    /// Training images.
+    #[arg(long)]
+    pub train: Option<usize>,
+    /// Test images (held out).
+    #[arg(long)]
+    pub test: Option<usize>,
+    /// Data file (gzip or plain CSV: 64 pixels 0-16, then the label) [default: the shipped copy].
+    #[arg(long)]
+    pub data: Option<PathBuf>,
+}
