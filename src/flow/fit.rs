@@ -299,26 +299,10 @@ pub fn estimate(g: &Generated, device: Device, board_link: bool) -> Estimate {
     e
 }
 
-/// Why the UP5K generator did not put the weights in SPRAM pair mode.
+/// Why the UP5K weights of `lay` are in block RAM (the generator's own reason).
 fn up5k_fallback(lay: &hdl::array::Layout) -> String {
-    let per_lane = (2 * lay.w_ty.width as u64).div_ceil(16);
-    if !lay.g.is_multiple_of(2) {
-        format!(
-            "SPRAM pair mode needs an even number of groups (neurons / lanes = {})",
-            lay.g
-        )
-    } else if lay.l * per_lane > 4 {
-        format!(
-            "SPRAM pair mode needs {} SPRAMs ({} lanes x {per_lane}), the UP5K has 4",
-            lay.l * per_lane,
-            lay.l
-        )
-    } else {
-        format!(
-            "SPRAM pair mode needs rows x groups / 2 = {} words per lane, one SPRAM has 16384",
-            lay.r * lay.g / 2
-        )
-    }
+    lay.pair_refusal()
+        .unwrap_or_else(|| "generated without SPRAM pair mode".to_string())
 }
 
 /// The configs' knobs the advice searches over.

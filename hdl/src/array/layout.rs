@@ -84,6 +84,95 @@ pub mod regs {
     pub const LAST_SPIKES: u64 = 14;
     /// The identification value.
     pub const ID_VALUE: u64 = 0x4E47_0001;
+
+    /// One bit of a control or status register.
+    #[derive(Debug, Clone, Copy, serde::Serialize)]
+    pub struct RegBit {
+        /// The register's name.
+        pub register: &'static str,
+        /// The register's index.
+        pub index: u64,
+        /// The bit number.
+        pub bit: u32,
+        /// Short name of the bit.
+        pub name: &'static str,
+        /// `"rw"`, `"w"` (reads 0) or `"r"` (writes ignored).
+        pub access: &'static str,
+        /// What the bit does.
+        pub meaning: &'static str,
+    }
+
+    /// Every implemented bit of CONTROL, COMMAND and STATUS (the host port's behaviour; the
+    /// other bits read 0 and ignore writes). Writes to these registers take effect only with
+    /// `wb_sel[0]` set.
+    pub const BITS: &[RegBit] = &[
+        RegBit {
+            register: "CONTROL",
+            index: CONTROL,
+            bit: 0,
+            name: "learn_enable",
+            access: "rw",
+            meaning: "learning enable, 1 after reset: when 0 no weight changes (no STDP weight \
+                      updates, no periodic scaling; a host normalize still runs); traces and \
+                      theta evolve as usual",
+        },
+        RegBit {
+            register: "COMMAND",
+            index: COMMAND,
+            bit: 0,
+            name: "clear",
+            access: "w",
+            meaning: "write 1: clear v, refractory, x, y and the previous tick's spikes \
+                      (weights, theta and t kept) with the reset sweep, started after the \
+                      write is acknowledged; the register reads 0",
+        },
+        RegBit {
+            register: "COMMAND",
+            index: COMMAND,
+            bit: 1,
+            name: "normalize",
+            access: "w",
+            meaning: "write 1: synaptic scaling of the current weights, started after the \
+                      write is acknowledged; ignored when bit 0 is written 1 in the same write \
+                      (only clear runs) and by designs without scaling hardware (STDP off or \
+                      normalize_target = 0); the register reads 0",
+        },
+        RegBit {
+            register: "STATUS",
+            index: STATUS,
+            bit: 0,
+            name: "idle",
+            access: "r",
+            meaning: "the sequencer is idle: between ticks, no clear, normalize or reset sweep \
+                      running; the host port serves accesses only then, so a completed read \
+                      returns 1",
+        },
+    ];
+}
+
+/// Why UP5K SPRAM pair mode (two weights per 16-bit word) cannot hold the weights of `groups`
+/// groups x `lanes` lanes x `rows` rows of `weight_bits` bits, or `None` when it can: it needs
+/// an even number of groups, at most 4 SPRAMs (16K x 16 bits each) for all lanes, and at most
+/// 16384 words per SPRAM. The one home of this rule and its wording.
+pub fn pair_refusal(groups: u64, lanes: u64, rows: u64, weight_bits: u32) -> Option<String> {
+    let per_lane = (2 * weight_bits as u64).div_ceil(16);
+    if !groups.is_multiple_of(2) {
+        Some(format!(
+            "SPRAM pair mode needs an even number of groups (neurons / lanes = {groups})"
+        ))
+    } else if lanes * per_lane > 4 {
+        Some(format!(
+            "SPRAM pair mode needs {} SPRAMs ({lanes} lanes x {per_lane}), the UP5K has 4",
+            lanes * per_lane
+        ))
+    } else if rows * groups / 2 > 16384 {
+        Some(format!(
+            "SPRAM pair mode needs rows x groups / 2 = {} words per lane, one SPRAM has 16384",
+            rows * groups / 2
+        ))
+    } else {
+        None
+    }
 }
 
 /// Bits to index `n` items with a power-of-two field (0 when `n == 1`).
@@ -238,13 +327,7 @@ impl Layout {
                 "the host address map needs {host_ib} index bits; at most 28 fit a 32-bit Wishbone address"
             ));
         }
-        // two weights per 16-bit SPRAM word: an even number of groups, words of at most 16 bits
-        // per SPRAM, at most 4 SPRAMs of 16K words
-        let sprams_per_lane = (2 * s.weight_bits as u64).div_ceil(16);
-        let pair = want_pair
-            && arch.groups.is_multiple_of(2)
-            && arch.lanes * sprams_per_lane <= 4
-            && arch.rows * arch.groups / 2 <= 16384;
+        let pair = want_pair && pair_refusal(g, l, r, s.weight_bits).is_none();
         arch.pair_mode = pair;
         Ok(Layout {
             pair,
@@ -321,6 +404,11 @@ impl Params {
 }
 
 impl Layout {
+    /// Why UP5K SPRAM pair mode cannot hold this layout's weights ([`pair_refusal`]), or `None`.
+    pub fn pair_refusal(&self) -> Option<String> {
+        pair_refusal(self.g, self.l, self.r, self.w_ty.width)
+    }
+
     /// Word address of a register.
     pub fn reg_addr(&self, index: u64) -> u64 {
         index

@@ -192,6 +192,7 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
         .as_ref()
         .filter(|_| opts.target == Target::Ecp5 && rl == 2)
         .filter(|_| ecp5::tiling(lay.w_ty.width, wdepth).is_some());
+    let ecp5_dp16kd = ecp5_words.is_some();
     let lane_name = format!("{}_lane", lay.name);
     let lanes: Vec<(String, lane::WeightModule)> = match ecp5_words {
         Some(_) => (0..lay.l)
@@ -275,7 +276,19 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
     let init = words
         .map(|w| weight_init_files(&lay, w))
         .unwrap_or_default();
-    let manifest = manifest(cfg, &lay, &design, &rtl, &init, opts)?;
+    let weights = WeightPlacement {
+        memory: if lay.pair {
+            "spram-pair"
+        } else if ecp5_dp16kd {
+            "dp16kd"
+        } else {
+            "block-ram"
+        },
+        reason: (opts.target == Target::Ice40Up5k)
+            .then(|| lay.pair_refusal())
+            .flatten(),
+    };
+    let manifest = manifest(cfg, &lay, &design, &rtl, &init, opts, weights)?;
     Ok(Generated {
         layout: lay,
         design,
@@ -353,6 +366,20 @@ struct Manifest<'a> {
     sop_per_cycle: u64,
     /// True when the initial weights must be written through the host port after reset.
     weights_via_host: bool,
+    weights: WeightPlacement,
+}
+
+/// Where the weights of a generated design are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WeightPlacement {
+    /// `"spram-pair"` (UP5K SPRAM, two weights per 16-bit word), `"dp16kd"` (ECP5 DP16KD
+    /// instances with the contents in `INITVAL_*`) or `"block-ram"` (an inferred memory
+    /// preloaded from the lane's init file).
+    pub memory: &'static str,
+    /// Why the UP5K weights are not in SPRAM pair mode ([`Layout::pair_refusal`]); `None`
+    /// elsewhere.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -361,6 +388,7 @@ struct HostDesc {
     region_shift: u32,
     index_fields: IndexFields,
     registers: Vec<(&'static str, u64)>,
+    register_bits: &'static [layout::regs::RegBit],
     regions: Vec<RegionDesc>,
     /// The most cycles from an accepted request to its `wb_ack` ([`Layout::host_ack_max`]).
     max_ack_cycles: u64,
@@ -380,6 +408,7 @@ fn manifest(
     rtl: &[(String, String)],
     init: &[(String, String)],
     opts: &Options,
+    weights: WeightPlacement,
 ) -> Result<String, String> {
     let top = d.modules.iter().find(|m| m.name == d.top).unwrap();
     let ports = top
@@ -466,6 +495,7 @@ fn manifest(
                 row_bits: lay.host_rb,
             },
             registers,
+            register_bits: layout::regs::BITS,
             regions,
             max_ack_cycles: lay.host_ack_max(),
         },
@@ -473,6 +503,7 @@ fn manifest(
         forwarding: lay.forwarding,
         sop_per_cycle: lay.arch.sop_per_cycle(),
         weights_via_host: lay.pair,
+        weights,
     };
     serde_json::to_string_pretty(&m)
         .map(|s| s + "\n")

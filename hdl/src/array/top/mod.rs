@@ -147,6 +147,22 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str, lane_modules: &[S
         lay.l,
         lay.l
     ));
+    b.m.doc.extend(
+        [
+            "clk, rst: one clock; rst is synchronous and active high. After rst (and on the host's",
+            "  clear command) a sweep clears the state memories: in_ready and wb_ack stay low, wb_stall high.",
+            "in_*: AER input stream, a beat moves when in_valid && in_ready. A beat with in_eot = 1 ends",
+            "  the tick (its address ignored); an in_addr >= inputs is dropped and counted (DROPPED).",
+            "out_*: per tick the spiking neurons, ascending, one beat each (out_valid && out_ready), then",
+            "  one beat with out_eot = 1. Backpressure on either stream stalls the array, loses nothing.",
+            "wb_*: Wishbone B4 pipelined host port, 32-bit data, word addresses, writes honour wb_sel.",
+            "  One transaction at a time, taken only between ticks (wb_stall low); a tick does not start",
+            "  while wb_cyc is high. wb_ack is high only while wb_cyc is high: an access abandoned by",
+            "  dropping wb_cyc is never acknowledged. Registers, their bits and the memory map:",
+            "  manifest.json (host).",
+        ]
+        .map(String::from),
+    );
     let ports = Ports::declare(&mut b, lay);
     let seq = sequencer::Sequencer::declare(&mut b, lay, p);
     let cnt = counters::Counters::declare(&mut b, lay);
