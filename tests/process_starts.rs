@@ -19,6 +19,10 @@ const ALLOWED: &[(&str, &str)] = &[
     ),
     ("cosim/src/bench.rs", "the C++ main loop of `bench cosim`"),
     ("testbenches/src/sim.rs", "runs exported testbenches"),
+    (
+        "testbenches/src/configspace.rs",
+        "lints, compiles and synthesizes the config-space networks",
+    ),
     ("src/flow/tool.rs", "the FPGA toolchain runner"),
     ("src/cmd/bench.rs", "the Brian2 peer of `bench golden`"),
 ];
