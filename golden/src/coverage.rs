@@ -311,47 +311,15 @@ impl Coverage {
 }
 
 /// The cycle in which each in-range beat, then each of `prev` recurrent beats, starts issuing
-/// its `G` operations, counted from the first event cycle: the event issuer of
-/// `cycle::tick_timing` (slot A, then the issue counter) walked without input gaps.
+/// its `G` operations, counted from the first event cycle: the cycle model's event issuer
+/// ([`crate::cycle::event_issue`]) without pair mode (forwarding distances of pair mode are not
+/// counted).
 fn issue_starts(a: &Arch, beats: &[bool], prev: u64) -> Vec<u64> {
-    let (g, rl) = (a.groups, a.read_latency);
-    let (mut t, mut next, mut eot_seen) = (0u64, 0usize, false);
-    let mut slot: Option<bool> = None; // Some(in range)
-    let (mut iss_left, mut rec_k, mut rec_wait) = (0u64, 0u64, rl);
-    let mut starts = Vec::new();
-    loop {
-        if eot_seen && rec_k == prev && slot.is_none() && iss_left == 0 {
-            return starts;
-        }
-        let a_move = match slot {
-            Some(ok) => !ok || iss_left <= 1,
-            None => false,
-        };
-        let a_free = slot.is_none() || a_move;
-        let mut new_slot = if a_move { None } else { slot };
-        let mut new_wait = rec_wait.saturating_sub(1);
-        if !eot_seen && a_free {
-            if next == beats.len() {
-                eot_seen = true;
-            } else {
-                new_slot = Some(beats[next]);
-            }
-            next += 1;
-        } else if eot_seen && rec_k < prev && a_free && rec_wait == 0 {
-            new_slot = Some(true);
-            rec_k += 1;
-            new_wait = rl;
-        }
-        if a_move && slot == Some(true) {
-            iss_left = g;
-            starts.push(t + 1);
-        } else {
-            iss_left = iss_left.saturating_sub(1);
-        }
-        slot = new_slot;
-        rec_wait = new_wait;
-        t += 1;
-    }
+    let plain = Arch {
+        pair_mode: false,
+        ..a.clone()
+    };
+    crate::cycle::event_issue(&plain, beats, prev, 0).starts
 }
 
 #[cfg(test)]

@@ -221,10 +221,29 @@ pub struct TickTiming {
 /// tick's spikes enter A the same way, each `read_latency` cycles after the previous one at the
 /// earliest (the spike list's read latency).
 fn event_phase(a: &Arch, act: &TickActivity, e0: u64) -> (u64, u64) {
+    let prev = if a.recurrent { act.prev_spikes } else { 0 };
+    let w = event_issue(a, &act.beats_in_range, prev, e0);
+    (w.end, w.issued)
+}
+
+/// The event issuer walked from cycle `e0`: see [`event_phase`] for its rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventIssue {
+    /// The first cycle with nothing left to issue.
+    pub end: u64,
+    /// Cycles that issued (G per in-range or recurrent beat).
+    pub issued: u64,
+    /// The cycle in which each in-range beat, then each recurrent beat, issues its first of
+    /// `G` operations.
+    pub starts: Vec<u64>,
+}
+
+/// Walk the event issuer over `beats` (in range?, in arrival order, then the end-of-tick beat)
+/// and `prev` recurrent beats from cycle `e0`, without input gaps: the event phase of
+/// [`tick_timing`], and the issue cycles the coverage counter measures forwarding distances by.
+pub fn event_issue(a: &Arch, beats: &[bool], prev: u64, e0: u64) -> EventIssue {
     let g = a.groups;
     let rl = a.read_latency;
-    let prev = if a.recurrent { act.prev_spikes } else { 0 };
-    let beats = &act.beats_in_range;
     let mut t = e0;
     let mut next = 0usize; // next input beat; beats.len() = the end-of-tick beat
     let mut eot_seen = false;
@@ -233,9 +252,14 @@ fn event_phase(a: &Arch, act: &TickActivity, e0: u64) -> (u64, u64) {
     let mut rec_k = 0u64;
     let mut rec_wait = rl;
     let mut issued = 0u64;
+    let mut starts = Vec::new();
     loop {
         if eot_seen && rec_k == prev && slot.is_none() && iss_left == 0 {
-            return (t, issued);
+            return EventIssue {
+                end: t,
+                issued,
+                starts,
+            };
         }
         // in pair mode an event starts issuing only on an even cycle of the tick
         let a_move = match slot {
@@ -260,6 +284,7 @@ fn event_phase(a: &Arch, act: &TickActivity, e0: u64) -> (u64, u64) {
         if a_move && slot == Some(true) {
             iss_left = g;
             issued += g;
+            starts.push(t + 1);
         } else {
             iss_left = iss_left.saturating_sub(1);
         }
