@@ -117,6 +117,55 @@ fn the_exported_folder_passes_under_icarus() {
     );
 }
 
+/// On the UP5K the weights sit in SPRAM, which cannot be preloaded: the default export writes
+/// them through the host port and passes (it used to export no host action and time out).
+#[test]
+fn the_up5k_export_passes_with_default_flags() {
+    let dir = scratch("up5k");
+    std::fs::write(
+        dir.join("pair.toml"),
+        "name = \"pair\"\n[array]\ninputs = 6\nneurons = 4\nlanes = 2\n",
+    )
+    .unwrap();
+    let out = neurogen(
+        &dir,
+        &[
+            "testbench",
+            "pair.toml",
+            "--poisson",
+            "300",
+            "--ticks",
+            "6",
+            "--target",
+            "ice40-up5k",
+            "-o",
+            "tb",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("through the host port"), "{stdout}");
+    let run = Command::new(dir.join("tb/run.sh"))
+        .arg("icarus")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{log}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(
+        log.lines().filter(|l| l.starts_with("PASS")).count(),
+        1,
+        "{log}"
+    );
+}
+
 #[test]
 fn bench_prints_both_simulators_side_by_side() {
     let dir = scratch("bench");

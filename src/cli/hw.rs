@@ -69,8 +69,8 @@ pub struct TestbenchArgs {
     /// FPGA family of the generated Verilog (see `generate`).
     #[arg(long, default_value = "generic", value_parser = super::TargetParser)]
     pub target: TargetArg,
-    /// Write the initial weights through the host port (init files left zero), as for memories
-    /// that cannot be preloaded.
+    /// Write the initial weights through the host port (init files left zero). Memories that
+    /// cannot be preloaded (UP5K SPRAM pair mode) always get their weights this way.
     #[arg(long)]
     pub host_weights: bool,
     /// Then build and run the testbench under Icarus and under Verilator and print both

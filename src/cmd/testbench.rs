@@ -50,6 +50,12 @@ pub fn testbench(a: TestbenchArgs) -> CmdResult {
     let e = export(&cfg, &stim, &opts)?;
     e.write(&a.output)?;
     let s = &e.summary;
+    if s.weights_via_host && !a.host_weights {
+        println!(
+            "weights: this target's weight memories cannot be preloaded (UP5K SPRAM), so the \
+             testbench writes the initial weights through the host port before the first tick"
+        );
+    }
     println!(
         "{}: {} ticks, {} input beats, {} expected spikes, {} host actions, {} values to read back; \
          {} cycles by the cycle model",

@@ -124,6 +124,9 @@ pub struct Summary {
     pub checks: usize,
     /// Sum of the cycle model's tick lengths (without backpressure).
     pub tick_cycles: u64,
+    /// The initial weights are written through the host port before the first tick (asked
+    /// for, or forced because the memories cannot be preloaded: UP5K SPRAM pair mode).
+    pub weights_via_host: bool,
     /// Longest tick, in cycles, by the cycle model.
     pub max_tick_cycles: u64,
 }
@@ -329,7 +332,10 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
 
     // host actions, in tick order (stable within a tick)
     let mut actions: Vec<(usize, HostAction)> = Vec::new();
-    if opts.host_weights {
+    // memories that cannot be preloaded (UP5K SPRAM) always get their weights from the host
+    let via_host = opts.host_weights || lay.pair;
+    sum.weights_via_host = via_host;
+    if via_host {
         let w = cfg.initial_weights();
         for j in 0..lay.r {
             for i in 0..lay.n {
