@@ -14,7 +14,7 @@
 //! Key decisions:
 //! - The hot path of `model.rs` is not touched: a tick is stepped by the model as usual and the
 //!   corners are found by replaying its event and potentiation steps on the side, from the state
-//!   before the tick (the plain reading of SPEC section 3, as in `reference.rs`). The replay
+//!   before the tick (the plain reading of docs/model.md's tick, as in `reference.rs`). The replay
 //!   checks itself: its accumulators, traces and weights must equal the model's after the tick,
 //!   else [`Coverage::step`] returns an error, so a replay that drifted from the semantics cannot
 //!   count corners that did not happen.
