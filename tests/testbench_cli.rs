@@ -70,6 +70,26 @@ fn bad_requests_write_nothing() {
     refused(&run(with(&[])), &dir, "--stimulus");
 }
 
+/// `tb/run.sh icarus` succeeds and prints exactly one PASS line.
+#[track_caller]
+fn passes_under_icarus(tb: &Path) {
+    let run = Command::new(tb.join("run.sh"))
+        .arg("icarus")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{log}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(
+        log.lines().filter(|l| l.starts_with("PASS")).count(),
+        1,
+        "{log}"
+    );
+}
+
 #[test]
 fn the_exported_folder_passes_under_icarus() {
     let dir = scratch("good");
@@ -100,21 +120,7 @@ fn the_exported_folder_passes_under_icarus() {
     ] {
         assert!(dir.join("tb").join(f).exists(), "{f} missing");
     }
-    let run = Command::new(dir.join("tb/run.sh"))
-        .arg("icarus")
-        .output()
-        .unwrap();
-    let log = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        run.status.success(),
-        "{log}{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    assert_eq!(
-        log.lines().filter(|l| l.starts_with("PASS")).count(),
-        1,
-        "{log}"
-    );
+    passes_under_icarus(&dir.join("tb"));
 }
 
 /// On the UP5K the weights sit in SPRAM, which cannot be preloaded: the default export writes
@@ -149,21 +155,7 @@ fn the_up5k_export_passes_with_default_flags() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("through the host port"), "{stdout}");
-    let run = Command::new(dir.join("tb/run.sh"))
-        .arg("icarus")
-        .output()
-        .unwrap();
-    let log = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        run.status.success(),
-        "{log}{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    assert_eq!(
-        log.lines().filter(|l| l.starts_with("PASS")).count(),
-        1,
-        "{log}"
-    );
+    passes_under_icarus(&dir.join("tb"));
 }
 
 #[test]

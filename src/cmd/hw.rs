@@ -63,11 +63,6 @@ pub fn summary(g: &Generated) -> String {
 pub fn generate(a: GenerateArgs) -> CmdResult {
     let cfg = load_config(&a.config)?;
     let target = a.target.target;
-    // a target that names a device: refuse at once what cannot fit it
-    let fit = match a.target.device {
-        Some(device) => Some(crate::flow::fit::check(&cfg, device, false)?),
-        None => None,
-    };
     // `$readmemh` paths start with rtl/, as in an exported testbench: tools run from the output
     // folder
     let g = gen_array(
@@ -78,6 +73,11 @@ pub fn generate(a: GenerateArgs) -> CmdResult {
             ..Default::default()
         },
     )?;
+    // a target that names a device: refuse what cannot fit it, before writing anything
+    let fit = match a.target.device {
+        Some(device) => Some(crate::flow::fit::check_generated(&cfg, &g, device, false)?),
+        None => None,
+    };
     let rtl = a.output.join("rtl");
     write_files(&rtl, g.rtl.iter().chain(&g.init))?;
     write_file(&a.output.join("manifest.json"), &g.manifest)?;

@@ -414,7 +414,23 @@ fn largest_fitting(cfg: &Config, device: Device, board_link: bool, knob: Knob) -
 /// The estimate of `cfg` on `device`, or an error saying what does not fit, by how much, what
 /// each lane takes, and the largest value of each knob that fits.
 pub fn check(cfg: &Config, device: Device, board_link: bool) -> Result<Estimate, String> {
-    let e = estimate_config(cfg, device, board_link)?;
+    report(cfg, estimate_config(cfg, device, board_link)?, board_link)
+}
+
+/// [`check`] on the design the caller already generated from `cfg` for `device` (the
+/// estimate does not depend on init-file paths).
+pub fn check_generated(
+    cfg: &Config,
+    g: &Generated,
+    device: Device,
+    board_link: bool,
+) -> Result<Estimate, String> {
+    report(cfg, estimate(g, device, board_link), board_link)
+}
+
+/// `e` when it fits, else the refusal with the knobs' largest fitting values.
+fn report(cfg: &Config, e: Estimate, board_link: bool) -> Result<Estimate, String> {
+    let device = e.device;
     let short = shortfalls(&e);
     if short.is_empty() {
         return Ok(e);
@@ -429,7 +445,7 @@ pub fn check(cfg: &Config, device: Device, board_link: bool) -> Result<Estimate,
     );
     for (what, need, have) in &short {
         msg.push_str(&format!("\n  {what}: needs {need}, the device has {have}"));
-        if *what == "DSP" && e.dsp % l == 0 {
+        if *what == "DSP" && e.dsp.is_multiple_of(l) {
             msg.push_str(&format!(
                 " ({} per lane: the synaptic-scaling multiply of weight x 32-bit ratio)",
                 e.dsp / l
