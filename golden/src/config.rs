@@ -67,6 +67,7 @@ pub struct RawNeuron {
     pub theta_plus: Option<i64>,
     pub theta_decay_shift: Option<i64>,
     pub theta_bits: Option<i64>,
+    pub theta_file: Option<String>,
     // cuba (docs/model.md, "The cuba model")
     pub du: Option<i64>,
     pub dv: Option<i64>,
@@ -174,6 +175,19 @@ pub struct LifConfig {
     pub theta_plus: i64,
     pub theta_decay_shift: u32,
     pub theta_bits: u32,
+    /// `neuron.theta_file`: each neuron's theta at start (a trained network's), else 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub theta_file: Option<ThetaFile>,
+}
+
+/// A theta CSV (`neuron.theta_file`): one line of `neurons` values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ThetaFile {
+    /// The file, resolved relative to the config file's folder.
+    pub path: PathBuf,
+    /// Its contents, validated: theta of each neuron.
+    #[serde(skip)]
+    pub values: Vec<i64>,
 }
 
 /// `[neuron]` for `model = "cuba"` (docs/model.md, "The cuba model").
@@ -751,6 +765,21 @@ impl Config {
                 theta_bits as i64,
                 "at most theta_bits",
             )? as u32;
+            let theta_file = match &n.theta_file {
+                None => None,
+                Some(_) if theta_plus == 0 => {
+                    return Err(Error::config(
+                        "neuron.theta_file",
+                        "does not apply when neuron.theta_plus = 0: the array has no adaptive \
+                         threshold (theta is always 0)",
+                    ));
+                }
+                Some(rel) => {
+                    let path = base.join(rel);
+                    let values = read_theta_csv(&path, neurons as usize, unsigned_max(theta_bits))?;
+                    Some(ThetaFile { path, values })
+                }
+            };
             NeuronConfig::Lif(LifConfig {
                 v_bits,
                 acc_bits,
@@ -764,6 +793,7 @@ impl Config {
                 theta_plus,
                 theta_decay_shift,
                 theta_bits,
+                theta_file,
             })
         } else {
             let h = "; cuba has 24-bit u and v";
@@ -789,6 +819,12 @@ impl Config {
             reject_if_set("neuron.theta_plus", n.theta_plus, "cuba", "")?;
             reject_if_set("neuron.theta_decay_shift", n.theta_decay_shift, "cuba", "")?;
             reject_if_set("neuron.theta_bits", n.theta_bits, "cuba", "")?;
+            if n.theta_file.is_some() {
+                return Err(Error::config(
+                    "neuron.theta_file",
+                    "does not apply to model = \"cuba\" (it has no adaptive threshold)",
+                ));
+            }
             NeuronConfig::Cuba(CubaConfig {
                 du: ranged("neuron.du", n.du.unwrap_or(0), 0, 4095, "12-bit decay")?,
                 dv: ranged("neuron.dv", n.dv.unwrap_or(0), 0, 4095, "12-bit decay")?,
@@ -958,6 +994,16 @@ impl Config {
     }
 }
 
+impl Config {
+    /// Each neuron's theta at start: `neuron.theta_file`'s values, else 0.
+    pub fn initial_theta(&self) -> Vec<i64> {
+        match self.lif().and_then(|l| l.theta_file.as_ref()) {
+            Some(f) => f.values.clone(),
+            None => vec![0; self.neurons()],
+        }
+    }
+}
+
 /// The first line of a TOML syntax error with its line and column, without the source excerpt.
 fn toml_message(text: &str, e: &toml::de::Error) -> String {
     let msg = e
@@ -1019,6 +1065,7 @@ const SCHEMA: &[(&str, &[(&str, Kind)])] = &[
             ("theta_plus", Int),
             ("theta_decay_shift", Int),
             ("theta_bits", Int),
+            ("theta_file", Str),
             ("du", Int),
             ("dv", Int),
             ("vth", Int),
@@ -1217,10 +1264,93 @@ pub fn read_weight_csv(
     Ok(w)
 }
 
+/// Read a theta CSV (`neuron.theta_file`): one line of `neurons` integers within `0..=max`.
+pub fn read_theta_csv(path: &Path, neurons: usize, max: i64) -> Result<Vec<i64>> {
+    let key = "neuron.theta_file";
+    let text = read_text(path).map_err(|e| Error::config(key, e.to_string()))?;
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    if lines.len() != 1 {
+        return Err(Error::config(
+            key,
+            format!(
+                "{}: has {} lines, expected 1 (theta of every neuron, comma-separated)",
+                path.display(),
+                lines.len()
+            ),
+        ));
+    }
+    let fields: Vec<&str> = lines[0].split(',').map(str::trim).collect();
+    if fields.len() != neurons {
+        return Err(Error::config(
+            key,
+            format!(
+                "{}: has {} values, expected {neurons} (one per neuron)",
+                path.display(),
+                fields.len()
+            ),
+        ));
+    }
+    fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let v: i64 = f.parse().map_err(|_| {
+                Error::config(
+                    key,
+                    format!(
+                        "{} value {}: \"{f}\" is not an integer",
+                        path.display(),
+                        i + 1
+                    ),
+                )
+            })?;
+            if !(0..=max).contains(&v) {
+                return Err(Error::config(
+                    key,
+                    format!(
+                        "{} value {}: theta {v} is out of range: allowed 0..={max} (unsigned \
+                         neuron.theta_bits)",
+                        path.display(),
+                        i + 1
+                    ),
+                ));
+            }
+            Ok(v)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    #[test]
+    fn theta_file_is_read_and_checked() {
+        let dir = std::env::temp_dir().join(format!("neurogen-theta-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cfg = |theta_plus: i64, text: &str| {
+            std::fs::write(dir.join("th.csv"), text).unwrap();
+            Config::from_toml_str(
+                &format!(
+                    "[array]\ninputs = 2\nneurons = 3\n[neuron]\ntheta_plus = {theta_plus}\n\
+                     theta_bits = 4\ntheta_file = \"th.csv\"\n"
+                ),
+                &dir,
+            )
+        };
+        let c = cfg(2, "1, 0, 15\n").unwrap();
+        assert_eq!(c.initial_theta(), vec![1, 0, 15]);
+        let err = |tp, text| cfg(tp, text).unwrap_err().to_string();
+        assert!(err(2, "1, 0, 16\n").contains("theta 16 is out of range: allowed 0..=15"));
+        assert!(err(2, "1, 0\n").contains("has 2 values, expected 3"));
+        assert!(err(2, "1, x, 2\n").contains("\"x\" is not an integer"));
+        assert!(err(2, "1,2,3\n4,5,6\n").contains("has 2 lines, expected 1"));
+        assert!(err(0, "1, 0, 1\n").contains("does not apply when neuron.theta_plus = 0"));
+        let none = Config::from_toml_str("[array]\ninputs = 2\nneurons = 3\n", &dir).unwrap();
+        assert_eq!(none.initial_theta(), vec![0, 0, 0]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn schema_keys_are_exactly_the_raw_config_fields() {
