@@ -173,8 +173,8 @@ fn spikes_of(mut net: golden::model::Network, stim: &golden::Stimulus) -> Vec<Ve
 }
 
 /// `learn --config --save` on a tiny network, then the saved network through `simulate`,
-/// `generate` and `cosim`. About 40 s (the Verilator build of the tiny network; a few seconds
-/// when cached), the rest well under a second.
+/// `generate`, `cosim` and an exported testbench under Icarus. About 40 s (the Verilator build
+/// of the tiny network), 6 s when it is cached.
 #[test]
 fn learn_saves_the_trained_network_that_simulate_generate_and_cosim_start_from() {
     use golden::learn::patterns::{self, PatternsParams};
@@ -270,6 +270,33 @@ fn learn_saves_the_trained_network_that_simulate_generate_and_cosim_start_from()
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("MATCH"), "{text}");
+
+    // an exported UP5K testbench (weights and theta through the host port) passes under Icarus
+    let tb = dir.join("tb");
+    #[rustfmt::skip]
+    let out = neurogen(&["testbench", t, "--poisson", "300", "--ticks", "30", "--seed", "3",
+                         "--target", "ice40-up5k", "-o", tb.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("theta: the config's neuron.theta_file is written"),
+        "{text}"
+    );
+    let run = std::process::Command::new(tb.join("run.sh"))
+        .arg("icarus")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{log}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(log.lines().any(|l| l.starts_with("PASS")), "{log}");
 }
 
 #[test]
