@@ -693,9 +693,12 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
     );
     outln!(
         out,
-        "network: {} neurons, 64 rate-coded inputs, 8-bit weights; training epochs: {}; labels \
-         from responses on the training images, learning off",
-        p.neurons,
+        "network: {}, 64 rate-coded inputs; training epochs: {}; labels from responses on the \
+         training images, learning off",
+        match &p.network {
+            Some(c) => format!("the config's network `{}` ({} neurons)", c.name, p.neurons),
+            None => format!("{} neurons, 8-bit weights", p.neurons),
+        },
         p.epochs
     );
     outln!(
