@@ -342,6 +342,26 @@ pub fn tick_timing(a: &Arch, act: &TickActivity) -> TickTiming {
     }
 }
 
+/// The whole chip's cycles for one tick of a network of layers: `archs[k]` and `acts[k]` are
+/// layer k's architecture and activity in that tick (from [`crate::run::step_chain`]).
+///
+/// **Provisional**: the sum of the layers' [`tick_timing`] cycles with `layer_delay = 0` (the
+/// layers one after the other), their maximum with `layer_delay = 1` (the layers concurrently).
+/// The `hwchain` work replaces it with the exact model of the generated chain. For one layer it is
+/// exactly that layer's [`tick_timing`] cycles.
+pub fn chain_cycles(archs: &[Arch], acts: &[TickActivity], layer_delay: u32) -> u64 {
+    assert_eq!(archs.len(), acts.len(), "one activity per layer");
+    let per_layer = archs
+        .iter()
+        .zip(acts)
+        .map(|(a, t)| tick_timing(a, t).cycles);
+    if layer_delay == 0 {
+        per_layer.sum()
+    } else {
+        per_layer.max().unwrap_or(0)
+    }
+}
+
 /// Register stages of a maximum over `lanes` values taken two at a time (at least one).
 fn reduce_stages(lanes: u64) -> u64 {
     (64 - (lanes.max(2) - 1).leading_zeros()) as u64

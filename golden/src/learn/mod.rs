@@ -221,6 +221,13 @@ where
 /// writes theta) of `inputs` inputs and `neurons` neurons.
 pub(crate) fn check_network(what: &str, cfg: &Config, inputs: usize, neurons: usize) -> Result<()> {
     let bad = |m: String| param_error(what, "network", m);
+    if cfg.layer_count() > 1 {
+        return Err(bad(format!(
+            "`{}` has {} layers: the experiments train one layer",
+            cfg.name,
+            cfg.layer_count()
+        )));
+    }
     if cfg.lif().is_none() {
         return Err(bad(format!(
             "`{}` has neuron.model = \"cuba\": the experiments need \"lif\" (the host reads and \
