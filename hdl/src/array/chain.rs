@@ -31,8 +31,10 @@ use std::ops::Not;
 use super::build::{B, MemShape};
 
 /// Cycles from a beat's push into a link to the first cycle it is offered to the next layer
-/// (when the link's output queue is free).
-pub const LINK_LATENCY: u64 = 3;
+/// (when the link's output queue is free), and from a layer's end-of-tick push to the chip's
+/// end-of-tick beat at the earliest: the cycle model's constants, which the link's structure
+/// (write, fetch, queue register; two flags) gives.
+pub use golden::cycle::{LINK_FIN, LINK_LATENCY};
 
 /// Everything `neurogen generate` writes for a multi-layer network.
 #[derive(Debug, Clone)]
@@ -475,7 +477,7 @@ fn chain_top(
         let eot_push = b.delayed_r(
             &format!("link{k}_eot_push"),
             push.e().and(up.out_eot.e()),
-            1,
+            LINK_FIN - 1,
         );
         let fin = b.ctl_reg(&format!("l{k}_fin"), Ty::BIT, 0);
         b.m.comment(
