@@ -55,11 +55,101 @@ fn two_and_three_layers_match_the_golden_chain_for_both_delays() {
             "{name}: spikes per layer {:?}, chip cycles {}, layers alone {:?}, slowest alone {}",
             rep.layer_spikes, rep.run.tick_cycles, rep.layer_cycles, rep.slowest_cycles
         );
-        assert!(rep.run.mismatch.is_none(), "{name}: {}", rep.run.mismatch.unwrap());
+        assert!(
+            rep.run.mismatch.is_none(),
+            "{name}: {}",
+            rep.run.mismatch.unwrap()
+        );
         assert!(
             rep.layer_spikes.iter().all(|&s| s > 5),
             "{name}: every layer must fire to test anything: {:?}",
             rep.layer_spikes
         );
     }
+}
+
+#[test]
+fn backpressure_on_both_streams_loses_no_spike_of_any_layer() {
+    let st = stim(12, 16, 5);
+    for (name, delay) in [("ch3d0", 0), ("ch3d1", 1)] {
+        let ls = layers(name, 12, &[(8, 2, false), (8, 4, true), (4, 1, false)]);
+        let opts = RunOptions {
+            bp: Backpressure {
+                input: 0.3,
+                output: 0.4,
+            },
+            ..RunOptions::default()
+        };
+        let rep = run(name, &ls, delay, &st, &opts);
+        assert!(
+            rep.run.mismatch.is_none(),
+            "{name}: {}",
+            rep.run.mismatch.unwrap()
+        );
+        assert!(
+            rep.layer_spikes.iter().all(|&s| s > 0),
+            "{:?}",
+            rep.layer_spikes
+        );
+    }
+}
+
+/// Run a mutant of the 2-layer (or 3-layer) chain; its first difference (or the error it ends
+/// with).
+fn mutant(three: bool, delay: u32, from: &str, to: &str) -> String {
+    let (name, ls) = if three {
+        let name = format!("ch3d{delay}");
+        let ls = layers(&name, 12, &[(8, 2, false), (8, 4, true), (4, 1, false)]);
+        (name, ls)
+    } else {
+        let name = format!("ch2d{delay}");
+        let ls = layers(&name, 12, &[(8, 4, true), (6, 2, false)]);
+        (name, ls)
+    };
+    let opts = RunOptions {
+        patches: vec![(format!("{name}.v"), from.into(), to.into())],
+        ..RunOptions::default()
+    };
+    let m = match run_chain(&name, &ls, delay, &stim(12, 16, 3), &opts) {
+        Ok(rep) => match rep.run.mismatch {
+            Some(m) => m.to_string(),
+            None => panic!("the mutant {from} -> {to} was not caught"),
+        },
+        Err(e) => format!("error: {e}"),
+    };
+    eprintln!("{name}: {to}\n  {m}");
+    m
+}
+
+#[test]
+fn mutants_of_the_chain_top_are_caught_naming_the_layer() {
+    // no empty tick preloaded in the link: layer 1 takes layer 0's spikes one tick early
+    let m = mutant(false, 1, "link0_q0_v <= 1'd1;", "link0_q0_v <= 1'd0;");
+    assert!(m.contains("layer[1]"), "{m}");
+    // the middle layer not held after its end-of-tick beat: it starts the next tick on layer
+    // 0's spikes of this tick as they arrive (the last layer is held by its end-of-tick beat)
+    let m = mutant(
+        true,
+        1,
+        "assign l1_in_valid = (link0_q0_v & go) & (~l1_eot_in);",
+        "assign l1_in_valid = link0_q0_v & go;",
+    );
+    assert!(m.contains("layer[1]") || m.contains("error"), "{m}");
+    // the chip's end-of-tick beat one cycle early (layer 0's fin flag without its delay): the
+    // cycle model's chip cycles catch it
+    let m = mutant(
+        false,
+        1,
+        "end else if (link0_eot_push_d1) begin",
+        "end else if (link0_push & l0_out_eot) begin",
+    );
+    assert!(m.contains("cycles"), "{m}");
+    // layer 0's spikes of neuron 7 never enter the link (delay 0): layer 1 misses them
+    let m = mutant(
+        false,
+        0,
+        "assign link0_push = l0_out_valid & (~link0_full);",
+        "assign link0_push = l0_out_valid & (~link0_full) & ~(~l0_out_eot & (l0_out_addr == 3'd7));",
+    );
+    assert!(m.contains("layer[1]"), "{m}");
 }

@@ -177,9 +177,7 @@ pub fn run_chain(
             spikes.push(sp);
         }
         if layer_delay == 1 {
-            for k in 0..nl - 1 {
-                held[k] = spikes[k].clone();
-            }
+            held.clone_from_slice(&spikes[..nl - 1]);
         }
         rep.slowest_cycles += slowest;
         let timing = chain_timing(&archs, &acts, layer_delay);
@@ -191,18 +189,18 @@ pub fn run_chain(
         rep.run.spikes += obs.spikes.len();
         rep.run.tick_cycles += obs.cycles;
         // spikes, first layer first
-        for k in 0..nl {
+        for (k, want) in spikes.iter().enumerate() {
             let got = if k + 1 < nl {
                 &obs.layers[k].spikes
             } else {
                 &obs.spikes
             };
-            if *got != spikes[k] {
+            if got != want {
                 result = mm(
                     t,
                     &format!("layer[{k}] spikes"),
                     String::new(),
-                    format!("{:?}", spikes[k]),
+                    format!("{want:?}"),
                     format!("{got:?}"),
                 );
                 break 'ticks;

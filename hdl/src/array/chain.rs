@@ -424,7 +424,7 @@ fn chain_top(
             up.out_valid.e().and(full.e().not()),
         );
         let (mv, me, ma) = &monitors[k];
-        b.m.assign(mv, push.e());
+        b.m.assign(mv, up.out_valid.e().and(up.out_ready.e()));
         b.m.assign(me, up.out_eot.e());
         b.m.assign(ma, up.out_addr.e());
         b.m.assign(&ram.we, push.e().and(b.rst.e().not()));
