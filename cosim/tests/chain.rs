@@ -17,13 +17,18 @@ fn layer(name: &str, inputs: u32, neurons: u32, lanes: u32, extra: &str) -> Conf
 
 /// Layers `name_l{k}` of (neurons, lanes, recurrent), on `inputs` inputs.
 fn layers(name: &str, inputs: u32, sizes: &[(u32, u32, bool)]) -> Vec<Config> {
+    layers_at(name, inputs, sizes, 40)
+}
+
+/// [`layers`] with the neurons' `threshold`.
+fn layers_at(name: &str, inputs: u32, sizes: &[(u32, u32, bool)], threshold: i64) -> Vec<Config> {
     let mut n_in = inputs;
     sizes
         .iter()
         .enumerate()
         .map(|(k, &(n, l, rec))| {
             let extra = format!(
-                "recurrent = {rec}\n[neuron]\nthreshold = 40\n[synapse]\ninit_lo = 10\ninit_hi = 80\n"
+                "recurrent = {rec}\n[neuron]\nthreshold = {threshold}\n[synapse]\ninit_lo = 10\ninit_hi = 80\n"
             );
             let c = layer(&format!("{name}_l{k}"), n_in, n, l, &extra);
             n_in = n;
@@ -152,4 +157,83 @@ fn mutants_of_the_chain_top_are_caught_naming_the_layer() {
         "assign link0_push = l0_out_valid & (~link0_full) & ~(~l0_out_eot & (l0_out_addr == 3'd7));",
     );
     assert!(m.contains("layer[1]"), "{m}");
+}
+
+#[test]
+fn one_host_port_reaches_every_layer_and_broadcasts() {
+    use cosim::driver::{Harness, build_chain};
+    use hdl::array::layout::regs;
+    let ls = layers("ch3d1", 12, &[(8, 2, false), (8, 4, true), (4, 1, false)]);
+    let (g, design) = build_chain("ch3d1", &ls, 1, &RunOptions::default(), false).unwrap();
+    let model = design.model().unwrap();
+    let lays: Vec<_> = g.layers.iter().map(|l| l.layout.clone()).collect();
+    let mut h = Harness::new(&model, lays[0].clone(), 1).unwrap();
+    h.reset().unwrap();
+    // each layer answers with its own sizes
+    for (k, c) in ls.iter().enumerate() {
+        h.base = g.host.base(k as u64);
+        let sizes = (
+            h.read(regs::INPUTS).unwrap(),
+            h.read(regs::NEURONS).unwrap(),
+        );
+        assert_eq!(sizes, (c.array.inputs, c.array.neurons), "layer {k}");
+    }
+    // a weight written to layer 2 is there, and only there
+    h.base = g.host.base(2);
+    h.lay = lays[2].clone();
+    let before = h.weight(1, 2).unwrap();
+    let a = lays[2].weight_addr(1, 2);
+    h.write(a, (before as u32) ^ 1).unwrap();
+    assert_eq!(h.weight(1, 2).unwrap(), before ^ 1);
+    h.base = g.host.base(1);
+    h.lay = lays[1].clone();
+    assert_eq!(
+        h.weight(1, 2).unwrap(),
+        golden::model::Network::new(&ls[1]).weight(1, 2) as i64
+    );
+    // the broadcast writes every layer
+    for on in [0, 1] {
+        h.base = g.host.base(g.host.broadcast);
+        h.write(regs::CONTROL, on).unwrap();
+        for k in 0..ls.len() as u64 {
+            h.base = g.host.base(k);
+            assert_eq!(h.read(regs::CONTROL).unwrap() & 1, on, "layer {k}");
+        }
+    }
+}
+
+/// The target of layer_delay = 1: a 3-layer chip's cycles per tick within 10 % of its slowest
+/// layer's alone (and, for contrast, the same network with layer_delay = 0 near the sum).
+#[test]
+fn with_layer_delay_one_a_tick_takes_the_slowest_layers_time() {
+    let st = stim(32, 20, 9);
+    let sizes = [(32, 4, false), (32, 4, true), (16, 2, false)];
+    let mut overhead = Vec::new();
+    for (name, delay) in [("m3d1", 1), ("m3d0", 0)] {
+        let ls = layers_at(name, 32, &sizes, 500);
+        let rep = run(name, &ls, delay, &st, &RunOptions::default());
+        assert!(
+            rep.run.mismatch.is_none(),
+            "{name}: {}",
+            rep.run.mismatch.unwrap()
+        );
+        let sum: u64 = rep.layer_cycles.iter().sum();
+        eprintln!(
+            "{name}: {} ticks, spikes per layer {:?}; chip cycles per tick {:.1}, slowest layer alone {:.1} (x{:.3}), sum of the layers alone {:.1}",
+            rep.run.ticks,
+            rep.layer_spikes,
+            rep.run.tick_cycles as f64 / rep.run.ticks as f64,
+            rep.slowest_cycles as f64 / rep.run.ticks as f64,
+            rep.overhead(),
+            sum as f64 / rep.run.ticks as f64
+        );
+        assert!(
+            rep.layer_spikes.iter().all(|&s| s > 0),
+            "{:?}",
+            rep.layer_spikes
+        );
+        overhead.push(rep.overhead());
+    }
+    assert!(overhead[0] <= 1.10, "layer_delay 1: x{:.3}", overhead[0]);
+    assert!(overhead[1] > 1.2, "layer_delay 0: x{:.3}", overhead[1]);
 }
