@@ -493,6 +493,36 @@ mod tests {
     }
 
     #[test]
+    fn a_chain_of_one_layer_is_that_layer_and_delay_one_costs_the_slowest_plus_the_release() {
+        let a = arch("[array]\ninputs = 8\nneurons = 8\nlanes = 2\n[stdp]\nenabled = false\n");
+        let b = arch("[array]\ninputs = 8\nneurons = 4\nlanes = 1\n[stdp]\nenabled = false\n");
+        let busy = TickActivity {
+            beats_in_range: vec![true; 5],
+            spikes: vec![1, 2, 7],
+            ..Default::default()
+        };
+        let fed = TickActivity {
+            beats_in_range: vec![true; 3],
+            spikes: vec![0],
+            ..Default::default()
+        };
+        let one = chain_timing(std::slice::from_ref(&a), std::slice::from_ref(&busy), 0);
+        assert_eq!(one.cycles, tick_timing(&a, &busy).cycles);
+        // delay 1: both start at 0; the first layer is the slower: its eot + LINK_FIN
+        let d1 = chain_timing(&[a.clone(), b.clone()], &[busy.clone(), fed.clone()], 1);
+        assert_eq!(d1.starts, [0, 0]);
+        let (ta, tb) = (tick_timing(&a, &busy), tick_timing(&b, &fed));
+        assert!(ta.eot > tb.eot);
+        assert_eq!(d1.cycles, ta.eot + LINK_FIN + 1);
+        // delay 0: the second layer starts LINK_LATENCY after the first's first beat and ends
+        // after it
+        let d0 = chain_timing(&[a, b], &[busy, fed], 0);
+        assert_eq!(d0.starts[1], ta.out_beats[0] + LINK_LATENCY);
+        assert!(d0.cycles > ta.cycles + LINK_LATENCY);
+        assert_eq!(d0.cycles, d0.eot(1) + 1);
+    }
+
+    #[test]
     fn the_lane_maximum_takes_one_stage_per_halving() {
         let stages: Vec<u64> = [1, 2, 3, 4, 5, 8, 9, 16, 17, 64]
             .into_iter()
