@@ -4,7 +4,7 @@
 //! 2 and 3 layers, both layer delays, with backpressure; mutants of the chain top are caught,
 //! naming the layer. Runtime: about a minute (a few small Verilator builds, cached after).
 
-use cosim::driver::{Backpressure, ChainReport, RunOptions, run_chain};
+use cosim::driver::{Backpressure, ChainAction, ChainReport, HostAction, RunOptions, run_chain};
 use golden::{Config, Stimulus};
 use std::path::Path;
 
@@ -42,7 +42,7 @@ fn stim(inputs: u32, ticks: usize, seed: u64) -> Stimulus {
 }
 
 fn run(name: &str, ls: &[Config], delay: u32, st: &Stimulus, opts: &RunOptions) -> ChainReport {
-    run_chain(name, ls, delay, st, opts).unwrap_or_else(|e| panic!("{name}: {e}"))
+    run_chain(name, ls, delay, st, opts, &[]).unwrap_or_else(|e| panic!("{name}: {e}"))
 }
 
 #[test]
@@ -115,7 +115,7 @@ fn mutant(three: bool, delay: u32, from: &str, to: &str) -> String {
         patches: vec![(format!("{name}.v"), from.into(), to.into())],
         ..RunOptions::default()
     };
-    let m = match run_chain(&name, &ls, delay, &stim(12, 16, 3), &opts) {
+    let m = match run_chain(&name, &ls, delay, &stim(12, 16, 3), &opts, &[]) {
         Ok(rep) => match rep.run.mismatch {
             Some(m) => m.to_string(),
             None => panic!("the mutant {from} -> {to} was not caught"),
@@ -236,4 +236,50 @@ fn with_layer_delay_one_a_tick_takes_the_slowest_layers_time() {
     }
     assert!(overhead[0] <= 1.10, "layer_delay 1: x{:.3}", overhead[0]);
     assert!(overhead[1] > 1.2, "layer_delay 0: x{:.3}", overhead[1]);
+}
+
+/// Host actions on one layer and broadcast, between ticks of a 3-layer chain with
+/// `layer_delay = 1`: learning off and on, a clear of layer 0 alone (its link empties: layer 1
+/// gets no spikes in the next tick), a broadcast clear, a weight write to layer 2, a reset.
+fn actions() -> Vec<ChainAction> {
+    let a = |tick, layer, action| ChainAction {
+        tick,
+        layer,
+        action,
+    };
+    vec![
+        a(2, None, HostAction::Learning(false)),
+        a(4, Some(0), HostAction::Clear),
+        a(6, None, HostAction::Learning(true)),
+        a(7, None, HostAction::Clear),
+        a(9, Some(2), HostAction::WriteWeight { j: 3, i: 1, w: 200 }),
+        a(11, Some(1), HostAction::Clear),
+        a(13, None, HostAction::Reset),
+    ]
+}
+
+#[test]
+fn host_actions_per_layer_and_broadcast_match_the_golden_layers() {
+    let name = "ch3d1";
+    let ls = layers(name, 12, &[(8, 2, false), (8, 4, true), (4, 1, false)]);
+    let st = stim(12, 16, 3);
+    let rep = run_chain(name, &ls, 1, &st, &RunOptions::default(), &actions()).unwrap();
+    assert!(rep.run.mismatch.is_none(), "{}", rep.run.mismatch.unwrap());
+    // without the link's flush on a clear, layer 1 still gets layer 0's spikes of the tick
+    // before the clear
+    let opts = RunOptions {
+        patches: vec![(
+            format!("{name}.v"),
+            "if (wb_done & l0_wb_clear) begin".into(),
+            "if (1'b0) begin".into(),
+        )],
+        ..RunOptions::default()
+    };
+    let rep = run_chain(name, &ls, 1, &st, &opts, &actions()).unwrap();
+    let m = rep
+        .run
+        .mismatch
+        .expect("the mutant without the flush is caught");
+    eprintln!("no flush: {m}");
+    assert!(m.what.starts_with("layer[1]") && m.tick == 4, "{m}");
 }

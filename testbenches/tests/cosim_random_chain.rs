@@ -31,7 +31,7 @@ fn run_case(c: &ChainCase) -> Result<(usize, Vec<usize>), String> {
         let rep = run(&c.layers[0], &c.stimulus, &opts).map_err(|e| e.to_string())?;
         (rep.mismatch, vec![rep.spikes])
     } else {
-        let rep = run_chain(&c.name, &c.layers, c.layer_delay, &c.stimulus, &opts)
+        let rep = run_chain(&c.name, &c.layers, c.layer_delay, &c.stimulus, &opts, &[])
             .map_err(|e| e.to_string())?;
         (rep.run.mismatch, rep.layer_spikes)
     };

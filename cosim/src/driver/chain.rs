@@ -15,7 +15,7 @@ use super::compare::{Compare, Mismatch, compare_state, mm};
 use super::error::{Error, Result};
 use super::harness::{Backpressure, Harness};
 use super::staging::{apply_patches, design_dir, write_files};
-use super::{Report, RunOptions, golden_tick};
+use super::{HostAction, Report, RunOptions, golden_tick, host_action};
 use crate::verilator::{Build, Design};
 use golden::cycle::{Arch, chain_timing, tick_timing};
 use golden::model::Network;
@@ -94,19 +94,91 @@ fn in_layer(k: usize, m: Option<Mismatch>) -> Option<Mismatch> {
     })
 }
 
+/// A host action of a chain run: before tick `tick`, `action` on layer `layer`, or on every
+/// layer at once (`None`: the host port's broadcast; [`HostAction::Reset`] pulses `rst`, and
+/// only exists as a broadcast).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChainAction {
+    /// Before this tick.
+    pub tick: usize,
+    /// The layer, or every layer.
+    pub layer: Option<usize>,
+    /// The action.
+    pub action: HostAction,
+}
+
+/// Apply a chain action to both sides; `held` is each link's spikes of the last tick (a clear or
+/// reset of a layer drops them, as it drops the layer's own previous-tick spikes).
+fn chain_action(
+    h: &mut Harness<'_>,
+    nets: &mut [Network],
+    held: &mut [Vec<u32>],
+    lays: &[hdl::array::Layout],
+    host: &hdl::array::chain::ChainHost,
+    a: &ChainAction,
+) -> Result<()> {
+    let drops = matches!(a.action, HostAction::Clear | HostAction::Reset);
+    match (a.layer, &a.action) {
+        (_, HostAction::Reset) if a.layer.is_some() => {
+            return Err(Error::Protocol(
+                "rst resets every layer: a reset is a broadcast action".into(),
+            ));
+        }
+        (Some(k), act) => {
+            h.base = host.base(k as u64);
+            h.lay = lays[k].clone();
+            host_action(h, &mut nets[k], act)?;
+            if drops && k < held.len() {
+                held[k].clear();
+            }
+        }
+        (None, act) => {
+            // the hardware once (the broadcast, or rst), every golden layer
+            h.base = host.base(host.broadcast);
+            h.lay = lays[0].clone();
+            let mut first = true;
+            for net in nets.iter_mut() {
+                if first {
+                    host_action(h, net, act)?;
+                    first = false;
+                } else {
+                    match act {
+                        HostAction::Clear => net.clear(),
+                        HostAction::Normalize => net.normalize(),
+                        HostAction::Learning(on) => net.set_learning(*on),
+                        HostAction::Reset => net.reset(),
+                        other => {
+                            return Err(Error::Protocol(format!(
+                                "{other:?} names one layer's weight or state: not a broadcast"
+                            )));
+                        }
+                    }
+                }
+            }
+            if drops {
+                held.iter_mut().for_each(Vec::clear);
+            }
+        }
+    }
+    h.base = 0;
+    Ok(())
+}
+
 /// Run `stim` through the chain `name` of `layers` (each a one-layer config, layer k+1's inputs
-/// layer k's neurons) on the RTL and the golden model, comparing every layer every tick. The
-/// first difference is [`Report::mismatch`] of the returned report's `run`.
+/// layer k's neurons) on the RTL and the golden model, with the host `actions`, comparing every
+/// layer every tick. The first difference is [`Report::mismatch`] of the returned report's
+/// `run`. (`opts.actions`, one-layer actions, must be empty.)
 pub fn run_chain(
     name: &str,
     layers: &[Config],
     layer_delay: u32,
     stim: &Stimulus,
     opts: &RunOptions,
+    actions: &[ChainAction],
 ) -> Result<ChainReport> {
     if opts.rtl.is_some() || !opts.actions.is_empty() {
         return Err(Error::Protocol(
-            "a chain of layers is co-simulated from its config only, without host actions".into(),
+            "a chain of layers is co-simulated from its config only, with chain actions".into(),
         ));
     }
     let t_build = Instant::now();
@@ -156,6 +228,10 @@ pub fn run_chain(
     let mut held: Vec<Vec<u32>> = vec![Vec::new(); nl - 1];
     let mut result = None;
     'ticks: for (t, events) in stim.ticks.iter().enumerate() {
+        for a in actions.iter().filter(|a| a.tick == t) {
+            chain_action(&mut h, &mut nets, &mut held, &lays, &g.host, a)
+                .map_err(|e| e.at(format!("host action {a:?} before tick {t}")))?;
+        }
         let mut acts = Vec::with_capacity(nl);
         let mut spikes: Vec<Vec<u32>> = Vec::with_capacity(nl);
         let mut slowest = 0;

@@ -381,6 +381,7 @@ fn chain_top(
     // the next chip tick's start)
     let mut fins = Vec::new();
     let mut fifo_mems = Vec::new();
+    let mut flushes: Vec<Vec<Stmt>> = Vec::new();
     let last_w = &lw[nl - 1];
     let release = |fins: &[Sig]| -> Expr {
         fins.iter()
@@ -485,6 +486,18 @@ fn chain_top(
             "the layer's end-of-tick beat of this chip tick is in its link",
         );
         fins.push((fin, eot_push));
+        // a clear of the upstream layer empties the link back to its reset contents
+        flushes.push(vec![
+            set(&wptr, Expr::zero(pw)),
+            set(&rptr, Expr::zero(pw)),
+            set(&rd_v, Expr::bit(false)),
+            set(&q0_v, Expr::bit(layer_delay == 1)),
+            set(
+                &q0,
+                Expr::uconst(if layer_delay == 1 { 1u128 << nb } else { 0 }, nb + 1),
+            ),
+            set(&q1_v, Expr::bit(false)),
+        ]);
     }
     // layer 0: the chip's input port
     let w0 = &lw[0];
@@ -621,6 +634,31 @@ fn chain_top(
             .and(pend.e().or(accept.e())),
     ));
     b.ctl(when(accept.e(), vec![set(&lidx, field.e())]));
+    // a write of COMMAND bit 0 (clear) to a layer that feeds a link: when acknowledged (the
+    // layer took it), the link is emptied too (the layer's spikes of the last tick are gone)
+    for (k, flush) in flushes.into_iter().enumerate() {
+        let aw = gens[k].layout.aw;
+        let cmd = gens[k].layout.reg_addr(super::layout::regs::COMMAND);
+        let clr = b.ctl_reg(&format!("l{k}_wb_clear"), Ty::BIT, 0);
+        let is_clear = accept
+            .e()
+            .and(wb_we.e())
+            .and(sel[k].clone())
+            .and(
+                wb_adr
+                    .e()
+                    .slice(aw - 1, 0)
+                    .eq(Expr::uconst(cmd as u128, aw)),
+            )
+            .and(wb_sel.e().bit_at(0))
+            .and(wb_dat_w.e().bit_at(0));
+        b.ctl(if_else(
+            top_ack.e().or(wb_cyc.e().not()),
+            vec![set(&clr, Expr::bit(false))],
+            vec![when(is_clear, vec![set(&clr, Expr::bit(true))])],
+        ));
+        b.ctl(when(top_ack.e().and(clr.e()), flush));
+    }
     // read data: the latched layer's (a broadcast or an unused layer value reads layer 0)
     let mut dat = lw[0].wb_dat_r.e();
     for (k, w) in lw.iter().enumerate().skip(1) {
