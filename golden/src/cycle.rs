@@ -441,7 +441,10 @@ pub fn chain_timing(archs: &[Arch], acts: &[TickActivity], layer_delay: u32) -> 
     }
 }
 
-/// The cycles of one chip tick of a chain of layers: [`chain_timing`]`.cycles`.
+/// The whole chip's cycles for one tick of a network of layers: `archs[k]` and `acts[k]` are
+/// layer k's architecture and activity in that tick (from [`crate::run::step_chain`]):
+/// [`chain_timing`]`.cycles`, the exact model of the generated chain (for one layer, exactly
+/// that layer's [`tick_timing`] cycles).
 pub fn chain_cycles(archs: &[Arch], acts: &[TickActivity], layer_delay: u32) -> u64 {
     chain_timing(archs, acts, layer_delay).cycles
 }

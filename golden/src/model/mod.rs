@@ -64,6 +64,7 @@ mod scaling;
 mod weights;
 
 pub use crate::rules::StateKind;
+pub use host::HostCommand;
 
 use crate::config::{Config, NeuronConfig, Rule};
 use crate::rules;
