@@ -164,6 +164,30 @@ fn chain_action(
     Ok(())
 }
 
+/// Run `stim` through the network of layers `cfg` (`cfg.layer_count() >= 2`): [`run_chain`] of
+/// its [`Config::layer_configs`] under the top `cfg.name`.
+pub fn run_network(
+    cfg: &Config,
+    stim: &Stimulus,
+    opts: &RunOptions,
+    actions: &[ChainAction],
+) -> Result<ChainReport> {
+    if cfg.layer_count() < 2 {
+        return Err(Error::Protocol(format!(
+            "`{}` has one layer: co-simulate it with `run`",
+            cfg.name
+        )));
+    }
+    run_chain(
+        &cfg.name,
+        &cfg.layer_configs(),
+        cfg.network.layer_delay,
+        stim,
+        opts,
+        actions,
+    )
+}
+
 /// Run `stim` through the chain `name` of `layers` (each a one-layer config, layer k+1's inputs
 /// layer k's neurons) on the RTL and the golden model, with the host `actions`, comparing every
 /// layer every tick. The first difference is [`Report::mismatch`] of the returned report's

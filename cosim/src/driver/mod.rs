@@ -29,7 +29,7 @@ mod harness;
 mod lockstep;
 pub(crate) mod staging;
 
-pub use chain::{ChainAction, ChainReport, build_chain, run_chain};
+pub use chain::{ChainAction, ChainReport, build_chain, run_chain, run_network};
 pub use compare::{Compare, Mismatch, compare_state, compare_tick};
 pub use error::{Error, Result};
 pub use harness::{Backpressure, Harness, LayerObs, Ports, TickObs};

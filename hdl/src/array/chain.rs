@@ -73,6 +73,24 @@ impl ChainHost {
     }
 }
 
+/// Generate the network of layers `cfg` (`cfg.layer_count() >= 2`): its
+/// [`Config::layer_configs`] chained under a top named `cfg.name`; the manifest holds `cfg`.
+pub fn generate_network(cfg: &Config, opts: &Options) -> Result<ChainGenerated, String> {
+    if cfg.layer_count() < 2 {
+        return Err(format!(
+            "`{}` has one layer: generate it with `hdl::array::generate`",
+            cfg.name
+        ));
+    }
+    chain_of(
+        &cfg.name,
+        &cfg.layer_configs(),
+        cfg.network.layer_delay,
+        opts,
+        Some(cfg),
+    )
+}
+
 /// Generate a chain of `layers` (each one valid one-layer config, named uniquely) under a top
 /// named `name`.
 pub fn generate_chain(
@@ -80,6 +98,16 @@ pub fn generate_chain(
     layers: &[Config],
     layer_delay: u32,
     opts: &Options,
+) -> Result<ChainGenerated, String> {
+    chain_of(name, layers, layer_delay, opts, None)
+}
+
+fn chain_of(
+    name: &str,
+    layers: &[Config],
+    layer_delay: u32,
+    opts: &Options,
+    network: Option<&Config>,
 ) -> Result<ChainGenerated, String> {
     if layers.len() < 2 {
         return Err(format!(
@@ -158,7 +186,17 @@ pub fn generate_chain(
         rtl.extend(g.rtl.iter().cloned());
     }
     let init: Vec<(String, String)> = gens.iter().flat_map(|g| g.init.iter().cloned()).collect();
-    let manifest = chain_manifest(name, layer_delay, &gens, &design, &rtl, &init, opts, &host)?;
+    let manifest = chain_manifest(
+        name,
+        network,
+        layer_delay,
+        &gens,
+        &design,
+        &rtl,
+        &init,
+        opts,
+        &host,
+    )?;
     Ok(ChainGenerated {
         layers: gens,
         design,
@@ -182,6 +220,9 @@ struct LayerDesc {
 struct ChainManifest<'a> {
     generator: String,
     top: &'a str,
+    /// The network's config (absent for a chain generated from its layers' configs alone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    config: Option<&'a Config>,
     target: Target,
     layer_delay: u32,
     link_latency: u64,
@@ -196,6 +237,7 @@ struct ChainManifest<'a> {
 #[allow(clippy::too_many_arguments)]
 fn chain_manifest(
     name: &str,
+    network: Option<&Config>,
     layer_delay: u32,
     gens: &[Generated],
     d: &Design,
@@ -231,6 +273,7 @@ fn chain_manifest(
     let m = ChainManifest {
         generator: format!("neurogen {}", env!("CARGO_PKG_VERSION")),
         top: name,
+        config: network,
         target: opts.target,
         layer_delay,
         link_latency: LINK_LATENCY,
