@@ -12,7 +12,7 @@
 //!   accumulators narrow enough to saturate, weight sub-ranges, negative thresholds, and stimuli
 //!   with duplicates, back-to-back repeats and out-of-range addresses (some near `u32::MAX`).
 
-use cosim::driver::{Backpressure, HostAction};
+use cosim::driver::{Backpressure, ChainAction, HostAction};
 use cosim::verilator::InitialValues;
 use golden::Config;
 use golden::Stimulus;
@@ -515,6 +515,52 @@ pub struct ChainCase {
     pub init: InitialValues,
     /// Target family (`Generic` or `Ice40Up5k`).
     pub target: Target,
+    /// Host actions on one layer or every layer (none for one layer).
+    pub actions: Vec<ChainAction>,
+}
+
+/// Draw host actions for a chain of `layers` (several): before a tick, now and then, learning
+/// enable, clear, normalize (one layer or all), a weight write to one layer, rarely `rst`.
+pub fn chain_actions(
+    rng: &mut SplitMix64,
+    layers: &[Config],
+    shape: &StimulusShape,
+) -> Vec<ChainAction> {
+    let mut out = Vec::new();
+    if layers.len() < 2 {
+        return out;
+    }
+    for tick in 1..shape.ticks {
+        if !rng.chance(shape.p_action) {
+            continue;
+        }
+        let k = rng.below(layers.len() as u64) as usize;
+        let one = if rng.chance(0.5) { Some(k) } else { None };
+        let (layer, action) = match rng.below(10) {
+            0..=2 => (one, HostAction::Learning(rng.chance(0.5))),
+            3..=4 => (one, HostAction::Clear),
+            5 => (one, HostAction::Normalize),
+            6..=8 => {
+                let c = &layers[k];
+                let (lo, hi) = (c.synapse.w_min, c.synapse.w_max);
+                (
+                    Some(k),
+                    HostAction::WriteWeight {
+                        j: rng.below(c.rows() as u64),
+                        i: rng.below(c.array.neurons as u64),
+                        w: range(rng, lo, hi),
+                    },
+                )
+            }
+            _ => (None, HostAction::Reset),
+        };
+        out.push(ChainAction {
+            tick,
+            layer,
+            action,
+        });
+    }
+    out
 }
 
 impl ChainCase {
@@ -557,6 +603,7 @@ impl ChainCase {
         } else {
             Target::Generic
         };
+        let actions = chain_actions(&mut rng, &layers, &shape);
         ChainCase {
             seed,
             name,
@@ -567,6 +614,7 @@ impl ChainCase {
             bp,
             init,
             target,
+            actions,
         }
     }
 
@@ -590,6 +638,7 @@ impl ChainCase {
         );
         let _ = writeln!(s, "--- power-up values: {:?}", self.init);
         let _ = writeln!(s, "--- target: {:?}", self.target);
+        let _ = writeln!(s, "--- host actions: {:?}", self.actions);
         let _ = write!(s, "--- stimulus\n{}", self.stimulus.to_json());
         s
     }

@@ -1,6 +1,6 @@
 //! Random co-simulation of chains of layers: seeded random chains of 1 to 4 layers
 //! ([`testbenches::random::ChainCase`]: mixed widths, lanes, rules, layer delays, targets,
-//! backpressure) run through Verilator and the golden layers (`cosim::driver::run_chain`; one
+//! backpressure, host actions on one layer or all) run through Verilator and the golden layers (`cosim::driver::run_chain`; one
 //! layer: `cosim::driver::run`), every layer's spikes and state compared every tick, and without
 //! backpressure the chip's cycles and every layer's beat cycles against the chain cycle model.
 //!
@@ -31,8 +31,15 @@ fn run_case(c: &ChainCase) -> Result<(usize, Vec<usize>), String> {
         let rep = run(&c.layers[0], &c.stimulus, &opts).map_err(|e| e.to_string())?;
         (rep.mismatch, vec![rep.spikes])
     } else {
-        let rep = run_chain(&c.name, &c.layers, c.layer_delay, &c.stimulus, &opts, &[])
-            .map_err(|e| e.to_string())?;
+        let rep = run_chain(
+            &c.name,
+            &c.layers,
+            c.layer_delay,
+            &c.stimulus,
+            &opts,
+            &c.actions,
+        )
+        .map_err(|e| e.to_string())?;
         (rep.run.mismatch, rep.layer_spikes)
     };
     match mismatch {
@@ -52,8 +59,11 @@ fn random_chains_match_the_golden_layers() {
         match run_case(&c) {
             Ok((n, spikes)) => {
                 eprintln!(
-                    "seed {seed}: {n} layers, delay {}, {:?}, bp {:?}: spikes per layer {spikes:?}",
-                    c.layer_delay, c.target, c.bp
+                    "seed {seed}: {n} layers, delay {}, {:?}, bp {:?}, {} host actions: spikes per layer {spikes:?}",
+                    c.layer_delay,
+                    c.target,
+                    c.bp,
+                    c.actions.len()
                 );
                 shapes.push((n, c.layer_delay));
             }
