@@ -3,8 +3,8 @@
 //! manifest maps every layer's host space. Runtime: a few seconds.
 
 use golden::Config;
-use hdl::array::Options;
 use hdl::array::chain::{ChainGenerated, generate_chain};
+use hdl::array::{Options, Target};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -16,6 +16,10 @@ fn layer(name: &str, inputs: u32, neurons: u32, lanes: u32, recurrent: bool) -> 
 }
 
 fn chain(name: &str, sizes: &[(u32, u32)], delay: u32) -> ChainGenerated {
+    chain_for(name, sizes, delay, Target::Generic)
+}
+
+fn chain_for(name: &str, sizes: &[(u32, u32)], delay: u32, target: Target) -> ChainGenerated {
     let mut inputs = 6;
     let layers: Vec<Config> = sizes
         .iter()
@@ -26,7 +30,11 @@ fn chain(name: &str, sizes: &[(u32, u32)], delay: u32) -> ChainGenerated {
             c
         })
         .collect();
-    generate_chain(name, &layers, delay, &Options::default()).unwrap()
+    let opts = Options {
+        target,
+        ..Options::default()
+    };
+    generate_chain(name, &layers, delay, &opts).unwrap()
 }
 
 fn write(g: &ChainGenerated, tool: &str) -> (PathBuf, Vec<String>) {
@@ -62,6 +70,8 @@ fn chains() -> Vec<ChainGenerated> {
     vec![
         chain("chain_d0", &[(8, 4), (4, 2)], 0),
         chain("chain_d1", &[(8, 4), (6, 3), (4, 1)], 1),
+        chain_for("chain_up5k", &[(8, 2), (4, 2)], 1, Target::Ice40Up5k),
+        chain_for("chain_ecp5", &[(8, 4), (4, 2)], 0, Target::Ecp5),
     ]
 }
 
@@ -93,4 +103,29 @@ fn the_chain_top_is_lint_clean() {
             g.design.top
         );
     }
+}
+
+#[test]
+fn the_manifest_maps_every_layer_above_the_largest_layer_space() {
+    let g = chain("chain_map", &[(8, 4), (6, 3), (4, 1)], 1);
+    let m: serde_json::Value = serde_json::from_str(&g.manifest).unwrap();
+    let shift = g.layers.iter().map(|l| l.layout.aw).max().unwrap();
+    assert_eq!(m["host"]["layer_shift"], shift);
+    assert_eq!(m["host"]["layer_bits"], 2);
+    assert_eq!(m["host"]["broadcast"], 3);
+    assert_eq!(m["host"]["address_bits"], shift + 2);
+    let layers = m["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 3);
+    for (k, l) in layers.iter().enumerate() {
+        assert_eq!(l["host_base"], format!("0x{:x}", (k as u64) << shift));
+        assert_eq!(l["module"], format!("chain_map_l{k}"));
+        // each layer's own manifest, with its own map
+        assert_eq!(l["manifest"]["top"], format!("chain_map_l{k}"));
+        assert_eq!(l["manifest"]["host"]["address_bits"], g.layers[k].layout.aw);
+        assert_eq!(l["link_depth"].is_null(), k == 2);
+    }
+    // the top's wb_adr is as wide as the map
+    let top = &g.design.modules[0];
+    let adr = top.ports().find(|p| p.name == "wb_adr").unwrap();
+    assert_eq!(adr.ty.width, shift + 2);
 }
