@@ -65,6 +65,50 @@ fn generate_writes_the_chain_and_cosim_matches_every_layer() {
     );
     assert!(text.contains("MATCH"), "{text}");
     assert!(text.contains("the slowest layer alone"), "{text}");
+    // `simulate` (the golden chain and chain_cycles) predicts what the hardware did: the same
+    // spikes per layer and the chip's cycles
+    let r = dir.join("r.json");
+    let o = neurogen(&[
+        "simulate",
+        &cfg,
+        "--poisson",
+        "300",
+        "--ticks",
+        "12",
+        "-o",
+        r.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let res: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&r).unwrap()).unwrap();
+    let cycles: u64 = res["cycles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap())
+        .sum();
+    let spikes: Vec<usize> = res["layers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            l["spikes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|t| t.as_array().unwrap().len())
+                .sum()
+        })
+        .collect();
+    assert!(spikes.iter().all(|&n| n > 0), "{spikes:?}");
+    assert!(
+        text.contains(&format!("spikes per layer {spikes:?}")),
+        "{spikes:?}: {text}"
+    );
+    assert!(
+        text.contains(&format!("\n{cycles} chip cycles (")),
+        "{cycles}: {text}"
+    );
 }
 
 #[test]
