@@ -410,6 +410,7 @@ pub const SIM_MODELS: &str = r#"// Behavioural simulation models of the PLL prim
 // output frequency); event-driven simulators: the output runs at the frequency the parameters
 // give from the measured reference period. LOCK rises after LOCK_LAST + 1 cycles.
 `ifndef SYNTHESIS
+/* verilator lint_off DECLFILENAME */
 /* verilator lint_off UNUSEDPARAM */
 module SB_PLL40_PAD #(
     parameter FEEDBACK_PATH = "SIMPLE",
@@ -549,6 +550,7 @@ module EHXPLLL #(
 `endif
 endmodule
 /* verilator lint_on UNUSEDPARAM */
+/* verilator lint_on DECLFILENAME */
 `endif
 "#;
 
