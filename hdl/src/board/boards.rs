@@ -267,10 +267,10 @@ impl Board {
 
     /// The default board clock, Hz: the highest clock the board's PLL makes at or below the Fmax
     /// measured for the board's largest array (docs/board.md, "Clocks"), so a default build meets
-    /// timing. iCEBreaker: the 256 x 256, 4-lane UP5K array reached 40.96 MHz (nextpnr seed 1,
-    /// heap timing weight 30): 39.75 MHz, `icepll`'s answer to 40 MHz (40.5 MHz would leave no
-    /// margin). ULX3S: the 256 x 256, 16-lane ECP5-85k array reached 125.3 and 132.4 MHz (seeds
-    /// 2 and 1): 125 MHz, exactly 25 MHz x 5.
+    /// timing. iCEBreaker: the 256 x 256, 4-lane UP5K array reached 40.02-43.25 MHz on nextpnr
+    /// seeds 1-5 (heap timing weight 30): 39.75 MHz, `icepll`'s answer to 40 MHz (the next,
+    /// 40.5 MHz, would fail at seed 2). ULX3S: the 256 x 256, 16-lane ECP5-85k array reached
+    /// 128.14 MHz at seed 1: 125 MHz, exactly 25 MHz x 5.
     pub fn default_clock_hz(self) -> u64 {
         match self {
             Board::Icebreaker => 39_750_000,

@@ -195,7 +195,8 @@ impl Pll {
         }
     }
 
-    /// One line for people: `39.75 MHz = 12 MHz x 53 / 16 (DIVR 0, DIVF 52, DIVQ 4, FILTER_RANGE 1; VCO 636 MHz)`.
+    /// One line for people: `39.75 MHz = 12 MHz x 53 / 16 by SB_PLL40_PAD (DIVR 0, DIVF 52,
+    /// DIVQ 4, FILTER_RANGE 1; VCO 636 MHz)`.
     pub fn describe(&self) -> String {
         let (m, d) = match self.setting {
             Setting::Ice40 {
@@ -224,7 +225,7 @@ impl Pll {
             ),
         };
         format!(
-            "{} MHz = {} MHz x {m} / {d} ({} {params}; VCO {} MHz)",
+            "{} MHz = {} MHz x {m} / {d} by {} ({params}; VCO {} MHz)",
             mhz_text(self.out_hz()),
             mhz_text(self.in_hz as f64),
             self.primitive(),
@@ -595,7 +596,9 @@ mod tests {
         );
         assert!(
             p.describe()
-                .starts_with("125 MHz = 25 MHz x 5 / 1 (EHXPLLL")
+                .starts_with("125 MHz = 25 MHz x 5 / 1 by EHXPLLL (CLKI_DIV 1"),
+            "{}",
+            p.describe()
         );
     }
 
