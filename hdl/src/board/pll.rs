@@ -401,9 +401,9 @@ pub fn highest_at_most(family: Family, in_hz: u64, limit_hz: f64) -> Option<Pll>
 ///   simulation drives the oscillator pin at the PLL's output frequency (one step = one output
 ///   cycle; `cosim::board` times the serial line from the PLL clock); `LOCK` rises after
 ///   [`SIM_LOCK_CYCLES`] cycles.
-/// - Event-driven simulators (Icarus): the model measures the reference period and, after
-///   [`SIM_LOCK_CYCLES`] reference cycles, raises `LOCK` and runs its output at the frequency
-///   the parameters give (iCE40: `f_in (DIVF + 1) / ((DIVR + 1) 2^DIVQ)`; ECP5:
+/// - Event-driven simulators (Icarus): the model measures the reference period, runs its output
+///   from the second reference edge on at the frequency the parameters give, and raises `LOCK`
+///   after [`SIM_LOCK_CYCLES`] reference cycles (iCE40: `f_in (DIVF + 1) / ((DIVR + 1) 2^DIVQ)`; ECP5:
 ///   `f_in CLKFB_DIV / CLKI_DIV`). Time units come from the test bench's `` `timescale ``
 ///   (compile it first; 1 ps precision keeps the period within 0.01 %).
 pub const SIM_MODELS: &str = r#"// Behavioural simulation models of the PLL primitives of neurogen's board tops (not for
@@ -448,6 +448,7 @@ module SB_PLL40_PAD #(
     end
 `else
     real last, period;
+    integer edges = 0;
     reg out = 1'b0;
     assign PLLOUTGLOBAL = BYPASS ? PACKAGEPIN : out;
     initial begin
@@ -455,8 +456,9 @@ module SB_PLL40_PAD #(
         period = 0.0;
     end
     always @(posedge PACKAGEPIN) begin
-        period = $realtime - last;
+        if (edges > 0) period = $realtime - last;
         last = $realtime;
+        if (edges < 2) edges = edges + 1;
         if (!RESETB) begin
             count <= 8'd0;
             locked <= 1'b0;
@@ -465,9 +467,10 @@ module SB_PLL40_PAD #(
             locked <= count == LOCK_LAST;
         end
     end
+    // the output runs from the second reference edge on (unlocked: the logic is held in reset)
     always begin
-        if (!locked) @(posedge locked);
-        #(period * (DIVR + 1) * (1 << DIVQ) / (DIVF + 1) / 2.0) out = locked && !out;
+        if (edges < 2) @(posedge PACKAGEPIN);
+        else #(period * (DIVR + 1) * (1 << DIVQ) / (DIVF + 1) / 2.0) out = !out;
     end
 `endif
 endmodule
@@ -527,6 +530,7 @@ module EHXPLLL #(
     end
 `else
     real last, period;
+    integer edges = 0;
     reg out = 1'b0;
     assign CLKOP = out;
     initial begin
@@ -534,8 +538,9 @@ module EHXPLLL #(
         period = 0.0;
     end
     always @(posedge CLKI) begin
-        period = $realtime - last;
+        if (edges > 0) period = $realtime - last;
         last = $realtime;
+        if (edges < 2) edges = edges + 1;
         if (RST) begin
             count <= 8'd0;
             locked <= 1'b0;
@@ -545,8 +550,8 @@ module EHXPLLL #(
         end
     end
     always begin
-        if (!locked) @(posedge locked);
-        #(period * CLKI_DIV / CLKFB_DIV / 2.0) out = locked && !out;
+        if (edges < 2) @(posedge CLKI);
+        else #(period * CLKI_DIV / CLKFB_DIV / 2.0) out = !out;
     end
 `endif
 endmodule
