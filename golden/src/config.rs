@@ -71,8 +71,39 @@ pub struct RawNeuron {
     pub du: Option<i64>,
     pub dv: Option<i64>,
     pub vth: Option<i64>,
-    pub bias_mant: Option<i64>,
-    pub bias_exp: Option<i64>,
+    pub bias_mant: Option<IntOrList>,
+    pub bias_exp: Option<IntOrList>,
+}
+
+/// A per-neuron key as written: one integer for every neuron, or one per neuron.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(untagged)]
+#[allow(missing_docs)]
+pub enum IntOrList {
+    One(i64),
+    List(Vec<i64>),
+}
+
+impl IntOrList {
+    /// The `n` per-neuron values, each within `lo..=hi`: an error names the key, the index of a
+    /// value out of range, and the range (`why` says why the range is what it is).
+    pub fn per_neuron(&self, key: &str, n: usize, lo: i64, hi: i64, why: &str) -> Result<Vec<i64>> {
+        match self {
+            IntOrList::One(v) => Ok(vec![ranged(key, *v, lo, hi, why)?; n]),
+            IntOrList::List(vs) if vs.len() != n => Err(Error::config(
+                key,
+                format!(
+                    "has {} values: expected one integer or an array of array.neurons = {n}",
+                    vs.len()
+                ),
+            )),
+            IntOrList::List(vs) => vs
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| ranged(&format!("{key}[{i}]"), v, lo, hi, why))
+                .collect(),
+        }
+    }
 }
 
 /// `[synapse]` as written.
@@ -183,9 +214,20 @@ pub struct CubaConfig {
     pub du: i64,
     pub dv: i64,
     pub vth: i64,
-    pub bias_mant: i64,
-    pub bias_exp: u32,
+    /// Per neuron (`neurons` values).
+    pub bias_mant: Vec<i64>,
+    /// Per neuron (`neurons` values), each 0..=7.
+    pub bias_exp: Vec<u32>,
     pub weight_exp: i32,
+    /// Width of the saturating input accumulator.
+    pub acc_bits: u32,
+}
+
+impl CubaConfig {
+    /// Neuron `i`'s bias `bias_mant[i] << bias_exp[i]`.
+    pub fn bias(&self, i: usize) -> i64 {
+        self.bias_mant[i] << self.bias_exp[i]
+    }
 }
 
 /// Neuron parameters of either model.
@@ -690,8 +732,18 @@ impl Config {
             reject_if_set("neuron.du", n.du, "lif", cuba_hint)?;
             reject_if_set("neuron.dv", n.dv, "lif", cuba_hint)?;
             reject_if_set("neuron.vth", n.vth, "lif", "; use neuron.threshold")?;
-            reject_if_set("neuron.bias_mant", n.bias_mant, "lif", cuba_hint)?;
-            reject_if_set("neuron.bias_exp", n.bias_exp, "lif", cuba_hint)?;
+            reject_if_set(
+                "neuron.bias_mant",
+                n.bias_mant.as_ref().map(|_| 0),
+                "lif",
+                cuba_hint,
+            )?;
+            reject_if_set(
+                "neuron.bias_exp",
+                n.bias_exp.as_ref().map(|_| 0),
+                "lif",
+                cuba_hint,
+            )?;
             reject_if_set("synapse.weight_exp", s.weight_exp, "lif", cuba_hint)?;
             let v_bits = ranged("neuron.v_bits", n.v_bits.unwrap_or(16), 2, 32, "")? as u32;
             let acc_bits = ranged(
@@ -766,9 +818,12 @@ impl Config {
                 theta_bits,
             })
         } else {
-            let h = "; cuba has 24-bit u and v";
-            reject_if_set("neuron.v_bits", n.v_bits, "cuba", h)?;
-            reject_if_set("neuron.acc_bits", n.acc_bits, "cuba", h)?;
+            reject_if_set(
+                "neuron.v_bits",
+                n.v_bits,
+                "cuba",
+                "; cuba has 24-bit u and v",
+            )?;
             reject_if_set("neuron.threshold", n.threshold, "cuba", "; use neuron.vth")?;
             if n.reset.is_some() {
                 return Err(Error::config(
@@ -789,6 +844,7 @@ impl Config {
             reject_if_set("neuron.theta_plus", n.theta_plus, "cuba", "")?;
             reject_if_set("neuron.theta_decay_shift", n.theta_decay_shift, "cuba", "")?;
             reject_if_set("neuron.theta_bits", n.theta_bits, "cuba", "")?;
+            let nn = neurons as usize;
             NeuronConfig::Cuba(CubaConfig {
                 du: ranged("neuron.du", n.du.unwrap_or(0), 0, 4095, "12-bit decay")?,
                 dv: ranged("neuron.dv", n.dv.unwrap_or(0), 0, 4095, "12-bit decay")?,
@@ -799,16 +855,21 @@ impl Config {
                     (1 << 17) - 1,
                     "17-bit threshold mantissa",
                 )?,
-                bias_mant: ranged(
+                bias_mant: (n.bias_mant.clone().unwrap_or(IntOrList::One(0))).per_neuron(
                     "neuron.bias_mant",
-                    n.bias_mant.unwrap_or(0),
+                    nn,
                     -4096,
                     4095,
                     "13-bit signed",
                 )?,
-                bias_exp: ranged("neuron.bias_exp", n.bias_exp.unwrap_or(0), 0, 7, "")? as u32,
+                bias_exp: (n.bias_exp.clone().unwrap_or(IntOrList::One(0)))
+                    .per_neuron("neuron.bias_exp", nn, 0, 7, "")?
+                    .into_iter()
+                    .map(|e| e as u32)
+                    .collect(),
                 weight_exp: ranged("synapse.weight_exp", s.weight_exp.unwrap_or(0), -8, 7, "")?
                     as i32,
+                acc_bits: ranged("neuron.acc_bits", n.acc_bits.unwrap_or(24), 2, 40, "")? as u32,
             })
         };
 
@@ -986,9 +1047,11 @@ enum Kind {
     Str,
     /// A string out of a fixed list (the value itself is checked by [`choice`] later).
     Choice(&'static [&'static str]),
+    /// An integer or an array of integers (a per-neuron key).
+    IntOrInts,
 }
 
-use Kind::{Bool, Choice, Int, Str};
+use Kind::{Bool, Choice, Int, IntOrInts, Str};
 
 /// Every key of the config file and its type, per section (top-level keys under ""). Must list
 /// exactly the fields of [`RawConfig`] (a unit test checks both directions).
@@ -1022,8 +1085,8 @@ const SCHEMA: &[(&str, &[(&str, Kind)])] = &[
             ("du", Int),
             ("dv", Int),
             ("vth", Int),
-            ("bias_mant", Int),
-            ("bias_exp", Int),
+            ("bias_mant", IntOrInts),
+            ("bias_exp", IntOrInts),
         ],
     ),
     (
@@ -1127,15 +1190,25 @@ fn check_schema(table: &toml::Table) -> Result<()> {
 fn check_kind(key: &str, kind: Kind, v: &toml::Value) -> Result<()> {
     let ok = matches!(
         (kind, v),
-        (Int, toml::Value::Integer(_))
+        (Int | IntOrInts, toml::Value::Integer(_))
             | (Bool, toml::Value::Boolean(_))
             | (Str | Choice(_), toml::Value::String(_))
     );
     if ok {
         return Ok(());
     }
+    if let (IntOrInts, toml::Value::Array(items)) = (kind, v) {
+        return match items.iter().position(|x| !x.is_integer()) {
+            None => Ok(()),
+            Some(i) => Err(Error::config(
+                format!("{key}[{i}]"),
+                format!("expected an integer, found {}", describe(&items[i])),
+            )),
+        };
+    }
     let expected = match kind {
         Int => "an integer".to_string(),
+        IntOrInts => "an integer or an array of integers (one per neuron)".to_string(),
         Bool => "a boolean (true or false)".to_string(),
         Str => "a string".to_string(),
         Choice(list) => format!(

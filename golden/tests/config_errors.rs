@@ -828,7 +828,56 @@ fn cuba_defaults_resolve_as_documented() {
         panic!("cuba")
     };
     assert_eq!((k.du, k.dv, k.vth), (0, 0, 10));
-    assert_eq!((k.bias_mant, k.bias_exp, k.weight_exp), (0, 0, 0));
+    assert_eq!(
+        (&k.bias_mant[..], &k.bias_exp[..], k.weight_exp, k.acc_bits),
+        (&[0, 0][..], &[0, 0][..], 0, 24)
+    );
+}
+
+#[test]
+fn cuba_bias_is_one_value_or_one_per_neuron() {
+    let cuba = |rest: &str| with(&format!("[neuron]\nmodel = \"cuba\"\n{rest}"));
+    let c = parse(&cuba("bias_mant = [68, -34]\nbias_exp = 3\n")).unwrap();
+    let k = c.cuba().unwrap();
+    assert_eq!(
+        (&k.bias_mant[..], &k.bias_exp[..]),
+        (&[68, -34][..], &[3, 3][..])
+    );
+    assert_eq!((k.bias(0), k.bias(1)), (68 << 3, -34 << 3));
+    let c = parse(&cuba("bias_mant = 5\nbias_exp = [0, 7]\n")).unwrap();
+    let k = c.cuba().unwrap();
+    assert_eq!((k.bias(0), k.bias(1)), (5, 5 << 7));
+    // each error names the key, the index and the range
+    rejects(
+        &cuba("bias_mant = [1, 4096]\n"),
+        "neuron.bias_mant[1]",
+        &["4096", "-4096..=4095", "13-bit signed"],
+    );
+    rejects(
+        &cuba("bias_exp = [8, 0]\n"),
+        "neuron.bias_exp[0]",
+        &["8", "0..=7"],
+    );
+    rejects(
+        &cuba("bias_mant = [1, 2, 3]\n"),
+        "neuron.bias_mant",
+        &["3 values", "array.neurons = 2"],
+    );
+    rejects(
+        &cuba("bias_exp = [1, \"x\"]\n"),
+        "neuron.bias_exp[1]",
+        &["expected an integer", "the string \"x\""],
+    );
+    rejects(
+        &cuba("bias_mant = 1.5\n"),
+        "neuron.bias_mant",
+        &["an integer or an array of integers"],
+    );
+    rejects(
+        &with("[neuron]\nbias_mant = [1, 2]\n"),
+        "neuron.bias_mant",
+        &["lif"],
+    );
 }
 
 #[test]

@@ -57,6 +57,8 @@ pub fn ltp_thr_width(lay: &Layout, p: &Params) -> u32 {
 pub struct StateWord {
     /// v.
     pub v: Expr,
+    /// u (`cuba`).
+    pub u: Option<Expr>,
     /// Refractory counter.
     pub r: Option<Expr>,
     /// Theta.
@@ -76,6 +78,7 @@ impl StateWord {
         };
         StateWord {
             v: get(lay.f_v),
+            u: lay.f_u.map(get),
             r: lay.f_ref.map(get),
             theta: lay.f_theta.map(get),
             y: lay.f_y.map(get),
@@ -86,7 +89,7 @@ impl StateWord {
     /// Pack into a word (most significant field first).
     pub fn pack(self) -> Expr {
         let mut parts = Vec::new();
-        for e in [self.sprev, self.y, self.theta, self.r]
+        for e in [self.sprev, self.y, self.theta, self.r, self.u]
             .into_iter()
             .flatten()
         {
