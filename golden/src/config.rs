@@ -122,6 +122,7 @@ pub struct RawSynapse {
     pub init_file: Option<String>,
     pub seed: Option<i64>,
     pub weight_exp: Option<i64>,
+    pub lava_weight_bits: Option<i64>,
 }
 
 /// `[stdp]` as written.
@@ -683,12 +684,22 @@ impl Config {
                 check_unused("synapse.init_lo", s.init_lo.is_some(), "constant")?;
                 check_unused("synapse.init_hi", s.init_hi.is_some(), "constant")?;
                 check_unused("synapse.init_file", s.init_file.is_some(), "constant")?;
+                check_unused(
+                    "synapse.lava_weight_bits",
+                    s.lava_weight_bits.is_some(),
+                    "constant",
+                )?;
                 let v = ranged_default("synapse.init_value", s.init_value, 0, w_min, w_max, &wr)?;
                 WeightInit::Constant { value: v }
             }
             "uniform" => {
                 check_unused("synapse.init_value", s.init_value.is_some(), "uniform")?;
                 check_unused("synapse.init_file", s.init_file.is_some(), "uniform")?;
+                check_unused(
+                    "synapse.lava_weight_bits",
+                    s.lava_weight_bits.is_some(),
+                    "uniform",
+                )?;
                 let lo = ranged_default("synapse.init_lo", s.init_lo, 0, w_min, w_max, &wr)?;
                 let hi =
                     ranged_default("synapse.init_hi", s.init_hi, w_max / 4, w_min, w_max, &wr)?;
@@ -719,6 +730,28 @@ impl Config {
                     w_max,
                     rows_label,
                 )?;
+                let weights = match s.lava_weight_bits {
+                    None => weights,
+                    Some(b) => {
+                        let key = "synapse.lava_weight_bits";
+                        let b = ranged(key, b, 1, 8, "Lava's num_weight_bits")? as u32;
+                        let w = crate::lava::dense_weights(&weights, b);
+                        if let Some(((j, i), v)) = w
+                            .indexed_iter()
+                            .find(|(_, v)| (**v as i64) < w_min || (**v as i64) > w_max)
+                        {
+                            return Err(Error::config(
+                                key,
+                                format!(
+                                    "Lava's preprocessing turns W[{j}][{i}] = {} into {v}, \
+                                     outside {w_min}..={w_max} (widen synapse.w_min / w_max)",
+                                    weights[[j, i]]
+                                ),
+                            ));
+                        }
+                        w
+                    }
+                };
                 WeightInit::File { path, weights }
             }
         };
@@ -1103,6 +1136,7 @@ const SCHEMA: &[(&str, &[(&str, Kind)])] = &[
             ("init_file", Str),
             ("seed", Int),
             ("weight_exp", Int),
+            ("lava_weight_bits", Int),
         ],
     ),
     (

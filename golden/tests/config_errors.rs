@@ -898,3 +898,46 @@ fn uniform_init_draws_row_major_from_splitmix64() {
         &[36, 47, 62, 28, 28, 48, 56, 33]
     );
 }
+
+#[test]
+fn lava_weight_bits_preprocess_the_weight_file_as_lavas_dense_does() {
+    let dir = scratch("lava_bits");
+    std::fs::write(dir.join("w.csv"), "5,-5,127\n-128,0,-127\n").unwrap();
+    let text = |extra: &str| {
+        format!(
+            "[array]\ninputs = 2\nneurons = 3\n[neuron]\nmodel = \"cuba\"\n[synapse]\n\
+             weight_bits = 9\nsigned = true\ninit = \"file\"\ninit_file = \"w.csv\"\n{extra}"
+        )
+    };
+    let load = |extra: &str| {
+        std::fs::write(dir.join("net.toml"), text(extra)).unwrap();
+        Config::from_file(&dir.join("net.toml"))
+    };
+    // without the key the weights are the file's; with it, a mixed matrix loses its LSB
+    let w = load("").unwrap().initial_weights();
+    assert_eq!(w.row(0).to_vec(), vec![5, -5, 127]);
+    let w = load("lava_weight_bits = 8\n").unwrap().initial_weights();
+    assert_eq!(w.row(0).to_vec(), vec![4, -6, 126]);
+    assert_eq!(w.row(1).to_vec(), vec![-128, 0, -128]);
+    // a result outside w_min..=w_max names the key and the weight
+    std::fs::write(dir.join("w.csv"), "5,-127,1\n0,0,0\n").unwrap();
+    match load("w_min = -127\nlava_weight_bits = 8\n") {
+        Err(Error::Config { key, message }) => {
+            assert_eq!(key, "synapse.lava_weight_bits", "{message}");
+            assert!(message.contains("W[0][1] = -127 into -128"), "{message}");
+        }
+        other => panic!("expected a config error, got {other:?}"),
+    }
+    rejects(
+        &format!("{ARRAY}[synapse]\ninit = \"uniform\"\nlava_weight_bits = 8\n"),
+        "synapse.lava_weight_bits",
+        &["uniform"],
+    );
+    match load("lava_weight_bits = 9\n") {
+        Err(Error::Config { key, message }) => {
+            assert_eq!(key, "synapse.lava_weight_bits");
+            assert!(message.contains("1..=8"), "{message}");
+        }
+        other => panic!("expected a config error, got {other:?}"),
+    }
+}

@@ -637,3 +637,19 @@ fn cuba_a_wrap_at_exactly_2_to_the_23_is_reported() {
     assert_eq!(m.expected, "[0, 1]");
     assert_eq!(m.actual, "[]");
 }
+
+#[test]
+fn cuba_a_wrong_per_neuron_bias_is_reported() {
+    // neuron 1's bias -7 (lane 1's table entry) replaced by neuron 0's 5: v differs at tick 0
+    let cfg = cuba_config(
+        "mut_bias",
+        "vth = 100000\nbias_mant = [5, -7]\nbias_exp = 0",
+        0,
+    );
+    let p = patch_line(&cfg, ".v", ".nu_bias(20'shFFFF9)", |l| {
+        l.replace("20'shFFFF9", "20'sh5")
+    });
+    let s = stim(&[&[], &[]]);
+    let m = assert_caught(&cfg, &s, &mutant(p), &["v"]);
+    assert_eq!((m.tick, m.index.as_str()), (0, "1"), "{m}");
+}

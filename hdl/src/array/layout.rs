@@ -230,6 +230,9 @@ pub struct Layout {
     /// `cuba`: the decay multiplies are written as Verilog products for the tool to map (to
     /// DSP blocks where it can), else as shift-and-add over the constant's signed digits.
     pub mul_dsp: bool,
+    /// `cuba` with biases that differ between neurons: each lane takes its neuron's bias
+    /// (`nu_bias`, 20 bits signed) from a constant table of the top, indexed by the group.
+    pub bias_per_neuron: bool,
     /// Refractory counter field (when `refractory > 0`).
     pub f_ref: Option<Field>,
     /// Theta field (when `theta_plus > 0`).
@@ -287,17 +290,8 @@ impl Layout {
         x_addr_reg: bool,
     ) -> Result<Layout, String> {
         let cuba = cfg.cuba();
-        if let Some(c) = cuba
-            && (c.bias_mant.iter().any(|&m| m != c.bias_mant[0])
-                || c.bias_exp.iter().any(|&e| e != c.bias_exp[0]))
-        {
-            return Err(
-                "neuron.bias_mant / neuron.bias_exp: the Verilog generator implements \
-                        one bias for all neurons (bias_mant << bias_exp equal for every \
-                        neuron); per-neuron biases are supported by the golden model only"
-                    .into(),
-            );
-        }
+        let bias_per_neuron =
+            cuba.is_some_and(|c| (0..cfg.neurons()).any(|i| c.bias(i) != c.bias(0)));
         let lif_owned = Params::lif_of(cfg);
         let lif = &lif_owned;
         let mut arch = Arch::new(cfg, rl);
@@ -367,6 +361,7 @@ impl Layout {
             f_v,
             f_u,
             mul_dsp: true,
+            bias_per_neuron,
             f_ref,
             f_theta,
             f_y,

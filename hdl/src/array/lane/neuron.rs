@@ -338,8 +338,10 @@ fn cuba(
     let n1_pv = b.reg("n1_pv", mul_k(v_old.clone(), kv, dsp));
     let a6 = Expr::concat(vec![a_in.as_unsigned(), Expr::uconst(0, 6)]).as_signed();
     let n1_au = b.reg("n1_au", div0_addend(&u_old, ku, a6, pu_w));
-    let bias = cu.bias(0);
-    let bias_e = Expr::sconst(bias as i128, 21);
+    let bias_e = match &i.nu_bias {
+        Some(nb) => b.delayed("n_bias", nb.e(), rl),
+        None => Expr::sconst(cu.bias(0) as i128, 20),
+    };
     let n1_av = b.reg("n1_av", div0_addend(&v_old, kv, bias_e, pv_w));
     let n1_y = st_now.y.clone().map(|y| b.reg("n1_y", y));
     // N2: the two sums, shifted: su = div0(u * ku) + (a_in << 6) in (-2^24, 2^24),

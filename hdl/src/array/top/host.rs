@@ -721,7 +721,7 @@ impl Host<'_> {
 /// A balanced tree of 2:1 multiplexers over `items`, one level per bit of `sel` in `bits` (item
 /// `i` is chosen when those bits of `sel` spell `i`); returns what is left after those levels
 /// (one item when the bits cover all of them, else one per group).
-fn mux_tree(sel: &Expr, mut items: Vec<Expr>, bits: std::ops::Range<u32>) -> Vec<Expr> {
+pub(super) fn mux_tree(sel: &Expr, mut items: Vec<Expr>, bits: std::ops::Range<u32>) -> Vec<Expr> {
     for bit in bits {
         let s = sel.clone().bit_at(bit);
         items = items
