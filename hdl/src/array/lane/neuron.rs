@@ -235,6 +235,9 @@ pub(super) fn mul_k(x: Expr, k: u64, dsp: bool) -> Expr {
     if k == 0 {
         return Expr::zero(Ty::s(w));
     }
+    if k.is_power_of_two() {
+        return x.ext(w).lsl(k.trailing_zeros());
+    }
     if dsp {
         return x.mul_full(Expr::sconst(k as i128, 14));
     }
