@@ -44,23 +44,22 @@ fn every_example_generates_for_its_device() {
             "-o",
             out.to_str().unwrap(),
         ]);
-        if Config::from_file(&f).unwrap().layer_count() > 1 {
-            // networks of layers: the generator refuses them (for now), with this message
-            assert!(!o.status.success(), "{}", f.display());
-            let err = String::from_utf8_lossy(&o.stderr);
-            assert!(
-                err.contains("the generator does not chain layers yet"),
-                "{}: {err}",
-                f.display()
-            );
-            continue;
-        }
         assert!(
             o.status.success(),
             "{}: {}",
             f.display(),
             String::from_utf8_lossy(&o.stderr)
         );
+        let layers = Config::from_file(&f).unwrap().layer_count();
+        if layers > 1 {
+            // a network of layers: each layer's estimate, then the layers together
+            let out = String::from_utf8_lossy(&o.stdout);
+            assert!(
+                out.contains(&format!("all {layers} layers on the")),
+                "{}: {out}",
+                f.display()
+            );
+        }
         assert!(
             String::from_utf8_lossy(&o.stdout).contains("fit estimate"),
             "{}",

@@ -92,6 +92,7 @@ pub struct RawNeuron {
     pub theta_plus: Option<i64>,
     pub theta_decay_shift: Option<i64>,
     pub theta_bits: Option<i64>,
+    pub theta_file: Option<String>,
     // cuba (docs/model.md, "The cuba model")
     pub du: Option<i64>,
     pub dv: Option<i64>,
@@ -199,6 +200,19 @@ pub struct LifConfig {
     pub theta_plus: i64,
     pub theta_decay_shift: u32,
     pub theta_bits: u32,
+    /// `neuron.theta_file`: each neuron's theta at start (a trained network's), else 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub theta_file: Option<ThetaFile>,
+}
+
+/// A theta CSV (`neuron.theta_file`): one line of `neurons` values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ThetaFile {
+    /// The file, resolved relative to the config file's folder.
+    pub path: PathBuf,
+    /// Its contents, validated: theta of each neuron.
+    #[serde(skip)]
+    pub values: Vec<i64>,
 }
 
 /// `[neuron]` for `model = "cuba"` (docs/model.md, "The cuba model").
@@ -728,6 +742,14 @@ impl Config {
         addr_bits(self.rows() as u64)
     }
 
+    /// Each neuron's theta at start: `neuron.theta_file`'s values, else 0.
+    pub fn initial_theta(&self) -> Vec<i64> {
+        match self.lif().and_then(|l| l.theta_file.as_ref()) {
+            Some(f) => f.values.clone(),
+            None => vec![0; self.neurons()],
+        }
+    }
+
     /// The initial weight matrix `W[j][i]` (rows x neurons), from constant, seeded uniform or file.
     pub fn initial_weights(&self) -> Array2<i32> {
         let shape = (self.rows(), self.neurons());
@@ -841,6 +863,7 @@ fn parse_layer(
     let s = raw.synapse.unwrap_or(&default_synapse);
     let synapse = parse_synapse(keys, s, &array, base)?;
     let neuron = parse_neuron(keys, raw.neuron.cloned().unwrap_or_default(), s)?;
+    let neuron = with_theta_file(keys, neuron, raw.neuron, array.neurons, base)?;
     let stdp = parse_stdp(keys, raw.stdp.cloned().unwrap_or_default())?;
     Ok(LayerConfig {
         array,
@@ -1034,6 +1057,38 @@ fn parse_synapse(
     })
 }
 
+/// `neuron.theta_file` of one layer, read into its LIF parameters: only with `theta_plus > 0`
+/// (otherwise the array has no theta) and not with `cuba`.
+fn with_theta_file(
+    keys: &Keys,
+    neuron: NeuronConfig,
+    raw: Option<&RawNeuron>,
+    neurons: u32,
+    base: &Path,
+) -> Result<NeuronConfig> {
+    let Some(rel) = raw.and_then(|n| n.theta_file.as_ref()) else {
+        return Ok(neuron);
+    };
+    let key = keys.k("neuron.theta_file");
+    match neuron {
+        NeuronConfig::Cuba(_) => Err(Error::config(
+            key,
+            "does not apply to model = \"cuba\" (it has no adaptive threshold)",
+        )),
+        NeuronConfig::Lif(l) if l.theta_plus == 0 => Err(Error::config(
+            key,
+            "does not apply when neuron.theta_plus = 0: the array has no adaptive threshold \
+             (theta is always 0)",
+        )),
+        NeuronConfig::Lif(mut l) => {
+            let path = base.join(rel);
+            let values = read_theta_csv(&path, &key, neurons as usize, unsigned_max(l.theta_bits))?;
+            l.theta_file = Some(ThetaFile { path, values });
+            Ok(NeuronConfig::Lif(l))
+        }
+    }
+}
+
 /// `[neuron]` of one layer (`s` for cuba's `synapse.weight_exp`).
 fn parse_neuron(keys: &Keys, n: RawNeuron, s: &RawSynapse) -> Result<NeuronConfig> {
     let k = |key: &str| keys.k(key);
@@ -1139,6 +1194,7 @@ fn parse_neuron(keys: &Keys, n: RawNeuron, s: &RawSynapse) -> Result<NeuronConfi
             theta_plus,
             theta_decay_shift,
             theta_bits,
+            theta_file: None,
         })
     } else {
         let h = "; cuba has 24-bit u and v";
@@ -1350,6 +1406,7 @@ const SCHEMA: &[(&str, &[(&str, Kind)])] = &[
             ("theta_plus", Int),
             ("theta_decay_shift", Int),
             ("theta_bits", Int),
+            ("theta_file", Str),
             ("du", Int),
             ("dv", Int),
             ("vth", Int),
@@ -1635,10 +1692,92 @@ fn read_weights(
     Ok(w)
 }
 
+/// Read a theta CSV (`neuron.theta_file`): one line of `neurons` integers within `0..=max`.
+pub fn read_theta_csv(path: &Path, key: &str, neurons: usize, max: i64) -> Result<Vec<i64>> {
+    let text = read_text(path).map_err(|e| Error::config(key, e.to_string()))?;
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    if lines.len() != 1 {
+        return Err(Error::config(
+            key,
+            format!(
+                "{}: has {} lines, expected 1 (theta of every neuron, comma-separated)",
+                path.display(),
+                lines.len()
+            ),
+        ));
+    }
+    let fields: Vec<&str> = lines[0].split(',').map(str::trim).collect();
+    if fields.len() != neurons {
+        return Err(Error::config(
+            key,
+            format!(
+                "{}: has {} values, expected {neurons} (one per neuron)",
+                path.display(),
+                fields.len()
+            ),
+        ));
+    }
+    fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let v: i64 = f.parse().map_err(|_| {
+                Error::config(
+                    key,
+                    format!(
+                        "{} value {}: \"{f}\" is not an integer",
+                        path.display(),
+                        i + 1
+                    ),
+                )
+            })?;
+            if !(0..=max).contains(&v) {
+                return Err(Error::config(
+                    key,
+                    format!(
+                        "{} value {}: theta {v} is out of range: allowed 0..={max} (unsigned \
+                         neuron.theta_bits)",
+                        path.display(),
+                        i + 1
+                    ),
+                ));
+            }
+            Ok(v)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    #[test]
+    fn theta_file_is_read_and_checked() {
+        let dir = std::env::temp_dir().join(format!("neurogen-theta-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cfg = |theta_plus: i64, text: &str| {
+            std::fs::write(dir.join("th.csv"), text).unwrap();
+            Config::from_toml_str(
+                &format!(
+                    "[array]\ninputs = 2\nneurons = 3\n[neuron]\ntheta_plus = {theta_plus}\n\
+                     theta_bits = 4\ntheta_file = \"th.csv\"\n"
+                ),
+                &dir,
+            )
+        };
+        let c = cfg(2, "1, 0, 15\n").unwrap();
+        assert_eq!(c.initial_theta(), vec![1, 0, 15]);
+        let err = |tp, text| cfg(tp, text).unwrap_err().to_string();
+        assert!(err(2, "1, 0, 16\n").contains("theta 16 is out of range: allowed 0..=15"));
+        assert!(err(2, "1, 0\n").contains("has 2 values, expected 3"));
+        assert!(err(2, "1, x, 2\n").contains("\"x\" is not an integer"));
+        assert!(err(2, "1,2,3\n4,5,6\n").contains("has 2 lines, expected 1"));
+        assert!(err(0, "1, 0, 1\n").contains("does not apply when neuron.theta_plus = 0"));
+        let none = Config::from_toml_str("[array]\ninputs = 2\nneurons = 3\n", &dir).unwrap();
+        assert_eq!(none.initial_theta(), vec![0, 0, 0]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn schema_keys_are_exactly_the_raw_config_fields() {
