@@ -439,9 +439,10 @@ post_inc = 48
 "#;
 
     fn options() -> BoardOptions {
+        // the board clock is the PLL's (48 MHz from 12): 12 Mbaud is 4 clocks per bit
         let mut o = BoardOptions::new(Board::Icebreaker);
-        o.clock_hz = Some(4_000_000);
-        o.baud = 1_000_000;
+        o.clock_hz = Some(48_000_000);
+        o.baud = 12_000_000;
         o.fifo_depth = 64;
         o.por_bits = 4;
         o
