@@ -6,6 +6,7 @@ mod common;
 mod demo;
 mod hw;
 mod learn;
+mod nir;
 mod simulate;
 mod synth;
 mod testbench;
@@ -29,5 +30,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Synth(a) => synth::synth(a),
         Command::Sweep(a) => synth::sweep(a),
         Command::Board(a) => board::board(a),
+        Command::Import(a) => nir::import(a),
+        Command::Export(a) => nir::export(a),
     }
 }
