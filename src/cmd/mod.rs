@@ -12,6 +12,8 @@ mod synth;
 mod testbench;
 
 use crate::cli::{Cli, Command};
+#[cfg(test)]
+pub use nir::{agreement as nir_agreement, golden_spikes as nir_golden_spikes};
 
 /// Error of a command: one line for the user.
 pub type CmdResult = Result<(), String>;

@@ -349,6 +349,34 @@ pub fn chain(g: &Graph) -> Result<(usize, Vec<Layer>), String> {
             }
         }
     }
+    // cycles first (Kahn's algorithm: the nodes never freed lie on or after a cycle)
+    let mut indeg: BTreeMap<&String, usize> = nodes.keys().map(|k| (k, 0)).collect();
+    for (_, t) in &edges {
+        *indeg.get_mut(t).unwrap() += 1;
+    }
+    let mut free: Vec<&String> = indeg
+        .iter()
+        .filter(|(_, d)| **d == 0)
+        .map(|(k, _)| *k)
+        .collect();
+    while let Some(k) = free.pop() {
+        indeg.remove(k);
+        for (_, t) in edges.iter().filter(|(s, _)| s == k) {
+            if let Some(d) = indeg.get_mut(t) {
+                *d -= 1;
+                if *d == 0 {
+                    free.push(t);
+                }
+            }
+        }
+    }
+    if !indeg.is_empty() {
+        let on: Vec<&str> = indeg.keys().map(|k| k.as_str()).collect();
+        return Err(format!(
+            "the graph has a cycle (nodes on or after it: {}); {SUPPORTED}",
+            on.join(", ")
+        ));
+    }
     // walk the path from the Input, one successor at a time
     let mut path = vec![start.clone()];
     let mut seen = BTreeSet::from([start.clone()]);

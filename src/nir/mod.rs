@@ -9,3 +9,6 @@ pub mod export;
 pub mod float;
 pub mod graph;
 pub mod quant;
+
+#[cfg(test)]
+mod tests;
