@@ -90,12 +90,21 @@ pub fn graph(cfg: &Config, weights: &[Vec<Vec<i32>>], dt: f64) -> Result<Graph, 
                 }
                 let a_s = (c.du + 1) as f64 / 4096.0;
                 let a_m = c.dv as f64 / 4096.0;
-                let bias = (c.bias_mant << c.bias_exp) as f64;
+                if c.bias_mant.len() != n && c.bias_mant.len() != 1 {
+                    return Err(format!(
+                        "layer {k}: {} biases for {n} neurons",
+                        c.bias_mant.len()
+                    ));
+                }
+                let bias = |i: usize| {
+                    let at = |v: usize| if v == 1 { 0 } else { i };
+                    (c.bias_mant[at(c.bias_mant.len())] << c.bias_exp[at(c.bias_exp.len())]) as f64
+                };
                 let nn = Neuron {
                     tau_mem: vec![dt / a_m; n],
                     tau_syn: vec![dt / a_s; n],
                     r: vec![1.0; n],
-                    v_leak: vec![bias / a_m; n],
+                    v_leak: (0..n).map(|i| bias(i) / a_m).collect(),
                     v_reset: vec![0.0; n],
                     v_threshold: vec![(c.vth * 64) as f64; n],
                     w_in: vec![1.0; n],

@@ -48,8 +48,9 @@ pub enum QNeuron {
         du: i64,
         dv: i64,
         vth: i64,
-        bias_mant: i64,
-        bias_exp: u32,
+        /// Per neuron.
+        bias_mant: Vec<i64>,
+        bias_exp: Vec<u32>,
         weight_exp: i32,
     },
 }
@@ -466,23 +467,28 @@ fn cuba_layer(k: usize, l: &Layer, opt: &Options, rep: &mut String) -> Result<QL
             scale[i] * (a_m[i] * n.v_leak[i] + lif_b)
         })
         .collect();
-    uniform_or_err(l, "constant input (v_leak and bias)", &bias)?;
-    let b = mean(&bias);
-    let mut bias_exp = 0u32;
-    while bias_exp < 7 && (b / 2f64.powi(bias_exp as i32)).abs() > 4095.0 {
-        bias_exp += 1;
+    // per neuron: the smallest bias_exp whose mantissa fits 13 signed bits
+    let mut bias_mant = Vec::with_capacity(n.len());
+    let mut bias_exp = Vec::with_capacity(n.len());
+    let mut back = Vec::with_capacity(n.len());
+    for &b in &bias {
+        let mut e = 0u32;
+        while e < 7 && (b / 2f64.powi(e as i32)).abs() > 4095.0 {
+            e += 1;
+        }
+        let m = (b / 2f64.powi(e as i32)).round().clamp(-4096.0, 4095.0) as i64;
+        bias_mant.push(m);
+        bias_exp.push(e);
+        back.push((m << e) as f64);
     }
-    let bias_mant = (b / 2f64.powi(bias_exp as i32))
-        .round()
-        .clamp(-4096.0, 4095.0) as i64;
-    let back = (bias_mant << bias_exp) as f64;
-    param(
-        rep,
-        "bias",
-        &bias,
-        &format!("bias_mant = {bias_mant}, bias_exp = {bias_exp}"),
-        &vec![back; n.len()],
-    );
+    let fixed = if bias_mant.iter().all(|&m| m == bias_mant[0])
+        && bias_exp.iter().all(|&e| e == bias_exp[0])
+    {
+        format!("bias_mant = {}, bias_exp = {}", bias_mant[0], bias_exp[0])
+    } else {
+        "bias_mant/bias_exp per neuron".to_string()
+    };
+    param(rep, "bias", &bias, &fixed, &back);
     let _ = writeln!(
         rep,
         "  layer {k}: {clipped} weights clipped, signed = {neg}, weight range {}..={}",
@@ -568,7 +574,9 @@ pub fn config_toml(name: &str, q: &Quantised, opt: &Options, source: &str) -> St
             } => {
                 let _ = writeln!(
                     s,
-                    "model = \"cuba\"\ndu = {du}\ndv = {dv}\nvth = {vth}\nbias_mant = {bias_mant}\nbias_exp = {bias_exp}"
+                    "model = \"cuba\"\ndu = {du}\ndv = {dv}\nvth = {vth}\nbias_mant = {}\nbias_exp = {}",
+                    one_or_array(bias_mant),
+                    one_or_array(bias_exp)
                 );
                 Some(*weight_exp)
             }
@@ -584,4 +592,14 @@ pub fn config_toml(name: &str, q: &Quantised, opt: &Options, source: &str) -> St
         let _ = writeln!(s, "\n[{pre}stdp]\nenabled = false");
     }
     s
+}
+
+/// One TOML integer when all values are equal, else an array of them.
+fn one_or_array<T: PartialEq + std::fmt::Display>(v: &[T]) -> String {
+    if v.iter().all(|x| *x == v[0]) {
+        v[0].to_string()
+    } else {
+        let items: Vec<String> = v.iter().map(T::to_string).collect();
+        format!("[{}]", items.join(", "))
+    }
 }
