@@ -5,6 +5,7 @@
 mod cli;
 mod cmd;
 mod flow;
+mod nir;
 mod plot;
 
 use clap::Parser;

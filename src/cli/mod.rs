@@ -9,6 +9,7 @@ mod board;
 mod demo;
 mod hw;
 mod learn;
+mod nir;
 mod sim;
 mod synth;
 
@@ -17,6 +18,7 @@ pub use board::{BoardArgs, BoardCmd, PortArgs};
 pub use demo::DemoArgs;
 pub use hw::{CosimArgs, GenerateArgs, TestbenchArgs};
 pub use learn::{Common, DigitsArgs, LearnArgs, LearnWhat, PatternsArgs, Rules};
+pub use nir::{ExportArgs, ExportWhat, ImportArgs, ImportNirArgs, ImportWhat, LifModelArg};
 pub use sim::{SimulateArgs, StimulusArgs, StimulusKind};
 pub use synth::{FlowArgs, SweepArgs, SynthArgs};
 
@@ -60,6 +62,10 @@ pub enum Command {
     Sweep(SweepArgs),
     /// Board tops (UART host link, LEDs), pin files, and a real board over its serial port.
     Board(BoardArgs),
+    /// Import a network from another tool: `import nir MODEL.nir -o DIR` (docs/nir.md).
+    Import(ImportArgs),
+    /// Export a network to another tool: `export nir RESULT.json --config C -o MODEL.nir`.
+    Export(ExportArgs),
 }
 
 /// Where the events come from: a file, or a seeded Poisson generator.

@@ -6,11 +6,14 @@ mod common;
 mod demo;
 mod hw;
 mod learn;
+mod nir;
 mod simulate;
 mod synth;
 mod testbench;
 
 use crate::cli::{Cli, Command};
+#[cfg(test)]
+pub use nir::{agreement as nir_agreement, golden_spikes as nir_golden_spikes};
 
 /// Error of a command: one line for the user.
 pub type CmdResult = Result<(), String>;
@@ -29,5 +32,7 @@ pub fn run(cli: Cli) -> CmdResult {
         Command::Synth(a) => synth::synth(a),
         Command::Sweep(a) => synth::sweep(a),
         Command::Board(a) => board::board(a),
+        Command::Import(a) => nir::import(a),
+        Command::Export(a) => nir::export(a),
     }
 }
