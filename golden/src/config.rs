@@ -100,8 +100,39 @@ pub struct RawNeuron {
     pub du: Option<i64>,
     pub dv: Option<i64>,
     pub vth: Option<i64>,
-    pub bias_mant: Option<i64>,
-    pub bias_exp: Option<i64>,
+    pub bias_mant: Option<IntOrList>,
+    pub bias_exp: Option<IntOrList>,
+}
+
+/// A per-neuron key as written: one integer for every neuron, or one per neuron.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(untagged)]
+#[allow(missing_docs)]
+pub enum IntOrList {
+    One(i64),
+    List(Vec<i64>),
+}
+
+impl IntOrList {
+    /// The `n` per-neuron values, each within `lo..=hi`: an error names the key, the index of a
+    /// value out of range, and the range (`why` says why the range is what it is).
+    pub fn per_neuron(&self, key: &str, n: usize, lo: i64, hi: i64, why: &str) -> Result<Vec<i64>> {
+        match self {
+            IntOrList::One(v) => Ok(vec![ranged(key, *v, lo, hi, why)?; n]),
+            IntOrList::List(vs) if vs.len() != n => Err(Error::config(
+                key,
+                format!(
+                    "has {} values: expected one integer or an array of array.neurons = {n}",
+                    vs.len()
+                ),
+            )),
+            IntOrList::List(vs) => vs
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| ranged(&format!("{key}[{i}]"), v, lo, hi, why))
+                .collect(),
+        }
+    }
 }
 
 /// `[synapse]` as written.
@@ -120,6 +151,7 @@ pub struct RawSynapse {
     pub init_file: Option<String>,
     pub seed: Option<i64>,
     pub weight_exp: Option<i64>,
+    pub lava_weight_bits: Option<i64>,
 }
 
 /// `[stdp]` as written.
@@ -229,9 +261,20 @@ pub struct CubaConfig {
     pub du: i64,
     pub dv: i64,
     pub vth: i64,
-    pub bias_mant: i64,
-    pub bias_exp: u32,
+    /// Per neuron (`neurons` values).
+    pub bias_mant: Vec<i64>,
+    /// Per neuron (`neurons` values), each 0..=7.
+    pub bias_exp: Vec<u32>,
     pub weight_exp: i32,
+    /// Width of the saturating input accumulator.
+    pub acc_bits: u32,
+}
+
+impl CubaConfig {
+    /// Neuron `i`'s bias `bias_mant[i] << bias_exp[i]`.
+    pub fn bias(&self, i: usize) -> i64 {
+        self.bias_mant[i] << self.bias_exp[i]
+    }
 }
 
 /// Neuron parameters of either model.
@@ -892,7 +935,7 @@ fn parse_layer(
     let default_synapse = RawSynapse::default();
     let s = raw.synapse.unwrap_or(&default_synapse);
     let synapse = parse_synapse(keys, s, &array, base)?;
-    let neuron = parse_neuron(keys, raw.neuron.cloned().unwrap_or_default(), s)?;
+    let neuron = parse_neuron(keys, raw.neuron.cloned().unwrap_or_default(), s, &array)?;
     let neuron = with_theta_file(keys, neuron, raw.neuron, array.neurons, base)?;
     let stdp = parse_stdp(keys, raw.stdp.cloned().unwrap_or_default())?;
     Ok(LayerConfig {
@@ -1034,12 +1077,22 @@ fn parse_synapse(
             check_unused(&k("synapse.init_lo"), s.init_lo.is_some(), "constant")?;
             check_unused(&k("synapse.init_hi"), s.init_hi.is_some(), "constant")?;
             check_unused(&k("synapse.init_file"), s.init_file.is_some(), "constant")?;
+            check_unused(
+                &k("synapse.lava_weight_bits"),
+                s.lava_weight_bits.is_some(),
+                "constant",
+            )?;
             let v = ranged_default(&k("synapse.init_value"), s.init_value, 0, w_min, w_max, &wr)?;
             WeightInit::Constant { value: v }
         }
         "uniform" => {
             check_unused(&k("synapse.init_value"), s.init_value.is_some(), "uniform")?;
             check_unused(&k("synapse.init_file"), s.init_file.is_some(), "uniform")?;
+            check_unused(
+                &k("synapse.lava_weight_bits"),
+                s.lava_weight_bits.is_some(),
+                "uniform",
+            )?;
             let lo = ranged_default(&k("synapse.init_lo"), s.init_lo, 0, w_min, w_max, &wr)?;
             let hi = ranged_default(
                 &k("synapse.init_hi"),
@@ -1076,6 +1129,28 @@ fn parse_synapse(
                 (w_min, w_max),
                 &rows_label,
             )?;
+            let weights = match s.lava_weight_bits {
+                None => weights,
+                Some(b) => {
+                    let key = k("synapse.lava_weight_bits");
+                    let b = ranged(&key, b, 1, 8, "Lava's num_weight_bits")? as u32;
+                    let w = crate::lava::dense_weights(&weights, b);
+                    if let Some(((j, i), v)) = w
+                        .indexed_iter()
+                        .find(|(_, v)| (**v as i64) < w_min || (**v as i64) > w_max)
+                    {
+                        return Err(Error::config(
+                            key,
+                            format!(
+                                "Lava's preprocessing turns W[{j}][{i}] = {} into {v}, \
+                                 outside {w_min}..={w_max} (widen synapse.w_min / w_max)",
+                                weights[[j, i]]
+                            ),
+                        ));
+                    }
+                    w
+                }
+            };
             WeightInit::File { path, weights }
         }
     };
@@ -1121,7 +1196,12 @@ fn with_theta_file(
 }
 
 /// `[neuron]` of one layer (`s` for cuba's `synapse.weight_exp`).
-fn parse_neuron(keys: &Keys, n: RawNeuron, s: &RawSynapse) -> Result<NeuronConfig> {
+fn parse_neuron(
+    keys: &Keys,
+    n: RawNeuron,
+    s: &RawSynapse,
+    array: &ArrayConfig,
+) -> Result<NeuronConfig> {
     let k = |key: &str| keys.k(key);
     let model = n.model.clone().unwrap_or_else(|| "lif".to_string());
     let model = choice(&k("neuron.model"), &model, &["lif", "cuba"])?;
@@ -1135,8 +1215,18 @@ fn parse_neuron(keys: &Keys, n: RawNeuron, s: &RawSynapse) -> Result<NeuronConfi
             "lif",
             &format!("; use {}", k("neuron.threshold")),
         )?;
-        reject_if_set(&k("neuron.bias_mant"), n.bias_mant, "lif", cuba_hint)?;
-        reject_if_set(&k("neuron.bias_exp"), n.bias_exp, "lif", cuba_hint)?;
+        reject_if_set(
+            &k("neuron.bias_mant"),
+            n.bias_mant.as_ref().map(|_| 0),
+            "lif",
+            cuba_hint,
+        )?;
+        reject_if_set(
+            &k("neuron.bias_exp"),
+            n.bias_exp.as_ref().map(|_| 0),
+            "lif",
+            cuba_hint,
+        )?;
         reject_if_set(&k("synapse.weight_exp"), s.weight_exp, "lif", cuba_hint)?;
         let v_bits = ranged(&k("neuron.v_bits"), n.v_bits.unwrap_or(16), 2, 32, "")? as u32;
         let acc_bits = ranged(
@@ -1228,9 +1318,12 @@ fn parse_neuron(keys: &Keys, n: RawNeuron, s: &RawSynapse) -> Result<NeuronConfi
             theta_file: None,
         })
     } else {
-        let h = "; cuba has 24-bit u and v";
-        reject_if_set(&k("neuron.v_bits"), n.v_bits, "cuba", h)?;
-        reject_if_set(&k("neuron.acc_bits"), n.acc_bits, "cuba", h)?;
+        reject_if_set(
+            &k("neuron.v_bits"),
+            n.v_bits,
+            "cuba",
+            "; cuba has 24-bit u and v",
+        )?;
         reject_if_set(
             &k("neuron.threshold"),
             n.threshold,
@@ -1261,6 +1354,7 @@ fn parse_neuron(keys: &Keys, n: RawNeuron, s: &RawSynapse) -> Result<NeuronConfi
             "",
         )?;
         reject_if_set(&k("neuron.theta_bits"), n.theta_bits, "cuba", "")?;
+        let nn = array.neurons as usize;
         NeuronConfig::Cuba(CubaConfig {
             du: ranged(&k("neuron.du"), n.du.unwrap_or(0), 0, 4095, "12-bit decay")?,
             dv: ranged(&k("neuron.dv"), n.dv.unwrap_or(0), 0, 4095, "12-bit decay")?,
@@ -1271,14 +1365,18 @@ fn parse_neuron(keys: &Keys, n: RawNeuron, s: &RawSynapse) -> Result<NeuronConfi
                 (1 << 17) - 1,
                 "17-bit threshold mantissa",
             )?,
-            bias_mant: ranged(
+            bias_mant: (n.bias_mant.clone().unwrap_or(IntOrList::One(0))).per_neuron(
                 &k("neuron.bias_mant"),
-                n.bias_mant.unwrap_or(0),
+                nn,
                 -4096,
                 4095,
                 "13-bit signed",
             )?,
-            bias_exp: ranged(&k("neuron.bias_exp"), n.bias_exp.unwrap_or(0), 0, 7, "")? as u32,
+            bias_exp: (n.bias_exp.clone().unwrap_or(IntOrList::One(0)))
+                .per_neuron(&k("neuron.bias_exp"), nn, 0, 7, "")?
+                .into_iter()
+                .map(|e| e as u32)
+                .collect(),
             weight_exp: ranged(
                 &k("synapse.weight_exp"),
                 s.weight_exp.unwrap_or(0),
@@ -1286,6 +1384,13 @@ fn parse_neuron(keys: &Keys, n: RawNeuron, s: &RawSynapse) -> Result<NeuronConfi
                 7,
                 "",
             )? as i32,
+            acc_bits: ranged(
+                &k("neuron.acc_bits"),
+                n.acc_bits.unwrap_or(24),
+                2,
+                40,
+                "",
+            )? as u32,
         })
     };
     Ok(neuron)
@@ -1403,9 +1508,11 @@ enum Kind {
     Str,
     /// A string out of a fixed list (the value itself is checked by [`choice`] later).
     Choice(&'static [&'static str]),
+    /// An integer or an array of integers (a per-neuron key).
+    IntOrInts,
 }
 
-use Kind::{Bool, Choice, Int, Str};
+use Kind::{Bool, Choice, Int, IntOrInts, Str};
 
 /// Every key of the config file and its type, per section (top-level keys under ""). Must list
 /// exactly the fields of [`RawConfig`] (a unit test checks both directions).
@@ -1442,8 +1549,8 @@ const SCHEMA: &[(&str, &[(&str, Kind)])] = &[
             ("du", Int),
             ("dv", Int),
             ("vth", Int),
-            ("bias_mant", Int),
-            ("bias_exp", Int),
+            ("bias_mant", IntOrInts),
+            ("bias_exp", IntOrInts),
         ],
     ),
     (
@@ -1460,6 +1567,7 @@ const SCHEMA: &[(&str, &[(&str, Kind)])] = &[
             ("init_file", Str),
             ("seed", Int),
             ("weight_exp", Int),
+            ("lava_weight_bits", Int),
         ],
     ),
     (
@@ -1627,15 +1735,25 @@ fn check_layer(k: usize, value: &toml::Value) -> Result<()> {
 fn check_kind(key: &str, kind: Kind, v: &toml::Value) -> Result<()> {
     let ok = matches!(
         (kind, v),
-        (Int, toml::Value::Integer(_))
+        (Int | IntOrInts, toml::Value::Integer(_))
             | (Bool, toml::Value::Boolean(_))
             | (Str | Choice(_), toml::Value::String(_))
     );
     if ok {
         return Ok(());
     }
+    if let (IntOrInts, toml::Value::Array(items)) = (kind, v) {
+        return match items.iter().position(|x| !x.is_integer()) {
+            None => Ok(()),
+            Some(i) => Err(Error::config(
+                format!("{key}[{i}]"),
+                format!("expected an integer, found {}", describe(&items[i])),
+            )),
+        };
+    }
     let expected = match kind {
         Int => "an integer".to_string(),
+        IntOrInts => "an integer or an array of integers (one per neuron)".to_string(),
         Bool => "a boolean (true or false)".to_string(),
         Str => "a string".to_string(),
         Choice(list) => format!(

@@ -292,7 +292,7 @@ impl ReferenceNetwork {
         };
         self.spikes.clear();
         for i in 0..self.c.n {
-            let (u, v, spike) = rules::cuba_neuron(c, self.u[i], self.v[i], self.acc[i]);
+            let (u, v, spike) = rules::cuba_neuron(c, c.bias(i), self.u[i], self.v[i], self.acc[i]);
             self.u[i] = u;
             self.v[i] = v;
             if spike {

@@ -42,6 +42,13 @@ pub enum BoardCmd {
         /// clocks per bit).
         #[arg(long, default_value_t = 1_000_000)]
         baud: u64,
+        /// Board clock, MHz: the FPGA's PLL makes it from the oscillator and the array, the
+        /// UART and the timing constraint run at it. Must be a clock the PLL makes (else the
+        /// nearest ones are named). Default: iCEBreaker 39.75, ULX3S 125, the highest PLL
+        /// clocks within the measured Fmax of the largest arrays (docs/board.md, "Clocks");
+        /// `neurogen synth` reports the fastest one within a design's own Fmax.
+        #[arg(long, value_name = "MHZ")]
+        clock_mhz: Option<f64>,
     },
     /// Write the boards' pin files (constraints/*.pcf, *.lpf) from the board table.
     Constraints {

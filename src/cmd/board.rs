@@ -22,7 +22,8 @@ pub fn board(a: BoardArgs) -> CmdResult {
             board,
             output,
             baud,
-        } => generate(&config, &board, &output, baud),
+            clock_mhz,
+        } => generate(&config, &board, &output, baud, clock_mhz),
         BoardCmd::Constraints { output } => constraints(&output),
         BoardCmd::Run {
             config,
@@ -98,14 +99,31 @@ fn connect(p: &PortArgs) -> Result<Client<SerialPort>, String> {
     Err(format!("the board does not answer: {last}"))
 }
 
-fn generate(config: &Path, board: &str, output: &Path, baud: u64) -> CmdResult {
+fn generate(
+    config: &Path,
+    board: &str,
+    output: &Path,
+    baud: u64,
+    clock_mhz: Option<f64>,
+) -> CmdResult {
     let cfg = load_config(config)?;
     let b = Board::parse(board)?;
     let mut opts = BoardOptions::new(b);
     opts.baud = baud;
+    if let Some(mhz) = clock_mhz {
+        if !(mhz > 0.0 && mhz < 1000.0) {
+            return Err(format!(
+                "--clock-mhz {mhz}: must be a clock in MHz in (0, 1000)"
+            ));
+        }
+        opts.clock_hz = Some((mhz * 1e6).round() as u64);
+    }
     let d = board::generate(&cfg, b, &opts)?;
     let rtl = output.join("rtl");
     write_files(&rtl, d.rtl.iter().chain(&d.array.init))?;
+    // the PLL's simulation model, for simulators only (not for synthesis)
+    write_files(&output.join("sim"), d.sim.iter())?;
+    println!("{}", d.clock_text());
     write_file(&output.join(&d.constraints.0), &d.constraints.1)?;
     write_file(&output.join("manifest.json"), &d.array.manifest)?;
     println!(
@@ -113,7 +131,7 @@ fn generate(config: &Path, board: &str, output: &Path, baud: u64) -> CmdResult {
         cfg.name,
         d.top,
         b.name(),
-        d.clock_hz as f64 / 1e6,
+        hdl::board::pll::mhz_text(d.clock_hz_exact()),
         d.baud,
         d.divisor,
         d.fifo_depth

@@ -22,13 +22,14 @@ pub fn load_config(path: &Path) -> Result<Config, String> {
     Ok(cfg)
 }
 
-/// The one place that keeps networks of layers out of the hardware flow (`generate`, `cosim`,
-/// `testbench`, `synth`, `sweep`, `board`, `bench cosim`) until the generator chains layers.
+/// The one place that keeps networks of layers out of the parts of the hardware flow that do
+/// not chain layers yet (`testbench`, `synth`, `sweep`, `board`, `bench cosim`); `generate` and
+/// `cosim` take them (`hdl::array::chain`).
 pub fn one_layer_only(cfg: &Config, path: &Path) -> Result<(), String> {
     if cfg.layer_count() > 1 {
         return Err(format!(
-            "{}: networks of layers: the generator does not chain layers yet (this config has {} \
-             layers; `simulate` and `stimulus` take it)",
+            "{}: networks of layers: this command does not take them yet (this config has {} \
+             layers; `simulate`, `stimulus`, `generate` and `cosim` take it)",
             path.display(),
             cfg.layer_count()
         ));

@@ -55,6 +55,7 @@ mod kind {
     pub const Y: u8 = 8;
     pub const X: u8 = 9;
     pub const WEIGHT: u8 = 10;
+    pub const U: u8 = 11;
 }
 
 /// Host action kinds of `act.hex`.
@@ -568,6 +569,7 @@ fn read_state(lay: &Layout, net: &Network, v: &mut Vectors, tag: u32) {
         (Region::Ref, StateKind::Refractory, kind::REF),
         (Region::Theta, StateKind::Theta, kind::THETA),
         (Region::Y, StateKind::Y, kind::Y),
+        (Region::U, StateKind::U, kind::U),
     ] {
         if lay.region_field(region).is_none() {
             continue;

@@ -434,7 +434,7 @@ fn neurons_taught(cfg: &Config, s: &mut State, teach: &[u32]) {
 fn neurons_cuba(c: &Consts, cu: &crate::config::CubaConfig, s: &mut State) {
     s.spikes.clear();
     for i in 0..c.n {
-        let (u, v, spike) = rules::cuba_neuron(cu, s.u[i], s.v[i] as i64, s.acc64[i]);
+        let (u, v, spike) = rules::cuba_neuron(cu, cu.bias(i), s.u[i], s.v[i] as i64, s.acc64[i]);
         s.u[i] = u;
         s.v[i] = v as i32;
         s.fired[i] = spike as u8;
