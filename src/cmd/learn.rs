@@ -195,7 +195,7 @@ fn learn_one_shot(a: PatternsArgs) -> CmdResult {
     if a.common.json {
         let o =
             json!({"params": p, "one_shot": o, "seeds": rows, "perfect": perfect, "sweep": sweep});
-        return emit(&serde_json::to_string_pretty(&o).map_err(|e| e.to_string())?);
+        return emit(&format!("{o}\n"));
     }
     emit(&out)
 }
