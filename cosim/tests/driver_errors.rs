@@ -19,6 +19,7 @@ fn tiny() -> Config {
 fn stim() -> Stimulus {
     Stimulus {
         ticks: vec![vec![0, 1]],
+        ..Default::default()
     }
 }
 

@@ -15,6 +15,9 @@
 //! - Host commands ([`HostCommand`]: clear, normalize, reset, learning enable) apply to every
 //!   layer with [`Chain::host_all`], or to one layer with [`Chain::host`]; state and weight
 //!   access and host writes go through [`Chain::layer`] / [`Chain::layer_mut`].
+//! - **The teacher** ([`Chain::step_taught`]): a tick's teacher list goes to the layer
+//!   `[network] teacher_layer` names (default the last); the other layers get none. Whether it
+//!   forces anything is that layer's teach-mode register ([`HostCommand::Teach`]).
 
 use crate::config::Config;
 use crate::model::{HostCommand, Network};
@@ -24,6 +27,7 @@ use crate::model::{HostCommand, Network};
 pub struct Chain {
     layers: Vec<Network>,
     layer_delay: u32,
+    teacher_layer: usize,
     /// The events each layer received in the tick just run (layer 0: the external events as
     /// given, out-of-range addresses included).
     inputs: Vec<Vec<u32>>,
@@ -40,6 +44,7 @@ impl Chain {
         Chain {
             layers,
             layer_delay: cfg.network.layer_delay,
+            teacher_layer: cfg.teacher_layer(),
             inputs,
         }
     }
@@ -57,6 +62,17 @@ impl Chain {
     /// Run one tick with the external events `events` (layer 0's input, as
     /// [`Network::step`] takes them). Returns the last layer's spikes of this tick, ascending.
     pub fn step(&mut self, events: &[u32]) -> &[u32] {
+        self.step_taught(events, &[])
+    }
+
+    /// The layer the teacher lists go to (`[network] teacher_layer`, default the last).
+    pub fn teacher_layer(&self) -> usize {
+        self.teacher_layer
+    }
+
+    /// Run one tick with the external events and the teacher's list `teach` (neuron indices of
+    /// the teacher layer; [`Network::step_taught`]). Returns the last layer's spikes.
+    pub fn step_taught(&mut self, events: &[u32], teach: &[u32]) -> &[u32] {
         let n = self.layers.len();
         let (layers, inputs) = (&mut self.layers, &mut self.inputs);
         inputs[0].clear();
@@ -73,7 +89,8 @@ impl Chain {
                 inputs[k].clear();
                 inputs[k].extend_from_slice(layers[k - 1].last_spikes());
             }
-            layers[k].step(&inputs[k]);
+            let t = if k == self.teacher_layer { teach } else { &[] };
+            layers[k].step_taught(&inputs[k], t);
         }
         layers[n - 1].last_spikes()
     }
@@ -179,5 +196,98 @@ mod tests {
         c.host_all(HostCommand::Reset);
         assert!(c.layers().iter().all(|l| l.tick() == 0 && l.learning()));
         assert!(c.layers().iter().all(|l| l.v().iter().all(|&v| v == 0)));
+    }
+
+    const TAUGHT: &str = "[array]\ninputs = 3\nneurons = 3\nteach = true\n[synapse]\n\
+                          init = \"constant\"\ninit_value = 50\n[neuron]\nthreshold = 100\n\
+                          leak_shift = 0\nrefractory = 2\ntheta_plus = 5\n";
+
+    #[test]
+    fn teach_mode_spikes_are_the_teachers_and_drive_stdp_theta_and_refractory() {
+        let cfg = Config::from_toml_str(TAUGHT, Path::new(".")).unwrap();
+        let mut n = Network::new(&cfg);
+        let mut r = crate::reference::ReferenceNetwork::new(&cfg);
+        assert!(n.teach() && r.teach());
+        // acc = 150 >= 100 for every neuron: each would fire on its own
+        assert_eq!(n.step_taught(&[0, 1, 2], &[1, 7, 1]), &[1]);
+        assert_eq!(r.step_taught(&[0, 1, 2], &[1, 7, 1]), &[1]);
+        for (v, rf, th, x, y) in [
+            (n.v(), n.refractory(), n.theta(), n.x(), n.y()),
+            (r.v(), r.refractory(), r.theta(), r.x(), r.y()),
+        ] {
+            assert_eq!(v, &[0, 0, 0]);
+            assert_eq!(rf, &[0, 2, 0]);
+            assert_eq!(th, &[0, 5, 0]);
+            assert_eq!(x, &[64, 64, 64]);
+            assert_eq!(y, &[0, 64, 0]);
+        }
+        // the forced column potentiated by x >> ltp_shift = 64 >> 4 = 4, the others kept
+        for j in 0..3 {
+            assert_eq!(
+                [n.weight(j, 0), n.weight(j, 1), n.weight(j, 2)],
+                [50, 54, 50]
+            );
+        }
+        assert_eq!(n.weights(), r.weights());
+        assert_eq!((n.teach_dropped(), r.teach_dropped()), (1, 1));
+        // teach mode off: the neurons fire on their own again, neuron 1 is refractory
+        n.set_teach(false);
+        r.set_teach(false);
+        assert_eq!(n.step_taught(&[0, 1, 2], &[1]), &[0, 2]);
+        assert_eq!(r.step_taught(&[0, 1, 2], &[1]), &[0, 2]);
+        assert_eq!(n.refractory(), &[2, 1, 2]);
+        // reset restores the config's teach mode and clears the teacher's drop count
+        n.reset();
+        assert!(n.teach() && n.teach_dropped() == 0);
+        // control: the same tick without teach mode fires every neuron
+        let mut free = Network::new(&cfg);
+        free.host(HostCommand::Teach(false));
+        assert_eq!(free.step_taught(&[0, 1, 2], &[1]), &[0, 1, 2]);
+    }
+
+    #[test]
+    fn a_silent_tick_in_teach_mode_holds_v_at_zero_and_counts_refractory_down() {
+        let cfg = Config::from_toml_str(TAUGHT, Path::new(".")).unwrap();
+        let mut n = Network::new(&cfg);
+        n.set_teach(false);
+        n.step(&[0]); // v = 50 each, no spike
+        assert_eq!(n.v(), &[50, 50, 50]);
+        n.set_teach(true);
+        assert_eq!(n.step_taught(&[0], &[2]), &[2]);
+        assert_eq!(n.v(), &[0, 0, 0]);
+        assert!(n.step(&[0, 1, 2]).is_empty());
+        assert_eq!(n.refractory(), &[0, 0, 1]);
+        assert_eq!(n.theta(), &[0, 0, 5]);
+    }
+
+    #[test]
+    fn the_teacher_reaches_the_teacher_layer_only_and_its_spikes_feed_the_next() {
+        let two = |extra: &str| {
+            chain(&format!(
+                "[network]\n{extra}\n{TAUGHT}[[layer]]\nneurons = 2\nteach = true\n\
+                 [layer.synapse]\ninit = \"constant\"\ninit_value = 200\n\
+                 [layer.neuron]\nthreshold = 100\nleak_shift = 0\n"
+            ))
+        };
+        // default: the last layer; layer 0 is in teach mode too but gets no teacher: silent
+        let mut c = two("");
+        assert_eq!(c.teacher_layer(), 1);
+        assert_eq!(c.step_taught(&[0, 1, 2], &[0]), &[0]);
+        assert!(c.spikes_of(0).is_empty());
+        // teacher_layer = 0: layer 0 fires the teacher's neurons, which drive layer 1
+        let mut c = two("teacher_layer = 0");
+        c.host(1, HostCommand::Teach(false));
+        assert_eq!(c.teacher_layer(), 0);
+        c.step_taught(&[], &[2]);
+        assert_eq!(c.spikes_of(0), &[2]);
+        assert_eq!(c.layer_inputs(1), &[2]);
+        assert_eq!(c.spikes_of(1), &[0, 1]);
+        let e = Config::from_toml_str(
+            &format!("[network]\nteacher_layer = 2\n{TAUGHT}[[layer]]\nneurons = 2\n"),
+            Path::new("."),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("network.teacher_layer"), "{e}");
     }
 }

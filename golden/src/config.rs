@@ -47,6 +47,7 @@ pub struct RawConfig {
 #[allow(missing_docs)]
 pub struct RawNetwork {
     pub layer_delay: Option<i64>,
+    pub teacher_layer: Option<i64>,
 }
 
 /// One `[[layer]]` table as written: the array keys but `inputs` (the previous layer's neurons),
@@ -58,6 +59,7 @@ pub struct RawLayer {
     pub neurons: Option<i64>,
     pub lanes: Option<i64>,
     pub recurrent: Option<bool>,
+    pub teach: Option<bool>,
     pub neuron: Option<RawNeuron>,
     pub synapse: Option<RawSynapse>,
     pub stdp: Option<RawStdp>,
@@ -72,6 +74,7 @@ pub struct RawArray {
     pub neurons: Option<i64>,
     pub lanes: Option<i64>,
     pub recurrent: Option<bool>,
+    pub teach: Option<bool>,
 }
 
 /// `[neuron]` as written.
@@ -214,6 +217,10 @@ pub struct ArrayConfig {
     pub lanes: u32,
     /// Neurons' spikes of t-1 are events `inputs + i` at t.
     pub recurrent: bool,
+    /// Teach mode after reset (the layer's teach-mode host register; docs/model.md, "Teach
+    /// mode"). Not serialized when off, so configs without it serialize as before.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub teach: bool,
 }
 
 /// `[neuron]` for `model = "lif"`.
@@ -342,6 +349,9 @@ pub struct StdpConfig {
 pub struct NetworkConfig {
     /// 0: layer k's spikes of tick t are layer k+1's input events of tick t; 1: of tick t+1.
     pub layer_delay: u32,
+    /// The layer the stimulus `teach` lists are addressed to; `None`: the last layer.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub teacher_layer: Option<u32>,
 }
 
 impl NetworkConfig {
@@ -645,6 +655,7 @@ impl Config {
                 1,
                 "0: a layer's spikes reach the next layer in the same tick, 1: in the next tick",
             )? as u32,
+            teacher_layer: None,
         };
         let a = raw.array.clone().ok_or_else(|| {
             Error::config(
@@ -683,6 +694,7 @@ impl Config {
                 neurons: l.neurons,
                 lanes: l.lanes,
                 recurrent: l.recurrent,
+                teach: l.teach,
             };
             let layer = parse_layer(
                 &keys,
@@ -698,6 +710,17 @@ impl Config {
             prev_neurons = layer.array.neurons;
             layers.push(layer);
         }
+        let mut network = network;
+        if let Some(t) = nw.teacher_layer {
+            let last = layers.len() as i64;
+            network.teacher_layer = Some(ranged(
+                "network.teacher_layer",
+                t,
+                0,
+                last,
+                "the layer (0 = the first) the stimulus teach lists address; default the last",
+            )? as u32);
+        }
         Ok(Config {
             name,
             array: first.array,
@@ -707,6 +730,13 @@ impl Config {
             network,
             layers,
         })
+    }
+
+    /// The layer the stimulus `teach` lists address: `[network] teacher_layer`, default the last.
+    pub fn teacher_layer(&self) -> usize {
+        self.network
+            .teacher_layer
+            .map_or(self.layers.len(), |t| t as usize)
     }
 
     /// Layers of the network: 1 plus the `[[layer]]` tables.
@@ -963,6 +993,7 @@ fn parse_array(keys: &Keys, a: &RawArray, given_inputs: Option<u32>) -> Result<A
         neurons,
         lanes,
         recurrent,
+        teach: a.teach.unwrap_or(false),
     })
 }
 
@@ -1481,7 +1512,7 @@ use Kind::{Bool, Choice, Int, IntOrInts, Str};
 /// exactly the fields of [`RawConfig`] (a unit test checks both directions).
 const SCHEMA: &[(&str, &[(&str, Kind)])] = &[
     ("", &[("name", Str)]),
-    ("network", &[("layer_delay", Int)]),
+    ("network", &[("layer_delay", Int), ("teacher_layer", Int)]),
     (
         "array",
         &[
@@ -1489,6 +1520,7 @@ const SCHEMA: &[(&str, &[(&str, Kind)])] = &[
             ("neurons", Int),
             ("lanes", Int),
             ("recurrent", Bool),
+            ("teach", Bool),
         ],
     ),
     (
@@ -1566,7 +1598,12 @@ fn describe(v: &toml::Value) -> String {
 
 /// The keys of a `[[layer]]` table besides its sub-tables `neuron`, `synapse` and `stdp` (which
 /// take the keys of the top-level sections of [`SCHEMA`]).
-const LAYER_KEYS: &[(&str, Kind)] = &[("neurons", Int), ("lanes", Int), ("recurrent", Bool)];
+const LAYER_KEYS: &[(&str, Kind)] = &[
+    ("neurons", Int),
+    ("lanes", Int),
+    ("recurrent", Bool),
+    ("teach", Bool),
+];
 
 /// The sub-tables of a `[[layer]]` table.
 const LAYER_SECTIONS: &[&str] = &["neuron", "synapse", "stdp"];

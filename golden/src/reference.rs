@@ -57,6 +57,8 @@ pub struct ReferenceNetwork {
     t: u64,
     dropped: u64,
     learning: bool,
+    teach: bool,
+    teach_dropped: u64,
 }
 
 impl ReferenceNetwork {
@@ -102,6 +104,8 @@ impl ReferenceNetwork {
             t: 0,
             dropped: 0,
             learning: true,
+            teach: cfg.array.teach,
+            teach_dropped: 0,
         }
     }
 
@@ -113,11 +117,26 @@ impl ReferenceNetwork {
     /// Run one tick with the input events `events` (arrival order, duplicates processed,
     /// addresses `>= inputs` dropped and counted). Returns the spiking neurons, ascending.
     pub fn step(&mut self, events: &[u32]) -> &[u32] {
+        self.step_taught(events, &[])
+    }
+
+    /// Run one tick with the input events and the teacher's neuron list (docs/model.md, "Teach
+    /// mode"); teacher addresses `>= neurons` are dropped and counted.
+    pub fn step_taught(&mut self, events: &[u32], teach: &[u32]) -> &[u32] {
+        for &a in teach {
+            if a as usize >= self.c.n {
+                self.teach_dropped += 1;
+            }
+        }
         self.decay();
         self.integrate(events);
-        match self.cfg.neuron {
-            NeuronConfig::Lif(_) => self.neurons_lif(),
-            NeuronConfig::Cuba(_) => self.neurons_cuba(),
+        if self.teach {
+            self.neurons_taught(teach);
+        } else {
+            match self.cfg.neuron {
+                NeuronConfig::Lif(_) => self.neurons_lif(),
+                NeuronConfig::Cuba(_) => self.neurons_cuba(),
+            }
         }
         self.potentiate();
         if rules::scaling_due(&self.cfg, self.learning, self.t) {
@@ -243,6 +262,29 @@ impl ReferenceNetwork {
         }
     }
 
+    /// Step 3 in teach mode: the neurons named by the teacher spike (whatever v and the
+    /// refractory counter say), v and u of every neuron go to 0, a spike loads the refractory
+    /// counter and raises theta, a silent neuron's refractory counter counts down.
+    fn neurons_taught(&mut self, teach: &[u32]) {
+        self.spikes.clear();
+        for i in 0..self.c.n {
+            let forced = teach.contains(&(i as u32));
+            self.v[i] = 0;
+            self.u[i] = 0;
+            if let NeuronConfig::Lif(l) = &self.cfg.neuron {
+                if forced {
+                    self.refr[i] = l.refractory as i64;
+                    self.theta[i] = sat_inc(self.theta[i], l.theta_plus, l.theta_bits);
+                } else if self.refr[i] > 0 {
+                    self.refr[i] -= 1;
+                }
+            }
+            if forced {
+                self.spikes.push(i as u32);
+            }
+        }
+    }
+
     /// Step 3 for `cuba` (docs/model.md, "The cuba model"): [`rules::cuba_neuron`] per neuron.
     fn neurons_cuba(&mut self) {
         let NeuronConfig::Cuba(c) = &self.cfg.neuron else {
@@ -331,7 +373,24 @@ impl ReferenceNetwork {
         self.theta.fill(0);
         self.t = 0;
         self.dropped = 0;
+        self.teach_dropped = 0;
         self.learning = true;
+        self.teach = self.cfg.array.teach;
+    }
+
+    /// The teach-mode register.
+    pub fn set_teach(&mut self, on: bool) {
+        self.teach = on;
+    }
+
+    /// The teach-mode register.
+    pub fn teach(&self) -> bool {
+        self.teach
+    }
+
+    /// Teacher addresses dropped since start or reset.
+    pub fn teach_dropped(&self) -> u64 {
+        self.teach_dropped
     }
 
     /// The learning-enable register.

@@ -46,13 +46,18 @@ pub fn finish_activity(net: &Network, act: &mut TickActivity) {
 /// Run one tick of `chain` with the external `events` and return every layer's activity, first
 /// to last (each layer's input beats are the events it received: [`Chain::layer_inputs`]).
 pub fn step_chain(chain: &mut Chain, events: &[u32]) -> Vec<TickActivity> {
+    step_chain_taught(chain, events, &[])
+}
+
+/// [`step_chain`] with the teacher's list of the tick ([`Chain::step_taught`]).
+pub fn step_chain_taught(chain: &mut Chain, events: &[u32], teach: &[u32]) -> Vec<TickActivity> {
     // everything but the beats and the spikes is known before the tick
     let mut acts: Vec<TickActivity> = chain
         .layers()
         .iter()
         .map(|l| begin_activity(l, &[]))
         .collect();
-    chain.step(events);
+    chain.step_taught(events, teach);
     for (k, act) in acts.iter_mut().enumerate() {
         let layer = chain.layer(k);
         act.beats_in_range = beats_in_range(layer.config(), chain.layer_inputs(k));
@@ -102,8 +107,8 @@ pub fn simulate_with_archs(cfg: &Config, stim: &Stimulus, archs: &[Arch]) -> Sim
     let n = chain.layer_count();
     let mut spikes: Vec<Vec<Vec<u32>>> = vec![Vec::with_capacity(stim.ticks.len()); n];
     let mut cycles = Vec::with_capacity(stim.ticks.len());
-    for tick in &stim.ticks {
-        let acts = step_chain(&mut chain, tick);
+    for (t, tick) in stim.ticks.iter().enumerate() {
+        let acts = step_chain_taught(&mut chain, tick, stim.teach_at(t));
         for (k, s) in spikes.iter_mut().enumerate() {
             s.push(chain.spikes_of(k).to_vec());
         }

@@ -5,6 +5,10 @@
 //! position rather than serde's type names. An address is any integer in `0..2^32` (the width of
 //! the hardware's `in_addr`); addresses `>= inputs` are valid and are dropped and counted by the
 //! array. Generators use [`SplitMix64`], so a seed gives the same stimulus on every machine.
+//! - The optional key `teach` (docs/formats.md, docs/model.md "Teach mode") is one list per tick
+//!   like `ticks`, validated the same way, with at most as many lists as `ticks` (a tick without
+//!   a list has no teacher). Its addresses are neurons of the teacher layer; those `>= neurons`
+//!   are dropped and counted by that layer, as out-of-range input events are.
 
 use crate::error::{Error, Result, read_text};
 use crate::rng::SplitMix64;
@@ -45,9 +49,26 @@ pub fn check_generated_size(channels: u32, ticks: u64, what: &str) -> Result<()>
 pub struct Stimulus {
     /// One list of presynaptic addresses per tick.
     pub ticks: Vec<Vec<u32>>,
+    /// The teacher: one list of teacher-layer neurons per tick, at most as many as `ticks`
+    /// (missing ticks: none); empty for a stimulus without a teacher.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub teach: Vec<Vec<u32>>,
 }
 
 impl Stimulus {
+    /// A stimulus without a teacher.
+    pub fn new(ticks: Vec<Vec<u32>>) -> Stimulus {
+        Stimulus {
+            ticks,
+            teach: Vec::new(),
+        }
+    }
+
+    /// The teacher's list of tick `t` (empty past the end of `teach`).
+    pub fn teach_at(&self, t: usize) -> &[u32] {
+        self.teach.get(t).map_or(&[], Vec::as_slice)
+    }
+
     /// Read and validate a stimulus file.
     pub fn from_file(path: &Path) -> Result<Stimulus> {
         let text = read_text(path)?;
@@ -67,62 +88,89 @@ impl Stimulus {
         let obj = v.as_object().ok_or_else(|| Error::Stimulus {
             message: "expected an object {\"ticks\": [[...], ...]}".into(),
         })?;
-        if let Some(k) = obj.keys().find(|k| k.as_str() != "ticks") {
+        if let Some(k) = obj
+            .keys()
+            .find(|k| !matches!(k.as_str(), "ticks" | "teach"))
+        {
             return Err(Error::Stimulus {
-                message: format!("unknown key \"{k}\": only \"ticks\" is allowed"),
+                message: format!("unknown key \"{k}\": only \"ticks\" and \"teach\" are allowed"),
             });
         }
-        let ticks = obj
-            .get("ticks")
-            .ok_or_else(|| Error::Stimulus {
-                message: "missing key \"ticks\"".into(),
-            })?
-            .as_array()
-            .ok_or_else(|| Error::Stimulus {
-                message: "\"ticks\" must be a list of lists of addresses".into(),
-            })?;
-        let mut out = Vec::with_capacity(ticks.len());
-        for (t, tick) in ticks.iter().enumerate() {
-            let list = tick.as_array().ok_or_else(|| Error::Stimulus {
+        let ticks = obj.get("ticks").ok_or_else(|| Error::Stimulus {
+            message: "missing key \"ticks\"".into(),
+        })?;
+        let ticks = lists("ticks", "tick", ticks)?;
+        let teach = match obj.get("teach") {
+            None => Vec::new(),
+            Some(v) => lists("teach", "teach tick", v)?,
+        };
+        if teach.len() > ticks.len() {
+            return Err(Error::Stimulus {
                 message: format!(
-                    "tick {t}: expected a list of addresses, found {}",
-                    kind(tick)
+                    "\"teach\" has {} lists but \"ticks\" only {}: at most one teacher list per tick",
+                    teach.len(),
+                    ticks.len()
                 ),
-            })?;
-            let mut evs = Vec::with_capacity(list.len());
-            for (p, a) in list.iter().enumerate() {
-                let addr = a.as_u64().filter(|&x| x <= u32::MAX as u64).ok_or_else(|| Error::Stimulus {
-                    message: format!(
-                        "tick {t}, position {p}: {a} is not an address (an integer in 0..=4294967295)"
-                    ),
-                })?;
-                evs.push(addr as u32);
-            }
-            out.push(evs);
+            });
         }
-        Ok(Stimulus { ticks: out })
+        Ok(Stimulus { ticks, teach })
     }
 
-    /// The JSON text of this stimulus (one line per tick).
+    /// The JSON text of this stimulus (one line per tick; `teach` only when there is one).
     pub fn to_json(&self) -> String {
-        let mut s = String::from("{\"ticks\": [\n");
-        for (t, tick) in self.ticks.iter().enumerate() {
-            s.push_str("  [");
-            s.push_str(
-                &tick
-                    .iter()
-                    .map(u32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            );
-            s.push(']');
-            if t + 1 < self.ticks.len() {
-                s.push(',');
+        fn push_lists(s: &mut String, lists: &[Vec<u32>]) {
+            for (t, tick) in lists.iter().enumerate() {
+                s.push_str("  [");
+                s.push_str(
+                    &tick
+                        .iter()
+                        .map(u32::to_string)
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                );
+                s.push(']');
+                if t + 1 < lists.len() {
+                    s.push(',');
+                }
+                s.push('\n');
             }
-            s.push('\n');
         }
-        s.push_str("]}\n");
+        let mut s = String::from("{\"ticks\": [\n");
+        push_lists(&mut s, &self.ticks);
+        if self.teach.is_empty() {
+            s.push_str("]}\n");
+        } else {
+            s.push_str("],\n\"teach\": [\n");
+            push_lists(&mut s, &self.teach);
+            s.push_str("]}\n");
+        }
         s
+    }
+
+    /// A teacher for this stimulus: in each tick of `spans` (first tick, ticks, neuron), the
+    /// neuron fires with probability `rate_hz * tick_ms / 1000` (a seeded Poisson train), every
+    /// other neuron is silent; ticks outside the spans have no teacher. Replaces `teach`.
+    pub fn add_teacher(
+        &mut self,
+        spans: &[(usize, usize, u32)],
+        rate_hz: f64,
+        tick_ms: f64,
+        seed: u64,
+    ) {
+        let p = (rate_hz * tick_ms / 1000.0).clamp(0.0, 1.0);
+        let mut rng = SplitMix64::new(seed);
+        let mut teach = vec![Vec::new(); self.ticks.len()];
+        for &(t0, len, neuron) in spans {
+            for list in teach.iter_mut().skip(t0).take(len) {
+                if rng.chance(p) {
+                    list.push(neuron);
+                }
+            }
+        }
+        while teach.last().is_some_and(Vec::is_empty) {
+            teach.pop();
+        }
+        self.teach = teach;
     }
 
     /// Total number of events.
@@ -138,8 +186,38 @@ impl Stimulus {
         let ticks = (0..ticks)
             .map(|_| (0..inputs).filter(|_| rng.chance(p)).collect())
             .collect();
-        Stimulus { ticks }
+        Stimulus::new(ticks)
     }
+}
+
+/// A list of lists of addresses (`ticks` or `teach`), naming the bad tick and position.
+fn lists(key: &str, what: &str, v: &serde_json::Value) -> Result<Vec<Vec<u32>>> {
+    let ticks = v.as_array().ok_or_else(|| Error::Stimulus {
+        message: format!("\"{key}\" must be a list of lists of addresses"),
+    })?;
+    let mut out = Vec::with_capacity(ticks.len());
+    for (t, tick) in ticks.iter().enumerate() {
+        let list = tick.as_array().ok_or_else(|| Error::Stimulus {
+            message: format!(
+                "{what} {t}: expected a list of addresses, found {}",
+                kind(tick)
+            ),
+        })?;
+        let mut evs = Vec::with_capacity(list.len());
+        for (p, a) in list.iter().enumerate() {
+            let addr = a
+                .as_u64()
+                .filter(|&x| x <= u32::MAX as u64)
+                .ok_or_else(|| Error::Stimulus {
+                    message: format!(
+                        "{what} {t}, position {p}: {a} is not an address (an integer in 0..=4294967295)"
+                    ),
+                })?;
+            evs.push(addr as u32);
+        }
+        out.push(evs);
+    }
+    Ok(out)
 }
 
 fn kind(v: &serde_json::Value) -> &'static str {
@@ -185,7 +263,28 @@ pub struct PatternStimulus {
     pub patterns: Vec<Vec<u32>>,
     /// For each presentation: (first tick, pattern index).
     pub shown: Vec<(usize, usize)>,
+    /// Ticks each presentation shows its pattern (the spec's `present`).
+    pub present: usize,
 }
+
+impl PatternStimulus {
+    /// Add a teacher: during each presentation of pattern k (its `present` ticks, not the gap)
+    /// neuron k fires as a Poisson train at `rate_hz` ([`Stimulus::add_teacher`]); the train's
+    /// seed is derived from `seed`, so it is independent of the pattern draws.
+    pub fn add_teacher(&mut self, rate_hz: f64, tick_ms: f64, seed: u64) {
+        let present = self.present;
+        let spans: Vec<(usize, usize, u32)> = self
+            .shown
+            .iter()
+            .map(|&(t0, k)| (t0, present, k as u32))
+            .collect();
+        self.stimulus
+            .add_teacher(&spans, rate_hz, tick_ms, seed ^ TEACH_SEED);
+    }
+}
+
+/// Mixed into a generator seed for its teacher trains.
+pub const TEACH_SEED: u64 = 0x7eac_4e55_0000_0015;
 
 impl PatternSpec {
     /// Check the parameters, naming the bad one.
@@ -269,9 +368,10 @@ impl PatternSpec {
             }
         }
         Ok(PatternStimulus {
-            stimulus: Stimulus { ticks },
+            stimulus: Stimulus::new(ticks),
             patterns,
             shown,
+            present: self.present,
         })
     }
 }
@@ -300,11 +400,59 @@ mod tests {
             (r#"{}"#, "missing key"),
             (r#"[1,2]"#, "expected an object"),
             ("\u{0}\u{1}garbage", "invalid JSON"),
+            (
+                r#"{"ticks": [[1]], "teach": [[0], []]}"#,
+                "\"teach\" has 2 lists",
+            ),
+            (
+                r#"{"ticks": [[1], []], "teach": [[0], [-2]]}"#,
+                "teach tick 1, position 0",
+            ),
+            (
+                r#"{"ticks": [[1]], "teach": [5]}"#,
+                "teach tick 0: expected a list",
+            ),
+            (
+                r#"{"ticks": [[1]], "teach": {}}"#,
+                "\"teach\" must be a list",
+            ),
         ];
         for (text, want) in cases {
             let e = Stimulus::from_json_str(text).unwrap_err().to_string();
             assert!(e.contains(want), "{text}: {e}");
         }
+    }
+
+    #[test]
+    fn teach_key_parses_round_trips_and_may_be_shorter_than_ticks() {
+        let s = Stimulus::from_json_str(r#"{"ticks": [[3, 17], [], [1]], "teach": [[2], [9, 2]]}"#)
+            .unwrap();
+        assert_eq!(s.teach, vec![vec![2], vec![9, 2]]);
+        assert_eq!(s.teach_at(1), &[9, 2]);
+        assert_eq!(s.teach_at(2), &[] as &[u32]);
+        assert_eq!(Stimulus::from_json_str(&s.to_json()).unwrap(), s);
+        // without a teacher the text is the old format
+        let plain = Stimulus::new(s.ticks.clone());
+        assert!(!plain.to_json().contains("teach"));
+    }
+
+    #[test]
+    fn teacher_trains_fire_only_the_label_neuron_at_the_rate() {
+        let mut s = Stimulus::new(vec![Vec::new(); 3000]);
+        s.add_teacher(&[(0, 1000, 4), (2000, 1000, 7)], 200.0, 1.0, 5);
+        let count =
+            |n: u32, a: usize, b: usize| (a..b).filter(|&t| s.teach_at(t).contains(&n)).count();
+        let (c4, c7) = (count(4, 0, 1000), count(7, 2000, 3000));
+        // 1000 draws at p = 0.2: 200 expected, sd 12.6
+        assert!(
+            (150..250).contains(&c4) && (150..250).contains(&c7),
+            "{c4} {c7}"
+        );
+        assert_eq!(count(4, 1000, 3000) + count(7, 0, 2000), 0);
+        assert!((0..3000).all(|t| s.teach_at(t).len() <= 1));
+        let mut again = Stimulus::new(vec![Vec::new(); 3000]);
+        again.add_teacher(&[(0, 1000, 4), (2000, 1000, 7)], 200.0, 1.0, 5);
+        assert_eq!(again, s);
     }
 
     #[test]
@@ -337,6 +485,16 @@ mod tests {
         for &(t0, k) in &g.shown {
             assert_eq!(g.stimulus.ticks[t0], g.patterns[k]);
             assert!(g.stimulus.ticks[t0 + 2].is_empty());
+        }
+        let mut taught = g.clone();
+        taught.add_teacher(1000.0, 1.0, 3);
+        for &(t0, k) in &g.shown {
+            assert_eq!(taught.stimulus.teach_at(t0), &[k as u32]);
+            assert_eq!(taught.stimulus.teach_at(t0 + 1), &[k as u32]);
+            assert!(
+                taught.stimulus.teach_at(t0 + 2).is_empty(),
+                "gap ticks have no teacher"
+            );
         }
         let bad = PatternSpec { active: 65, ..spec };
         assert!(bad.generate().is_err());

@@ -245,6 +245,13 @@ fn random_events(g: &mut Gen, inputs: u32, rows: u32, busy: i64) -> Vec<u32> {
 
 /// The first difference between the two models' visible state, if any.
 fn diff(fast: &Network, slow: &ReferenceNetwork) -> Option<String> {
+    if (fast.teach(), fast.teach_dropped()) != (slow.teach(), slow.teach_dropped()) {
+        return Some(format!(
+            "teach mode / teacher drops {:?} != reference {:?}",
+            (fast.teach(), fast.teach_dropped()),
+            (slow.teach(), slow.teach_dropped())
+        ));
+    }
     if fast.last_spikes() != slow.last_spikes() {
         return Some(format!(
             "spikes {:?} != reference {:?}",
@@ -315,6 +322,10 @@ fn host_action(g: &mut Gen, cfg: &Config, fast: &mut Network, slow: &mut Referen
             let on = g.chance(0.5);
             fast.set_learning(on);
             slow.set_learning(on);
+            // teach mode (docs/model.md): on for about a quarter of these actions
+            let teach = g.chance(0.25);
+            fast.set_teach(teach);
+            slow.set_teach(teach);
         }
         5 | 6 => {
             let (j, i) = (
@@ -374,9 +385,15 @@ fn run_pair(
         if let Some(d) = diff(fast, &slow) {
             panic!("{label}: after the host action before tick {t}: {d}");
         }
-        let a = fast.step(ev).to_vec();
-        let b = slow.step(ev).to_vec();
-        assert_eq!(a, b, "{label}: tick {t} spikes (events {ev:?})");
+        // a teacher list from the events: some neurons, some out of range (>= neurons)
+        let n = cfg.neurons() as u32;
+        let teach: Vec<u32> = ev.iter().take(3).map(|&a| a % (n + 2)).collect();
+        let a = fast.step_taught(ev, &teach).to_vec();
+        let b = slow.step_taught(ev, &teach).to_vec();
+        assert_eq!(
+            a, b,
+            "{label}: tick {t} spikes (events {ev:?}, teach {teach:?})"
+        );
         spikes += a.len();
         if let Some(d) = diff(fast, &slow) {
             panic!(

@@ -221,6 +221,7 @@ fn shuffled(ticks: &[Vec<u32>], seed: u64) -> Vec<Vec<u32>> {
 fn stim(ticks: &[Vec<u32>]) -> Stimulus {
     Stimulus {
         ticks: ticks.to_vec(),
+        ..Default::default()
     }
 }
 

@@ -95,6 +95,25 @@ pub struct PatternsArgs {
     /// Overlaps of the table.
     #[arg(long, value_delimiter = ',', default_value = "0,0.25,0.5,0.75,0.875")]
     pub overlaps: Vec<f64>,
+    /// Supervised one-shot instead (docs/learning.md): a readout of one neuron per pattern is
+    /// taught on chip by one presentation of each pattern with its teacher, then classifies the
+    /// held-out samples on its own; runs seeds 1..=--seeds. With --sweep: the parameter search
+    /// (--leaks x --thresholds, on every core).
+    #[arg(long)]
+    pub supervised: bool,
+    /// Seeds of --supervised (1..=N).
+    #[arg(long, default_value_t = 20)]
+    pub seeds: u64,
+    /// Leak shifts of the --supervised --sweep.
+    #[arg(long, value_delimiter = ',', default_value = "2,3,4")]
+    pub leaks: Vec<u32>,
+    /// Thresholds of the --supervised --sweep.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "1000,1500,2000,2500,3000,3500"
+    )]
+    pub thresholds: Vec<i64>,
 }
 
 /// Which rule sets `learn digits` runs.

@@ -77,6 +77,11 @@ pub enum StimulusKind {
         /// Number of presentations.
         #[arg(long, default_value_t = 20)]
         presentations: usize,
+        /// Add a teacher (the stimulus key `teach`): while pattern k is shown, neuron k of the
+        /// teacher layer fires as a seeded Poisson train at this rate in Hz, the others are
+        /// silent (docs/model.md, "Teach mode").
+        #[arg(long)]
+        teach_rate: Option<f64>,
         /// Generator seed.
         #[arg(long, default_value_t = 1)]
         seed: u64,

@@ -19,7 +19,21 @@ pub fn load_network_config(path: &Path) -> Result<Config, String> {
 pub fn load_config(path: &Path) -> Result<Config, String> {
     let cfg = load_network_config(path)?;
     one_layer_only(&cfg, path)?;
+    no_teach_mode(&cfg, path)?;
     Ok(cfg)
+}
+
+/// Keeps teach mode (docs/model.md, "Teach mode") out of the hardware flow until the hardware
+/// has the teacher channel: a config whose layer starts in teach mode is refused.
+pub fn no_teach_mode(cfg: &Config, path: &Path) -> Result<(), String> {
+    if let Some(k) = cfg.layer_configs().iter().position(|l| l.array.teach) {
+        return Err(format!(
+            "{}: layer {k} starts in teach mode (teach = true): the hardware has no teacher \
+             channel yet; `simulate` takes it",
+            path.display()
+        ));
+    }
+    Ok(())
 }
 
 /// The one place that keeps networks of layers out of the parts of the hardware flow that do

@@ -124,6 +124,82 @@ fn pattern_params(a: &PatternsArgs, network: Option<&Config>) -> Result<Patterns
     Ok(p)
 }
 
+/// `learn patterns --supervised`: the one-shot readout on seeds 1..=--seeds, and with --sweep
+/// the parameter search behind its defaults.
+fn learn_one_shot(a: PatternsArgs) -> CmdResult {
+    use golden::learn::patterns::{OneShotParams, one_shot_sweep, run_one_shot};
+    if a.common.hardware || a.common.config.is_some() {
+        return Err(
+            "--supervised runs the built-in readout in the golden model: leave out --hardware and --config"
+                .into(),
+        );
+    }
+    if a.seeds == 0 {
+        return Err("--seeds must be at least 1".into());
+    }
+    let p = pattern_params(&a, None)?;
+    p.validate().map_err(|e| e.to_string())?;
+    let o = OneShotParams::default();
+    let mut out = String::new();
+    out.push_str(&format!(
+        "supervised one-shot: {} patterns of {} channels (overlap {}), one taught presentation of \
+         {} ticks each (teacher {} Hz), readout threshold {}, leak_shift {}, ltp_shift {}; {} test \
+         samples per class\n",
+        p.patterns,
+        p.active,
+        p.overlap,
+        p.ticks,
+        o.teach_rate,
+        o.threshold,
+        o.leak_shift,
+        o.ltp_shift,
+        p.test
+    ));
+    out.push_str("seed  detected (per pattern)              false_pos  confusions\n");
+    let mut perfect = 0;
+    let mut rows = Vec::new();
+    for seed in 1..=a.seeds {
+        let r =
+            run_one_shot(&PatternsParams { seed, ..p.clone() }, &o).map_err(|e| e.to_string())?;
+        perfect += r.perfect() as usize;
+        let det: Vec<String> = r.detected.iter().map(|&d| pct(d)).collect();
+        out.push_str(&format!(
+            "{seed:>4}  {:<36} {:>9}  {:>10}\n",
+            det.join(" "),
+            r.false_positives,
+            r.confusions
+        ));
+        rows.push(json!({"seed": seed, "result": r}));
+    }
+    out.push_str(&format!(
+        "perfect (every test sample detected, no false positive): {perfect} of {} seeds\n",
+        a.seeds
+    ));
+    let mut sweep = None;
+    if a.sweep {
+        let cells =
+            one_shot_sweep(&p, &o, &a.leaks, &a.thresholds, a.seeds).map_err(|e| e.to_string())?;
+        out.push_str(&format!(
+            "\nparameter search over seeds 1..={} (perfect seeds / false positives / missed samples):\n",
+            a.seeds
+        ));
+        out.push_str("leak_shift  threshold  perfect  false_pos  missed\n");
+        for c in &cells {
+            out.push_str(&format!(
+                "{:>10}  {:>9}  {:>4}/{:<2}  {:>9}  {:>6}\n",
+                c.leak_shift, c.threshold, c.perfect, c.seeds, c.false_positives, c.misses
+            ));
+        }
+        sweep = Some(cells);
+    }
+    if a.common.json {
+        let o =
+            json!({"params": p, "one_shot": o, "seeds": rows, "perfect": perfect, "sweep": sweep});
+        return emit(&format!("{o}\n"));
+    }
+    emit(&out)
+}
+
 /// With `--config`, a size option may be left out or must equal the config's.
 fn given_matches(
     flag: &str,
@@ -204,6 +280,9 @@ fn pattern_label(k: usize) -> impl Fn(Option<usize>) -> String {
 }
 
 fn learn_patterns(a: PatternsArgs) -> CmdResult {
+    if a.supervised {
+        return learn_one_shot(a);
+    }
     let user = user_network(&a.common)?;
     let p = pattern_params(&a, user.as_ref().map(|(c, _)| c))?;
     p.validate().map_err(|e| match &a.common.config {

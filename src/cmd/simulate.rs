@@ -105,6 +105,7 @@ pub fn stimulus(a: StimulusArgs) -> CmdResult {
             present,
             gap,
             presentations,
+            teach_rate,
             seed,
             output,
         } => {
@@ -120,7 +121,11 @@ pub fn stimulus(a: StimulusArgs) -> CmdResult {
                 presentations,
                 seed,
             };
-            let g = spec.generate().map_err(|e| e.to_string())?;
+            let mut g = spec.generate().map_err(|e| e.to_string())?;
+            if let Some(rate) = teach_rate {
+                check_rate("--teach-rate", rate)?;
+                g.add_teacher(rate, 1.0, seed);
+            }
             write_file(&output, &g.stimulus.to_json())?;
             println!(
                 "{} patterns of {} channels, {} presentations, {} ticks, {} events -> {}",

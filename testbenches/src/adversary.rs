@@ -102,7 +102,7 @@ pub fn stress(cfg: &Config, stim: &Stimulus, seed: u64) -> Stress {
     let bp_ticks = (0..n_ticks).map(|_| rng.chance(0.5)).collect();
     Stress {
         seed,
-        stimulus: Stimulus { ticks },
+        stimulus: Stimulus::new(ticks),
         actions,
         bp,
         bp_ticks,
@@ -393,6 +393,7 @@ mod tests {
         let c = cfg(false);
         let stim = Stimulus {
             ticks: vec![vec![0, 1]; 3],
+            ..Default::default()
         };
         for seed in 0..50 {
             let a = stress(&c, &stim, seed);

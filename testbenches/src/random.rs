@@ -499,7 +499,7 @@ pub fn stimulus(rng: &mut SplitMix64, cfg: &Config, shape: &StimulusShape) -> St
             evs
         })
         .collect();
-    Stimulus { ticks }
+    Stimulus::new(ticks)
 }
 
 /// Draw host actions between ticks: weight writes (the most frequent), *clear*, *normalize*,

@@ -25,6 +25,7 @@ fn config(toml: &str) -> Config {
 fn stim(ticks: &[&[u32]]) -> Stimulus {
     Stimulus {
         ticks: ticks.iter().map(|t| t.to_vec()).collect(),
+        ..Default::default()
     }
 }
 

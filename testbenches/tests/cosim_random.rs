@@ -373,6 +373,7 @@ init_hi = 8
 fn full_rate_on(cfg: &golden::Config, events: &[u32], target: Target) {
     let stim = Stimulus {
         ticks: vec![events.to_vec(), vec![]],
+        ..Default::default()
     };
     let opts = RunOptions {
         target,
@@ -434,6 +435,7 @@ init_hi = 30
     );
     let stim = Stimulus {
         ticks: vec![vec![], vec![0, 1, 2, 3, 4, 5], vec![5, 5, 1], vec![]],
+        ..Default::default()
     };
     let mut failures = Vec::new();
     for seed in 1..=8u32 {

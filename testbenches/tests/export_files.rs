@@ -18,6 +18,7 @@ fn cfg() -> Config {
 fn stim() -> Stimulus {
     Stimulus {
         ticks: vec![vec![0, 1, 1, 9], vec![], vec![2, 3, 4, 5]],
+        ..Default::default()
     }
 }
 
@@ -240,7 +241,7 @@ fn the_export_is_deterministic() {
 
 #[test]
 fn impossible_requests_are_refused() {
-    let empty = Stimulus { ticks: vec![] };
+    let empty = Stimulus::new(vec![]);
     let err = export(&cfg(), &empty, &ExportOptions::default()).unwrap_err();
     assert!(err.contains("no ticks"), "{err}");
     let late = ExportOptions {

@@ -33,6 +33,7 @@ fn stim() -> Stimulus {
         ticks: (0..20)
             .map(|_| (0..1 + r.below(6)).map(|_| r.below(8) as u32).collect())
             .collect(),
+        ..Default::default()
     }
 }
 
@@ -243,6 +244,7 @@ fn a_state_error_that_heals_before_the_end_is_caught_at_its_tick() {
     let cfg = Config::from_toml_str(toml, Path::new(".")).unwrap();
     let s = Stimulus {
         ticks: vec![vec![0, 1, 2, 3], vec![0, 1], vec![], vec![2]],
+        ..Default::default()
     };
     let opts = ExportOptions {
         actions: vec![(4, cosim::driver::HostAction::Clear)],

@@ -46,7 +46,7 @@ fn stimulus(seed: u64, inputs: u32, ticks: usize, max_events: u64) -> Stimulus {
             t
         })
         .collect();
-    Stimulus { ticks }
+    Stimulus::new(ticks)
 }
 
 const BP: &[&str] = &["+bp=300", "+seed=11"];

@@ -593,3 +593,228 @@ pub fn sweep(
     }
     Ok(out)
 }
+
+// ----- supervised, one-shot (issue 15) --------------------------------------------------------
+
+const ONE_SHOT_STREAM: u64 = 0x5EED_0511_0700_0015;
+
+/// Parameters of the supervised one-shot experiment: a readout of one neuron per pattern on the
+/// inputs, taught on chip (docs/model.md, "Teach mode"); the samples, noise and test set are
+/// those of [`PatternsParams`] (its `net`, `neurons`, `train`, `label` and `epochs` are unused).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OneShotParams {
+    /// Rate of the teacher's Poisson train on the label neuron, in Hz (1 tick = 1 ms).
+    pub teach_rate: f64,
+    /// Readout threshold.
+    pub threshold: i64,
+    /// Readout leak shift.
+    pub leak_shift: u32,
+    /// STDP: presynaptic trace increment and decay shift, potentiation shift (`W += x >>
+    /// ltp_shift` per teacher spike; symmetric rule, weights start at 0).
+    pub pre_inc: i64,
+    /// Presynaptic trace decay shift.
+    pub pre_decay_shift: u32,
+    /// Potentiation shift.
+    pub ltp_shift: u32,
+    /// Subtracted from each potentiation (`W += (x >> ltp_shift) - ltp_offset`, clipped at the
+    /// weight range): channels that fired only by noise near a teacher spike gain nothing.
+    pub ltp_offset: i64,
+}
+
+impl Default for OneShotParams {
+    fn default() -> Self {
+        // chosen by `neurogen learn patterns --supervised --sweep` (docs/learning.md)
+        OneShotParams {
+            teach_rate: 1000.0,
+            threshold: 2500,
+            leak_shift: 4,
+            pre_inc: 64,
+            pre_decay_shift: 2,
+            ltp_shift: 4,
+            ltp_offset: 0,
+        }
+    }
+}
+
+/// The result of a one-shot run: per pattern the fraction of its held-out samples classified as
+/// it, and the false positives (noise-only samples classified as a pattern) and confusions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OneShotResult {
+    /// Fraction of each pattern's test samples detected.
+    pub detected: Vec<f64>,
+    /// Noise-only test samples classified as some pattern.
+    pub false_positives: usize,
+    /// Pattern samples classified as another pattern.
+    pub confusions: usize,
+    /// Test samples of each class (patterns and noise-only).
+    pub per_class: usize,
+    /// Teacher spikes during training, per pattern.
+    pub teacher_spikes: Vec<u32>,
+}
+
+impl OneShotResult {
+    /// Every pattern detected in every test sample, no false positive, no confusion.
+    pub fn perfect(&self) -> bool {
+        self.detected.iter().all(|&d| d == 1.0) && self.false_positives == 0 && self.confusions == 0
+    }
+}
+
+impl OneShotParams {
+    /// The readout network: `patterns` LIF neurons on `inputs`, teach mode on at reset, 8-bit
+    /// weights from 0, symmetric STDP (only potentiation: `ltd_shift` leaves y at 0 effect).
+    pub fn config(&self, p: &PatternsParams) -> Result<Config> {
+        let toml = format!(
+            "name = \"one_shot\"\n[array]\ninputs = {}\nneurons = {}\nteach = true\n\
+             [neuron]\nthreshold = {}\nleak_shift = {}\n\
+             [synapse]\nweight_bits = 8\ninit = \"constant\"\ninit_value = 0\n\
+             [stdp]\nrule = \"symmetric\"\ntrace_bits = 8\npre_inc = {}\npost_inc = 0\n\
+             pre_decay_shift = {}\nltp_shift = {}\nltp_offset = {}\n",
+            p.inputs,
+            p.patterns,
+            self.threshold,
+            self.leak_shift,
+            self.pre_inc,
+            self.pre_decay_shift,
+            self.ltp_shift,
+            self.ltp_offset
+        );
+        Config::from_toml_str(&toml, std::path::Path::new("."))
+    }
+}
+
+/// Teach each pattern once (one sample of `p.ticks` ticks with its neuron's teacher train), then
+/// turn teach mode and learning off and classify the held-out test set (`p.test` samples per
+/// pattern and as many noise-only ones): the class of a sample is the neuron that fires most;
+/// no spike, or a tie between the most active neurons, is "no pattern".
+pub fn run_one_shot(p: &PatternsParams, o: &OneShotParams) -> Result<OneShotResult> {
+    p.validate()?;
+    if !(0.0..=1000.0).contains(&o.teach_rate) {
+        return Err(param_error(
+            WHAT,
+            "teach_rate",
+            format!("{} Hz: allowed 0..=1000 (1 tick = 1 ms)", o.teach_rate),
+        ));
+    }
+    let patterns = p.pattern_channels()?;
+    let mut net = Network::new(&o.config(p)?);
+    let mut rng = SplitMix64::new(p.seed ^ ONE_SHOT_STREAM);
+    let p_teach = o.teach_rate / 1000.0;
+    let train = samples(p, &patterns, 1, rng.next_u64());
+    let mut teacher_spikes = vec![0u32; p.patterns];
+    for s in train.iter().filter(|s| s.class.is_some()) {
+        let k = s.class.expect("a pattern sample");
+        let probs = s.probabilities(p, 1.0);
+        net.clear();
+        for _ in 0..p.ticks {
+            let events: Vec<u32> = (0..p.inputs as u32)
+                .filter(|&j| rng.chance(probs[j as usize]))
+                .collect();
+            let teach: Vec<u32> = if rng.chance(p_teach) {
+                vec![k as u32]
+            } else {
+                vec![]
+            };
+            teacher_spikes[k] += net.step_taught(&events, &teach).len() as u32;
+        }
+    }
+    net.set_teach(false);
+    net.set_learning(false);
+    let test = samples(p, &patterns, p.test, p.seed ^ TEST_STREAM);
+    let mut hits = vec![0usize; p.patterns];
+    let (mut false_positives, mut confusions) = (0, 0);
+    let mut counts = vec![0u32; p.patterns];
+    for s in &test {
+        let probs = s.probabilities(p, 1.0);
+        net.clear();
+        counts.fill(0);
+        for _ in 0..p.ticks {
+            let events: Vec<u32> = (0..p.inputs as u32)
+                .filter(|&j| rng.chance(probs[j as usize]))
+                .collect();
+            for &i in net.step(&events) {
+                counts[i as usize] += 1;
+            }
+        }
+        let best = counts.iter().copied().max().unwrap_or(0);
+        let top: Vec<usize> = (0..p.patterns).filter(|&i| counts[i] == best).collect();
+        let pred = (best > 0 && top.len() == 1).then(|| top[0]);
+        match (s.class, pred) {
+            (Some(t), Some(q)) if t == q => hits[t] += 1,
+            (Some(_), Some(_)) => confusions += 1,
+            (None, Some(_)) => false_positives += 1,
+            _ => {}
+        }
+    }
+    Ok(OneShotResult {
+        detected: hits.iter().map(|&h| h as f64 / p.test as f64).collect(),
+        false_positives,
+        confusions,
+        per_class: p.test,
+        teacher_spikes,
+    })
+}
+
+/// One cell of the one-shot parameter search: a leak shift and threshold, over seeds `1..=seeds`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OneShotCell {
+    /// Readout leak shift.
+    pub leak_shift: u32,
+    /// Readout threshold.
+    pub threshold: i64,
+    /// Seeds whose run was perfect (every test sample detected, no false positive).
+    pub perfect: usize,
+    /// Seeds run.
+    pub seeds: usize,
+    /// Noise-only test samples classified as a pattern, summed over the seeds.
+    pub false_positives: usize,
+    /// Pattern test samples not detected, summed over the seeds.
+    pub misses: usize,
+}
+
+/// Run the one-shot experiment on seeds `1..=seeds` for every leak shift x threshold of the
+/// grid (the parameter search behind [`OneShotParams::default`]), on every core.
+pub fn one_shot_sweep(
+    p: &PatternsParams,
+    o: &OneShotParams,
+    leaks: &[u32],
+    thresholds: &[i64],
+    seeds: u64,
+) -> Result<Vec<OneShotCell>> {
+    let grid: Vec<(u32, i64)> = leaks
+        .iter()
+        .flat_map(|&l| thresholds.iter().map(move |&t| (l, t)))
+        .collect();
+    let cell = |&(leak_shift, threshold): &(u32, i64)| -> Result<OneShotCell> {
+        let o = OneShotParams {
+            leak_shift,
+            threshold,
+            ..o.clone()
+        };
+        let mut c = OneShotCell {
+            leak_shift,
+            threshold,
+            perfect: 0,
+            seeds: seeds as usize,
+            false_positives: 0,
+            misses: 0,
+        };
+        for seed in 1..=seeds {
+            let r = run_one_shot(&PatternsParams { seed, ..p.clone() }, &o)?;
+            c.perfect += r.perfect() as usize;
+            c.false_positives += r.false_positives;
+            c.misses += r
+                .detected
+                .iter()
+                .map(|d| ((1.0 - d) * r.per_class as f64).round() as usize)
+                .sum::<usize>();
+        }
+        Ok(c)
+    };
+    std::thread::scope(|sc| {
+        let handles: Vec<_> = grid.iter().map(|g| sc.spawn(move || cell(g))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().expect("sweep thread"))
+            .collect()
+    })
+}

@@ -27,6 +27,8 @@ pub enum HostCommand {
     Reset,
     /// [`Network::set_learning`].
     Learning(bool),
+    /// [`Network::set_teach`].
+    Teach(bool),
 }
 
 impl Network {
@@ -37,6 +39,7 @@ impl Network {
             HostCommand::Normalize => self.normalize(),
             HostCommand::Reset => self.reset(),
             HostCommand::Learning(on) => self.set_learning(on),
+            HostCommand::Teach(on) => self.set_teach(on),
         }
     }
 
@@ -69,13 +72,31 @@ impl Network {
     }
 
     /// The `rst` input: v, refractory, theta, x, y, u, acc, previous spikes, the counters and the
-    /// tick count to 0, learning enabled; weights kept.
+    /// tick count to 0, learning enabled, teach mode to the config's `array.teach`; weights kept.
     pub fn reset(&mut self) {
         self.clear();
         self.s.theta.fill(0);
         self.s.t = 0;
         self.s.dropped = 0;
+        self.s.teach_dropped = 0;
         self.s.learning = true;
+        self.s.teach = self.cfg.array.teach;
+    }
+
+    /// The teach-mode register (docs/model.md, "Teach mode"): while on, the neurons do not fire
+    /// on their own and the teacher's list of each tick is the layer's spikes.
+    pub fn set_teach(&mut self, on: bool) {
+        self.s.teach = on;
+    }
+
+    /// The teach-mode register.
+    pub fn teach(&self) -> bool {
+        self.s.teach
+    }
+
+    /// Teacher addresses dropped since start or reset (outside `0..neurons`).
+    pub fn teach_dropped(&self) -> u64 {
+        self.s.teach_dropped
     }
 
     /// The learning-enable register.

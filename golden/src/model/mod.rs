@@ -158,6 +158,10 @@ struct State {
     t: u64,
     dropped: u64,
     learning: bool,
+    /// The teach-mode register (docs/model.md, "Teach mode") and the teacher's out-of-range
+    /// addresses dropped since start or reset.
+    teach: bool,
+    teach_dropped: u64,
 }
 
 /// One neuron array and its complete state.
@@ -262,6 +266,8 @@ impl Network {
             t: 0,
             dropped: 0,
             learning: true,
+            teach: cfg.array.teach,
+            teach_dropped: 0,
         };
         Network {
             cfg: cfg.clone(),
@@ -281,13 +287,25 @@ impl Network {
     /// Run one tick with the input events `events` (arrival order, duplicates processed,
     /// addresses `>= inputs` dropped and counted). Returns the spiking neurons, ascending.
     pub fn step(&mut self, events: &[u32]) -> &[u32] {
+        self.step_taught(events, &[])
+    }
+
+    /// Run one tick with the input events `events` and the teacher's list `teach` (neuron
+    /// indices; docs/model.md, "Teach mode"): in teach mode the spikes of this tick are exactly
+    /// the in-range addresses of `teach`; out of teach mode `teach` is ignored. Addresses
+    /// `>= neurons` are dropped and counted ([`Network::teach_dropped`]) in either mode.
+    pub fn step_taught(&mut self, events: &[u32], teach: &[u32]) -> &[u32] {
         self.touch();
+        let n = self.c.n as u32;
+        self.s.teach_dropped += teach.iter().filter(|&&a| a >= n).count() as u64;
         let (c, s, cfg) = (&self.c, &mut self.s, &self.cfg);
         match self.kernels {
             #[cfg(target_arch = "x86_64")]
-            Kernels::Avx2(isa) => with_mat!(&mut self.store, m => tick(isa, c, cfg, s, m, events)),
+            Kernels::Avx2(isa) => {
+                with_mat!(&mut self.store, m => tick(isa, c, cfg, s, m, events, teach))
+            }
             Kernels::Portable => {
-                with_mat!(&mut self.store, m => tick(Portable, c, cfg, s, m, events))
+                with_mat!(&mut self.store, m => tick(Portable, c, cfg, s, m, events, teach))
             }
         }
         &self.s.spikes
@@ -337,12 +355,14 @@ fn tick<I: Isa, W: Wt>(
     s: &mut State,
     m: &mut Mat<W>,
     events: &[u32],
+    teach: &[u32],
 ) {
     std::mem::swap(&mut s.spikes, &mut s.prev_spikes);
     std::mem::swap(&mut s.fired, &mut s.prev_fired);
     decay(isa, c, s);
     integrate(isa, c, s, m, events);
     match &cfg.neuron {
+        _ if s.teach => neurons_taught(cfg, s, teach),
         NeuronConfig::Lif(_) => neurons_lif(isa, c, s),
         NeuronConfig::Cuba(cu) => neurons_cuba(c, cu, s),
     }
@@ -376,6 +396,37 @@ fn decay_kernel<T: Copy + Sub<Output = T> + Shr<u32, Output = T>>(v: &mut [T], s
     for x in v.iter_mut() {
         *x = *x - (*x >> sh);
     }
+}
+
+/// Step 3 in teach mode (docs/model.md, "Teach mode"): the spikes are the teacher's in-range
+/// addresses; every neuron's v (and u) is held at 0; a forced neuron loads its refractory
+/// counter and raises theta as a spike does, an unforced one counts its refractory period down.
+fn neurons_taught(cfg: &Config, s: &mut State, teach: &[u32]) {
+    let n = s.fired.len();
+    s.fired.fill(0);
+    for &a in teach {
+        if (a as usize) < n {
+            s.fired[a as usize] = 1;
+        }
+    }
+    s.v.fill(0);
+    s.u.fill(0);
+    if let NeuronConfig::Lif(l) = &cfg.neuron {
+        let theta_max = rules::theta_max(l);
+        for i in 0..n {
+            let spike = s.fired[i] != 0;
+            let r = s.refr[i];
+            s.refr[i] = if spike {
+                l.refractory as i32
+            } else {
+                r - (r > 0) as i32
+            };
+            if spike && l.theta_plus > 0 {
+                s.theta[i] = (s.theta[i] as i64 + l.theta_plus).min(theta_max) as i32;
+            }
+        }
+    }
+    lif::collect_spikes(&s.fired, &mut s.spikes);
 }
 
 /// Step 3 for `cuba`: [`rules::cuba_neuron`] per neuron, as the reference computes it.

@@ -1,0 +1,72 @@
+//! Supervised one-shot pattern detection (issue 15): one presentation of a pattern with its
+//! teacher, then the taught readout detects it on held-out noisy samples. Runtime: well under a
+//! second in release.
+
+use golden::learn::patterns::{OneShotParams, PatternsParams, run_one_shot};
+
+fn params(patterns: usize, seed: u64) -> PatternsParams {
+    PatternsParams {
+        patterns,
+        seed,
+        ..PatternsParams::default()
+    }
+}
+
+#[test]
+fn one_presentation_detects_a_single_pattern_without_false_positives() {
+    // measured with the defaults: no false positive on seeds 1-20; every test sample detected
+    // on 18 of them (the issue's target is 20 of 20: not reached, docs/learning.md)
+    let o = OneShotParams::default();
+    let mut perfect = 0;
+    for seed in 1..=20 {
+        let r = run_one_shot(&params(1, seed), &o).unwrap();
+        assert_eq!(r.false_positives, 0, "seed {seed}: {r:?}");
+        assert!(r.detected[0] >= 0.9, "seed {seed}: {r:?}");
+        assert_eq!(
+            r.teacher_spikes[0], 20,
+            "seed {seed}: a 1000 Hz teacher fires every tick"
+        );
+        perfect += r.perfect() as usize;
+    }
+    assert!(perfect >= 18, "{perfect} of 20 seeds perfect");
+}
+
+#[test]
+fn without_the_teacher_nothing_is_learned_and_nothing_detected() {
+    // control: a teacher rate of 0 leaves the weights at 0, so no test sample is detected
+    let o = OneShotParams {
+        teach_rate: 0.0,
+        ..OneShotParams::default()
+    };
+    let r = run_one_shot(&params(1, 1), &o).unwrap();
+    assert_eq!(r.detected, vec![0.0]);
+    assert!(!r.perfect());
+}
+
+#[test]
+fn a_teacher_rate_over_one_spike_per_tick_is_refused() {
+    let o = OneShotParams {
+        teach_rate: 2000.0,
+        ..OneShotParams::default()
+    };
+    let e = run_one_shot(&params(1, 1), &o).unwrap_err().to_string();
+    assert!(e.contains("teach_rate"), "{e}");
+}
+
+#[test]
+fn the_sweep_finds_the_defaults_and_shows_a_too_low_threshold_fails() {
+    let p = params(1, 1);
+    let cells = golden::learn::patterns::one_shot_sweep(
+        &p,
+        &OneShotParams::default(),
+        &[4],
+        &[1000, 2500],
+        20,
+    )
+    .unwrap();
+    // measured: threshold 1000 fires on noise (false positives on most seeds), 2500 is the
+    // chosen value: no false positive on any of seeds 1-20, 18 of 20 seeds perfect
+    assert!(cells[0].false_positives > 100, "{:?}", cells[0]);
+    assert_eq!(cells[1].false_positives, 0, "{:?}", cells[1]);
+    assert!(cells[1].perfect >= 18, "{:?}", cells[1]);
+}
