@@ -32,7 +32,32 @@ pub const MAX_LANES: u64 = 64;
 #[allow(missing_docs)]
 pub struct RawConfig {
     pub name: Option<String>,
+    pub network: Option<RawNetwork>,
     pub array: Option<RawArray>,
+    pub neuron: Option<RawNeuron>,
+    pub synapse: Option<RawSynapse>,
+    pub stdp: Option<RawStdp>,
+    /// The `[[layer]]` tables: layers 1, 2, ...
+    pub layer: Option<Vec<RawLayer>>,
+}
+
+/// `[network]` as written.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawNetwork {
+    pub layer_delay: Option<i64>,
+}
+
+/// One `[[layer]]` table as written: the array keys but `inputs` (the previous layer's neurons),
+/// and the layer's own `[layer.neuron]`, `[layer.synapse]` and `[layer.stdp]`.
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+#[allow(missing_docs)]
+pub struct RawLayer {
+    pub neurons: Option<i64>,
+    pub lanes: Option<i64>,
+    pub recurrent: Option<bool>,
     pub neuron: Option<RawNeuron>,
     pub synapse: Option<RawSynapse>,
     pub stdp: Option<RawStdp>,
@@ -67,6 +92,7 @@ pub struct RawNeuron {
     pub theta_plus: Option<i64>,
     pub theta_decay_shift: Option<i64>,
     pub theta_bits: Option<i64>,
+    pub theta_file: Option<String>,
     // cuba (docs/model.md, "The cuba model")
     pub du: Option<i64>,
     pub dv: Option<i64>,
@@ -206,6 +232,19 @@ pub struct LifConfig {
     pub theta_plus: i64,
     pub theta_decay_shift: u32,
     pub theta_bits: u32,
+    /// `neuron.theta_file`: each neuron's theta at start (a trained network's), else 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub theta_file: Option<ThetaFile>,
+}
+
+/// A theta CSV (`neuron.theta_file`): one line of `neurons` values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ThetaFile {
+    /// The file, resolved relative to the config file's folder.
+    pub path: PathBuf,
+    /// Its contents, validated: theta of each neuron.
+    #[serde(skip)]
+    pub values: Vec<i64>,
 }
 
 /// `[neuron]` for `model = "cuba"` (docs/model.md, "The cuba model").
@@ -298,7 +337,36 @@ pub struct StdpConfig {
     pub normalize_every: u64,
 }
 
+/// `[network]`: how the layers of a network of layers are connected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct NetworkConfig {
+    /// 0: layer k's spikes of tick t are layer k+1's input events of tick t; 1: of tick t+1.
+    pub layer_delay: u32,
+}
+
+impl NetworkConfig {
+    /// True for the defaults (then a config serializes as it did before networks of layers).
+    pub fn is_default(&self) -> bool {
+        *self == NetworkConfig::default()
+    }
+}
+
+/// One layer after the first (a `[[layer]]` table), validated: `array.inputs` is the previous
+/// layer's neurons.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[allow(missing_docs)]
+pub struct LayerConfig {
+    pub array: ArrayConfig,
+    pub neuron: NeuronConfig,
+    pub synapse: SynapseConfig,
+    pub stdp: StdpConfig,
+}
+
 /// A validated network: every value in range, every default resolved.
+///
+/// The top-level `array`, `neuron`, `synapse` and `stdp` are layer 0 (the only layer of a
+/// one-layer network); `layers` holds the layers after it, `[[layer]]` tables in order.
+/// [`Config::layer_configs`] gives every layer as a one-layer config.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Config {
     /// Verilog top module name.
@@ -311,6 +379,12 @@ pub struct Config {
     pub synapse: SynapseConfig,
     /// `[stdp]`.
     pub stdp: StdpConfig,
+    /// `[network]` (not serialized when default, so one-layer configs serialize as before).
+    #[serde(skip_serializing_if = "NetworkConfig::is_default")]
+    pub network: NetworkConfig,
+    /// Layers 1.. (`[[layer]]`); empty for a one-layer network (and then not serialized).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<LayerConfig>,
 }
 
 const VERILOG_KEYWORDS: &[&str] = &[
@@ -557,443 +631,117 @@ impl Config {
         Self::from_raw(&raw, base)
     }
 
-    /// Resolve defaults and validate every key of a raw config.
+    /// Resolve defaults and validate every key of a raw config: the name, `[network]`, layer 0
+    /// (`[array]`, `[neuron]`, `[synapse]`, `[stdp]`) and every `[[layer]]`, each through the
+    /// same section parsers with its key prefix.
     pub fn from_raw(raw: &RawConfig, base: &Path) -> Result<Config> {
-        // ---- name
-        let name = raw.name.clone().unwrap_or_else(|| "net".to_string());
-        let ident_ok = !name.is_empty()
-            && name.len() <= 64
-            && name
-                .chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !ident_ok {
-            return Err(Error::config(
-                "name",
-                format!(
-                    "\"{name}\" is not a Verilog identifier: allowed 1 to 64 characters of \
-                     [A-Za-z0-9_], not starting with a digit"
-                ),
-            ));
-        }
-        if VERILOG_KEYWORDS.contains(&name.as_str()) {
-            return Err(Error::config(
-                "name",
-                format!("\"{name}\" is a Verilog keyword"),
-            ));
-        }
-
-        // ---- array
+        let name = parse_name(raw.name.as_deref())?;
+        let nw = raw.network.clone().unwrap_or_default();
+        let network = NetworkConfig {
+            layer_delay: ranged(
+                "network.layer_delay",
+                nw.layer_delay.unwrap_or(0),
+                0,
+                1,
+                "0: a layer's spikes reach the next layer in the same tick, 1: in the next tick",
+            )? as u32,
+        };
         let a = raw.array.clone().ok_or_else(|| {
             Error::config(
                 "array",
                 "missing section [array] (array.inputs and array.neurons are required)",
             )
         })?;
-        let inputs = a
-            .inputs
-            .ok_or_else(|| Error::config("array.inputs", "missing (required)"))?;
-        let inputs = ranged("array.inputs", inputs, 1, MAX_UNITS as i64, "")? as u32;
-        let neurons = a
-            .neurons
-            .ok_or_else(|| Error::config("array.neurons", "missing (required)"))?;
-        let neurons = ranged("array.neurons", neurons, 1, MAX_UNITS as i64, "")? as u32;
-        let lanes = ranged("array.lanes", a.lanes.unwrap_or(1), 1, MAX_LANES as i64, "")? as u32;
-        if !neurons.is_multiple_of(lanes) {
+        let first = parse_layer(
+            &Keys::layer(0),
+            &a,
+            None,
+            RawSections {
+                neuron: raw.neuron.as_ref(),
+                synapse: raw.synapse.as_ref(),
+                stdp: raw.stdp.as_ref(),
+            },
+            base,
+        )?;
+        let extra = raw.layer.as_deref().unwrap_or_default();
+        if extra.len() + 1 > MAX_LAYERS {
             return Err(Error::config(
-                "array.lanes",
+                "layer",
                 format!(
-                    "{lanes} does not divide array.neurons = {neurons} (neurons % lanes must be 0)"
+                    "{} [[layer]] tables: at most {} allowed ({MAX_LAYERS} layers in all)",
+                    extra.len(),
+                    MAX_LAYERS - 1
                 ),
             ));
         }
-        let recurrent = a.recurrent.unwrap_or(false);
-        let rows = inputs as u64 + if recurrent { neurons as u64 } else { 0 };
-        if rows * neurons as u64 > MAX_SYNAPSES {
-            return Err(Error::config(
-                "array",
-                format!(
-                    "{rows} rows x {neurons} neurons = {} synapses: at most {MAX_SYNAPSES} allowed",
-                    rows * neurons as u64
-                ),
-            ));
-        }
-        let array = ArrayConfig {
-            inputs,
-            neurons,
-            lanes,
-            recurrent,
-        };
-
-        // ---- synapse (before neuron: cuba's weight_exp lives here)
-        let s = raw.synapse.clone().unwrap_or_default();
-        let weight_bits =
-            ranged("synapse.weight_bits", s.weight_bits.unwrap_or(8), 1, 16, "")? as u32;
-        let signed = s.signed.unwrap_or(false);
-        let (full_lo, full_hi) = if signed {
-            (signed_min(weight_bits), signed_max(weight_bits))
-        } else {
-            (0, unsigned_max(weight_bits))
-        };
-        let range_why = format!(
-            "{} weight_bits = {weight_bits}",
-            if signed { "signed" } else { "unsigned" }
-        );
-        let w_min = ranged(
-            "synapse.w_min",
-            s.w_min.unwrap_or(full_lo),
-            full_lo,
-            full_hi,
-            &range_why,
-        )?;
-        let w_max = ranged(
-            "synapse.w_max",
-            s.w_max.unwrap_or(full_hi),
-            full_lo,
-            full_hi,
-            &range_why,
-        )?;
-        if w_min > w_max {
-            return Err(Error::config(
-                "synapse.w_min",
-                format!("{w_min} is greater than synapse.w_max = {w_max}"),
-            ));
-        }
-        let wr = "within synapse.w_min..=synapse.w_max".to_string();
-        let init_kind = s.init.clone().unwrap_or_else(|| "uniform".to_string());
-        let init_kind = choice("synapse.init", &init_kind, &["constant", "uniform", "file"])?;
-        let seed = ranged("synapse.seed", s.seed.unwrap_or(1), 0, i64::MAX, "")? as u64;
-        let check_unused = |key: &str, set: bool, kind: &str| -> Result<()> {
-            if set {
-                Err(Error::config(
-                    key,
-                    format!("does not apply to synapse.init = \"{kind}\""),
-                ))
-            } else {
-                Ok(())
-            }
-        };
-        let rows_label = if recurrent {
-            "inputs + neurons"
-        } else {
-            "inputs"
-        };
-        let init = match init_kind {
-            "constant" => {
-                check_unused("synapse.init_lo", s.init_lo.is_some(), "constant")?;
-                check_unused("synapse.init_hi", s.init_hi.is_some(), "constant")?;
-                check_unused("synapse.init_file", s.init_file.is_some(), "constant")?;
-                check_unused(
-                    "synapse.lava_weight_bits",
-                    s.lava_weight_bits.is_some(),
-                    "constant",
-                )?;
-                let v = ranged_default("synapse.init_value", s.init_value, 0, w_min, w_max, &wr)?;
-                WeightInit::Constant { value: v }
-            }
-            "uniform" => {
-                check_unused("synapse.init_value", s.init_value.is_some(), "uniform")?;
-                check_unused("synapse.init_file", s.init_file.is_some(), "uniform")?;
-                check_unused(
-                    "synapse.lava_weight_bits",
-                    s.lava_weight_bits.is_some(),
-                    "uniform",
-                )?;
-                let lo = ranged_default("synapse.init_lo", s.init_lo, 0, w_min, w_max, &wr)?;
-                let hi =
-                    ranged_default("synapse.init_hi", s.init_hi, w_max / 4, w_min, w_max, &wr)?;
-                if lo > hi {
-                    return Err(Error::config(
-                        "synapse.init_lo",
-                        format!("{lo} is greater than synapse.init_hi = {hi}"),
-                    ));
-                }
-                WeightInit::Uniform { lo, hi, seed }
-            }
-            _ => {
-                check_unused("synapse.init_value", s.init_value.is_some(), "file")?;
-                check_unused("synapse.init_lo", s.init_lo.is_some(), "file")?;
-                check_unused("synapse.init_hi", s.init_hi.is_some(), "file")?;
-                let rel = s.init_file.clone().ok_or_else(|| {
-                    Error::config(
-                        "synapse.init_file",
-                        "missing: required when synapse.init = \"file\"",
-                    )
-                })?;
-                let path = base.join(&rel);
-                let weights = read_weight_csv(
-                    &path,
-                    rows as usize,
-                    neurons as usize,
-                    w_min,
-                    w_max,
-                    rows_label,
-                )?;
-                let weights = match s.lava_weight_bits {
-                    None => weights,
-                    Some(b) => {
-                        let key = "synapse.lava_weight_bits";
-                        let b = ranged(key, b, 1, 8, "Lava's num_weight_bits")? as u32;
-                        let w = crate::lava::dense_weights(&weights, b);
-                        if let Some(((j, i), v)) = w
-                            .indexed_iter()
-                            .find(|(_, v)| (**v as i64) < w_min || (**v as i64) > w_max)
-                        {
-                            return Err(Error::config(
-                                key,
-                                format!(
-                                    "Lava's preprocessing turns W[{j}][{i}] = {} into {v}, \
-                                     outside {w_min}..={w_max} (widen synapse.w_min / w_max)",
-                                    weights[[j, i]]
-                                ),
-                            ));
-                        }
-                        w
-                    }
-                };
-                WeightInit::File { path, weights }
-            }
-        };
-
-        // ---- neuron
-        let n = raw.neuron.clone().unwrap_or_default();
-        let model = n.model.clone().unwrap_or_else(|| "lif".to_string());
-        let model = choice("neuron.model", &model, &["lif", "cuba"])?;
-        let neuron = if model == "lif" {
-            let cuba_hint = "";
-            reject_if_set("neuron.du", n.du, "lif", cuba_hint)?;
-            reject_if_set("neuron.dv", n.dv, "lif", cuba_hint)?;
-            reject_if_set("neuron.vth", n.vth, "lif", "; use neuron.threshold")?;
-            reject_if_set(
-                "neuron.bias_mant",
-                n.bias_mant.as_ref().map(|_| 0),
-                "lif",
-                cuba_hint,
-            )?;
-            reject_if_set(
-                "neuron.bias_exp",
-                n.bias_exp.as_ref().map(|_| 0),
-                "lif",
-                cuba_hint,
-            )?;
-            reject_if_set("synapse.weight_exp", s.weight_exp, "lif", cuba_hint)?;
-            let v_bits = ranged("neuron.v_bits", n.v_bits.unwrap_or(16), 2, 32, "")? as u32;
-            let acc_bits = ranged(
-                "neuron.acc_bits",
-                n.acc_bits.unwrap_or((v_bits + 4) as i64),
-                2,
-                40,
-                "",
-            )? as u32;
-            let vlo = signed_min(v_bits);
-            let vhi = signed_max(v_bits);
-            let vw = format!("signed v_bits = {v_bits}");
-            let threshold = ranged_default("neuron.threshold", n.threshold, 256, vlo, vhi, &vw)?;
-            let reset = n.reset.clone().unwrap_or_else(|| "zero".to_string());
-            let reset = match choice("neuron.reset", &reset, &["zero", "subtract"])? {
-                "zero" => Reset::Zero,
-                _ => Reset::Subtract,
+        let mut layers: Vec<LayerConfig> = Vec::with_capacity(extra.len());
+        let mut prev_neurons = first.array.neurons;
+        for (i, l) in extra.iter().enumerate() {
+            let keys = Keys::layer(i + 1);
+            let a = RawArray {
+                inputs: None,
+                neurons: l.neurons,
+                lanes: l.lanes,
+                recurrent: l.recurrent,
             };
-            let v_min = ranged(
-                "neuron.v_min",
-                n.v_min.unwrap_or(vlo),
-                vlo,
-                0,
-                &format!("{vw}; the start value 0 must be legal"),
+            let layer = parse_layer(
+                &keys,
+                &a,
+                Some(prev_neurons),
+                RawSections {
+                    neuron: l.neuron.as_ref(),
+                    synapse: l.synapse.as_ref(),
+                    stdp: l.stdp.as_ref(),
+                },
+                base,
             )?;
-            let v_reset = ranged(
-                "neuron.v_reset",
-                n.v_reset.unwrap_or(0),
-                v_min,
-                vhi,
-                "within neuron.v_min and the largest v",
-            )?;
-            let leak_shift = ranged(
-                "neuron.leak_shift",
-                n.leak_shift.unwrap_or(4.min(v_bits as i64)),
-                0,
-                v_bits as i64,
-                "at most v_bits",
-            )? as u32;
-            let refractory =
-                ranged("neuron.refractory", n.refractory.unwrap_or(0), 0, 65535, "")? as u32;
-            let inhibition = ranged("neuron.inhibition", n.inhibition.unwrap_or(0), 0, vhi, &vw)?;
-            let theta_bits =
-                ranged("neuron.theta_bits", n.theta_bits.unwrap_or(16), 1, 31, "")? as u32;
-            let tw = format!("unsigned theta_bits = {theta_bits}");
-            let theta_plus = ranged(
-                "neuron.theta_plus",
-                n.theta_plus.unwrap_or(0),
-                0,
-                unsigned_max(theta_bits),
-                &tw,
-            )?;
-            let theta_decay_shift = ranged(
-                "neuron.theta_decay_shift",
-                n.theta_decay_shift.unwrap_or(0),
-                0,
-                theta_bits as i64,
-                "at most theta_bits",
-            )? as u32;
-            NeuronConfig::Lif(LifConfig {
-                v_bits,
-                acc_bits,
-                threshold,
-                reset,
-                v_reset,
-                v_min,
-                leak_shift,
-                refractory,
-                inhibition,
-                theta_plus,
-                theta_decay_shift,
-                theta_bits,
-            })
-        } else {
-            reject_if_set(
-                "neuron.v_bits",
-                n.v_bits,
-                "cuba",
-                "; cuba has 24-bit u and v",
-            )?;
-            reject_if_set("neuron.threshold", n.threshold, "cuba", "; use neuron.vth")?;
-            if n.reset.is_some() {
-                return Err(Error::config(
-                    "neuron.reset",
-                    "does not apply to model = \"cuba\" (v resets to 0)",
-                ));
-            }
-            reject_if_set("neuron.v_reset", n.v_reset, "cuba", "")?;
-            reject_if_set("neuron.v_min", n.v_min, "cuba", "")?;
-            reject_if_set(
-                "neuron.leak_shift",
-                n.leak_shift,
-                "cuba",
-                "; use neuron.du and neuron.dv",
-            )?;
-            reject_if_set("neuron.refractory", n.refractory, "cuba", "")?;
-            reject_if_set("neuron.inhibition", n.inhibition, "cuba", "")?;
-            reject_if_set("neuron.theta_plus", n.theta_plus, "cuba", "")?;
-            reject_if_set("neuron.theta_decay_shift", n.theta_decay_shift, "cuba", "")?;
-            reject_if_set("neuron.theta_bits", n.theta_bits, "cuba", "")?;
-            let nn = neurons as usize;
-            NeuronConfig::Cuba(CubaConfig {
-                du: ranged("neuron.du", n.du.unwrap_or(0), 0, 4095, "12-bit decay")?,
-                dv: ranged("neuron.dv", n.dv.unwrap_or(0), 0, 4095, "12-bit decay")?,
-                vth: ranged(
-                    "neuron.vth",
-                    n.vth.unwrap_or(10),
-                    0,
-                    (1 << 17) - 1,
-                    "17-bit threshold mantissa",
-                )?,
-                bias_mant: (n.bias_mant.clone().unwrap_or(IntOrList::One(0))).per_neuron(
-                    "neuron.bias_mant",
-                    nn,
-                    -4096,
-                    4095,
-                    "13-bit signed",
-                )?,
-                bias_exp: (n.bias_exp.clone().unwrap_or(IntOrList::One(0)))
-                    .per_neuron("neuron.bias_exp", nn, 0, 7, "")?
-                    .into_iter()
-                    .map(|e| e as u32)
-                    .collect(),
-                weight_exp: ranged("synapse.weight_exp", s.weight_exp.unwrap_or(0), -8, 7, "")?
-                    as i32,
-                acc_bits: ranged("neuron.acc_bits", n.acc_bits.unwrap_or(24), 2, 40, "")? as u32,
-            })
-        };
-
-        // ---- stdp
-        let t = raw.stdp.clone().unwrap_or_default();
-        let enabled = t.enabled.unwrap_or(true);
-        let rule = t.rule.clone().unwrap_or_else(|| "additive".to_string());
-        let rule = match choice("stdp.rule", &rule, &["additive", "symmetric"])? {
-            "additive" => Rule::Additive,
-            _ => Rule::Symmetric,
-        };
-        let trace_bits = ranged("stdp.trace_bits", t.trace_bits.unwrap_or(8), 1, 16, "")? as u32;
-        let trw = format!("unsigned trace_bits = {trace_bits}");
-        let tmax = unsigned_max(trace_bits);
-        let tb = trace_bits as i64;
-        let stdp = StdpConfig {
-            enabled,
-            rule,
-            trace_bits,
-            pre_inc: ranged(
-                "stdp.pre_inc",
-                t.pre_inc.unwrap_or(64.min(tmax)),
-                0,
-                tmax,
-                &trw,
-            )?,
-            post_inc: ranged(
-                "stdp.post_inc",
-                t.post_inc.unwrap_or(64.min(tmax)),
-                0,
-                tmax,
-                &trw,
-            )?,
-            pre_decay_shift: ranged(
-                "stdp.pre_decay_shift",
-                t.pre_decay_shift.unwrap_or(3.min(tb)),
-                0,
-                tb,
-                "at most trace_bits",
-            )? as u32,
-            post_decay_shift: ranged(
-                "stdp.post_decay_shift",
-                t.post_decay_shift.unwrap_or(3.min(tb)),
-                0,
-                tb,
-                "at most trace_bits",
-            )? as u32,
-            ltp_shift: ranged(
-                "stdp.ltp_shift",
-                t.ltp_shift.unwrap_or(4.min(tb)),
-                0,
-                tb,
-                "at most trace_bits",
-            )? as u32,
-            ltd_shift: ranged(
-                "stdp.ltd_shift",
-                t.ltd_shift.unwrap_or(4.min(tb)),
-                0,
-                tb,
-                "at most trace_bits",
-            )? as u32,
-            ltp_offset: ranged("stdp.ltp_offset", t.ltp_offset.unwrap_or(0), 0, 65535, "")?,
-            normalize_target: ranged(
-                "stdp.normalize_target",
-                t.normalize_target.unwrap_or(0),
-                0,
-                (1i64 << 32) - 1,
-                "0 = off",
-            )?,
-            normalize_every: ranged(
-                "stdp.normalize_every",
-                t.normalize_every.unwrap_or(0),
-                0,
-                (1i64 << 32) - 1,
-                "0 = only on a host command",
-            )? as u64,
-        };
-
+            prev_neurons = layer.array.neurons;
+            layers.push(layer);
+        }
         Ok(Config {
             name,
-            array,
-            neuron,
-            synapse: SynapseConfig {
-                weight_bits,
-                signed,
-                w_min,
-                w_max,
-                init,
-            },
-            stdp,
+            array: first.array,
+            neuron: first.neuron,
+            synapse: first.synapse,
+            stdp: first.stdp,
+            network,
+            layers,
         })
+    }
+
+    /// Layers of the network: 1 plus the `[[layer]]` tables.
+    pub fn layer_count(&self) -> usize {
+        1 + self.layers.len()
+    }
+
+    /// One valid one-layer config per layer, first to last (each with `layers` empty). For a
+    /// one-layer config this is the config itself; for a network of layers the k-th is named
+    /// `{name}_l{k}` (so the generated modules' names are unique; the chain keeps `name`), its
+    /// `array.inputs` are the previous layer's neurons and its initial weights have one row per
+    /// previous-layer neuron (plus its own neurons when recurrent).
+    pub fn layer_configs(&self) -> Vec<Config> {
+        if self.layers.is_empty() {
+            return vec![self.clone()];
+        }
+        let first = LayerConfig {
+            array: self.array.clone(),
+            neuron: self.neuron.clone(),
+            synapse: self.synapse.clone(),
+            stdp: self.stdp.clone(),
+        };
+        std::iter::once(&first)
+            .chain(self.layers.iter())
+            .enumerate()
+            .map(|(k, l)| Config {
+                name: format!("{}_l{k}", self.name),
+                array: l.array.clone(),
+                neuron: l.neuron.clone(),
+                synapse: l.synapse.clone(),
+                stdp: l.stdp.clone(),
+                network: NetworkConfig::default(),
+                layers: Vec::new(),
+            })
+            .collect()
     }
 
     /// Presynaptic rows of W: `inputs`, plus `neurons` when recurrent.
@@ -1037,6 +785,14 @@ impl Config {
         addr_bits(self.rows() as u64)
     }
 
+    /// Each neuron's theta at start: `neuron.theta_file`'s values, else 0.
+    pub fn initial_theta(&self) -> Vec<i64> {
+        match self.lif().and_then(|l| l.theta_file.as_ref()) {
+            Some(f) => f.values.clone(),
+            None => vec![0; self.neurons()],
+        }
+    }
+
     /// The initial weight matrix `W[j][i]` (rows x neurons), from constant, seeded uniform or file.
     pub fn initial_weights(&self) -> Array2<i32> {
         let shape = (self.rows(), self.neurons());
@@ -1050,6 +806,647 @@ impl Config {
             WeightInit::File { weights, .. } => weights.clone(),
         }
     }
+}
+
+/// Most layers of a network (`[[layer]]` tables + 1).
+pub const MAX_LAYERS: usize = 16;
+
+/// How the keys of one layer are named in errors: layer 0's as today (`array.inputs`,
+/// `neuron.threshold`), layer k's with the prefix `layer[k].` (`layer[1].neurons`,
+/// `layer[1].neuron.threshold`).
+#[derive(Debug, Clone)]
+struct Keys {
+    /// The layer, 0 = the top-level sections.
+    layer: usize,
+    /// Prefix of the `[neuron]`, `[synapse]` and `[stdp]` keys.
+    sections: String,
+    /// Prefix of the array keys (`array.` or `layer[k].`).
+    array: String,
+    /// The array as a whole (`array` or `layer[k]`).
+    whole: String,
+}
+
+impl Keys {
+    fn layer(k: usize) -> Keys {
+        if k == 0 {
+            Keys {
+                layer: 0,
+                sections: String::new(),
+                array: "array.".into(),
+                whole: "array".into(),
+            }
+        } else {
+            Keys {
+                layer: k,
+                sections: format!("layer[{k}]."),
+                array: format!("layer[{k}]."),
+                whole: format!("layer[{k}]"),
+            }
+        }
+    }
+
+    /// A key of the neuron, synapse or stdp section: `k("neuron.threshold")`.
+    fn k(&self, key: &str) -> String {
+        format!("{}{key}", self.sections)
+    }
+
+    /// An array key: `a("neurons")`.
+    fn a(&self, key: &str) -> String {
+        format!("{}{key}", self.array)
+    }
+}
+
+/// One layer's `[neuron]`, `[synapse]` and `[stdp]` as written (each may be absent).
+#[derive(Debug, Clone, Copy)]
+struct RawSections<'a> {
+    neuron: Option<&'a RawNeuron>,
+    synapse: Option<&'a RawSynapse>,
+    stdp: Option<&'a RawStdp>,
+}
+
+/// The name: a Verilog identifier that is not a keyword.
+fn parse_name(name: Option<&str>) -> Result<String> {
+    let name = name.unwrap_or("net").to_string();
+    let ident_ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ident_ok {
+        return Err(Error::config(
+            "name",
+            format!(
+                "\"{name}\" is not a Verilog identifier: allowed 1 to 64 characters of \
+                 [A-Za-z0-9_], not starting with a digit"
+            ),
+        ));
+    }
+    if VERILOG_KEYWORDS.contains(&name.as_str()) {
+        return Err(Error::config(
+            "name",
+            format!("\"{name}\" is a Verilog keyword"),
+        ));
+    }
+    Ok(name)
+}
+
+/// One layer: its array (`inputs` given for layers after the first: the previous layer's
+/// neurons), then synapse (before neuron: cuba's `weight_exp` lives there), neuron and stdp.
+fn parse_layer(
+    keys: &Keys,
+    a: &RawArray,
+    inputs: Option<u32>,
+    raw: RawSections<'_>,
+    base: &Path,
+) -> Result<LayerConfig> {
+    let array = parse_array(keys, a, inputs)?;
+    let default_synapse = RawSynapse::default();
+    let s = raw.synapse.unwrap_or(&default_synapse);
+    let synapse = parse_synapse(keys, s, &array, base)?;
+    let neuron = parse_neuron(keys, raw.neuron.cloned().unwrap_or_default(), s, &array)?;
+    let neuron = with_theta_file(keys, neuron, raw.neuron, array.neurons, base)?;
+    let stdp = parse_stdp(keys, raw.stdp.cloned().unwrap_or_default())?;
+    Ok(LayerConfig {
+        array,
+        neuron,
+        synapse,
+        stdp,
+    })
+}
+
+/// `[array]` (layer 0) or the array keys of a `[[layer]]` table.
+fn parse_array(keys: &Keys, a: &RawArray, given_inputs: Option<u32>) -> Result<ArrayConfig> {
+    let inputs = match given_inputs {
+        Some(n) => n,
+        None => {
+            let inputs = a
+                .inputs
+                .ok_or_else(|| Error::config(keys.a("inputs"), "missing (required)"))?;
+            ranged(&keys.a("inputs"), inputs, 1, MAX_UNITS as i64, "")? as u32
+        }
+    };
+    let neurons = a
+        .neurons
+        .ok_or_else(|| Error::config(keys.a("neurons"), "missing (required)"))?;
+    let neurons = ranged(&keys.a("neurons"), neurons, 1, MAX_UNITS as i64, "")? as u32;
+    let lanes = ranged(
+        &keys.a("lanes"),
+        a.lanes.unwrap_or(1),
+        1,
+        MAX_LANES as i64,
+        "",
+    )? as u32;
+    if !neurons.is_multiple_of(lanes) {
+        return Err(Error::config(
+            keys.a("lanes"),
+            format!(
+                "{lanes} does not divide {} = {neurons} (neurons % lanes must be 0)",
+                keys.a("neurons")
+            ),
+        ));
+    }
+    let recurrent = a.recurrent.unwrap_or(false);
+    let rows = inputs as u64 + if recurrent { neurons as u64 } else { 0 };
+    if rows * neurons as u64 > MAX_SYNAPSES {
+        return Err(Error::config(
+            keys.whole.as_str(),
+            format!(
+                "{rows} rows x {neurons} neurons = {} synapses: at most {MAX_SYNAPSES} allowed",
+                rows * neurons as u64
+            ),
+        ));
+    }
+    Ok(ArrayConfig {
+        inputs,
+        neurons,
+        lanes,
+        recurrent,
+    })
+}
+
+/// `[synapse]` of one layer.
+fn parse_synapse(
+    keys: &Keys,
+    s: &RawSynapse,
+    array: &ArrayConfig,
+    base: &Path,
+) -> Result<SynapseConfig> {
+    let k = |key: &str| keys.k(key);
+    let rows = array.inputs as usize
+        + if array.recurrent {
+            array.neurons as usize
+        } else {
+            0
+        };
+    let weight_bits = ranged(
+        &k("synapse.weight_bits"),
+        s.weight_bits.unwrap_or(8),
+        1,
+        16,
+        "",
+    )? as u32;
+    let signed = s.signed.unwrap_or(false);
+    let (full_lo, full_hi) = if signed {
+        (signed_min(weight_bits), signed_max(weight_bits))
+    } else {
+        (0, unsigned_max(weight_bits))
+    };
+    let range_why = format!(
+        "{} weight_bits = {weight_bits}",
+        if signed { "signed" } else { "unsigned" }
+    );
+    let w_min = ranged(
+        &k("synapse.w_min"),
+        s.w_min.unwrap_or(full_lo),
+        full_lo,
+        full_hi,
+        &range_why,
+    )?;
+    let w_max = ranged(
+        &k("synapse.w_max"),
+        s.w_max.unwrap_or(full_hi),
+        full_lo,
+        full_hi,
+        &range_why,
+    )?;
+    if w_min > w_max {
+        return Err(Error::config(
+            k("synapse.w_min"),
+            format!("{w_min} is greater than {} = {w_max}", k("synapse.w_max")),
+        ));
+    }
+    let wr = format!("within {}..={}", k("synapse.w_min"), k("synapse.w_max"));
+    let init_kind = s.init.clone().unwrap_or_else(|| "uniform".to_string());
+    let init_kind = choice(
+        &k("synapse.init"),
+        &init_kind,
+        &["constant", "uniform", "file"],
+    )?;
+    let seed = ranged(&k("synapse.seed"), s.seed.unwrap_or(1), 0, i64::MAX, "")? as u64;
+    let check_unused = |key: &str, set: bool, kind: &str| -> Result<()> {
+        if set {
+            Err(Error::config(
+                key,
+                format!("does not apply to {} = \"{kind}\"", k("synapse.init")),
+            ))
+        } else {
+            Ok(())
+        }
+    };
+    let rows_label = match (keys.layer, array.recurrent) {
+        (0, false) => "inputs".to_string(),
+        (0, true) => "inputs + neurons".to_string(),
+        (l, false) => format!("layer {}'s neurons", l - 1),
+        (l, true) => format!("layer {}'s neurons + this layer's neurons", l - 1),
+    };
+    let init = match init_kind {
+        "constant" => {
+            check_unused(&k("synapse.init_lo"), s.init_lo.is_some(), "constant")?;
+            check_unused(&k("synapse.init_hi"), s.init_hi.is_some(), "constant")?;
+            check_unused(&k("synapse.init_file"), s.init_file.is_some(), "constant")?;
+            check_unused(
+                &k("synapse.lava_weight_bits"),
+                s.lava_weight_bits.is_some(),
+                "constant",
+            )?;
+            let v = ranged_default(&k("synapse.init_value"), s.init_value, 0, w_min, w_max, &wr)?;
+            WeightInit::Constant { value: v }
+        }
+        "uniform" => {
+            check_unused(&k("synapse.init_value"), s.init_value.is_some(), "uniform")?;
+            check_unused(&k("synapse.init_file"), s.init_file.is_some(), "uniform")?;
+            check_unused(
+                &k("synapse.lava_weight_bits"),
+                s.lava_weight_bits.is_some(),
+                "uniform",
+            )?;
+            let lo = ranged_default(&k("synapse.init_lo"), s.init_lo, 0, w_min, w_max, &wr)?;
+            let hi = ranged_default(
+                &k("synapse.init_hi"),
+                s.init_hi,
+                w_max / 4,
+                w_min,
+                w_max,
+                &wr,
+            )?;
+            if lo > hi {
+                return Err(Error::config(
+                    k("synapse.init_lo"),
+                    format!("{lo} is greater than {} = {hi}", k("synapse.init_hi")),
+                ));
+            }
+            WeightInit::Uniform { lo, hi, seed }
+        }
+        _ => {
+            check_unused(&k("synapse.init_value"), s.init_value.is_some(), "file")?;
+            check_unused(&k("synapse.init_lo"), s.init_lo.is_some(), "file")?;
+            check_unused(&k("synapse.init_hi"), s.init_hi.is_some(), "file")?;
+            let rel = s.init_file.clone().ok_or_else(|| {
+                Error::config(
+                    k("synapse.init_file"),
+                    format!("missing: required when {} = \"file\"", k("synapse.init")),
+                )
+            })?;
+            let path = base.join(&rel);
+            let weights = read_weights(
+                &k("synapse.init_file"),
+                &path,
+                rows,
+                array.neurons as usize,
+                (w_min, w_max),
+                &rows_label,
+            )?;
+            let weights = match s.lava_weight_bits {
+                None => weights,
+                Some(b) => {
+                    let key = k("synapse.lava_weight_bits");
+                    let b = ranged(&key, b, 1, 8, "Lava's num_weight_bits")? as u32;
+                    let w = crate::lava::dense_weights(&weights, b);
+                    if let Some(((j, i), v)) = w
+                        .indexed_iter()
+                        .find(|(_, v)| (**v as i64) < w_min || (**v as i64) > w_max)
+                    {
+                        return Err(Error::config(
+                            key,
+                            format!(
+                                "Lava's preprocessing turns W[{j}][{i}] = {} into {v}, \
+                                 outside {w_min}..={w_max} (widen synapse.w_min / w_max)",
+                                weights[[j, i]]
+                            ),
+                        ));
+                    }
+                    w
+                }
+            };
+            WeightInit::File { path, weights }
+        }
+    };
+    Ok(SynapseConfig {
+        weight_bits,
+        signed,
+        w_min,
+        w_max,
+        init,
+    })
+}
+
+/// `neuron.theta_file` of one layer, read into its LIF parameters: only with `theta_plus > 0`
+/// (otherwise the array has no theta) and not with `cuba`.
+fn with_theta_file(
+    keys: &Keys,
+    neuron: NeuronConfig,
+    raw: Option<&RawNeuron>,
+    neurons: u32,
+    base: &Path,
+) -> Result<NeuronConfig> {
+    let Some(rel) = raw.and_then(|n| n.theta_file.as_ref()) else {
+        return Ok(neuron);
+    };
+    let key = keys.k("neuron.theta_file");
+    match neuron {
+        NeuronConfig::Cuba(_) => Err(Error::config(
+            key,
+            "does not apply to model = \"cuba\" (it has no adaptive threshold)",
+        )),
+        NeuronConfig::Lif(l) if l.theta_plus == 0 => Err(Error::config(
+            key,
+            "does not apply when neuron.theta_plus = 0: the array has no adaptive threshold \
+             (theta is always 0)",
+        )),
+        NeuronConfig::Lif(mut l) => {
+            let path = base.join(rel);
+            let values = read_theta_csv(&path, &key, neurons as usize, unsigned_max(l.theta_bits))?;
+            l.theta_file = Some(ThetaFile { path, values });
+            Ok(NeuronConfig::Lif(l))
+        }
+    }
+}
+
+/// `[neuron]` of one layer (`s` for cuba's `synapse.weight_exp`).
+fn parse_neuron(
+    keys: &Keys,
+    n: RawNeuron,
+    s: &RawSynapse,
+    array: &ArrayConfig,
+) -> Result<NeuronConfig> {
+    let k = |key: &str| keys.k(key);
+    let model = n.model.clone().unwrap_or_else(|| "lif".to_string());
+    let model = choice(&k("neuron.model"), &model, &["lif", "cuba"])?;
+    let neuron = if model == "lif" {
+        let cuba_hint = "";
+        reject_if_set(&k("neuron.du"), n.du, "lif", cuba_hint)?;
+        reject_if_set(&k("neuron.dv"), n.dv, "lif", cuba_hint)?;
+        reject_if_set(
+            &k("neuron.vth"),
+            n.vth,
+            "lif",
+            &format!("; use {}", k("neuron.threshold")),
+        )?;
+        reject_if_set(
+            &k("neuron.bias_mant"),
+            n.bias_mant.as_ref().map(|_| 0),
+            "lif",
+            cuba_hint,
+        )?;
+        reject_if_set(
+            &k("neuron.bias_exp"),
+            n.bias_exp.as_ref().map(|_| 0),
+            "lif",
+            cuba_hint,
+        )?;
+        reject_if_set(&k("synapse.weight_exp"), s.weight_exp, "lif", cuba_hint)?;
+        let v_bits = ranged(&k("neuron.v_bits"), n.v_bits.unwrap_or(16), 2, 32, "")? as u32;
+        let acc_bits = ranged(
+            &k("neuron.acc_bits"),
+            n.acc_bits.unwrap_or((v_bits + 4) as i64),
+            2,
+            40,
+            "",
+        )? as u32;
+        let vlo = signed_min(v_bits);
+        let vhi = signed_max(v_bits);
+        let vw = format!("signed v_bits = {v_bits}");
+        let threshold = ranged_default(&k("neuron.threshold"), n.threshold, 256, vlo, vhi, &vw)?;
+        let reset = n.reset.clone().unwrap_or_else(|| "zero".to_string());
+        let reset = match choice(&k("neuron.reset"), &reset, &["zero", "subtract"])? {
+            "zero" => Reset::Zero,
+            _ => Reset::Subtract,
+        };
+        let v_min = ranged(
+            &k("neuron.v_min"),
+            n.v_min.unwrap_or(vlo),
+            vlo,
+            0,
+            &format!("{vw}; the start value 0 must be legal"),
+        )?;
+        let v_reset = ranged(
+            &k("neuron.v_reset"),
+            n.v_reset.unwrap_or(0),
+            v_min,
+            vhi,
+            &format!("within {} and the largest v", k("neuron.v_min")),
+        )?;
+        let leak_shift = ranged(
+            &k("neuron.leak_shift"),
+            n.leak_shift.unwrap_or(4.min(v_bits as i64)),
+            0,
+            v_bits as i64,
+            "at most v_bits",
+        )? as u32;
+        let refractory = ranged(
+            &k("neuron.refractory"),
+            n.refractory.unwrap_or(0),
+            0,
+            65535,
+            "",
+        )? as u32;
+        let inhibition = ranged(
+            &k("neuron.inhibition"),
+            n.inhibition.unwrap_or(0),
+            0,
+            vhi,
+            &vw,
+        )?;
+        let theta_bits = ranged(
+            &k("neuron.theta_bits"),
+            n.theta_bits.unwrap_or(16),
+            1,
+            31,
+            "",
+        )? as u32;
+        let tw = format!("unsigned theta_bits = {theta_bits}");
+        let theta_plus = ranged(
+            &k("neuron.theta_plus"),
+            n.theta_plus.unwrap_or(0),
+            0,
+            unsigned_max(theta_bits),
+            &tw,
+        )?;
+        let theta_decay_shift = ranged(
+            &k("neuron.theta_decay_shift"),
+            n.theta_decay_shift.unwrap_or(0),
+            0,
+            theta_bits as i64,
+            "at most theta_bits",
+        )? as u32;
+        NeuronConfig::Lif(LifConfig {
+            v_bits,
+            acc_bits,
+            threshold,
+            reset,
+            v_reset,
+            v_min,
+            leak_shift,
+            refractory,
+            inhibition,
+            theta_plus,
+            theta_decay_shift,
+            theta_bits,
+            theta_file: None,
+        })
+    } else {
+        reject_if_set(
+            &k("neuron.v_bits"),
+            n.v_bits,
+            "cuba",
+            "; cuba has 24-bit u and v",
+        )?;
+        reject_if_set(
+            &k("neuron.threshold"),
+            n.threshold,
+            "cuba",
+            &format!("; use {}", k("neuron.vth")),
+        )?;
+        if n.reset.is_some() {
+            return Err(Error::config(
+                k("neuron.reset"),
+                "does not apply to model = \"cuba\" (v resets to 0)",
+            ));
+        }
+        reject_if_set(&k("neuron.v_reset"), n.v_reset, "cuba", "")?;
+        reject_if_set(&k("neuron.v_min"), n.v_min, "cuba", "")?;
+        reject_if_set(
+            &k("neuron.leak_shift"),
+            n.leak_shift,
+            "cuba",
+            &format!("; use {} and {}", k("neuron.du"), k("neuron.dv")),
+        )?;
+        reject_if_set(&k("neuron.refractory"), n.refractory, "cuba", "")?;
+        reject_if_set(&k("neuron.inhibition"), n.inhibition, "cuba", "")?;
+        reject_if_set(&k("neuron.theta_plus"), n.theta_plus, "cuba", "")?;
+        reject_if_set(
+            &k("neuron.theta_decay_shift"),
+            n.theta_decay_shift,
+            "cuba",
+            "",
+        )?;
+        reject_if_set(&k("neuron.theta_bits"), n.theta_bits, "cuba", "")?;
+        let nn = array.neurons as usize;
+        NeuronConfig::Cuba(CubaConfig {
+            du: ranged(&k("neuron.du"), n.du.unwrap_or(0), 0, 4095, "12-bit decay")?,
+            dv: ranged(&k("neuron.dv"), n.dv.unwrap_or(0), 0, 4095, "12-bit decay")?,
+            vth: ranged(
+                &k("neuron.vth"),
+                n.vth.unwrap_or(10),
+                0,
+                (1 << 17) - 1,
+                "17-bit threshold mantissa",
+            )?,
+            bias_mant: (n.bias_mant.clone().unwrap_or(IntOrList::One(0))).per_neuron(
+                &k("neuron.bias_mant"),
+                nn,
+                -4096,
+                4095,
+                "13-bit signed",
+            )?,
+            bias_exp: (n.bias_exp.clone().unwrap_or(IntOrList::One(0)))
+                .per_neuron(&k("neuron.bias_exp"), nn, 0, 7, "")?
+                .into_iter()
+                .map(|e| e as u32)
+                .collect(),
+            weight_exp: ranged(
+                &k("synapse.weight_exp"),
+                s.weight_exp.unwrap_or(0),
+                -8,
+                7,
+                "",
+            )? as i32,
+            acc_bits: ranged(
+                &k("neuron.acc_bits"),
+                n.acc_bits.unwrap_or(24),
+                2,
+                40,
+                "",
+            )? as u32,
+        })
+    };
+    Ok(neuron)
+}
+
+/// `[stdp]` of one layer.
+fn parse_stdp(keys: &Keys, t: RawStdp) -> Result<StdpConfig> {
+    let k = |key: &str| keys.k(key);
+    let enabled = t.enabled.unwrap_or(true);
+    let rule = t.rule.clone().unwrap_or_else(|| "additive".to_string());
+    let rule = match choice(&k("stdp.rule"), &rule, &["additive", "symmetric"])? {
+        "additive" => Rule::Additive,
+        _ => Rule::Symmetric,
+    };
+    let trace_bits = ranged(&k("stdp.trace_bits"), t.trace_bits.unwrap_or(8), 1, 16, "")? as u32;
+    let trw = format!("unsigned trace_bits = {trace_bits}");
+    let tmax = unsigned_max(trace_bits);
+    let tb = trace_bits as i64;
+    let stdp = StdpConfig {
+        enabled,
+        rule,
+        trace_bits,
+        pre_inc: ranged(
+            &k("stdp.pre_inc"),
+            t.pre_inc.unwrap_or(64.min(tmax)),
+            0,
+            tmax,
+            &trw,
+        )?,
+        post_inc: ranged(
+            &k("stdp.post_inc"),
+            t.post_inc.unwrap_or(64.min(tmax)),
+            0,
+            tmax,
+            &trw,
+        )?,
+        pre_decay_shift: ranged(
+            &k("stdp.pre_decay_shift"),
+            t.pre_decay_shift.unwrap_or(3.min(tb)),
+            0,
+            tb,
+            "at most trace_bits",
+        )? as u32,
+        post_decay_shift: ranged(
+            &k("stdp.post_decay_shift"),
+            t.post_decay_shift.unwrap_or(3.min(tb)),
+            0,
+            tb,
+            "at most trace_bits",
+        )? as u32,
+        ltp_shift: ranged(
+            &k("stdp.ltp_shift"),
+            t.ltp_shift.unwrap_or(4.min(tb)),
+            0,
+            tb,
+            "at most trace_bits",
+        )? as u32,
+        ltd_shift: ranged(
+            &k("stdp.ltd_shift"),
+            t.ltd_shift.unwrap_or(4.min(tb)),
+            0,
+            tb,
+            "at most trace_bits",
+        )? as u32,
+        ltp_offset: ranged(
+            &k("stdp.ltp_offset"),
+            t.ltp_offset.unwrap_or(0),
+            0,
+            65535,
+            "",
+        )?,
+        normalize_target: ranged(
+            &k("stdp.normalize_target"),
+            t.normalize_target.unwrap_or(0),
+            0,
+            (1i64 << 32) - 1,
+            "0 = off",
+        )?,
+        normalize_every: ranged(
+            &k("stdp.normalize_every"),
+            t.normalize_every.unwrap_or(0),
+            0,
+            (1i64 << 32) - 1,
+            "0 = only on a host command",
+        )? as u64,
+    };
+    Ok(stdp)
 }
 
 /// The first line of a TOML syntax error with its line and column, without the source excerpt.
@@ -1090,6 +1487,7 @@ use Kind::{Bool, Choice, Int, IntOrInts, Str};
 /// exactly the fields of [`RawConfig`] (a unit test checks both directions).
 const SCHEMA: &[(&str, &[(&str, Kind)])] = &[
     ("", &[("name", Str)]),
+    ("network", &[("layer_delay", Int)]),
     (
         "array",
         &[
@@ -1115,6 +1513,7 @@ const SCHEMA: &[(&str, &[(&str, Kind)])] = &[
             ("theta_plus", Int),
             ("theta_decay_shift", Int),
             ("theta_bits", Int),
+            ("theta_file", Str),
             ("du", Int),
             ("dv", Int),
             ("vth", Int),
@@ -1171,9 +1570,25 @@ fn describe(v: &toml::Value) -> String {
     }
 }
 
+/// The keys of a `[[layer]]` table besides its sub-tables `neuron`, `synapse` and `stdp` (which
+/// take the keys of the top-level sections of [`SCHEMA`]).
+const LAYER_KEYS: &[(&str, Kind)] = &[("neurons", Int), ("lanes", Int), ("recurrent", Bool)];
+
+/// The sub-tables of a `[[layer]]` table.
+const LAYER_SECTIONS: &[&str] = &["neuron", "synapse", "stdp"];
+
+/// The keys of a section of [`SCHEMA`].
+fn section_keys(section: &str) -> &'static [(&'static str, Kind)] {
+    SCHEMA
+        .iter()
+        .find(|(s, _)| *s == section)
+        .map(|(_, k)| *k)
+        .unwrap_or_default()
+}
+
 /// Check every key of a parsed config against [`SCHEMA`]: unknown keys and values of the wrong
 /// type become an [`Error::Config`] naming the dotted key (serde's messages name neither the
-/// section nor, for a wrong type, the key).
+/// section nor, for a wrong type, the key). `[[layer]]` tables are checked by [`check_layer`].
 fn check_schema(table: &toml::Table) -> Result<()> {
     let sections: Vec<&str> = SCHEMA
         .iter()
@@ -1186,36 +1601,95 @@ fn check_schema(table: &toml::Table) -> Result<()> {
             check_kind(key, *kind, value)?;
             continue;
         }
-        let Some((_, keys)) = SCHEMA.iter().find(|(s, _)| !s.is_empty() && s == key) else {
+        if key == "layer" {
+            let toml::Value::Array(layers) = value else {
+                return Err(Error::config(
+                    "layer",
+                    format!(
+                        "expected [[layer]] tables (an array of tables), found {}",
+                        describe(value)
+                    ),
+                ));
+            };
+            for (i, l) in layers.iter().enumerate() {
+                check_layer(i + 1, l)?;
+            }
+            continue;
+        }
+        if !sections.contains(&key.as_str()) {
             let allowed = top
                 .iter()
                 .map(|(k, _)| k.to_string())
                 .chain(sections.iter().map(|s| format!("[{s}]")))
+                .chain(std::iter::once("[[layer]]".to_string()))
                 .collect::<Vec<_>>()
                 .join(", ");
             return Err(Error::config(
                 key.as_str(),
                 format!("unknown key: allowed at the top level are {allowed}"),
             ));
-        };
-        let toml::Value::Table(inner) = value else {
-            return Err(Error::config(
-                key.as_str(),
-                format!("expected a table [{key}], found {}", describe(value)),
-            ));
-        };
-        for (k, v) in inner {
-            let dotted = format!("{key}.{k}");
-            match keys.iter().find(|(name, _)| name == k) {
-                Some((_, kind)) => check_kind(&dotted, *kind, v)?,
-                None => {
-                    let allowed = keys.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
-                    return Err(Error::config(
-                        dotted,
-                        format!("unknown key: allowed keys of [{key}] are {allowed}"),
-                    ));
-                }
+        }
+        check_section("", key, &format!("[{key}]"), value)?;
+    }
+    Ok(())
+}
+
+/// Check one section's table against its keys: `prefix` is put before the dotted keys in errors
+/// (`layer[1].`), `shown` names the section in messages (`[layer.neuron]`).
+fn check_section(prefix: &str, section: &str, shown: &str, value: &toml::Value) -> Result<()> {
+    let keys = section_keys(section);
+    let toml::Value::Table(inner) = value else {
+        return Err(Error::config(
+            format!("{prefix}{section}"),
+            format!("expected a table {shown}, found {}", describe(value)),
+        ));
+    };
+    for (k, v) in inner {
+        let dotted = format!("{prefix}{section}.{k}");
+        match keys.iter().find(|(name, _)| name == k) {
+            Some((_, kind)) => check_kind(&dotted, *kind, v)?,
+            None => {
+                let allowed = keys.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+                return Err(Error::config(
+                    dotted,
+                    format!("unknown key: allowed keys of {shown} are {allowed}"),
+                ));
             }
+        }
+    }
+    Ok(())
+}
+
+/// Check the `[[layer]]` table of layer `k` (the first table is layer 1).
+fn check_layer(k: usize, value: &toml::Value) -> Result<()> {
+    let prefix = format!("layer[{k}].");
+    let toml::Value::Table(table) = value else {
+        return Err(Error::config(
+            format!("layer[{k}]"),
+            format!("expected a [[layer]] table, found {}", describe(value)),
+        ));
+    };
+    for (key, v) in table {
+        if let Some((_, kind)) = LAYER_KEYS.iter().find(|(n, _)| n == key) {
+            check_kind(&format!("{prefix}{key}"), *kind, v)?;
+        } else if LAYER_SECTIONS.contains(&key.as_str()) {
+            check_section(&prefix, key, &format!("[layer.{key}]"), v)?;
+        } else {
+            let allowed = LAYER_KEYS
+                .iter()
+                .map(|(n, _)| n.to_string())
+                .chain(LAYER_SECTIONS.iter().map(|s| format!("[layer.{s}]")))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let hint = if key == "inputs" {
+                " (a layer's inputs are the previous layer's neurons)"
+            } else {
+                ""
+            };
+            return Err(Error::config(
+                format!("{prefix}{key}"),
+                format!("unknown key: allowed in a [[layer]] table are {allowed}{hint}"),
+            ));
         }
     }
     Ok(())
@@ -1268,7 +1742,19 @@ pub fn read_weight_csv(
     hi: i64,
     rows_label: &str,
 ) -> Result<Array2<i32>> {
-    let key = "synapse.init_file";
+    read_weights("synapse.init_file", path, rows, cols, (lo, hi), rows_label)
+}
+
+/// [`read_weight_csv`] with the errors naming `key` (`layer[1].synapse.init_file`).
+fn read_weights(
+    key: &str,
+    path: &Path,
+    rows: usize,
+    cols: usize,
+    (lo, hi): (i64, i64),
+    rows_label: &str,
+) -> Result<Array2<i32>> {
+    let range_keys = key.replace("init_file", "w_min..=") + &key.replace("init_file", "w_max");
     let text = read_text(path).map_err(|e| Error::config(key, e.to_string()))?;
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     if lines.len() != rows {
@@ -1311,7 +1797,7 @@ pub fn read_weight_csv(
                 return Err(Error::config(
                     key,
                     format!(
-                        "{} row {} column {}: weight {v} is out of range: allowed {lo}..={hi} (synapse.w_min..=synapse.w_max)",
+                        "{} row {} column {}: weight {v} is out of range: allowed {lo}..={hi} ({range_keys})",
                         path.display(),
                         r + 1,
                         c + 1
@@ -1324,26 +1810,111 @@ pub fn read_weight_csv(
     Ok(w)
 }
 
+/// Read a theta CSV (`neuron.theta_file`): one line of `neurons` integers within `0..=max`.
+pub fn read_theta_csv(path: &Path, key: &str, neurons: usize, max: i64) -> Result<Vec<i64>> {
+    let text = read_text(path).map_err(|e| Error::config(key, e.to_string()))?;
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    if lines.len() != 1 {
+        return Err(Error::config(
+            key,
+            format!(
+                "{}: has {} lines, expected 1 (theta of every neuron, comma-separated)",
+                path.display(),
+                lines.len()
+            ),
+        ));
+    }
+    let fields: Vec<&str> = lines[0].split(',').map(str::trim).collect();
+    if fields.len() != neurons {
+        return Err(Error::config(
+            key,
+            format!(
+                "{}: has {} values, expected {neurons} (one per neuron)",
+                path.display(),
+                fields.len()
+            ),
+        ));
+    }
+    fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let v: i64 = f.parse().map_err(|_| {
+                Error::config(
+                    key,
+                    format!(
+                        "{} value {}: \"{f}\" is not an integer",
+                        path.display(),
+                        i + 1
+                    ),
+                )
+            })?;
+            if !(0..=max).contains(&v) {
+                return Err(Error::config(
+                    key,
+                    format!(
+                        "{} value {}: theta {v} is out of range: allowed 0..={max} (unsigned \
+                         neuron.theta_bits)",
+                        path.display(),
+                        i + 1
+                    ),
+                ));
+            }
+            Ok(v)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
 
     #[test]
+    fn theta_file_is_read_and_checked() {
+        let dir = std::env::temp_dir().join(format!("neurogen-theta-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cfg = |theta_plus: i64, text: &str| {
+            std::fs::write(dir.join("th.csv"), text).unwrap();
+            Config::from_toml_str(
+                &format!(
+                    "[array]\ninputs = 2\nneurons = 3\n[neuron]\ntheta_plus = {theta_plus}\n\
+                     theta_bits = 4\ntheta_file = \"th.csv\"\n"
+                ),
+                &dir,
+            )
+        };
+        let c = cfg(2, "1, 0, 15\n").unwrap();
+        assert_eq!(c.initial_theta(), vec![1, 0, 15]);
+        let err = |tp, text| cfg(tp, text).unwrap_err().to_string();
+        assert!(err(2, "1, 0, 16\n").contains("theta 16 is out of range: allowed 0..=15"));
+        assert!(err(2, "1, 0\n").contains("has 2 values, expected 3"));
+        assert!(err(2, "1, x, 2\n").contains("\"x\" is not an integer"));
+        assert!(err(2, "1,2,3\n4,5,6\n").contains("has 2 lines, expected 1"));
+        assert!(err(0, "1, 0, 1\n").contains("does not apply when neuron.theta_plus = 0"));
+        let none = Config::from_toml_str("[array]\ninputs = 2\nneurons = 3\n", &dir).unwrap();
+        assert_eq!(none.initial_theta(), vec![0, 0, 0]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
     fn schema_keys_are_exactly_the_raw_config_fields() {
         // serde_json writes every field, `null` for None: the set of RawConfig's dotted keys
         let raw = RawConfig {
             name: None,
+            network: Some(RawNetwork::default()),
             array: Some(RawArray::default()),
             neuron: Some(RawNeuron::default()),
             synapse: Some(RawSynapse::default()),
             stdp: Some(RawStdp::default()),
+            layer: None,
         };
         let json = serde_json::to_value(&raw).unwrap();
         let mut fields = BTreeSet::new();
         for (k, v) in json.as_object().unwrap() {
             match v.as_object() {
                 Some(inner) => fields.extend(inner.keys().map(|f| format!("{k}.{f}"))),
+                None if k == "layer" => {}
                 None => {
                     fields.insert(k.clone());
                 }

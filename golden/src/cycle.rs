@@ -220,9 +220,9 @@ pub struct TickTiming {
 /// makes the counter issue G cycles from the next cycle. After the end-of-tick beat, the previous
 /// tick's spikes enter A the same way, each `read_latency` cycles after the previous one at the
 /// earliest (the spike list's read latency).
-fn event_phase(a: &Arch, act: &TickActivity, e0: u64) -> (u64, u64) {
+fn event_phase(a: &Arch, act: &TickActivity, arrivals: &[u64], e0: u64) -> (u64, u64) {
     let prev = if a.recurrent { act.prev_spikes } else { 0 };
-    let w = event_issue(a, &act.beats_in_range, prev, e0);
+    let w = event_issue_at(a, &act.beats_in_range, arrivals, prev, e0);
     (w.end, w.issued)
 }
 
@@ -242,6 +242,19 @@ pub struct EventIssue {
 /// and `prev` recurrent beats from cycle `e0`, without input gaps: the event phase of
 /// [`tick_timing`], and the issue cycles the coverage counter measures forwarding distances by.
 pub fn event_issue(a: &Arch, beats: &[bool], prev: u64, e0: u64) -> EventIssue {
+    event_issue_at(a, beats, &[], prev, e0)
+}
+
+/// [`event_issue`] with input beat `k` (the end-of-tick beat is `k = beats.len()`) offered from
+/// cycle `arrivals[k]` on (a missing entry: from cycle 0), instead of all of them at once.
+pub fn event_issue_at(
+    a: &Arch,
+    beats: &[bool],
+    arrivals: &[u64],
+    prev: u64,
+    e0: u64,
+) -> EventIssue {
+    let arrival = |k: usize| arrivals.get(k).copied().unwrap_or(0);
     let g = a.groups;
     let rl = a.read_latency;
     let mut t = e0;
@@ -269,7 +282,7 @@ pub fn event_issue(a: &Arch, beats: &[bool], prev: u64, e0: u64) -> EventIssue {
         let a_free = slot.is_none() || a_move;
         let mut new_slot = if a_move { None } else { slot };
         let mut new_wait = rec_wait.saturating_sub(1);
-        if !eot_seen && a_free {
+        if !eot_seen && a_free && arrival(next) <= t {
             if next == beats.len() {
                 eot_seen = true;
             } else {
@@ -296,11 +309,18 @@ pub fn event_issue(a: &Arch, beats: &[bool], prev: u64, e0: u64) -> EventIssue {
 
 /// The timing of one tick.
 pub fn tick_timing(a: &Arch, act: &TickActivity) -> TickTiming {
+    tick_timing_at(a, act, &[])
+}
+
+/// [`tick_timing`] with input beat `k` (the end-of-tick beat last) offered from cycle
+/// `arrivals[k]` of the tick on (a missing entry: from cycle 0); cycle 0 is still the first
+/// cycle a beat is offered, so `arrivals[0]` is 0.
+pub fn tick_timing_at(a: &Arch, act: &TickActivity, arrivals: &[u64]) -> TickTiming {
     let rl = a.read_latency;
     // Cycle 0: idle, sees in_valid. Decay (if any), then events.
     let e0 = 1 + a.decay_cycles();
     // Event phase: a cycle-level walk of the two-stage issuer (slot A, issue counter B).
-    let (f, issued) = event_phase(a, act, e0);
+    let (f, issued) = event_phase(a, act, arrivals, e0);
     let n0 = f + rl + a.event_stages + a.bcast_stages; // after the event pipeline drained
     let o0 = n0 + a.neuron_cycles(); // neuron phase done: output scanner and LTP start
 
@@ -340,6 +360,93 @@ pub fn tick_timing(a: &Arch, act: &TickActivity) -> TickTiming {
         events_start: e0,
         event_issue_cycles: issued,
     }
+}
+
+/// Cycles from a beat's push into a link of a chain of layers to the first cycle the next layer
+/// can take it (when the link's output queue is free: otherwise the cycle after the beat before
+/// it was taken, which the next layer's one-beat-per-cycle input allows anyway).
+pub const LINK_LATENCY: u64 = 3;
+
+/// Cycles from a layer's end-of-tick beat entering its link to the first cycle the chip's
+/// end-of-tick beat may leave (the link then offers the layer's beats at the next tick's start).
+pub const LINK_FIN: u64 = 2;
+
+/// The predicted timing of one chip tick of a chain of layers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChainTiming {
+    /// Cycles from the chip's cycle 0 to its accepted end-of-tick beat, inclusive.
+    pub cycles: u64,
+    /// Chip cycle in which each layer starts its tick (its cycle 0).
+    pub starts: Vec<u64>,
+    /// Each layer's tick, in the layer's own cycles (add `starts[k]` for chip cycles).
+    pub layers: Vec<TickTiming>,
+}
+
+impl ChainTiming {
+    /// Chip cycles of layer `k`'s output beats.
+    pub fn out_beats(&self, k: usize) -> Vec<u64> {
+        let s = self.starts[k];
+        self.layers[k].out_beats.iter().map(|b| b + s).collect()
+    }
+
+    /// Chip cycle of layer `k`'s end-of-tick beat leaving the layer (for the last layer: the
+    /// cycle it is first offered; the chip's end-of-tick beat is `cycles - 1`).
+    pub fn eot(&self, k: usize) -> u64 {
+        self.starts[k] + self.layers[k].eot
+    }
+}
+
+/// The timing of one chip tick of a chain of layers (`hdl::array::chain`), given every layer's
+/// activity in the tick, with no backpressure on the chip's output.
+///
+/// Rules (the chain top): the chip's cycle 0 is its tick start, layer 0's cycle 0. Layer k's
+/// output beats enter its link in the cycles the one-layer model gives and never wait (the link
+/// has room for every beat of a tick). With `layer_delay = 0`, beat i of layer k+1's input is
+/// offered from [`LINK_LATENCY`] cycles after layer k pushed it, and layer k+1's cycle 0 is the
+/// first such cycle; with `layer_delay = 1` its input (the previous tick's) waits in the link
+/// and every layer starts at chip cycle 0. The chip's end-of-tick beat is the last layer's, held
+/// until every other layer's end-of-tick beat entered its link [`LINK_FIN`] cycles before.
+pub fn chain_timing(archs: &[Arch], acts: &[TickActivity], layer_delay: u32) -> ChainTiming {
+    assert_eq!(archs.len(), acts.len(), "one activity per layer");
+    let nl = archs.len();
+    let mut starts = Vec::with_capacity(nl);
+    let mut layers: Vec<TickTiming> = Vec::with_capacity(nl);
+    for k in 0..nl {
+        let (start, arrivals) = if k == 0 || layer_delay == 1 {
+            (0, Vec::new())
+        } else {
+            let up = &layers[k - 1];
+            let s_up = starts[k - 1];
+            let push: Vec<u64> = up
+                .out_beats
+                .iter()
+                .chain(std::iter::once(&up.eot))
+                .map(|p| s_up + p + LINK_LATENCY)
+                .collect();
+            let s = push[0];
+            (s, push.into_iter().map(|p| p - s).collect())
+        };
+        layers.push(tick_timing_at(&archs[k], &acts[k], &arrivals));
+        starts.push(start);
+    }
+    let last = nl - 1;
+    let mut eot = starts[last] + layers[last].eot;
+    for k in 0..last {
+        eot = eot.max(starts[k] + layers[k].eot + LINK_FIN);
+    }
+    ChainTiming {
+        cycles: eot + 1,
+        starts,
+        layers,
+    }
+}
+
+/// The whole chip's cycles for one tick of a network of layers: `archs[k]` and `acts[k]` are
+/// layer k's architecture and activity in that tick (from [`crate::run::step_chain`]):
+/// [`chain_timing`]`.cycles`, the exact model of the generated chain (for one layer, exactly
+/// that layer's [`tick_timing`] cycles).
+pub fn chain_cycles(archs: &[Arch], acts: &[TickActivity], layer_delay: u32) -> u64 {
+    chain_timing(archs, acts, layer_delay).cycles
 }
 
 /// Register stages of a maximum over `lanes` values taken two at a time (at least one).
@@ -386,6 +493,36 @@ mod tests {
         // stage 1, RL = 2
         assert_eq!(a.reduce_stages, 1);
         assert_eq!(quiet.cycles, 1 + 1 + 5 + (4 + 2 + 4 + 1 + 1 + 1) + 1 + 1);
+    }
+
+    #[test]
+    fn a_chain_of_one_layer_is_that_layer_and_delay_one_costs_the_slowest_plus_the_release() {
+        let a = arch("[array]\ninputs = 8\nneurons = 8\nlanes = 2\n[stdp]\nenabled = false\n");
+        let b = arch("[array]\ninputs = 8\nneurons = 4\nlanes = 1\n[stdp]\nenabled = false\n");
+        let busy = TickActivity {
+            beats_in_range: vec![true; 5],
+            spikes: vec![1, 2, 7],
+            ..Default::default()
+        };
+        let fed = TickActivity {
+            beats_in_range: vec![true; 3],
+            spikes: vec![0],
+            ..Default::default()
+        };
+        let one = chain_timing(std::slice::from_ref(&a), std::slice::from_ref(&busy), 0);
+        assert_eq!(one.cycles, tick_timing(&a, &busy).cycles);
+        // delay 1: both start at 0; the first layer is the slower: its eot + LINK_FIN
+        let d1 = chain_timing(&[a.clone(), b.clone()], &[busy.clone(), fed.clone()], 1);
+        assert_eq!(d1.starts, [0, 0]);
+        let (ta, tb) = (tick_timing(&a, &busy), tick_timing(&b, &fed));
+        assert!(ta.eot > tb.eot);
+        assert_eq!(d1.cycles, ta.eot + LINK_FIN + 1);
+        // delay 0: the second layer starts LINK_LATENCY after the first's first beat and ends
+        // after it
+        let d0 = chain_timing(&[a, b], &[busy, fed], 0);
+        assert_eq!(d0.starts[1], ta.out_beats[0] + LINK_LATENCY);
+        assert!(d0.cycles > ta.cycles + LINK_LATENCY);
+        assert_eq!(d0.cycles, d0.eot(1) + 1);
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 pub mod arith;
 pub mod bench;
+pub mod chain;
 pub mod config;
 pub mod coverage;
 pub mod cycle;
@@ -24,6 +25,7 @@ pub mod rules;
 pub mod run;
 pub mod stimulus;
 
+pub use chain::Chain;
 pub use config::Config;
 pub use error::{Error, Result};
 pub use model::{Network, StateKind};

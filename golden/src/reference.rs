@@ -93,7 +93,7 @@ impl ReferenceNetwork {
             v: vec![0; n],
             u: vec![0; n],
             refr: vec![0; n],
-            theta: vec![0; n],
+            theta: cfg.initial_theta(),
             acc: vec![0; n],
             prev_spiked: vec![false; n],
             prev_spikes: Vec::with_capacity(n),

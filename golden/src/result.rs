@@ -1,4 +1,5 @@
-//! The result file of docs/formats.md: spikes per tick, final state, dropped events, cycles.
+//! The result file of docs/formats.md: spikes per tick, final state, dropped events, cycles, and
+//! for a network of layers every layer's spikes and final state.
 //!
 //! Key decision: the JSON is written by hand in a fixed key order with one tick or one weight row
 //! per line, so results diff well and snapshot tests are stable; [`SimResult`] also derives
@@ -20,6 +21,19 @@ pub struct SimResult {
     /// Predicted clock cycles of each tick (the cycle model), from the first input beat presented
     /// to the output end-of-tick beat, without backpressure.
     pub cycles: Vec<u64>,
+    /// For a network of layers, every layer first to last (the last one's spikes and state are
+    /// also `spikes` and `final_state`); empty for a one-layer network.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<LayerResult>,
+}
+
+/// One layer of a network of layers: its spikes and final state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LayerResult {
+    /// The layer's spiking neurons of each tick, ascending.
+    pub spikes: Vec<Vec<u32>>,
+    /// The layer's state after the last tick.
+    pub final_state: FinalState,
 }
 
 /// State after a run.
@@ -90,26 +104,53 @@ fn rows<T: ToString>(rs: &[Vec<T>], indent: &str) -> String {
     format!("[\n{}\n{indent}]", body.join(",\n"))
 }
 
+impl FinalState {
+    /// The `final` object of the result JSON, `indent` being the indentation of its key.
+    fn write_json(&self, s: &mut String, indent: &str) {
+        let i2 = format!("{indent}  ");
+        s.push_str(&format!("{i2}\"v\": {},\n", list(&self.v)));
+        s.push_str(&format!("{i2}\"weights\": {},\n", rows(&self.weights, &i2)));
+        s.push_str(&format!("{i2}\"x\": {},\n", list(&self.x)));
+        s.push_str(&format!("{i2}\"y\": {},\n", list(&self.y)));
+        s.push_str(&format!("{i2}\"theta\": {},\n", list(&self.theta)));
+        s.push_str(&format!("{i2}\"refractory\": {}", list(&self.refractory)));
+        if !self.u.is_empty() {
+            s.push_str(&format!(",\n{i2}\"u\": {}", list(&self.u)));
+        }
+        s.push_str(&format!("\n{indent}}}"));
+    }
+}
+
 impl SimResult {
     /// The result JSON (docs/formats.md, "Result").
     pub fn to_json(&self) -> String {
-        let f = &self.final_state;
         let mut s = String::from("{\n");
         s.push_str(&format!("  \"spikes\": {},\n", rows(&self.spikes, "  ")));
         s.push_str("  \"final\": {\n");
-        s.push_str(&format!("    \"v\": {},\n", list(&f.v)));
-        s.push_str(&format!("    \"weights\": {},\n", rows(&f.weights, "    ")));
-        s.push_str(&format!("    \"x\": {},\n", list(&f.x)));
-        s.push_str(&format!("    \"y\": {},\n", list(&f.y)));
-        s.push_str(&format!("    \"theta\": {},\n", list(&f.theta)));
-        s.push_str(&format!("    \"refractory\": {}", list(&f.refractory)));
-        if !f.u.is_empty() {
-            s.push_str(&format!(",\n    \"u\": {}", list(&f.u)));
-        }
-        s.push_str("\n  },\n");
+        self.final_state.write_json(&mut s, "  ");
+        s.push_str(",\n");
         s.push_str(&format!("  \"dropped\": {},\n", self.dropped));
-        s.push_str(&format!("  \"cycles\": {}\n", list(&self.cycles)));
-        s.push_str("}\n");
+        s.push_str(&format!("  \"cycles\": {}", list(&self.cycles)));
+        if !self.layers.is_empty() {
+            s.push_str(",\n  \"layers\": [\n");
+            for (k, l) in self.layers.iter().enumerate() {
+                s.push_str("    {\n");
+                s.push_str(&format!(
+                    "      \"spikes\": {},\n",
+                    rows(&l.spikes, "      ")
+                ));
+                s.push_str("      \"final\": {\n");
+                l.final_state.write_json(&mut s, "      ");
+                s.push_str("\n    }");
+                s.push_str(if k + 1 < self.layers.len() {
+                    ",\n"
+                } else {
+                    "\n"
+                });
+            }
+            s.push_str("  ]");
+        }
+        s.push_str("\n}\n");
         s
     }
 }

@@ -1,7 +1,7 @@
 //! `simulate` and `stimulus`: the golden-model commands.
 
 use super::CmdResult;
-use super::common::{check_rate, load_config, load_stimulus, write_file};
+use super::common::{check_rate, load_network_config, load_stimulus, write_file};
 use crate::cli::{SimulateArgs, StimulusArgs, StimulusKind};
 use golden::cycle::Arch;
 use golden::stimulus::{MAX_CHANNELS, PatternSpec, check_generated_size};
@@ -23,16 +23,35 @@ pub fn target_arch(cfg: &Config, target: Target) -> Result<Arch, String> {
 }
 
 pub fn simulate(a: SimulateArgs) -> CmdResult {
-    let cfg = load_config(&a.config)?;
+    let cfg = load_network_config(&a.config)?;
     let stim = load_stimulus(&a.source, &cfg)?;
-    let arch = target_arch(&cfg, a.target.target)?;
+    // a network of layers: each layer's own hardware (the chip's cycles: golden::cycle::chain_cycles)
+    let archs = cfg
+        .layer_configs()
+        .iter()
+        .map(|l| target_arch(l, a.target.target))
+        .collect::<Result<Vec<_>, _>>()?;
     let t0 = Instant::now();
-    let res = golden::run::simulate_with_arch(&cfg, &stim, &arch);
+    let res = golden::run::simulate_with_archs(&cfg, &stim, &archs);
     let dt = t0.elapsed();
     write_file(&a.output, &res.to_json())?;
     let spikes: usize = res.spikes.iter().map(Vec::len).sum();
+    let layers = if cfg.layer_count() > 1 {
+        let per: Vec<String> = res
+            .layers
+            .iter()
+            .map(|l| l.spikes.iter().map(Vec::len).sum::<usize>().to_string())
+            .collect();
+        format!(
+            " ({} layers, spikes per layer {}; output = the last layer's)",
+            cfg.layer_count(),
+            per.join(" / ")
+        )
+    } else {
+        String::new()
+    };
     println!(
-        "{}: {} ticks, {} input events ({} dropped), {} output spikes, {:.3} s -> {}",
+        "{}{layers}: {} ticks, {} input events ({} dropped), {} output spikes, {:.3} s -> {}",
         cfg.name,
         stim.ticks.len(),
         stim.events(),
@@ -48,7 +67,7 @@ fn inputs_of(inputs: Option<u32>, config: &Option<std::path::PathBuf>) -> Result
     match (inputs, config) {
         (Some(n), None) if (1..=MAX_CHANNELS).contains(&n) => Ok(n),
         (Some(n), None) => Err(format!("--inputs {n}: allowed 1..={MAX_CHANNELS}")),
-        (None, Some(c)) => Ok(load_config(c)?.array.inputs),
+        (None, Some(c)) => Ok(load_network_config(c)?.array.inputs),
         (Some(_), Some(_)) => Err("give either --inputs or --config, not both".into()),
         (None, None) => Err("give --inputs N or --config FILE".into()),
     }

@@ -351,6 +351,13 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
                 .collect::<String>();
         }
     }
+    // the initial theta (`neuron.theta_file`): the reset sweep leaves theta 0
+    for (i, &th) in cfg.initial_theta().iter().enumerate() {
+        if th != 0 {
+            let (kind, index, value) = (golden::model::StateKind::Theta, i as u64, th);
+            actions.push((0, HostAction::WriteState { kind, index, value }));
+        }
+    }
     actions.extend(opts.actions.iter().cloned());
     actions.sort_by_key(|(k, _)| *k);
     let mut next_action = 0;

@@ -12,7 +12,7 @@
 //!   accumulators narrow enough to saturate, weight sub-ranges, negative thresholds, and stimuli
 //!   with duplicates, back-to-back repeats and out-of-range addresses (some near `u32::MAX`).
 
-use cosim::driver::{Backpressure, HostAction};
+use cosim::driver::{Backpressure, ChainAction, HostAction};
 use cosim::verilator::InitialValues;
 use golden::Config;
 use golden::Stimulus;
@@ -571,9 +571,179 @@ pub fn backpressure(rng: &mut SplitMix64) -> Backpressure {
     }
 }
 
+/// One random chain of layers (`hdl::array::chain`): 1 to 4 layers, each drawn like a one-layer
+/// case (widths, lanes, rules), layer k+1's inputs set to layer k's neurons, a random layer
+/// delay, target, power-up values and backpressure; no host actions.
+#[derive(Debug, Clone)]
+pub struct ChainCase {
+    /// The seed everything was drawn from.
+    pub seed: u64,
+    /// The chain's name (the top module's).
+    pub name: String,
+    /// Each layer's config text, first to last (named `{name}_l{k}`).
+    pub tomls: Vec<String>,
+    /// The parsed layers.
+    pub layers: Vec<Config>,
+    /// 0: layer k+1 takes layer k's spikes of the tick; 1: of the previous tick.
+    pub layer_delay: u32,
+    /// Input events of layer 0 per tick.
+    pub stimulus: Stimulus,
+    /// Backpressure on both streams (zero: cycle counts are compared too).
+    pub bp: Backpressure,
+    /// Power-up values of unreset flops and memories.
+    pub init: InitialValues,
+    /// Target family (`Generic` or `Ice40Up5k`).
+    pub target: Target,
+    /// Host actions on one layer or every layer (none for one layer).
+    pub actions: Vec<ChainAction>,
+}
+
+/// Draw host actions for a chain of `layers` (several): before a tick, now and then, learning
+/// enable, clear, normalize (one layer or all), a weight write to one layer, rarely `rst`.
+pub fn chain_actions(
+    rng: &mut SplitMix64,
+    layers: &[Config],
+    shape: &StimulusShape,
+) -> Vec<ChainAction> {
+    let mut out = Vec::new();
+    if layers.len() < 2 {
+        return out;
+    }
+    for tick in 1..shape.ticks {
+        if !rng.chance(shape.p_action) {
+            continue;
+        }
+        let k = rng.below(layers.len() as u64) as usize;
+        let one = if rng.chance(0.5) { Some(k) } else { None };
+        let (layer, action) = match rng.below(10) {
+            0..=2 => (one, HostAction::Learning(rng.chance(0.5))),
+            3..=4 => (one, HostAction::Clear),
+            5 => (one, HostAction::Normalize),
+            6..=8 => {
+                let c = &layers[k];
+                let (lo, hi) = (c.synapse.w_min, c.synapse.w_max);
+                (
+                    Some(k),
+                    HostAction::WriteWeight {
+                        j: rng.below(c.rows() as u64),
+                        i: rng.below(c.array.neurons as u64),
+                        w: range(rng, lo, hi),
+                    },
+                )
+            }
+            _ => (None, HostAction::Reset),
+        };
+        out.push(ChainAction {
+            tick,
+            layer,
+            action,
+        });
+    }
+    out
+}
+
+impl ChainCase {
+    /// Draw the chain of `seed` with the default limits and stimulus shape.
+    pub fn new(seed: u64) -> ChainCase {
+        let mut rng = SplitMix64::new(seed ^ 0x6368_6169_6E73_0000);
+        let name = format!("rch{seed}");
+        let count = range(&mut rng, 1, 4) as usize;
+        let mut tomls: Vec<String> = Vec::with_capacity(count);
+        let mut layers: Vec<Config> = Vec::with_capacity(count);
+        for k in 0..count {
+            let lname = if count == 1 {
+                name.clone()
+            } else {
+                format!("{name}_l{k}")
+            };
+            let mut toml = config_toml(&mut rng, &lname, &Limits::default());
+            if let Some(prev) = layers.last() {
+                let line = toml
+                    .lines()
+                    .find(|l| l.starts_with("inputs = "))
+                    .expect("a drawn config has inputs")
+                    .to_string();
+                toml = toml.replacen(&line, &format!("inputs = {}", prev.array.neurons), 1);
+            }
+            layers.push(parse(&toml));
+            tomls.push(toml);
+        }
+        let layer_delay = rng.below(2) as u32;
+        let shape = StimulusShape::default();
+        let stimulus = stimulus(&mut rng, &layers[0], &shape);
+        let bp = backpressure(&mut rng);
+        let init = if rng.chance(0.25) {
+            InitialValues::Ones
+        } else {
+            InitialValues::Zeros
+        };
+        let target = if rng.chance(0.33) {
+            Target::Ice40Up5k
+        } else {
+            Target::Generic
+        };
+        let actions = chain_actions(&mut rng, &layers, &shape);
+        ChainCase {
+            seed,
+            name,
+            tomls,
+            layers,
+            layer_delay,
+            stimulus,
+            bp,
+            init,
+            target,
+            actions,
+        }
+    }
+
+    /// Everything needed to reproduce the case, for a failure message.
+    pub fn describe(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(
+            s,
+            "seed {}: {} layers, layer_delay {}",
+            self.seed,
+            self.layers.len(),
+            self.layer_delay
+        );
+        for (k, t) in self.tomls.iter().enumerate() {
+            let _ = writeln!(s, "--- layer {k}\n{t}");
+        }
+        let _ = writeln!(
+            s,
+            "--- backpressure: input {} output {}",
+            self.bp.input, self.bp.output
+        );
+        let _ = writeln!(s, "--- power-up values: {:?}", self.init);
+        let _ = writeln!(s, "--- target: {:?}", self.target);
+        let _ = writeln!(s, "--- host actions: {:?}", self.actions);
+        let _ = write!(s, "--- stimulus\n{}", self.stimulus.to_json());
+        s
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn drawn_chains_are_linked_deterministic_and_cover_counts_and_delays() {
+        let mut seen = std::collections::BTreeSet::new();
+        for seed in 0..64 {
+            let c = ChainCase::new(seed);
+            for w in c.layers.windows(2) {
+                assert_eq!(w[1].array.inputs, w[0].array.neurons, "seed {seed}");
+            }
+            assert_eq!(c.tomls, ChainCase::new(seed).tomls);
+            seen.insert((c.layers.len(), c.layer_delay));
+        }
+        for n in 1..=4 {
+            for d in 0..2 {
+                assert!(seen.contains(&(n, d)), "{n} layers, delay {d}: {seen:?}");
+            }
+        }
+    }
 
     #[test]
     fn every_drawn_config_is_valid_and_drawing_is_deterministic() {

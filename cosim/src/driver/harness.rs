@@ -65,6 +65,25 @@ impl<'m> Ports<'m> {
     }
 }
 
+/// The monitor ports of a chain top: layer k's output beat entering its link
+/// (`l{k}_valid`, `l{k}_eot`, `l{k}_addr`), for every layer but the last.
+struct Monitor<'m> {
+    valid: Out<'m>,
+    eot: Out<'m>,
+    addr: Out<'m>,
+}
+
+/// What one layer of a chain (but the last) produced in a tick, seen on its monitor ports.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LayerObs {
+    /// Spike addresses in output order.
+    pub spikes: Vec<u32>,
+    /// Cycle of each spike beat, relative to the tick's cycle 0.
+    pub beat_cycles: Vec<u64>,
+    /// Cycle of the layer's end-of-tick beat, if seen.
+    pub eot: Option<u64>,
+}
+
 /// What one tick produced on the hardware side.
 #[derive(Debug, Clone, Default)]
 pub struct TickObs {
@@ -76,6 +95,8 @@ pub struct TickObs {
     pub cycles: u64,
     /// Cycles during which input beats were accepted, relative to cycle 0.
     pub accept_cycles: Vec<u64>,
+    /// A chain's layers but the last, first to last (empty for one layer).
+    pub layers: Vec<LayerObs>,
 }
 
 /// Backpressure settings: probability per cycle of a gap on `in_valid` (before presenting a
@@ -102,6 +123,9 @@ pub struct Harness<'m> {
     pub bp: Backpressure,
     /// Cycle limit of one tick or one host access before the harness reports a hang.
     pub watchdog: u64,
+    /// Added to every host address (a chain's layer base, see [`hdl::array::chain::ChainHost`]).
+    pub base: u64,
+    monitors: Vec<Monitor<'m>>,
 }
 
 impl<'m> Harness<'m> {
@@ -122,7 +146,24 @@ impl<'m> Harness<'m> {
             rng: SplitMix64::new(seed),
             bp: Backpressure::default(),
             watchdog,
+            base: 0,
+            monitors: Vec::new(),
         })
+    }
+
+    /// Bind the monitor ports of a chain top of `layers` layers (see [`LayerObs`]).
+    pub fn bind_monitors(&mut self, layers: usize) -> Result<()> {
+        let m = self.model;
+        self.monitors = (0..layers.saturating_sub(1))
+            .map(|k| {
+                Ok(Monitor {
+                    valid: m.output(&format!("l{k}_valid"))?,
+                    eot: m.output(&format!("l{k}_eot"))?,
+                    addr: m.output(&format!("l{k}_addr"))?,
+                })
+            })
+            .collect::<Result<_>>()?;
+        Ok(())
     }
 
     /// Clock cycles run so far.
@@ -210,7 +251,7 @@ impl<'m> Harness<'m> {
         p.wb_cyc.set(1)?;
         p.wb_stb.set(1)?;
         p.wb_we.set(we as u64)?;
-        p.wb_adr.set(addr)?;
+        p.wb_adr.set(addr | self.base)?;
         p.wb_dat_w.set(data as u64)?;
         p.wb_sel.set(sel as u64)?;
         let start = self.cycle;
@@ -286,6 +327,26 @@ impl<'m> Harness<'m> {
         Ok(())
     }
 
+    /// Write the network's nonzero theta (the initial theta of `neuron.theta_file`: the
+    /// hardware's reset sweep leaves theta 0) through the host port.
+    pub fn load_theta(&mut self, net: &Network) -> Result<()> {
+        for (i, &th) in net.theta().iter().enumerate() {
+            if th == 0 {
+                continue;
+            }
+            let a = self
+                .lay
+                .state_addr(golden::model::StateKind::Theta, i as u64)
+                .ok_or_else(|| {
+                    super::Error::Protocol(
+                        "the config sets an initial theta but the array has no theta".into(),
+                    )
+                })?;
+            self.write(a, th as u32)?;
+        }
+        Ok(())
+    }
+
     /// Run the *clear* command and wait for it.
     pub fn clear(&mut self) -> Result<()> {
         self.write(self.lay.reg_addr(hdl::array::layout::regs::COMMAND), 1)?;
@@ -314,7 +375,10 @@ impl<'m> Harness<'m> {
         let mut next = 0; // index of the beat being offered (n = end of tick)
         let mut presenting = false;
         let mut start: Option<u64> = None;
-        let mut obs = TickObs::default();
+        let mut obs = TickObs {
+            layers: vec![LayerObs::default(); self.monitors.len()],
+            ..Default::default()
+        };
         let begin = self.cycle;
         loop {
             if !presenting && next <= n {
@@ -336,6 +400,16 @@ impl<'m> Harness<'m> {
                 obs.accept_cycles.push(self.cycle - t0);
                 next += 1;
                 presenting = false;
+            }
+            for (mon, lo) in self.monitors.iter().zip(obs.layers.iter_mut()) {
+                if mon.valid.get() == 1 {
+                    if mon.eot.get() == 1 {
+                        lo.eot = Some(self.cycle - t0);
+                    } else {
+                        lo.spikes.push(mon.addr.get() as u32);
+                        lo.beat_cycles.push(self.cycle - t0);
+                    }
+                }
             }
             let mut done = false;
             if self.p.out_valid.get() == 1 && ready_out {

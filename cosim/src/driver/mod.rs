@@ -22,15 +22,17 @@
 //! - Generated files go to a folder keyed by a hash of their contents, so `$readmemh` paths are
 //!   stable and the Verilator build cache hits on repeated runs of the same design.
 
+mod chain;
 mod compare;
 mod error;
 mod harness;
 mod lockstep;
 pub(crate) mod staging;
 
+pub use chain::{ChainAction, ChainReport, build_chain, run_chain, run_network};
 pub use compare::{Compare, Mismatch, compare_state, compare_tick};
 pub use error::{Error, Result};
-pub use harness::{Backpressure, Harness, Ports, TickObs};
+pub use harness::{Backpressure, Harness, LayerObs, Ports, TickObs};
 pub use lockstep::{Lockstep, LockstepReport, lockstep};
 pub use staging::{RtlFolder, build, read_rtl_folder};
 
@@ -299,6 +301,7 @@ fn run_on(
     if lay.pair {
         h.load_weights(&net)?;
     }
+    h.load_theta(&net)?;
     let timed = opts.bp.input == 0.0 && opts.bp.output == 0.0;
     let mut expected = Vec::new();
     let mut result = None;

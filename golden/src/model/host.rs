@@ -14,7 +14,32 @@ use crate::rules;
 use ndarray::Array2;
 use std::sync::OnceLock;
 
+/// A host command without arguments, as the hardware's register port offers them (docs/model.md,
+/// "Host commands and reset"); a network of layers applies one to every layer or to one layer
+/// ([`crate::chain::Chain::host_all`], [`crate::chain::Chain::host`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HostCommand {
+    /// [`Network::clear`].
+    Clear,
+    /// [`Network::normalize`].
+    Normalize,
+    /// [`Network::reset`] (the `rst` input).
+    Reset,
+    /// [`Network::set_learning`].
+    Learning(bool),
+}
+
 impl Network {
+    /// Apply a host command.
+    pub fn host(&mut self, cmd: HostCommand) {
+        match cmd {
+            HostCommand::Clear => self.clear(),
+            HostCommand::Normalize => self.normalize(),
+            HostCommand::Reset => self.reset(),
+            HostCommand::Learning(on) => self.set_learning(on),
+        }
+    }
+
     /// The host's *clear*: v, refractory, acc, x, y, u and the previous tick's spikes to 0;
     /// weights, theta and the tick count are kept.
     pub fn clear(&mut self) {

@@ -64,6 +64,7 @@ mod scaling;
 mod weights;
 
 pub use crate::rules::StateKind;
+pub use host::HostCommand;
 
 use crate::config::{Config, NeuronConfig, Rule};
 use crate::rules;
@@ -171,7 +172,8 @@ pub struct Network {
 }
 
 impl Network {
-    /// A network in its start state: all state 0, weights from the config's `init`.
+    /// A network in its start state: all state 0 but theta (`neuron.theta_file`, else 0),
+    /// weights from the config's `init`.
     pub fn new(cfg: &Config) -> Network {
         let rows = cfg.rows();
         let n = cfg.neurons();
@@ -246,7 +248,7 @@ impl Network {
             v: vec![0; n],
             u: vec![0; n],
             refr: vec![0; n],
-            theta: vec![0; n],
+            theta: cfg.initial_theta().iter().map(|&t| t as i32).collect(),
             v2: vec![0; n],
             refr2: vec![0; n],
             theta2: vec![0; n],

@@ -8,6 +8,7 @@
 //!   from, and are written to one `$readmemh` file per lane.
 
 pub mod build;
+pub mod chain;
 pub mod div;
 pub mod ecp5;
 pub mod lane;

@@ -1,0 +1,369 @@
+//! Co-simulation of a chain of layers (`hdl::array::chain`): the chain top under Verilator and
+//! one golden [`Network`] per layer, stepped first to last within a tick (`layer_delay = 0`:
+//! layer k+1's events are layer k's spikes of the tick; `1`: those of the previous tick, none in
+//! tick 0), compared every tick.
+//!
+//! Key decisions:
+//! - Every layer's spikes are observed on the chain top's monitor ports (`l{k}_valid`, ...;
+//!   the last layer's on the output stream), so the first difference names its layer.
+//! - Without backpressure the chip's cycles per tick, every layer's output beat cycles and every
+//!   inner layer's end-of-tick cycle are compared with `golden::cycle::chain_timing`.
+//! - State and weights are read per layer through the one host port (the layer's base address
+//!   added to every access) with the same [`compare_state`] as a one-layer run.
+
+use super::compare::{Compare, Mismatch, compare_state, mm};
+use super::error::{Error, Result};
+use super::harness::{Backpressure, Harness};
+use super::staging::{apply_patches, design_dir, write_files};
+use super::{HostAction, Report, RunOptions, golden_tick, host_action};
+use crate::verilator::{Build, Design};
+use golden::cycle::{Arch, chain_timing, tick_timing};
+use golden::model::Network;
+use golden::rng::SplitMix64;
+use golden::{Config, Stimulus};
+use hdl::array::Options as GenOptions;
+use hdl::array::chain::{ChainGenerated, generate_chain};
+use std::time::Instant;
+
+/// Figures of a chain run: the one-layer [`Report`] of the chip (spikes of the last layer,
+/// cycles of the chip) and what each layer alone would have taken.
+#[derive(Debug, Clone, Default)]
+pub struct ChainReport {
+    /// The chip's run.
+    pub run: Report,
+    /// Per layer: the sum over ticks of the cycles the layer's tick takes alone (the one-layer
+    /// cycle model with every input beat offered at once).
+    pub layer_cycles: Vec<u64>,
+    /// The sum over ticks of the slowest layer's cycles alone in that tick.
+    pub slowest_cycles: u64,
+    /// Per layer: spikes over the run.
+    pub layer_spikes: Vec<usize>,
+}
+
+impl ChainReport {
+    /// Chip cycles over the slowest layer's alone (1.0: the chain costs nothing).
+    pub fn overhead(&self) -> f64 {
+        self.run.tick_cycles as f64 / self.slowest_cycles.max(1) as f64
+    }
+}
+
+/// Generate the chain `name` of `layers` for `opts`, write it (patches applied) to a
+/// content-keyed folder and build the Verilated model.
+pub fn build_chain(
+    name: &str,
+    layers: &[Config],
+    layer_delay: u32,
+    opts: &RunOptions,
+    trace: bool,
+) -> Result<(ChainGenerated, Design)> {
+    let gen_opts = |init_prefix: String| GenOptions {
+        target: opts.target,
+        forwarding: opts.forwarding,
+        init_prefix,
+    };
+    let probe = generate_chain(name, layers, layer_delay, &gen_opts(String::new()))
+        .map_err(Error::Generate)?;
+    let files = probe.rtl.iter().chain(probe.init.iter());
+    let extra: Vec<String> = opts
+        .patches
+        .iter()
+        .flat_map(|(f, a, b)| [f.clone(), a.clone(), b.clone()])
+        .collect();
+    let dir = design_dir(name, files, &extra)?;
+    let mut g = generate_chain(
+        name,
+        layers,
+        layer_delay,
+        &gen_opts(format!("{}/", dir.display())),
+    )
+    .map_err(Error::Generate)?;
+    apply_patches(&mut g.rtl, &opts.patches)?;
+    let paths = write_files(&dir, g.rtl.iter().chain(g.init.iter()))?;
+    let design = Build::new(g.design.top.clone())
+        .sources(paths)
+        .trace(trace)
+        .build()?;
+    Ok((g, design))
+}
+
+/// Name the layer in a mismatch.
+fn in_layer(k: usize, m: Option<Mismatch>) -> Option<Mismatch> {
+    m.map(|mut m| {
+        m.what = format!("layer[{k}] {}", m.what);
+        m
+    })
+}
+
+/// A host action of a chain run: before tick `tick`, `action` on layer `layer`, or on every
+/// layer at once (`None`: the host port's broadcast; [`HostAction::Reset`] pulses `rst`, and
+/// only exists as a broadcast).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChainAction {
+    /// Before this tick.
+    pub tick: usize,
+    /// The layer, or every layer.
+    pub layer: Option<usize>,
+    /// The action.
+    pub action: HostAction,
+}
+
+/// Apply a chain action to both sides; `held` is each link's spikes of the last tick (a clear or
+/// reset of a layer drops them, as it drops the layer's own previous-tick spikes).
+fn chain_action(
+    h: &mut Harness<'_>,
+    nets: &mut [Network],
+    held: &mut [Vec<u32>],
+    lays: &[hdl::array::Layout],
+    host: &hdl::array::chain::ChainHost,
+    a: &ChainAction,
+) -> Result<()> {
+    let drops = matches!(a.action, HostAction::Clear | HostAction::Reset);
+    match (a.layer, &a.action) {
+        (_, HostAction::Reset) if a.layer.is_some() => {
+            return Err(Error::Protocol(
+                "rst resets every layer: a reset is a broadcast action".into(),
+            ));
+        }
+        (Some(k), act) => {
+            h.base = host.base(k as u64);
+            h.lay = lays[k].clone();
+            host_action(h, &mut nets[k], act)?;
+            if drops && k < held.len() {
+                held[k].clear();
+            }
+        }
+        (None, act) => {
+            // the hardware once (the broadcast, or rst), every golden layer
+            h.base = host.base(host.broadcast);
+            h.lay = lays[0].clone();
+            let mut first = true;
+            for net in nets.iter_mut() {
+                if first {
+                    host_action(h, net, act)?;
+                    first = false;
+                } else {
+                    match act {
+                        HostAction::Clear => net.clear(),
+                        HostAction::Normalize => net.normalize(),
+                        HostAction::Learning(on) => net.set_learning(*on),
+                        HostAction::Reset => net.reset(),
+                        other => {
+                            return Err(Error::Protocol(format!(
+                                "{other:?} names one layer's weight or state: not a broadcast"
+                            )));
+                        }
+                    }
+                }
+            }
+            if drops {
+                held.iter_mut().for_each(Vec::clear);
+            }
+        }
+    }
+    h.base = 0;
+    Ok(())
+}
+
+/// Run `stim` through the network of layers `cfg` (`cfg.layer_count() >= 2`): [`run_chain`] of
+/// its [`Config::layer_configs`] under the top `cfg.name`.
+pub fn run_network(
+    cfg: &Config,
+    stim: &Stimulus,
+    opts: &RunOptions,
+    actions: &[ChainAction],
+) -> Result<ChainReport> {
+    if cfg.layer_count() < 2 {
+        return Err(Error::Protocol(format!(
+            "`{}` has one layer: co-simulate it with `run`",
+            cfg.name
+        )));
+    }
+    run_chain(
+        &cfg.name,
+        &cfg.layer_configs(),
+        cfg.network.layer_delay,
+        stim,
+        opts,
+        actions,
+    )
+}
+
+/// Run `stim` through the chain `name` of `layers` (each a one-layer config, layer k+1's inputs
+/// layer k's neurons) on the RTL and the golden model, with the host `actions`, comparing every
+/// layer every tick. The first difference is [`Report::mismatch`] of the returned report's
+/// `run`. (`opts.actions`, one-layer actions, must be empty.)
+pub fn run_chain(
+    name: &str,
+    layers: &[Config],
+    layer_delay: u32,
+    stim: &Stimulus,
+    opts: &RunOptions,
+    actions: &[ChainAction],
+) -> Result<ChainReport> {
+    if opts.rtl.is_some() || !opts.actions.is_empty() {
+        return Err(Error::Protocol(
+            "a chain of layers is co-simulated from its config only, with chain actions".into(),
+        ));
+    }
+    let t_build = Instant::now();
+    let trace = opts.vcd.is_some();
+    let (g, design) = build_chain(name, layers, layer_delay, opts, trace)?;
+    let nl = layers.len();
+    let mut rep = ChainReport {
+        run: Report {
+            build_s: t_build.elapsed().as_secs_f64(),
+            cached: design.build_info().from_cache(),
+            ..Default::default()
+        },
+        layer_cycles: vec![0; nl],
+        layer_spikes: vec![0; nl],
+        ..Default::default()
+    };
+    let model = design.model_with(opts.init)?;
+    if let Some(p) = &opts.vcd {
+        model.trace_open(p)?;
+    }
+    let lays: Vec<_> = g.layers.iter().map(|l| l.layout.clone()).collect();
+    let archs: Vec<Arch> = lays.iter().map(|l| l.arch.clone()).collect();
+    let mut h = Harness::new(&model, lays[0].clone(), opts.seed)?;
+    h.set_tracing(trace);
+    h.watchdog = lays
+        .iter()
+        .map(|l| {
+            1000 + 4 * l.arch.scale_cycles()
+                + 4 * l.arch.ltp_cycles(l.g)
+                + 64 * (l.g + l.r + l.arch.x_words)
+        })
+        .sum();
+    h.bind_monitors(nl)?;
+    let mut nets: Vec<Network> = layers.iter().map(Network::new).collect();
+    let mut rng = SplitMix64::new(opts.seed ^ 0xA5A5_5A5A);
+    let t0 = Instant::now();
+    h.reset()?;
+    for (k, lay) in lays.iter().enumerate() {
+        if lay.pair {
+            h.base = g.host.base(k as u64);
+            h.lay = lay.clone();
+            h.load_weights(&nets[k])?;
+        }
+    }
+    let timed = opts.bp.input == 0.0 && opts.bp.output == 0.0;
+    // layer_delay = 1: each link's spikes of the previous tick
+    let mut held: Vec<Vec<u32>> = vec![Vec::new(); nl - 1];
+    let mut result = None;
+    'ticks: for (t, events) in stim.ticks.iter().enumerate() {
+        for a in actions.iter().filter(|a| a.tick == t) {
+            chain_action(&mut h, &mut nets, &mut held, &lays, &g.host, a)
+                .map_err(|e| e.at(format!("host action {a:?} before tick {t}")))?;
+        }
+        let mut acts = Vec::with_capacity(nl);
+        let mut spikes: Vec<Vec<u32>> = Vec::with_capacity(nl);
+        let mut slowest = 0;
+        for k in 0..nl {
+            let ev: Vec<u32> = match k {
+                0 => events.clone(),
+                _ if layer_delay == 0 => spikes[k - 1].clone(),
+                _ => std::mem::take(&mut held[k - 1]),
+            };
+            let mut sp = Vec::new();
+            let (act, alone) = golden_tick(&mut nets[k], &archs[k], &ev, &mut sp);
+            debug_assert_eq!(alone, tick_timing(&archs[k], &act));
+            rep.layer_cycles[k] += alone.cycles;
+            rep.layer_spikes[k] += sp.len();
+            rep.run.event_cycles += alone.event_issue_cycles;
+            rep.run.sops += alone.event_issue_cycles * lays[k].l;
+            slowest = slowest.max(alone.cycles);
+            acts.push(act);
+            spikes.push(sp);
+        }
+        if layer_delay == 1 {
+            held.clone_from_slice(&spikes[..nl - 1]);
+        }
+        rep.slowest_cycles += slowest;
+        let timing = chain_timing(&archs, &acts, layer_delay);
+        h.bp = opts.bp;
+        let obs = h.tick(events).map_err(|e| e.at(format!("tick {t}")))?;
+        h.bp = Backpressure::default();
+        rep.run.ticks += 1;
+        rep.run.events += events.len();
+        rep.run.spikes += obs.spikes.len();
+        rep.run.tick_cycles += obs.cycles;
+        // spikes, first layer first
+        for (k, want) in spikes.iter().enumerate() {
+            let got = if k + 1 < nl {
+                &obs.layers[k].spikes
+            } else {
+                &obs.spikes
+            };
+            if got != want {
+                result = mm(
+                    t,
+                    &format!("layer[{k}] spikes"),
+                    String::new(),
+                    format!("{want:?}"),
+                    format!("{got:?}"),
+                );
+                break 'ticks;
+            }
+        }
+        if timed {
+            for k in 0..nl - 1 {
+                let lo = &obs.layers[k];
+                if lo.beat_cycles != timing.out_beats(k) || lo.eot != Some(timing.eot(k)) {
+                    result = mm(
+                        t,
+                        &format!("layer[{k}] output beat cycles (then its end-of-tick beat)"),
+                        String::new(),
+                        format!("{:?} {}", timing.out_beats(k), timing.eot(k)),
+                        format!("{:?} {:?}", lo.beat_cycles, lo.eot),
+                    );
+                    break 'ticks;
+                }
+            }
+            if obs.beat_cycles != timing.out_beats(nl - 1) {
+                result = mm(
+                    t,
+                    &format!("layer[{}] output beat cycles", nl - 1),
+                    String::new(),
+                    format!("{:?}", timing.out_beats(nl - 1)),
+                    format!("{:?}", obs.beat_cycles),
+                );
+                break;
+            }
+            if obs.cycles != timing.cycles {
+                result = mm(
+                    t,
+                    &format!(
+                        "chip cycles (layer starts {:?}, layers' own cycles {:?})",
+                        timing.starts,
+                        timing.layers.iter().map(|l| l.cycles).collect::<Vec<_>>()
+                    ),
+                    String::new(),
+                    timing.cycles,
+                    obs.cycles,
+                );
+                break;
+            }
+        }
+        let full = opts.compare == Compare::Full || t + 1 == stim.ticks.len();
+        for (k, lay) in lays.iter().enumerate() {
+            h.base = g.host.base(k as u64);
+            h.lay = lay.clone();
+            let m = compare_state(&mut h, &nets[k], t, full, opts.compare, &mut rng)
+                .map_err(|e| e.at(format!("layer[{k}] state read after tick {t}")))?;
+            if m.is_some() {
+                result = in_layer(k, m);
+                break 'ticks;
+            }
+        }
+        h.base = 0;
+    }
+    rep.run.sim_cycles = h.cycles();
+    rep.run.wall_s = t0.elapsed().as_secs_f64();
+    if opts.vcd.is_some() {
+        model.trace_close();
+        rep.run.vcd = opts.vcd.clone();
+    }
+    rep.run.mismatch = result;
+    Ok(rep)
+}

@@ -1,0 +1,747 @@
+//! The chain of layers: one generated array per layer and a chain top, named after the network,
+//! that links layer k's output stream to layer k+1's input stream and shares one Wishbone host
+//! port among the layers.
+//!
+//! Key decisions:
+//! - Ticks are chip-wide: every layer starts tick t together, at the chip's tick start, and the
+//!   chip's end-of-tick beat leaves when every layer has finished tick t. So the timing of a
+//!   chip tick depends only on that tick's activity (`golden::cycle::chain_timing`).
+//! - Each link is a block-RAM FIFO with a two-entry output queue: it takes one beat per cycle and
+//!   never fills (it holds one tick of spikes and the end-of-tick beat, two with
+//!   `layer_delay = 1`), so no layer ever waits on its output. A beat pushed in cycle p is
+//!   offered from cycle p + [`LINK_LATENCY`], or the cycle after the beat before it was taken,
+//!   whichever is later.
+//! - `layer_delay = 0`: layer k+1 starts its tick when layer k's first beat (a spike or the
+//!   end-of-tick beat) comes out of the link, and accumulates layer k's spikes as they stream.
+//!   `layer_delay = 1`: every link starts out (after `rst`) holding one empty tick, so in tick t
+//!   layer k+1 reads layer k's spikes of tick t-1 while layer k makes those of tick t: the
+//!   layers work concurrently.
+//! - The host port: the layer field above the largest layer's address space selects a layer,
+//!   the value `layers` all of them (a broadcast, acknowledged when every layer has).
+
+use super::{Generated, Options, Target, fnv1a};
+use crate::emit;
+use crate::ir::stmt::*;
+use crate::ir::*;
+use golden::Config;
+use golden::arith::bits_unsigned;
+use serde::Serialize;
+use std::ops::Not;
+
+use super::build::{B, MemShape};
+
+/// Cycles from a beat's push into a link to the first cycle it is offered to the next layer
+/// (when the link's output queue is free), and from a layer's end-of-tick push to the chip's
+/// end-of-tick beat at the earliest: the cycle model's constants, which the link's structure
+/// (write, fetch, queue register; two flags) gives.
+pub use golden::cycle::{LINK_FIN, LINK_LATENCY};
+
+/// Everything `neurogen generate` writes for a multi-layer network.
+#[derive(Debug, Clone)]
+pub struct ChainGenerated {
+    /// Each layer's own array, first to last (module names `{name}_l{k}`).
+    pub layers: Vec<Generated>,
+    /// The whole design: the chain top first, then every layer's modules.
+    pub design: Design,
+    /// Verilog files: (file name, text), one module per file, chain top first.
+    pub rtl: Vec<(String, String)>,
+    /// Memory init files of all layers.
+    pub init: Vec<(String, String)>,
+    /// `manifest.json`.
+    pub manifest: String,
+    /// The host map.
+    pub host: ChainHost,
+}
+
+/// The chain's host address map: address = `layer << layer_shift | the layer's own address`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ChainHost {
+    /// Wishbone address bits of the chain top.
+    pub address_bits: u32,
+    /// Bit position of the layer field (the largest layer's `address_bits`).
+    pub layer_shift: u32,
+    /// Width of the layer field.
+    pub layer_bits: u32,
+    /// Layer field value that writes every layer at once (reads answer layer 0's word).
+    pub broadcast: u64,
+}
+
+impl ChainHost {
+    /// Base address of layer `k` (or of the broadcast, `k = layers`).
+    pub fn base(&self, k: u64) -> u64 {
+        k << self.layer_shift
+    }
+}
+
+/// Generate the network of layers `cfg` (`cfg.layer_count() >= 2`): its
+/// [`Config::layer_configs`] chained under a top named `cfg.name`; the manifest holds `cfg`.
+pub fn generate_network(cfg: &Config, opts: &Options) -> Result<ChainGenerated, String> {
+    if cfg.layer_count() < 2 {
+        return Err(format!(
+            "`{}` has one layer: generate it with `hdl::array::generate`",
+            cfg.name
+        ));
+    }
+    chain_of(
+        &cfg.name,
+        &cfg.layer_configs(),
+        cfg.network.layer_delay,
+        opts,
+        Some(cfg),
+    )
+}
+
+/// Generate a chain of `layers` (each one valid one-layer config, named uniquely) under a top
+/// named `name`.
+pub fn generate_chain(
+    name: &str,
+    layers: &[Config],
+    layer_delay: u32,
+    opts: &Options,
+) -> Result<ChainGenerated, String> {
+    chain_of(name, layers, layer_delay, opts, None)
+}
+
+fn chain_of(
+    name: &str,
+    layers: &[Config],
+    layer_delay: u32,
+    opts: &Options,
+    network: Option<&Config>,
+) -> Result<ChainGenerated, String> {
+    if layers.len() < 2 {
+        return Err(format!(
+            "a chain needs at least two layers, got {}",
+            layers.len()
+        ));
+    }
+    if layer_delay > 1 {
+        return Err(format!("layer_delay must be 0 or 1, got {layer_delay}"));
+    }
+    for (k, w) in layers.windows(2).enumerate() {
+        if w[1].array.inputs != w[0].array.neurons {
+            return Err(format!(
+                "layer[{}] has {} inputs, layer[{k}] has {} neurons",
+                k + 1,
+                w[1].array.inputs,
+                w[0].array.neurons
+            ));
+        }
+    }
+    let gens: Vec<Generated> = layers
+        .iter()
+        .enumerate()
+        .map(|(k, c)| super::generate(c, opts).map_err(|e| format!("layer[{k}]: {e}")))
+        .collect::<Result<_, _>>()?;
+    let nl = gens.len() as u64;
+    let layer_shift = gens.iter().map(|g| g.layout.aw).max().unwrap();
+    let layer_bits = bits_unsigned(nl);
+    let host = ChainHost {
+        address_bits: layer_shift + layer_bits,
+        layer_shift,
+        layer_bits,
+        broadcast: nl,
+    };
+    let (top, fifo_mems) = chain_top(name, &gens, layer_delay, &host);
+    let mut modules = vec![top];
+    for (n, shape) in &fifo_mems {
+        let mut m = shape.module(n);
+        if opts.target == Target::Generic {
+            for mem in &mut m.memories {
+                mem.attrs
+                    .retain(|(k, v)| !(k == "ram_style" && v == "\"distributed\""));
+            }
+        }
+        modules.push(m);
+    }
+    for g in &gens {
+        modules.extend(g.design.modules.iter().cloned());
+    }
+    let design = Design {
+        modules,
+        top: name.to_string(),
+    };
+    design.check()?;
+    let desc = serde_json::to_string(&(name, layer_delay, layers)).map_err(|e| e.to_string())?;
+    let header = vec![
+        format!(
+            "Generated by neurogen {} from network `{name}`, {} layers (config fingerprint {:016x}, target {:?}).",
+            env!("CARGO_PKG_VERSION"),
+            nl,
+            fnv1a(desc.as_bytes()),
+            opts.target
+        ),
+        "Do not edit: regenerate with `neurogen generate`.".to_string(),
+    ];
+    // the chain top and the link memories with the chain's header; each layer's files as the
+    // layer's own generation wrote them
+    let mut rtl = emit::design(
+        &Design {
+            modules: design.modules[..1 + fifo_mems.len()].to_vec(),
+            top: name.to_string(),
+        },
+        &header,
+    )?;
+    for g in &gens {
+        rtl.extend(g.rtl.iter().cloned());
+    }
+    let init: Vec<(String, String)> = gens.iter().flat_map(|g| g.init.iter().cloned()).collect();
+    let manifest = chain_manifest(
+        name,
+        network,
+        layer_delay,
+        &gens,
+        &design,
+        &rtl,
+        &init,
+        opts,
+        &host,
+    )?;
+    Ok(ChainGenerated {
+        layers: gens,
+        design,
+        rtl,
+        init,
+        manifest,
+        host,
+    })
+}
+
+#[derive(Serialize)]
+struct LayerDesc {
+    layer: usize,
+    module: String,
+    host_base: String,
+    link_depth: Option<u64>,
+    manifest: serde_json::Value,
+}
+
+#[derive(Serialize)]
+struct ChainManifest<'a> {
+    generator: String,
+    top: &'a str,
+    /// The network's config (absent for a chain generated from its layers' configs alone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    config: Option<&'a Config>,
+    target: Target,
+    layer_delay: u32,
+    link_latency: u64,
+    rtl_files: Vec<&'a str>,
+    init_files: Vec<&'a str>,
+    ports: Vec<serde_json::Value>,
+    host: &'a ChainHost,
+    host_notes: &'static str,
+    layers: Vec<LayerDesc>,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn chain_manifest(
+    name: &str,
+    network: Option<&Config>,
+    layer_delay: u32,
+    gens: &[Generated],
+    d: &Design,
+    rtl: &[(String, String)],
+    init: &[(String, String)],
+    opts: &Options,
+    host: &ChainHost,
+) -> Result<String, String> {
+    let top = &d.modules[0];
+    let ports = top
+        .ports()
+        .map(|s| {
+            serde_json::json!({
+                "name": s.name,
+                "direction": if s.kind == SigKind::Input { "input" } else { "output" },
+                "width": s.ty.width,
+            })
+        })
+        .collect();
+    let layers = gens
+        .iter()
+        .enumerate()
+        .map(|(k, g)| {
+            Ok(LayerDesc {
+                layer: k,
+                module: g.design.top.clone(),
+                host_base: format!("0x{:x}", host.base(k as u64)),
+                link_depth: (k + 1 < gens.len()).then(|| link_depth(g.layout.n, layer_delay)),
+                manifest: serde_json::from_str(&g.manifest).map_err(|e| e.to_string())?,
+            })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let m = ChainManifest {
+        generator: format!("neurogen {}", env!("CARGO_PKG_VERSION")),
+        top: name,
+        config: network,
+        target: opts.target,
+        layer_delay,
+        link_latency: LINK_LATENCY,
+        rtl_files: rtl.iter().map(|(n, _)| n.as_str()).collect(),
+        init_files: init.iter().map(|(n, _)| n.as_str()).collect(),
+        ports,
+        host,
+        host_notes: "address = (layer << layer_shift) | the layer's own word address (its \
+            manifest's host map; address bits above the layer's own are ignored); layer = \
+            broadcast writes every layer (commands, learning enable) and reads layer 0",
+        layers,
+    };
+    serde_json::to_string_pretty(&m)
+        .map(|s| s + "\n")
+        .map_err(|e| e.to_string())
+}
+
+/// Words of the link memory after a layer of `neurons` neurons: one tick of spikes and its
+/// end-of-tick beat (two ticks with `layer_delay = 1`), rounded up to a power of two.
+pub fn link_depth(neurons: u64, layer_delay: u32) -> u64 {
+    ((neurons + 1) * (1 + layer_delay as u64)).next_power_of_two()
+}
+
+/// One layer instance's port wires in the chain top.
+struct LayerWires {
+    in_valid: Sig,
+    in_ready: Sig,
+    in_eot: Sig,
+    in_addr: Sig,
+    out_valid: Sig,
+    out_ready: Sig,
+    out_eot: Sig,
+    out_addr: Sig,
+    wb_stb: Sig,
+    wb_dat_r: Sig,
+    wb_ack: Sig,
+    wb_stall: Sig,
+}
+
+/// Build the chain top; returns it and the link memories' (module name, shape).
+fn chain_top(
+    name: &str,
+    gens: &[Generated],
+    layer_delay: u32,
+    host: &ChainHost,
+) -> (Module, Vec<(String, MemShape)>) {
+    let nl = gens.len();
+    let last = &gens[nl - 1].layout;
+    let mut b = B::new(name);
+    b.m.doc.extend([
+        format!(
+            "A chain of {nl} layers, layer_delay = {layer_delay}: {}.",
+            gens.iter()
+                .map(|g| format!("{} ({} -> {})", g.design.top, g.layout.inputs, g.layout.n))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        "clk, rst: one clock; rst is synchronous and active high (every layer's clearing sweep).".into(),
+        "in_*: AER input stream of layer 0, as in a one-layer array (in_eot ends the tick).".into(),
+        "out_*: the last layer's spikes of the tick, ascending, then its end-of-tick beat; the".into(),
+        "  end-of-tick beat leaves when every layer has finished the tick (ticks are chip-wide).".into(),
+        "lK_valid, lK_eot, lK_addr (every layer K but the last): layer K's output beat entering".into(),
+        "  its link this cycle (a monitor of every layer's spikes; leave unconnected if unused).".into(),
+        "wb_*: Wishbone B4 pipelined host port: wb_adr = layer << layer_shift | the layer's own".into(),
+        "  word address; the layer value `layers` writes every layer (broadcast). Map: manifest.json.".into(),
+        if layer_delay == 0 {
+            "Layer k+1 takes layer k's spikes of the same tick as they stream out of layer k.".into()
+        } else {
+            "Layer k+1 takes layer k's spikes of the previous tick (none in tick 0, after rst).".into()
+        },
+    ]);
+    let m = &mut b.m;
+    let in_valid = m.input("in_valid", Ty::BIT);
+    let in_ready = m.output("in_ready", Ty::BIT);
+    let in_eot = m.input("in_eot", Ty::BIT);
+    let in_addr = m.input("in_addr", Ty::u(32));
+    let out_valid = m.output("out_valid", Ty::BIT);
+    let out_ready = m.input("out_ready", Ty::BIT);
+    let out_eot = m.output("out_eot", Ty::BIT);
+    let out_addr = m.output("out_addr", Ty::u(last.nb));
+    let wb_cyc = m.input("wb_cyc", Ty::BIT);
+    let wb_stb = m.input("wb_stb", Ty::BIT);
+    let wb_we = m.input("wb_we", Ty::BIT);
+    let wb_adr = m.input("wb_adr", Ty::u(host.address_bits));
+    let wb_dat_w = m.input("wb_dat_w", Ty::u(32));
+    let wb_sel = m.input("wb_sel", Ty::u(4));
+    let wb_dat_r = m.output("wb_dat_r", Ty::u(32));
+    let wb_ack = m.output("wb_ack", Ty::BIT);
+    let wb_stall = m.output("wb_stall", Ty::BIT);
+    let monitors: Vec<(Sig, Sig, Sig)> = (0..nl - 1)
+        .map(|k| {
+            (
+                m.output(&format!("l{k}_valid"), Ty::BIT),
+                m.output(&format!("l{k}_eot"), Ty::BIT),
+                m.output(&format!("l{k}_addr"), Ty::u(gens[k].layout.nb)),
+            )
+        })
+        .collect();
+    // the layers' port wires
+    let lw: Vec<LayerWires> = gens
+        .iter()
+        .enumerate()
+        .map(|(k, g)| {
+            let p = |s: &str| format!("l{k}_{s}");
+            let m = &mut b.m;
+            LayerWires {
+                in_valid: m.wire(&p("in_valid"), Ty::BIT),
+                in_ready: m.wire(&p("in_ready"), Ty::BIT),
+                in_eot: m.wire(&p("in_eot"), Ty::BIT),
+                in_addr: m.wire(&p("in_addr"), Ty::u(32)),
+                out_valid: m.wire(&p("out_valid"), Ty::BIT),
+                out_ready: m.wire(&p("out_ready"), Ty::BIT),
+                out_eot: m.wire(&p("out_eot"), Ty::BIT),
+                out_addr: m.wire(&p("out_addr"), Ty::u(g.layout.nb)),
+                wb_stb: m.wire(&p("wb_stb"), Ty::BIT),
+                wb_dat_r: m.wire(&p("wb_dat_r"), Ty::u(32)),
+                wb_ack: m.wire(&p("wb_ack"), Ty::BIT),
+                wb_stall: m.wire(&p("wb_stall"), Ty::BIT),
+            }
+        })
+        .collect();
+
+    // --- chip-wide ticks
+    let run = b.ctl_reg("run", Ty::BIT, 0);
+    b.m.comment(&run, "a chip tick is in progress");
+    let all_idle = lw
+        .iter()
+        .map(|w| w.wb_stall.e().not())
+        .reduce(|a, c| a.and(c))
+        .unwrap();
+    let chip_start = b.net(
+        "chip_start",
+        run.e()
+            .not()
+            .and(in_valid.e())
+            .and(wb_cyc.e().not())
+            .and(all_idle),
+    );
+    let go = b.net("go", run.e().or(chip_start.e()));
+    let eot_in: Vec<Sig> = (0..nl)
+        .map(|k| {
+            let r = b.ctl_reg(&format!("l{k}_eot_in"), Ty::BIT, 0);
+            b.m.comment(&r, "the layer took its end-of-tick beat in this chip tick");
+            r
+        })
+        .collect();
+    // fin: a layer's end-of-tick beat entered its link two cycles ago (it is then offered at
+    // the next chip tick's start)
+    let mut fins = Vec::new();
+    let mut fifo_mems = Vec::new();
+    let mut flushes: Vec<Vec<Stmt>> = Vec::new();
+    let last_w = &lw[nl - 1];
+    let release = |fins: &[Sig]| -> Expr {
+        fins.iter()
+            .map(|f| f.e())
+            .reduce(|a, c| a.and(c))
+            .unwrap_or(Expr::bit(true))
+    };
+    // links
+    for k in 0..nl - 1 {
+        let (up, down) = (&lw[k], &lw[k + 1]);
+        let nb = gens[k].layout.nb;
+        let depth = link_depth(gens[k].layout.n, layer_delay);
+        let aw = addr_width(depth);
+        let ety = Ty::u(nb + 1);
+        let shape = MemShape::ram(ety, depth, 1, false, false);
+        let mname = shape.module_name(name);
+        if !fifo_mems.iter().any(|(n, _)| n == &mname) {
+            fifo_mems.push((mname.clone(), shape));
+        }
+        let ram = super::build::ram(&mut b, &mname, &format!("link{k}"), ety, depth, None);
+        let pw = Ty::u(aw + 1);
+        let wptr = b.ctl_reg(&format!("link{k}_wptr"), pw, 0);
+        let rptr = b.ctl_reg(&format!("link{k}_rptr"), pw, 0);
+        let rd_v = b.ctl_reg(&format!("link{k}_rd_v"), Ty::BIT, 0);
+        let q0_v = b.ctl_reg(&format!("link{k}_q0_v"), Ty::BIT, layer_delay as i128);
+        // q0 is reset to the end-of-tick beat of the empty tick (layer_delay = 1)
+        let q0 = b.ctl_reg(
+            &format!("link{k}_q0"),
+            ety,
+            if layer_delay == 1 { 1i128 << nb } else { 0 },
+        );
+        let q1_v = b.ctl_reg(&format!("link{k}_q1_v"), Ty::BIT, 0);
+        let q1 = b.data_reg(&format!("link{k}_q1"), ety);
+        let full = b.net(
+            &format!("link{k}_full"),
+            (wptr.e() - rptr.e()).eq(Expr::uconst(depth as u128, aw + 1)),
+        );
+        b.m.assign(&up.out_ready, full.e().not());
+        let push = b.net(
+            &format!("link{k}_push"),
+            up.out_valid.e().and(full.e().not()),
+        );
+        let (mv, me, ma) = &monitors[k];
+        b.m.assign(mv, up.out_valid.e().and(up.out_ready.e()));
+        b.m.assign(me, up.out_eot.e());
+        b.m.assign(ma, up.out_addr.e());
+        b.m.assign(&ram.we, push.e().and(b.rst.e().not()));
+        b.m.assign(&ram.waddr, wptr.e().slice(aw - 1, 0));
+        b.m.assign(
+            &ram.wdata,
+            Expr::concat(vec![up.out_eot.e(), up.out_addr.e()]),
+        );
+        b.ctl(when(push.e(), vec![set(&wptr, wptr.e().inc())]));
+        // the next layer's input: the head of the queue, within a chip tick, until its eot
+        b.m.assign(
+            &down.in_valid,
+            q0_v.e().and(go.e()).and(eot_in[k + 1].e().not()),
+        );
+        b.m.assign(&down.in_eot, q0.e().bit_at(nb));
+        b.m.assign(&down.in_addr, q0.e().slice(nb - 1, 0).ext(32));
+        let pop = b.net(
+            &format!("link{k}_pop"),
+            down.in_valid.e().and(down.in_ready.e()),
+        );
+        // fetch when the word will have room in the queue: q0 + q1 + in flight - pop <= 1
+        let s = q0_v.e().ext(2) + q1_v.e().ext(2) + rd_v.e().ext(2);
+        let room = s
+            .clone()
+            .le(Expr::uconst(1, 2))
+            .or(s.eq(Expr::uconst(2, 2)).and(pop.e()));
+        let fetch = b.net(&format!("link{k}_fetch"), rptr.e().ne(wptr.e()).and(room));
+        b.m.assign(&ram.raddr, rptr.e().slice(aw - 1, 0));
+        b.ctl(when(fetch.e(), vec![set(&rptr, rptr.e().inc())]));
+        b.ctl(set(&rd_v, fetch.e()));
+        // the queue after the pop, then the read word (valid this cycle) into the first free slot
+        let a0_v = Expr::mux(pop.e(), q1_v.e(), q0_v.e());
+        let a0 = Expr::mux(pop.e(), q1.e(), q0.e());
+        let a1_v = q1_v.e().and(pop.e().not());
+        b.ctl(if_else(
+            rd_v.e().and(a0_v.clone().not()),
+            vec![
+                set(&q0_v, Expr::bit(true)),
+                set(&q0, ram.rdata.e()),
+                set(&q1_v, Expr::bit(false)),
+            ],
+            vec![
+                set(&q0_v, a0_v),
+                set(&q0, a0),
+                set(&q1_v, a1_v.or(rd_v.e())),
+            ],
+        ));
+        // q1 takes every read word (it is valid only when q0 stays occupied)
+        b.data(when(rd_v.e(), vec![set(&q1, ram.rdata.e())]));
+        let eot_push = b.delayed_r(
+            &format!("link{k}_eot_push"),
+            push.e().and(up.out_eot.e()),
+            LINK_FIN - 1,
+        );
+        let fin = b.ctl_reg(&format!("l{k}_fin"), Ty::BIT, 0);
+        b.m.comment(
+            &fin,
+            "the layer's end-of-tick beat of this chip tick is in its link",
+        );
+        fins.push((fin, eot_push));
+        // a clear of the upstream layer empties the link back to its reset contents
+        flushes.push(vec![
+            set(&wptr, Expr::zero(pw)),
+            set(&rptr, Expr::zero(pw)),
+            set(&rd_v, Expr::bit(false)),
+            set(&q0_v, Expr::bit(layer_delay == 1)),
+            set(
+                &q0,
+                Expr::uconst(if layer_delay == 1 { 1u128 << nb } else { 0 }, nb + 1),
+            ),
+            set(&q1_v, Expr::bit(false)),
+        ]);
+    }
+    // layer 0: the chip's input port
+    let w0 = &lw[0];
+    b.m.assign(
+        &w0.in_valid,
+        in_valid.e().and(go.e()).and(eot_in[0].e().not()),
+    );
+    b.m.assign(&w0.in_eot, in_eot.e());
+    b.m.assign(&w0.in_addr, in_addr.e());
+    b.m.assign(
+        &in_ready,
+        w0.in_ready.e().and(run.e()).and(eot_in[0].e().not()),
+    );
+    // the last layer: the chip's output port; its end-of-tick beat waits for every layer
+    let fin_sigs: Vec<Sig> = fins.iter().map(|(f, _)| f.clone()).collect();
+    let all_fin = b.net("all_fin", release(&fin_sigs));
+    let pass = b.net("out_pass", last_w.out_eot.e().not().or(all_fin.e()));
+    b.m.assign(&out_valid, last_w.out_valid.e().and(pass.e()));
+    b.m.assign(&out_eot, last_w.out_eot.e());
+    b.m.assign(&out_addr, last_w.out_addr.e());
+    b.m.assign(&last_w.out_ready, out_ready.e().and(pass.e()));
+    let chip_end = b.net(
+        "chip_end",
+        out_valid.e().and(out_ready.e()).and(out_eot.e()),
+    );
+    b.ctl(if_else(
+        chip_end.e(),
+        vec![set(&run, Expr::bit(false))],
+        vec![when(chip_start.e(), vec![set(&run, Expr::bit(true))])],
+    ));
+    for (k, r) in eot_in.iter().enumerate() {
+        let w = &lw[k];
+        let took = w.in_valid.e().and(w.in_ready.e()).and(w.in_eot.e());
+        b.ctl(if_else(
+            chip_end.e(),
+            vec![set(r, Expr::bit(false))],
+            vec![when(took, vec![set(r, Expr::bit(true))])],
+        ));
+    }
+    for (fin, eot_push) in &fins {
+        b.ctl(if_else(
+            chip_end.e(),
+            vec![set(fin, Expr::bit(false))],
+            vec![when(eot_push.clone(), vec![set(fin, Expr::bit(true))])],
+        ));
+    }
+
+    // --- host port
+    let ls = host.layer_shift;
+    let field = b.net("wb_layer", wb_adr.e().slice(host.address_bits - 1, ls));
+    let lb = host.layer_bits;
+    let pend = b.ctl_reg("wb_pend", Ty::BIT, 0);
+    b.m.comment(&pend, "an accepted access waits for its acknowledge");
+    let lidx = b.ctl_reg("wb_lidx", Ty::u(lb), 0);
+    let bcast = |e: Expr| e.eq(Expr::uconst(host.broadcast as u128, lb));
+    let sel: Vec<Expr> = (0..nl)
+        .map(|k| {
+            field
+                .e()
+                .eq(Expr::uconst(k as u128, lb))
+                .or(bcast(field.e()))
+        })
+        .collect();
+    let lsel: Vec<Expr> = (0..nl)
+        .map(|k| lidx.e().eq(Expr::uconst(k as u128, lb)).or(bcast(lidx.e())))
+        .collect();
+    let taken: Vec<Sig> = (0..nl)
+        .map(|k| b.ctl_reg(&format!("l{k}_wb_taken"), Ty::BIT, 0))
+        .collect();
+    let acked: Vec<Sig> = (0..nl)
+        .map(|k| b.ctl_reg(&format!("l{k}_wb_acked"), Ty::BIT, 0))
+        .collect();
+    let any_stall_req = (0..nl)
+        .map(|k| {
+            sel[k]
+                .clone()
+                .and(taken[k].e().not())
+                .and(lw[k].wb_stall.e())
+        })
+        .reduce(|a, c| a.or(c))
+        .unwrap();
+    let any_busy = lw
+        .iter()
+        .map(|w| w.wb_stall.e())
+        .reduce(|a, c| a.or(c))
+        .unwrap();
+    b.m.assign(
+        &wb_stall,
+        pend.e().or(Expr::mux(wb_stb.e(), any_stall_req, any_busy)),
+    );
+    let accept = b.net(
+        "wb_accept",
+        wb_cyc.e().and(wb_stb.e()).and(wb_stall.e().not()),
+    );
+    let top_ack = b.net(
+        "wb_done",
+        (0..nl)
+            .map(|k| lsel[k].clone().not().or(acked[k].e()).or(lw[k].wb_ack.e()))
+            .fold(pend.e(), |a, c| a.and(c))
+            .and(wb_cyc.e()),
+    );
+    b.m.assign(&wb_ack, top_ack.e());
+    for k in 0..nl {
+        b.m.assign(
+            &lw[k].wb_stb,
+            wb_stb
+                .e()
+                .and(sel[k].clone())
+                .and(taken[k].e().not())
+                .and(pend.e().not()),
+        );
+        let took = lw[k]
+            .wb_stb
+            .e()
+            .and(wb_cyc.e())
+            .and(lw[k].wb_stall.e().not());
+        b.ctl(set(
+            &taken[k],
+            wb_cyc.e().and(accept.e().not()).and(taken[k].e().or(took)),
+        ));
+        b.ctl(set(
+            &acked[k],
+            wb_cyc
+                .e()
+                .and(top_ack.e().not())
+                .and(acked[k].e().or(lw[k].wb_ack.e())),
+        ));
+    }
+    b.ctl(set(
+        &pend,
+        wb_cyc
+            .e()
+            .and(top_ack.e().not())
+            .and(pend.e().or(accept.e())),
+    ));
+    b.ctl(when(accept.e(), vec![set(&lidx, field.e())]));
+    // a write of COMMAND bit 0 (clear) to a layer that feeds a link: when acknowledged (the
+    // layer took it), the link is emptied too (the layer's spikes of the last tick are gone)
+    for (k, flush) in flushes.into_iter().enumerate() {
+        let aw = gens[k].layout.aw;
+        let cmd = gens[k].layout.reg_addr(super::layout::regs::COMMAND);
+        let clr = b.ctl_reg(&format!("l{k}_wb_clear"), Ty::BIT, 0);
+        let is_clear = accept
+            .e()
+            .and(wb_we.e())
+            .and(sel[k].clone())
+            .and(
+                wb_adr
+                    .e()
+                    .slice(aw - 1, 0)
+                    .eq(Expr::uconst(cmd as u128, aw)),
+            )
+            .and(wb_sel.e().bit_at(0))
+            .and(wb_dat_w.e().bit_at(0));
+        b.ctl(if_else(
+            top_ack.e().or(wb_cyc.e().not()),
+            vec![set(&clr, Expr::bit(false))],
+            vec![when(is_clear, vec![set(&clr, Expr::bit(true))])],
+        ));
+        b.ctl(when(top_ack.e().and(clr.e()), flush));
+    }
+    // read data: the latched layer's (a broadcast or an unused layer value reads layer 0)
+    let mut dat = lw[0].wb_dat_r.e();
+    for (k, w) in lw.iter().enumerate().skip(1) {
+        dat = Expr::mux(
+            lidx.e().eq(Expr::uconst(k as u128, lb)),
+            w.wb_dat_r.e(),
+            dat,
+        );
+    }
+    b.m.assign(&wb_dat_r, dat);
+
+    // the layer instances
+    for (k, (g, w)) in gens.iter().zip(&lw).enumerate() {
+        let aw = g.layout.aw;
+        b.m.instance(Instance {
+            module: g.design.top.clone(),
+            name: format!("u_l{k}"),
+            params: Vec::new(),
+            conns: vec![
+                ("clk".into(), b.clk.e()),
+                ("rst".into(), b.rst.e()),
+                ("in_valid".into(), w.in_valid.e()),
+                ("in_ready".into(), w.in_ready.e()),
+                ("in_eot".into(), w.in_eot.e()),
+                ("in_addr".into(), w.in_addr.e()),
+                ("out_valid".into(), w.out_valid.e()),
+                ("out_ready".into(), w.out_ready.e()),
+                ("out_eot".into(), w.out_eot.e()),
+                ("out_addr".into(), w.out_addr.e()),
+                ("wb_cyc".into(), wb_cyc.e()),
+                ("wb_stb".into(), w.wb_stb.e()),
+                ("wb_we".into(), wb_we.e()),
+                ("wb_adr".into(), wb_adr.e().slice(aw - 1, 0)),
+                ("wb_dat_w".into(), wb_dat_w.e()),
+                ("wb_sel".into(), wb_sel.e()),
+                ("wb_dat_r".into(), w.wb_dat_r.e()),
+                ("wb_ack".into(), w.wb_ack.e()),
+                ("wb_stall".into(), w.wb_stall.e()),
+            ],
+        });
+    }
+    (b.finish(), fifo_mems)
+}
