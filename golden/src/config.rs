@@ -1353,13 +1353,7 @@ fn parse_neuron(
                 7,
                 "",
             )? as i32,
-            acc_bits: ranged(
-                &k("neuron.acc_bits"),
-                n.acc_bits.unwrap_or(24),
-                2,
-                40,
-                "",
-            )? as u32,
+            acc_bits: ranged(&k("neuron.acc_bits"), n.acc_bits.unwrap_or(24), 2, 40, "")? as u32,
         })
     };
     Ok(neuron)
