@@ -99,9 +99,80 @@ fn emitted_files_of_the_recurrent_signed_scaling_network_are_pinned() {
     pin("recurrent", &recurrent());
 }
 
+/// A `cuba` network: per-neuron biases (the top's tables), STDP with scaling, signed weights.
+const CUBA: &str = r#"
+name = "ref_cuba"
+[array]
+inputs = 6
+neurons = 4
+lanes = 2
+[neuron]
+model = "cuba"
+du = 410
+dv = 205
+vth = 300
+bias_mant = [10, -20, 4095, -4096]
+bias_exp = [2, 0, 7, 1]
+acc_bits = 16
+[synapse]
+weight_bits = 8
+signed = true
+init_lo = -20
+init_hi = 60
+seed = 5
+weight_exp = 6
+[stdp]
+normalize_target = 120
+normalize_every = 4
+"#;
+
+fn cuba() -> Config {
+    Config::from_toml_str(CUBA, Path::new(".")).expect("reference config is valid")
+}
+
+#[test]
+fn emitted_files_of_the_cuba_network_are_pinned() {
+    pin("cuba", &cuba());
+}
+
+#[test]
+fn the_cuba_lane_of_ice40_hx_multiplies_by_shift_and_add() {
+    // generic: Verilog products; iCE40 HX (no DSP): shift-and-add, pinned
+    let lane = |target| {
+        let g = generate(
+            &cuba(),
+            &Options {
+                target,
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let (_, text) = g
+            .rtl
+            .iter()
+            .find(|(n, _)| n == "ref_cuba_lane.v")
+            .unwrap()
+            .clone();
+        text
+    };
+    let (generic, hx) = (lane(Target::Generic), lane(Target::Ice40));
+    let product = |text: &str, reg: &str| {
+        text.lines()
+            .any(|l| l.contains(&format!("{reg} <=")) && l.contains(" * "))
+    };
+    for reg in ["n1_pu", "n1_pv"] {
+        assert!(
+            product(&generic, reg),
+            "the generic decay {reg} is a product"
+        );
+        assert!(!product(&hx, reg), "the iCE40 HX decay {reg} is no product");
+    }
+    insta::assert_snapshot!("cuba_ice40__ref_cuba_lane_v", hx);
+}
+
 #[test]
 fn generating_twice_gives_byte_identical_files() {
-    for cfg in [demo(), recurrent()] {
+    for cfg in [demo(), recurrent(), cuba()] {
         for target in [Target::Generic, Target::Ice40, Target::Ecp5] {
             let opts = Options {
                 target,

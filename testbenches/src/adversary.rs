@@ -194,10 +194,13 @@ fn host_actions(rng: &mut SplitMix64, cfg: &Config, ticks: usize) -> Vec<(usize,
 }
 
 /// The states a host may write on this network's array, with their ranges: v always,
-/// refractory and theta when the config uses them, x and y with STDP (the fields the generated
-/// array has; `lif` only, as the generator).
+/// refractory and theta when the config uses them, x and y with STDP, u of `cuba` (the fields
+/// the generated array has).
 fn writable_states(cfg: &Config) -> Vec<(StateKind, i64, i64)> {
     let mut kinds = vec![StateKind::V];
+    if cfg.cuba().is_some() {
+        kinds.push(StateKind::U);
+    }
     if let Some(l) = cfg.lif() {
         if l.refractory > 0 {
             kinds.push(StateKind::Refractory);

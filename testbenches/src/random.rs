@@ -402,8 +402,8 @@ pub fn config_toml(rng: &mut SplitMix64, name: &str, lim: &Limits) -> String {
 /// `toml` (a drawn `lif` config) with its `[neuron]` section replaced by a drawn `cuba` one and
 /// a drawn `synapse.weight_exp`. Skewed to the stress corners: large `weight_exp` with
 /// duplicate events (u wraps, v saturates; `a_in` reaches its clamp), narrow accumulators that
-/// saturate, decays of 0 and 4095, thresholds near both ends, biases of both signs. One bias
-/// for every neuron (the generator's limit), written as one integer or as an array.
+/// saturate, decays of 0 and 4095, thresholds near both ends, biases of both signs, one for all
+/// neurons (as one integer or an array) or one per neuron.
 pub fn with_cuba_neuron(rng: &mut SplitMix64, toml: &str) -> String {
     let a = toml.find("[neuron]\n").expect("a [neuron] section");
     let b = toml.find("[stdp]\n").expect("a [stdp] section");
@@ -431,10 +431,22 @@ pub fn with_cuba_neuron(rng: &mut SplitMix64, toml: &str) -> String {
         range(rng, -4096, 4095)
     };
     let bias_exp = range(rng, 0, 7);
-    let mant = if rng.chance(0.3) {
-        format!("[{}]", vec![bias_mant.to_string(); neurons].join(", "))
+    let mant = match rng.below(10) {
+        0..=2 => format!("[{}]", vec![bias_mant.to_string(); neurons].join(", ")),
+        // per-neuron biases (a table per lane in the hardware)
+        3..=5 => {
+            let v: Vec<String> = (0..neurons)
+                .map(|_| range(rng, -4096, 4095).to_string())
+                .collect();
+            format!("[{}]", v.join(", "))
+        }
+        _ => bias_mant.to_string(),
+    };
+    let bias_exp = if rng.chance(0.3) {
+        let v: Vec<String> = (0..neurons).map(|_| range(rng, 0, 7).to_string()).collect();
+        format!("[{}]", v.join(", "))
     } else {
-        bias_mant.to_string()
+        bias_exp.to_string()
     };
     let weight_exp = if rng.chance(0.5) {
         range(rng, 4, 7)
@@ -775,6 +787,12 @@ mod tests {
         assert!(any(&|c| c.config.cuba().is_some_and(|k| k.du == 4095)));
         assert!(any(&|c| c.config.cuba().is_some_and(|k| k.acc_bits < 12)));
         assert!(any(&|c| c.config.cuba().is_some_and(|k| k.bias(0) < 0)));
+        assert!(any(&|c| c
+            .config
+            .cuba()
+            .is_some_and(
+                |k| (0..c.config.neurons()).any(|i| k.bias(i) != k.bias(0))
+            )));
         assert!(any(&|c| c.stimulus.ticks.iter().any(Vec::is_empty)));
         assert!(any(&|c| c
             .stimulus

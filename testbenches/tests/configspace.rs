@@ -123,7 +123,7 @@ fn every_target_of_random_networks_and_corners_lints_compiles_and_synthesizes() 
 
 /// The `cuba` corners (`configspace::CUBA_CORNERS`), two rounds: every target lints and
 /// compiles; the first seed of the corners marked `synth` goes through Yosys for both families
-/// (one network; about a minute of CPU with the Yosys runs).
+/// (one network; 140 s measured on the shared 2-core machine, most of it Yosys).
 #[test]
 fn every_target_of_the_cuba_corners_lints_compiles_and_synthesizes() {
     let corners = CUBA_CORNERS.len() as u64;
