@@ -89,3 +89,48 @@ fn the_learning_examples_are_the_experiments_networks() {
     patterns.array.lanes = 2;
     assert_eq!(example, patterns);
 }
+
+#[test]
+fn the_two_layer_example_simulates_and_writes_every_layer() {
+    // runtime: well under a second (two CLI runs of 50 ticks)
+    let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/two_layer.toml");
+    let out = scratch("examples", "two_layer_sim");
+    let stim = out.join("stim.json");
+    let res = out.join("r.json");
+    let o = neurogen(&[
+        "stimulus",
+        "poisson",
+        "--config",
+        f.to_str().unwrap(),
+        "--rate",
+        "40",
+        "--ticks",
+        "50",
+        "-o",
+        stim.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = neurogen(&[
+        "simulate",
+        f.to_str().unwrap(),
+        "--stimulus",
+        stim.to_str().unwrap(),
+        "-o",
+        res.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("2 layers"));
+    let cfg = load("two_layer.toml");
+    assert_eq!(cfg.layer_count(), 2);
+    let stim = golden::Stimulus::from_file(&stim).unwrap();
+    assert_eq!(stim.ticks.len(), 50);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&res).unwrap()).unwrap();
+    let layers = json["layers"].as_array().unwrap();
+    assert_eq!(layers.len(), 2);
+    assert_eq!(json["spikes"], layers[1]["spikes"]);
+    // the first layer's spikes are those of the first layer alone
+    let first = golden::run::simulate(&cfg.layer_configs()[0], &stim);
+    let spikes: Vec<Vec<u32>> = serde_json::from_value(layers[0]["spikes"].clone()).unwrap();
+    assert_eq!(spikes, first.spikes);
+}

@@ -140,3 +140,212 @@ fn learn_rejects_bad_parameters_with_one_line_naming_them() {
         "no output for a bad run"
     );
 }
+
+/// A small network with an adaptive threshold, for the trained-network round trip.
+const TINY: &str = r#"
+name = "tiny"
+[array]
+inputs = 16
+neurons = 4
+lanes = 2
+[neuron]
+threshold = 400
+leak_shift = 2
+inhibition = 600
+theta_plus = 20
+theta_decay_shift = 10
+[synapse]
+init = "uniform"
+init_lo = 0
+init_hi = 40
+seed = 5
+[stdp]
+pre_inc = 64
+post_inc = 32
+ltp_shift = 4
+ltd_shift = 6
+normalize_target = 400
+"#;
+
+/// The spikes of `net` on `stim`.
+fn spikes_of(mut net: golden::model::Network, stim: &golden::Stimulus) -> Vec<Vec<u32>> {
+    stim.ticks.iter().map(|e| net.step(e).to_vec()).collect()
+}
+
+/// `learn --config --save` on a tiny network, then the saved network through `simulate`,
+/// `generate`, `cosim` and an exported testbench under Icarus. About 40 s (the Verilator build
+/// of the tiny network), 6 s when it is cached.
+#[test]
+fn learn_saves_the_trained_network_that_simulate_generate_and_cosim_start_from() {
+    use golden::learn::patterns::{self, PatternsParams};
+    use golden::model::{Network, StateKind};
+    let dir = scratch("save");
+    let net_toml = dir.join("tiny.toml");
+    std::fs::write(&net_toml, TINY).unwrap();
+    let saved = dir.join("trained");
+    let (n, s) = (net_toml.to_str().unwrap(), saved.to_str().unwrap());
+    let plots = dir.join("plots");
+    #[rustfmt::skip]
+    let v = json_of(&neurogen(&[
+        "learn", "patterns", "--config", n, "--patterns", "2", "--active", "4", "--train", "6",
+        "--test", "3", "--epochs", "1", "--json", "--save", s, "-o", plots.to_str().unwrap(),
+    ]));
+    let files = v["saved"].as_array().expect("saved files listed");
+    assert_eq!(files.len(), 3, "config, weights, theta: {v}");
+    let trained = saved.join("tiny.toml");
+    assert_eq!(files[0].as_str(), trained.to_str());
+
+    // the same experiment in-process: the saved network starts from what it learned
+    let cfg = golden::Config::from_file(&net_toml).unwrap();
+    let p = PatternsParams {
+        inputs: 16,
+        neurons: 4,
+        patterns: 2,
+        active: 4,
+        train: 6,
+        test: 3,
+        epochs: 1,
+        raster_samples: 9,
+        network: Some(cfg.clone()),
+        ..PatternsParams::default()
+    };
+    let r = patterns::run(&p, &mut |_| {}).unwrap();
+    let back = golden::Config::from_file(&trained).unwrap();
+    assert_eq!(back.initial_weights(), r.weights);
+    assert_eq!(back.initial_theta(), r.theta);
+    assert_ne!(r.weights, cfg.initial_weights(), "the network learned");
+    assert!(
+        r.theta.iter().any(|&t| t > 0),
+        "theta adapted: {:?}",
+        r.theta
+    );
+
+    // simulate on the saved config = the golden model given the learned state by host writes
+    let stim = golden::Stimulus::poisson(16, 300.0, 60, 1.0, 3);
+    let res = dir.join("result.json");
+    let t = trained.to_str().unwrap();
+    #[rustfmt::skip]
+    let out = neurogen(&["simulate", t, "--poisson", "300", "--ticks", "60", "--seed", "3",
+                         "-o", res.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let res: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&res).unwrap()).unwrap();
+    let got: Vec<Vec<u32>> = serde_json::from_value(res["spikes"].clone()).unwrap();
+    let mut learned = Network::new(&cfg);
+    learned.set_weights(&r.weights).unwrap();
+    let mut weights_only = learned.clone();
+    for (i, &th) in r.theta.iter().enumerate() {
+        learned.set_state(StateKind::Theta, i, th).unwrap();
+    }
+    assert_eq!(got, spikes_of(learned, &stim));
+    assert!(
+        got.iter().any(|s| !s.is_empty()),
+        "the stimulus makes spikes"
+    );
+    // controls: without the learned theta, or from the untrained network, the spikes differ
+    weights_only.clear();
+    assert_ne!(got, spikes_of(weights_only, &stim), "theta matters here");
+    assert_ne!(got, spikes_of(Network::new(&cfg), &stim));
+
+    // generate and cosim (the Verilog starts from the saved weights; theta through the host
+    // port) take it
+    let rtl = dir.join("rtl");
+    let out = neurogen(&["generate", t, "-o", rtl.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    #[rustfmt::skip]
+    let out = neurogen(&["cosim", t, "--poisson", "300", "--ticks", "60", "--seed", "3",
+                         "--rtl", rtl.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("MATCH"), "{text}");
+
+    // an exported UP5K testbench (weights and theta through the host port) passes under Icarus
+    let tb = dir.join("tb");
+    #[rustfmt::skip]
+    let out = neurogen(&["testbench", t, "--poisson", "300", "--ticks", "30", "--seed", "3",
+                         "--target", "ice40-up5k", "-o", tb.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("theta: the config's neuron.theta_file is written"),
+        "{text}"
+    );
+    let run = std::process::Command::new(tb.join("run.sh"))
+        .arg("icarus")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{log}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(log.lines().any(|l| l.starts_with("PASS")), "{log}");
+}
+
+#[test]
+fn learn_config_that_does_not_fit_the_experiment_is_refused_naming_the_key() {
+    let dir = scratch("config_fit");
+    let d = dir.to_str().unwrap();
+    let net = dir.join("net.toml");
+    std::fs::write(&net, TINY).unwrap();
+    let n = net.to_str().unwrap();
+    failed_naming(
+        &neurogen(&["learn", "digits", "--config", n, "-o", d]),
+        "array.inputs = 16, but the digits are 64 pixels",
+    );
+    failed_naming(
+        &neurogen(&["learn", "patterns", "--config", n, "-o", d]),
+        "need 32 inputs, but inputs = 16",
+    );
+    failed_naming(
+        &neurogen(&[
+            "learn",
+            "patterns",
+            "--config",
+            n,
+            "--neurons",
+            "8",
+            "-o",
+            d,
+        ]),
+        "--neurons 8 conflicts with the config's array.neurons = 4",
+    );
+    failed_naming(
+        &neurogen(&["learn", "digits", "--config", n, "--rules", "pair", "-o", d]),
+        "--rules switches features of the built-in network",
+    );
+    let cuba = dir.join("cuba.toml");
+    std::fs::write(
+        &cuba,
+        "[array]\ninputs = 64\nneurons = 4\n[neuron]\nmodel = \"cuba\"\n",
+    )
+    .unwrap();
+    failed_naming(
+        &neurogen(&[
+            "learn",
+            "digits",
+            "--config",
+            cuba.to_str().unwrap(),
+            "-o",
+            d,
+        ]),
+        "the experiments need \"lif\"",
+    );
+}

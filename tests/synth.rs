@@ -85,6 +85,19 @@ fn ice40_up5k_small_network_fits_with_weights_in_block_ram_and_no_latches() {
     assert_eq!(v["board"], "icebreaker");
     assert!(work.join("icebreaker.pcf").exists());
     assert!(v["utilisation"]["logic cells"]["available"] == 5280);
+    // the board clock is the PLL's 39.75 MHz from the 12 MHz oscillator, and nextpnr timed the
+    // design for exactly that (derived from the PLL's parameters, not the pin's 12 MHz)
+    let bc = &v["board_clock"];
+    assert_eq!(bc["mhz"], 39.75, "{bc}");
+    assert!(
+        bc["source"].as_str().unwrap().contains("SB_PLL40_PAD"),
+        "{bc}"
+    );
+    let c = bc["constraint_mhz"].as_f64().expect("nextpnr's constraint");
+    assert!((c - 39.75).abs() < 0.01, "nextpnr timed for {c} MHz: {bc}");
+    assert_eq!(v["target_mhz"], 39.75);
+    assert_eq!(bc["msops"].as_f64().unwrap(), 39.75 * 2.0);
+    assert_eq!(bc["met"], v["fmax_mhz"].as_f64().unwrap() >= 39.75);
 }
 
 #[test]
@@ -94,6 +107,8 @@ fn ecp5_25k_small_network_fits_with_weights_in_block_ram_and_no_latches() {
     assert_eq!(v["board"], "ulx3s");
     assert!(work.join("ulx3s.lpf").exists());
     assert!(v["utilisation"]["block RAM"]["available"] == 56);
+    let c = v["board_clock"]["constraint_mhz"].as_f64().unwrap();
+    assert!((c - 125.0).abs() < 0.01, "nextpnr timed for {c} MHz");
     // each lane keeps its own copy of the registers it shares with the others (Yosys merges
     // equal flip-flops after flattening unless they are kept)
     let net: Value =
@@ -102,7 +117,7 @@ fn ecp5_25k_small_network_fits_with_weights_in_block_ram_and_no_latches() {
         .as_object()
         .unwrap();
     for lane in 0..2 {
-        let name = format!("u_array.u_lane{lane}.ev_valid_r_TRELLIS_FF_Q");
+        let name = format!("u_core.u_array.u_lane{lane}.ev_valid_r_TRELLIS_FF_Q");
         assert_eq!(cells[&name]["type"], "TRELLIS_FF", "{name} missing");
     }
 }

@@ -8,6 +8,11 @@
 //!   on the board's transmit pin and samples each bit in its middle, checking the stop bit.
 //! - Time passes only inside [`Transport::receive`]: it runs clock cycles until at least one byte
 //!   has arrived, or fails after [`SimUart::timeout`] cycles (the simulated "no reply").
+//! - The line runs in real time, not in the board's clocks per bit: one simulation step is one
+//!   cycle of the board clock (the PLL's output: the PLL model passes the stepped pin through,
+//!   see [`hdl::board::pll::SIM_MODELS`]), and the host's bits last `board clock / baud` steps,
+//!   a fraction in general, as a real USB-serial chip's do. A board top whose UART divisor was
+//!   computed from another clock (the oscillator) then fails here as it would on the board.
 
 use crate::driver::staging;
 use crate::verilator::{Build, Clock, Design, In, Model, Out};
@@ -26,13 +31,36 @@ pub fn build(
     board: Board,
     opts: &BoardOptions,
 ) -> Result<(BoardDesign, Design), String> {
-    let probe = board::generate(cfg, board, opts)?;
-    let files = probe.rtl.iter().chain(probe.array.init.iter());
+    build_edited(cfg, board, opts, &|_| Ok(()))
+}
+
+/// [`build`] with `edit` applied to the generated design before it is written (tests use it to
+/// build mutants, e.g. a UART whose divisor comes from the oscillator).
+pub fn build_edited(
+    cfg: &Config,
+    board: Board,
+    opts: &BoardOptions,
+    edit: &dyn Fn(&mut BoardDesign) -> Result<(), String>,
+) -> Result<(BoardDesign, Design), String> {
+    let mut probe = board::generate(cfg, board, opts)?;
+    edit(&mut probe)?;
+    let files = probe
+        .rtl
+        .iter()
+        .chain(probe.sim.iter())
+        .chain(probe.array.init.iter());
     let dir = staging::design_dir(&probe.top, files, &[])?;
     let mut o = opts.clone();
     o.array.init_prefix = format!("{}/", dir.display());
-    let bd = board::generate(cfg, board, &o)?;
-    let paths = staging::write_files(&dir, bd.rtl.iter().chain(bd.array.init.iter()))?;
+    let mut bd = board::generate(cfg, board, &o)?;
+    edit(&mut bd)?;
+    let paths = staging::write_files(
+        &dir,
+        bd.rtl
+            .iter()
+            .chain(bd.sim.iter())
+            .chain(bd.array.init.iter()),
+    )?;
     let design = Build::new(bd.top.clone())
         .sources(paths)
         .build()
@@ -49,12 +77,15 @@ pub struct SimUart<'m> {
     btn_idle: u64,
     board: Board,
     model: &'m Model,
-    div: u64,
+    /// Steps (board clock cycles) per bit on the line: board clock / baud.
+    bit: f64,
+    /// Steps the PLL takes to lock (0 without a PLL).
+    lock_cycles: u64,
     queue: VecDeque<u8>,
-    /// Host transmitter: (frame bits LSB first incl. start and stop, bits left, cycles left in
-    /// the current bit).
-    ser: Option<(u16, u32, u64)>,
-    /// Host receiver: (bits sampled so far, byte, cycles to the next sample).
+    /// Host transmitter: (frame bits LSB first incl. start and stop, step the frame began).
+    ser: Option<(u16, u64)>,
+    /// Host receiver: (next bit to sample: 0 start, 1..=8 data, 9 stop; byte; step of the
+    /// start bit's falling edge).
     des: Option<(u32, u8, u64)>,
     got: Vec<u8>,
     /// Cycles [`Transport::receive`] waits for a byte before it reports a timeout.
@@ -64,11 +95,20 @@ pub struct SimUart<'m> {
 }
 
 impl<'m> SimUart<'m> {
-    /// Bind to a model of `bd`'s board top.
+    /// Bind to a model of `bd`'s board top; the line runs at `bd.baud` against `bd`'s board
+    /// clock.
     pub fn new(model: &'m Model, bd: &BoardDesign) -> Result<SimUart<'m>, String> {
+        SimUart::with_line(model, bd, bd.baud)
+    }
+
+    /// Bind with the host's line at `baud` (a host talking at another rate than the board's).
+    pub fn with_line(model: &'m Model, bd: &BoardDesign, baud: u64) -> Result<SimUart<'m>, String> {
         let board = bd.board;
         let pin = |r: Role| board.pin(r).map(|p| p.port).ok_or("board without that pin");
         let btn_low = board.pin(Role::ResetButton).is_some_and(|p| p.active_low);
+        if baud == 0 {
+            return Err("baud rate 0".into());
+        }
         Ok(SimUart {
             clk: model.clock("clk").map_err(e)?,
             rx_pin: model.input(pin(Role::UartRx)?).map_err(e)?,
@@ -77,7 +117,12 @@ impl<'m> SimUart<'m> {
             btn_idle: btn_low as u64,
             board,
             model,
-            div: bd.divisor,
+            bit: bd.clock_hz_exact() / baud as f64,
+            lock_cycles: if bd.pll.is_some() {
+                hdl::board::pll::SIM_LOCK_CYCLES
+            } else {
+                0
+            },
             queue: VecDeque::new(),
             ser: None,
             des: None,
@@ -87,10 +132,10 @@ impl<'m> SimUart<'m> {
         })
     }
 
-    /// Run until the power-on reset is over (a host that talks during it loses bytes, as on a
-    /// real board).
+    /// Run until the PLL has locked and the power-on reset is over (a host that talks during it
+    /// loses bytes, as on a real board).
     pub fn power_on(&mut self, por_bits: u32) -> Result<(), String> {
-        self.run((1u64 << por_bits) + 16)
+        self.run(self.lock_cycles + (1u64 << por_bits) + 16)
     }
 
     /// Clock cycles run so far.
@@ -98,47 +143,50 @@ impl<'m> SimUart<'m> {
         self.clk.cycles()
     }
 
+    /// Steps from `start` to the `k`-th bit boundary of a frame (real time, rounded).
+    fn at(&self, start: u64, k: f64) -> u64 {
+        start + (k * self.bit).round() as u64
+    }
+
     /// One clock cycle of board and line model.
     pub fn step(&mut self) -> Result<(), String> {
-        // host transmitter
+        let now = self.cycles();
+        // host transmitter: bit k of a frame from `start` for `bit` steps
+        if let Some((_, start)) = self.ser
+            && now >= self.at(start, 10.0)
+        {
+            self.ser = None;
+        }
         if self.ser.is_none()
             && let Some(b) = self.queue.pop_front()
         {
-            self.ser = Some((((b as u16) << 1) | 0x200, 10, self.div));
+            self.ser = Some((((b as u16) << 1) | 0x200, now));
         }
         let line = match self.ser {
-            Some((bits, _, _)) => bits & 1,
+            Some((bits, start)) => {
+                let k = ((now - start) as f64 / self.bit) as u32;
+                (bits >> k.min(9)) & 1
+            }
             None => 1,
         };
         self.rx_pin.set(line as u64).map_err(e)?;
         self.btn.set(self.btn_idle).map_err(e)?;
         self.clk.step().map_err(e)?;
-        if let Some((bits, left, cyc)) = self.ser {
-            self.ser = if cyc > 1 {
-                Some((bits, left, cyc - 1))
-            } else if left > 1 {
-                Some((bits >> 1, left - 1, self.div))
-            } else {
-                None
-            };
-        }
         // host receiver: sample the board's line in the middle of each bit
+        let now = self.cycles();
         let tx = self.tx_pin.get() as u8;
         match self.des {
             None => {
                 if tx == 0 {
-                    self.des = Some((0, 0, self.div / 2));
+                    self.des = Some((0, 0, now));
                 }
             }
-            Some((n, byte, wait)) => {
-                if wait > 1 {
-                    self.des = Some((n, byte, wait - 1));
-                } else {
-                    // n = 0: the start bit's middle; 1..=8 data; 9 stop
+            Some((n, byte, start)) => {
+                if now >= self.at(start, n as f64 + 0.5) {
                     match n {
                         0 if tx != 0 => self.des = None, // a glitch
-                        0 => self.des = Some((1, 0, self.div)),
-                        1..=8 => self.des = Some((n + 1, byte | (tx << (n - 1)), self.div)),
+                        0 => self.des = Some((1, 0, start)),
+                        1..=8 => self.des = Some((n + 1, byte | (tx << (n - 1)), start)),
                         _ => {
                             if tx == 1 {
                                 self.got.push(byte);

@@ -1,13 +1,15 @@
 //! The board tops in co-simulation: a UART model on the pins of the Verilated board top, driven
 //! by the same protocol client the CLI uses on a serial port. Events go in, spikes come out and
 //! must match the golden model tick by tick; weights are read and written over the link; the
-//! link's error frames and the reset button behave as `docs/board.md` says.
+//! link's error frames and the reset button behave as `docs/board.md` says. The board clock
+//! comes from the FPGA's PLL (its simulation model), and the host's serial line runs in real
+//! time against it.
 
-use cosim::board::{SimUart, build};
+use cosim::board::{SimUart, build, build_edited};
 use golden::model::Network;
 use golden::{Config, Stimulus};
 use hdl::array::layout::regs;
-use hdl::board::protocol::{Client, Reply, cmd, error_code};
+use hdl::board::protocol::{Client, Command, Reply, cmd, error_code};
 use hdl::board::{Board, BoardOptions, Status};
 use std::path::Path;
 
@@ -38,15 +40,118 @@ fn config() -> Config {
     Config::from_toml_str(NET, Path::new(".")).unwrap()
 }
 
-/// Options for simulation: 4 clocks per UART bit, a 64-byte buffer (so long ticks need the
-/// client's SYNC flow control), a short power-on reset.
+/// Options for simulation: a PLL clock (iCEBreaker 48 MHz from 12, ULX3S 125 MHz from 25) at a
+/// baud rate of 4 clocks per UART bit, a 64-byte buffer (so long ticks need the client's SYNC
+/// flow control), a short power-on reset.
 fn sim_options(board: Board) -> BoardOptions {
     let mut o = BoardOptions::new(board);
-    o.clock_hz = Some(4_000_000);
-    o.baud = 1_000_000;
+    let clock = match board {
+        Board::Icebreaker => 48_000_000,
+        Board::Ulx3s => 125_000_000,
+    };
+    o.clock_hz = Some(clock);
+    o.baud = clock / 4;
     o.fifo_depth = 64;
     o.por_bits = 4;
     o
+}
+
+/// Power on, load the initial weights, run `ticks` ticks of a Poisson stimulus and compare each
+/// tick's spikes with the golden model: the spike count, or the first difference or link error.
+fn run_ticks(
+    cfg: &Config,
+    bd: &hdl::board::BoardDesign,
+    design: &cosim::verilator::Design,
+    por_bits: u32,
+    ticks: usize,
+) -> Result<usize, String> {
+    let model = design.model().map_err(|e| e.to_string())?;
+    let mut uart = SimUart::new(&model, bd)?;
+    uart.timeout = 50_000;
+    uart.power_on(por_bits)?;
+    let mut client = Client::new(uart, bd.fifo_depth as usize);
+    client.sync()?;
+    let lay = bd.array.layout.clone();
+    let w0 = cfg.initial_weights();
+    let words: Vec<(u32, u32)> = (0..lay.r)
+        .flat_map(|j| (0..lay.n).map(move |i| (j, i)))
+        .map(|(j, i)| {
+            let w = w0[[j as usize, i as usize]] as i64;
+            (lay.weight_addr(j, i) as u32, w as i32 as u32)
+        })
+        .collect();
+    client.write_many(&words)?;
+    let stim = Stimulus::poisson(cfg.array.inputs, 250.0, ticks, 1.0, 7);
+    let mut net = Network::new(cfg);
+    let mut spikes = 0;
+    for (t, events) in stim.ticks.iter().enumerate() {
+        let want: Vec<u32> = net.step(events).to_vec();
+        let got = client.tick(events)?;
+        if got != want {
+            return Err(format!("tick {t}: spikes {got:?}, golden model {want:?}"));
+        }
+        spikes += got.len();
+    }
+    let framing = client.link().framing_errors;
+    if !client.errors.is_empty() || framing > 0 {
+        return Err(format!(
+            "error frames {:?}, {framing} framing errors",
+            client.errors
+        ));
+    }
+    Ok(spikes)
+}
+
+/// The iCEBreaker top with its 12 MHz oscillator multiplied to 48 MHz by the PLL, at 3 Mbaud:
+/// 16 clocks of the PLL clock per bit. The host drives the line in real time against the PLL
+/// clock and the run matches the golden model. Control: the same top with the UART divisor
+/// computed from the oscillator (4 clocks per bit, exact at 12 MHz) fails. Runtime ~20 s
+/// (two Verilator builds of a small top).
+#[test]
+fn the_uart_divisor_comes_from_the_pll_clock_not_the_oscillator() {
+    let cfg = config();
+    let board = Board::Icebreaker;
+    let mut opts = sim_options(board);
+    opts.clock_hz = Some(48_000_000);
+    opts.baud = 3_000_000;
+    let (bd, design) = build(&cfg, board, &opts).unwrap();
+    assert_eq!(bd.divisor, 16);
+    assert_eq!(bd.pll.map(|p| p.out_hz()), Some(48e6));
+    let spikes = run_ticks(&cfg, &bd, &design, opts.por_bits, 12).unwrap();
+    assert!(spikes > 0, "the test network should spike");
+
+    // the mutant: UART modules built for the oscillator's clocks per bit
+    let osc_div = hdl::board::divisor(board.clock_hz() as f64, opts.baud).unwrap();
+    assert_eq!(osc_div, 4);
+    let name = bd.array.layout.name.clone();
+    let mutate = |d: &mut hdl::board::BoardDesign| -> Result<(), String> {
+        for (file, m) in [
+            (
+                format!("{name}_uart_rx.v"),
+                hdl::board::uart::uart_rx_module(&format!("{name}_uart_rx"), osc_div),
+            ),
+            (
+                format!("{name}_uart_tx.v"),
+                hdl::board::uart::uart_tx_module(&format!("{name}_uart_tx"), osc_div),
+            ),
+        ] {
+            let f = d
+                .rtl
+                .iter_mut()
+                .find(|f| f.0 == file)
+                .ok_or("no UART file")?;
+            f.1 = hdl::emit::module(&m, &[])?;
+        }
+        d.divisor = osc_div;
+        Ok(())
+    };
+    let (bad, bad_design) = build_edited(&cfg, board, &opts, &mutate).unwrap();
+    let r = run_ticks(&cfg, &bad, &bad_design, opts.por_bits, 12);
+    assert!(r.is_err(), "the oscillator's divisor passed: {r:?}");
+    eprintln!(
+        "control (divisor from the oscillator) failed as it must: {}",
+        r.unwrap_err()
+    );
 }
 
 fn run_stimulus_and_compare(board: Board) {
@@ -225,7 +330,8 @@ fn board_tops_are_lint_clean_verilog_2005() {
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let mut files = Vec::new();
-        for (n, t) in d.rtl.iter().chain(d.array.init.iter()) {
+        assert_eq!(d.sim.len(), 1, "the PLL's simulation model");
+        for (n, t) in d.rtl.iter().chain(d.sim.iter()).chain(d.array.init.iter()) {
             std::fs::write(dir.join(n), t).unwrap();
             if n.ends_with(".v") {
                 files.push(n.clone());
@@ -255,4 +361,153 @@ fn board_tops_are_lint_clean_verilog_2005() {
             &["-g2005", "-Wall", "-o", "/dev/null", "-s", &d.top],
         );
     }
+}
+
+/// Run the iCEBreaker top under Icarus in real time: a 12 MHz oscillator on the clock pin, the
+/// PLL model multiplying it (to 48 MHz), a host UART at 3 Mbaud in the test bench sending
+/// `host` bytes; the bytes the board sent back.
+fn icarus_real_time(test: &str, bd: &hdl::board::BoardDesign, host: &[u8]) -> Vec<u8> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("board-icarus")
+        .join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let bit_ps = 1e12 / bd.baud as f64;
+    let sends: String = host
+        .iter()
+        .map(|b| format!("        send(8'h{b:02x});\n"))
+        .collect();
+    // 12 MHz: 83,333 ps; the test bench comes first so its `timescale covers every file
+    let tb = format!(
+        r#"`timescale 1ps/1ps
+module tb;
+    reg clk = 1'b0, rx = 1'b1;
+    wire tx;
+    wire [4:0] led;
+    wire ledg_n, ledr_n;
+    {top} dut (.clk(clk), .rx(rx), .tx(tx), .btn_n(1'b1), .ledg_n(ledg_n), .ledr_n(ledr_n), .led(led));
+    always #41667 clk = ~clk;
+    task send(input [7:0] b);
+        integer k;
+        begin
+            rx = 1'b0;
+            #({bit_ps:.0});
+            for (k = 0; k < 8; k = k + 1) begin
+                rx = b[k];
+                #({bit_ps:.0});
+            end
+            rx = 1'b1;
+            #({bit_ps:.0});
+        end
+    endtask
+    reg [7:0] byte_in;
+    integer j;
+    always @(negedge tx) begin
+        #({half:.0});
+        if (!tx) begin
+            for (j = 0; j < 8; j = j + 1) begin
+                #({bit_ps:.0});
+                byte_in[j] = tx;
+            end
+            #({bit_ps:.0});
+            if (tx) $display("RX %02x", byte_in);
+            else $display("FRAMING");
+        end
+    end
+    initial begin
+        #30000000;
+{sends}        #60000000;
+        $finish;
+    end
+endmodule
+"#,
+        top = bd.top,
+        half = bit_ps / 2.0,
+    );
+    let mut files = vec!["tb.v".to_string()];
+    std::fs::write(dir.join("tb.v"), tb).unwrap();
+    for (n, t) in bd
+        .rtl
+        .iter()
+        .chain(bd.sim.iter())
+        .chain(bd.array.init.iter())
+    {
+        std::fs::write(dir.join(n), t).unwrap();
+        if n.ends_with(".v") {
+            files.push(n.clone());
+        }
+    }
+    let out = std::process::Command::new("iverilog")
+        .args(["-g2005", "-o", "sim.vvp", "-s", "tb"])
+        .args(&files)
+        .current_dir(&dir)
+        .output()
+        .expect("iverilog (run ./scripts/setup.sh)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = std::process::Command::new("vvp")
+        .args(["-n", "sim.vvp"])
+        .current_dir(&dir)
+        .output()
+        .expect("vvp");
+    let text = String::from_utf8_lossy(&run.stdout);
+    text.lines()
+        .filter_map(|l| l.strip_prefix("RX "))
+        .map(|h| u8::from_str_radix(h.trim(), 16).unwrap())
+        .collect()
+}
+
+/// Event-driven: the iCEBreaker top's clock pin gets a real 12 MHz oscillator; the PLL model
+/// (Icarus body: it measures the reference and runs its output at 12 x 64 / 16 = 48 MHz) clocks
+/// the core, whose UART divides 48 MHz into 3 Mbaud (16 clocks per bit). The host's SYNC and
+/// register reads, sent in real time at 3 Mbaud, are answered. Control: the same top with the
+/// divisor computed from the oscillator (4) answers nothing readable. Runtime ~5 s.
+#[test]
+fn icarus_the_pll_model_multiplies_the_oscillator_and_the_uart_runs_at_its_clock() {
+    let cfg = config();
+    let board = Board::Icebreaker;
+    let mut opts = sim_options(board);
+    opts.clock_hz = Some(48_000_000);
+    opts.baud = 3_000_000;
+    let bd = hdl::board::generate(&cfg, board, &opts).unwrap();
+    assert_eq!(bd.divisor, 16);
+    let lay = &bd.array.layout;
+    let mut host = Vec::new();
+    for c in [
+        Command::Sync(0x5A),
+        Command::Read(lay.reg_addr(regs::ID) as u32),
+        Command::Read(lay.reg_addr(regs::NEURONS) as u32),
+    ] {
+        c.encode(&mut host);
+    }
+    let mut want = Vec::new();
+    for r in [
+        Reply::Sync(0x5A),
+        Reply::ReadData(regs::ID_VALUE as u32),
+        Reply::ReadData(8),
+    ] {
+        r.encode(&mut want);
+    }
+    assert_eq!(icarus_real_time("pll", &bd, &host), want);
+
+    let mut bad = bd.clone();
+    let name = lay.name.clone();
+    for (file, m) in [
+        (
+            format!("{name}_uart_rx.v"),
+            hdl::board::uart::uart_rx_module(&format!("{name}_uart_rx"), 4),
+        ),
+        (
+            format!("{name}_uart_tx.v"),
+            hdl::board::uart::uart_tx_module(&format!("{name}_uart_tx"), 4),
+        ),
+    ] {
+        let f = bad.rtl.iter_mut().find(|f| f.0 == file).unwrap();
+        f.1 = hdl::emit::module(&m, &[]).unwrap();
+    }
+    let got = icarus_real_time("oscillator-divisor", &bad, &host);
+    assert_ne!(got, want, "the oscillator's divisor passed");
 }

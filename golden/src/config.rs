@@ -92,12 +92,44 @@ pub struct RawNeuron {
     pub theta_plus: Option<i64>,
     pub theta_decay_shift: Option<i64>,
     pub theta_bits: Option<i64>,
+    pub theta_file: Option<String>,
     // cuba (docs/model.md, "The cuba model")
     pub du: Option<i64>,
     pub dv: Option<i64>,
     pub vth: Option<i64>,
-    pub bias_mant: Option<i64>,
-    pub bias_exp: Option<i64>,
+    pub bias_mant: Option<IntOrList>,
+    pub bias_exp: Option<IntOrList>,
+}
+
+/// A per-neuron key as written: one integer for every neuron, or one per neuron.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(untagged)]
+#[allow(missing_docs)]
+pub enum IntOrList {
+    One(i64),
+    List(Vec<i64>),
+}
+
+impl IntOrList {
+    /// The `n` per-neuron values, each within `lo..=hi`: an error names the key, the index of a
+    /// value out of range, and the range (`why` says why the range is what it is).
+    pub fn per_neuron(&self, key: &str, n: usize, lo: i64, hi: i64, why: &str) -> Result<Vec<i64>> {
+        match self {
+            IntOrList::One(v) => Ok(vec![ranged(key, *v, lo, hi, why)?; n]),
+            IntOrList::List(vs) if vs.len() != n => Err(Error::config(
+                key,
+                format!(
+                    "has {} values: expected one integer or an array of array.neurons = {n}",
+                    vs.len()
+                ),
+            )),
+            IntOrList::List(vs) => vs
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| ranged(&format!("{key}[{i}]"), v, lo, hi, why))
+                .collect(),
+        }
+    }
 }
 
 /// `[synapse]` as written.
@@ -116,6 +148,7 @@ pub struct RawSynapse {
     pub init_file: Option<String>,
     pub seed: Option<i64>,
     pub weight_exp: Option<i64>,
+    pub lava_weight_bits: Option<i64>,
 }
 
 /// `[stdp]` as written.
@@ -199,6 +232,19 @@ pub struct LifConfig {
     pub theta_plus: i64,
     pub theta_decay_shift: u32,
     pub theta_bits: u32,
+    /// `neuron.theta_file`: each neuron's theta at start (a trained network's), else 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub theta_file: Option<ThetaFile>,
+}
+
+/// A theta CSV (`neuron.theta_file`): one line of `neurons` values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ThetaFile {
+    /// The file, resolved relative to the config file's folder.
+    pub path: PathBuf,
+    /// Its contents, validated: theta of each neuron.
+    #[serde(skip)]
+    pub values: Vec<i64>,
 }
 
 /// `[neuron]` for `model = "cuba"` (docs/model.md, "The cuba model").
@@ -208,9 +254,20 @@ pub struct CubaConfig {
     pub du: i64,
     pub dv: i64,
     pub vth: i64,
-    pub bias_mant: i64,
-    pub bias_exp: u32,
+    /// Per neuron (`neurons` values).
+    pub bias_mant: Vec<i64>,
+    /// Per neuron (`neurons` values), each 0..=7.
+    pub bias_exp: Vec<u32>,
     pub weight_exp: i32,
+    /// Width of the saturating input accumulator.
+    pub acc_bits: u32,
+}
+
+impl CubaConfig {
+    /// Neuron `i`'s bias `bias_mant[i] << bias_exp[i]`.
+    pub fn bias(&self, i: usize) -> i64 {
+        self.bias_mant[i] << self.bias_exp[i]
+    }
 }
 
 /// Neuron parameters of either model.
@@ -728,6 +785,14 @@ impl Config {
         addr_bits(self.rows() as u64)
     }
 
+    /// Each neuron's theta at start: `neuron.theta_file`'s values, else 0.
+    pub fn initial_theta(&self) -> Vec<i64> {
+        match self.lif().and_then(|l| l.theta_file.as_ref()) {
+            Some(f) => f.values.clone(),
+            None => vec![0; self.neurons()],
+        }
+    }
+
     /// The initial weight matrix `W[j][i]` (rows x neurons), from constant, seeded uniform or file.
     pub fn initial_weights(&self) -> Array2<i32> {
         let shape = (self.rows(), self.neurons());
@@ -840,7 +905,8 @@ fn parse_layer(
     let default_synapse = RawSynapse::default();
     let s = raw.synapse.unwrap_or(&default_synapse);
     let synapse = parse_synapse(keys, s, &array, base)?;
-    let neuron = parse_neuron(keys, raw.neuron.cloned().unwrap_or_default(), s)?;
+    let neuron = parse_neuron(keys, raw.neuron.cloned().unwrap_or_default(), s, &array)?;
+    let neuron = with_theta_file(keys, neuron, raw.neuron, array.neurons, base)?;
     let stdp = parse_stdp(keys, raw.stdp.cloned().unwrap_or_default())?;
     Ok(LayerConfig {
         array,
@@ -980,12 +1046,22 @@ fn parse_synapse(
             check_unused(&k("synapse.init_lo"), s.init_lo.is_some(), "constant")?;
             check_unused(&k("synapse.init_hi"), s.init_hi.is_some(), "constant")?;
             check_unused(&k("synapse.init_file"), s.init_file.is_some(), "constant")?;
+            check_unused(
+                &k("synapse.lava_weight_bits"),
+                s.lava_weight_bits.is_some(),
+                "constant",
+            )?;
             let v = ranged_default(&k("synapse.init_value"), s.init_value, 0, w_min, w_max, &wr)?;
             WeightInit::Constant { value: v }
         }
         "uniform" => {
             check_unused(&k("synapse.init_value"), s.init_value.is_some(), "uniform")?;
             check_unused(&k("synapse.init_file"), s.init_file.is_some(), "uniform")?;
+            check_unused(
+                &k("synapse.lava_weight_bits"),
+                s.lava_weight_bits.is_some(),
+                "uniform",
+            )?;
             let lo = ranged_default(&k("synapse.init_lo"), s.init_lo, 0, w_min, w_max, &wr)?;
             let hi = ranged_default(
                 &k("synapse.init_hi"),
@@ -1022,6 +1098,28 @@ fn parse_synapse(
                 (w_min, w_max),
                 &rows_label,
             )?;
+            let weights = match s.lava_weight_bits {
+                None => weights,
+                Some(b) => {
+                    let key = k("synapse.lava_weight_bits");
+                    let b = ranged(&key, b, 1, 8, "Lava's num_weight_bits")? as u32;
+                    let w = crate::lava::dense_weights(&weights, b);
+                    if let Some(((j, i), v)) = w
+                        .indexed_iter()
+                        .find(|(_, v)| (**v as i64) < w_min || (**v as i64) > w_max)
+                    {
+                        return Err(Error::config(
+                            key,
+                            format!(
+                                "Lava's preprocessing turns W[{j}][{i}] = {} into {v}, \
+                                 outside {w_min}..={w_max} (widen synapse.w_min / w_max)",
+                                weights[[j, i]]
+                            ),
+                        ));
+                    }
+                    w
+                }
+            };
             WeightInit::File { path, weights }
         }
     };
@@ -1034,8 +1132,45 @@ fn parse_synapse(
     })
 }
 
+/// `neuron.theta_file` of one layer, read into its LIF parameters: only with `theta_plus > 0`
+/// (otherwise the array has no theta) and not with `cuba`.
+fn with_theta_file(
+    keys: &Keys,
+    neuron: NeuronConfig,
+    raw: Option<&RawNeuron>,
+    neurons: u32,
+    base: &Path,
+) -> Result<NeuronConfig> {
+    let Some(rel) = raw.and_then(|n| n.theta_file.as_ref()) else {
+        return Ok(neuron);
+    };
+    let key = keys.k("neuron.theta_file");
+    match neuron {
+        NeuronConfig::Cuba(_) => Err(Error::config(
+            key,
+            "does not apply to model = \"cuba\" (it has no adaptive threshold)",
+        )),
+        NeuronConfig::Lif(l) if l.theta_plus == 0 => Err(Error::config(
+            key,
+            "does not apply when neuron.theta_plus = 0: the array has no adaptive threshold \
+             (theta is always 0)",
+        )),
+        NeuronConfig::Lif(mut l) => {
+            let path = base.join(rel);
+            let values = read_theta_csv(&path, &key, neurons as usize, unsigned_max(l.theta_bits))?;
+            l.theta_file = Some(ThetaFile { path, values });
+            Ok(NeuronConfig::Lif(l))
+        }
+    }
+}
+
 /// `[neuron]` of one layer (`s` for cuba's `synapse.weight_exp`).
-fn parse_neuron(keys: &Keys, n: RawNeuron, s: &RawSynapse) -> Result<NeuronConfig> {
+fn parse_neuron(
+    keys: &Keys,
+    n: RawNeuron,
+    s: &RawSynapse,
+    array: &ArrayConfig,
+) -> Result<NeuronConfig> {
     let k = |key: &str| keys.k(key);
     let model = n.model.clone().unwrap_or_else(|| "lif".to_string());
     let model = choice(&k("neuron.model"), &model, &["lif", "cuba"])?;
@@ -1049,8 +1184,18 @@ fn parse_neuron(keys: &Keys, n: RawNeuron, s: &RawSynapse) -> Result<NeuronConfi
             "lif",
             &format!("; use {}", k("neuron.threshold")),
         )?;
-        reject_if_set(&k("neuron.bias_mant"), n.bias_mant, "lif", cuba_hint)?;
-        reject_if_set(&k("neuron.bias_exp"), n.bias_exp, "lif", cuba_hint)?;
+        reject_if_set(
+            &k("neuron.bias_mant"),
+            n.bias_mant.as_ref().map(|_| 0),
+            "lif",
+            cuba_hint,
+        )?;
+        reject_if_set(
+            &k("neuron.bias_exp"),
+            n.bias_exp.as_ref().map(|_| 0),
+            "lif",
+            cuba_hint,
+        )?;
         reject_if_set(&k("synapse.weight_exp"), s.weight_exp, "lif", cuba_hint)?;
         let v_bits = ranged(&k("neuron.v_bits"), n.v_bits.unwrap_or(16), 2, 32, "")? as u32;
         let acc_bits = ranged(
@@ -1139,11 +1284,15 @@ fn parse_neuron(keys: &Keys, n: RawNeuron, s: &RawSynapse) -> Result<NeuronConfi
             theta_plus,
             theta_decay_shift,
             theta_bits,
+            theta_file: None,
         })
     } else {
-        let h = "; cuba has 24-bit u and v";
-        reject_if_set(&k("neuron.v_bits"), n.v_bits, "cuba", h)?;
-        reject_if_set(&k("neuron.acc_bits"), n.acc_bits, "cuba", h)?;
+        reject_if_set(
+            &k("neuron.v_bits"),
+            n.v_bits,
+            "cuba",
+            "; cuba has 24-bit u and v",
+        )?;
         reject_if_set(
             &k("neuron.threshold"),
             n.threshold,
@@ -1174,6 +1323,7 @@ fn parse_neuron(keys: &Keys, n: RawNeuron, s: &RawSynapse) -> Result<NeuronConfi
             "",
         )?;
         reject_if_set(&k("neuron.theta_bits"), n.theta_bits, "cuba", "")?;
+        let nn = array.neurons as usize;
         NeuronConfig::Cuba(CubaConfig {
             du: ranged(&k("neuron.du"), n.du.unwrap_or(0), 0, 4095, "12-bit decay")?,
             dv: ranged(&k("neuron.dv"), n.dv.unwrap_or(0), 0, 4095, "12-bit decay")?,
@@ -1184,14 +1334,18 @@ fn parse_neuron(keys: &Keys, n: RawNeuron, s: &RawSynapse) -> Result<NeuronConfi
                 (1 << 17) - 1,
                 "17-bit threshold mantissa",
             )?,
-            bias_mant: ranged(
+            bias_mant: (n.bias_mant.clone().unwrap_or(IntOrList::One(0))).per_neuron(
                 &k("neuron.bias_mant"),
-                n.bias_mant.unwrap_or(0),
+                nn,
                 -4096,
                 4095,
                 "13-bit signed",
             )?,
-            bias_exp: ranged(&k("neuron.bias_exp"), n.bias_exp.unwrap_or(0), 0, 7, "")? as u32,
+            bias_exp: (n.bias_exp.clone().unwrap_or(IntOrList::One(0)))
+                .per_neuron(&k("neuron.bias_exp"), nn, 0, 7, "")?
+                .into_iter()
+                .map(|e| e as u32)
+                .collect(),
             weight_exp: ranged(
                 &k("synapse.weight_exp"),
                 s.weight_exp.unwrap_or(0),
@@ -1199,6 +1353,13 @@ fn parse_neuron(keys: &Keys, n: RawNeuron, s: &RawSynapse) -> Result<NeuronConfi
                 7,
                 "",
             )? as i32,
+            acc_bits: ranged(
+                &k("neuron.acc_bits"),
+                n.acc_bits.unwrap_or(24),
+                2,
+                40,
+                "",
+            )? as u32,
         })
     };
     Ok(neuron)
@@ -1316,9 +1477,11 @@ enum Kind {
     Str,
     /// A string out of a fixed list (the value itself is checked by [`choice`] later).
     Choice(&'static [&'static str]),
+    /// An integer or an array of integers (a per-neuron key).
+    IntOrInts,
 }
 
-use Kind::{Bool, Choice, Int, Str};
+use Kind::{Bool, Choice, Int, IntOrInts, Str};
 
 /// Every key of the config file and its type, per section (top-level keys under ""). Must list
 /// exactly the fields of [`RawConfig`] (a unit test checks both directions).
@@ -1350,11 +1513,12 @@ const SCHEMA: &[(&str, &[(&str, Kind)])] = &[
             ("theta_plus", Int),
             ("theta_decay_shift", Int),
             ("theta_bits", Int),
+            ("theta_file", Str),
             ("du", Int),
             ("dv", Int),
             ("vth", Int),
-            ("bias_mant", Int),
-            ("bias_exp", Int),
+            ("bias_mant", IntOrInts),
+            ("bias_exp", IntOrInts),
         ],
     ),
     (
@@ -1371,6 +1535,7 @@ const SCHEMA: &[(&str, &[(&str, Kind)])] = &[
             ("init_file", Str),
             ("seed", Int),
             ("weight_exp", Int),
+            ("lava_weight_bits", Int),
         ],
     ),
     (
@@ -1533,15 +1698,25 @@ fn check_layer(k: usize, value: &toml::Value) -> Result<()> {
 fn check_kind(key: &str, kind: Kind, v: &toml::Value) -> Result<()> {
     let ok = matches!(
         (kind, v),
-        (Int, toml::Value::Integer(_))
+        (Int | IntOrInts, toml::Value::Integer(_))
             | (Bool, toml::Value::Boolean(_))
             | (Str | Choice(_), toml::Value::String(_))
     );
     if ok {
         return Ok(());
     }
+    if let (IntOrInts, toml::Value::Array(items)) = (kind, v) {
+        return match items.iter().position(|x| !x.is_integer()) {
+            None => Ok(()),
+            Some(i) => Err(Error::config(
+                format!("{key}[{i}]"),
+                format!("expected an integer, found {}", describe(&items[i])),
+            )),
+        };
+    }
     let expected = match kind {
         Int => "an integer".to_string(),
+        IntOrInts => "an integer or an array of integers (one per neuron)".to_string(),
         Bool => "a boolean (true or false)".to_string(),
         Str => "a string".to_string(),
         Choice(list) => format!(
@@ -1635,10 +1810,92 @@ fn read_weights(
     Ok(w)
 }
 
+/// Read a theta CSV (`neuron.theta_file`): one line of `neurons` integers within `0..=max`.
+pub fn read_theta_csv(path: &Path, key: &str, neurons: usize, max: i64) -> Result<Vec<i64>> {
+    let text = read_text(path).map_err(|e| Error::config(key, e.to_string()))?;
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    if lines.len() != 1 {
+        return Err(Error::config(
+            key,
+            format!(
+                "{}: has {} lines, expected 1 (theta of every neuron, comma-separated)",
+                path.display(),
+                lines.len()
+            ),
+        ));
+    }
+    let fields: Vec<&str> = lines[0].split(',').map(str::trim).collect();
+    if fields.len() != neurons {
+        return Err(Error::config(
+            key,
+            format!(
+                "{}: has {} values, expected {neurons} (one per neuron)",
+                path.display(),
+                fields.len()
+            ),
+        ));
+    }
+    fields
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let v: i64 = f.parse().map_err(|_| {
+                Error::config(
+                    key,
+                    format!(
+                        "{} value {}: \"{f}\" is not an integer",
+                        path.display(),
+                        i + 1
+                    ),
+                )
+            })?;
+            if !(0..=max).contains(&v) {
+                return Err(Error::config(
+                    key,
+                    format!(
+                        "{} value {}: theta {v} is out of range: allowed 0..={max} (unsigned \
+                         neuron.theta_bits)",
+                        path.display(),
+                        i + 1
+                    ),
+                ));
+            }
+            Ok(v)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::collections::BTreeSet;
+
+    #[test]
+    fn theta_file_is_read_and_checked() {
+        let dir = std::env::temp_dir().join(format!("neurogen-theta-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let cfg = |theta_plus: i64, text: &str| {
+            std::fs::write(dir.join("th.csv"), text).unwrap();
+            Config::from_toml_str(
+                &format!(
+                    "[array]\ninputs = 2\nneurons = 3\n[neuron]\ntheta_plus = {theta_plus}\n\
+                     theta_bits = 4\ntheta_file = \"th.csv\"\n"
+                ),
+                &dir,
+            )
+        };
+        let c = cfg(2, "1, 0, 15\n").unwrap();
+        assert_eq!(c.initial_theta(), vec![1, 0, 15]);
+        let err = |tp, text| cfg(tp, text).unwrap_err().to_string();
+        assert!(err(2, "1, 0, 16\n").contains("theta 16 is out of range: allowed 0..=15"));
+        assert!(err(2, "1, 0\n").contains("has 2 values, expected 3"));
+        assert!(err(2, "1, x, 2\n").contains("\"x\" is not an integer"));
+        assert!(err(2, "1,2,3\n4,5,6\n").contains("has 2 lines, expected 1"));
+        assert!(err(0, "1, 0, 1\n").contains("does not apply when neuron.theta_plus = 0"));
+        let none = Config::from_toml_str("[array]\ninputs = 2\nneurons = 3\n", &dir).unwrap();
+        assert_eq!(none.initial_theta(), vec![0, 0, 0]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn schema_keys_are_exactly_the_raw_config_fields() {

@@ -24,10 +24,10 @@
 //!   least `read_latency` cycles apart). UP5K pair mode (events on even cycles, two weights a
 //!   word) is not counted.
 
-use crate::arith::{asr, clamp, decay, sat_inc, signed_max, signed_min};
+use crate::arith::{asr, clamp, decay, sat_inc};
 use crate::config::{Config, Rule};
 use crate::cycle::Arch;
-use crate::model::Network;
+use crate::model::{Network, StateKind};
 use std::collections::BTreeMap;
 
 /// Corners a random suite must reach. `fwd ... d=k`: an accumulator or weight word forwarded
@@ -49,6 +49,11 @@ pub const CORNERS: &[&str] = &[
     "address out of range",
     "theta above 0",
     "refractory neuron skipped",
+    "cuba a_in clamped",
+    "cuba u wraps down",
+    "cuba u wraps up",
+    "cuba v saturates at max",
+    "cuba v saturates at min",
 ];
 
 /// Counts of corners over a run (or many).
@@ -186,10 +191,7 @@ impl Coverage {
             })
             .collect();
         let depressing = depress && ltd.iter().any(|&d| d != 0);
-        let (lo, hi) = match &lif {
-            Some(l) => (signed_min(l.acc_bits), signed_max(l.acc_bits)),
-            None => (i64::MIN, i64::MAX),
-        };
+        let (lo, hi) = crate::rules::acc_range(&cfg);
         let (w_min, w_max) = (cfg.synapse.w_min, cfg.synapse.w_max);
         let mut acc = vec![0i64; n];
         let mut ops: Vec<usize> = Vec::new(); // rows of the in-range and recurrent beats
@@ -222,7 +224,11 @@ impl Coverage {
         self.forwarding(arch, events, inputs, &ops, depressing);
 
         let tick = net.tick();
+        let (u0, v0) = (net.state(StateKind::U).to_vec(), net.v().to_vec());
         let spikes = net.step(events).to_vec();
+        if let Some(c) = cfg.cuba() {
+            self.cuba(c, &u0, &v0, net.acc());
+        }
 
         // step 4: potentiation of the spiking columns
         if s.enabled && learning && !spikes.is_empty() {
@@ -236,7 +242,7 @@ impl Coverage {
                 }
             }
         }
-        if lif.is_some() && net.acc() != acc.as_slice() {
+        if net.acc() != acc.as_slice() {
             return Err(format!(
                 "coverage replay: acc {acc:?}, the model {:?}",
                 net.acc()
@@ -265,6 +271,28 @@ impl Coverage {
             self.hit("theta above 0", 1);
         }
         Ok(())
+    }
+
+    /// The `cuba` corners of step 3 (`rules::cuba_neuron`) from the state before the tick.
+    fn cuba(&mut self, c: &crate::config::CubaConfig, u0: &[i64], v0: &[i64], acc: &[i64]) {
+        use crate::rules::{CUBA_A_MAX, CUBA_V_MAX};
+        const M: i64 = 1 << 23;
+        for i in 0..acc.len() {
+            let a = if c.weight_exp >= 0 {
+                acc[i] << c.weight_exp
+            } else {
+                asr(acc[i], (-c.weight_exp) as u32)
+            };
+            self.hit("cuba a_in clamped", (a.abs() > CUBA_A_MAX) as u64);
+            let a = clamp(a, -CUBA_A_MAX, CUBA_A_MAX);
+            let pre = crate::arith::div0(u0[i] * (4095 - c.du), 4096) + (a << 6);
+            self.hit("cuba u wraps down", (pre > M) as u64);
+            self.hit("cuba u wraps up", (pre <= -M) as u64);
+            let u = crate::arith::wrap24_lava(pre);
+            let v = crate::arith::div0(v0[i] * (4096 - c.dv), 4096) + u + c.bias(i);
+            self.hit("cuba v saturates at max", (v > CUBA_V_MAX) as u64);
+            self.hit("cuba v saturates at min", (v < -CUBA_V_MAX) as u64);
+        }
     }
 
     fn clamped(&mut self, v: i64, lo: i64, hi: i64) -> i64 {

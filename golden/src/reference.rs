@@ -93,7 +93,7 @@ impl ReferenceNetwork {
             v: vec![0; n],
             u: vec![0; n],
             refr: vec![0; n],
-            theta: vec![0; n],
+            theta: cfg.initial_theta(),
             acc: vec![0; n],
             prev_spiked: vec![false; n],
             prev_spikes: Vec::with_capacity(n),
@@ -250,7 +250,7 @@ impl ReferenceNetwork {
         };
         self.spikes.clear();
         for i in 0..self.c.n {
-            let (u, v, spike) = rules::cuba_neuron(c, self.u[i], self.v[i], self.acc[i]);
+            let (u, v, spike) = rules::cuba_neuron(c, c.bias(i), self.u[i], self.v[i], self.acc[i]);
             self.u[i] = u;
             self.v[i] = v;
             if spike {

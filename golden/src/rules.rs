@@ -41,12 +41,12 @@ pub fn v_range(l: &LifConfig) -> (i64, i64) {
     (l.v_min.max(signed_min(l.v_bits)), signed_max(l.v_bits))
 }
 
-/// The range of the `lif` accumulator: signed `acc_bits`. A `cuba` accumulator is a plain sum
-/// (no saturation), so its range is all of `i64`.
+/// The range of the accumulator: signed `acc_bits` of either model (it saturates after every
+/// addition).
 pub fn acc_range(cfg: &Config) -> (i64, i64) {
     match &cfg.neuron {
         NeuronConfig::Lif(l) => (signed_min(l.acc_bits), signed_max(l.acc_bits)),
-        NeuronConfig::Cuba(_) => (i64::MIN, i64::MAX),
+        NeuronConfig::Cuba(c) => (signed_min(c.acc_bits), signed_max(c.acc_bits)),
     }
 }
 
@@ -62,6 +62,15 @@ pub fn theta_max(l: &LifConfig) -> i64 {
 
 /// The largest magnitude of a `cuba` v: v is clamped to `[-CUBA_V_MAX, CUBA_V_MAX]`.
 pub const CUBA_V_MAX: i64 = (1 << 23) - 1;
+
+/// The largest magnitude of a `cuba` input `a_in` (after the `weight_exp` shift): `a_in` is
+/// clamped to `[-CUBA_A_MAX, CUBA_A_MAX]`, so `|a_in << 6| < 2^24` and Lava's single wrap keeps
+/// u within [`CUBA_U_RANGE`]: from u in `(-2^23, 2^23]`, the decayed u plus `a_in << 6` lies
+/// within `(-2^23 - 2^24, 2^23 + 2^24)`, and one move by `2^24` brings it back.
+pub const CUBA_A_MAX: i64 = (1 << 18) - 1;
+
+/// Bits of a signed `cuba` u: [`CUBA_U_RANGE`] needs 25 (`2^23` itself is in it).
+pub const CUBA_U_BITS: u32 = 25;
 
 /// The range of a `cuba` u after Lava's 24-bit wrap: `(-2^23, 2^23]`.
 pub const CUBA_U_RANGE: (i64, i64) = (-(1 << 23) + 1, 1 << 23);
@@ -199,20 +208,22 @@ pub fn scaled_weight(w: i64, r: i64, lo: i64, hi: i64) -> i64 {
 
 // ----- step 3 of `cuba` --------------------------------------------------------------------------
 
-/// The new `(u, v, spike)` of one `cuba` neuron whose accumulated weights this tick are `acc`,
-/// bit-exact with Lava 0.10's `PyLifModelBitAcc` (docs/model.md, "The cuba model"): u decays
-/// and takes `a_in << 6` with Lava's 24-bit wrap, v decays and takes u and the bias, clamped to
-/// `CUBA_V_MAX`; a spike (`v > vth << 6`) resets v to 0 and leaves u.
+/// The new `(u, v, spike)` of one `cuba` neuron with bias `bias` (`bias_mant << bias_exp`, per
+/// neuron) whose accumulated weights this tick are `acc`, bit-exact with Lava 0.10's
+/// `PyLifModelBitAcc` (docs/model.md, "The cuba model"): `a_in` (clamped to `CUBA_A_MAX`) is
+/// added to the decayed u as `a_in << 6` with Lava's 24-bit wrap, v decays and takes u and the
+/// bias, clamped to `CUBA_V_MAX`; a spike (`v > vth << 6`) resets v to 0 and leaves u.
 #[inline]
-pub fn cuba_neuron(c: &CubaConfig, u: i64, v: i64, acc: i64) -> (i64, i64, bool) {
+pub fn cuba_neuron(c: &CubaConfig, bias: i64, u: i64, v: i64, acc: i64) -> (i64, i64, bool) {
     let a_in = if c.weight_exp >= 0 {
         acc << c.weight_exp
     } else {
         asr(acc, (-c.weight_exp) as u32)
     };
+    let a_in = clamp(a_in, -CUBA_A_MAX, CUBA_A_MAX);
     let u = wrap24_lava(div0(u * (4096 - c.du - 1), 4096) + (a_in << 6));
     let v = clamp(
-        div0(v * (4096 - c.dv), 4096) + u + (c.bias_mant << c.bias_exp),
+        div0(v * (4096 - c.dv), 4096) + u + bias,
         -CUBA_V_MAX,
         CUBA_V_MAX,
     );

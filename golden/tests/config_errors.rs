@@ -828,7 +828,56 @@ fn cuba_defaults_resolve_as_documented() {
         panic!("cuba")
     };
     assert_eq!((k.du, k.dv, k.vth), (0, 0, 10));
-    assert_eq!((k.bias_mant, k.bias_exp, k.weight_exp), (0, 0, 0));
+    assert_eq!(
+        (&k.bias_mant[..], &k.bias_exp[..], k.weight_exp, k.acc_bits),
+        (&[0, 0][..], &[0, 0][..], 0, 24)
+    );
+}
+
+#[test]
+fn cuba_bias_is_one_value_or_one_per_neuron() {
+    let cuba = |rest: &str| with(&format!("[neuron]\nmodel = \"cuba\"\n{rest}"));
+    let c = parse(&cuba("bias_mant = [68, -34]\nbias_exp = 3\n")).unwrap();
+    let k = c.cuba().unwrap();
+    assert_eq!(
+        (&k.bias_mant[..], &k.bias_exp[..]),
+        (&[68, -34][..], &[3, 3][..])
+    );
+    assert_eq!((k.bias(0), k.bias(1)), (68 << 3, -34 << 3));
+    let c = parse(&cuba("bias_mant = 5\nbias_exp = [0, 7]\n")).unwrap();
+    let k = c.cuba().unwrap();
+    assert_eq!((k.bias(0), k.bias(1)), (5, 5 << 7));
+    // each error names the key, the index and the range
+    rejects(
+        &cuba("bias_mant = [1, 4096]\n"),
+        "neuron.bias_mant[1]",
+        &["4096", "-4096..=4095", "13-bit signed"],
+    );
+    rejects(
+        &cuba("bias_exp = [8, 0]\n"),
+        "neuron.bias_exp[0]",
+        &["8", "0..=7"],
+    );
+    rejects(
+        &cuba("bias_mant = [1, 2, 3]\n"),
+        "neuron.bias_mant",
+        &["3 values", "array.neurons = 2"],
+    );
+    rejects(
+        &cuba("bias_exp = [1, \"x\"]\n"),
+        "neuron.bias_exp[1]",
+        &["expected an integer", "the string \"x\""],
+    );
+    rejects(
+        &cuba("bias_mant = 1.5\n"),
+        "neuron.bias_mant",
+        &["an integer or an array of integers"],
+    );
+    rejects(
+        &with("[neuron]\nbias_mant = [1, 2]\n"),
+        "neuron.bias_mant",
+        &["lif"],
+    );
 }
 
 #[test]
@@ -848,4 +897,47 @@ fn uniform_init_draws_row_major_from_splitmix64() {
         c.initial_weights().as_slice().unwrap(),
         &[36, 47, 62, 28, 28, 48, 56, 33]
     );
+}
+
+#[test]
+fn lava_weight_bits_preprocess_the_weight_file_as_lavas_dense_does() {
+    let dir = scratch("lava_bits");
+    std::fs::write(dir.join("w.csv"), "5,-5,127\n-128,0,-127\n").unwrap();
+    let text = |extra: &str| {
+        format!(
+            "[array]\ninputs = 2\nneurons = 3\n[neuron]\nmodel = \"cuba\"\n[synapse]\n\
+             weight_bits = 9\nsigned = true\ninit = \"file\"\ninit_file = \"w.csv\"\n{extra}"
+        )
+    };
+    let load = |extra: &str| {
+        std::fs::write(dir.join("net.toml"), text(extra)).unwrap();
+        Config::from_file(&dir.join("net.toml"))
+    };
+    // without the key the weights are the file's; with it, a mixed matrix loses its LSB
+    let w = load("").unwrap().initial_weights();
+    assert_eq!(w.row(0).to_vec(), vec![5, -5, 127]);
+    let w = load("lava_weight_bits = 8\n").unwrap().initial_weights();
+    assert_eq!(w.row(0).to_vec(), vec![4, -6, 126]);
+    assert_eq!(w.row(1).to_vec(), vec![-128, 0, -128]);
+    // a result outside w_min..=w_max names the key and the weight
+    std::fs::write(dir.join("w.csv"), "5,-127,1\n0,0,0\n").unwrap();
+    match load("w_min = -127\nlava_weight_bits = 8\n") {
+        Err(Error::Config { key, message }) => {
+            assert_eq!(key, "synapse.lava_weight_bits", "{message}");
+            assert!(message.contains("W[0][1] = -127 into -128"), "{message}");
+        }
+        other => panic!("expected a config error, got {other:?}"),
+    }
+    rejects(
+        &format!("{ARRAY}[synapse]\ninit = \"uniform\"\nlava_weight_bits = 8\n"),
+        "synapse.lava_weight_bits",
+        &["uniform"],
+    );
+    match load("lava_weight_bits = 9\n") {
+        Err(Error::Config { key, message }) => {
+            assert_eq!(key, "synapse.lava_weight_bits");
+            assert!(message.contains("1..=8"), "{message}");
+        }
+        other => panic!("expected a config error, got {other:?}"),
+    }
 }

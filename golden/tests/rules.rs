@@ -916,10 +916,28 @@ fn cuba_u_wraps_once_like_lava() {
     let mut n = mk(&[("synapse.signed", "true")], &[&[-32768]]);
     assert_eq!(step(&mut n, &[0, 0, 0, 0]), vec![0]);
     assert_eq!(u(&n), 8_388_608);
-    // 7 * 65535 << 6 = 29_359_680 wraps once to 12_582_464, still above 2^23
+    // a_in = 7 * 65535 = 458_745 is clamped to 2^18 - 1 (CUBA_A_MAX), and
+    // (2^18 - 1) << 6 = 2^24 - 64 wraps once to -64: u never leaves (-2^23, 2^23]
     let mut n = mk(&[], &[&[65535]]);
-    assert_eq!(step(&mut n, &[0; 7]), vec![0]);
-    assert_eq!(u(&n), 12_582_464);
+    assert!(step(&mut n, &[0; 7]).is_empty());
+    assert_eq!(u(&n), -64);
+    // -7 * 32768 clamps to -(2^18 - 1): -(2^24 - 64) wraps up to 64
+    let mut n = mk(&[("synapse.signed", "true")], &[&[-32768]]);
+    assert!(step(&mut n, &[0; 8]).is_empty());
+    assert_eq!(u(&n), 64);
+}
+
+#[test]
+fn cuba_bias_is_per_neuron() {
+    let cfg = cuba(&[
+        ("array.neurons", "3"),
+        ("neuron.bias_mant", "[68, -34, 4095]"),
+        ("neuron.bias_exp", "[0, 2, 7]"),
+        ("neuron.vth", "131071"),
+    ]);
+    let mut n = net(cfg, &[&[0, 0, 0]]);
+    step(&mut n, &[]);
+    assert_eq!(n.v(), &[68, -136, 4095 << 7]);
 }
 
 #[test]

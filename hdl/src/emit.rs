@@ -484,6 +484,11 @@ fn body(out: &mut String, m: &Module) {
     }
     for inst in &m.instances {
         out.push('\n');
+        for (_, attrs) in m.instance_attrs.iter().filter(|a| a.0 == inst.name) {
+            for (k, v) in attrs {
+                let _ = writeln!(out, "    (* {k} = {v} *)");
+            }
+        }
         if inst.params.is_empty() {
             let _ = writeln!(out, "    {} {} (", inst.module, inst.name);
         } else {

@@ -962,6 +962,9 @@ pub struct Module {
     pub processes: Vec<Process>,
     /// Instances.
     pub instances: Vec<Instance>,
+    /// Verilog attributes printed before an instance: (instance name, (name, value) pairs),
+    /// e.g. a vendor primitive's `(* ICP_CURRENT = "12" *)`.
+    pub instance_attrs: Vec<(String, Vec<(String, String)>)>,
     /// Type errors recorded while building.
     pub errors: Vec<String>,
     /// The body used instead of this one when a macro is defined.
@@ -980,6 +983,7 @@ impl Module {
             assigns: Vec::new(),
             processes: Vec::new(),
             instances: Vec::new(),
+            instance_attrs: Vec::new(),
             errors: Vec::new(),
             alt: None,
         }

@@ -42,6 +42,13 @@ pub enum BoardCmd {
         /// clocks per bit).
         #[arg(long, default_value_t = 1_000_000)]
         baud: u64,
+        /// Board clock, MHz: the FPGA's PLL makes it from the oscillator and the array, the
+        /// UART and the timing constraint run at it. Must be a clock the PLL makes (else the
+        /// nearest ones are named). Default: iCEBreaker 39.75, ULX3S 125, the highest PLL
+        /// clocks within the measured Fmax of the largest arrays (docs/board.md, "Clocks");
+        /// `neurogen synth` reports the fastest one within a design's own Fmax.
+        #[arg(long, value_name = "MHZ")]
+        clock_mhz: Option<f64>,
     },
     /// Write the boards' pin files (constraints/*.pcf, *.lpf) from the board table.
     Constraints {
@@ -57,10 +64,19 @@ pub enum BoardCmd {
         port: PortArgs,
         #[command(flatten)]
         source: StimulusSource,
-        /// Write the config's initial weights through the host port first (needed where the
-        /// memories cannot be preloaded, e.g. UP5K SPRAM).
-        #[arg(long)]
+        /// The folder `board generate` wrote for this bitstream: its manifest.json says whether
+        /// the weight memories were preloaded (block RAM) or cannot be (UP5K SPRAM). Without
+        /// it the initial weights are always written through the host port.
+        #[arg(long, value_name = "DIR")]
+        design: Option<PathBuf>,
+        /// Write the config's initial weights (and theta) through the host port first, even
+        /// when the bitstream preloads them [default: when they cannot be preloaded or
+        /// --design is not given].
+        #[arg(long, conflicts_with = "no_load_weights")]
         load_weights: bool,
+        /// Run on whatever weights the board holds (e.g. those of a previous run).
+        #[arg(long)]
+        no_load_weights: bool,
         /// Compare every tick's spikes and the final weights with the golden model.
         #[arg(long)]
         check: bool,

@@ -34,6 +34,16 @@ pub struct Common {
     /// Neurons.
     #[arg(long)]
     pub neurons: Option<usize>,
+    /// Run the experiment on this network (TOML, docs/formats.md) instead of the built-in one:
+    /// a lif network whose array.inputs are the experiment's channels (64 for digits) and whose
+    /// array.neurons are its neurons.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Write the trained network to DIR: NAME.toml (the same network, starting from the learned
+    /// weights and theta), NAME_weights.csv and, with an adaptive threshold, NAME_theta.csv;
+    /// `generate`, `simulate`, `cosim` and `board run` take NAME.toml.
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<PathBuf>,
     /// Seed of the data, split, initial weights and spike trains.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,

@@ -17,9 +17,13 @@ pub struct FlowArgs {
     /// icebreaker for ice40-up5k, ulx3s for ECP5, none for ice40-hx8k.
     #[arg(long)]
     pub board: Option<String>,
-    /// Clock target for place and route, MHz (default 40 on iCE40, 125 on ECP5).
-    #[arg(long)]
-    pub freq: Option<f64>,
+    /// Board clock, MHz, and nextpnr's timing target. On a board it is the PLL's output and
+    /// must be a clock the PLL makes from the oscillator (else the nearest ones are named);
+    /// with --board none the clock pin's. Default: the board's (iCEBreaker 39.75, ULX3S 125:
+    /// the highest PLL clocks within the measured Fmax of the largest arrays, docs/board.md),
+    /// 40 on the HX8K.
+    #[arg(long, alias = "freq", value_name = "MHZ")]
+    pub clock_mhz: Option<f64>,
     /// Which Yosys: auto (the measured best per family), debian (0.23), yowasp (0.70).
     #[arg(long, default_value = "auto")]
     pub yosys: String,

@@ -11,7 +11,7 @@ use crate::cli::{BoardArgs, BoardCmd, PortArgs, StimulusSource};
 use crate::flow::serial::SerialPort;
 use golden::model::Network;
 use hdl::array::Layout;
-use hdl::board::protocol::Client;
+use hdl::board::protocol::{Client, Transport};
 use hdl::board::{self, Board, BoardOptions};
 use std::path::Path;
 
@@ -22,23 +22,34 @@ pub fn board(a: BoardArgs) -> CmdResult {
             board,
             output,
             baud,
-        } => generate(&config, &board, &output, baud),
+            clock_mhz,
+        } => generate(&config, &board, &output, baud, clock_mhz),
         BoardCmd::Constraints { output } => constraints(&output),
         BoardCmd::Run {
             config,
             port,
             source,
+            design,
             load_weights,
+            no_load_weights,
             check,
             output,
-        } => run(
-            &config,
-            &port,
-            &source,
-            load_weights,
-            check,
-            output.as_deref(),
-        ),
+        } => {
+            let load = match (load_weights, no_load_weights) {
+                (true, _) => Some(true),
+                (_, true) => Some(false),
+                _ => None,
+            };
+            run(
+                &config,
+                &port,
+                &source,
+                design.as_deref(),
+                load,
+                check,
+                output.as_deref(),
+            )
+        }
         BoardCmd::Read { addr, count, port } => {
             let a0 = parse_u32("ADDR", &addr)?;
             if !(1..=65536).contains(&count) {
@@ -88,14 +99,31 @@ fn connect(p: &PortArgs) -> Result<Client<SerialPort>, String> {
     Err(format!("the board does not answer: {last}"))
 }
 
-fn generate(config: &Path, board: &str, output: &Path, baud: u64) -> CmdResult {
+fn generate(
+    config: &Path,
+    board: &str,
+    output: &Path,
+    baud: u64,
+    clock_mhz: Option<f64>,
+) -> CmdResult {
     let cfg = load_config(config)?;
     let b = Board::parse(board)?;
     let mut opts = BoardOptions::new(b);
     opts.baud = baud;
+    if let Some(mhz) = clock_mhz {
+        if !(mhz > 0.0 && mhz < 1000.0) {
+            return Err(format!(
+                "--clock-mhz {mhz}: must be a clock in MHz in (0, 1000)"
+            ));
+        }
+        opts.clock_hz = Some((mhz * 1e6).round() as u64);
+    }
     let d = board::generate(&cfg, b, &opts)?;
     let rtl = output.join("rtl");
     write_files(&rtl, d.rtl.iter().chain(&d.array.init))?;
+    // the PLL's simulation model, for simulators only (not for synthesis)
+    write_files(&output.join("sim"), d.sim.iter())?;
+    println!("{}", d.clock_text());
     write_file(&output.join(&d.constraints.0), &d.constraints.1)?;
     write_file(&output.join("manifest.json"), &d.array.manifest)?;
     println!(
@@ -103,7 +131,7 @@ fn generate(config: &Path, board: &str, output: &Path, baud: u64) -> CmdResult {
         cfg.name,
         d.top,
         b.name(),
-        d.clock_hz as f64 / 1e6,
+        hdl::board::pll::mhz_text(d.clock_hz_exact()),
         d.baud,
         d.divisor,
         d.fifo_depth
@@ -128,19 +156,130 @@ fn constraints(output: &Path) -> CmdResult {
     Ok(())
 }
 
-fn run(
-    config: &Path,
-    port: &PortArgs,
-    source: &StimulusSource,
-    load_weights: bool,
+/// Whether `board run` writes the initial weights (and theta) through the host port, and the
+/// line it prints about it first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WeightPlan {
+    pub load: bool,
+    pub notice: String,
+}
+
+/// What a generated folder's manifest says about the weights: `Some(true)` when they cannot be
+/// preloaded (`weights_via_host`), with the memory's name.
+fn manifest_weights(manifest: &serde_json::Value) -> Result<(bool, String), String> {
+    let via_host = manifest
+        .get("weights_via_host")
+        .and_then(serde_json::Value::as_bool)
+        .ok_or("no \"weights_via_host\" flag")?;
+    let memory = manifest
+        .pointer("/weights/memory")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("weight memories")
+        .to_string();
+    Ok((via_host, memory))
+}
+
+/// Decide whether to load the initial weights: `forced` is `--load-weights` (`Some(true)`) or
+/// `--no-load-weights` (`Some(false)`); `manifest` is the `--design` folder's, if given.
+pub(crate) fn weight_plan(
+    forced: Option<bool>,
+    manifest: Option<&serde_json::Value>,
+    theta: bool,
+) -> Result<WeightPlan, String> {
+    let what = if theta {
+        "initial weights and theta"
+    } else {
+        "initial weights"
+    };
+    let known = manifest.map(manifest_weights).transpose()?;
+    let (load, notice) = match (forced, &known) {
+        (Some(false), Some((false, m))) => (
+            false,
+            format!(
+                "weights: not written (--no-load-weights); the bitstream preloaded them ({m}), a previous run may have changed them{}",
+                if theta {
+                    "; theta stays 0 (the config's theta_file is not written)"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        (Some(false), Some((true, m))) => (
+            false,
+            format!(
+                "WARNING: the {what} are NOT written (--no-load-weights), and this design's weight memories ({m}) cannot be preloaded: the array runs on whatever they hold, not on the config's weights"
+            ),
+        ),
+        (Some(false), None) => (
+            false,
+            format!(
+                "WARNING: the {what} are NOT written (--no-load-weights): the array runs on whatever the board holds (the bitstream's weights where they can be preloaded, anything in UP5K SPRAM)"
+            ),
+        ),
+        (Some(true), _) => (
+            true,
+            format!("weights: writing the {what} through the host port (--load-weights)"),
+        ),
+        (None, Some((true, m))) => (
+            true,
+            format!(
+                "weights: this design's weight memories ({m}) cannot be preloaded, so the {what} are written through the host port first"
+            ),
+        ),
+        (None, Some((false, m))) if theta => (
+            true,
+            format!(
+                "weights: preloaded by the bitstream ({m}); the config's theta_file cannot be (reset leaves theta 0), so the {what} are written through the host port first"
+            ),
+        ),
+        (None, Some((false, m))) => (
+            false,
+            format!(
+                "weights: preloaded by the bitstream ({m}); --load-weights writes them again (after a previous run changed them)"
+            ),
+        ),
+        (None, None) => (
+            true,
+            format!(
+                "weights: no --design DIR, so whether the bitstream holds them is unknown: the {what} are written through the host port first (--no-load-weights skips this)"
+            ),
+        ),
+    };
+    Ok(WeightPlan { load, notice })
+}
+
+/// Read `dir/manifest.json` (the folder `board generate` wrote) and check it is `cfg`'s design.
+fn read_design(dir: &Path, cfg: &golden::Config) -> Result<serde_json::Value, String> {
+    let f = cosim::driver::read_rtl_folder(dir, cfg).map_err(|e| e.to_string())?;
+    let text = std::fs::read_to_string(&f.manifest)
+        .map_err(|e| format!("{}: {e}", f.manifest.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", f.manifest.display()))
+}
+
+/// What a board session did.
+#[derive(Debug, Default)]
+pub(crate) struct Session {
+    /// Output spikes of each tick.
+    pub spikes: Vec<Vec<u32>>,
+    /// Host-port writes made before the first tick.
+    pub loaded: usize,
+    /// Final weights compared (with `check`).
+    pub checked: Option<usize>,
+}
+
+/// Talk to a board over `c`: check it is `cfg`'s array, write the initial weights and theta when
+/// `load`, run the stimulus and, with `check`, compare every tick's spikes and the final
+/// weights with the golden model.
+pub(crate) fn session<T: Transport>(
+    c: &mut Client<T>,
+    cfg: &golden::Config,
+    stim: &golden::Stimulus,
+    load: bool,
     check: bool,
-    output: Option<&Path>,
-) -> CmdResult {
-    let cfg = load_config(config)?;
-    let stim = load_stimulus(source, &cfg)?;
+    config_name: &str,
+) -> Result<Session, String> {
     // the host address map (the same for every target)
-    let lay: Layout = hdl::array::generate(&cfg, &hdl::array::Options::default())?.layout;
-    let mut c = connect(port)?;
+    let lay: Layout = hdl::array::generate(cfg, &hdl::array::Options::default())?.layout;
     let id = c.read(lay.reg_addr(hdl::array::layout::regs::ID) as u32)?;
     if id as u64 != hdl::array::layout::regs::ID_VALUE {
         return Err(format!(
@@ -156,13 +295,13 @@ fn run(
         let got = c.read(lay.reg_addr(reg) as u32)? as u64;
         if got != want {
             return Err(format!(
-                "the board's array does not match {}: register {reg} reads {got}, the config says {want}",
-                config.display()
+                "the board's array does not match {config_name}: register {reg} reads {got}, the config says {want}"
             ));
         }
     }
-    let w0 = cfg.initial_weights();
-    if load_weights {
+    let mut out = Session::default();
+    if load {
+        let w0 = cfg.initial_weights();
         let mut words = Vec::new();
         for j in 0..lay.r {
             for i in 0..lay.n {
@@ -170,15 +309,20 @@ fn run(
                 words.push((lay.weight_addr(j, i) as u32, w as i32 as u32));
             }
         }
+        for (i, &th) in cfg.initial_theta().iter().enumerate() {
+            if th != 0 {
+                let a = lay
+                    .state_addr(golden::model::StateKind::Theta, i as u64)
+                    .ok_or("the config sets an initial theta but the array has no theta")?;
+                words.push((a as u32, th as u32));
+            }
+        }
         c.write_many(&words)?;
-        eprintln!("loaded {} weights", words.len());
+        out.loaded = words.len();
     }
-    let mut net = check.then(|| Network::new(&cfg));
-    let mut spikes = Vec::new();
-    let mut total = 0usize;
+    let mut net = check.then(|| Network::new(cfg));
     for (t, events) in stim.ticks.iter().enumerate() {
         let got = c.tick(events)?;
-        total += got.len();
         if let Some(net) = net.as_mut() {
             let want: Vec<u32> = net.step(events).to_vec();
             if got != want {
@@ -187,20 +331,8 @@ fn run(
                 ));
             }
         }
-        spikes.push(got);
+        out.spikes.push(got);
     }
-    println!(
-        "{}: {} ticks, {} input events, {} output spikes{}",
-        cfg.name,
-        stim.ticks.len(),
-        stim.ticks.iter().map(Vec::len).sum::<usize>(),
-        total,
-        if c.errors.is_empty() {
-            String::new()
-        } else {
-            format!(", board error frames {:?}", c.errors)
-        }
-    );
     if let Some(net) = &net {
         let addrs: Vec<u32> = (0..lay.r)
             .flat_map(|j| (0..lay.n).map(move |i| (j, i)))
@@ -218,14 +350,168 @@ fn run(
                 ));
             }
         }
-        println!(
-            "MATCH: every tick's spikes and all {} final weights",
-            words.len()
-        );
+        out.checked = Some(words.len());
+    }
+    Ok(out)
+}
+
+fn run(
+    config: &Path,
+    port: &PortArgs,
+    source: &StimulusSource,
+    design: Option<&Path>,
+    forced: Option<bool>,
+    check: bool,
+    output: Option<&Path>,
+) -> CmdResult {
+    let cfg = load_config(config)?;
+    let stim = load_stimulus(source, &cfg)?;
+    let manifest = design.map(|d| read_design(d, &cfg)).transpose()?;
+    let theta = cfg.initial_theta().iter().any(|&t| t != 0);
+    let plan = weight_plan(forced, manifest.as_ref(), theta)
+        .map_err(|e| format!("{}: {e}", design.unwrap_or(Path::new("")).display()))?;
+    eprintln!("{}", plan.notice);
+    let mut c = connect(port)?;
+    let s = session(
+        &mut c,
+        &cfg,
+        &stim,
+        plan.load,
+        check,
+        &config.display().to_string(),
+    )?;
+    if plan.load {
+        eprintln!("loaded {} words (weights and theta)", s.loaded);
+    }
+    println!(
+        "{}: {} ticks, {} input events, {} output spikes{}",
+        cfg.name,
+        stim.ticks.len(),
+        stim.ticks.iter().map(Vec::len).sum::<usize>(),
+        s.spikes.iter().map(Vec::len).sum::<usize>(),
+        if c.errors.is_empty() {
+            String::new()
+        } else {
+            format!(", board error frames {:?}", c.errors)
+        }
+    );
+    if let Some(n) = s.checked {
+        println!("MATCH: every tick's spikes and all {n} final weights");
     }
     if let Some(out) = output {
-        let json = serde_json::json!({ "spikes": spikes });
+        let json = serde_json::json!({ "spikes": s.spikes });
         write_file(out, &(json.to_string() + "\n"))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    //! `board run`'s session on the simulated iCEBreaker top (a UART model on its pins, as in
+    //! cosim/tests/board.rs): the UP5K's SPRAM weights and the config's theta cannot be
+    //! preloaded, so the run must write them first.
+    use super::*;
+    use cosim::board::{SimUart, build};
+    use golden::{Config, Stimulus};
+
+    /// Learning, adaptive threshold with an initial theta (`neuron.theta_file`), 4 groups (SPRAM
+    /// pair mode on the UP5K).
+    const NET: &str = r#"
+name = "runnet"
+[array]
+inputs = 12
+neurons = 8
+lanes = 2
+[neuron]
+threshold = 90
+leak_shift = 3
+inhibition = 4
+theta_plus = 8
+theta_file = "theta.csv"
+[synapse]
+init = "uniform"
+init_lo = 10
+init_hi = 60
+seed = 3
+[stdp]
+pre_inc = 48
+post_inc = 48
+"#;
+
+    fn options() -> BoardOptions {
+        let mut o = BoardOptions::new(Board::Icebreaker);
+        o.clock_hz = Some(4_000_000);
+        o.baud = 1_000_000;
+        o.fifo_depth = 64;
+        o.por_bits = 4;
+        o
+    }
+
+    #[test]
+    fn weight_plan_follows_the_manifest() {
+        let pre =
+            serde_json::json!({"weights_via_host": false, "weights": {"memory": "block-ram"}});
+        let host =
+            serde_json::json!({"weights_via_host": true, "weights": {"memory": "spram-pair"}});
+        assert!(!weight_plan(None, Some(&pre), false).unwrap().load);
+        assert!(
+            weight_plan(None, Some(&pre), true).unwrap().load,
+            "theta is never preloaded"
+        );
+        assert!(weight_plan(None, Some(&host), false).unwrap().load);
+        assert!(weight_plan(None, None, false).unwrap().load);
+        assert!(weight_plan(Some(true), Some(&pre), false).unwrap().load);
+        let off = weight_plan(Some(false), Some(&host), false).unwrap();
+        assert!(
+            !off.load && off.notice.starts_with("WARNING"),
+            "{}",
+            off.notice
+        );
+        let off = weight_plan(Some(false), None, false).unwrap();
+        assert!(
+            !off.load && off.notice.starts_with("WARNING"),
+            "{}",
+            off.notice
+        );
+        assert!(weight_plan(None, Some(&serde_json::json!({})), false).is_err());
+    }
+
+    /// Takes about 40 s the first time (the Verilator build of the board top), a few seconds
+    /// once it is cached.
+    #[test]
+    fn up5k_board_run_loads_weights_and_theta_by_default_and_matches() {
+        let dir = std::env::temp_dir().join(format!("neurogen-board-run-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("theta.csv"), "0, 40, 0, 25, 60, 0, 10, 0\n").unwrap();
+        let cfg = Config::from_toml_str(NET, &dir).unwrap();
+        let opts = options();
+        let (bd, design) = build(&cfg, Board::Icebreaker, &opts).unwrap();
+        // what `board generate` writes as manifest.json decides
+        let manifest: serde_json::Value = serde_json::from_str(&bd.array.manifest).unwrap();
+        let plan = weight_plan(None, Some(&manifest), true).unwrap();
+        assert!(plan.load, "{}", plan.notice);
+        assert!(
+            plan.notice.contains("cannot be preloaded"),
+            "{}",
+            plan.notice
+        );
+        let stim = Stimulus::poisson(cfg.array.inputs, 250.0, 30, 1.0, 7);
+        let run = |load: bool| {
+            // a fresh board: SPRAM and theta zero, as after configuration
+            let model = design.model().unwrap();
+            let mut uart = SimUart::new(&model, &bd).unwrap();
+            uart.power_on(opts.por_bits).unwrap();
+            let mut c = Client::new(uart, bd.fifo_depth as usize);
+            c.sync().unwrap();
+            session(&mut c, &cfg, &stim, load, true, "runnet")
+        };
+        let s = run(plan.load).unwrap();
+        assert_eq!(s.checked, Some(12 * 8));
+        assert_eq!(s.loaded, 12 * 8 + 4, "every weight and the 4 nonzero theta");
+        assert!(s.spikes.iter().map(Vec::len).sum::<usize>() > 5);
+        // control: the same run without loading does not match the golden model
+        let e = run(false).unwrap_err();
+        assert!(e.starts_with("MISMATCH"), "{e}");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

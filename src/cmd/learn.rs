@@ -15,7 +15,7 @@
 //!   (`PatternsParams::shortened`, `DigitsParams::shortened`). It fails at the first difference.
 
 use super::CmdResult;
-use super::common::Bar;
+use super::common::{Bar, load_config, write_file};
 use crate::cli::{Common, DigitsArgs, LearnArgs, LearnWhat, PatternsArgs, Rules};
 use crate::plot;
 use cosim::driver::{Compare, Lockstep, LockstepReport, RunOptions};
@@ -81,19 +81,34 @@ fn out_dir(common: &Common, name: &str) -> PathBuf {
 // ---------------------------------------------------------------------------------------------
 // patterns
 
-fn pattern_params(a: &PatternsArgs) -> PatternsParams {
+fn pattern_params(a: &PatternsArgs, network: Option<&Config>) -> Result<PatternsParams, String> {
     let d = PatternsParams::default();
     let d = if a.common.hardware { d.shortened() } else { d };
     let seed = a.common.seed;
+    let (inputs, neurons) = match network {
+        None => (
+            a.inputs.unwrap_or(d.inputs),
+            a.common.neurons.unwrap_or(d.neurons),
+        ),
+        Some(c) => (
+            given_matches(
+                "--inputs",
+                a.inputs,
+                "array.inputs",
+                c.array.inputs as usize,
+            )?,
+            given_matches("--neurons", a.common.neurons, "array.neurons", c.neurons())?,
+        ),
+    };
     let mut p = PatternsParams {
-        inputs: a.inputs.unwrap_or(d.inputs),
+        inputs,
         patterns: a.patterns.unwrap_or(d.patterns),
         active: a.active.unwrap_or(d.active),
         overlap: a.overlap.unwrap_or(d.overlap),
         p_on: a.p_on.unwrap_or(d.p_on),
         p_noise: a.p_noise.unwrap_or(d.p_noise),
         drop: a.drop.unwrap_or(d.drop),
-        neurons: a.common.neurons.unwrap_or(d.neurons),
+        neurons,
         train: a.train.unwrap_or(d.train),
         test: a.test.unwrap_or(d.test),
         epochs: a.common.epochs.unwrap_or(d.epochs),
@@ -102,10 +117,82 @@ fn pattern_params(a: &PatternsArgs) -> PatternsParams {
             weight_seed: seed,
             ..d.net.clone()
         },
+        network: network.cloned(),
         ..d
     };
     p.raster_samples = p.raster_samples.min(p.test * (p.patterns + 1));
-    p
+    Ok(p)
+}
+
+/// With `--config`, a size option may be left out or must equal the config's.
+fn given_matches(
+    flag: &str,
+    given: Option<usize>,
+    key: &str,
+    config: usize,
+) -> Result<usize, String> {
+    match given {
+        Some(v) if v != config => Err(format!(
+            "{flag} {v} conflicts with the config's {key} = {config} (leave {flag} out with --config)"
+        )),
+        _ => Ok(config),
+    }
+}
+
+/// The `--config` network and its TOML text, if given.
+fn user_network(common: &Common) -> Result<Option<(Config, String)>, String> {
+    let Some(path) = &common.config else {
+        return Ok(None);
+    };
+    let cfg = load_config(path)?;
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Some((cfg, text)))
+}
+
+/// `--save DIR`: write the trained network, read it back (it must load and start from the
+/// learned weights and theta), and say where it is.
+fn save_trained(
+    dir: &Path,
+    source: &str,
+    cfg: &Config,
+    weights: &ndarray::Array2<i32>,
+    theta: &[i64],
+    header: &str,
+) -> Result<Vec<String>, String> {
+    let files = golden::learn::save::trained_files(source, cfg, weights, theta, header)
+        .map_err(|e| e.to_string())?;
+    let mut paths = Vec::new();
+    for (name, text) in &files {
+        let p = dir.join(name);
+        write_file(&p, text)?;
+        paths.push(p.display().to_string());
+    }
+    let saved = load_config(&dir.join(&files[0].0))
+        .map_err(|e| format!("the saved network does not load back: {e}"))?;
+    if saved.initial_weights() != weights
+        || (saved.lif().is_some_and(|l| l.theta_plus > 0) && saved.initial_theta() != theta)
+    {
+        return Err(format!(
+            "{}: the saved network does not start from the learned weights and theta",
+            paths[0]
+        ));
+    }
+    Ok(paths)
+}
+
+/// The report lines of a saved network.
+fn saved_text(paths: &[String]) -> String {
+    format!(
+        "saved the trained network: {} (weights {}{}); deploy it with `neurogen generate {} -o DIR` \
+         or `neurogen board generate {} --board icebreaker -o DIR`",
+        paths[0],
+        paths[1],
+        paths
+            .get(2)
+            .map_or(String::new(), |t| format!(", theta {t}")),
+        paths[0],
+        paths[0]
+    )
 }
 
 fn pattern_label(k: usize) -> impl Fn(Option<usize>) -> String {
@@ -117,8 +204,12 @@ fn pattern_label(k: usize) -> impl Fn(Option<usize>) -> String {
 }
 
 fn learn_patterns(a: PatternsArgs) -> CmdResult {
-    let p = pattern_params(&a);
-    p.validate().map_err(|e| e.to_string())?;
+    let user = user_network(&a.common)?;
+    let p = pattern_params(&a, user.as_ref().map(|(c, _)| c))?;
+    p.validate().map_err(|e| match &a.common.config {
+        Some(path) => format!("{}: {e}", path.display()),
+        None => e.to_string(),
+    })?;
     if a.sweep && a.common.hardware {
         return Err("--sweep runs in the golden model only: leave out --hardware".into());
     }
@@ -161,6 +252,26 @@ fn learn_patterns(a: PatternsArgs) -> CmdResult {
     let secs = t0.elapsed().as_secs_f64();
     let sweep = table.as_deref().map(|t| (t, &a.ks[..], &a.overlaps[..]));
     let plots = pattern_plots(&r, sweep, &dir)?;
+    let saved = match &a.common.save {
+        None => None,
+        Some(save) => {
+            let cfg = p.config().map_err(|e| e.to_string())?;
+            let source = user
+                .as_ref()
+                .map_or_else(|| p.builtin_toml(), |(_, t)| t.clone());
+            let header = format!(
+                "trained by `neurogen learn patterns` (seed {}, {} epochs, test accuracy {}): the \
+                 network `{}` starting from the learned weights and theta",
+                p.seed,
+                p.epochs,
+                pct(r.accuracy),
+                cfg.name
+            );
+            Some(save_trained(
+                save, &source, &cfg, &r.weights, &r.theta, &header,
+            )?)
+        }
+    };
     if a.common.json {
         let mut o = json!({
             "accuracy": r.accuracy,
@@ -180,6 +291,9 @@ fn learn_patterns(a: PatternsArgs) -> CmdResult {
         if let Some((_, rep)) = &hw {
             o["hardware"] = hardware_json(rep);
         }
+        if let Some(paths) = &saved {
+            o["saved"] = json!(paths);
+        }
         emit(&format!("{o}\n"))?;
         return hw.map_or(Ok(()), |(_, rep)| hardware_verdict(&rep));
     }
@@ -192,6 +306,9 @@ fn learn_patterns(a: PatternsArgs) -> CmdResult {
         out.push_str(&hardware_text(cfg, rep));
     }
     outln!(out, "\n{:.1} s; plots: {}", secs, plots.join(", "));
+    if let Some(paths) = &saved {
+        outln!(out, "{}", saved_text(paths));
+    }
     emit(&out)?;
     hw.map_or(Ok(()), |(_, rep)| hardware_verdict(&rep))
 }
@@ -213,11 +330,20 @@ pub(crate) fn pattern_report(r: &PatternsResult) -> String {
         p.p_noise,
         p.drop
     );
+    let net = match &p.network {
+        Some(c) => format!(
+            "the config's network `{}` ({} neurons)",
+            c.name,
+            c.neurons()
+        ),
+        None => format!(
+            "{} neurons, 8-bit weights, STDP + inhibition + adaptive threshold + scaling",
+            p.neurons
+        ),
+    };
     outln!(
         out,
-        "network: {} neurons, 8-bit weights, STDP + inhibition + adaptive threshold + scaling; \
-         {} epochs of {} samples per pattern (+ as many noise-only), seed {}",
-        p.neurons,
+        "network: {net}; {} epochs of {} samples per pattern (+ as many noise-only), seed {}",
         p.epochs,
         p.train,
         p.seed
@@ -386,12 +512,32 @@ pub(crate) fn pattern_plots(
 // ---------------------------------------------------------------------------------------------
 // digits
 
-fn digits_params(a: &DigitsArgs, rules: RuleSet) -> DigitsParams {
+fn digits_params(
+    a: &DigitsArgs,
+    rules: RuleSet,
+    network: Option<&Config>,
+) -> Result<DigitsParams, String> {
     let d = DigitsParams::for_rules(rules);
     let d = if a.common.hardware { d.shortened() } else { d };
     let seed = a.common.seed;
+    let neurons = match network {
+        None => a.common.neurons.unwrap_or(d.neurons),
+        Some(c) => {
+            if c.array.inputs as usize != digits::PIXELS {
+                return Err(format!(
+                    "the config `{}` has array.inputs = {}, but the digits are {} pixels (8x8), one \
+                     input each: set array.inputs = {}",
+                    c.name,
+                    c.array.inputs,
+                    digits::PIXELS,
+                    digits::PIXELS
+                ));
+            }
+            given_matches("--neurons", a.common.neurons, "array.neurons", c.neurons())?
+        }
+    };
     let mut p = DigitsParams {
-        neurons: a.common.neurons.unwrap_or(d.neurons),
+        neurons,
         train: a.train.unwrap_or(d.train),
         test: a.test.unwrap_or(d.test),
         epochs: a.common.epochs.unwrap_or(d.epochs),
@@ -400,10 +546,11 @@ fn digits_params(a: &DigitsArgs, rules: RuleSet) -> DigitsParams {
             weight_seed: seed,
             ..d.net.clone()
         },
+        network: network.cloned(),
         ..d
     };
     p.raster_images = p.raster_images.min(p.test);
-    p
+    Ok(p)
 }
 
 fn learn_digits(a: DigitsArgs) -> CmdResult {
@@ -412,7 +559,15 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
         None => Dataset::from_bytes(DIGITS_GZ),
     }
     .map_err(|e| e.to_string())?;
-    let rules = a.rules.unwrap_or(if a.common.hardware {
+    let user = user_network(&a.common)?;
+    if user.is_some() && a.rules.is_some() {
+        return Err(
+            "--rules switches features of the built-in network; with --config the network is \
+             yours (switch features in its [stdp] section)"
+                .into(),
+        );
+    }
+    let rules = a.rules.unwrap_or(if a.common.hardware || user.is_some() {
         Rules::Full
     } else {
         Rules::All
@@ -424,9 +579,15 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
         Rules::PairOffset => vec![RuleSet::PairOffset],
         Rules::Full => vec![RuleSet::Full],
     };
-    let params: Vec<DigitsParams> = sets.iter().map(|&r| digits_params(&a, r)).collect();
+    let params = sets
+        .iter()
+        .map(|&r| digits_params(&a, r, user.as_ref().map(|(c, _)| c)))
+        .collect::<Result<Vec<DigitsParams>, String>>()?;
     for p in &params {
-        p.validate(data.len()).map_err(|e| e.to_string())?;
+        p.validate(data.len()).map_err(|e| match &a.common.config {
+            Some(path) => format!("{}: {e}", path.display()),
+            None => e.to_string(),
+        })?;
     }
     let dir = out_dir(&a.common, "digits");
     let mut bar = Bar::new();
@@ -456,6 +617,32 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
     let main = results.last().expect("at least one rule set");
     let plots = digit_plots(&results, &dir)?;
     let p = &main.params;
+    let saved = match &a.common.save {
+        None => None,
+        Some(save) => {
+            let cfg = p.config().map_err(|e| e.to_string())?;
+            let source = user
+                .as_ref()
+                .map_or_else(|| p.builtin_toml(), |(_, t)| t.clone());
+            let header = format!(
+                "trained by `neurogen learn digits` ({} rule set, seed {}, {} epochs, test \
+                 accuracy {}): the network `{}` starting from the learned weights and theta",
+                p.rules.name(),
+                p.seed,
+                p.epochs,
+                pct(main.accuracy),
+                cfg.name
+            );
+            Some(save_trained(
+                save,
+                &source,
+                &cfg,
+                &main.weights,
+                &main.theta,
+                &header,
+            )?)
+        }
+    };
     if a.common.json {
         let sets: Vec<_> = results
             .iter()
@@ -488,6 +675,9 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
         if a.common.hardware {
             o["hardware"] = hws.iter().map(|(_, rep)| hardware_json(rep)).collect();
         }
+        if let Some(paths) = &saved {
+            o["saved"] = json!(paths);
+        }
         emit(&format!("{o}\n"))?;
         return hws.iter().try_for_each(|(_, rep)| hardware_verdict(rep));
     }
@@ -503,9 +693,12 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
     );
     outln!(
         out,
-        "network: {} neurons, 64 rate-coded inputs, 8-bit weights; training epochs: {}; labels \
-         from responses on the training images, learning off",
-        p.neurons,
+        "network: {}, 64 rate-coded inputs; training epochs: {}; labels from responses on the \
+         training images, learning off",
+        match &p.network {
+            Some(c) => format!("the config's network `{}` ({} neurons)", c.name, p.neurons),
+            None => format!("{} neurons, 8-bit weights", p.neurons),
+        },
         p.epochs
     );
     outln!(
@@ -521,20 +714,33 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
             .iter()
             .map(|e| format!("{:.1}", e.accuracy * 100.0))
             .collect();
+        let (name, description) = match &r.params.network {
+            Some(c) => (
+                "config".to_string(),
+                format!("the network `{}` of --config", c.name),
+            ),
+            None => (
+                r.params.rules.name().to_string(),
+                r.params.rules.description().to_string(),
+            ),
+        };
         outln!(
             out,
             "{:<12} {:<56} {:>8}  {}",
-            r.params.rules.name(),
-            r.params.rules.description(),
+            name,
+            description,
             pct(r.accuracy),
             per.join(" ")
         );
     }
     outln!(
         out,
-        "\naccuracy: {} ({} rule set, {} of {} test images unanswered)",
+        "\naccuracy: {} ({}, {} of {} test images unanswered)",
         pct(main.accuracy),
-        p.rules.name(),
+        match &p.network {
+            Some(c) => format!("the network `{}`", c.name),
+            None => format!("{} rule set", p.rules.name()),
+        },
         main.unanswered,
         p.test
     );
@@ -543,6 +749,9 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
         out.push_str(&hardware_text(cfg, rep));
     }
     outln!(out, "\n{:.1} s; plots: {}", secs, plots.join(", "));
+    if let Some(paths) = &saved {
+        outln!(out, "{}", saved_text(paths));
+    }
     emit(&out)?;
     hws.iter().try_for_each(|(_, rep)| hardware_verdict(rep))
 }

@@ -41,11 +41,15 @@ fn request(f: &FlowArgs, kind: &str) -> Result<Request, String> {
         .unwrap_or_else(|| PathBuf::from(format!("build/{kind}/{}-{}", cfg.name, device.name())));
     let mut req = Request::new(cfg, device, dir);
     req.board = board_arg(&f.board, device)?;
-    if let Some(mhz) = f.freq {
+    if let Some(mhz) = f.clock_mhz {
         if !(mhz > 0.0 && mhz < 1000.0) {
-            return Err(format!("--freq {mhz}: must be a clock in MHz in (0, 1000)"));
+            return Err(format!(
+                "--clock-mhz {mhz}: must be a clock in MHz in (0, 1000)"
+            ));
         }
         req.freq_mhz = mhz;
+    } else if req.board.is_none() {
+        req.freq_mhz = device.default_mhz();
     }
     req.yosys = YosysChoice::parse(&f.yosys)?;
     req.seed = f.seed;

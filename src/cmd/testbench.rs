@@ -56,6 +56,12 @@ pub fn testbench(a: TestbenchArgs) -> CmdResult {
              testbench writes the initial weights through the host port before the first tick"
         );
     }
+    if cfg.initial_theta().iter().any(|&t| t != 0) {
+        println!(
+            "theta: the config's neuron.theta_file is written through the host port before the \
+             first tick (reset leaves theta 0)"
+        );
+    }
     println!(
         "{}: {} ticks, {} input beats, {} expected spikes, {} host actions, {} values to read back; \
          {} cycles by the cycle model",

@@ -154,8 +154,9 @@ impl Device {
         }
     }
 
-    /// Default clock target for place and route, MHz: the goals (40 MHz on iCE40,
-    /// 125 MHz on ECP5), so nextpnr's timing-driven placement works towards them.
+    /// Default clock target for place and route with pins placed freely (no board, no PLL),
+    /// MHz: the project's goals (40 MHz on iCE40, 125 MHz on ECP5). On a board the default is
+    /// the board's PLL clock ([`Board::default_clock_hz`]).
     pub fn default_mhz(self) -> f64 {
         match self.family() {
             Family::Ice40 => 40.0,

@@ -128,12 +128,28 @@ fn significant(e: &Expr) -> u32 {
     }
 }
 
-/// Operand widths of the non-constant products in an expression tree.
+/// The value of a constant operand (through extensions and casts).
+fn const_value(e: &Expr) -> Option<i128> {
+    match &e.kind {
+        ExprKind::Const(_) => e.const_value(),
+        ExprKind::Ext(a) | ExprKind::Cast(a) => const_value(a),
+        _ => None,
+    }
+}
+
+/// Operand widths of the products in an expression tree that take multipliers: both operands
+/// variable, or one a constant that is not a power of two (the `cuba` decays; Yosys maps those
+/// to DSP blocks with `-dsp` and `synth_ecp5`, measured: a 25 x 14-bit constant product takes 2
+/// `SB_MAC16` or 2 `MULT18X18D`).
 fn products(e: &Expr, out: &mut Vec<(u32, u32)>) {
     match &e.kind {
         ExprKind::Sig(..) | ExprKind::Const(_) | ExprKind::Invalid(_) => {}
         ExprKind::Bin(op, a, b) => {
-            if *op == BinOp::Mul && !is_const(a) && !is_const(b) {
+            let shift = |x: &Expr| {
+                const_value(x).is_some_and(|k| k == 0 || (k > 0 && (k as u128).is_power_of_two()))
+            };
+            let both_const = is_const(a) && is_const(b);
+            if *op == BinOp::Mul && !both_const && !shift(a) && !shift(b) {
                 out.push((significant(a), significant(b)));
             }
             products(a, out);
@@ -539,6 +555,9 @@ mod tests {
         assert_eq!(dsp_of(12, 17, 16), 1);
         assert_eq!(dsp_of(8, 33, 18), 2);
         assert_eq!(dsp_of(1, 33, 16), 0);
+        // the cuba decays: a 25-bit u times a 14-bit constant
+        assert_eq!(dsp_of(25, 14, 16), 2);
+        assert_eq!(dsp_of(25, 14, 18), 2);
     }
 
     #[test]
@@ -580,6 +599,21 @@ mod tests {
             "{e}"
         );
         assert!(e.contains("array.lanes = 4"), "{e}");
+    }
+
+    #[test]
+    fn cuba_decays_take_dsps_where_they_fit_else_shift_and_add() {
+        let c = |lanes: u32| {
+            cfg(&format!(
+                "name = \"c\"\n[array]\ninputs = 16\nneurons = 16\nlanes = {lanes}\n\
+                 [neuron]\nmodel = \"cuba\"\ndu = 100\ndv = 300\n"
+            ))
+        };
+        // two lanes: 2 x (2 + 2) SB_MAC16 = all 8 of the UP5K; four lanes: shift-and-add
+        assert_eq!(check(&c(2), Device::Up5k, true).unwrap().dsp, 8);
+        assert_eq!(check(&c(4), Device::Up5k, true).unwrap().dsp, 0);
+        // ECP5: products, 2 MULT18X18D each
+        assert_eq!(check(&c(4), Device::Ecp5_85k, true).unwrap().dsp, 16);
     }
 
     #[test]

@@ -468,6 +468,63 @@ pub fn seed_spread(fmax: &[Option<f64>], target_mhz: f64) -> Option<SeedSpread> 
     })
 }
 
+/// The clock a board top runs at, beside the Fmax nextpnr found: what the board really does.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BoardClock {
+    /// The board clock, MHz (the PLL's output, else the clock pin's).
+    pub mhz: f64,
+    /// Where it comes from (the PLL and its parameters).
+    pub source: String,
+    /// The constraint nextpnr timed the clock for, MHz (derived from the PLL's parameters).
+    pub constraint_mhz: Option<f64>,
+    /// Whether the Fmax reaches the board clock (`None`: not placed).
+    pub met: Option<bool>,
+    /// Synaptic operations per second at the board clock, millions (board clock x SOP/cycle).
+    pub msops: f64,
+    /// The highest clock the PLL makes at or below the Fmax (what `--clock-mhz` may ask for).
+    pub fastest_mhz: Option<f64>,
+}
+
+impl BoardClock {
+    /// The report's `board:` line.
+    pub fn line(&self, fmax_mhz: Option<f64>) -> String {
+        let mut s = format!(
+            "  board:   {} MHz clock -> {:.1} M synaptic ops/s",
+            fmt_mhz(self.mhz),
+            self.msops
+        );
+        match (self.met, fmax_mhz) {
+            (Some(true), Some(f)) => s += &format!(", within Fmax {f:.2} MHz"),
+            (Some(false), Some(f)) => {
+                s += &format!(", ABOVE Fmax {f:.2} MHz: the board would fail timing")
+            }
+            _ => s += ", timing not analysed",
+        }
+        s += &format!("\n           {}", self.source);
+        if let Some(c) = self.constraint_mhz
+            && (c - self.mhz).abs() > 0.01
+        {
+            s += &format!("\n           WARNING: nextpnr timed the clock for {c} MHz");
+        }
+        if let Some(f) = self.fastest_mhz
+            && f > self.mhz
+        {
+            s += &format!(
+                "\n           fastest PLL clock within Fmax: {} MHz (--clock-mhz {})",
+                fmt_mhz(f),
+                fmt_mhz(f)
+            );
+        }
+        s
+    }
+}
+
+/// A clock in MHz with up to 4 decimals, trailing zeros dropped.
+fn fmt_mhz(f: f64) -> String {
+    let s = format!("{f:.4}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 /// The index of the seed to keep: the highest Fmax, the first of equals; a seed without an
 /// Fmax only when none has one.
 pub fn best_seed(fmax: &[Option<f64>]) -> Option<usize> {
@@ -632,5 +689,37 @@ mod tests {
         assert!((s.mean_mhz - (39.2 + 42.7 + 40.9 + 42.7) / 4.0).abs() < 1e-9);
         assert_eq!(seed_spread(&f, 42.7).unwrap().met, 2);
         assert_eq!(seed_spread(&[None], 40.0), None);
+    }
+
+    #[test]
+    fn the_board_clock_line_gives_the_sops_at_the_board_clock_and_flags_a_missed_fmax() {
+        let mut bc = BoardClock {
+            mhz: 39.75,
+            source: "PLL: 39.75 MHz = 12 MHz x 53 / 16 by SB_PLL40_PAD".into(),
+            constraint_mhz: Some(39.75),
+            met: Some(true),
+            msops: 39.75 * 4.0,
+            fastest_mhz: Some(40.5),
+        };
+        let l = bc.line(Some(40.96));
+        assert!(
+            l.starts_with(
+                "  board:   39.75 MHz clock -> 159.0 M synaptic ops/s, within Fmax 40.96 MHz\n           PLL: 39.75 MHz = 12 MHz x 53 / 16 by SB_PLL40_PAD"
+            ),
+            "{l}"
+        );
+        assert!(
+            l.contains("fastest PLL clock within Fmax: 40.5 MHz (--clock-mhz 40.5)"),
+            "{l}"
+        );
+        assert!(!l.contains("WARNING"));
+        bc.met = Some(false);
+        bc.fastest_mhz = Some(36.0);
+        bc.constraint_mhz = Some(12.0);
+        let l = bc.line(Some(37.2));
+        assert!(l.contains("ABOVE Fmax 37.20 MHz"), "{l}");
+        assert!(l.contains("timed the clock for 12 MHz"), "{l}");
+        assert!(!l.contains("fastest"), "{l}");
+        assert!(bc.line(None).contains("timing not analysed"));
     }
 }

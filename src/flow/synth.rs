@@ -9,6 +9,12 @@
 //! - Yosys per family, chosen by measurement (`docs/board.md`, "Toolchain choice"): Debian's
 //!   0.23 for iCE40 (higher Fmax than 0.70), YoWASP 0.70 for ECP5 (fewer LUTs and higher Fmax);
 //!   [`YosysChoice`] overrides it.
+//! - The clock target is the board clock: on a board, the PLL's output (`clock_mhz` must be a
+//!   clock the PLL makes); the constraint file gives the oscillator's frequency on the pin and
+//!   nextpnr derives the PLL output's constraint from its parameters, so timing is checked at
+//!   the clock the board really runs. With pins placed freely there is no PLL and the clock pin
+//!   is timed at `clock_mhz` itself. The report gives the Fmax, the board clock and the SOP/s
+//!   at the board clock ([`report::BoardClock`]).
 //! - nextpnr runs with `--timing-allow-fail` so a design that misses the clock target still
 //!   gets its Fmax reported, and with a fixed seed so runs repeat.
 //! - Several seeds (`seeds`): Yosys runs once, then nextpnr once per seed on the same netlist,
@@ -20,7 +26,7 @@
 
 use super::device::{Device, Family};
 use super::report::{
-    self, MemoryMap, PathSummary, PnrReport, Resources, SeedSpread, Shortfall, Use,
+    self, BoardClock, MemoryMap, PathSummary, PnrReport, Resources, SeedSpread, Shortfall, Use,
 };
 use super::tool::{self, Tool};
 use golden::Config;
@@ -69,7 +75,8 @@ pub struct Request {
     pub device: Device,
     /// The board whose pins to use (`None`: free placement).
     pub board: Option<Board>,
-    /// nextpnr's clock target, MHz.
+    /// The board clock, MHz: on a board the PLL's output (one the PLL makes), with pins placed
+    /// freely the clock pin's; nextpnr's timing target either way.
     pub freq_mhz: f64,
     /// Which Yosys.
     pub yosys: YosysChoice,
@@ -90,7 +97,9 @@ impl Request {
             config,
             device,
             board: device.default_board(),
-            freq_mhz: device.default_mhz(),
+            freq_mhz: device
+                .default_board()
+                .map_or(device.default_mhz(), |b| b.default_clock_hz() as f64 / 1e6),
             yosys: YosysChoice::Auto,
             dir,
             seed: 1,
@@ -202,6 +211,8 @@ pub struct SynthReport {
     pub sop_per_cycle: u64,
     /// Fmax x SOP/cycle, millions per second.
     pub msops: Option<f64>,
+    /// The clock the board top runs at and the SOP/s there.
+    pub board_clock: BoardClock,
     /// Whether it fits the device (placed and routed).
     pub fits: bool,
     /// What does not fit.
@@ -309,6 +320,7 @@ impl SynthReport {
                 let _ = writeln!(s, "  timing:  not analysed (not placed)");
             }
         }
+        let _ = writeln!(s, "{}", self.board_clock.line(self.fmax_mhz));
         if self.seeds.len() > 1 {
             let list: Vec<String> = self
                 .seeds
@@ -460,7 +472,11 @@ pub fn synth_with_progress(
     let mut opts = BoardOptions::new(pins_of);
     opts.baud = req.baud;
     opts.array.target = dev.target();
+    // a board's top runs on its PLL; pins placed freely: no oscillator, the pin is the clock
+    opts.pll = req.board.is_some();
+    opts.clock_hz = Some((req.freq_mhz * 1e6).round() as u64);
     let bd = board::generate(&req.config, pins_of, &opts)?;
+    let clock_mhz = bd.clock_hz_exact() / 1e6;
     let mut sources = Vec::new();
     for (n, t) in bd.rtl.iter().chain(bd.array.init.iter()) {
         write(dir, n, t)?;
@@ -468,10 +484,7 @@ pub fn synth_with_progress(
             sources.push(n.clone());
         }
     }
-    let constraints = req.board.map(|b| {
-        let name = b.constraints_file();
-        (name, b.constraints(req.freq_mhz))
-    });
+    let constraints = req.board.map(|_| bd.constraints.clone());
     if let Some((n, t)) = &constraints {
         write(dir, n, t)?;
     }
@@ -482,10 +495,12 @@ pub fn synth_with_progress(
         Device::Hx8k => format!("synth_ice40 -top {}", bd.top),
         _ => format!("synth_ecp5 -top {}", bd.top),
     };
-    // ECP5 weights instantiate DP16KD: the cell library must be known to `hierarchy -check`
-    // (synth_ecp5 reads it again; a black box may be redefined)
+    // ECP5 weights instantiate DP16KD and board tops a PLL: the cell library must be known to
+    // `hierarchy -check` (synth_* reads it again; a black box may be redefined)
     let cells = match fam {
-        Family::Ice40 => None,
+        Family::Ice40 => bd
+            .pll
+            .map(|_| "read_verilog -lib -specify +/ice40/cells_sim.v"),
         Family::Ecp5 => Some(hdl::array::ecp5::YOSYS_READ_CELLS),
     };
     let script = cells
@@ -555,9 +570,20 @@ pub fn synth_with_progress(
         logic_cells: None,
         utilisation: BTreeMap::new(),
         fmax_mhz: None,
-        target_mhz: req.freq_mhz,
+        target_mhz: clock_mhz,
         sop_per_cycle: lay.arch.sop_per_cycle(),
         msops: None,
+        board_clock: BoardClock {
+            mhz: clock_mhz,
+            source: match &bd.pll {
+                Some(p) => format!("PLL: {}", p.describe()),
+                None => "from the clock pin, no PLL".into(),
+            },
+            constraint_mhz: None,
+            met: None,
+            msops: clock_mhz * lay.arch.sop_per_cycle() as f64,
+            fastest_mhz: None,
+        },
         fits: false,
         shortfalls: Vec::new(),
         latches,
@@ -618,7 +644,7 @@ pub fn synth_with_progress(
     common.extend(
         [
             "--freq",
-            &format!("{}", req.freq_mhz),
+            &format!("{clock_mhz}"),
             "--timing-allow-fail",
             "-q",
             if fam == Family::Ice40 {
@@ -644,15 +670,15 @@ pub fn synth_with_progress(
         .collect();
     rep.tools.insert("nextpnr", tool::version(pnr));
     let start = std::time::Instant::now();
-    let outcomes = run_seeds(pnr, &common, dir, &seeds, req.freq_mhz, progress);
+    let outcomes = run_seeds(pnr, &common, dir, &seeds, clock_mhz, progress);
     rep.seconds.nextpnr = start.elapsed().as_secs_f64();
     rep.seeds = outcomes
         .iter()
         .zip(&seeds)
-        .map(|(o, (seed, _))| o.run(*seed, req.freq_mhz))
+        .map(|(o, (seed, _))| o.run(*seed, clock_mhz))
         .collect();
     let fmax: Vec<Option<f64>> = rep.seeds.iter().map(|r| r.fmax_mhz).collect();
-    rep.spread = report::seed_spread(&fmax, req.freq_mhz);
+    rep.spread = report::seed_spread(&fmax, clock_mhz);
     let routed: Vec<usize> = (0..outcomes.len())
         .filter(|&i| matches!(outcomes[i].outcome, Outcome::Routed(..)))
         .collect();
@@ -692,6 +718,14 @@ pub fn synth_with_progress(
         rep.fmax_mhz = *log_fmax;
     }
     rep.msops = rep.fmax_mhz.map(|f| f * rep.sop_per_cycle as f64);
+    rep.board_clock.met = rep.fmax_mhz.map(|f| f >= clock_mhz);
+    rep.board_clock.constraint_mhz = main_clock(pnr_rep).map(|c| c.2);
+    rep.board_clock.fastest_mhz = match (&bd.pll, rep.fmax_mhz) {
+        (Some(p), Some(f)) => {
+            hdl::board::pll::highest_at_most(p.family(), p.in_hz, f * 1e6).map(|q| q.out_hz() / 1e6)
+        }
+        _ => None,
+    };
     rep.shortfalls = report::pnr_shortfalls(&pnr_rep.utilisation);
     rep.fits = rep.shortfalls.is_empty();
     let placed = canonical.placed;
@@ -849,10 +883,12 @@ fn run_seeds(
 
 /// The main clock's Fmax: the lowest of the clocks nextpnr analysed.
 fn main_clock_fmax(p: &PnrReport) -> Option<f64> {
-    p.fmax
-        .iter()
-        .map(|f| f.1)
-        .fold(None, |a: Option<f64>, f| Some(a.map_or(f, |a| a.min(f))))
+    main_clock(p).map(|c| c.1)
+}
+
+/// The main clock: (name, Fmax, constraint) of the clock with the lowest Fmax.
+fn main_clock(p: &PnrReport) -> Option<&(String, f64, f64)> {
+    p.fmax.iter().min_by(|a, b| a.1.total_cmp(&b.1))
 }
 
 /// Utilisation, Fmax and paths from nextpnr's report.

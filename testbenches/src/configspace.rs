@@ -15,7 +15,7 @@
 //!   map a latch to logic), and block RAM is asserted per lane by the mapped cells' names
 //!   (`u_laneK.u_wmem...`), as in `hdl/tests/toolchain.rs`.
 
-use crate::random::{Limits, config_toml};
+use crate::random::{Limits, config_toml, with_cuba_neuron};
 use golden::Config;
 use golden::config::{Reset, Rule, WeightInit};
 use golden::rng::SplitMix64;
@@ -266,6 +266,40 @@ pub const CORNERS: &[Corner] = &[
     },
 ];
 
+/// The `cuba` corners ([`draw_cuba`]): a drawn network with its `[neuron]` section replaced
+/// by a drawn `cuba` one ([`crate::random::with_cuba_neuron`]). A list of its own, so the seeds
+/// of [`CORNERS`] (and the regressions found with them) keep drawing the same networks.
+pub const CUBA_CORNERS: &[Corner] = &[
+    Corner {
+        name: "cuba",
+        limits: SMALL,
+        file_init: false,
+        holds: |_| true,
+        synth: true,
+    },
+    Corner {
+        name: "cuba, several lanes, STDP and scaling",
+        limits: SMALL,
+        file_init: false,
+        holds: |c| c.array.lanes > 1 && c.stdp.enabled && c.stdp.normalize_target > 0,
+        synth: false,
+    },
+    Corner {
+        name: "cuba, 5 or more lanes (UP5K: shift-and-add)",
+        limits: SMALL,
+        file_init: false,
+        holds: |c| c.array.lanes >= 5,
+        synth: false,
+    },
+    Corner {
+        name: "cuba, negative weight_exp, recurrent",
+        limits: SMALL,
+        file_init: false,
+        holds: |c| c.array.recurrent && c.cuba().is_some_and(|k| k.weight_exp < 0),
+        synth: false,
+    },
+];
+
 /// One drawn network.
 #[derive(Debug, Clone)]
 pub struct Drawn {
@@ -285,14 +319,32 @@ const CSV_NAME: &str = "weights.csv";
 /// Draw the network of `seed`: corner `seed % CORNERS.len()`, drawn until it holds (and, for
 /// the first seed of a corner with [`Corner::synth`], until it is [`yosys_sized`]).
 pub fn draw(seed: u64) -> Drawn {
-    let corner = &CORNERS[(seed % CORNERS.len() as u64) as usize];
+    draw_in(seed, CORNERS, false)
+}
+
+/// Draw the `cuba` network of `seed`: corner `seed % CUBA_CORNERS.len()`, as [`draw`] does.
+pub fn draw_cuba(seed: u64) -> Drawn {
+    draw_in(seed, CUBA_CORNERS, true)
+}
+
+fn draw_in(seed: u64, corners: &'static [Corner], cuba: bool) -> Drawn {
+    let corner = &corners[(seed % corners.len() as u64) as usize];
     let mut rng = SplitMix64::new(seed ^ 0x636f_6e66_6967_7370);
-    let name = format!("cs{seed}");
+    let name = if cuba {
+        format!("csc{seed}")
+    } else {
+        format!("cs{seed}")
+    };
     for _ in 0..100_000 {
         let toml = config_toml(&mut rng, &name, &corner.limits);
+        let toml = if cuba {
+            with_cuba_neuron(&mut rng, &toml)
+        } else {
+            toml
+        };
         let cfg = crate::random::parse(&toml);
         // the first seed of a corner that goes through Yosys is drawn small enough for it
-        let synth = corner.synth && seed < CORNERS.len() as u64;
+        let synth = corner.synth && seed < corners.len() as u64;
         if !(corner.holds)(&cfg) || (synth && !yosys_sized(&cfg)) {
             continue;
         }
@@ -529,8 +581,8 @@ pub fn yosys(cfg: &Config, w: &Written, family: &str) -> Result<(), String> {
 /// Whether `cfg` is small enough for a few seconds of Yosys per family (lanes multiply the
 /// datapath, wide words widen it).
 pub fn yosys_sized(cfg: &Config) -> bool {
-    let lif = lif(cfg);
-    let width = cfg.synapse.weight_bits.max(lif.v_bits.min(24)) as u64;
+    let v_bits = cfg.lif().map_or(24, |l| l.v_bits);
+    let width = cfg.synapse.weight_bits.max(v_bits.min(24)) as u64;
     cfg.array.lanes <= 4 && cfg.array.lanes as u64 * width <= 48 && cfg.rows() <= 300
 }
 
@@ -585,6 +637,19 @@ mod tests {
             assert_eq!(
                 corner.file_init,
                 matches!(cfg.synapse.init, WeightInit::File { .. }),
+                "{}",
+                d.describe()
+            );
+        }
+        for seed in 0..3 * CUBA_CORNERS.len() as u64 {
+            let d = draw_cuba(seed);
+            assert_eq!(d.toml, draw_cuba(seed).toml);
+            let cfg = d
+                .config(&dir.join(format!("c{seed}")))
+                .unwrap_or_else(|e| panic!("{e}\n{}", d.describe()));
+            let corner = &CUBA_CORNERS[(seed % CUBA_CORNERS.len() as u64) as usize];
+            assert!(
+                cfg.cuba().is_some() && (corner.holds)(&cfg),
                 "{}",
                 d.describe()
             );

@@ -55,6 +55,7 @@ mod kind {
     pub const Y: u8 = 8;
     pub const X: u8 = 9;
     pub const WEIGHT: u8 = 10;
+    pub const U: u8 = 11;
 }
 
 /// Host action kinds of `act.hex`.
@@ -350,6 +351,13 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
                 .collect::<String>();
         }
     }
+    // the initial theta (`neuron.theta_file`): the reset sweep leaves theta 0
+    for (i, &th) in cfg.initial_theta().iter().enumerate() {
+        if th != 0 {
+            let (kind, index, value) = (golden::model::StateKind::Theta, i as u64, th);
+            actions.push((0, HostAction::WriteState { kind, index, value }));
+        }
+    }
     actions.extend(opts.actions.iter().cloned());
     actions.sort_by_key(|(k, _)| *k);
     let mut next_action = 0;
@@ -561,6 +569,7 @@ fn read_state(lay: &Layout, net: &Network, v: &mut Vectors, tag: u32) {
         (Region::Ref, StateKind::Refractory, kind::REF),
         (Region::Theta, StateKind::Theta, kind::THETA),
         (Region::Y, StateKind::Y, kind::Y),
+        (Region::U, StateKind::U, kind::U),
     ] {
         if lay.region_field(region).is_none() {
             continue;

@@ -101,7 +101,13 @@ impl Case {
     /// Draw the case of `seed`.
     pub fn with(seed: u64, limits: &Limits, shape: &StimulusShape) -> Case {
         let mut rng = SplitMix64::new(seed ^ 0x6E65_7572_6F67_656E);
-        let toml = config_toml(&mut rng, &format!("rnd{seed}"), limits);
+        let mut toml = config_toml(&mut rng, &format!("rnd{seed}"), limits);
+        // about a quarter of the cases are `cuba`: their [neuron] section is drawn from a
+        // generator of its own, so the `lif` cases of every seed are the ones drawn before
+        let mut crng = SplitMix64::new(seed ^ 0x6375_6261);
+        if crng.chance(0.25) {
+            toml = with_cuba_neuron(&mut crng, &toml);
+        }
         let config = parse(&toml);
         let stimulus = stimulus(&mut rng, &config, shape);
         let actions = host_actions(&mut rng, &config, shape);
@@ -391,6 +397,67 @@ pub fn config_toml(rng: &mut SplitMix64, name: &str, lim: &Limits) -> String {
     t.push_str(&neu);
     t.push_str(&st);
     t
+}
+
+/// `toml` (a drawn `lif` config) with its `[neuron]` section replaced by a drawn `cuba` one and
+/// a drawn `synapse.weight_exp`. Skewed to the stress corners: large `weight_exp` with
+/// duplicate events (u wraps, v saturates; `a_in` reaches its clamp), narrow accumulators that
+/// saturate, decays of 0 and 4095, thresholds near both ends, biases of both signs. One bias
+/// for every neuron (the generator's limit), written as one integer or as an array.
+pub fn with_cuba_neuron(rng: &mut SplitMix64, toml: &str) -> String {
+    let a = toml.find("[neuron]\n").expect("a [neuron] section");
+    let b = toml.find("[stdp]\n").expect("a [stdp] section");
+    let neurons: usize = toml
+        .lines()
+        .find_map(|l| l.strip_prefix("neurons = "))
+        .and_then(|v| v.parse().ok())
+        .expect("array.neurons");
+    let decay = |rng: &mut SplitMix64| {
+        if rng.chance(0.3) {
+            pick(rng, &[0, 1, 4094, 4095])
+        } else {
+            range(rng, 0, 4095)
+        }
+    };
+    let (du, dv) = (decay(rng), decay(rng));
+    let vth = if rng.chance(0.5) {
+        range(rng, 0, 64)
+    } else {
+        range(rng, 0, (1 << 17) - 1)
+    };
+    let bias_mant = if rng.chance(0.4) {
+        0
+    } else {
+        range(rng, -4096, 4095)
+    };
+    let bias_exp = range(rng, 0, 7);
+    let mant = if rng.chance(0.3) {
+        format!("[{}]", vec![bias_mant.to_string(); neurons].join(", "))
+    } else {
+        bias_mant.to_string()
+    };
+    let weight_exp = if rng.chance(0.5) {
+        range(rng, 4, 7)
+    } else {
+        range(rng, -8, 7)
+    };
+    let mut neu = format!(
+        "[neuron]\nmodel = \"cuba\"\ndu = {du}\ndv = {dv}\nvth = {vth}\nbias_mant = {mant}\n\
+         bias_exp = {bias_exp}\n"
+    );
+    if rng.chance(0.3) {
+        let acc_bits = if rng.chance(0.5) {
+            range(rng, 2, 12)
+        } else {
+            range(rng, 13, 40)
+        };
+        let _ = writeln!(neu, "acc_bits = {acc_bits}");
+    }
+    format!(
+        "{}weight_exp = {weight_exp}\n{neu}{}",
+        &toml[..a],
+        &toml[b..]
+    )
 }
 
 /// Draw a stimulus for `cfg`: empty ticks, duplicates, back-to-back repeats, and addresses out of
@@ -724,6 +791,10 @@ mod tests {
         assert!(any(&|c| c.config.lif().is_some_and(|l| l.theta_plus > 0)));
         assert!(any(&|c| c.config.lif().is_some_and(|l| l.inhibition > 0)));
         assert!(any(&|c| c.config.lif().is_some_and(|l| l.refractory > 0)));
+        assert!(any(&|c| c.config.cuba().is_some_and(|k| k.weight_exp == 7)));
+        assert!(any(&|c| c.config.cuba().is_some_and(|k| k.du == 4095)));
+        assert!(any(&|c| c.config.cuba().is_some_and(|k| k.acc_bits < 12)));
+        assert!(any(&|c| c.config.cuba().is_some_and(|k| k.bias(0) < 0)));
         assert!(any(&|c| c.stimulus.ticks.iter().any(Vec::is_empty)));
         assert!(any(&|c| c
             .stimulus

@@ -173,6 +173,7 @@ module {{TB}};
                 8'd8: kind_name = "y";
                 8'd9: kind_name = "x";
                 8'd10: kind_name = "weight";
+                8'd11: kind_name = "u";
                 default: kind_name = "?";
             endcase
         end

@@ -22,7 +22,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use testbenches::configspace::{
-    CORNERS, Drawn, check, draw, icarus, lint, write, yosys, yosys_sized,
+    CORNERS, CUBA_CORNERS, Drawn, check, draw, draw_cuba, icarus, lint, write, yosys, yosys_sized,
 };
 
 /// Rounds of the corner list in the fixed seed list.
@@ -119,6 +119,29 @@ fn every_target_of_random_networks_and_corners_lints_compiles_and_synthesizes() 
         drawn.len(),
         failures.join("\n\n")
     );
+}
+
+/// The `cuba` corners (`configspace::CUBA_CORNERS`), two rounds: every target lints and
+/// compiles; the first seed of the corners marked `synth` goes through Yosys for both families
+/// (one network; about a minute of CPU with the Yosys runs).
+#[test]
+fn every_target_of_the_cuba_corners_lints_compiles_and_synthesizes() {
+    let corners = CUBA_CORNERS.len() as u64;
+    let mut failures = Vec::new();
+    for seed in 0..2 * corners {
+        let d = draw_cuba(seed);
+        let dir = work_dir(&format!("cuba{seed}"));
+        let synth = seed < corners
+            && CUBA_CORNERS[seed as usize].synth
+            && d.config(&dir).map(|c| yosys_sized(&c)).unwrap_or(false);
+        let fails = check(&d, &dir, synth);
+        if fails.is_empty() {
+            let _ = std::fs::remove_dir_all(&dir);
+        } else {
+            failures.push(format!("{}\n{}", d.describe(), fails.join("\n")));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
 /// Each check fails on Verilog broken the way it guards against: an unused signal (lint), a

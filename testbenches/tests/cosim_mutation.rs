@@ -583,3 +583,73 @@ fn m5_a_dropped_depression_clamp_is_caught_by_the_default_run() {
     });
     survivor_caught(&cfg, &poisson(&cfg, 40), p);
 }
+
+// ------------------------------------------------------------------ cuba
+
+/// A two-neuron `cuba` network (16-bit signed weights, all `w`, no STDP) with `neuron` keys.
+fn cuba_config(name: &str, neuron: &str, w: i64) -> Config {
+    config(&format!(
+        "name = \"{name}\"\n[array]\ninputs = 2\nneurons = 2\nlanes = 2\n[neuron]\n\
+         model = \"cuba\"\n{neuron}\n[synapse]\nweight_bits = 16\nsigned = true\n\
+         init = \"constant\"\ninit_value = {w}\n[stdp]\nenabled = false\n"
+    ))
+}
+
+#[test]
+fn cuba_without_lavas_du_plus_one_is_reported() {
+    let cfg = cuba_config("mut_du", "du = 300\ndv = 0\nvth = 100000", 1000);
+    // the u decay multiplies by 4095 - du (Lava's du + 1); the mutant by 4096 - du
+    let p = patch_line(&cfg, "_lane.v", &format!("14'sh{:X};", 4095 - 300), |l| {
+        l.replace(&format!("{:X}", 4095 - 300), &format!("{:X}", 4096 - 300))
+    });
+    let s = stim(&[&[0], &[], &[]]);
+    let m = assert_caught(&cfg, &s, &mutant(p), &["v", "u"]);
+    assert_eq!(m.tick, 1, "{m}");
+}
+
+#[test]
+fn cuba_decay_rounding_down_instead_of_toward_zero_is_reported() {
+    let cfg = cuba_config("mut_rnd", "du = 300\ndv = 0\nvth = 100000", -1000);
+    // the mutant drops the 4095 added to a negative product before the floor shift of u's decay
+    let p = patch_line(&cfg, "_lane.v", "n1_au <=", |l| {
+        l.replace("12'd4095", "12'd0")
+    });
+    let s = stim(&[&[0], &[], &[]]);
+    let m = assert_caught(&cfg, &s, &mutant(p), &["v", "u"]);
+    assert_eq!(m.tick, 1, "{m}");
+}
+
+#[test]
+fn cuba_a_wrap_at_exactly_2_to_the_23_is_reported() {
+    // a_in = 2^14 << 3 = 2^17: u = 2^17 << 6 = 2^23 exactly, which Lava keeps (`u > 2^23`
+    // wraps, strictly); v clamps to 2^23 - 1 and spikes. The mutant wraps at `>=`.
+    let cfg = cuba_config("mut_wrap", "vth = 100000", 16384);
+    let mut cfg = cfg;
+    if let golden::config::NeuronConfig::Cuba(c) = &mut cfg.neuron {
+        c.weight_exp = 3;
+    }
+    let p = patch_line(&cfg, "_lane.v", "assign n3_over", |l| {
+        l.replace(" > ", " >= ")
+    });
+    let s = stim(&[&[0], &[]]);
+    let m = assert_caught(&cfg, &s, &mutant(p), &["spikes"]);
+    assert_eq!(m.tick, 0, "{m}");
+    assert_eq!(m.expected, "[0, 1]");
+    assert_eq!(m.actual, "[]");
+}
+
+#[test]
+fn cuba_a_wrong_per_neuron_bias_is_reported() {
+    // neuron 1's bias -7 (lane 1's table entry) replaced by neuron 0's 5: v differs at tick 0
+    let cfg = cuba_config(
+        "mut_bias",
+        "vth = 100000\nbias_mant = [5, -7]\nbias_exp = 0",
+        0,
+    );
+    let p = patch_line(&cfg, ".v", ".nu_bias(20'shFFFF9)", |l| {
+        l.replace("20'shFFFF9", "20'sh5")
+    });
+    let s = stim(&[&[], &[]]);
+    let m = assert_caught(&cfg, &s, &mutant(p), &["v"]);
+    assert_eq!((m.tick, m.index.as_str()), (0, "1"), "{m}");
+}

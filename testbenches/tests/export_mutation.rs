@@ -278,3 +278,32 @@ fn a_state_error_that_heals_before_the_end_is_caught_at_its_tick() {
         o.transcript()
     );
 }
+
+#[test]
+fn a_mutated_u_vector_of_a_cuba_network_fails_naming_u() {
+    // u is read back after every tick (check kind 11): one expected u flipped must fail there
+    let toml = "name = \"mutc\"\n[array]\ninputs = 8\nneurons = 4\nlanes = 2\n\
+                [neuron]\nmodel = \"cuba\"\ndu = 100\ndv = 50\nvth = 1000\n\
+                [synapse]\ninit_lo = 4\ninit_hi = 30\nweight_exp = 3\n";
+    let cfg = Config::from_toml_str(toml, Path::new(".")).unwrap();
+    let e = export(&cfg, &stim(), &ExportOptions::default()).unwrap();
+    let dir = scratch("cuba_u");
+    e.write(&dir).unwrap();
+    let chk: Vec<String> = e.files["vectors/chk.hex"]
+        .lines()
+        .map(str::to_string)
+        .collect();
+    // the first u read after tick 0 (u of neuron 0 is non-zero once an input arrived)
+    let u0 = chk
+        .iter()
+        .position(|l| l[8..].starts_with("0b") && !l.ends_with("00000000"))
+        .expect("a non-zero u is checked");
+    let l = &chk[u0];
+    let (head, last) = l.split_at(l.len() - 1);
+    let flipped = format!("{head}{:x}", u8::from_str_radix(last, 16).unwrap() ^ 1);
+    set_line(&dir, "vectors/chk.hex", u0, &flipped);
+    for sim in Simulator::ALL {
+        let o = build_and_run(&dir, sim, &[]).unwrap();
+        assert_fails(&o, &format!("u vector under {}", sim.name()), &[": u["]);
+    }
+}

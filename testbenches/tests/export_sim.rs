@@ -188,3 +188,27 @@ fn four_lanes_two_groups_default_network_on_ice40() {
         },
     );
 }
+
+#[test]
+fn two_lanes_cuba_with_stdp_stressed_on_ice40_shift_and_add() {
+    // cuba: u wraps and v saturates (weight_exp 7 and repeated events), the decay multiplies as
+    // shift-and-add (iCE40 HX has no DSP); u is read back after every tick (kind 11)
+    let toml = "name = \"c2s\"\n[array]\ninputs = 8\nneurons = 4\nlanes = 2\n\
+        [neuron]\nmodel = \"cuba\"\ndu = 1000\ndv = 3000\nvth = 20000\nbias_mant = [-300, -300, -300, -300]\nbias_exp = 2\n\
+        [synapse]\nweight_bits = 8\nsigned = true\ninit_lo = -40\ninit_hi = 127\nweight_exp = 7\n\
+        [stdp]\nnormalize_target = 300\nnormalize_every = 7\n";
+    let cfg = Config::from_toml_str(toml, Path::new(".")).unwrap();
+    let s = testbenches::adversary::stress(&cfg, &stimulus(7, 8, 30, 12), 5);
+    passes_everywhere(
+        "c2s",
+        toml,
+        &s.stimulus,
+        ExportOptions {
+            actions: s.actions,
+            bp_ticks: s.bp_ticks,
+            backpressure_permille: 250,
+            target: Target::Ice40,
+            ..Default::default()
+        },
+    );
+}

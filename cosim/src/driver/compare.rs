@@ -147,6 +147,7 @@ pub fn compare_state(
         (Region::Ref, StateKind::Refractory, "refractory"),
         (Region::Theta, StateKind::Theta, "theta"),
         (Region::Y, StateKind::Y, "y"),
+        (Region::U, StateKind::U, "u"),
     ];
     for (region, kind, name) in regions {
         if lay.region_field(region).is_none() {

@@ -327,6 +327,26 @@ impl<'m> Harness<'m> {
         Ok(())
     }
 
+    /// Write the network's nonzero theta (the initial theta of `neuron.theta_file`: the
+    /// hardware's reset sweep leaves theta 0) through the host port.
+    pub fn load_theta(&mut self, net: &Network) -> Result<()> {
+        for (i, &th) in net.theta().iter().enumerate() {
+            if th == 0 {
+                continue;
+            }
+            let a = self
+                .lay
+                .state_addr(golden::model::StateKind::Theta, i as u64)
+                .ok_or_else(|| {
+                    super::Error::Protocol(
+                        "the config sets an initial theta but the array has no theta".into(),
+                    )
+                })?;
+            self.write(a, th as u32)?;
+        }
+        Ok(())
+    }
+
     /// Run the *clear* command and wait for it.
     pub fn clear(&mut self) -> Result<()> {
         self.write(self.lay.reg_addr(hdl::array::layout::regs::COMMAND), 1)?;

@@ -248,6 +248,7 @@ pub fn lockstep<R>(
     if lay.pair {
         h.load_weights(&net)?;
     }
+    h.load_theta(&net)?;
     let mut ls = Lockstep {
         h,
         net,

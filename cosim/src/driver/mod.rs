@@ -303,6 +303,7 @@ fn run_on(
     if lay.pair {
         h.load_weights(&net)?;
     }
+    h.load_theta(&net)?;
     let timed = opts.bp.input == 0.0 && opts.bp.output == 0.0;
     let mut expected = Vec::new();
     let mut result = None;

@@ -146,8 +146,9 @@ pub fn read_rtl_folder(dir: &Path, cfg: &Config) -> Result<RtlFolder> {
 }
 
 /// The first key where the config `ours` and the manifest's `theirs` differ, as
-/// `key: config A, folder B`. The path of a weight file (`synapse.init.path`) is not compared:
-/// it depends on where the config was read from; its weights are checked by the run itself.
+/// `key: config A, folder B`. The paths of a weight or theta file (`synapse.init.path`,
+/// `neuron.theta_file.path`) are not compared: they depend on where the config was read from;
+/// their values are checked by the run itself.
 fn first_difference(ours: &Value, theirs: &Value, at: &str) -> Option<String> {
     match (ours, theirs) {
         (Value::Object(a), Value::Object(b)) => {
@@ -160,7 +161,7 @@ fn first_difference(ours: &Value, theirs: &Value, at: &str) -> Option<String> {
                 } else {
                     format!("{at}.{k}")
                 };
-                if key == "synapse.init.path" {
+                if key == "synapse.init.path" || key == "neuron.theta_file.path" {
                     return None;
                 }
                 let null = Value::Null;

@@ -16,8 +16,8 @@
 //!   the accuracy of each set shows what each feature buys.
 
 use super::{
-    Chip, NetParams, Progress, Raster, Recording, Showing, assign_labels, check_probability,
-    check_range, classify, mean_of, param_error, responses, shuffle, train_pass,
+    Chip, NetParams, Progress, Raster, Recording, Showing, assign_labels, check_network,
+    check_probability, check_range, classify, mean_of, param_error, responses, shuffle, train_pass,
 };
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -263,6 +263,10 @@ pub struct DigitsParams {
     pub raster_images: usize,
     /// The network.
     pub net: NetParams,
+    /// A given network (`neurogen learn --config`) run instead of `net` with `rules`: a LIF
+    /// network of 64 inputs and `neurons` neurons.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<Config>,
 }
 
 impl Default for DigitsParams {
@@ -314,6 +318,7 @@ impl DigitsParams {
                 ltp_offset: 0,
                 normalize_target: 2000,
             },
+            network: None,
         };
         match rules {
             RuleSet::Full => base,
@@ -409,7 +414,12 @@ impl DigitsParams {
         check_range(WHAT, "max_boosts", self.max_boosts, 0, 10)?;
         check_range(WHAT, "normalize_every", self.normalize_every, 1, 100_000)?;
         check_range(WHAT, "raster_images", self.raster_images, 0, self.test)?;
-        self.config()?;
+        match &self.network {
+            Some(c) => check_network(WHAT, c, PIXELS, self.neurons)?,
+            None => {
+                self.config()?;
+            }
+        }
         Ok(())
     }
 
@@ -430,9 +440,23 @@ impl DigitsParams {
     /// The network of the experiment: 64 inputs, `neurons`, the knobs of `net` with the
     /// features of `rules` switched off.
     pub fn config(&self) -> Result<Config> {
+        match &self.network {
+            Some(c) => {
+                check_network(WHAT, c, PIXELS, self.neurons)?;
+                Ok(c.clone())
+            }
+            None => self
+                .rules
+                .apply(&self.net)
+                .config("digits", PIXELS, self.neurons),
+        }
+    }
+
+    /// The TOML of the built-in network (`net` with `rules`, 64 inputs, `neurons`).
+    pub fn builtin_toml(&self) -> String {
         self.rules
             .apply(&self.net)
-            .config("digits", PIXELS, self.neurons)
+            .toml("digits", PIXELS, self.neurons)
     }
 }
 
@@ -505,8 +529,8 @@ pub fn run_on<C: Chip + ?Sized>(
             format!("{} but the array has {}", p.neurons, net.neurons()),
         ));
     }
-    let net_params = p.rules.apply(&p.net);
-    let normalize_every = if net_params.stdp && net_params.normalize_target > 0 {
+    let cfg = p.config()?;
+    let normalize_every = if cfg.stdp.enabled && cfg.stdp.normalize_target > 0 {
         p.normalize_every
     } else {
         0

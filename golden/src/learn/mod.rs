@@ -21,6 +21,7 @@
 
 pub mod digits;
 pub mod patterns;
+pub mod save;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -214,6 +215,40 @@ where
     } else {
         Ok(())
     }
+}
+
+/// Check that `cfg`, a given network, fits experiment `what`: a LIF network (the host reads and
+/// writes theta) of `inputs` inputs and `neurons` neurons.
+pub(crate) fn check_network(what: &str, cfg: &Config, inputs: usize, neurons: usize) -> Result<()> {
+    let bad = |m: String| param_error(what, "network", m);
+    if cfg.layer_count() > 1 {
+        return Err(bad(format!(
+            "`{}` has {} layers: the experiments train one layer",
+            cfg.name,
+            cfg.layer_count()
+        )));
+    }
+    if cfg.lif().is_none() {
+        return Err(bad(format!(
+            "`{}` has neuron.model = \"cuba\": the experiments need \"lif\" (the host reads and \
+             writes the adaptive threshold theta)",
+            cfg.name
+        )));
+    }
+    if cfg.array.inputs as usize != inputs {
+        return Err(bad(format!(
+            "`{}` has array.inputs = {}, the experiment has {inputs} input channels",
+            cfg.name, cfg.array.inputs
+        )));
+    }
+    if cfg.neurons() != neurons {
+        return Err(bad(format!(
+            "`{}` has array.neurons = {}, the experiment asks for {neurons}",
+            cfg.name,
+            cfg.neurons()
+        )));
+    }
+    Ok(())
 }
 
 /// Check that `p` is a probability.

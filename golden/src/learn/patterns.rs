@@ -20,8 +20,8 @@
 //!   classified as it is a confusion.
 
 use super::{
-    Chip, NetParams, Progress, Raster, Recording, Showing, assign_labels, check_probability,
-    check_range, classify, param_error, responses, shuffle, train_pass,
+    Chip, NetParams, Progress, Raster, Recording, Showing, assign_labels, check_network,
+    check_probability, check_range, classify, param_error, responses, shuffle, train_pass,
 };
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -74,6 +74,10 @@ pub struct PatternsParams {
     pub raster_samples: usize,
     /// The network.
     pub net: NetParams,
+    /// A given network (`neurogen learn --config`) run instead of `net`'s: a LIF network of
+    /// `inputs` inputs and `neurons` neurons.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network: Option<Config>,
 }
 
 impl Default for PatternsParams {
@@ -116,6 +120,7 @@ impl Default for PatternsParams {
                 ltp_offset: 2,
                 normalize_target: 2400,
             },
+            network: None,
         }
     }
 }
@@ -188,7 +193,12 @@ impl PatternsParams {
             0,
             self.test * (self.patterns + 1),
         )?;
-        self.net.config("patterns", self.inputs, self.neurons)?;
+        match &self.network {
+            Some(c) => check_network(WHAT, c, self.inputs, self.neurons)?,
+            None => {
+                self.net.config("patterns", self.inputs, self.neurons)?;
+            }
+        }
         Ok(())
     }
 
@@ -207,10 +217,19 @@ impl PatternsParams {
         }
     }
 
-    /// The validated network of the experiment (`inputs` x `neurons`, the knobs of `net`).
+    /// The validated network of the experiment: `network` when given, else `inputs` x
+    /// `neurons` with the knobs of `net`.
     pub fn config(&self) -> Result<Config> {
         self.validate()?;
-        self.net.config("patterns", self.inputs, self.neurons)
+        match &self.network {
+            Some(c) => Ok(c.clone()),
+            None => self.net.config("patterns", self.inputs, self.neurons),
+        }
+    }
+
+    /// The TOML of the built-in network (`net`, `inputs` x `neurons`).
+    pub fn builtin_toml(&self) -> String {
+        self.net.toml("patterns", self.inputs, self.neurons)
     }
 
     /// The channels of each pattern, ascending (see the module's key decisions).
@@ -353,7 +372,8 @@ pub fn run_on<C: Chip + ?Sized>(
         ));
     }
     let k_classes = p.patterns + 1; // the last class is "no pattern"
-    let normalize_every = if p.net.stdp && p.net.normalize_target > 0 {
+    let cfg = p.config()?;
+    let normalize_every = if cfg.stdp.enabled && cfg.stdp.normalize_target > 0 {
         p.normalize_every
     } else {
         0

@@ -172,7 +172,8 @@ pub struct Network {
 }
 
 impl Network {
-    /// A network in its start state: all state 0, weights from the config's `init`.
+    /// A network in its start state: all state 0 but theta (`neuron.theta_file`, else 0),
+    /// weights from the config's `init`.
     pub fn new(cfg: &Config) -> Network {
         let rows = cfg.rows();
         let n = cfg.neurons();
@@ -247,7 +248,7 @@ impl Network {
             v: vec![0; n],
             u: vec![0; n],
             refr: vec![0; n],
-            theta: vec![0; n],
+            theta: cfg.initial_theta().iter().map(|&t| t as i32).collect(),
             v2: vec![0; n],
             refr2: vec![0; n],
             theta2: vec![0; n],
@@ -382,7 +383,7 @@ fn decay_kernel<T: Copy + Sub<Output = T> + Shr<u32, Output = T>>(v: &mut [T], s
 fn neurons_cuba(c: &Consts, cu: &crate::config::CubaConfig, s: &mut State) {
     s.spikes.clear();
     for i in 0..c.n {
-        let (u, v, spike) = rules::cuba_neuron(cu, s.u[i], s.v[i] as i64, s.acc64[i]);
+        let (u, v, spike) = rules::cuba_neuron(cu, cu.bias(i), s.u[i], s.v[i] as i64, s.acc64[i]);
         s.u[i] = u;
         s.v[i] = v as i32;
         s.fired[i] = spike as u8;

@@ -4,7 +4,7 @@
 
 use crate::ir::Ty;
 use golden::arith::{addr_bits, bits_signed, bits_unsigned, unsigned_max};
-use golden::config::{Config, LifConfig, NeuronConfig, Rule, StdpConfig};
+use golden::config::{Config, CubaConfig, LifConfig, NeuronConfig, Rule, StdpConfig};
 use golden::cycle::Arch;
 use serde::Serialize;
 
@@ -47,6 +47,8 @@ pub enum Region {
     Y = 5,
     /// Presynaptic trace, index `j`.
     X = 6,
+    /// `cuba` current u, index `(g << lb) | l`.
+    U = 7,
 }
 
 /// Register indices of region 0.
@@ -223,6 +225,14 @@ pub struct Layout {
     pub v_hi: i64,
     /// Neuron-state word fields.
     pub f_v: Field,
+    /// `cuba` current u (`golden::rules::CUBA_U_BITS` = 26 bits).
+    pub f_u: Option<Field>,
+    /// `cuba`: the decay multiplies are written as Verilog products for the tool to map (to
+    /// DSP blocks where it can), else as shift-and-add over the constant's signed digits.
+    pub mul_dsp: bool,
+    /// `cuba` with biases that differ between neurons: each lane takes its neuron's bias
+    /// (`nu_bias`, 20 bits signed) from a constant table of the top, indexed by the group.
+    pub bias_per_neuron: bool,
     /// Refractory counter field (when `refractory > 0`).
     pub f_ref: Option<Field>,
     /// Theta field (when `theta_plus > 0`).
@@ -279,13 +289,11 @@ impl Layout {
         want_pair: bool,
         x_addr_reg: bool,
     ) -> Result<Layout, String> {
-        let NeuronConfig::Lif(lif) = &cfg.neuron else {
-            return Err(
-                "neuron.model = \"cuba\" is supported by the golden model only; the \
-                        Verilog generator implements \"lif\""
-                    .into(),
-            );
-        };
+        let cuba = cfg.cuba();
+        let bias_per_neuron =
+            cuba.is_some_and(|c| (0..cfg.neurons()).any(|i| c.bias(i) != c.bias(0)));
+        let lif_owned = Params::lif_of(cfg);
+        let lif = &lif_owned;
         let mut arch = Arch::new(cfg, rl);
         let (n, l, g, r) = (arch.neurons, arch.lanes, arch.groups, arch.rows);
         let s = &cfg.synapse;
@@ -302,6 +310,7 @@ impl Layout {
             f
         };
         let f_v = field(lif.v_bits, true);
+        let f_u = cuba.map(|_| field(golden::rules::CUBA_U_BITS, true));
         let f_ref =
             (lif.refractory > 0).then(|| field(bits_unsigned(lif.refractory as u64), false));
         let f_theta = (lif.theta_plus > 0).then(|| field(lif.theta_bits, false));
@@ -350,6 +359,9 @@ impl Layout {
             v_lo,
             v_hi,
             f_v,
+            f_u,
+            mul_dsp: true,
+            bias_per_neuron,
             f_ref,
             f_theta,
             f_y,
@@ -372,6 +384,15 @@ impl Layout {
         })
     }
 
+    /// Choose how the `cuba` decay multiplies are built, for a device with `dsp_blocks` 16x16
+    /// multipliers (`None`: many, or a generic target that leaves the choice to the tool):
+    /// products when every lane's two multiplies (two blocks each: u is 25 bits, v 24) fit
+    /// beside the scaling multiplies (two blocks per lane), else shift-and-add.
+    pub fn choose_mul(&mut self, dsp_blocks: Option<u64>) {
+        let need = |lay: &Layout| lay.l * (4 + if lay.scaling { 2 } else { 0 });
+        self.mul_dsp = dsp_blocks.is_none_or(|n| need(self) <= n);
+    }
+
     /// The largest value of an unsigned trace (`golden::rules::trace_max`).
     pub fn trace_max(&self) -> i64 {
         unsigned_max(self.tb)
@@ -382,18 +403,45 @@ impl Layout {
 /// holds them (one name per parameter: `p.stdp.pre_decay_shift` is the config's key).
 #[derive(Debug, Clone)]
 pub struct Params {
-    /// `[neuron]` (the generator implements `model = "lif"`).
+    /// `[neuron]` of `lif`; for `cuba`, [`Params::lif_of`]'s inert stand-in (24-bit v, no
+    /// leak, refractory, theta or inhibition), so the parts of the datapath `cuba` shares see
+    /// none of the `lif`-only state.
     pub lif: LifConfig,
+    /// `[neuron]` of `cuba`.
+    pub cuba: Option<CubaConfig>,
     /// `[stdp]`.
     pub stdp: StdpConfig,
 }
 
 impl Params {
-    /// Extract from a `lif` config.
+    /// Extract from a config.
     pub fn new(cfg: &Config) -> Params {
         Params {
-            lif: cfg.lif().expect("checked by Layout::new").clone(),
+            lif: Self::lif_of(cfg),
+            cuba: cfg.cuba().cloned(),
             stdp: cfg.stdp.clone(),
+        }
+    }
+
+    /// The `lif` parameters, or for `cuba` an inert stand-in: 24-bit v clamped to
+    /// `+-(2^23 - 1)` (`golden::rules::CUBA_V_MAX`), the accumulator's width, and nothing else.
+    pub fn lif_of(cfg: &Config) -> LifConfig {
+        match &cfg.neuron {
+            NeuronConfig::Lif(l) => l.clone(),
+            NeuronConfig::Cuba(c) => LifConfig {
+                v_bits: 24,
+                acc_bits: c.acc_bits,
+                threshold: 0,
+                reset: golden::config::Reset::Zero,
+                v_reset: 0,
+                v_min: -golden::rules::CUBA_V_MAX,
+                leak_shift: 0,
+                refractory: 0,
+                inhibition: 0,
+                theta_plus: 0,
+                theta_decay_shift: 0,
+                theta_bits: 1,
+            },
         }
     }
 
@@ -436,7 +484,7 @@ impl Layout {
 
     /// Word address of a state value the host can write (`index`: the neuron, or the row for
     /// x), or `None` when this array has no such field (writes to it would be ignored): v always,
-    /// refractory and theta when the config uses them, x and y with STDP; never `cuba`'s u.
+    /// refractory and theta when the config uses them, x and y with STDP, u of `cuba`.
     pub fn state_addr(&self, kind: golden::model::StateKind, index: u64) -> Option<u64> {
         use golden::model::StateKind as K;
         match kind {
@@ -445,7 +493,7 @@ impl Layout {
             K::Theta => self.f_theta.map(|_| self.neuron_addr(Region::Theta, index)),
             K::Y => self.f_y.map(|_| self.neuron_addr(Region::Y, index)),
             K::X => self.f_y.map(|_| self.x_addr(index)),
-            K::U => None,
+            K::U => self.f_u.map(|_| self.neuron_addr(Region::U, index)),
         }
     }
 
@@ -471,6 +519,7 @@ impl Layout {
             Region::Ref => self.f_ref,
             Region::Theta => self.f_theta,
             Region::Y => self.f_y,
+            Region::U => self.f_u,
             Region::X => self.f_y.map(|_| Field {
                 lo: 0,
                 width: self.tb,

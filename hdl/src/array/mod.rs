@@ -176,13 +176,18 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
     // iCE40 block RAM registers the address itself, and its read data is slow: keep the data
     // register there; elsewhere the x memory registers its address (see `Layout::x_addr_reg`)
     let ice40 = matches!(opts.target, Target::Ice40 | Target::Ice40Up5k);
-    let lay = Layout::new(
+    let mut lay = Layout::new(
         cfg,
         rl,
         opts.forwarding,
         opts.target == Target::Ice40Up5k,
         !ice40,
     )?;
+    lay.choose_mul(match opts.target {
+        Target::Ice40 => Some(0),
+        Target::Ice40Up5k => Some(8),
+        _ => None,
+    });
     let p = Params::new(cfg);
     // single-port SPRAM weights cannot be preloaded: the host port writes them after reset
     let words = (!lay.pair).then(|| weight_words(cfg, &lay));
@@ -439,6 +444,7 @@ fn manifest(
         (Region::Ref, lay.f_ref),
         (Region::Theta, lay.f_theta),
         (Region::Y, lay.f_y),
+        (Region::U, lay.f_u),
     ] {
         if let Some(f) = f {
             regions.push(RegionDesc {

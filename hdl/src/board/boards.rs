@@ -265,6 +265,27 @@ impl Board {
         }
     }
 
+    /// The default board clock, Hz: the highest clock the board's PLL makes at or below the Fmax
+    /// measured for the board's largest array (docs/board.md, "Clocks"), so a default build meets
+    /// timing. iCEBreaker: the 256 x 256, 4-lane UP5K array reached 40.02-43.25 MHz on nextpnr
+    /// seeds 1-5 (heap timing weight 30): 39.75 MHz, `icepll`'s answer to 40 MHz (the next,
+    /// 40.5 MHz, would fail at seed 2). ULX3S: the 256 x 256, 16-lane ECP5-85k array reached
+    /// 128.14 MHz at seed 1: 125 MHz, exactly 25 MHz x 5.
+    pub fn default_clock_hz(self) -> u64 {
+        match self {
+            Board::Icebreaker => 39_750_000,
+            Board::Ulx3s => 125_000_000,
+        }
+    }
+
+    /// The family of the board FPGA's PLL.
+    pub fn pll_family(self) -> super::pll::Family {
+        match self {
+            Board::Icebreaker => super::pll::Family::Ice40,
+            Board::Ulx3s => super::pll::Family::Ecp5,
+        }
+    }
+
     /// The `--target` name of the board's FPGA (the ULX3S comes in several ECP5 sizes; the
     /// generator treats them alike).
     pub fn device(self) -> &'static str {

@@ -3,20 +3,31 @@
 //! into a bitstream; the tests co-simulate them with a UART model.
 //!
 //! Key decisions:
-//! - The board top has no reset pin of its own: a power-on counter holds `rst` for
-//!   `2^(por_bits-1)` cycles after configuration (FPGA flip-flops start at 0) and again after
-//!   the reset button is released.
-//! - The array runs on the board oscillator directly (no PLL): one clock domain, and the UART
-//!   divisor is an exact integer for the default 1 Mbaud on both boards (12 and 25 clocks per
-//!   bit).
-//! - Everything is built with the IR like the array; [`boards`] holds the pins as data.
+//! - The array runs on the FPGA's PLL ([`pll`]), not on the oscillator: the board top
+//!   (`{name}_{board}`, the pins) holds only the PLL and the core (`{name}_{board}_core`, the
+//!   logic, clocked by the PLL's output). The board clock is chosen with
+//!   [`BoardOptions::clock_hz`] (default [`Board::default_clock_hz`], the highest clock the PLL
+//!   makes at or below the measured Fmax of the board's largest array); a clock the PLL cannot
+//!   make is refused with the nearest ones it can. The constraint file gives the oscillator's
+//!   frequency on the pin; nextpnr derives the PLL output's constraint from the PLL's
+//!   parameters, so the timing target is the real board clock.
+//! - The UART divisor is computed from the board clock (the PLL's exact output), and refused when
+//!   the baud rate is more than 2 % off.
+//! - The core has no reset pin of its own: a power-on counter holds `rst` for
+//!   `2^(por_bits-1)` cycles once the PLL has locked (FPGA flip-flops start at 0), and again
+//!   after the reset button is released or when the PLL loses lock.
+//! - Everything is built with the IR like the array; [`boards`] holds the pins as data. The one
+//!   exception is the PLLs' behavioural simulation model ([`pll::SIM_MODELS`], Verilog with
+//!   delays), written beside the design for simulators only ([`BoardDesign::sim`]).
 
 pub mod boards;
 pub mod link;
+pub mod pll;
 pub mod protocol;
 pub mod uart;
 
 pub use boards::{Board, Pin, Role, Status};
+pub use pll::Pll;
 
 use crate::array::{self, Generated};
 use crate::emit;
@@ -30,9 +41,13 @@ use std::ops::Not;
 pub struct BoardOptions {
     /// UART baud rate.
     pub baud: u64,
-    /// Clock frequency the top is built for, Hz (default: the board's oscillator). Tests lower it
-    /// to make a UART bit a few cycles long.
+    /// The board clock (the array's), Hz: the PLL's output, which must be one the PLL makes
+    /// (default: [`Board::default_clock_hz`]). With `pll: false`, the oscillator frequency the
+    /// top is built for.
     pub clock_hz: Option<u64>,
+    /// Clock the array through the FPGA's PLL (default). `false`: straight from the clock pin
+    /// (synthesis with pins placed freely, where no board fixes the oscillator).
+    pub pll: bool,
     /// Receive buffer, bytes (a power of two, 16..=65536).
     pub fifo_depth: u64,
     /// Power-on reset counter bits: reset lasts `2^(por_bits-1)` cycles.
@@ -42,11 +57,13 @@ pub struct BoardOptions {
 }
 
 impl BoardOptions {
-    /// Defaults for `board`: 1 Mbaud, 512-byte buffer, ~2.7 ms (iCEBreaker) power-on reset.
+    /// Defaults for `board`: the board's default clock through the PLL, 1 Mbaud, 512-byte
+    /// buffer, ~1.6 ms (iCEBreaker) power-on reset.
     pub fn new(board: Board) -> BoardOptions {
         BoardOptions {
             baud: 1_000_000,
             clock_hz: None,
+            pll: true,
             fifo_depth: 512,
             por_bits: 16,
             array: array::Options {
@@ -68,43 +85,96 @@ pub struct BoardDesign {
     pub array: Generated,
     /// Every Verilog file (array and board modules): (file name, text), board top first.
     pub rtl: Vec<(String, String)>,
+    /// Files for simulation only (the PLL models): (file name, text).
+    pub sim: Vec<(String, String)>,
     /// The constraint file: (file name, text).
     pub constraints: (String, String),
     /// Clock cycles per UART bit.
     pub divisor: u64,
-    /// Clock frequency the top was built for, Hz.
+    /// The board clock (the array's), Hz, rounded to the Hz (the PLL's output, else the pin's).
     pub clock_hz: u64,
+    /// The PLL making the board clock (`None`: the array runs on the clock pin).
+    pub pll: Option<Pll>,
     /// UART baud rate.
     pub baud: u64,
     /// Receive buffer bytes.
     pub fifo_depth: u64,
 }
 
-/// Clock cycles per UART bit for `clock_hz` and `baud`, if within 2 % and at least 4.
-pub fn divisor(clock_hz: u64, baud: u64) -> Result<u64, String> {
+impl BoardDesign {
+    /// The board clock, Hz, exact (the PLL's output is a fraction of the oscillator's).
+    pub fn clock_hz_exact(&self) -> f64 {
+        self.pll.map_or(self.clock_hz as f64, |p| p.out_hz())
+    }
+
+    /// One line for people: the clock and where it comes from.
+    pub fn clock_text(&self) -> String {
+        match &self.pll {
+            Some(p) => format!(
+                "{} MHz board clock: PLL {}",
+                pll::mhz_text(p.out_hz()),
+                p.describe()
+            ),
+            None => format!(
+                "{} MHz board clock straight from the clock pin (no PLL)",
+                pll::mhz_text(self.clock_hz as f64)
+            ),
+        }
+    }
+}
+
+/// Most a UART's bit time may be off the baud rate: the receiver samples the tenth bit of a
+/// frame 10 x this off its middle, and the far end's clock adds its own error.
+pub const MAX_BAUD_ERROR: f64 = 0.02;
+
+/// Clock cycles per UART bit for a `clock_hz` clock and `baud`, if within 2 % and at least 4.
+pub fn divisor(clock_hz: f64, baud: u64) -> Result<u64, String> {
     if baud == 0 {
         return Err("baud rate 0".into());
     }
-    let d = (clock_hz + baud / 2) / baud;
-    let err = (d as f64 * baud as f64 - clock_hz as f64).abs() / clock_hz as f64;
+    let d = (clock_hz / baud as f64).round() as u64;
+    let clock = pll::mhz_text(clock_hz);
     if d < 4 {
         return Err(format!(
-            "baud rate {baud} is too fast for a {clock_hz} Hz clock (at least 4 clocks per bit)"
+            "baud rate {baud} is too fast for the {clock} MHz board clock (at least 4 clocks per bit)"
         ));
     }
-    if err > 0.02 {
+    let err = (d as f64 * baud as f64 - clock_hz).abs() / clock_hz;
+    if err > MAX_BAUD_ERROR {
+        let exact = |d: u64| format!("{:.0}", clock_hz / d as f64);
         return Err(format!(
-            "baud rate {baud} is {:.1} % off with {clock_hz} Hz / {d}: choose a rate within 2 %",
-            err * 100.0
+            "baud rate {baud} is {:.1} % off with the {clock} MHz board clock / {d} clocks per \
+             bit: choose a rate within {:.0} % (e.g. {} or {} for {d} or {} clocks per bit)",
+            err * 100.0,
+            MAX_BAUD_ERROR * 100.0,
+            exact(d),
+            exact(d + 1),
+            d + 1
         ));
     }
     Ok(d)
 }
 
+/// The board clock of `opts` for `board`: (exact Hz, the PLL if any).
+pub fn board_clock(board: Board, opts: &BoardOptions) -> Result<(f64, Option<Pll>), String> {
+    if !opts.pll {
+        let hz = opts.clock_hz.unwrap_or(board.clock_hz());
+        if hz == 0 {
+            return Err("a board clock of 0 Hz".into());
+        }
+        return Ok((hz as f64, None));
+    }
+    let want = opts.clock_hz.unwrap_or(board.default_clock_hz());
+    let p = pll::configure(board.pll_family(), board.clock_hz(), want)
+        .map_err(|e| format!("board clock for {}: {e}", board.name()))?;
+    Ok((p.out_hz(), Some(p)))
+}
+
 /// Generate the board top for `cfg`.
 pub fn generate(cfg: &Config, board: Board, opts: &BoardOptions) -> Result<BoardDesign, String> {
-    let clock_hz = opts.clock_hz.unwrap_or(board.clock_hz());
-    let div = divisor(clock_hz, opts.baud)?;
+    let (clock, pll) = board_clock(board, opts)?;
+    let clock_hz = clock.round() as u64;
+    let div = divisor(clock, opts.baud)?;
     if !opts.fifo_depth.is_power_of_two() || !(16..=65536).contains(&opts.fifo_depth) {
         return Err(format!(
             "receive buffer of {} bytes: must be a power of two in 16..=65536",
@@ -127,6 +197,7 @@ pub fn generate(cfg: &Config, board: Board, opts: &BoardOptions) -> Result<Board
     }
     let name = &lay.name;
     let top_name = format!("{name}_{}", board.name());
+    let core_name = format!("{top_name}_core");
     // a frame must be able to wait ~10,000 bit times (10 ms at 1 Mbaud) for its next byte
     let timeout_bits = golden::arith::bits_unsigned(div * 10_000) + 1;
     let shape = link::LinkShape {
@@ -142,8 +213,10 @@ pub fn generate(cfg: &Config, board: Board, opts: &BoardOptions) -> Result<Board
         .find(|m| m.name == g.design.top)
         .ok_or("the array has no top module")?
         .clone();
+    let core = board_core(&core_name, board, &array_top, clock_hz, opts.por_bits);
     let mods = vec![
-        board_top(&top_name, board, &array_top, clock_hz, opts.por_bits),
+        board_pins(&top_name, board, &core, pll.as_ref()),
+        core,
         link::link_module(name, &shape),
         link::fifo_ram_module(name, opts.fifo_depth),
         uart::uart_rx_module(&format!("{name}_uart_rx"), div),
@@ -157,11 +230,19 @@ pub fn generate(cfg: &Config, board: Board, opts: &BoardOptions) -> Result<Board
     all.check()?;
     let header = vec![
         format!(
-            "Generated by neurogen {}: board top of network `{}` for {} ({} Hz clock, {} baud, {} clocks per bit).",
+            "Generated by neurogen {}: board top of network `{}` for {} ({} MHz board clock{}, {} baud, {} clocks per bit).",
             env!("CARGO_PKG_VERSION"),
             cfg.name,
             board.name(),
-            clock_hz,
+            pll::mhz_text(clock),
+            match &pll {
+                Some(p) => format!(
+                    " from the {} MHz oscillator by the {}",
+                    pll::mhz_text(board.clock_hz() as f64),
+                    p.primitive()
+                ),
+                None => String::new(),
+            },
             opts.baud,
             div
         ),
@@ -172,17 +253,21 @@ pub fn generate(cfg: &Config, board: Board, opts: &BoardOptions) -> Result<Board
         rtl.push((format!("{}.v", m.name), emit::module(m, &header)?));
     }
     rtl.extend(g.rtl.iter().cloned());
+    // the pin carries the oscillator (nextpnr derives the PLL's output from it), else the clock
+    let pin_mhz = match pll {
+        Some(_) => board.clock_hz() as f64 / 1e6,
+        None => clock / 1e6,
+    };
     Ok(BoardDesign {
         board,
         top: top_name,
-        constraints: (
-            board.constraints_file(),
-            board.constraints(board.clock_hz() as f64 / 1e6),
-        ),
+        constraints: (board.constraints_file(), board.constraints(pin_mhz)),
         array: g,
         rtl,
+        sim: pll.iter().map(|_| pll::sim_models()).collect(),
         divisor: div,
         clock_hz,
+        pll,
         baud: opts.baud,
         fifo_depth: opts.fifo_depth,
     })
@@ -192,18 +277,107 @@ fn k(v: u64, w: u32) -> Expr {
     Expr::uconst(v as u128, w)
 }
 
-/// The board top: pins from the board table, the array, the link, the UART, reset and LEDs.
-fn board_top(
-    top_name: &str,
+/// The board top: the pins of the board table, the PLL (if any) and the core.
+fn board_pins(top_name: &str, board: Board, core: &Module, pll: Option<&Pll>) -> Module {
+    let mut m = Module::new(top_name);
+    m.doc.push(format!(
+        "{} board top: the pins, the PLL making the board clock from the oscillator, the core.",
+        board.name()
+    ));
+    let mut conns = Vec::new();
+    let mut clk_pin = None;
+    for p in core.ports() {
+        if p.name == "pll_lock" {
+            continue;
+        }
+        let role = board
+            .pins()
+            .iter()
+            .find(|x| x.port == p.name)
+            .map(|x| x.role)
+            .unwrap();
+        let sig = match role {
+            Role::Clock | Role::UartRx | Role::ResetButton => m.input(&p.name, p.ty),
+            _ => m.output(&p.name, p.ty),
+        };
+        if role == Role::Clock {
+            clk_pin = Some(sig.clone());
+        } else {
+            conns.push((p.name.clone(), sig.e()));
+        }
+    }
+    let clk_pin = clk_pin.expect("a board has a clock pin");
+    let (clk, lock) = match pll {
+        None => (clk_pin.e(), Expr::bit(true)),
+        Some(p) => {
+            let clk = m.wire("pll_clk", Ty::BIT);
+            let lock = m.wire("pll_lock", Ty::BIT);
+            m.comment(&clk, "the board clock: the PLL's output");
+            let mut pc: Vec<(String, Expr)> = match p.family() {
+                pll::Family::Ice40 => vec![
+                    ("PACKAGEPIN".into(), clk_pin.e()),
+                    ("RESETB".into(), Expr::bit(true)),
+                    ("BYPASS".into(), Expr::bit(false)),
+                    ("PLLOUTGLOBAL".into(), clk.e()),
+                ],
+                pll::Family::Ecp5 => {
+                    let mut v = vec![("CLKI".to_string(), clk_pin.e()), ("CLKFB".into(), clk.e())];
+                    for n in [
+                        "RST",
+                        "STDBY",
+                        "PHASESEL0",
+                        "PHASESEL1",
+                        "PHASEDIR",
+                        "PHASESTEP",
+                        "PHASELOADREG",
+                        "PLLWAKESYNC",
+                        "ENCLKOP",
+                    ] {
+                        v.push((n.into(), Expr::bit(false)));
+                    }
+                    v.push(("CLKOP".into(), clk.e()));
+                    v
+                }
+            };
+            pc.push(("LOCK".into(), lock.e()));
+            m.instance(Instance {
+                module: p.primitive().into(),
+                name: "u_pll".into(),
+                params: p.params(),
+                conns: pc,
+            });
+            let attrs = p.attrs();
+            if !attrs.is_empty() {
+                m.instance_attrs.push(("u_pll".into(), attrs));
+            }
+            m.doc.push(format!("PLL: {}.", p.describe()));
+            (clk.e(), lock.e())
+        }
+    };
+    conns.insert(0, ("clk".to_string(), clk));
+    conns.insert(1, ("pll_lock".to_string(), lock));
+    m.instance(Instance {
+        module: core.name.clone(),
+        name: "u_core".into(),
+        params: Vec::new(),
+        conns,
+    });
+    m
+}
+
+/// The board core: the board top's logic on the board clock (`clk`, the PLL's output) with the
+/// PLL's `pll_lock`: the array, the link, the UART, reset and LEDs.
+fn board_core(
+    core_name: &str,
     board: Board,
     array_top: &Module,
     clock_hz: u64,
     por_bits: u32,
 ) -> Module {
     let name = &array_top.name;
-    let mut m = Module::new(top_name);
+    let mut m = Module::new(core_name);
     m.doc.push(format!(
-        "{} board top: array `{name}`, UART host link, status LEDs; reset by power-on and button.",
+        "{} board core: array `{name}`, UART host link, status LEDs; reset by power-on, PLL lock and button.",
         board.name()
     ));
     // ---------------------------------------------------------------- pins
@@ -221,11 +395,14 @@ fn board_top(
         };
         ports.push((pname, sig));
     }
+    let lock = m.input("pll_lock", Ty::BIT);
+    m.comment(&lock, "the PLL is locked (asynchronous)");
     let port = |role: Role| -> Sig {
         let p = board.pin(role).unwrap();
         ports.iter().find(|(n, _)| *n == p.port).unwrap().1.clone()
     };
     let clk = port(Role::Clock);
+    m.comment(&clk, "the board clock");
     let rx_pin = port(Role::UartRx);
     let tx_pin = port(Role::UartTx);
     let btn_pin = port(Role::ResetButton);
@@ -236,6 +413,9 @@ fn board_top(
     let b2 = m.reg("btn_s2", Ty::BIT);
     m.comment(&b2, "button through two synchronising flip-flops");
     let pressed = if btn_low { b2.e().not() } else { b2.e() };
+    let l1 = m.reg("lock_s1", Ty::BIT);
+    let l2 = m.reg("lock_s2", Ty::BIT);
+    m.comment(&l2, "PLL lock through two synchronising flip-flops");
     let por = m.reg("por", Ty::u(por_bits));
     m.comment(
         &por,
@@ -243,12 +423,14 @@ fn board_top(
     );
     let rst = m.reg("rst", Ty::BIT);
     m.clocked(
-        "reset: power-on counter, restarted by the button",
+        "reset: power-on counter, restarted by the button and while the PLL is not locked",
         vec![
             set(&b1, btn_pin.e()),
             set(&b2, b1.e()),
+            set(&l1, lock.e()),
+            set(&l2, l1.e()),
             if_else(
-                pressed,
+                pressed.or(l2.e().not()),
                 vec![set(&por, k(0, por_bits))],
                 vec![when(por.e().msb().not(), vec![set(&por, por.e().inc())])],
             ),
@@ -418,20 +600,69 @@ mod tests {
     use super::*;
 
     #[test]
-    fn divisor_is_exact_for_the_default_baud_on_both_boards_and_checked_otherwise() {
-        assert_eq!(divisor(12_000_000, 1_000_000), Ok(12));
-        assert_eq!(divisor(25_000_000, 1_000_000), Ok(25));
-        assert_eq!(divisor(12_000_000, 115_200), Ok(104));
+    fn divisor_follows_the_board_clock_and_refuses_rates_more_than_2_percent_off() {
+        assert_eq!(divisor(12e6, 1_000_000), Ok(12));
+        assert_eq!(divisor(25e6, 1_000_000), Ok(25));
+        assert_eq!(divisor(12e6, 115_200), Ok(104));
+        // the iCEBreaker's default PLL clock: 39.75 clocks per bit at 1 Mbaud, 0.6 % off
+        assert_eq!(divisor(39.75e6, 1_000_000), Ok(40));
+        assert_eq!(divisor(125e6, 1_000_000), Ok(125));
+        assert!(divisor(12e6, 4_000_000).unwrap_err().contains("at least 4"));
+        let e = divisor(12e6, 2_300_000).unwrap_err();
+        assert!(e.contains("4.2 % off") && e.contains("within 2 %"), "{e}");
+        assert!(e.contains("2400000 or 2000000 for 5 or 6"), "{e}");
+        // 39.75 MHz / 2.3 Mbaud = 17.28: 1.6 % off, taken
+        assert_eq!(divisor(39.75e6, 2_300_000), Ok(17));
+    }
+
+    #[test]
+    fn the_board_clock_comes_from_the_pll_and_must_be_one_it_makes() {
+        let cfg = Config::from_toml_str(
+            "[array]\ninputs = 4\nneurons = 2\n",
+            std::path::Path::new("."),
+        )
+        .unwrap();
+        let d = generate(
+            &cfg,
+            Board::Icebreaker,
+            &BoardOptions::new(Board::Icebreaker),
+        )
+        .unwrap();
+        assert_eq!(d.clock_hz, 39_750_000);
+        assert_eq!(d.divisor, 40);
+        let top = &d.rtl[0].1;
+        assert!(top.contains("SB_PLL40_PAD #("), "{top}");
         assert!(
-            divisor(12_000_000, 4_000_000)
-                .unwrap_err()
-                .contains("at least 4")
+            top.contains(".DIVF(7'd52)") && top.contains(".DIVQ(3'd4)"),
+            "{top}"
         );
+        // the pin is constrained to the oscillator; nextpnr derives the PLL's output
+        assert!(d.constraints.1.contains("set_frequency clk 12\n"));
+        assert_eq!(d.sim.len(), 1);
+        let mut o = BoardOptions::new(Board::Ulx3s);
+        o.clock_hz = Some(100_000_000);
+        let d = generate(&cfg, Board::Ulx3s, &o).unwrap();
+        assert_eq!((d.clock_hz, d.divisor), (100_000_000, 100));
+        let top = &d.rtl[0].1;
+        assert!(top.contains("(* ICP_CURRENT = \"12\" *)"), "{top}");
         assert!(
-            divisor(12_000_000, 2_300_000)
-                .unwrap_err()
-                .contains("within 2 %")
+            top.contains("EHXPLLL #(") && top.contains(".CLKOP_DIV(6)"),
+            "{top}"
         );
+        o.clock_hz = Some(101_000_000);
+        let e = generate(&cfg, Board::Ulx3s, &o).unwrap_err();
+        assert!(e.contains("cannot make 101 MHz"), "{e}");
+        // the divisor follows the PLL's clock: 3 Mbaud is 4 clocks of the 12 MHz oscillator
+        // but 16 of the 48 MHz PLL clock
+        let mut o = BoardOptions::new(Board::Icebreaker);
+        o.clock_hz = Some(48_000_000);
+        o.baud = 3_000_000;
+        assert_eq!(generate(&cfg, Board::Icebreaker, &o).unwrap().divisor, 16);
+        o.pll = false;
+        o.clock_hz = None;
+        let d = generate(&cfg, Board::Icebreaker, &o).unwrap();
+        assert_eq!((d.divisor, d.pll), (4, None));
+        assert!(!d.rtl[0].1.contains("SB_PLL40"));
     }
 
     #[test]

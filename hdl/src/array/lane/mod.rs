@@ -57,6 +57,8 @@ pub fn ltp_thr_width(lay: &Layout, p: &Params) -> u32 {
 pub struct StateWord {
     /// v.
     pub v: Expr,
+    /// u (`cuba`).
+    pub u: Option<Expr>,
     /// Refractory counter.
     pub r: Option<Expr>,
     /// Theta.
@@ -76,6 +78,7 @@ impl StateWord {
         };
         StateWord {
             v: get(lay.f_v),
+            u: lay.f_u.map(get),
             r: lay.f_ref.map(get),
             theta: lay.f_theta.map(get),
             y: lay.f_y.map(get),
@@ -86,7 +89,7 @@ impl StateWord {
     /// Pack into a word (most significant field first).
     pub fn pack(self) -> Expr {
         let mut parts = Vec::new();
-        for e in [self.sprev, self.y, self.theta, self.r]
+        for e in [self.sprev, self.y, self.theta, self.r, self.u]
             .into_iter()
             .flatten()
         {
@@ -169,6 +172,7 @@ struct Inputs {
     nu_valid: Sig,
     nu_g: Sig,
     nu_start: Option<Sig>,
+    nu_bias: Option<Sig>,
     inh_total: Option<Sig>,
     st_valid: Sig,
     st_g: Sig,
@@ -277,6 +281,11 @@ fn ports(b: &mut B, lay: &Layout, p: &Params) -> (Inputs, Outputs) {
         );
         s
     });
+    let nu_bias = lay.bias_per_neuron.then(|| {
+        let s = m.input("nu_bias", Ty::s(20));
+        m.comment(&s, "cuba: the bias of neuron nu_g * L + l");
+        s
+    });
     let inh_total = (p.lif.inhibition > 0).then(|| m.input("inh_total", Ty::u(lay.inh_bits)));
     let st_valid = m.input("st_valid", Ty::BIT);
     let st_g = m.input("st_g", gty);
@@ -333,6 +342,7 @@ fn ports(b: &mut B, lay: &Layout, p: &Params) -> (Inputs, Outputs) {
             nu_valid,
             nu_g,
             nu_start,
+            nu_bias,
             inh_total,
             st_valid,
             st_g,
@@ -368,6 +378,7 @@ fn register(b: &mut B, i: Inputs) -> Inputs {
         nu_valid: ctl(b, i.nu_valid),
         nu_g: dat(b, i.nu_g),
         nu_start: i.nu_start.map(|x| ctl(b, x)),
+        nu_bias: i.nu_bias.map(|x| dat(b, x)),
         inh_total: i.inh_total,
         st_valid: ctl(b, i.st_valid),
         st_g: dat(b, i.st_g),

@@ -24,6 +24,9 @@ pub(super) struct NeuronWrite {
 }
 
 pub(super) fn pipeline(b: &mut B, c: &Lane, st_now: &StateWord, out: &Outputs) -> NeuronWrite {
+    if let Some(cu) = &c.p.cuba {
+        return cuba(b, c, st_now, out, cu);
+    }
     let (lay, p, i) = (c.lay, c.p, &c.i);
     let lif = &p.lif;
     let rl = lay.rl;
@@ -155,14 +158,29 @@ pub(super) fn pipeline(b: &mut B, c: &Lane, st_now: &StateWord, out: &Outputs) -
         .map(|(y, yi)| Expr::mux(fire3.clone(), yi.e(), y.e()));
     let word = StateWord {
         v: v_new,
+        u: None,
         r: r_new,
         theta: theta_new,
         y: y_new,
         sprev: lay.f_sprev.map(|_| fire3.clone()),
     }
     .pack();
-    let n4_v = b.delayed_r("n4_v", n3_v.clone(), 1);
-    let n4_g = b.reg("n4_g", n3_g.e());
+    write_stage(b, c, out, n3_v, n3_g.e(), word, fire3)
+}
+
+/// The write stage N4 (registers of the new state word and the spike), the spike output and
+/// (STDP) the spike list; shared by `lif` and `cuba`.
+fn write_stage(
+    b: &mut B,
+    c: &Lane,
+    out: &Outputs,
+    n3_v: Expr,
+    n3_g: Expr,
+    word: Expr,
+    fire3: Expr,
+) -> NeuronWrite {
+    let n4_v = b.delayed_r("n4_v", n3_v, 1);
+    let n4_g = b.reg("n4_g", n3_g);
     let n4_word = b.reg("n4_word", word);
     let n4_fire = b.reg("n4_fire", fire3);
     let spike_now = b.net("n4_spike", n4_v.clone().and(n4_fire.e()));
@@ -206,4 +224,194 @@ fn spike_list(b: &mut B, c: &Lane, spike_now: &Sig, n4_g: &Sig, out: &Outputs) -
         b.m.assign(o_cnt_m1, cnt_m1.e());
     }
     cnt
+}
+
+/// `x * k` for a signed `x` and a constant `0 <= k < 2^13`, `x`'s width + 14 bits: a Verilog
+/// product (`dsp`: the tool maps it, to a DSP block where there is one) or a sum of shifted
+/// copies of `x` over the signed digits of `k` (canonical signed digits: at most 7 terms for 13
+/// bits), added as a balanced tree.
+pub(super) fn mul_k(x: Expr, k: u64, dsp: bool) -> Expr {
+    let w = x.ty.width + 14;
+    if k == 0 {
+        return Expr::zero(Ty::s(w));
+    }
+    if k.is_power_of_two() {
+        return x.ext(w).lsl(k.trailing_zeros());
+    }
+    if dsp {
+        return x.mul_full(Expr::sconst(k as i128, 14));
+    }
+    let xw = x.ext(w);
+    // canonical signed digits of k, least significant first
+    let mut terms: Vec<Expr> = Vec::new();
+    let mut r = k as i64;
+    let mut bit = 0u32;
+    let mut negs: Vec<Expr> = Vec::new();
+    while r != 0 {
+        if r & 1 == 1 {
+            let d = 2 - (r & 3); // +1 when r = 1 mod 4, -1 when r = 3 mod 4
+            if d > 0 {
+                terms.push(xw.clone().lsl(bit));
+            } else {
+                negs.push(xw.clone().lsl(bit));
+            }
+            r -= d;
+        }
+        r >>= 1;
+        bit += 1;
+    }
+    let tree = |mut v: Vec<Expr>| -> Option<Expr> {
+        while v.len() > 1 {
+            let mut next = Vec::with_capacity(v.len().div_ceil(2));
+            let mut it = v.into_iter();
+            while let Some(a) = it.next() {
+                next.push(match it.next() {
+                    Some(b) => a + b,
+                    None => a,
+                });
+            }
+            v = next;
+        }
+        v.pop()
+    };
+    match (tree(terms), tree(negs)) {
+        (Some(p), Some(n)) => p - n,
+        (Some(p), None) => p,
+        (None, Some(n)) => -n,
+        (None, None) => unreachable!("k > 0"),
+    }
+}
+
+/// `div0(x * k, 4096) + add` as `(x * k + rnd + (add << 12)) >> 12` (floor shift), where `rnd`
+/// is 4095 when the product is negative: the first two terms (a constant and a wiring of `add`)
+/// are formed here, in the stage of the product; the sum and shift are the next stage's.
+/// Returns the addend `rnd + (add << 12)`, `w` bits signed.
+fn div0_addend(x: &Expr, k: u64, add: Expr, w: u32) -> Expr {
+    let add = add.ext(w - 12);
+    let neg = if k == 0 {
+        Expr::bit(false)
+    } else {
+        x.clone().msb()
+    };
+    let low = Expr::mux(neg, Expr::uconst(4095, 12), Expr::uconst(0, 12));
+    Expr::concat(vec![add.as_unsigned(), low]).as_signed()
+}
+
+/// The `cuba` neuron pipeline (docs/model.md, "The cuba model"; `golden::rules::cuba_neuron`),
+/// with the stages of the `lif` one: N1 the two decay products and their addends, N2 the sums
+/// `div0(u * (4095 - du), 4096) + (a_in << 6)` and `div0(v * (4096 - dv), 4096) + bias`, N3 the
+/// wrap of u and the sum v' before its clamp, N4 the clamp, the spike compare and the reset.
+fn cuba(
+    b: &mut B,
+    c: &Lane,
+    st_now: &StateWord,
+    out: &Outputs,
+    cu: &golden::config::CubaConfig,
+) -> NeuronWrite {
+    let (lay, p, i) = (c.lay, c.p, &c.i);
+    let rl = lay.rl;
+    let n_v = b.delayed_r("n_v", i.nu_valid.e(), rl);
+    let n_g = b.delayed("n_g", i.nu_g.e(), rl);
+    let u_old = st_now.u.clone().expect("cuba has u");
+    let v_old = st_now.v.clone();
+    // a_in = clamp(acc << weight_exp (or >> -weight_exp), +-CUBA_A_MAX), 19 bits
+    let acc = c.acc.rdata.e();
+    let aw = acc.ty.width;
+    let shifted = if cu.weight_exp >= 0 {
+        let w = aw + cu.weight_exp as u32;
+        acc.ext(w).lsl(cu.weight_exp as u32)
+    } else {
+        acc.sra((-cu.weight_exp) as u32)
+    };
+    let a_max = golden::rules::CUBA_A_MAX;
+    let a_in = if shifted.ty.width <= 19 {
+        ops::clamp(shifted.ext(20), -a_max, a_max, Ty::s(19))
+    } else {
+        ops::clamp(shifted, -a_max, a_max, Ty::s(19))
+    };
+    let (ku, kv) = ((4095 - cu.du) as u64, (4096 - cu.dv) as u64);
+    let dsp = lay.mul_dsp;
+    // N1: products and addends (a_in << 6 << 12 and bias << 12, with the rounding constant)
+    let ub = golden::rules::CUBA_U_BITS;
+    let pu_w = ub + 14;
+    let pv_w = 24 + 14;
+    let n1_v = b.delayed_r("n1_v", n_v.clone(), 1);
+    let n1_g = b.reg("n1_g", n_g.clone());
+    let n1_pu = b.reg("n1_pu", mul_k(u_old.clone(), ku, dsp));
+    let n1_pv = b.reg("n1_pv", mul_k(v_old.clone(), kv, dsp));
+    let a6 = Expr::concat(vec![a_in.as_unsigned(), Expr::uconst(0, 6)]).as_signed();
+    let n1_au = b.reg("n1_au", div0_addend(&u_old, ku, a6, pu_w));
+    let bias_e = match &i.nu_bias {
+        Some(nb) => b.delayed("n_bias", nb.e(), rl),
+        None => Expr::sconst(cu.bias(0) as i128, 20),
+    };
+    let n1_av = b.reg("n1_av", div0_addend(&v_old, kv, bias_e, pv_w));
+    let n1_y = st_now.y.clone().map(|y| b.reg("n1_y", y));
+    // N2: the two sums, shifted: su = div0(u * ku) + (a_in << 6) in (-2^24, 2^24),
+    // tv = div0(v * kv) + bias
+    let su = (n1_pu.e() + n1_au.e())
+        .sra(12)
+        .slice(pu_w - 13, 0)
+        .as_signed()
+        .trunc(27);
+    let tv = (n1_pv.e() + n1_av.e())
+        .sra(12)
+        .slice(pv_w - 13, 0)
+        .as_signed()
+        .trunc(26);
+    let n2_v = b.delayed_r("n2_v", n1_v.clone(), 1);
+    let n2_g = b.reg("n2_g", n1_g.e());
+    let n2_su = b.reg("n2_su", su);
+    let n2_tv = b.reg("n2_tv", tv);
+    let n2_y = n1_y.map(|y| b.reg("n2_y", y.e()));
+    // N3: Lava's wrap of u (`u > 2^23` strictly, `u <= -2^23`), and v' = tv + u before its clamp
+    let m = 1i128 << 23;
+    let su_e = n2_su.e();
+    let over = b.net("n3_over", su_e.clone().gt(Expr::sconst(m, 27)));
+    let under = b.net("n3_under", su_e.clone().le(Expr::sconst(-m, 27)));
+    let two_m = Expr::sconst(2 * m, 27);
+    let u_wrapped = Expr::mux(
+        over.e(),
+        su_e.clone() - two_m.clone(),
+        Expr::mux(under.e(), su_e.clone() + two_m, su_e.clone()),
+    );
+    let u_new = u_wrapped.trunc(ub);
+    // v' before the clamp: tv + su, then the wrap's +-2^24 added to bits 24 and up only
+    let s = b.net("n3_s", n2_tv.e().ext(27) + su_e.clone());
+    let hi = s.e().slice(26, 24).as_signed();
+    let corr = Expr::mux(
+        over.e(),
+        Expr::sconst(-1, 3),
+        Expr::mux(under.e(), Expr::sconst(1, 3), Expr::sconst(0, 3)),
+    );
+    let vsum = Expr::concat(vec![(hi + corr).as_unsigned(), s.e().slice(23, 0)]).as_signed();
+    let n3_v = b.delayed_r("n3_v", n2_v.clone(), 1);
+    let n3_g = b.reg("n3_g", n2_g.e());
+    let n3_u = b.reg("n3_u", u_new);
+    let n3_vsum = b.reg("n3_vsum", vsum);
+    let n3_y = n2_y.as_ref().map(|y| {
+        (
+            b.reg("n3_y", y.e()),
+            b.reg("n3_y_inc", ops::sat_inc(y.e(), p.stdp.post_inc)),
+        )
+    });
+    // N4: clamp, spike compare (`v' > vth << 6`; the threshold lies within the clamp's range,
+    // so comparing the value before the clamp decides the same), v reset to 0
+    let vs = n3_vsum.e();
+    let vp = ops::clamp(vs.clone(), lay.v_lo, lay.v_hi, lay.v_ty);
+    let fire = b.net("n4_fire_c", vs.gt(Expr::sconst((cu.vth << 6) as i128, 27)));
+    let v_new = Expr::mux(fire.e(), Expr::zero(lay.v_ty), vp);
+    let y_new = n3_y
+        .as_ref()
+        .map(|(y, yi)| Expr::mux(fire.e(), yi.e(), y.e()));
+    let word = StateWord {
+        v: v_new,
+        u: Some(n3_u.e()),
+        r: None,
+        theta: None,
+        y: y_new,
+        sprev: None,
+    }
+    .pack();
+    write_stage(b, c, out, n3_v, n3_g.e(), word, fire.e())
 }

@@ -27,6 +27,7 @@ pub(super) fn pipeline(b: &mut B, c: &Lane, st_now: &StateWord) -> StateWrite {
     let zero_of = |e: &Expr| Expr::zero(e.ty);
     let decayed = StateWord {
         v: st_now.v.clone(),
+        u: st_now.u.clone(),
         r: st_now.r.clone(),
         theta: st_now
             .theta
@@ -41,6 +42,7 @@ pub(super) fn pipeline(b: &mut B, c: &Lane, st_now: &StateWord) -> StateWrite {
     .pack();
     let cleared = StateWord {
         v: zero_of(&st_now.v),
+        u: st_now.u.as_ref().map(zero_of),
         r: st_now.r.as_ref().map(zero_of),
         theta: st_now
             .theta

@@ -225,11 +225,13 @@ impl Address {
 
     /// A per-neuron state region the hardware stores.
     fn is_state(&self, lay: &Layout) -> Expr {
-        any([Region::V, Region::Ref, Region::Theta, Region::Y]
-            .into_iter()
-            .filter(|rr| lay.region_field(*rr).is_some())
-            .map(|rr| self.is(rr))
-            .collect())
+        any(
+            [Region::V, Region::Ref, Region::Theta, Region::Y, Region::U]
+                .into_iter()
+                .filter(|rr| lay.region_field(*rr).is_some())
+                .map(|rr| self.is(rr))
+                .collect(),
+        )
     }
 
     /// The x region (STDP).
@@ -478,6 +480,7 @@ impl Host<'_> {
             (Region::Ref, st_word.r.clone()),
             (Region::Theta, st_word.theta.clone()),
             (Region::Y, st_word.y.clone()),
+            (Region::U, st_word.u.clone()),
         ] {
             if let Some(fe) = fe {
                 st_val = Expr::mux(h_reg_region(&d.adr, lay, rr), to32(fe), st_val);
@@ -583,6 +586,9 @@ impl Host<'_> {
             }
             if let (Some(f), Some(cur)) = (lay.f_y, w.y.clone()) {
                 w.y = Some(Expr::mux(reg_is(Region::Y), put(f), cur));
+            }
+            if let (Some(f), Some(cur)) = (lay.f_u, w.u.clone()) {
+                w.u = Some(Expr::mux(reg_is(Region::U), put(f), cur));
             }
             w.pack()
         };
@@ -715,7 +721,7 @@ impl Host<'_> {
 /// A balanced tree of 2:1 multiplexers over `items`, one level per bit of `sel` in `bits` (item
 /// `i` is chosen when those bits of `sel` spell `i`); returns what is left after those levels
 /// (one item when the bits cover all of them, else one per group).
-fn mux_tree(sel: &Expr, mut items: Vec<Expr>, bits: std::ops::Range<u32>) -> Vec<Expr> {
+pub(super) fn mux_tree(sel: &Expr, mut items: Vec<Expr>, bits: std::ops::Range<u32>) -> Vec<Expr> {
     for bit in bits {
         let s = sel.clone().bit_at(bit);
         items = items

@@ -23,6 +23,8 @@ pub(super) struct LaneDrive<'a> {
     pub scale: &'a Scaling,
     pub out: &'a Output,
     pub host: &'a LaneRegs,
+    /// `cuba` parameters (the per-neuron biases).
+    pub cuba: Option<&'a golden::config::CubaConfig>,
 }
 
 /// One lane's outputs.
@@ -78,6 +80,15 @@ pub(super) fn instantiate(
             ("nu_valid".into(), d.neuron.nu_valid.e()),
             ("nu_g".into(), d.sweeps.pc_g.clone()),
         ];
+        if lay.bias_per_neuron {
+            // cuba: this lane's neuron biases, a constant table indexed by the group
+            let c = d.cuba.expect("bias_per_neuron is cuba");
+            let table = (0..lay.g)
+                .map(|g| Expr::sconst(c.bias((g * lay.l + lane) as usize) as i128, 20))
+                .collect();
+            let bias = super::host::mux_tree(&d.sweeps.pc_g, table, 0..gb);
+            conns.push(("nu_bias".into(), bias[0].clone()));
+        }
         if let Some(it) = &d.out.inh_total {
             conns.push(("inh_total".into(), it.e()));
         }

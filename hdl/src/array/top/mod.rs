@@ -191,6 +191,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str, lane_modules: &[S
             scale: &scale,
             out: &out,
             host: &hregs,
+            cuba: p.cuba.as_ref(),
         },
     );
     let nwords_final = neuron.collect(&mut b, lay, &lanes, &mems.spk);

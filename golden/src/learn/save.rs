@@ -1,0 +1,167 @@
+//! Writing a trained network (`neurogen learn --save DIR`): the network's config with its
+//! initial weights and theta replaced by the learned ones, as a config TOML, a weight CSV and a
+//! theta CSV (docs/formats.md), which every command that takes a config accepts.
+//!
+//! Key decisions:
+//! - The config is the network's own TOML (the user's file, or the built-in network's) with
+//!   only the initial state changed: `synapse.init = "file"` and `synapse.init_file` name the
+//!   weight CSV (the other `init_*` keys are removed), and `neuron.theta_file` names the theta
+//!   CSV when the network has an adaptive threshold (`theta_plus > 0`). Every other key is kept
+//!   as written, so the saved network is the same network (comments are not kept).
+//! - The file names are relative, so the folder can be moved as a whole.
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use ndarray::Array2;
+
+/// The files of a trained network, (file name, text): `<name>.toml`, `<name>_weights.csv` and,
+/// when the network has an adaptive threshold, `<name>_theta.csv`.
+///
+/// `source` is the TOML text `cfg` was read from, `weights` the learned `W[row][neuron]`,
+/// `theta` the learned theta of each neuron, `header` a comment put at the top of the TOML
+/// (each line gets `# `).
+pub fn trained_files(
+    source: &str,
+    cfg: &Config,
+    weights: &Array2<i32>,
+    theta: &[i64],
+    header: &str,
+) -> Result<Vec<(String, String)>> {
+    let bad = |m: String| Error::Range {
+        message: format!("saving the trained network: {m}"),
+    };
+    if weights.dim() != (cfg.rows(), cfg.neurons()) {
+        return Err(bad(format!(
+            "{} x {} weights for a network of {} rows x {} neurons",
+            weights.nrows(),
+            weights.ncols(),
+            cfg.rows(),
+            cfg.neurons()
+        )));
+    }
+    let mut table: toml::Table = source
+        .parse()
+        .map_err(|e| bad(format!("the network's TOML does not parse: {e}")))?;
+    let name = &cfg.name;
+    let weight_file = format!("{name}_weights.csv");
+    let theta_file = format!("{name}_theta.csv");
+    let section = |t: &mut toml::Table, key: &str| -> Result<toml::Table> {
+        match t.remove(key) {
+            None => Ok(toml::Table::new()),
+            Some(toml::Value::Table(s)) => Ok(s),
+            Some(_) => Err(bad(format!("`{key}` is not a section"))),
+        }
+    };
+    let mut syn = section(&mut table, "synapse")?;
+    for k in ["init_lo", "init_hi", "init_value", "init_file"] {
+        syn.remove(k);
+    }
+    syn.insert("init".into(), "file".into());
+    syn.insert("init_file".into(), weight_file.clone().into());
+    table.insert("synapse".into(), syn.into());
+    let adaptive = cfg.lif().is_some_and(|l| l.theta_plus > 0);
+    let mut neuron = section(&mut table, "neuron")?;
+    neuron.remove("theta_file");
+    if adaptive {
+        if theta.len() != cfg.neurons() {
+            return Err(bad(format!(
+                "{} theta values for {} neurons",
+                theta.len(),
+                cfg.neurons()
+            )));
+        }
+        neuron.insert("theta_file".into(), theta_file.clone().into());
+    }
+    if !neuron.is_empty() {
+        table.insert("neuron".into(), neuron.into());
+    }
+    let body = toml::to_string(&table).map_err(|e| bad(e.to_string()))?;
+    let mut toml_text = String::new();
+    for line in header.lines() {
+        toml_text.push_str(&format!("# {line}\n"));
+    }
+    toml_text.push_str(&body);
+    let mut files = vec![
+        (format!("{name}.toml"), toml_text),
+        (weight_file, weight_csv(weights)),
+    ];
+    if adaptive {
+        files.push((theta_file, theta_csv(theta)));
+    }
+    Ok(files)
+}
+
+/// A weight CSV (docs/formats.md): one line per row, `neurons` comma-separated values.
+pub fn weight_csv(w: &Array2<i32>) -> String {
+    let mut s = String::new();
+    for row in w.rows() {
+        let line: Vec<String> = row.iter().map(i32::to_string).collect();
+        s.push_str(&line.join(", "));
+        s.push('\n');
+    }
+    s
+}
+
+/// A theta CSV (docs/formats.md): one line of `neurons` comma-separated values.
+pub fn theta_csv(theta: &[i64]) -> String {
+    let line: Vec<String> = theta.iter().map(i64::to_string).collect();
+    line.join(", ") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    const NET: &str = r#"
+name = "tiny"
+[array]
+inputs = 3
+neurons = 2
+lanes = 2
+[neuron]
+threshold = 300
+theta_plus = 5
+[synapse]
+init = "uniform"
+init_lo = 1
+init_hi = 9
+seed = 4
+[stdp]
+ltp_offset = 1
+"#;
+
+    #[test]
+    fn saved_network_reads_back_with_the_learned_state() {
+        let cfg = Config::from_toml_str(NET, Path::new(".")).unwrap();
+        let w = Array2::from_shape_fn((3, 2), |(j, i)| (10 * j + i) as i32);
+        let theta = [7, 0];
+        let files = trained_files(NET, &cfg, &w, &theta, "trained\nby a test").unwrap();
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["tiny.toml", "tiny_weights.csv", "tiny_theta.csv"]);
+        assert!(files[0].1.starts_with("# trained\n# by a test\n"));
+        let dir = std::env::temp_dir().join(format!("neurogen-save-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (n, t) in &files {
+            std::fs::write(dir.join(n), t).unwrap();
+        }
+        let back = Config::from_file(&dir.join("tiny.toml")).unwrap();
+        assert_eq!(back.initial_weights(), w);
+        assert_eq!(back.initial_theta(), theta);
+        // the same network otherwise
+        assert_eq!(back.array, cfg.array);
+        assert_eq!(back.stdp, cfg.stdp);
+        let (mut a, mut b) = (back.lif().unwrap().clone(), cfg.lif().unwrap().clone());
+        (a.theta_file, b.theta_file) = (None, None);
+        assert_eq!(a, b);
+        std::fs::remove_dir_all(&dir).unwrap();
+        // no theta file without an adaptive threshold
+        let plain = NET.replace("theta_plus = 5", "theta_plus = 0");
+        let cfg = Config::from_toml_str(&plain, Path::new(".")).unwrap();
+        let files = trained_files(&plain, &cfg, &w, &theta, "").unwrap();
+        assert_eq!(files.len(), 2);
+        assert!(!files[0].1.contains("theta_file"));
+        let wrong = Array2::zeros((2, 2));
+        assert!(trained_files(NET, &cfg, &wrong, &theta, "").is_err());
+    }
+}
