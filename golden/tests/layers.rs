@@ -453,7 +453,7 @@ fn cuba_layers_write_u() {
 }
 
 #[test]
-fn the_chip_cycles_of_one_layer_are_that_layers_and_of_several_sum_or_max() {
+fn the_result_cycles_are_the_chain_model_of_each_layers_activity() {
     use golden::cycle::{Arch, chain_cycles, tick_timing};
     let stim = Stimulus::poisson(12, 150.0, 40, 1.0, 5);
     for delay in [0, 1] {
@@ -467,21 +467,17 @@ fn the_chip_cycles_of_one_layer_are_that_layers_and_of_several_sum_or_max() {
         let mut chain = Chain::new(&cfg);
         for (t, ev) in stim.ticks.iter().enumerate() {
             let acts = golden::run::step_chain(&mut chain, ev);
-            let per: Vec<u64> = archs
-                .iter()
-                .zip(&acts)
-                .map(|(a, x)| tick_timing(a, x).cycles)
-                .collect();
-            let want = if delay == 0 {
-                per.iter().sum()
-            } else {
-                *per.iter().max().unwrap()
-            };
-            assert_eq!(r.cycles[t], want);
-            assert_eq!(chain_cycles(&archs[..1], &acts[..1], delay), per[0]);
-            // the second layer's activity is its own: the events it received
+            assert_eq!(r.cycles[t], chain_cycles(&archs, &acts, delay));
+            // one layer alone: its own tick
+            assert_eq!(
+                chain_cycles(&archs[..1], &acts[..1], delay),
+                tick_timing(&archs[0], &acts[0]).cycles
+            );
+            // the second layer's activity is its own: the events it received, its spikes
             assert_eq!(acts[1].beats_in_range.len(), chain.layer_inputs(1).len());
+            assert!(acts[1].beats_in_range.iter().all(|&b| b));
             assert_eq!(acts[1].spikes, chain.spikes_of(1));
+            assert_eq!(acts[0].spikes, chain.spikes_of(0));
         }
     }
 }

@@ -46,6 +46,12 @@ pub fn bench(a: BenchArgs) -> CmdResult {
             }
             let ours = golden::bench::brian2_classic(seconds, repeat);
             println!("{}", ours.report());
+            // networks of layers: time per tick with 1, 2 and 3 layers
+            let layers: Vec<_> = (1..=3)
+                .map(|n| golden::bench::brian2_layers(n, seconds, repeat))
+                .collect();
+            println!();
+            print!("{}", golden::bench::layers_report(&layers));
             match peer {
                 None => {}
                 Some(Peer::Brian2) => {

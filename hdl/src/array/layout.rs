@@ -441,6 +441,7 @@ impl Params {
                 theta_plus: 0,
                 theta_decay_shift: 0,
                 theta_bits: 1,
+                theta_file: None,
             },
         }
     }
