@@ -657,6 +657,21 @@ impl ChainCase {
                 format!("{name}_l{k}")
             };
             let mut toml = config_toml(&mut rng, &lname, &Limits::default());
+            // often a low threshold, so that spikes travel through the chain
+            if rng.chance(0.5) {
+                let line = toml
+                    .lines()
+                    .find(|l| l.starts_with("threshold = "))
+                    .expect("a drawn lif config has a threshold")
+                    .to_string();
+                let v_bits: u32 = toml
+                    .lines()
+                    .find_map(|l| l.strip_prefix("v_bits = "))
+                    .and_then(|v| v.parse().ok())
+                    .expect("a drawn lif config has v_bits");
+                let low = range(&mut rng, 1, signed_max(v_bits).min(8));
+                toml = toml.replacen(&line, &format!("threshold = {low}"), 1);
+            }
             if let Some(prev) = layers.last() {
                 let line = toml
                     .lines()
@@ -669,7 +684,12 @@ impl ChainCase {
             tomls.push(toml);
         }
         let layer_delay = rng.below(2) as u32;
-        let shape = StimulusShape::default();
+        // denser than a one-layer case, so that spikes reach the later layers more often
+        let shape = StimulusShape {
+            p_empty: 0.05,
+            density: 3.0,
+            ..StimulusShape::default()
+        };
         let stimulus = stimulus(&mut rng, &layers[0], &shape);
         let bp = backpressure(&mut rng);
         let init = if rng.chance(0.25) {

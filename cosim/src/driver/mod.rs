@@ -11,6 +11,8 @@
 //!   [`Mismatch`] that reports the first difference;
 //! - `lockstep`: the [`Lockstep`] chip, on which a learning experiment of `golden::learn` runs
 //!   checked tick by tick ([`lockstep`]);
+//! - `chain`: a network of layers ([`run_network`], [`run_chain`]): every layer compared every
+//!   tick, the chip's cycles against `golden::cycle::chain_timing`;
 //! - `error`: the driver's [`Error`].
 //!
 //! Key decisions:
