@@ -91,15 +91,18 @@ pub fn generate(a: GenerateArgs) -> CmdResult {
     if let Some(e) = &fit {
         println!("{}", crate::flow::fit::line(e));
     }
-    println!(
-        "wrote {} Verilog files and {} init files to {}, manifest {} (run tools from {}: $readmemh paths start with rtl/)",
-        g.rtl.len(),
-        g.init.len(),
-        rtl.display(),
-        a.output.join("manifest.json").display(),
-        a.output.display()
-    );
+    println!("{}", wrote(&a.output, &rtl, g.rtl.len(), g.init.len()));
     Ok(())
+}
+
+/// The closing line of `generate`: what was written where.
+fn wrote(output: &std::path::Path, rtl: &std::path::Path, verilog: usize, init: usize) -> String {
+    format!(
+        "wrote {verilog} Verilog files and {init} init files to {}, manifest {} (run tools from {}: $readmemh paths start with rtl/)",
+        rtl.display(),
+        output.join("manifest.json").display(),
+        output.display()
+    )
 }
 
 /// `generate` of a network of layers: one array per layer and the chain top.
@@ -182,14 +185,7 @@ fn generate_layers(cfg: &golden::Config, a: &GenerateArgs) -> CmdResult {
         "host port: {}-bit word address = layer << {} | the layer's address; layer {} writes every layer (map in manifest.json)",
         g.host.address_bits, g.host.layer_shift, g.host.broadcast
     );
-    println!(
-        "wrote {} Verilog files and {} init files to {}, manifest {} (run tools from {}: $readmemh paths start with rtl/)",
-        g.rtl.len(),
-        g.init.len(),
-        rtl.display(),
-        a.output.join("manifest.json").display(),
-        a.output.display()
-    );
+    println!("{}", wrote(&a.output, &rtl, g.rtl.len(), g.init.len()));
     Ok(())
 }
 

@@ -112,17 +112,9 @@ impl Case {
         let stimulus = stimulus(&mut rng, &config, shape);
         let actions = host_actions(&mut rng, &config, shape);
         let bp = backpressure(&mut rng);
-        let init = if rng.chance(0.25) {
-            InitialValues::Ones
-        } else {
-            InitialValues::Zeros
-        };
+        let init = draw_power_up(&mut rng);
         // drawn last, so the cases drawn before targets existed are unchanged
-        let target = if rng.chance(0.33) {
-            Target::Ice40Up5k
-        } else {
-            Target::Generic
-        };
+        let target = draw_target(&mut rng);
         // then a signed column written to sum to 0 and normalized (scaling must skip it)
         let mut actions = actions;
         if shape.ticks > 1 && rng.chance(0.3) {
@@ -559,6 +551,24 @@ pub fn host_actions(
     out
 }
 
+/// The state memories' power-up contents: ones in a quarter of the cases.
+fn draw_power_up(rng: &mut SplitMix64) -> InitialValues {
+    if rng.chance(0.25) {
+        InitialValues::Ones
+    } else {
+        InitialValues::Zeros
+    }
+}
+
+/// The target: the UP5K (SPRAM pair mode, read latency 2) in a third of the cases.
+fn draw_target(rng: &mut SplitMix64) -> Target {
+    if rng.chance(0.33) {
+        Target::Ice40Up5k
+    } else {
+        Target::Generic
+    }
+}
+
 /// Draw backpressure: none for about 60 % of cases (then cycle counts are compared too).
 pub fn backpressure(rng: &mut SplitMix64) -> Backpressure {
     if rng.chance(0.6) {
@@ -692,16 +702,8 @@ impl ChainCase {
         };
         let stimulus = stimulus(&mut rng, &layers[0], &shape);
         let bp = backpressure(&mut rng);
-        let init = if rng.chance(0.25) {
-            InitialValues::Ones
-        } else {
-            InitialValues::Zeros
-        };
-        let target = if rng.chance(0.33) {
-            Target::Ice40Up5k
-        } else {
-            Target::Generic
-        };
+        let init = draw_power_up(&mut rng);
+        let target = draw_target(&mut rng);
         let actions = chain_actions(&mut rng, &layers, &shape);
         ChainCase {
             seed,
