@@ -1,7 +1,7 @@
 //! The external check of `model = "cuba"`: Intel Lava 0.10's own outputs (`PyDenseModelBitAcc`
 //! into `PyLifModelBitAcc`), recorded once by scripts/peers/lava_cuba.py into testdata/lava/,
 //! compared with the golden model tick by tick (spikes, u and v of every neuron). CI needs
-//! neither Python nor Lava. Runtime: well under a second (5 networks of 6 x 5, 50 ticks).
+//! neither Python nor Lava. Runtime: well under a second (6 networks of 6 x 5, 50 ticks).
 //!
 //! Tick alignment (docs/model.md, "Tick alignment with Lava"): Lava's `Dense` delivers at time
 //! step s + 1 what its source emitted at step s (steps count from 1), and nothing reaches the LIF
@@ -18,6 +18,7 @@ const FIXTURES: &[&str] = &[
     "mixed_odd_decays_exp7",
     "stress_excitatory_wrap",
     "stress_inhibitory_wrap",
+    "wrap_boundary",
 ];
 
 fn dir(name: &str) -> PathBuf {
@@ -117,6 +118,8 @@ fn the_fixtures_reach_wrap_saturation_spikes_and_every_decay_extreme() {
     let u_min = all.iter().flat_map(|r| r.u.iter().flatten()).min().unwrap();
     let v_min = all.iter().flat_map(|r| r.v.iter().flatten()).min().unwrap();
     assert!(*u_max > 1 << 22 && *u_min < -(1 << 22), "u {u_min}..{u_max}");
+    // u exactly 2^23: Lava's strict wrap compare keeps it (and moves -2^23 up to it)
+    assert_eq!(*u_max, 1 << 23);
     assert_eq!(*v_min, -((1 << 23) - 1), "v saturates at -(2^23 - 1)");
     // an excitatory-only network whose u goes negative has wrapped
     let exc = recorded("stress_excitatory_wrap");

@@ -66,8 +66,23 @@ def networks():
                      w=-rng.integers(150, 256, size=(6, 5)), weight_exp=7,
                      du=3, dv=1, vth=0, bias_mant=[0, -4096, 4095, -1, 7],
                      bias_exp=[0, 7, 7, 0, 3], p=0.7, ticks=50))
+    # The wrap's boundaries: du = 4095 makes u exactly this tick's `a_in << 6`; with weight_exp 7
+    # an input sum of +-1024 puts u exactly at 2^23 (kept: the compare is strict) or -2^23
+    # (wrapped to +2^23). Mixed weights are even after Dense (254 * 4 + 8 = 1024, -256 * 4).
+    nets.append(dict(name="wrap_boundary", inputs=6, neurons=5,
+                     w=np.array([[254, -256, 254, 254, -256],
+                                 [254, -256, 254, 254, -256],
+                                 [254, -256, 254, 254, -256],
+                                 [254, -256, 254, 254, -256],
+                                 [8, 0, 8, 10, -2],
+                                 [0, 0, -2, 0, 2]]), weight_exp=7,
+                     du=4095, dv=4095, vth=131071, bias_mant=[0, 0, -1, 0, 0],
+                     bias_exp=[0, 0, 0, 0, 0], p=0.6, ticks=50))
     for n in nets:
         n["spikes_in"] = (rng.random((n["inputs"], n["ticks"])) < n["p"]).astype(np.int32)
+    # every third tick of wrap_boundary: inputs 0..=4 together (the exact sums above)
+    nets[-1]["spikes_in"][:5, ::3] = 1
+    nets[-1]["spikes_in"][5, ::6] = 0
     return nets
 
 
