@@ -103,7 +103,10 @@ fn the_cuba_model_matches_lava_on_every_tick() {
         let ticks = aligned_stimulus(&r);
         // The committed stimulus (for `neurogen simulate` / `cosim`) is the aligned one.
         let stim = Stimulus::from_file(&dir(name).join("stimulus.json")).unwrap();
-        assert_eq!(stim.ticks, ticks, "{name}: stimulus.json is not the aligned input");
+        assert_eq!(
+            stim.ticks, ticks,
+            "{name}: stimulus.json is not the aligned input"
+        );
         if let Err(e) = compare(&config(name), &ticks, &r) {
             panic!("{name}: golden model differs from Lava 0.10 at {e}");
         }
@@ -117,7 +120,10 @@ fn the_fixtures_reach_wrap_saturation_spikes_and_every_decay_extreme() {
     let u_max = all.iter().flat_map(|r| r.u.iter().flatten()).max().unwrap();
     let u_min = all.iter().flat_map(|r| r.u.iter().flatten()).min().unwrap();
     let v_min = all.iter().flat_map(|r| r.v.iter().flatten()).min().unwrap();
-    assert!(*u_max > 1 << 22 && *u_min < -(1 << 22), "u {u_min}..{u_max}");
+    assert!(
+        *u_max > 1 << 22 && *u_min < -(1 << 22),
+        "u {u_min}..{u_max}"
+    );
     // u exactly 2^23: Lava's strict wrap compare keeps it (and moves -2^23 up to it)
     assert_eq!(*u_max, 1 << 23);
     assert_eq!(*v_min, -((1 << 23) - 1), "v saturates at -(2^23 - 1)");
