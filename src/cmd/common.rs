@@ -37,13 +37,13 @@ pub fn no_teach_mode(cfg: &Config, path: &Path) -> Result<(), String> {
 }
 
 /// The one place that keeps networks of layers out of the parts of the hardware flow that do
-/// not chain layers yet (`testbench`, `synth`, `sweep`, `board`, `bench cosim`); `generate` and
-/// `cosim` take them (`hdl::array::chain`).
+/// not chain layers yet (`testbench`, `sweep`, `board`, `bench cosim`, `learn --hardware`);
+/// `generate`, `cosim` and `synth` take them (`hdl::array::chain`).
 pub fn one_layer_only(cfg: &Config, path: &Path) -> Result<(), String> {
     if cfg.layer_count() > 1 {
         return Err(format!(
             "{}: networks of layers: this command does not take them yet (this config has {} \
-             layers; `simulate`, `stimulus`, `generate` and `cosim` take it)",
+             layers; `simulate`, `stimulus`, `synth`, `generate` and `cosim` take it)",
             path.display(),
             cfg.layer_count()
         ));

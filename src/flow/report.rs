@@ -15,8 +15,13 @@ use std::collections::BTreeMap;
 
 /// Cell counts by type from Yosys `stat -json` (whole design).
 pub fn yosys_cells(stat_json: &str) -> Result<BTreeMap<String, u64>, String> {
-    let v: Value = serde_json::from_str(stat_json)
-        .map_err(|e| format!("Yosys statistics are not JSON: {e}"))?;
+    let v: Value = match serde_json::from_str(stat_json) {
+        Ok(v) => v,
+        // Yosys 0.23's `stat -json -top` prints its hierarchy tree inside the JSON: the
+        // "design" object after it is well formed
+        Err(e) => design_section(stat_json)
+            .ok_or_else(|| format!("Yosys statistics are not JSON: {e}"))?,
+    };
     let by_type = v
         .pointer("/design/num_cells_by_type")
         .or_else(|| {
@@ -33,6 +38,27 @@ pub fn yosys_cells(stat_json: &str) -> Result<BTreeMap<String, u64>, String> {
         .iter()
         .filter_map(|(k, n)| Some((k.clone(), n.as_u64()?)))
         .collect())
+}
+
+/// `{"design": {...}}` from the last `"design":` object of a statistics text, parsed alone.
+fn design_section(text: &str) -> Option<Value> {
+    let at = text.rfind("\"design\":")?;
+    let open = at + text[at..].find('{')?;
+    let mut depth = 0usize;
+    for (i, c) in text[open..].char_indices() {
+        match c {
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    let d: Value = serde_json::from_str(&text[open..=open + i]).ok()?;
+                    return Some(serde_json::json!({ "design": d }));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The resources a netlist uses, by family-neutral names.
@@ -556,6 +582,25 @@ mod tests {
     const REPORT_ICE40: &str = include_str!("testdata/nextpnr_ice40_report.json");
     const REPORT_ECP5: &str = include_str!("testdata/nextpnr_ecp5_report.json");
     const LOG_ICE40_OVER: &str = include_str!("testdata/nextpnr_ice40_overfull.log");
+
+    #[test]
+    fn yosys_023_stat_top_with_its_hierarchy_tree_inside_the_json_gives_the_design() {
+        // the shape Yosys 0.23 writes for `stat -json -top M` (measured on a chain layer)
+        let text = "{\n   \"modules\": {\n      \"\\\\m\": {\n         \"num_cells\": 1,\n         \
+            \"num_cells_by_type\": {\"SB_LUT4\": 1}\n      }\n   },\n       m      1\n       \
+            $paramod$1f\\m_ram      1\n      \"design\": {\n         \"num_cells\": 9,\n         \
+            \"num_cells_by_type\": {\n            \"SB_CARRY\": 3,\n            \"SB_DFF\": 2,\n            \
+            \"SB_LUT4\": 4\n         }\n      }\n}\n";
+        assert!(
+            serde_json::from_str::<Value>(text).is_err(),
+            "not JSON as written"
+        );
+        let r = resources(Family::Ice40, &yosys_cells(text).unwrap());
+        assert_eq!((r.luts, r.ffs, r.carry), (4, 2, 3));
+        // control: without the design object it is an error, not zero cells
+        let cut = &text[..text.find("\"design\"").unwrap()];
+        assert!(yosys_cells(cut).unwrap_err().contains("not JSON"));
+    }
 
     #[test]
     fn yosys_stat_json_of_both_versions_gives_resources() {

@@ -176,6 +176,9 @@ pub struct SynthReport {
     pub top: String,
     /// Network name.
     pub network: String,
+    /// A network of layers: each layer's cost (Yosys, the layer's module and what it holds) and
+    /// SOP/s at the Fmax; the totals are the chain top's (layers and links). Empty for one layer.
+    pub layers: Vec<LayerCost>,
     /// Inputs x neurons, lanes.
     pub inputs: u32,
     /// Neurons.
@@ -275,6 +278,22 @@ impl SynthReport {
             self.lanes,
             self.weight_bits
         );
+        if let Some(last) = self.layers.last() {
+            // a chain: the line above is layer 0's; the whole network here
+            let sizes: Vec<String> = std::iter::once(self.inputs)
+                .chain(self.layers.iter().map(|l| l.neurons))
+                .map(|n| n.to_string())
+                .collect();
+            let lanes: Vec<String> = self.layers.iter().map(|l| l.lanes.to_string()).collect();
+            let _ = writeln!(
+                s,
+                "  network of {} layers: {} neurons, {} lanes (last layer {}-bit weights)",
+                self.layers.len(),
+                sizes.join(" -> "),
+                lanes.join(" + "),
+                last.weight_bits
+            );
+        }
         let _ = writeln!(
             s,
             "  yosys:   {} LUT4, {} FF, {} carry, {} block RAM, {} SPRAM, {} DSP{}",
@@ -290,6 +309,46 @@ impl SynthReport {
                 String::new()
             }
         );
+        if !self.layers.is_empty() {
+            let _ = writeln!(
+                s,
+                "  per layer (Yosys, each layer's module; the totals above add the links):"
+            );
+            let _ = writeln!(
+                s,
+                "    layer  inputs x neurons  lanes     LUT4       FF  carry  BRAM  SPRAM  DSP   M SOP/s"
+            );
+            for l in &self.layers {
+                let r = &l.resources;
+                let _ = writeln!(
+                    s,
+                    "    {:>5}  {:>16}  {:>5}  {:>7}  {:>7}  {:>5}  {:>4}  {:>5}  {:>3}  {:>8}",
+                    l.layer,
+                    format!("{} x {}", l.inputs, l.neurons),
+                    l.lanes,
+                    r.luts,
+                    r.ffs,
+                    r.carry,
+                    r.bram,
+                    r.spram,
+                    r.dsp,
+                    l.msops.map_or("-".into(), |m| format!("{m:.1}"))
+                );
+            }
+            let _ = writeln!(
+                s,
+                "    total  {:>16}  {:>5}  {:>7}  {:>7}  {:>5}  {:>4}  {:>5}  {:>3}  {:>8}",
+                format!("{} layers", self.layers.len()),
+                self.layers.iter().map(|l| l.lanes).sum::<u32>(),
+                self.luts,
+                self.ffs,
+                self.carry,
+                self.bram,
+                self.spram,
+                self.dsp,
+                self.msops.map_or("-".into(), |m| format!("{m:.1}"))
+            );
+        }
         let _ = writeln!(s, "  utilisation:");
         for (k, u) in &self.utilisation {
             let _ = writeln!(
@@ -406,6 +465,117 @@ fn keep_lane_registers(fam: Family, array: &str) -> Option<String> {
     (fam == Family::Ecp5).then(|| format!("setattr -set keep 1 *{array}_lane*/t:$dff"))
 }
 
+/// One layer of a synthesized network of layers.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerCost {
+    /// Layer index, first = 0.
+    pub layer: usize,
+    /// Its array module in the netlist.
+    pub module: String,
+    /// Inputs.
+    pub inputs: u32,
+    /// Neurons.
+    pub neurons: u32,
+    /// Lanes.
+    pub lanes: u32,
+    /// Weight bits.
+    pub weight_bits: u32,
+    /// Synaptic operations per clock in its event phase.
+    pub sop_per_cycle: u64,
+    /// Cells of its module and everything under it (Yosys).
+    #[serde(flatten)]
+    pub resources: Resources,
+    /// Fmax x its SOP/cycle, millions per second.
+    pub msops: Option<f64>,
+}
+
+/// What the flow synthesizes: the board top of one layer, or the chain top of a network.
+struct Sources {
+    /// Top module.
+    top: String,
+    /// Verilog and memory init files.
+    files: Vec<(String, String)>,
+    /// Pin constraints (`None`: pins placed freely).
+    constraints: Option<(String, String)>,
+    /// The PLL making the clock.
+    pll: Option<hdl::board::pll::Pll>,
+    /// The clock, MHz.
+    clock_mhz: f64,
+    /// SOP per cycle of the whole design (summed over layers).
+    sop_per_cycle: u64,
+    /// Array module names (one per layer).
+    arrays: Vec<String>,
+    /// A network of layers: the layers (resources filled after Yosys).
+    layers: Vec<LayerCost>,
+}
+
+/// One layer: the board top on `pins_of`'s pins (used only with `req.board`).
+fn board_sources(req: &Request, pins_of: Board) -> Result<Sources, String> {
+    let mut opts = BoardOptions::new(pins_of);
+    opts.baud = req.baud;
+    opts.array.target = req.device.target();
+    // a board's top runs on its PLL; pins placed freely: no oscillator, the pin is the clock
+    opts.pll = req.board.is_some();
+    opts.clock_hz = Some((req.freq_mhz * 1e6).round() as u64);
+    let bd = board::generate(&req.config, pins_of, &opts)?;
+    Ok(Sources {
+        top: bd.top.clone(),
+        files: bd.rtl.iter().chain(bd.array.init.iter()).cloned().collect(),
+        constraints: req.board.map(|_| bd.constraints.clone()),
+        pll: bd.pll,
+        clock_mhz: bd.clock_hz_exact() / 1e6,
+        sop_per_cycle: bd.array.layout.arch.sop_per_cycle(),
+        arrays: vec![req.config.name.clone()],
+        layers: Vec::new(),
+    })
+}
+
+/// A network of layers: the chain top itself (no board top chains layers yet), pins placed
+/// freely, timed at `req.freq_mhz` on its clock pin.
+fn chain_sources(req: &Request) -> Result<Sources, String> {
+    if let Some(b) = req.board {
+        return Err(format!(
+            "{}: networks of layers have no board top yet: synthesize the chain top with pins \
+             placed freely (--board none), not on the {} pins",
+            req.config.name,
+            b.name()
+        ));
+    }
+    let opts = hdl::array::Options {
+        target: req.device.target(),
+        ..Default::default()
+    };
+    let g = hdl::array::chain::generate_network(&req.config, &opts)?;
+    let cfgs = req.config.layer_configs();
+    let layers: Vec<LayerCost> = g
+        .layers
+        .iter()
+        .zip(&cfgs)
+        .enumerate()
+        .map(|(k, (l, c))| LayerCost {
+            layer: k,
+            module: c.name.clone(),
+            inputs: c.array.inputs,
+            neurons: c.array.neurons,
+            lanes: c.array.lanes,
+            weight_bits: c.synapse.weight_bits,
+            sop_per_cycle: l.layout.arch.sop_per_cycle(),
+            resources: Resources::default(),
+            msops: None,
+        })
+        .collect();
+    Ok(Sources {
+        top: req.config.name.clone(),
+        files: g.rtl.iter().chain(g.init.iter()).cloned().collect(),
+        constraints: None,
+        pll: None,
+        clock_mhz: req.freq_mhz,
+        sop_per_cycle: layers.iter().map(|l| l.sop_per_cycle).sum(),
+        arrays: cfgs.iter().map(|c| c.name.clone()).collect(),
+        layers,
+    })
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> Result<(), String> {
     let p = dir.join(name);
     std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))
@@ -469,54 +639,76 @@ pub fn synth_with_progress(
             dev.name()
         ));
     }
-    let mut opts = BoardOptions::new(pins_of);
-    opts.baud = req.baud;
-    opts.array.target = dev.target();
-    // a board's top runs on its PLL; pins placed freely: no oscillator, the pin is the clock
-    opts.pll = req.board.is_some();
-    opts.clock_hz = Some((req.freq_mhz * 1e6).round() as u64);
-    let bd = board::generate(&req.config, pins_of, &opts)?;
-    let clock_mhz = bd.clock_hz_exact() / 1e6;
+    let chain = req.config.layer_count() > 1;
+    let src = if chain {
+        chain_sources(req)?
+    } else {
+        board_sources(req, pins_of)?
+    };
+    let clock_mhz = src.clock_mhz;
     let mut sources = Vec::new();
-    for (n, t) in bd.rtl.iter().chain(bd.array.init.iter()) {
+    for (n, t) in &src.files {
         write(dir, n, t)?;
         if n.ends_with(".v") {
             sources.push(n.clone());
         }
     }
-    let constraints = req.board.map(|_| bd.constraints.clone());
+    let constraints = src.constraints.clone();
     if let Some((n, t)) = &constraints {
         write(dir, n, t)?;
     }
 
     // ------------------------------------------------------------ yosys
+    let top = &src.top;
+    // a chain is synthesized keeping each layer's module, so Yosys counts each layer's cells,
+    // then flattened for place and route
+    let hier = if chain { " -noflatten" } else { "" };
     let synth_cmd = match dev {
-        Device::Up5k => format!("synth_ice40 -top {} -spram -dsp", bd.top),
-        Device::Hx8k => format!("synth_ice40 -top {}", bd.top),
-        _ => format!("synth_ecp5 -top {}", bd.top),
+        Device::Up5k => format!("synth_ice40 -top {top} -spram -dsp{hier}"),
+        Device::Hx8k => format!("synth_ice40 -top {top}{hier}"),
+        _ => format!("synth_ecp5 -top {top}{hier}"),
     };
     // ECP5 weights instantiate DP16KD and board tops a PLL: the cell library must be known to
     // `hierarchy -check` (synth_* reads it again; a black box may be redefined)
     let cells = match fam {
-        Family::Ice40 => bd
+        Family::Ice40 => src
             .pll
             .map(|_| "read_verilog -lib -specify +/ice40/cells_sim.v"),
         Family::Ecp5 => Some(hdl::array::ecp5::YOSYS_READ_CELLS),
+    };
+    let per_layer: Vec<String> = src
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(k, l)| format!("tee -q -o stat_l{k}.json stat -json -top {}", l.module))
+        .collect();
+    let flatten: Vec<String> = if chain {
+        vec!["flatten".into(), format!("hierarchy -top {top}")]
+    } else {
+        Vec::new()
     };
     let script = cells
         .map(String::from)
         .into_iter()
         .chain([
             format!("read_verilog {}", sources.join(" ")),
-            format!("hierarchy -check -top {}", bd.top),
+            format!("hierarchy -check -top {top}"),
             "proc".into(),
             "tee -q -o latches.txt select -list t:$dlatch t:$adlatch t:$dlatchsr".into(),
         ])
-        .chain(keep_lane_registers(fam, &req.config.name))
+        .chain(
+            src.arrays
+                .iter()
+                .filter_map(|a| keep_lane_registers(fam, a)),
+        )
         .chain([
             synth_cmd,
             // Yosys 0.70 scope cells are unknown to older nextpnr
             "delete t:$scopeinfo".into(),
+        ])
+        .chain(per_layer)
+        .chain(flatten)
+        .chain([
             "tee -q -o stat.json stat -json".into(),
             "tee -q -o instantiated_brams.txt select -list t:DP16KD".into(),
             "write_json netlist.json".into(),
@@ -549,13 +741,21 @@ pub fn synth_with_progress(
     let cap = dev.capacity();
     let mut tools = BTreeMap::new();
     tools.insert("yosys", tool::version(yosys));
-    let lay = &bd.array.layout;
+    let mut layers = Vec::new();
+    for (k, l) in src.layers.iter().enumerate() {
+        let cells = report::yosys_cells(&read(dir, &format!("stat_l{k}.json"))?)
+            .map_err(|e| format!("layer {k} ({}): {e}", l.module))?;
+        let mut l = l.clone();
+        l.resources = report::resources(fam, &cells);
+        layers.push(l);
+    }
     let mut rep = SynthReport {
         target: dev.name(),
         family: fam,
         board: req.board,
-        top: bd.top.clone(),
+        top: top.clone(),
         network: req.config.name.clone(),
+        layers,
         inputs: req.config.array.inputs,
         neurons: req.config.array.neurons,
         lanes: req.config.array.lanes,
@@ -571,17 +771,17 @@ pub fn synth_with_progress(
         utilisation: BTreeMap::new(),
         fmax_mhz: None,
         target_mhz: clock_mhz,
-        sop_per_cycle: lay.arch.sop_per_cycle(),
+        sop_per_cycle: src.sop_per_cycle,
         msops: None,
         board_clock: BoardClock {
             mhz: clock_mhz,
-            source: match &bd.pll {
+            source: match &src.pll {
                 Some(p) => format!("PLL: {}", p.describe()),
                 None => "from the clock pin, no PLL".into(),
             },
             constraint_mhz: None,
             met: None,
-            msops: clock_mhz * lay.arch.sop_per_cycle() as f64,
+            msops: clock_mhz * src.sop_per_cycle as f64,
             fastest_mhz: None,
         },
         fits: false,
@@ -624,8 +824,8 @@ pub fn synth_with_progress(
         Family::Ecp5 => "config",
     };
     let packed = match fam {
-        Family::Ice40 => format!("{}.bin", bd.top),
-        Family::Ecp5 => format!("{}.bit", bd.top),
+        Family::Ice40 => format!("{top}.bin"),
+        Family::Ecp5 => format!("{top}.bit"),
     };
     let mut common: Vec<String> = dev.nextpnr_args().iter().map(|s| s.to_string()).collect();
     common.extend(dev.placer_args().iter().map(|s| s.to_string()));
@@ -656,14 +856,14 @@ pub fn synth_with_progress(
         .map(String::from),
     );
     // one seed: the usual file names; several: each seed's own, the best copied to the usual
-    let canonical = PnrFiles::named(&bd.top, suffix, "");
+    let canonical = PnrFiles::named(top, suffix, "");
     let seeds: Vec<(u64, PnrFiles)> = (0..u64::from(req.seeds))
         .map(|i| {
             let seed = req.seed + i;
             let files = if req.seeds == 1 {
                 canonical.clone()
             } else {
-                PnrFiles::named(&bd.top, suffix, &format!("-s{seed}"))
+                PnrFiles::named(top, suffix, &format!("-s{seed}"))
             };
             (seed, files)
         })
@@ -718,9 +918,12 @@ pub fn synth_with_progress(
         rep.fmax_mhz = *log_fmax;
     }
     rep.msops = rep.fmax_mhz.map(|f| f * rep.sop_per_cycle as f64);
+    for l in &mut rep.layers {
+        l.msops = rep.fmax_mhz.map(|f| f * l.sop_per_cycle as f64);
+    }
     rep.board_clock.met = rep.fmax_mhz.map(|f| f >= clock_mhz);
     rep.board_clock.constraint_mhz = main_clock(pnr_rep).map(|c| c.2);
-    rep.board_clock.fastest_mhz = match (&bd.pll, rep.fmax_mhz) {
+    rep.board_clock.fastest_mhz = match (&src.pll, rep.fmax_mhz) {
         (Some(p), Some(f)) => {
             hdl::board::pll::highest_at_most(p.family(), p.in_hz, f * 1e6).map(|q| q.out_hz() / 1e6)
         }
