@@ -1,0 +1,122 @@
+//! `neurogen synth` on a network of two layers (about 30 s of CPU: Yosys and nextpnr on an HX8K,
+//! whose package has pins for the chain top's ports): the report has one row per layer from the
+//! layer's own module, the totals of the whole chain top, and the SOP/s summed over the layers
+//! at the Fmax. Plus the refusals: a board's pins, and `sweep`.
+
+mod common;
+use common::neurogen_env as neurogen;
+
+/// 16 -> 8 (2 lanes) -> 4 (1 lane).
+const NET: &str = "name = \"chainsyn\"\n[array]\ninputs = 16\nneurons = 8\nlanes = 2\n\
+                   [[layer]]\nneurons = 4\nlanes = 1\nrecurrent = false\n";
+
+/// The numbers of a row: every whitespace-separated field that parses.
+fn numbers(line: &str) -> Vec<f64> {
+    line.split_whitespace()
+        .filter_map(|w| w.trim_end_matches(',').parse().ok())
+        .collect()
+}
+
+#[test]
+fn two_layers_report_each_layer_and_the_totals() {
+    let dir = common::scratch("synth_layers", "hx8k");
+    let cfg = dir.join("net.toml");
+    std::fs::write(&cfg, NET).unwrap();
+    let work = dir.join("work");
+    let out = neurogen(
+        &[
+            "synth",
+            cfg.to_str().unwrap(),
+            "--target",
+            "ice40-hx8k",
+            "-o",
+            work.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("network of 2 layers: 16 -> 8 -> 4 neurons, 2 + 1 lanes"),
+        "{text}"
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    let row = |first: &str| -> Vec<f64> {
+        let l = lines
+            .iter()
+            .find(|l| l.split_whitespace().next() == Some(first))
+            .unwrap_or_else(|| panic!("no row {first}: {text}"));
+        numbers(l)
+    };
+    // layer rows: layer, inputs, neurons, lanes, LUT4, FF, carry, BRAM, SPRAM, DSP, M SOP/s
+    let (l0, l1) = (row("0"), row("1"));
+    assert_eq!(&l0[..4], [0.0, 16.0, 8.0, 2.0], "{text}");
+    assert_eq!(&l1[..4], [1.0, 8.0, 4.0, 1.0], "{text}");
+    // total row: "total", "2 layers" (2), lanes, LUT4, FF, carry, BRAM, SPRAM, DSP, M SOP/s
+    let t = row("total");
+    assert_eq!(&t[..2], [2.0, 3.0], "{text}");
+    let yosys = lines
+        .iter()
+        .find(|l| l.trim_start().starts_with("yosys:"))
+        .unwrap();
+    let y = numbers(yosys);
+    assert_eq!(
+        &t[2..8],
+        &y[..6],
+        "the total row is the whole design: {text}"
+    );
+    // each layer is a part of the whole (the links and the host port are the rest), not the
+    // whole design and not nothing
+    for col in [4, 5] {
+        assert!(l0[col] > 100.0 && l1[col] > 100.0, "{text}");
+        assert!(l0[col] + l1[col] <= t[col - 2], "column {col}: {text}");
+    }
+    assert!(
+        l0[7] >= 1.0 && l1[7] >= 1.0,
+        "each layer's weights in block RAM: {text}"
+    );
+    assert!(l0[7] + l1[7] <= t[5], "{text}");
+    // SOP/s: each layer's lanes x Fmax, summed
+    let timing = lines.iter().find(|l| l.contains("timing:")).unwrap();
+    let fmax: f64 = numbers(timing)[0];
+    assert!(fmax > 10.0 && fmax < 500.0, "{timing}");
+    for (l, lanes) in [(&l0, 2.0), (&l1, 1.0)] {
+        assert!((l[10] - fmax * lanes).abs() < 0.06, "{text}");
+    }
+    assert!((t[8] - fmax * 3.0).abs() < 0.06, "{text}");
+    assert!(text.contains("fits; bitstream"), "{text}");
+    assert!(work.join("chainsyn.bin").exists());
+}
+
+#[test]
+fn networks_of_layers_refuse_a_board_and_sweep() {
+    let dir = common::scratch("synth_layers", "refuse");
+    let cfg = dir.join("net.toml");
+    std::fs::write(&cfg, NET).unwrap();
+    let c = cfg.to_str().unwrap();
+    let out = neurogen(
+        &[
+            "synth",
+            c,
+            "--target",
+            "ice40-up5k",
+            "--board",
+            "icebreaker",
+        ],
+        &[],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("no board top") && err.contains("--board none"),
+        "{err}"
+    );
+    let out = neurogen(&["sweep", c, "--target", "ice40-up5k"], &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("networks of layers"), "{err}");
+}
