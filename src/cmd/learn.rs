@@ -866,14 +866,14 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
     let t0 = Instant::now();
     if a.sweep {
         let mut grid = Vec::new();
-        for &hidden_inhibition in &[None, Some(16000)] {
-            for &normalize_target in &[0, 2000] {
-                for &teach_rate in &[200.0, 1000.0] {
-                    for &threshold in &[64, 256] {
-                        for &ltp_shift in &[5, 6, 7, 8] {
+        for &hidden_inhibition in &[None, Some(16000), Some(4000)] {
+            for &leak_shift in &[0, 6] {
+                for &teach_rate in &[500.0, 1000.0] {
+                    for &threshold in &[16, 32, 64] {
+                        for &ltp_shift in &[5, 6] {
                             grid.push(ReadoutParams {
                                 hidden_inhibition,
-                                normalize_target,
+                                leak_shift,
                                 teach_rate,
                                 threshold,
                                 ltp_shift,
@@ -913,7 +913,7 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
             out,
             "{:>10} {:>9} {:>9} {:>9} {:>9} {:>10}",
             "hidden inh",
-            "normalize",
+            "leak",
             "threshold",
             "ltp_shift",
             "teach Hz",
@@ -926,7 +926,7 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
                 "{:>10} {:>9} {:>9} {:>9} {:>9} {:>10}",
                 r.hidden_inhibition
                     .map_or("trained".to_string(), |i| i.to_string()),
-                r.normalize_target,
+                r.leak_shift,
                 r.threshold,
                 r.ltp_shift,
                 r.teach_rate,
