@@ -153,8 +153,9 @@ pub struct DigitsArgs {
     /// Data file (gzip or plain CSV: 64 pixels 0-16, then the label) [default: the shipped copy].
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// With --rules supervised: search the readout's parameters (hidden inhibition x normalize x
-    /// threshold x ltp_shift) on a validation part of the training set, on every core.
+    /// With --rules supervised: search the readout's parameters (hidden inhibition x readout leak
+    /// x teach rate x threshold x ltp_shift) on a validation part of the training set, on every
+    /// core.
     #[arg(long)]
     pub sweep: bool,
     /// Seeds of the --sweep (the hidden layer is trained once per seed).

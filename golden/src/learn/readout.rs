@@ -11,11 +11,15 @@
 //!   off, theta restored before every image as in the labelling pass) and the readout is trained
 //!   for [`ReadoutParams::epochs`] passes over the training images. Training both at once would
 //!   teach the readout on hidden codes that still move.
+//! - While the readout trains and tests, the frozen hidden layer may run with a weaker lateral
+//!   inhibition ([`ReadoutParams::hidden_inhibition`]) so that more than one hidden neuron answers
+//!   an image; its weights and theta are the trained ones.
 //! - The readout is a second array (`hidden` inputs, 10 neurons, no inhibition) fed tick by tick
 //!   with the hidden layer's spikes of the same tick, like a two-layer [`crate::chain::Chain`].
 //! - Its rule is `rule = "symmetric"` with `post_inc = 0`: each teacher spike adds `(x[j] >>
 //!   ltp_shift) - ltp_offset` to the weights from every hidden neuron j (clipped to 0..=255), so
 //!   weights from hidden neurons that fire with the label grow and the others decay by the offset.
+//! - The readout resets by subtraction, so its spike count follows its summed weighted input.
 //! - Class: after teach mode and learning are off, the readout neuron with the most spikes. No
 //!   spike, or a tie between the most active readout neurons, gives no class (counted wrong).
 
