@@ -129,6 +129,10 @@ pub enum Rules {
     PairOffset,
     /// + synaptic scaling.
     Full,
+    /// The `full` network as a hidden layer, then 10 readout neurons trained by the on-chip
+    /// teacher with symmetric STDP (hidden layer frozen); class = the readout neuron that fires
+    /// most.
+    Supervised,
 }
 
 /// `learn digits`.
@@ -149,4 +153,19 @@ pub struct DigitsArgs {
     /// Data file (gzip or plain CSV: 64 pixels 0-16, then the label) [default: the shipped copy].
     #[arg(long)]
     pub data: Option<PathBuf>,
+    /// With --rules supervised: search the readout's parameters (hidden inhibition x readout leak
+    /// x teach rate x threshold x ltp_shift) on a validation part of the training set, on every
+    /// core.
+    #[arg(long)]
+    pub sweep: bool,
+    /// Seeds of the --sweep (the hidden layer is trained once per seed).
+    #[arg(long, value_delimiter = ',', default_value = "2,3")]
+    pub sweep_seeds: Vec<u64>,
+    /// Training images held out for validation by the --sweep (the last ones of the training
+    /// part; the test part is never used).
+    #[arg(long, default_value_t = 200)]
+    pub validation: usize,
+    /// With --rules supervised: passes of readout training [default: 1].
+    #[arg(long)]
+    pub readout_epochs: Option<usize>,
 }

@@ -638,6 +638,12 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
         None => Dataset::from_bytes(DIGITS_GZ),
     }
     .map_err(|e| e.to_string())?;
+    if a.rules == Some(Rules::Supervised) {
+        return learn_digits_supervised(a, &data);
+    }
+    if a.sweep || a.readout_epochs.is_some() {
+        return Err("--sweep and --readout-epochs belong to --rules supervised".into());
+    }
     let user = user_network(&a.common)?;
     if user.is_some() && a.rules.is_some() {
         return Err(
@@ -657,6 +663,7 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
         Rules::Pair => vec![RuleSet::Pair],
         Rules::PairOffset => vec![RuleSet::PairOffset],
         Rules::Full => vec![RuleSet::Full],
+        Rules::Supervised => unreachable!("handled above"),
     };
     let params = sets
         .iter()
@@ -833,6 +840,168 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
     }
     emit(&out)?;
     hws.iter().try_for_each(|(_, rep)| hardware_verdict(rep))
+}
+
+/// `learn digits --rules supervised`: hidden layer as `--rules full`, then the taught readout
+/// (and an untaught control); with --sweep the readout search on a validation part.
+fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
+    use golden::learn::readout::{ReadoutParams, readout_sweep, run_supervised};
+    if a.common.hardware || a.common.config.is_some() {
+        return Err(
+            "--rules supervised runs the built-in two-layer network in the golden model: leave \
+             out --hardware and --config"
+                .into(),
+        );
+    }
+    if a.common.save.is_some() {
+        return Err("--save is not supported with --rules supervised".into());
+    }
+    let p = digits_params(&a, RuleSet::Full, None)?;
+    p.validate(data.len()).map_err(|e| e.to_string())?;
+    let o = ReadoutParams {
+        epochs: a.readout_epochs.unwrap_or(ReadoutParams::default().epochs),
+        ..ReadoutParams::default()
+    };
+    let mut bar = Bar::new();
+    let t0 = Instant::now();
+    if a.sweep {
+        let mut grid = Vec::new();
+        for &hidden_inhibition in &[None, Some(16000), Some(4000)] {
+            for &leak_shift in &[0, 6] {
+                for &teach_rate in &[500.0, 1000.0] {
+                    for &threshold in &[16, 32, 64] {
+                        for &ltp_shift in &[5, 6] {
+                            grid.push(ReadoutParams {
+                                hidden_inhibition,
+                                leak_shift,
+                                teach_rate,
+                                threshold,
+                                ltp_shift,
+                                ..o.clone()
+                            });
+                        }
+                    }
+                }
+            }
+        }
+        let cells = readout_sweep(data, &p, &grid, &a.sweep_seeds, a.validation, &mut |pr| {
+            bar.update(pr)
+        })
+        .map_err(|e| e.to_string())?;
+        bar.finish();
+        let secs = t0.elapsed().as_secs_f64();
+        let mut sorted = cells.clone();
+        sorted.sort_by(|x, y| y.validation.total_cmp(&x.validation));
+        if a.common.json {
+            return emit(&format!(
+                "{}\n",
+                json!({"sweep": cells, "seeds": a.sweep_seeds, "validation": a.validation,
+                       "seconds": secs})
+            ));
+        }
+        let mut out = String::new();
+        outln!(
+            out,
+            "readout search: {} cells, seeds {:?}, trained on the first {} training images, \
+             scored on the last {} (the test part is not used)\n",
+            grid.len(),
+            a.sweep_seeds,
+            p.train - a.validation,
+            a.validation
+        );
+        outln!(
+            out,
+            "{:>10} {:>9} {:>9} {:>9} {:>9} {:>10}",
+            "hidden inh",
+            "leak",
+            "threshold",
+            "ltp_shift",
+            "teach Hz",
+            "validation"
+        );
+        for c in &sorted {
+            let r = &c.params;
+            outln!(
+                out,
+                "{:>10} {:>9} {:>9} {:>9} {:>9} {:>10}",
+                r.hidden_inhibition
+                    .map_or("trained".to_string(), |i| i.to_string()),
+                r.leak_shift,
+                r.threshold,
+                r.ltp_shift,
+                r.teach_rate,
+                pct(c.validation)
+            );
+        }
+        outln!(out, "\n{secs:.1} s");
+        return emit(&out);
+    }
+    let r = run_supervised(data, &p, &o, &mut |pr| bar.update(pr)).map_err(|e| e.to_string())?;
+    bar.finish();
+    let secs = t0.elapsed().as_secs_f64();
+    if a.common.json {
+        return emit(&format!(
+            "{}\n",
+            json!({
+                "accuracy": r.accuracy,
+                "rules": "supervised",
+                "unsupervised_accuracy": r.unsupervised_accuracy,
+                "untaught_accuracy": r.untaught_accuracy,
+                "unanswered": r.unanswered,
+                "ties": r.ties,
+                "confusion": r.confusion,
+                "teacher_spikes": r.teacher_spikes,
+                "test_spikes": r.test_spikes,
+                "hidden": p.neurons,
+                "train": p.train,
+                "test": p.test,
+                "epochs": p.epochs,
+                "seed": p.seed,
+                "readout": o,
+                "seconds": secs,
+            })
+        ));
+    }
+    let mut out = String::new();
+    outln!(
+        out,
+        "digits, supervised: {} images of 8x8, seeded split {} train / {} test (seed {})",
+        data.len(),
+        p.train,
+        p.test,
+        p.seed
+    );
+    outln!(
+        out,
+        "network: 64 inputs -> {} hidden (full rule set, {} unsupervised epochs) -> 10 readout \
+         neurons taught by the teacher ({} Hz Poisson on the label neuron, symmetric STDP, {} \
+         readout epoch(s), hidden frozen)",
+        p.neurons,
+        p.epochs,
+        o.teach_rate,
+        o.epochs
+    );
+    outln!(
+        out,
+        "\naccuracy (readout, class = the readout neuron that fires most): {} ({} of {} test \
+         images unanswered, {} of them ties)",
+        pct(r.accuracy),
+        r.unanswered,
+        p.test,
+        r.ties
+    );
+    outln!(
+        out,
+        "same hidden layer, unsupervised with labelling: {}",
+        pct(r.unsupervised_accuracy)
+    );
+    outln!(
+        out,
+        "control, readout trained with the teacher off: {}",
+        pct(r.untaught_accuracy)
+    );
+    outln!(out, "\n{secs:.1} s");
+    emit(&out)
 }
 
 fn digit_label(l: Option<usize>) -> String {

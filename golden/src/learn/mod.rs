@@ -21,6 +21,7 @@
 
 pub mod digits;
 pub mod patterns;
+pub mod readout;
 pub mod save;
 
 use crate::config::Config;
