@@ -36,15 +36,24 @@ pub struct Chain {
 impl Chain {
     /// Every layer of `cfg` in its start state (a one-layer config gives a chain of one).
     pub fn new(cfg: &Config) -> Chain {
-        let layers: Vec<Network> = cfg.layer_configs().iter().map(Network::new).collect();
+        let mut chain = Chain::of_layers(&cfg.layer_configs(), cfg.network.layer_delay);
+        chain.teacher_layer = cfg.teacher_layer();
+        chain
+    }
+
+    /// The chain of the one-layer configs `layers` (layer k+1's inputs being layer k's neurons,
+    /// as [`Config::layer_configs`] gives them), each in its start state; the teacher layer is the
+    /// last.
+    pub fn of_layers(layers: &[Config], layer_delay: u32) -> Chain {
+        let layers: Vec<Network> = layers.iter().map(Network::new).collect();
         let inputs = layers
             .iter()
             .map(|n| Vec::with_capacity(n.config().array.inputs as usize))
             .collect();
         Chain {
+            teacher_layer: layers.len() - 1,
             layers,
-            layer_delay: cfg.network.layer_delay,
-            teacher_layer: cfg.teacher_layer(),
+            layer_delay,
             inputs,
         }
     }

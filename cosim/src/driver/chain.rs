@@ -1,7 +1,7 @@
 //! Co-simulation of a chain of layers (`hdl::array::chain`): the chain top under Verilator and
-//! one golden [`Network`] per layer, stepped first to last within a tick (`layer_delay = 0`:
-//! layer k+1's events are layer k's spikes of the tick; `1`: those of the previous tick, none in
-//! tick 0), compared every tick.
+//! the golden [`Chain`] of the same layers (`golden::run::step_chain`: layers stepped first to
+//! last within a tick; `layer_delay = 0`: layer k+1's events are layer k's spikes of the tick;
+//! `1`: those of the previous tick, none in tick 0), compared every tick.
 //!
 //! Key decisions:
 //! - Every layer's spikes are observed on the chain top's monitor ports (`l{k}_valid`, ...;
@@ -15,11 +15,12 @@ use super::compare::{Compare, Mismatch, compare_state, mm};
 use super::error::{Error, Result};
 use super::harness::{Backpressure, Harness};
 use super::staging::{apply_patches, design_dir, write_files};
-use super::{HostAction, Report, RunOptions, golden_tick, host_action};
+use super::{HostAction, Report, RunOptions, host_action};
 use crate::verilator::{Build, Design};
+use golden::chain::Chain;
 use golden::cycle::{Arch, chain_timing, tick_timing};
-use golden::model::Network;
 use golden::rng::SplitMix64;
+use golden::run::step_chain;
 use golden::{Config, Stimulus};
 use hdl::array::Options as GenOptions;
 use hdl::array::chain::{ChainGenerated, generate_chain};
@@ -107,17 +108,15 @@ pub struct ChainAction {
     pub action: HostAction,
 }
 
-/// Apply a chain action to both sides; `held` is each link's spikes of the last tick (a clear or
-/// reset of a layer drops them, as it drops the layer's own previous-tick spikes).
+/// Apply a chain action to both sides (a clear or reset of a layer drops the spikes its link
+/// holds, as the golden chain drops the layer's previous-tick spikes).
 fn chain_action(
     h: &mut Harness<'_>,
-    nets: &mut [Network],
-    held: &mut [Vec<u32>],
+    chain: &mut Chain,
     lays: &[hdl::array::Layout],
     host: &hdl::array::chain::ChainHost,
     a: &ChainAction,
 ) -> Result<()> {
-    let drops = matches!(a.action, HostAction::Clear | HostAction::Reset);
     match (a.layer, &a.action) {
         (_, HostAction::Reset) if a.layer.is_some() => {
             return Err(Error::Protocol(
@@ -127,36 +126,26 @@ fn chain_action(
         (Some(k), act) => {
             h.base = host.base(k as u64);
             h.lay = lays[k].clone();
-            host_action(h, &mut nets[k], act)?;
-            if drops && k < held.len() {
-                held[k].clear();
-            }
+            host_action(h, chain.layer_mut(k), act)?;
         }
         (None, act) => {
             // the hardware once (the broadcast, or rst), every golden layer
             h.base = host.base(host.broadcast);
             h.lay = lays[0].clone();
-            let mut first = true;
-            for net in nets.iter_mut() {
-                if first {
-                    host_action(h, net, act)?;
-                    first = false;
-                } else {
-                    match act {
-                        HostAction::Clear => net.clear(),
-                        HostAction::Normalize => net.normalize(),
-                        HostAction::Learning(on) => net.set_learning(*on),
-                        HostAction::Reset => net.reset(),
-                        other => {
-                            return Err(Error::Protocol(format!(
-                                "{other:?} names one layer's weight or state: not a broadcast"
-                            )));
-                        }
+            host_action(h, chain.layer_mut(0), act)?;
+            for k in 1..chain.layer_count() {
+                let net = chain.layer_mut(k);
+                match act {
+                    HostAction::Clear => net.clear(),
+                    HostAction::Normalize => net.normalize(),
+                    HostAction::Learning(on) => net.set_learning(*on),
+                    HostAction::Reset => net.reset(),
+                    other => {
+                        return Err(Error::Protocol(format!(
+                            "{other:?} names one layer's weight or state: not a broadcast"
+                        )));
                     }
                 }
-            }
-            if drops {
-                held.iter_mut().for_each(Vec::clear);
             }
         }
     }
@@ -236,7 +225,7 @@ pub fn run_chain(
         })
         .sum();
     h.bind_monitors(nl)?;
-    let mut nets: Vec<Network> = layers.iter().map(Network::new).collect();
+    let mut chain = Chain::of_layers(layers, layer_delay);
     let mut rng = SplitMix64::new(opts.seed ^ 0xA5A5_5A5A);
     let t0 = Instant::now();
     h.reset()?;
@@ -244,40 +233,26 @@ pub fn run_chain(
         if lay.pair {
             h.base = g.host.base(k as u64);
             h.lay = lay.clone();
-            h.load_weights(&nets[k])?;
+            h.load_weights(chain.layer(k))?;
         }
     }
     let timed = opts.bp.input == 0.0 && opts.bp.output == 0.0;
-    // layer_delay = 1: each link's spikes of the previous tick
-    let mut held: Vec<Vec<u32>> = vec![Vec::new(); nl - 1];
     let mut result = None;
     'ticks: for (t, events) in stim.ticks.iter().enumerate() {
         for a in actions.iter().filter(|a| a.tick == t) {
-            chain_action(&mut h, &mut nets, &mut held, &lays, &g.host, a)
+            chain_action(&mut h, &mut chain, &lays, &g.host, a)
                 .map_err(|e| e.at(format!("host action {a:?} before tick {t}")))?;
         }
-        let mut acts = Vec::with_capacity(nl);
-        let mut spikes: Vec<Vec<u32>> = Vec::with_capacity(nl);
+        let acts = step_chain(&mut chain, events);
+        let spikes: Vec<Vec<u32>> = (0..nl).map(|k| chain.spikes_of(k).to_vec()).collect();
         let mut slowest = 0;
-        for k in 0..nl {
-            let ev: Vec<u32> = match k {
-                0 => events.clone(),
-                _ if layer_delay == 0 => spikes[k - 1].clone(),
-                _ => std::mem::take(&mut held[k - 1]),
-            };
-            let mut sp = Vec::new();
-            let (act, alone) = golden_tick(&mut nets[k], &archs[k], &ev, &mut sp);
-            debug_assert_eq!(alone, tick_timing(&archs[k], &act));
+        for (k, act) in acts.iter().enumerate() {
+            let alone = tick_timing(&archs[k], act);
             rep.layer_cycles[k] += alone.cycles;
-            rep.layer_spikes[k] += sp.len();
+            rep.layer_spikes[k] += spikes[k].len();
             rep.run.event_cycles += alone.event_issue_cycles;
             rep.run.sops += alone.event_issue_cycles * lays[k].l;
             slowest = slowest.max(alone.cycles);
-            acts.push(act);
-            spikes.push(sp);
-        }
-        if layer_delay == 1 {
-            held.clone_from_slice(&spikes[..nl - 1]);
         }
         rep.slowest_cycles += slowest;
         let timing = chain_timing(&archs, &acts, layer_delay);
@@ -349,7 +324,7 @@ pub fn run_chain(
         for (k, lay) in lays.iter().enumerate() {
             h.base = g.host.base(k as u64);
             h.lay = lay.clone();
-            let m = compare_state(&mut h, &nets[k], t, full, opts.compare, &mut rng)
+            let m = compare_state(&mut h, chain.layer(k), t, full, opts.compare, &mut rng)
                 .map_err(|e| e.at(format!("layer[{k}] state read after tick {t}")))?;
             if m.is_some() {
                 result = in_layer(k, m);
