@@ -47,6 +47,18 @@ pub struct ImportNirArgs {
     /// stimulus (JSON) and report spike agreement per layer.
     #[arg(long, value_name = "STIM")]
     pub check: Option<PathBuf>,
+    /// Labelled spike-train samples (docs/nir.md "Accuracy": one line per sample,
+    /// `index,label,` then one hexadecimal word per tick, gzip or plain): run the float
+    /// reference and the quantised network on each, at rest, and report both accuracies.
+    #[arg(long, value_name = "FILE")]
+    pub samples: Option<PathBuf>,
+    /// A peer's last-layer spike counts per sample (JSON `samples[n].counts`, e.g.
+    /// testdata/nir/digits_snntorch.ref.json): compared per sample with both runs.
+    #[arg(long, value_name = "JSON", requires = "samples")]
+    pub reference: Option<PathBuf>,
+    /// Evaluate only the first N samples.
+    #[arg(long, value_name = "N", requires = "samples")]
+    pub limit: Option<usize>,
 }
 
 #[derive(Debug, Args)]
