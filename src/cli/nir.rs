@@ -56,6 +56,10 @@ pub struct ImportNirArgs {
     /// testdata/nir/digits_snntorch.ref.json): compared per sample with both runs.
     #[arg(long, value_name = "JSON", requires = "samples")]
     pub reference: Option<PathBuf>,
+    /// Switch STDP on in the last layer (ltp_shift = ltd_shift = 7, the other `[stdp]` defaults
+    /// of docs/formats.md), for on-chip fine-tuning; --check and --samples run it learning.
+    #[arg(long)]
+    pub stdp: bool,
     /// Evaluate only the first N samples.
     #[arg(long, value_name = "N", requires = "samples")]
     pub limit: Option<usize>,

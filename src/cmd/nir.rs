@@ -101,7 +101,7 @@ fn import_nir(a: ImportNirArgs) -> CmdResult {
         .and_then(|s| s.to_str())
         .map(sanitize)
         .unwrap_or_else(|| "nir".into());
-    let toml = quant::config_toml(&name, &q, &opt, &a.model.display().to_string());
+    let toml = quant::config_toml(&name, &q, &opt, &a.model.display().to_string(), a.stdp);
     write_file(&a.output.join("net.toml"), &toml)?;
     for (k, l) in q.layers.iter().enumerate() {
         write_file(

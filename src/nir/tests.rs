@@ -56,7 +56,11 @@ fn opts(weight_bits: u32) -> Options {
 /// Quantise and write DIR/net.toml + weights, load it with the golden model's parser.
 fn import(name: &str, q: &quant::Quantised, opt: &Options) -> Config {
     let dir = tmp(name);
-    std::fs::write(dir.join("net.toml"), quant::config_toml("t", q, opt, name)).unwrap();
+    std::fs::write(
+        dir.join("net.toml"),
+        quant::config_toml("t", q, opt, name, false),
+    )
+    .unwrap();
     for (k, l) in q.layers.iter().enumerate() {
         std::fs::write(dir.join(format!("weights_{k}.csv")), quant::weights_csv(l)).unwrap();
     }
