@@ -294,29 +294,32 @@ fn snntorch_one_layer_digits_and_stdp_cosim() {
     let stim = fixture("digits_test10.stim.json");
     let so = ok(&neurogen(&["cosim", p(&net), "--stimulus", p(&stim)]));
     assert!(so.contains("MATCH"), "{so}");
-    // learning happened: the final weights differ from the imported ones
-    let res = dir.join("r.json");
-    ok(&neurogen(&[
-        "simulate",
-        p(&net),
-        "--stimulus",
-        p(&stim),
-        "-o",
-        p(&res),
-    ]));
-    let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&res).unwrap()).unwrap();
-    let fin: Vec<Vec<i64>> = serde_json::from_value(r["final"]["weights"].clone()).unwrap();
-    let init: Vec<Vec<i64>> = std::fs::read_to_string(imp.join("weights_0.csv"))
-        .unwrap()
-        .lines()
-        .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
-        .collect();
-    let changed = fin
-        .iter()
-        .flatten()
-        .zip(init.iter().flatten())
-        .filter(|(a, b)| a != b)
-        .count();
-    assert!(changed > 0, "STDP changed no weight");
+    // learning happened: the final weights differ from the imported ones; control: not without
+    // --stdp
+    let changed = |imp: &Path| {
+        let res = imp.join("r.json");
+        ok(&neurogen(&[
+            "simulate",
+            p(&imp.join("net.toml")),
+            "--stimulus",
+            p(&stim),
+            "-o",
+            p(&res),
+        ]));
+        let r: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&res).unwrap()).unwrap();
+        let fin: Vec<Vec<i64>> = serde_json::from_value(r["final"]["weights"].clone()).unwrap();
+        let init: Vec<Vec<i64>> = std::fs::read_to_string(imp.join("weights_0.csv"))
+            .unwrap()
+            .lines()
+            .map(|l| l.split(',').map(|x| x.parse().unwrap()).collect())
+            .collect();
+        fin.iter()
+            .flatten()
+            .zip(init.iter().flatten())
+            .filter(|(a, b)| a != b)
+            .count()
+    };
+    assert!(changed(&imp) > 0, "STDP changed no weight");
+    assert_eq!(changed(&dir.join("w8")), 0);
 }
