@@ -359,3 +359,20 @@ fn digits_shortened() {
         r.float_accuracy
     );
 }
+
+/// `examples/feast/edges.toml` is exactly the built-in gratings layer of seed 1.
+#[test]
+fn example_config_is_the_builtin_edges_layer() {
+    let path = Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../examples/feast/edges.toml"
+    ));
+    let file = FeastConfig::from_file(path).unwrap();
+    assert_eq!(file, EdgesParams::default().config().unwrap());
+    // control: seed 2's layer differs (its initial weights)
+    let p2 = EdgesParams {
+        seed: 2,
+        ..EdgesParams::default()
+    };
+    assert_ne!(file, p2.config().unwrap());
+}
