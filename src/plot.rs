@@ -575,7 +575,7 @@ pub fn line_series(
         let y = y_top * k as f64 / 4.0;
         c.line(left, y_of(y), left + pw, y_of(y), LIGHT);
         let s = if y_top < 0.1 {
-            format!("{:.1}%", y * 100.0)
+            format!("{:.2}%", y * 100.0)
         } else {
             format!("{y:.2}")
         };
