@@ -506,41 +506,6 @@ pub fn heat_map(
     c.save(path)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_accuracy_axis_zooms_in_only_when_every_value_is_high() {
-        let s = |v: &[f64]| vec![("a".to_string(), v.to_vec())];
-        assert_eq!(axis_floor(&s(&[0.996, 0.995])), 0.9);
-        assert_eq!(axis_floor(&s(&[0.93, 0.99])), 0.8);
-        assert_eq!(axis_floor(&s(&[0.3, 0.9])), 0.2);
-        assert_eq!(axis_floor(&s(&[0.02])), 0.0);
-    }
-
-    #[test]
-    fn every_printable_glyph_fits_five_columns() {
-        for c in (' '..='~').chain(['%']) {
-            assert!(glyph(c).iter().all(|&r| r < 0x20), "{c}");
-        }
-    }
-
-    #[test]
-    fn canvas_writes_a_png_that_decodes_to_its_size() {
-        let dir = std::env::temp_dir().join(format!("neurogen-plot-{}", std::process::id()));
-        let path = dir.join("t.png");
-        let mut c = Canvas::new(30, 20);
-        c.text(1, 1, "Ok 1%", 1, BLACK);
-        c.line(0, 19, 29, 0, [255, 0, 0]);
-        c.save(&path).unwrap();
-        let dec = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
-        let reader = dec.read_info().unwrap();
-        assert_eq!((reader.info().width, reader.info().height), (30, 20));
-        std::fs::remove_dir_all(dir).unwrap();
-    }
-}
-
 /// Lines over a shared x axis (`xs`), y from 0 to the largest value (or `y_max` when given),
 /// one colour per series; with `legend` the series' names are listed under the plot (FEAST's
 /// thresholds and missed-event rate over training).
@@ -611,4 +576,39 @@ pub fn line_series(
         }
     }
     c.save(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_accuracy_axis_zooms_in_only_when_every_value_is_high() {
+        let s = |v: &[f64]| vec![("a".to_string(), v.to_vec())];
+        assert_eq!(axis_floor(&s(&[0.996, 0.995])), 0.9);
+        assert_eq!(axis_floor(&s(&[0.93, 0.99])), 0.8);
+        assert_eq!(axis_floor(&s(&[0.3, 0.9])), 0.2);
+        assert_eq!(axis_floor(&s(&[0.02])), 0.0);
+    }
+
+    #[test]
+    fn every_printable_glyph_fits_five_columns() {
+        for c in (' '..='~').chain(['%']) {
+            assert!(glyph(c).iter().all(|&r| r < 0x20), "{c}");
+        }
+    }
+
+    #[test]
+    fn canvas_writes_a_png_that_decodes_to_its_size() {
+        let dir = std::env::temp_dir().join(format!("neurogen-plot-{}", std::process::id()));
+        let path = dir.join("t.png");
+        let mut c = Canvas::new(30, 20);
+        c.text(1, 1, "Ok 1%", 1, BLACK);
+        c.line(0, 19, 29, 0, [255, 0, 0]);
+        c.save(&path).unwrap();
+        let dec = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
+        let reader = dec.read_info().unwrap();
+        assert_eq!((reader.info().width, reader.info().height), (30, 20));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }

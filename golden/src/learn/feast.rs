@@ -321,7 +321,7 @@ pub fn run_edges(p: &EdgesParams, cfg: &FeastConfig) -> Result<EdgesResult> {
     let mut fixed = Feast::new(cfg);
     let mut float = FloatFeast::new(cfg);
     let mut rng = SplitMix64::new(p.seed ^ TRAIN_STREAM);
-    let every = p.blocks / p.samples;
+    let every = p.blocks.div_ceil(p.samples);
     let mut curve = Vec::new();
     let (mut last_i, mut last_f) = (fixed.counters(), float.counters());
     let tail_from = p.blocks - (p.blocks / 10).max(1);
@@ -727,7 +727,7 @@ pub fn run_digits(
     let mut rng = SplitMix64::new(p.seed ^ TRAIN_STREAM);
     let n = cfg.neurons();
     let total = p.epochs * train.len();
-    let every = (total / p.samples).max(1);
+    let every = total.div_ceil(p.samples).max(1);
     let mut curve = Vec::new();
     let (mut last_i, mut last_f) = (fixed.counters(), float.counters());
     let mut done = 0;
