@@ -32,7 +32,8 @@ pub struct FeastCommon {
     #[arg(short, long)]
     pub output: Option<PathBuf>,
     /// Run on this FEAST layer (a config with a [feast] section, docs/formats.md) instead of the
-    /// built-in one; its grid must be the experiment's.
+    /// built-in one; its grid must be the experiment's, and every seed starts from its weights
+    /// (only the event streams change with the seed).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Neurons (features) of the built-in layer.
