@@ -152,6 +152,13 @@ pub struct RawSynapse {
     pub seed: Option<i64>,
     pub weight_exp: Option<i64>,
     pub lava_weight_bits: Option<i64>,
+    pub max_delay: Option<i64>,
+    pub delay_init: Option<String>,
+    pub delay_value: Option<i64>,
+    pub delay_lo: Option<i64>,
+    pub delay_hi: Option<i64>,
+    pub delay_file: Option<String>,
+    pub delay_seed: Option<i64>,
 }
 
 /// `[stdp]` as written.
@@ -324,6 +331,67 @@ pub struct SynapseConfig {
     pub w_min: i64,
     pub w_max: i64,
     pub init: WeightInit,
+    /// `synapse.max_delay` D and the delays (docs/model.md, "Synaptic delays"); `None` when
+    /// D = 0 (no delays; then not serialized, so configs without delays serialize as before).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delays: Option<DelayConfig>,
+}
+
+/// Most slots of the delay ring (`synapse.max_delay`): delays are `0..=255`.
+pub const MAX_DELAY: u32 = 256;
+
+/// `synapse.max_delay` (D >= 1) and how the per-synapse delays `0..D` are made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DelayConfig {
+    /// D: every delay is in `0..D`, and each neuron has a ring of D future inputs.
+    pub max_delay: u32,
+    /// Where the delays come from.
+    pub init: DelayInit,
+}
+
+/// How the initial delays `d[j][i]` are made (`synapse.delay_init`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "delay_init", rename_all = "lowercase")]
+pub enum DelayInit {
+    /// Every delay `value` (`synapse.delay_value`).
+    Constant {
+        /// The delay.
+        value: u32,
+    },
+    /// Uniform integers in `lo..=hi` from [`SplitMix64`] seeded with `seed`, row-major
+    /// (`synapse.delay_lo`, `delay_hi`, `delay_seed`).
+    Uniform {
+        /// Lowest delay.
+        lo: u32,
+        /// Highest delay.
+        hi: u32,
+        /// Generator seed.
+        seed: u64,
+    },
+    /// A CSV file shaped like the weight file (`synapse.delay_file`).
+    File {
+        /// The file, resolved relative to the config file's folder.
+        path: PathBuf,
+        /// Its contents, validated.
+        #[serde(skip)]
+        delays: Array2<u8>,
+    },
+}
+
+impl DelayConfig {
+    /// The delay matrix `d[j][i]` (`rows x neurons`).
+    pub fn matrix(&self, rows: usize, neurons: usize) -> Array2<u8> {
+        let shape = (rows, neurons);
+        match &self.init {
+            DelayInit::Constant { value } => Array2::from_elem(shape, *value as u8),
+            DelayInit::Uniform { lo, hi, seed } => {
+                let mut rng = SplitMix64::new(*seed);
+                let span = (*hi - *lo + 1) as u64;
+                Array2::from_shape_fn(shape, |_| (*lo as u64 + rng.below(span)) as u8)
+            }
+            DelayInit::File { delays, .. } => delays.clone(),
+        }
+    }
 }
 
 /// `[stdp]`.
@@ -836,6 +904,17 @@ impl Config {
             WeightInit::File { weights, .. } => weights.clone(),
         }
     }
+
+    /// `synapse.max_delay` D (0: no delays).
+    pub fn max_delay(&self) -> u32 {
+        self.synapse.delays.as_ref().map_or(0, |d| d.max_delay)
+    }
+
+    /// The initial delay matrix `d[j][i]` (rows x neurons), `None` when `max_delay = 0`.
+    pub fn initial_delays(&self) -> Option<Array2<u8>> {
+        let d = self.synapse.delays.as_ref()?;
+        Some(d.matrix(self.rows(), self.neurons()))
+    }
 }
 
 /// Most layers of a network (`[[layer]]` tables + 1).
@@ -1154,13 +1233,141 @@ fn parse_synapse(
             WeightInit::File { path, weights }
         }
     };
+    let delays = parse_delays(
+        keys,
+        s,
+        (rows, array.neurons as usize),
+        seed,
+        base,
+        &rows_label,
+    )?;
     Ok(SynapseConfig {
         weight_bits,
         signed,
         w_min,
         w_max,
         init,
+        delays,
     })
+}
+
+/// `synapse.max_delay` and the delay keys of one layer (docs/formats.md): `None` when
+/// `max_delay = 0`, and then no other delay key may be set.
+fn parse_delays(
+    keys: &Keys,
+    s: &RawSynapse,
+    (rows, cols): (usize, usize),
+    weight_seed: u64,
+    base: &Path,
+    rows_label: &str,
+) -> Result<Option<DelayConfig>> {
+    let k = |key: &str| keys.k(key);
+    let key_d = k("synapse.max_delay");
+    let dmax = ranged(&key_d, s.max_delay.unwrap_or(0), 0, MAX_DELAY as i64, "")?;
+    let set = [
+        ("delay_init", s.delay_init.is_some()),
+        ("delay_value", s.delay_value.is_some()),
+        ("delay_lo", s.delay_lo.is_some()),
+        ("delay_hi", s.delay_hi.is_some()),
+        ("delay_file", s.delay_file.is_some()),
+        ("delay_seed", s.delay_seed.is_some()),
+    ];
+    let key_init = k("synapse.delay_init");
+    let unused = |kind: &str, allowed: &[&str]| -> Result<()> {
+        match set.iter().find(|(n, on)| *on && !allowed.contains(n)) {
+            Some((n, _)) if dmax == 0 => Err(Error::config(
+                k(&format!("synapse.{n}")),
+                format!("does not apply when {key_d} = 0 (no delays)"),
+            )),
+            Some((n, _)) => Err(Error::config(
+                k(&format!("synapse.{n}")),
+                format!("does not apply to {key_init} = \"{kind}\""),
+            )),
+            None => Ok(()),
+        }
+    };
+    if dmax == 0 {
+        unused("", &[])?;
+        return Ok(None);
+    }
+    let top = dmax - 1;
+    let why = format!("delays are 0..{key_d} - 1 = {top}");
+    let kind = s.delay_init.clone().unwrap_or_else(|| {
+        if s.delay_file.is_some() {
+            "file"
+        } else {
+            "uniform"
+        }
+        .to_string()
+    });
+    let init = match choice(&key_init, &kind, &["constant", "uniform", "file"])? {
+        "constant" => {
+            unused("constant", &["delay_init", "delay_value"])?;
+            let v = ranged(
+                &k("synapse.delay_value"),
+                s.delay_value.unwrap_or(0),
+                0,
+                top,
+                &why,
+            )?;
+            DelayInit::Constant { value: v as u32 }
+        }
+        "uniform" => {
+            unused(
+                "uniform",
+                &["delay_init", "delay_lo", "delay_hi", "delay_seed"],
+            )?;
+            let lo = ranged(
+                &k("synapse.delay_lo"),
+                s.delay_lo.unwrap_or(0),
+                0,
+                top,
+                &why,
+            )?;
+            let hi = ranged(
+                &k("synapse.delay_hi"),
+                s.delay_hi.unwrap_or(top),
+                0,
+                top,
+                &why,
+            )?;
+            if lo > hi {
+                return Err(Error::config(
+                    k("synapse.delay_lo"),
+                    format!("{lo} is greater than {} = {hi}", k("synapse.delay_hi")),
+                ));
+            }
+            let default_seed = weight_seed.wrapping_add(1) as i64 & i64::MAX;
+            let seed = s.delay_seed.unwrap_or(default_seed);
+            let seed = ranged(&k("synapse.delay_seed"), seed, 0, i64::MAX, "")? as u64;
+            DelayInit::Uniform {
+                lo: lo as u32,
+                hi: hi as u32,
+                seed,
+            }
+        }
+        _ => {
+            unused("file", &["delay_init", "delay_file"])?;
+            let key = k("synapse.delay_file");
+            let rel = s.delay_file.clone().ok_or_else(|| {
+                Error::config(
+                    &key,
+                    format!("missing: required when {key_init} = \"file\""),
+                )
+            })?;
+            let path = base.join(&rel);
+            let what = ("delay", format!("{key_d} = {dmax}"));
+            let d = read_matrix(&key, &path, (rows, cols), (0, top), rows_label, &what)?;
+            DelayInit::File {
+                path,
+                delays: d.mapv(|v| v as u8),
+            }
+        }
+    };
+    Ok(Some(DelayConfig {
+        max_delay: dmax as u32,
+        init,
+    }))
 }
 
 /// `neuron.theta_file` of one layer, read into its LIF parameters: only with `theta_plus > 0`
@@ -1562,6 +1769,13 @@ const SCHEMA: &[(&str, &[(&str, Kind)])] = &[
             ("seed", Int),
             ("weight_exp", Int),
             ("lava_weight_bits", Int),
+            ("max_delay", Int),
+            ("delay_init", Choice(&["constant", "uniform", "file"])),
+            ("delay_value", Int),
+            ("delay_lo", Int),
+            ("delay_hi", Int),
+            ("delay_file", Str),
+            ("delay_seed", Int),
         ],
     ),
     (
@@ -1796,6 +2010,21 @@ fn read_weights(
     rows_label: &str,
 ) -> Result<Array2<i32>> {
     let range_keys = key.replace("init_file", "w_min..=") + &key.replace("init_file", "w_max");
+    let what = ("weight", range_keys);
+    read_matrix(key, path, (rows, cols), (lo, hi), rows_label, &what)
+}
+
+/// Read a CSV of `rows` lines of `cols` integers within `[lo, hi]` (a weight or a delay file);
+/// the errors name `key`, the row and column, and `what` (the value's name and where its range
+/// comes from).
+fn read_matrix(
+    key: &str,
+    path: &Path,
+    (rows, cols): (usize, usize),
+    (lo, hi): (i64, i64),
+    rows_label: &str,
+    (what, range_keys): &(&str, String),
+) -> Result<Array2<i32>> {
     let text = read_text(path).map_err(|e| Error::config(key, e.to_string()))?;
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     if lines.len() != rows {
@@ -1838,7 +2067,7 @@ fn read_weights(
                 return Err(Error::config(
                     key,
                     format!(
-                        "{} row {} column {}: weight {v} is out of range: allowed {lo}..={hi} ({range_keys})",
+                        "{} row {} column {}: {what} {v} is out of range: allowed {lo}..={hi} ({range_keys})",
                         path.display(),
                         r + 1,
                         c + 1

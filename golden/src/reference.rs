@@ -14,6 +14,7 @@ use crate::config::{Config, NeuronConfig, Reset, Rule};
 use crate::error::Result;
 use crate::rules::{self, StateKind};
 use ndarray::Array2;
+use std::collections::VecDeque;
 
 /// Constants of the tick loop, derived once from the config.
 #[derive(Debug, Clone)]
@@ -59,6 +60,14 @@ pub struct ReferenceNetwork {
     learning: bool,
     teach: bool,
     teach_dropped: u64,
+    /// Synaptic delays (`synapse.max_delay = D > 0`): `d[j][i]`.
+    dly: Option<Array2<u8>>,
+    /// `pending[k]`: the input of tick `t + k` gathered so far, `k = 0..D` (a shift register:
+    /// the front is taken at each tick and an empty vector joins at the back).
+    pending: VecDeque<Vec<i64>>,
+    /// `xh[k]`: every row's x after step 2 of tick `t - 1 - k` between ticks, `k = 0..D` (the
+    /// newest at the front).
+    xh: VecDeque<Vec<i64>>,
 }
 
 impl ReferenceNetwork {
@@ -106,6 +115,9 @@ impl ReferenceNetwork {
             learning: true,
             teach: cfg.array.teach,
             teach_dropped: 0,
+            dly: cfg.initial_delays(),
+            pending: (0..cfg.max_delay()).map(|_| vec![0; n]).collect(),
+            xh: (0..cfg.max_delay()).map(|_| vec![0; rows]).collect(),
         }
     }
 
@@ -198,8 +210,19 @@ impl ReferenceNetwork {
             let (w_min, w_max) = (net.c.w_min as i64, net.c.w_max as i64);
             let mut row = net.w.row_mut(j);
             let row = row.as_slice_mut().expect("row-major weights");
-            for (a, &w) in net.acc.iter_mut().zip(row.iter()) {
-                *a = clamp(a.saturating_add(w as i64), acc_lo, acc_hi);
+            match &net.dly {
+                None => {
+                    for (a, &w) in net.acc.iter_mut().zip(row.iter()) {
+                        *a = clamp(a.saturating_add(w as i64), acc_lo, acc_hi);
+                    }
+                }
+                // W[j][i] goes to the input of tick t + d[j][i]
+                Some(dly) => {
+                    for (i, &w) in row.iter().enumerate() {
+                        let a = &mut net.pending[dly[[j, i]] as usize][i];
+                        *a = clamp(a.saturating_add(w as i64), acc_lo, acc_hi);
+                    }
+                }
             }
             if depress && any_ltd {
                 for (w, &d) in row.iter_mut().zip(net.ltd.iter()) {
@@ -223,6 +246,13 @@ impl ReferenceNetwork {
                 let j = inputs + self.prev_spikes[k] as usize;
                 one_event(self, j);
             }
+        }
+        if self.dly.is_some() {
+            // this tick's input leaves the shift register; this tick's x joins the history
+            self.acc = self.pending.pop_front().expect("D >= 1 slots");
+            self.pending.push_back(vec![0; n]);
+            self.xh.pop_back();
+            self.xh.push_front(self.x.clone());
         }
     }
 
@@ -311,12 +341,14 @@ impl ReferenceNetwork {
             let n = self.c.n;
             let w = self.w.as_slice_mut().expect("row-major weights");
             for j in 0..self.c.rows {
-                let d = asr(self.x[j], self.c.ltp_shift) - self.c.ltp_offset;
-                if d == 0 {
-                    continue;
-                }
                 let row = &mut w[j * n..(j + 1) * n];
                 for &i in &self.spikes {
+                    // the trace the event sees at its arrival: x of tick t - d[j][i]
+                    let x = match &self.dly {
+                        None => self.x[j],
+                        Some(dly) => self.xh[dly[[j, i as usize]] as usize][j],
+                    };
+                    let d = asr(x, self.c.ltp_shift) - self.c.ltp_offset;
                     let cell = &mut row[i as usize];
                     *cell = clamp(*cell as i64 + d, w_min, w_max) as i32;
                 }
@@ -344,8 +376,9 @@ impl ReferenceNetwork {
 
     // ----- host commands -------------------------------------------------------------------
 
-    /// The host's *clear*: v, refractory, acc, x, y, u and the previous tick's spikes to 0;
-    /// weights, theta and the tick count are kept.
+    /// The host's *clear*: v, refractory, acc, x, y, u and the previous tick's spikes to 0, and
+    /// with delays the pending inputs and the trace history; weights, delays, theta and the tick
+    /// count are kept.
     pub fn clear(&mut self) {
         self.v.fill(0);
         self.u.fill(0);
@@ -356,6 +389,9 @@ impl ReferenceNetwork {
         self.prev_spikes.clear();
         self.spikes.clear();
         self.prev_spiked.fill(false);
+        for p in self.pending.iter_mut().chain(self.xh.iter_mut()) {
+            p.fill(0);
+        }
     }
 
     /// The host's *normalize*: step 5 on the current weights, now. It does nothing when STDP is
@@ -474,6 +510,35 @@ impl ReferenceNetwork {
         Ok(())
     }
 
+    /// `synapse.max_delay` D (0: no delays).
+    pub fn max_delay(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// The delay matrix `d[j][i]`, `None` without delays.
+    pub fn delays(&self) -> Option<Array2<u8>> {
+        self.dly.clone()
+    }
+
+    /// Host write of one delay `d[j][i]`, within `0..max_delay`.
+    pub fn set_delay(&mut self, j: usize, i: usize, d: i64) -> Result<()> {
+        rules::check_delay(&self.cfg, j, i, d)?;
+        if let Some(dly) = &mut self.dly {
+            dly[[j, i]] = d as u8;
+        }
+        Ok(())
+    }
+
+    /// The input already gathered for tick `tick() + k`; empty without delays or for `k >= D`.
+    pub fn pending(&self, k: usize) -> Vec<i64> {
+        self.pending.get(k).cloned().unwrap_or_default()
+    }
+
+    /// Every row's x after step 2 of tick `tick() - 1 - k`; empty without delays or `k >= D`.
+    pub fn x_history(&self, k: usize) -> Vec<i64> {
+        self.xh.get(k).cloned().unwrap_or_default()
+    }
+
     /// Replace the whole weight matrix (same shape, values within `[w_min, w_max]`).
     pub fn set_weights(&mut self, w: &Array2<i32>) -> Result<()> {
         rules::check_weights(&self.cfg, w)?;
@@ -488,7 +553,12 @@ impl ReferenceNetwork {
             StateKind::V => &mut self.v[index],
             StateKind::Refractory => &mut self.refr[index],
             StateKind::Theta => &mut self.theta[index],
-            StateKind::X => &mut self.x[index],
+            StateKind::X => {
+                if let Some(h) = self.xh.front_mut() {
+                    h[index] = value;
+                }
+                &mut self.x[index]
+            }
             StateKind::Y => &mut self.y[index],
             StateKind::U => &mut self.u[index],
         };

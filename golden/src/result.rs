@@ -53,6 +53,9 @@ pub struct FinalState {
     pub refractory: Vec<i64>,
     /// `cuba` currents (empty for `lif`).
     pub u: Vec<i64>,
+    /// The delays `d[j][i]`, row-major (empty without delays: `synapse.max_delay = 0`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub delays: Vec<Vec<u8>>,
 }
 
 impl FinalState {
@@ -76,6 +79,10 @@ impl FinalState {
             } else {
                 Vec::new()
             },
+            delays: net
+                .delays()
+                .map(|d| d.rows().into_iter().map(|r| r.to_vec()).collect())
+                .unwrap_or_default(),
         }
     }
 }
@@ -116,6 +123,9 @@ impl FinalState {
         s.push_str(&format!("{i2}\"refractory\": {}", list(&self.refractory)));
         if !self.u.is_empty() {
             s.push_str(&format!(",\n{i2}\"u\": {}", list(&self.u)));
+        }
+        if !self.delays.is_empty() {
+            s.push_str(&format!(",\n{i2}\"delays\": {}", rows(&self.delays, &i2)));
         }
         s.push_str(&format!("\n{indent}}}"));
     }

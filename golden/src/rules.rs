@@ -129,6 +129,31 @@ pub fn check_weight(cfg: &Config, j: usize, i: usize, w: i64) -> Result<()> {
     Ok(())
 }
 
+/// Check a host write of one delay `d[j][i] = d`: the layer has delays (`synapse.max_delay >
+/// 0`), indices in range, value within `0..max_delay`.
+pub fn check_delay(cfg: &Config, j: usize, i: usize, d: i64) -> Result<()> {
+    let (rows, n, dmax) = (cfg.rows(), cfg.neurons(), cfg.max_delay() as i64);
+    if dmax == 0 {
+        return Err(Error::Range {
+            message: "this layer has no delays (synapse.max_delay = 0)".into(),
+        });
+    }
+    if j >= rows || i >= n {
+        return Err(Error::Range {
+            message: format!("delay ({j}, {i}) is outside {rows} rows x {n} neurons"),
+        });
+    }
+    if d < 0 || d >= dmax {
+        return Err(Error::Range {
+            message: format!(
+                "delay {d} is outside 0..={} (synapse.max_delay = {dmax})",
+                dmax - 1
+            ),
+        });
+    }
+    Ok(())
+}
+
 /// Check a whole weight matrix written by the host: shape `rows x neurons`, every value within
 /// `[w_min, w_max]`.
 pub fn check_weights(cfg: &Config, w: &Array2<i32>) -> Result<()> {

@@ -291,6 +291,25 @@ fn diff(fast: &Network, slow: &ReferenceNetwork) -> Option<String> {
             b[[j, i]]
         ));
     }
+    if fast.delays() != slow.delays() {
+        return Some("delay matrices differ".into());
+    }
+    for k in 0..fast.max_delay().max(slow.max_delay()) {
+        if fast.pending(k) != slow.pending(k) {
+            return Some(format!(
+                "pending input of tick +{k} {:?} != reference {:?}",
+                fast.pending(k),
+                slow.pending(k)
+            ));
+        }
+        if fast.x_history(k) != slow.x_history(k) {
+            return Some(format!(
+                "x history {k} ticks back {:?} != reference {:?}",
+                fast.x_history(k),
+                slow.x_history(k)
+            ));
+        }
+    }
     if (fast.tick(), fast.dropped(), fast.learning())
         != (slow.tick(), slow.dropped(), slow.learning())
     {
@@ -438,6 +457,74 @@ fn random_networks_match_the_reference_every_tick() {
         total += 1;
     }
     // The comparison means little on silent networks: most must spike.
+    assert!(
+        spiking * 3 >= total * 2,
+        "only {spiking} of {total} networks spiked"
+    );
+}
+
+#[test]
+fn random_networks_with_delays_match_the_reference_every_tick() {
+    // The random networks above with synaptic delays (docs/model.md, "Synaptic delays"): D from
+    // 1 to 20, uniform, constant or mostly-zero delays; host actions as above plus delay writes,
+    // so delayed arrivals fall on ticks after a clear, a reset or a learning toggle. The ring,
+    // the trace history and the delays are compared every tick too.
+    let (mut spiking, mut total) = (0, 0);
+    for seed in 0..150u64 {
+        let mut g = Gen(SplitMix64::new(0xDE1A_0000 + seed));
+        let toml = random_toml(&mut g);
+        let dmax = match g.int(0, 3) {
+            0 => 1,
+            1 => g.int(2, 4),
+            _ => g.int(2, 20),
+        };
+        let delays = match g.int(0, 4) {
+            0 => format!(
+                "delay_init = \"constant\"\ndelay_value = {}",
+                g.int(0, dmax - 1)
+            ),
+            1 => format!("delay_hi = {}", g.int(0, 1.min(dmax - 1))),
+            _ => format!("delay_seed = {}", g.int(0, 1000)),
+        };
+        let toml = toml.replacen(
+            "[synapse]\n",
+            &format!("[synapse]\nmax_delay = {dmax}\n{delays}\n"),
+            1,
+        );
+        let cfg = Config::from_toml_str(&toml, Path::new("."))
+            .unwrap_or_else(|e| panic!("seed {seed}: generated config invalid: {e}\n{toml}"));
+        let inputs = cfg.array.inputs;
+        let rows = cfg.rows() as u32;
+        let busy = match g.int(0, 2) {
+            0 => 3,
+            1 => inputs as i64 / 2 + 1,
+            _ => g.int(1, 12),
+        };
+        let ticks: Vec<Vec<u32>> = (0..g.int(40, 120))
+            .map(|_| random_events(&mut g, inputs, rows, busy))
+            .collect();
+        let mut fast = Network::new(&cfg);
+        fast.use_portable_kernels(g.chance(0.3));
+        let p_host = [0.05, 0.2][g.int(0, 1) as usize];
+        let mut hg = Gen(SplitMix64::new(seed ^ 0xDE1A));
+        let label = format!("seed {seed}\n{toml}");
+        let n = run_pair(&label, &cfg, &mut fast, &ticks, |cfg, f, s| {
+            if hg.chance(p_host) {
+                if hg.chance(0.2) {
+                    let j = hg.int(0, cfg.rows() as i64 - 1) as usize;
+                    let i = hg.int(0, cfg.neurons() as i64 - 1) as usize;
+                    let d = hg.int(-1, dmax);
+                    let ok = f.set_delay(j, i, d).is_ok();
+                    assert_eq!(ok, s.set_delay(j, i, d).is_ok());
+                    assert_eq!(ok, (0..dmax).contains(&d));
+                } else {
+                    host_action(&mut hg, cfg, f, s);
+                }
+            }
+        });
+        spiking += (n > 0) as usize;
+        total += 1;
+    }
     assert!(
         spiking * 3 >= total * 2,
         "only {spiking} of {total} networks spiked"

@@ -99,6 +99,9 @@ pub(super) fn integrate<I: Isa, W: Wt>(
             *xj = (*xj as u32 + inc).min(tmax) as u16;
         }
     }
+    if s.delays.is_some() {
+        return super::delays::integrate(c, s, m);
+    }
 
     // The depression vector of this tick.
     let mut ltd = false;

@@ -43,8 +43,9 @@ impl Network {
         }
     }
 
-    /// The host's *clear*: v, refractory, acc, x, y, u and the previous tick's spikes to 0;
-    /// weights, theta and the tick count are kept.
+    /// The host's *clear*: v, refractory, acc, x, y, u and the previous tick's spikes to 0, and
+    /// with delays the pending delayed inputs and the trace history; weights, delays, theta and
+    /// the tick count are kept.
     pub fn clear(&mut self) {
         self.touch();
         let s = &mut self.s;
@@ -59,6 +60,9 @@ impl Network {
         s.spikes.clear();
         s.fired.fill(0);
         s.prev_fired.fill(0);
+        if let Some(dl) = &mut s.delays {
+            dl.clear();
+        }
     }
 
     /// The host's *normalize*: step 5 on the current weights, now. It does nothing when STDP is
@@ -200,6 +204,59 @@ impl Network {
         Ok(())
     }
 
+    /// `synapse.max_delay` D (0: no delays).
+    pub fn max_delay(&self) -> usize {
+        self.s.delays.as_ref().map_or(0, |d| d.dmax)
+    }
+
+    /// The delay matrix `d[j][i]`, `None` without delays.
+    pub fn delays(&self) -> Option<Array2<u8>> {
+        let dl = self.s.delays.as_ref()?;
+        Some(Array2::from_shape_vec((self.c.rows, self.c.n), dl.d.clone()).expect("rows x n"))
+    }
+
+    /// Host write of one delay `d[j][i]`, within `0..max_delay` ([`rules::check_delay`]); the
+    /// inputs already in the ring stay where they are.
+    pub fn set_delay(&mut self, j: usize, i: usize, d: i64) -> Result<()> {
+        rules::check_delay(&self.cfg, j, i, d)?;
+        let n = self.c.n;
+        let dl = self
+            .s
+            .delays
+            .as_mut()
+            .expect("checked: the layer has delays");
+        dl.d[j * n + i] = d as u8;
+        Ok(())
+    }
+
+    /// The input already accumulated for tick `tick() + k` (`k < max_delay`): the ring slot the
+    /// next tick's neurons read when `k = 0`. Empty without delays.
+    pub fn pending(&self, k: usize) -> Vec<i64> {
+        match &self.s.delays {
+            Some(dl) if k < dl.dmax => {
+                let s = dl.slot(self.s.t, k as i64);
+                dl.ring[s * self.c.n..(s + 1) * self.c.n].to_vec()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every row's presynaptic trace after step 2 of tick `tick() - 1 - k` (`k < max_delay`;
+    /// 0 before the start or the last *clear*): `k = 0` is [`Network::x`]. Empty without delays.
+    pub fn x_history(&self, k: usize) -> Vec<i64> {
+        match &self.s.delays {
+            Some(dl) if k < dl.dmax => {
+                let s = dl.slot(self.s.t, -1 - k as i64);
+                let r = self.c.rows;
+                dl.xh[s * r..(s + 1) * r]
+                    .iter()
+                    .map(|&x| x as i64)
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
     /// Replace the whole weight matrix (same shape, values within `[w_min, w_max]`).
     pub fn set_weights(&mut self, w: &Array2<i32>) -> Result<()> {
         rules::check_weights(&self.cfg, w)?;
@@ -217,7 +274,14 @@ impl Network {
             StateKind::V => s.v[index] = value as i32,
             StateKind::Refractory => s.refr[index] = value as i32,
             StateKind::Theta => s.theta[index] = value as i32,
-            StateKind::X => s.x[index] = value as u16,
+            StateKind::X => {
+                s.x[index] = value as u16;
+                // x between ticks is the history's entry of the last tick (docs/model.md)
+                if let Some(dl) = &mut s.delays {
+                    let k = dl.slot(s.t, -1);
+                    dl.xh[k * self.c.rows + index] = value as u16;
+                }
+            }
             StateKind::Y => s.y[index] = value as u16,
             StateKind::U => s.u[index] = value,
         }

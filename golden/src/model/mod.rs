@@ -3,7 +3,8 @@
 //!
 //! Files: this one holds the network, its constants and state, the tick and steps 1 (decay) and
 //! 3 of `cuba`; `weights` the weight storage, `events` step 2, `lif` step 3 of `lif`,
-//! `potentiation` step 4, `scaling` step 5, `isa` the portable and AVX2 copies of the hot
+//! `potentiation` step 4, `scaling` step 5, `delays` steps 2 and 4 of a layer with synaptic
+//! delays (its ring of future inputs and its trace history), `isa` the portable and AVX2 copies of the hot
 //! kernels, `host` the host commands and state access. What both models compute the same way
 //! (ranges, host checks, the `cuba` neuron, the scaling ratio) is in [`crate::rules`].
 //!
@@ -55,6 +56,7 @@
 //!   (steps 2 and 4 leave W alone and periodic scaling is skipped); traces still evolve so turning
 //!   it back on is consistent. `stdp.enabled = false` is stronger: traces stay 0 and nothing learns.
 
+mod delays;
 mod events;
 mod host;
 mod isa;
@@ -162,6 +164,8 @@ struct State {
     /// addresses dropped since start or reset.
     teach: bool,
     teach_dropped: u64,
+    /// The delays and their ring and trace history (`synapse.max_delay > 0`).
+    delays: Option<delays::DelayState>,
 }
 
 /// One neuron array and its complete state.
@@ -268,6 +272,9 @@ impl Network {
             learning: true,
             teach: cfg.array.teach,
             teach_dropped: 0,
+            delays: cfg
+                .initial_delays()
+                .map(|d| delays::DelayState::new(&d, cfg.max_delay() as usize)),
         };
         Network {
             cfg: cfg.clone(),

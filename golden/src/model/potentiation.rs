@@ -21,7 +21,11 @@ pub(super) fn potentiate<I: Isa, W: Wt>(isa: I, c: &Consts, s: &mut State, m: &m
         return;
     }
     if s.learning && c.span > 0 {
-        ltp(isa, c, s, m);
+        if s.delays.is_some() {
+            super::delays::ltp(c, s, m);
+        } else {
+            ltp(isa, c, s, m);
+        }
     }
     let (tmax, inc) = (c.trace_max, c.post_inc);
     for &i in &s.spikes {
