@@ -47,11 +47,7 @@ fn request(f: &FlowArgs, kind: &str, chains: bool) -> Result<Request, String> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("build/{kind}/{}-{}", cfg.name, device.name())));
     let mut req = Request::new(cfg, device, dir);
-    req.board = match (&f.board, req.config.layer_count() > 1) {
-        // no board top chains layers yet: the chain top with pins placed freely
-        (None, true) => None,
-        _ => board_arg(&f.board, device)?,
-    };
+    req.board = board_arg(&f.board, device)?;
     if let Some(mhz) = f.clock_mhz {
         if !(mhz > 0.0 && mhz < 1000.0) {
             return Err(format!(
@@ -79,10 +75,10 @@ pub fn synth(a: SynthArgs) -> CmdResult {
     req.seeds = a.seeds;
     // refuse at once what cannot fit, before Yosys and nextpnr run
     // (the board top, with or without pins, carries the UART link and its block RAM)
-    // (a network of layers: each layer alone must fit; its chain top has no board link)
+    // (a network of layers: each layer alone must fit, the first one with the board link)
     let chain = req.config.layer_count() > 1;
     for (k, l) in req.config.layer_configs().iter().enumerate() {
-        let fit = crate::flow::fit::check(l, req.device, !chain)
+        let fit = crate::flow::fit::check(l, req.device, k == 0)
             .map_err(|e| if chain { format!("layer {k}: {e}") } else { e })?;
         if !a.json {
             let line = crate::flow::fit::line(&fit);

@@ -177,7 +177,7 @@ pub struct SynthReport {
     /// Network name.
     pub network: String,
     /// A network of layers: each layer's cost (Yosys, the layer's module and what it holds) and
-    /// SOP/s at the Fmax; the totals are the chain top's (layers and links). Empty for one layer.
+    /// SOP/s at the Fmax; the totals are the whole top's (layers, links and the board link). Empty for one layer.
     pub layers: Vec<LayerCost>,
     /// Inputs x neurons, lanes.
     pub inputs: u32,
@@ -489,7 +489,7 @@ pub struct LayerCost {
     pub msops: Option<f64>,
 }
 
-/// What the flow synthesizes: the board top of one layer, or the chain top of a network.
+/// What the flow synthesizes: the board top of one layer or of a network of layers.
 struct Sources {
     /// Top module.
     top: String,
@@ -509,7 +509,8 @@ struct Sources {
     layers: Vec<LayerCost>,
 }
 
-/// One layer: the board top on `pins_of`'s pins (used only with `req.board`).
+/// The board top on `pins_of`'s pins (used only with `req.board`; else pins placed freely, the
+/// clock pin timed at `req.freq_mhz`), around one layer's array or a network's chain top.
 fn board_sources(req: &Request, pins_of: Board) -> Result<Sources, String> {
     let mut opts = BoardOptions::new(pins_of);
     opts.baud = req.baud;
@@ -518,59 +519,39 @@ fn board_sources(req: &Request, pins_of: Board) -> Result<Sources, String> {
     opts.pll = req.board.is_some();
     opts.clock_hz = Some((req.freq_mhz * 1e6).round() as u64);
     let bd = board::generate(&req.config, pins_of, &opts)?;
+    let cfgs = req.config.layer_configs();
+    let layers: Vec<LayerCost> = match bd.array.chain() {
+        None => Vec::new(),
+        Some(g) => g
+            .layers
+            .iter()
+            .zip(&cfgs)
+            .enumerate()
+            .map(|(k, (l, c))| LayerCost {
+                layer: k,
+                module: c.name.clone(),
+                inputs: c.array.inputs,
+                neurons: c.array.neurons,
+                lanes: c.array.lanes,
+                weight_bits: c.synapse.weight_bits,
+                sop_per_cycle: l.layout.arch.sop_per_cycle(),
+                resources: Resources::default(),
+                msops: None,
+            })
+            .collect(),
+    };
     Ok(Sources {
         top: bd.top.clone(),
-        files: bd.rtl.iter().chain(bd.array.init.iter()).cloned().collect(),
+        files: bd
+            .rtl
+            .iter()
+            .chain(bd.array.init().iter())
+            .cloned()
+            .collect(),
         constraints: req.board.map(|_| bd.constraints.clone()),
         pll: bd.pll,
         clock_mhz: bd.clock_hz_exact() / 1e6,
-        sop_per_cycle: bd.array.layout.arch.sop_per_cycle(),
-        arrays: vec![req.config.name.clone()],
-        layers: Vec::new(),
-    })
-}
-
-/// A network of layers: the chain top itself (no board top chains layers yet), pins placed
-/// freely, timed at `req.freq_mhz` on its clock pin.
-fn chain_sources(req: &Request) -> Result<Sources, String> {
-    if let Some(b) = req.board {
-        return Err(format!(
-            "{}: networks of layers have no board top yet: synthesize the chain top with pins \
-             placed freely (--board none), not on the {} pins",
-            req.config.name,
-            b.name()
-        ));
-    }
-    let opts = hdl::array::Options {
-        target: req.device.target(),
-        ..Default::default()
-    };
-    let g = hdl::array::chain::generate_network(&req.config, &opts)?;
-    let cfgs = req.config.layer_configs();
-    let layers: Vec<LayerCost> = g
-        .layers
-        .iter()
-        .zip(&cfgs)
-        .enumerate()
-        .map(|(k, (l, c))| LayerCost {
-            layer: k,
-            module: c.name.clone(),
-            inputs: c.array.inputs,
-            neurons: c.array.neurons,
-            lanes: c.array.lanes,
-            weight_bits: c.synapse.weight_bits,
-            sop_per_cycle: l.layout.arch.sop_per_cycle(),
-            resources: Resources::default(),
-            msops: None,
-        })
-        .collect();
-    Ok(Sources {
-        top: req.config.name.clone(),
-        files: g.rtl.iter().chain(g.init.iter()).cloned().collect(),
-        constraints: None,
-        pll: None,
-        clock_mhz: req.freq_mhz,
-        sop_per_cycle: layers.iter().map(|l| l.sop_per_cycle).sum(),
+        sop_per_cycle: bd.array.sop_per_cycle(),
         arrays: cfgs.iter().map(|c| c.name.clone()).collect(),
         layers,
     })
@@ -640,11 +621,7 @@ pub fn synth_with_progress(
         ));
     }
     let chain = req.config.layer_count() > 1;
-    let src = if chain {
-        chain_sources(req)?
-    } else {
-        board_sources(req, pins_of)?
-    };
+    let src = board_sources(req, pins_of)?;
     let clock_mhz = src.clock_mhz;
     let mut sources = Vec::new();
     for (n, t) in &src.files {
