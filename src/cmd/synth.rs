@@ -5,7 +5,7 @@
 //! iceprog ...` stops there; a sweep reports such points as rows and succeeds.
 
 use super::CmdResult;
-use super::common::{load_config, load_network_config, no_teach_mode, write_file};
+use super::common::{load_chip_config, write_file};
 use crate::cli::{FlowArgs, SweepArgs, SynthArgs};
 use crate::flow::device::Device;
 use crate::flow::sweep;
@@ -32,15 +32,9 @@ fn board_arg(arg: &Option<String>, device: Device) -> Result<Option<Board>, Stri
     }
 }
 
-/// `chains`: whether the command takes networks of layers (`synth` does, `sweep` not yet).
-fn request(f: &FlowArgs, kind: &str, chains: bool) -> Result<Request, String> {
-    let cfg = if chains {
-        let cfg = load_network_config(&f.config)?;
-        no_teach_mode(&cfg, &f.config)?;
-        cfg
-    } else {
-        load_config(&f.config)?
-    };
+/// The flow request of `synth` and `sweep` (both take networks of layers).
+fn request(f: &FlowArgs, kind: &str) -> Result<Request, String> {
+    let cfg = load_chip_config(&f.config)?;
     let device = f.target;
     let dir = f
         .output
@@ -64,7 +58,7 @@ fn request(f: &FlowArgs, kind: &str, chains: bool) -> Result<Request, String> {
 }
 
 pub fn synth(a: SynthArgs) -> CmdResult {
-    let mut req = request(&a.flow, "synth", true)?;
+    let mut req = request(&a.flow, "synth")?;
     if !(1..=synth::MAX_SEEDS).contains(&a.seeds) {
         return Err(format!(
             "--seeds {}: allowed 1 to {} (each seed is a full place and route)",
@@ -114,7 +108,7 @@ pub fn synth(a: SynthArgs) -> CmdResult {
 }
 
 pub fn sweep(a: SweepArgs) -> CmdResult {
-    let req = request(&a.flow, "sweep", false)?;
+    let req = request(&a.flow, "sweep")?;
     let lanes = sweep::parse_lanes(&a.lanes)?;
     let sizes = match &a.sizes {
         Some(s) => sweep::parse_sizes(s)?,
