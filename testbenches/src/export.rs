@@ -669,8 +669,8 @@ fn export_chain(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<E
                     v.base = host.base(host.broadcast);
                     host_vector(&lays[0], chain.layer_mut(0), act, v, t)?;
                     let mut quiet = Vectors::default();
-                    for k in 1..nl {
-                        host_vector(&lays[k], chain.layer_mut(k), act, &mut quiet, t)?;
+                    for (k, lay) in lays.iter().enumerate().skip(1) {
+                        host_vector(lay, chain.layer_mut(k), act, &mut quiet, t)?;
                     }
                 }
             }

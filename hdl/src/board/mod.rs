@@ -130,7 +130,7 @@ impl BoardDesign {
 #[derive(Debug, Clone)]
 pub enum BoardArray {
     /// One layer.
-    Layer(Generated),
+    Layer(Box<Generated>),
     /// A network of layers.
     Chain(ChainGenerated),
 }
@@ -274,7 +274,7 @@ pub fn generate(cfg: &Config, board: Board, opts: &BoardOptions) -> Result<Board
     let g = if cfg.layer_count() > 1 {
         BoardArray::Chain(array::chain::generate_network(cfg, &opts.array)?)
     } else {
-        BoardArray::Layer(array::generate(cfg, &opts.array)?)
+        BoardArray::Layer(Box::new(array::generate(cfg, &opts.array)?))
     };
     // the spike frames carry the last layer's spikes
     let out = &g.layers().last().expect("a network has a layer").layout;
