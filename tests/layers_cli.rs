@@ -130,7 +130,7 @@ fn testbench_exports_a_chain_and_commands_without_chains_refuse_it() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(text.contains("tiny_chain: 4 ticks"), "{text}");
     assert!(out.join("run.sh").exists() && out.join("tb/tiny_chain_tb.v").exists());
-    let o = neurogen(&["bench", "cosim", &cfg, "--cycles", "10"]);
+    let o = neurogen(&["learn", "patterns", "--config", &cfg]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success());
     assert!(err.contains("networks of layers"), "{err}");

@@ -44,13 +44,14 @@ pub fn no_teach_mode(cfg: &Config, path: &Path) -> Result<(), String> {
 }
 
 /// The one place that keeps networks of layers out of the parts of the hardware flow that do
-/// not chain layers yet (`sweep`, `bench cosim`, `learn`); `generate`, `cosim`, `synth`,
-/// `board` and `testbench` take them (`hdl::array::chain`).
+/// not chain layers yet (`learn`: its experiments train one layer); `generate`, `cosim`,
+/// `synth`, `sweep`, `board`, `testbench` and `bench cosim` take them (`hdl::array::chain`).
 pub fn one_layer_only(cfg: &Config, path: &Path) -> Result<(), String> {
     if cfg.layer_count() > 1 {
         return Err(format!(
             "{}: networks of layers: this command does not take them yet (this config has {} \
-             layers; `simulate`, `stimulus`, `synth`, `board`, `testbench`, `generate` and `cosim` take it)",
+             layers; `simulate`, `stimulus`, `synth`, `sweep`, `board`, `testbench`, `bench cosim`, \
+             `generate` and `cosim` take it)",
             path.display(),
             cfg.layer_count()
         ));
