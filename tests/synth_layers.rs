@@ -1,5 +1,6 @@
-//! `neurogen synth` on a network of two layers (about 30 s of CPU: Yosys and nextpnr on an HX8K,
-//! the board top with pins placed freely): the report has one row per layer from the
+//! `neurogen synth` on a network of two layers (about 100 s of CPU per test: Yosys twice, the
+//! hierarchical pass and the flattened one, and nextpnr on an HX8K, the board top with pins placed
+//! freely): the report has one row per layer from the
 //! layer's own module, the totals of the whole board top (flattened), and the SOP/s summed over the layers
 //! at the Fmax; and `sweep` on it.
 
@@ -93,7 +94,7 @@ fn two_layers_report_each_layer_and_the_totals() {
 }
 
 /// `sweep` on a network of layers: layer 0 resized (its neurons are layer 1's inputs), each
-/// point's row the whole design, one row per layer under it. One point on the HX8K: ~30 s.
+/// point's row the whole design, one row per layer under it. One point on the HX8K: ~100 s of CPU.
 #[test]
 fn sweep_resizes_layer_0_and_reports_every_layer() {
     let dir = common::scratch("synth_layers", "sweep");
