@@ -17,6 +17,10 @@ pub enum LearnWhat {
     Patterns(PatternsArgs),
     /// The 8x8 handwritten digits, Diehl & Cook style: test accuracy of each rule set.
     Digits(DigitsArgs),
+    /// A FEAST layer on moving oriented gratings: learned features against the true ones.
+    FeastEdges(super::feast::FeastEdgesArgs),
+    /// A FEAST layer on the 8x8 digits as events: nearest class mean on winner histograms.
+    FeastDigits(super::feast::FeastDigitsArgs),
 }
 
 /// Options of both experiments.
