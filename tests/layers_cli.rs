@@ -1,6 +1,6 @@
 //! `neurogen generate` and `neurogen cosim` of a network of layers (a chain top over one array
-//! per layer), and the commands that do not take networks of layers yet refusing them with one
-//! clear line. Runtime: about 20 s (one small Verilator build).
+//! per layer), `testbench` exporting one, and the commands that do not take networks of layers
+//! yet refusing them with one clear line. Runtime: about 20 s (one small Verilator build).
 
 use std::path::Path;
 
@@ -112,7 +112,7 @@ fn generate_writes_the_chain_and_cosim_matches_every_layer() {
 }
 
 #[test]
-fn commands_without_chains_refuse_networks_of_layers() {
+fn testbench_exports_a_chain_and_commands_without_chains_refuse_it() {
     let dir = common::scratch("layers_cli", "refuse");
     let cfg = config(&dir);
     let out = dir.join("tb");
@@ -126,9 +126,13 @@ fn commands_without_chains_refuse_networks_of_layers() {
         "-o",
         out.to_str().unwrap(),
     ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text.contains("tiny_chain: 4 ticks"), "{text}");
+    assert!(out.join("run.sh").exists() && out.join("tb/tiny_chain_tb.v").exists());
+    let o = neurogen(&["learn", "patterns", "--config", &cfg]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success());
     assert!(err.contains("networks of layers"), "{err}");
     assert!(err.contains("`generate` and `cosim` take it"), "{err}");
-    assert!(!out.exists());
 }

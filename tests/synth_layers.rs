@@ -1,7 +1,8 @@
-//! `neurogen synth` on a network of two layers (about 30 s of CPU: Yosys and nextpnr on an HX8K,
-//! whose package has pins for the chain top's ports): the report has one row per layer from the
-//! layer's own module, the totals of the whole chain top, and the SOP/s summed over the layers
-//! at the Fmax. Plus the refusals: a board's pins, and `sweep`.
+//! `neurogen synth` on a network of two layers (about 100 s of CPU per test: Yosys twice, the
+//! hierarchical pass and the flattened one, and nextpnr on an HX8K, the board top with pins placed
+//! freely): the report has one row per layer from the
+//! layer's own module, the totals of the whole board top (flattened), and the SOP/s summed over the layers
+//! at the Fmax; and `sweep` on it.
 
 mod common;
 use common::neurogen_env as neurogen;
@@ -89,34 +90,52 @@ fn two_layers_report_each_layer_and_the_totals() {
     }
     assert!((t[8] - fmax * 3.0).abs() < 0.06, "{text}");
     assert!(text.contains("fits; bitstream"), "{text}");
-    assert!(work.join("chainsyn.bin").exists());
+    assert!(work.join("chainsyn_icebreaker.bin").exists());
 }
 
+/// `sweep` on a network of layers: layer 0 resized (its neurons are layer 1's inputs), each
+/// point's row the whole design, one row per layer under it. One point on the HX8K: ~100 s of CPU.
 #[test]
-fn networks_of_layers_refuse_a_board_and_sweep() {
-    let dir = common::scratch("synth_layers", "refuse");
+fn sweep_resizes_layer_0_and_reports_every_layer() {
+    let dir = common::scratch("synth_layers", "sweep");
     let cfg = dir.join("net.toml");
     std::fs::write(&cfg, NET).unwrap();
-    let c = cfg.to_str().unwrap();
+    let work = dir.join("work");
     let out = neurogen(
         &[
-            "synth",
-            c,
+            "sweep",
+            cfg.to_str().unwrap(),
             "--target",
-            "ice40-up5k",
-            "--board",
-            "icebreaker",
+            "ice40-hx8k",
+            "--lanes",
+            "1",
+            "--sizes",
+            "16x6",
+            "-o",
+            work.to_str().unwrap(),
         ],
         &[],
     );
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+    let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        err.contains("no board top") && err.contains("--board none"),
-        "{err}"
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
     );
-    let out = neurogen(&["sweep", c, "--target", "ice40-up5k"], &[]);
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(err.contains("networks of layers"), "{err}");
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("16x6"))
+        .unwrap_or_else(|| panic!("no point row: {text}"));
+    let total = numbers(lines[at]);
+    let (l0, l1) = (numbers(lines[at + 1]), numbers(lines[at + 2]));
+    assert!(lines[at + 1].trim_start().starts_with("l0 16x6"), "{text}");
+    assert!(lines[at + 2].trim_start().starts_with("l1 6x4"), "{text}");
+    // lanes, LUT4, FF: layer 0 has the swept lane count; each layer is part of the total
+    assert_eq!(l0[0], 1.0, "{text}");
+    assert_eq!(l1[0], 1.0, "{text}");
+    assert!(
+        l0[1] > 100.0 && l1[1] > 100.0 && l0[1] + l1[1] <= total[1],
+        "{text}"
+    );
 }

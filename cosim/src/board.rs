@@ -48,7 +48,7 @@ pub fn build_edited(
         .rtl
         .iter()
         .chain(probe.sim.iter())
-        .chain(probe.array.init.iter());
+        .chain(probe.array.init().iter());
     let dir = staging::design_dir(&probe.top, files, &[])?;
     let mut o = opts.clone();
     o.array.init_prefix = format!("{}/", dir.display());
@@ -59,7 +59,7 @@ pub fn build_edited(
         bd.rtl
             .iter()
             .chain(bd.sim.iter())
-            .chain(bd.array.init.iter()),
+            .chain(bd.array.init().iter()),
     )?;
     let design = Build::new(bd.top.clone())
         .sources(paths)

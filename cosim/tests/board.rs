@@ -71,7 +71,7 @@ fn run_ticks(
     uart.power_on(por_bits)?;
     let mut client = Client::new(uart, bd.fifo_depth as usize);
     client.sync()?;
-    let lay = bd.array.layout.clone();
+    let lay = bd.array.single().unwrap().layout.clone();
     let w0 = cfg.initial_weights();
     let words: Vec<(u32, u32)> = (0..lay.r)
         .flat_map(|j| (0..lay.n).map(move |i| (j, i)))
@@ -123,7 +123,7 @@ fn the_uart_divisor_comes_from_the_pll_clock_not_the_oscillator() {
     // the mutant: UART modules built for the oscillator's clocks per bit
     let osc_div = hdl::board::divisor(board.clock_hz() as f64, opts.baud).unwrap();
     assert_eq!(osc_div, 4);
-    let name = bd.array.layout.name.clone();
+    let name = bd.array.single().unwrap().layout.name.clone();
     let mutate = |d: &mut hdl::board::BoardDesign| -> Result<(), String> {
         for (file, m) in [
             (
@@ -165,7 +165,7 @@ fn run_stimulus_and_compare(board: Board) {
     assert!(uart.led(Status::Heartbeat).is_some());
     let mut client = Client::new(uart, bd.fifo_depth as usize);
     client.sync().unwrap();
-    let lay = bd.array.layout.clone();
+    let lay = bd.array.single().unwrap().layout.clone();
     assert_eq!(client.read(regs::ID as u32).unwrap() as u64, regs::ID_VALUE);
     assert_eq!(client.read(regs::NEURONS as u32).unwrap(), 8);
 
@@ -272,7 +272,7 @@ fn link_errors_are_reported_and_the_button_resets_the_array() {
     let mut c = Client::new(uart, bd.fifo_depth as usize);
     c.sync().unwrap();
     assert_eq!(c.link().led(Status::Error), Some(false));
-    let lay = bd.array.layout.clone();
+    let lay = bd.array.single().unwrap().layout.clone();
 
     // an unknown command byte is skipped with an error frame; the link stays usable
     let r = c
@@ -321,17 +321,26 @@ fn link_errors_are_reported_and_the_button_resets_the_array() {
 
 #[test]
 fn board_tops_are_lint_clean_verilog_2005() {
-    let cfg = config();
-    for board in Board::ALL {
+    let chain = Config::from_toml_str(CHAIN, Path::new(".")).unwrap();
+    for (cfg, board) in Board::ALL
+        .into_iter()
+        .map(|b| (config(), b))
+        .chain([(chain, Board::Icebreaker)])
+    {
         let d = hdl::board::generate(&cfg, board, &BoardOptions::new(board)).unwrap();
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("board-lint")
-            .join(board.name());
+            .join(format!("{}-{}", cfg.name, board.name()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         let mut files = Vec::new();
         assert_eq!(d.sim.len(), 1, "the PLL's simulation model");
-        for (n, t) in d.rtl.iter().chain(d.sim.iter()).chain(d.array.init.iter()) {
+        for (n, t) in d
+            .rtl
+            .iter()
+            .chain(d.sim.iter())
+            .chain(d.array.init().iter())
+        {
             std::fs::write(dir.join(n), t).unwrap();
             if n.ends_with(".v") {
                 files.push(n.clone());
@@ -430,7 +439,7 @@ endmodule
         .rtl
         .iter()
         .chain(bd.sim.iter())
-        .chain(bd.array.init.iter())
+        .chain(bd.array.init().iter())
     {
         std::fs::write(dir.join(n), t).unwrap();
         if n.ends_with(".v") {
@@ -474,7 +483,7 @@ fn icarus_the_pll_model_multiplies_the_oscillator_and_the_uart_runs_at_its_clock
     opts.baud = 3_000_000;
     let bd = hdl::board::generate(&cfg, board, &opts).unwrap();
     assert_eq!(bd.divisor, 16);
-    let lay = &bd.array.layout;
+    let lay = &bd.array.single().unwrap().layout;
     let mut host = Vec::new();
     for c in [
         Command::Sync(0x5A),
@@ -510,4 +519,189 @@ fn icarus_the_pll_model_multiplies_the_oscillator_and_the_uart_runs_at_its_clock
     }
     let got = icarus_real_time("oscillator-divisor", &bad, &host);
     assert_ne!(got, want, "the oscillator's divisor passed");
+}
+
+/// A network of two layers with recurrence, inhibition and learning in both; layer 1 reads
+/// layer 0's spikes of the previous tick.
+const CHAIN: &str = r#"
+name = "uartchain"
+[network]
+layer_delay = 1
+[array]
+inputs = 12
+neurons = 8
+lanes = 2
+recurrent = true
+[neuron]
+threshold = 90
+leak_shift = 3
+inhibition = 4
+[synapse]
+init = "uniform"
+init_lo = 10
+init_hi = 60
+seed = 3
+[stdp]
+pre_inc = 48
+post_inc = 48
+[[layer]]
+neurons = 4
+lanes = 2
+[layer.neuron]
+threshold = 70
+leak_shift = 3
+[layer.synapse]
+init = "uniform"
+init_lo = 10
+init_hi = 60
+seed = 5
+[layer.stdp]
+pre_inc = 48
+post_inc = 48
+"#;
+
+/// Power on a chain's board top, check every layer's ID and size registers at its base
+/// address, write every layer's initial weights (UP5K SPRAM), run `ticks` ticks: the spike
+/// frames are the last layer's and match the golden chain; then a per-layer weight write and a
+/// broadcast learning-off, and every layer's weights read back equal the golden layers'.
+fn run_chain_ticks(
+    cfg: &Config,
+    bd: &hdl::board::BoardDesign,
+    design: &cosim::verilator::Design,
+    por_bits: u32,
+    ticks: usize,
+) -> Result<usize, String> {
+    use golden::chain::Chain;
+    let model = design.model().map_err(|e| e.to_string())?;
+    let mut uart = SimUart::new(&model, bd)?;
+    uart.timeout = 50_000;
+    uart.power_on(por_bits)?;
+    let mut client = Client::new(uart, bd.fifo_depth as usize);
+    client.sync()?;
+    let g = bd.array.chain().ok_or("not a chain")?;
+    let cfgs = cfg.layer_configs();
+    let maps: Vec<(u64, hdl::array::Layout)> = g
+        .layers
+        .iter()
+        .enumerate()
+        .map(|(k, l)| (g.host.base(k as u64), l.layout.clone()))
+        .collect();
+    let mut words = Vec::new();
+    for ((base, lay), lc) in maps.iter().zip(&cfgs) {
+        if client.read((base + lay.reg_addr(regs::ID)) as u32)? as u64 != regs::ID_VALUE {
+            return Err(format!("no ID at base 0x{base:x}"));
+        }
+        let n = client.read((base + lay.reg_addr(regs::NEURONS)) as u32)?;
+        if n != lc.array.neurons {
+            return Err(format!("base 0x{base:x}: {n} neurons"));
+        }
+        let w0 = lc.initial_weights();
+        for j in 0..lay.r {
+            for i in 0..lay.n {
+                let w = w0[[j as usize, i as usize]] as i64;
+                words.push(((base + lay.weight_addr(j, i)) as u32, w as i32 as u32));
+            }
+        }
+    }
+    client.write_many(&words)?;
+    let stim = Stimulus::poisson(cfg.array.inputs, 300.0, ticks, 1.0, 7);
+    let mut net = Chain::new(cfg);
+    let mut spikes = 0;
+    let mut run = |client: &mut Client<SimUart>, net: &mut Chain, ticks: &[Vec<u32>]| {
+        for (t, events) in ticks.iter().enumerate() {
+            let want: Vec<u32> = net.step(events).to_vec();
+            let got = client.tick(events)?;
+            if got != want {
+                return Err(format!("tick {t}: spikes {got:?}, golden chain {want:?}"));
+            }
+            spikes += got.len();
+        }
+        Ok(())
+    };
+    run(&mut client, &mut net, &stim.ticks)?;
+    // one layer's weight written, then learning off in every layer (the broadcast)
+    let (b1, l1) = &maps[1];
+    client.write((b1 + l1.weight_addr(3, 1)) as u32, 55)?;
+    net.layer_mut(1)
+        .set_weight(3, 1, 55)
+        .map_err(|e| e.to_string())?;
+    let bcast = g.host.base(g.host.broadcast);
+    client.write((bcast + l1.reg_addr(regs::CONTROL)) as u32, 0)?;
+    net.host_all(golden::model::HostCommand::Learning(false));
+    run(&mut client, &mut net, &stim.ticks[..8])?;
+    for (k, (base, lay)) in maps.iter().enumerate() {
+        let tick = client.read((base + lay.reg_addr(regs::TICK_LO)) as u32)? as u64;
+        if tick != net.layer(k).tick() {
+            return Err(format!("layer[{k}]: tick counter {tick}"));
+        }
+        let addrs: Vec<u32> = (0..lay.r)
+            .flat_map(|j| (0..lay.n).map(move |i| (j, i)))
+            .map(|(j, i)| (base + lay.weight_addr(j, i)) as u32)
+            .collect();
+        let w = net.layer(k).weights();
+        for (m, word) in client.read_many(&addrs)?.iter().enumerate() {
+            let (j, i) = (m as u64 / lay.n, m as u64 % lay.n);
+            let want = w[[j as usize, i as usize]] as i64;
+            let got = lay.decode(hdl::array::Region::W, *word);
+            if got != want {
+                return Err(format!("layer[{k}] weight[{j},{i}]: {got}, golden {want}"));
+            }
+        }
+    }
+    if !client.errors.is_empty() {
+        return Err(format!("error frames {:?}", client.errors));
+    }
+    Ok(spikes)
+}
+
+/// The iCEBreaker top around a chain of two layers: the UART link's host addresses carry the
+/// layer field (each layer's registers and weights at its base, the broadcast), its spike
+/// frames are the last layer's, and 30 ticks match the golden chain. Control: the link built
+/// for the largest layer's own address width (no layer field) fails. Runtime ~40 s (two
+/// Verilator builds).
+#[test]
+fn icebreaker_top_of_a_chain_reaches_every_layer_and_matches_the_golden_chain() {
+    let cfg = Config::from_toml_str(CHAIN, Path::new(".")).unwrap();
+    let board = Board::Icebreaker;
+    let opts = sim_options(board);
+    let (bd, design) = build(&cfg, board, &opts).unwrap();
+    let spikes = run_chain_ticks(&cfg, &bd, &design, opts.por_bits, 30).unwrap();
+    assert!(spikes > 3, "the last layer should spike ({spikes})");
+
+    // the mutant: the link built for the largest layer's own address width (layer_shift), the
+    // layer field forced to 0
+    let h = bd.array.chain().unwrap().host.clone();
+    let (ab, ls) = (h.address_bits, h.layer_shift);
+    let mutate = |d: &mut hdl::board::BoardDesign| -> Result<(), String> {
+        let f = d
+            .rtl
+            .iter_mut()
+            .find(|f| f.0 == "uartchain_link.v")
+            .ok_or("no link file")?;
+        let assign = format!("assign wb_adr = host_addr[{}:0];", ab - 1);
+        if !f.1.contains(&assign) {
+            return Err(format!("the link has no `{assign}`"));
+        }
+        f.1 =
+            f.1.replace(
+                &format!("host_addr[31:{ab}]"),
+                &format!("host_addr[31:{ls}]"),
+            )
+            .replace(
+                &assign,
+                &format!(
+                    "assign wb_adr = {{{}'d0, host_addr[{}:0]}};",
+                    ab - ls,
+                    ls - 1
+                ),
+            );
+        Ok(())
+    };
+    let (bad, bad_design) = build_edited(&cfg, board, &opts, &mutate).unwrap();
+    let r = run_chain_ticks(&cfg, &bad, &bad_design, opts.por_bits, 30);
+    assert!(r.is_err(), "a link without the layer field passed: {r:?}");
+    eprintln!(
+        "control (no layer field) failed as it must: {}",
+        r.unwrap_err()
+    );
 }

@@ -55,10 +55,12 @@ pub struct SynthArgs {
 pub struct SweepArgs {
     #[command(flatten)]
     pub flow: FlowArgs,
-    /// Lane counts, comma-separated.
+    /// Lane counts, comma-separated (a network of layers: layer 0's; each point reports every
+    /// layer's cost and the total).
     #[arg(long, default_value = "1,2,4,8")]
     pub lanes: String,
-    /// Sizes INPUTSxNEURONS, comma-separated (default: the config's).
+    /// Sizes INPUTSxNEURONS, comma-separated (default: the config's; a network of layers: layer
+    /// 0's, whose neurons are layer 1's inputs).
     #[arg(long)]
     pub sizes: Option<String>,
     /// Print the points as JSON instead of the table.

@@ -9,7 +9,7 @@
 //! the command says how to install it and still prints the golden model's figures.
 
 use super::CmdResult;
-use super::common::{load_config, write_file};
+use super::common::{load_chip_config, write_file};
 use crate::cli::{BenchArgs, BenchWhat, Peer};
 use golden::bench::BenchResult;
 use hdl::array::Target;
@@ -289,18 +289,33 @@ fn bench_cosim(config: &Path, cycles: u64, repeat: u32, target: Target) -> CmdRe
     if !(1..=100).contains(&repeat) {
         return Err(format!("--repeat {repeat}: must be in 1..=100"));
     }
-    let cfg = load_config(config)?;
+    let cfg = load_chip_config(config)?;
     let dir = std::env::temp_dir().join(format!("neurogen-bench-cosim-{}", std::process::id()));
-    let g = hdl::array::generate(
-        &cfg,
-        &hdl::array::Options {
-            target,
-            init_prefix: format!("{}/", dir.display()),
-            ..Default::default()
-        },
-    )?;
+    let opts = hdl::array::Options {
+        target,
+        init_prefix: format!("{}/", dir.display()),
+        ..Default::default()
+    };
+    // a network of layers: its chain top, layer 0 held busy (the later layers work on what
+    // layer 0 sends them at the end of each tick)
+    let (files, top, text) = if cfg.layer_count() > 1 {
+        let g = hdl::array::chain::generate_network(&cfg, &opts)?;
+        let text = g
+            .layers
+            .iter()
+            .enumerate()
+            .map(|(k, l)| format!("layer[{k}] {}", super::hw::summary(l)))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let files: Vec<(String, String)> = g.rtl.iter().chain(g.init.iter()).cloned().collect();
+        (files, g.design.top.clone(), text)
+    } else {
+        let g = hdl::array::generate(&cfg, &opts)?;
+        let files = g.rtl.iter().chain(g.init.iter()).cloned().collect();
+        (files, g.design.top.clone(), super::hw::summary(&g))
+    };
     let mut sources = Vec::new();
-    for (n, t) in g.rtl.iter().chain(g.init.iter()) {
+    for (n, t) in &files {
         write_file(&dir.join(n), t)?;
         if n.ends_with(".v") {
             sources.push(dir.join(n));
@@ -308,7 +323,7 @@ fn bench_cosim(config: &Path, cycles: u64, repeat: u32, target: Target) -> CmdRe
     }
     let bench = cosim::bench::CosimBench {
         sources,
-        top: g.design.top.clone(),
+        top,
         clock: "clk".into(),
         inputs: vec![
             ("in_valid".into(), 1),
@@ -322,7 +337,7 @@ fn bench_cosim(config: &Path, cycles: u64, repeat: u32, target: Target) -> CmdRe
     let r = cosim::bench::cosim_speed(&bench).map_err(|e| e.to_string());
     let _ = std::fs::remove_dir_all(&dir);
     let r = r?;
-    println!("{}", super::hw::summary(&g));
+    println!("{text}");
     print!("{r}");
     Ok(())
 }

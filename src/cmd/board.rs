@@ -6,10 +6,10 @@
 //! the golden model, so a board run is a hardware-in-the-loop co-simulation.
 
 use super::CmdResult;
-use super::common::{load_config, load_stimulus, write_file, write_files};
+use super::common::{load_chip_config, load_stimulus, write_file, write_files};
 use crate::cli::{BoardArgs, BoardCmd, PortArgs, StimulusSource};
 use crate::flow::serial::SerialPort;
-use golden::model::Network;
+use golden::chain::Chain;
 use hdl::array::Layout;
 use hdl::board::protocol::{Client, Transport};
 use hdl::board::{self, Board, BoardOptions};
@@ -106,7 +106,7 @@ fn generate(
     baud: u64,
     clock_mhz: Option<f64>,
 ) -> CmdResult {
-    let cfg = load_config(config)?;
+    let cfg = load_chip_config(config)?;
     let b = Board::parse(board)?;
     let mut opts = BoardOptions::new(b);
     opts.baud = baud;
@@ -120,12 +120,12 @@ fn generate(
     }
     let d = board::generate(&cfg, b, &opts)?;
     let rtl = output.join("rtl");
-    write_files(&rtl, d.rtl.iter().chain(&d.array.init))?;
+    write_files(&rtl, d.rtl.iter().chain(d.array.init()))?;
     // the PLL's simulation model, for simulators only (not for synthesis)
     write_files(&output.join("sim"), d.sim.iter())?;
     println!("{}", d.clock_text());
     write_file(&output.join(&d.constraints.0), &d.constraints.1)?;
-    write_file(&output.join("manifest.json"), &d.array.manifest)?;
+    write_file(&output.join("manifest.json"), d.array.manifest())?;
     println!(
         "{}: board top `{}` for {} ({} MHz clock, {} baud = {} clocks per bit, {}-byte receive buffer)",
         cfg.name,
@@ -139,7 +139,7 @@ fn generate(
     println!(
         "wrote {} Verilog files, {} init files to {}, constraints {}, manifest {} (framing: docs/board.md)",
         d.rtl.len(),
-        d.array.init.len(),
+        d.array.init().len(),
         rtl.display(),
         output.join(&d.constraints.0).display(),
         output.join("manifest.json").display()
@@ -167,6 +167,21 @@ pub(crate) struct WeightPlan {
 /// What a generated folder's manifest says about the weights: `Some(true)` when they cannot be
 /// preloaded (`weights_via_host`), with the memory's name.
 fn manifest_weights(manifest: &serde_json::Value) -> Result<(bool, String), String> {
+    // a network of layers: the weights are preloaded when every layer's are
+    if let Some(layers) = manifest.get("layers").and_then(serde_json::Value::as_array) {
+        let each = layers
+            .iter()
+            .map(|l| manifest_weights(l.get("manifest").unwrap_or(&serde_json::Value::Null)))
+            .collect::<Result<Vec<_>, String>>()?;
+        let host = each.iter().position(|e| e.0);
+        let memory = each
+            .iter()
+            .enumerate()
+            .map(|(k, e)| format!("layer[{k}]: {}", e.1))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Ok((host.is_some(), memory));
+    }
     let via_host = manifest
         .get("weights_via_host")
         .and_then(serde_json::Value::as_bool)
@@ -250,6 +265,22 @@ pub(crate) fn weight_plan(
 
 /// Read `dir/manifest.json` (the folder `board generate` wrote) and check it is `cfg`'s design.
 fn read_design(dir: &Path, cfg: &golden::Config) -> Result<serde_json::Value, String> {
+    if cfg.layer_count() > 1 {
+        // a network of layers: the chain's manifest holds the network's config
+        let p = dir.join("manifest.json");
+        let text = std::fs::read_to_string(&p).map_err(|e| format!("{}: {e}", p.display()))?;
+        let m: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{}: not JSON: {e}", p.display()))?;
+        let ours = serde_json::to_value(cfg).map_err(|e| e.to_string())?;
+        if m.get("config") != Some(&ours) {
+            return Err(format!(
+                "{}: the folder holds the design of another network than the config `{}`",
+                p.display(),
+                cfg.name
+            ));
+        }
+        return Ok(m);
+    }
     let f = cosim::driver::read_rtl_folder(dir, cfg).map_err(|e| e.to_string())?;
     let text = std::fs::read_to_string(&f.manifest)
         .map_err(|e| format!("{}: {e}", f.manifest.display()))?;
@@ -267,9 +298,26 @@ pub(crate) struct Session {
     pub checked: Option<usize>,
 }
 
-/// Talk to a board over `c`: check it is `cfg`'s array, write the initial weights and theta when
-/// `load`, run the stimulus and, with `check`, compare every tick's spikes and the final
-/// weights with the golden model.
+/// Each layer's host map on the chip: (its base address, its layout); one layer: base 0. The
+/// map is the same for every target.
+pub(crate) fn layer_maps(cfg: &golden::Config) -> Result<Vec<(u64, Layout)>, String> {
+    let o = hdl::array::Options::default();
+    if cfg.layer_count() > 1 {
+        let g = hdl::array::chain::generate_network(cfg, &o)?;
+        Ok(g.layers
+            .iter()
+            .enumerate()
+            .map(|(k, l)| (g.host.base(k as u64), l.layout.clone()))
+            .collect())
+    } else {
+        Ok(vec![(0, hdl::array::generate(cfg, &o)?.layout)])
+    }
+}
+
+/// Talk to a board over `c`: check it is `cfg`'s array (every layer's), write the initial
+/// weights and theta of every layer when `load`, run the stimulus and, with `check`, compare
+/// every tick's spikes (the last layer's) and the final weights of every layer with the golden
+/// model.
 pub(crate) fn session<T: Transport>(
     c: &mut Client<T>,
     cfg: &golden::Config,
@@ -278,49 +326,65 @@ pub(crate) fn session<T: Transport>(
     check: bool,
     config_name: &str,
 ) -> Result<Session, String> {
-    // the host address map (the same for every target)
-    let lay: Layout = hdl::array::generate(cfg, &hdl::array::Options::default())?.layout;
-    let id = c.read(lay.reg_addr(hdl::array::layout::regs::ID) as u32)?;
-    if id as u64 != hdl::array::layout::regs::ID_VALUE {
-        return Err(format!(
-            "the board answers but its ID register reads 0x{id:08x}, not a neurogen array"
-        ));
-    }
-    let shape = [
-        (hdl::array::layout::regs::INPUTS, cfg.array.inputs as u64),
-        (hdl::array::layout::regs::NEURONS, cfg.array.neurons as u64),
-        (hdl::array::layout::regs::LANES, cfg.array.lanes as u64),
-    ];
-    for (reg, want) in shape {
-        let got = c.read(lay.reg_addr(reg) as u32)? as u64;
-        if got != want {
+    use hdl::array::layout::regs;
+    let maps = layer_maps(cfg)?;
+    let cfgs = cfg.layer_configs();
+    let chain = maps.len() > 1;
+    // "layer[k] " in front of what concerns one layer of a network of layers
+    let who = |k: usize| {
+        if chain {
+            format!("layer[{k}] ")
+        } else {
+            String::new()
+        }
+    };
+    for (k, ((base, lay), lc)) in maps.iter().zip(&cfgs).enumerate() {
+        let id = c.read((base + lay.reg_addr(regs::ID)) as u32)?;
+        if id as u64 != regs::ID_VALUE {
             return Err(format!(
-                "the board's array does not match {config_name}: register {reg} reads {got}, the config says {want}"
+                "the board answers but its {}ID register reads 0x{id:08x}, not a neurogen array",
+                who(k)
             ));
+        }
+        let shape = [
+            (regs::INPUTS, lc.array.inputs as u64),
+            (regs::NEURONS, lc.array.neurons as u64),
+            (regs::LANES, lc.array.lanes as u64),
+        ];
+        for (reg, want) in shape {
+            let got = c.read((base + lay.reg_addr(reg)) as u32)? as u64;
+            if got != want {
+                return Err(format!(
+                    "the board's array does not match {config_name}: {}register {reg} reads {got}, the config says {want}",
+                    who(k)
+                ));
+            }
         }
     }
     let mut out = Session::default();
     if load {
-        let w0 = cfg.initial_weights();
         let mut words = Vec::new();
-        for j in 0..lay.r {
-            for i in 0..lay.n {
-                let w = w0[[j as usize, i as usize]] as i64;
-                words.push((lay.weight_addr(j, i) as u32, w as i32 as u32));
+        for ((base, lay), lc) in maps.iter().zip(&cfgs) {
+            let w0 = lc.initial_weights();
+            for j in 0..lay.r {
+                for i in 0..lay.n {
+                    let w = w0[[j as usize, i as usize]] as i64;
+                    words.push(((base + lay.weight_addr(j, i)) as u32, w as i32 as u32));
+                }
             }
-        }
-        for (i, &th) in cfg.initial_theta().iter().enumerate() {
-            if th != 0 {
-                let a = lay
-                    .state_addr(golden::model::StateKind::Theta, i as u64)
-                    .ok_or("the config sets an initial theta but the array has no theta")?;
-                words.push((a as u32, th as u32));
+            for (i, &th) in lc.initial_theta().iter().enumerate() {
+                if th != 0 {
+                    let a = lay
+                        .state_addr(golden::model::StateKind::Theta, i as u64)
+                        .ok_or("the config sets an initial theta but the array has no theta")?;
+                    words.push(((base + a) as u32, th as u32));
+                }
             }
         }
         c.write_many(&words)?;
         out.loaded = words.len();
     }
-    let mut net = check.then(|| Network::new(cfg));
+    let mut net = check.then(|| Chain::new(cfg));
     for (t, events) in stim.ticks.iter().enumerate() {
         let got = c.tick(events)?;
         if let Some(net) = net.as_mut() {
@@ -334,23 +398,28 @@ pub(crate) fn session<T: Transport>(
         out.spikes.push(got);
     }
     if let Some(net) = &net {
-        let addrs: Vec<u32> = (0..lay.r)
-            .flat_map(|j| (0..lay.n).map(move |i| (j, i)))
-            .map(|(j, i)| lay.weight_addr(j, i) as u32)
-            .collect();
-        let words = c.read_many(&addrs)?;
-        let w = net.weights();
-        for (k, word) in words.iter().enumerate() {
-            let (j, i) = (k as u64 / lay.n, k as u64 % lay.n);
-            let got = lay.decode(hdl::array::Region::W, *word);
-            let want = w[[j as usize, i as usize]] as i64;
-            if got != want {
-                return Err(format!(
-                    "MISMATCH after the last tick: weight[{j},{i}] expected {want} got {got}"
-                ));
+        let mut n = 0;
+        for (k, (base, lay)) in maps.iter().enumerate() {
+            let addrs: Vec<u32> = (0..lay.r)
+                .flat_map(|j| (0..lay.n).map(move |i| (j, i)))
+                .map(|(j, i)| (base + lay.weight_addr(j, i)) as u32)
+                .collect();
+            let words = c.read_many(&addrs)?;
+            let w = net.layer(k).weights();
+            for (m, word) in words.iter().enumerate() {
+                let (j, i) = (m as u64 / lay.n, m as u64 % lay.n);
+                let got = lay.decode(hdl::array::Region::W, *word);
+                let want = w[[j as usize, i as usize]] as i64;
+                if got != want {
+                    return Err(format!(
+                        "MISMATCH after the last tick: {}weight[{j},{i}] expected {want} got {got}",
+                        who(k)
+                    ));
+                }
             }
+            n += words.len();
         }
-        out.checked = Some(words.len());
+        out.checked = Some(n);
     }
     Ok(out)
 }
@@ -364,7 +433,7 @@ fn run(
     check: bool,
     output: Option<&Path>,
 ) -> CmdResult {
-    let cfg = load_config(config)?;
+    let cfg = load_chip_config(config)?;
     let stim = load_stimulus(source, &cfg)?;
     let manifest = design.map(|d| read_design(d, &cfg)).transpose()?;
     let theta = cfg.initial_theta().iter().any(|&t| t != 0);
@@ -488,7 +557,7 @@ post_inc = 48
         let opts = options();
         let (bd, design) = build(&cfg, Board::Icebreaker, &opts).unwrap();
         // what `board generate` writes as manifest.json decides
-        let manifest: serde_json::Value = serde_json::from_str(&bd.array.manifest).unwrap();
+        let manifest: serde_json::Value = serde_json::from_str(bd.array.manifest()).unwrap();
         let plan = weight_plan(None, Some(&manifest), true).unwrap();
         assert!(plan.load, "{}", plan.notice);
         assert!(
@@ -514,5 +583,48 @@ post_inc = 48
         let e = run(false).unwrap_err();
         assert!(e.starts_with("MISMATCH"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A network of two layers (as in cosim/tests/board.rs): every layer's weights live in
+    /// SPRAM, so the session writes both layers' at their base addresses; spikes and final
+    /// weights of both layers match the golden chain. Control: without loading, a mismatch.
+    /// About 40 s the first time (the Verilator build), a few seconds once cached.
+    #[test]
+    fn a_chain_session_loads_every_layer_and_matches_the_golden_chain() {
+        const CHAIN: &str = "name = \"runchain\"\n[network]\nlayer_delay = 0\n\
+            [array]\ninputs = 12\nneurons = 8\nlanes = 2\n[neuron]\nthreshold = 90\n\
+            leak_shift = 3\n[synapse]\ninit = \"uniform\"\ninit_lo = 10\ninit_hi = 60\n\
+            seed = 3\n[stdp]\npre_inc = 48\npost_inc = 48\n[[layer]]\nneurons = 4\n\
+            lanes = 2\n[layer.neuron]\nthreshold = 60\nleak_shift = 3\n[layer.synapse]\n\
+            init = \"uniform\"\ninit_lo = 10\ninit_hi = 60\nseed = 5\n";
+        let cfg = Config::from_toml_str(CHAIN, std::path::Path::new(".")).unwrap();
+        let opts = options();
+        let (bd, design) = build(&cfg, Board::Icebreaker, &opts).unwrap();
+        let manifest: serde_json::Value = serde_json::from_str(bd.array.manifest()).unwrap();
+        let plan = weight_plan(None, Some(&manifest), false).unwrap();
+        assert!(
+            plan.load && plan.notice.contains("layer[1]"),
+            "{}",
+            plan.notice
+        );
+        let stim = Stimulus::poisson(12, 300.0, 20, 1.0, 7);
+        let run = |load: bool| {
+            let model = design.model().unwrap();
+            let mut uart = SimUart::new(&model, &bd).unwrap();
+            uart.power_on(opts.por_bits).unwrap();
+            let mut c = Client::new(uart, bd.fifo_depth as usize);
+            c.sync().unwrap();
+            session(&mut c, &cfg, &stim, load, true, "runchain")
+        };
+        let s = run(true).unwrap();
+        assert_eq!(s.checked, Some(12 * 8 + 8 * 4));
+        assert_eq!(s.loaded, 12 * 8 + 8 * 4);
+        assert!(
+            s.spikes.iter().map(Vec::len).sum::<usize>() > 3,
+            "{:?}",
+            s.spikes
+        );
+        let e = run(false).unwrap_err();
+        assert!(e.starts_with("MISMATCH"), "{e}");
     }
 }

@@ -14,12 +14,19 @@ pub fn load_network_config(path: &Path) -> Result<Config, String> {
     Config::from_file(path).map_err(|e| e.to_string())
 }
 
+/// Load and validate a config file for a command of the hardware flow that takes networks of
+/// layers (`board`, `testbench`, ...): teach mode is refused (see [`no_teach_mode`]).
+pub fn load_chip_config(path: &Path) -> Result<Config, String> {
+    let cfg = load_network_config(path)?;
+    no_teach_mode(&cfg, path)?;
+    Ok(cfg)
+}
+
 /// Load and validate a config file for a command of the hardware flow, which refuses networks of
 /// layers (see [`one_layer_only`]).
 pub fn load_config(path: &Path) -> Result<Config, String> {
-    let cfg = load_network_config(path)?;
+    let cfg = load_chip_config(path)?;
     one_layer_only(&cfg, path)?;
-    no_teach_mode(&cfg, path)?;
     Ok(cfg)
 }
 
@@ -37,13 +44,14 @@ pub fn no_teach_mode(cfg: &Config, path: &Path) -> Result<(), String> {
 }
 
 /// The one place that keeps networks of layers out of the parts of the hardware flow that do
-/// not chain layers yet (`testbench`, `sweep`, `board`, `bench cosim`, `learn --hardware`);
-/// `generate`, `cosim` and `synth` take them (`hdl::array::chain`).
+/// not chain layers yet (`learn`: its experiments train one layer); `generate`, `cosim`,
+/// `synth`, `sweep`, `board`, `testbench` and `bench cosim` take them (`hdl::array::chain`).
 pub fn one_layer_only(cfg: &Config, path: &Path) -> Result<(), String> {
     if cfg.layer_count() > 1 {
         return Err(format!(
             "{}: networks of layers: this command does not take them yet (this config has {} \
-             layers; `simulate`, `stimulus`, `synth`, `generate` and `cosim` take it)",
+             layers; `simulate`, `stimulus`, `synth`, `sweep`, `board`, `testbench`, `bench cosim`, \
+             `generate` and `cosim` take it)",
             path.display(),
             cfg.layer_count()
         ));

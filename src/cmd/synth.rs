@@ -5,7 +5,7 @@
 //! iceprog ...` stops there; a sweep reports such points as rows and succeeds.
 
 use super::CmdResult;
-use super::common::{load_config, load_network_config, no_teach_mode, write_file};
+use super::common::{load_chip_config, write_file};
 use crate::cli::{FlowArgs, SweepArgs, SynthArgs};
 use crate::flow::device::Device;
 use crate::flow::sweep;
@@ -32,26 +32,16 @@ fn board_arg(arg: &Option<String>, device: Device) -> Result<Option<Board>, Stri
     }
 }
 
-/// `chains`: whether the command takes networks of layers (`synth` does, `sweep` not yet).
-fn request(f: &FlowArgs, kind: &str, chains: bool) -> Result<Request, String> {
-    let cfg = if chains {
-        let cfg = load_network_config(&f.config)?;
-        no_teach_mode(&cfg, &f.config)?;
-        cfg
-    } else {
-        load_config(&f.config)?
-    };
+/// The flow request of `synth` and `sweep` (both take networks of layers).
+fn request(f: &FlowArgs, kind: &str) -> Result<Request, String> {
+    let cfg = load_chip_config(&f.config)?;
     let device = f.target;
     let dir = f
         .output
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("build/{kind}/{}-{}", cfg.name, device.name())));
     let mut req = Request::new(cfg, device, dir);
-    req.board = match (&f.board, req.config.layer_count() > 1) {
-        // no board top chains layers yet: the chain top with pins placed freely
-        (None, true) => None,
-        _ => board_arg(&f.board, device)?,
-    };
+    req.board = board_arg(&f.board, device)?;
     if let Some(mhz) = f.clock_mhz {
         if !(mhz > 0.0 && mhz < 1000.0) {
             return Err(format!(
@@ -68,7 +58,7 @@ fn request(f: &FlowArgs, kind: &str, chains: bool) -> Result<Request, String> {
 }
 
 pub fn synth(a: SynthArgs) -> CmdResult {
-    let mut req = request(&a.flow, "synth", true)?;
+    let mut req = request(&a.flow, "synth")?;
     if !(1..=synth::MAX_SEEDS).contains(&a.seeds) {
         return Err(format!(
             "--seeds {}: allowed 1 to {} (each seed is a full place and route)",
@@ -79,10 +69,10 @@ pub fn synth(a: SynthArgs) -> CmdResult {
     req.seeds = a.seeds;
     // refuse at once what cannot fit, before Yosys and nextpnr run
     // (the board top, with or without pins, carries the UART link and its block RAM)
-    // (a network of layers: each layer alone must fit; its chain top has no board link)
+    // (a network of layers: each layer alone must fit, the first one with the board link)
     let chain = req.config.layer_count() > 1;
     for (k, l) in req.config.layer_configs().iter().enumerate() {
-        let fit = crate::flow::fit::check(l, req.device, !chain)
+        let fit = crate::flow::fit::check(l, req.device, k == 0)
             .map_err(|e| if chain { format!("layer {k}: {e}") } else { e })?;
         if !a.json {
             let line = crate::flow::fit::line(&fit);
@@ -118,7 +108,7 @@ pub fn synth(a: SynthArgs) -> CmdResult {
 }
 
 pub fn sweep(a: SweepArgs) -> CmdResult {
-    let req = request(&a.flow, "sweep", false)?;
+    let req = request(&a.flow, "sweep")?;
     let lanes = sweep::parse_lanes(&a.lanes)?;
     let sizes = match &a.sizes {
         Some(s) => sweep::parse_sizes(s)?,

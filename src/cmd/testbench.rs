@@ -5,13 +5,13 @@
 //! so a bad config, stimulus or option writes nothing.
 
 use super::CmdResult;
-use super::common::{check_backpressure, load_config, load_stimulus};
+use super::common::{check_backpressure, load_chip_config, load_stimulus};
 use crate::cli::TestbenchArgs;
 use testbenches::export::{ExportOptions, export};
 use testbenches::sim::{Simulator, measure, table};
 
 pub fn testbench(a: TestbenchArgs) -> CmdResult {
-    let cfg = load_config(&a.config)?;
+    let cfg = load_chip_config(&a.config)?;
     let stim = load_stimulus(&a.source, &cfg)?;
     let target = a.target.target;
     check_backpressure(a.backpressure)?;

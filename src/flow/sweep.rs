@@ -71,7 +71,8 @@ pub fn parse_lanes(s: &str) -> Result<Vec<u32>, String> {
         .collect()
 }
 
-/// `base` resized; an error says why the combination is not a valid network.
+/// `base` resized (for a network of layers: layer 0, whose neurons are layer 1's inputs); an
+/// error says why the combination is not a valid network.
 pub fn resized(base: &Config, inputs: u32, neurons: u32, lanes: u32) -> Result<Config, String> {
     let mut c = base.clone();
     if (inputs, neurons) != (base.array.inputs, base.array.neurons)
@@ -92,6 +93,31 @@ pub fn resized(base: &Config, inputs: u32, neurons: u32, lanes: u32) -> Result<C
             "{rows} x {neurons} synapses: at most {}",
             golden::config::MAX_SYNAPSES
         ));
+    }
+    if let Some(next) = c.layers.first_mut()
+        && neurons != base.array.neurons
+    {
+        if matches!(next.synapse.init, golden::config::WeightInit::File { .. }) {
+            return Err(
+                "layer[1]'s weights come from a file with a row per layer-0 neuron; only the \
+                 inputs and --lanes can vary"
+                    .into(),
+            );
+        }
+        let own = if next.array.recurrent {
+            next.array.neurons as u64
+        } else {
+            0
+        };
+        let rows = neurons as u64 + own;
+        if rows * next.array.neurons as u64 > golden::config::MAX_SYNAPSES {
+            return Err(format!(
+                "layer[1]: {rows} x {} synapses: at most {}",
+                next.array.neurons,
+                golden::config::MAX_SYNAPSES
+            ));
+        }
+        next.array.inputs = neurons;
     }
     c.array.inputs = inputs;
     c.array.neurons = neurons;
@@ -168,6 +194,23 @@ pub fn table(points: &[Point]) -> String {
                         format!("NO: {}", p.note.as_deref().unwrap_or(""))
                     }
                 );
+                // a network of layers: each layer's own cost under the point (the row above is
+                // the whole design)
+                for l in &r.layers {
+                    let _ = writeln!(
+                        s,
+                        "{:<11} {:>5} {:>7} {:>7} {:>6} {:>5} {:>6} {:>9} {:>10}",
+                        format!("  l{} {}x{}", l.layer, l.inputs, l.neurons),
+                        l.lanes,
+                        l.resources.luts,
+                        l.resources.ffs,
+                        l.resources.bram,
+                        l.resources.spram,
+                        l.resources.lutram,
+                        "",
+                        l.msops.map_or("-".into(), |f| format!("{f:.0}")),
+                    );
+                }
             }
             None => {
                 let _ = writeln!(
@@ -315,6 +358,23 @@ mod tests {
                 .unwrap_err()
                 .contains("do not divide")
         );
+    }
+
+    #[test]
+    fn resizing_a_network_of_layers_resizes_layer_0_and_the_next_layers_inputs() {
+        let base = Config::from_toml_str(
+            "[array]\ninputs = 16\nneurons = 8\n[[layer]]\nneurons = 4\n",
+            Path::new("."),
+        )
+        .unwrap();
+        let c = resized(&base, 32, 12, 4).unwrap();
+        let l = c.layer_configs();
+        assert_eq!(
+            (l[0].array.inputs, l[0].array.neurons, l[0].array.lanes),
+            (32, 12, 4)
+        );
+        assert_eq!((l[1].array.inputs, l[1].array.neurons), (12, 4));
+        assert_eq!(l[1].initial_weights().dim(), (12, 4));
     }
 
     #[test]

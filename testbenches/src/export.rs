@@ -28,10 +28,14 @@
 //!   tick it appears, and an error that heals before the end is still caught.
 
 use cosim::driver::HostAction;
+use golden::chain::Chain;
+use golden::cycle::chain_timing;
 use golden::cycle::tick_timing;
 use golden::model::{Network, StateKind};
+use golden::run::step_chain;
 use golden::run::{begin_activity, finish_activity};
 use golden::{Config, Stimulus};
+use hdl::array::chain::{ChainGenerated, generate_network};
 use hdl::array::layout::regs;
 use hdl::array::{Generated, Layout, Options as GenOptions, Region, Target, generate};
 use std::collections::BTreeMap;
@@ -139,8 +143,10 @@ pub struct Exported {
     pub files: BTreeMap<String, String>,
     /// Figures.
     pub summary: Summary,
-    /// The generated array (layout, IR, files).
+    /// The generated array (layout, IR, files); for a network of layers, layer 0's.
     pub generated: Generated,
+    /// The network of layers, if the config has more than one layer.
+    pub chain: Option<ChainGenerated>,
 }
 
 impl Exported {
@@ -239,6 +245,8 @@ struct Vectors {
     n_act: usize,
     n_chk: usize,
     n_bp: usize,
+    /// Added to every host address (a layer's base address in a network of layers).
+    base: u64,
 }
 
 impl Vectors {
@@ -261,6 +269,11 @@ impl Vectors {
     }
 
     fn act(&mut self, tick: u32, kind: u8, addr: u64, data: u32) {
+        let addr = if kind == ACT_WRITE {
+            addr + self.base
+        } else {
+            addr
+        };
         let w = (tick as u128) << 72 | (kind as u128) << 64 | (addr as u128) << 32 | data as u128;
         let _ = writeln!(self.act, "{w:026x}");
         self.n_act += 1;
@@ -269,6 +282,7 @@ impl Vectors {
     /// A read-back check made when `tag` ticks are done (`TICKS + 1`: at the end, after the
     /// last host actions).
     fn chk(&mut self, tag: u32, kind: u8, j: u64, i: u64, addr: u64, word: u32) {
+        let addr = if kind == 0 { addr } else { addr + self.base };
         let _ = write!(self.chk, "{tag:08x}");
         let w = (kind as u128) << 120
             | ((j & 0xFF_FFFF) as u128) << 96
@@ -311,6 +325,9 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
         return Err(format!(
             "host action before tick {k}: the stimulus has {ticks} ticks"
         ));
+    }
+    if cfg.layer_count() > 1 {
+        return export_chain(cfg, stim, opts);
     }
     let mut g = generate(
         cfg,
@@ -365,43 +382,7 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
         while next_action < actions.len() && actions[next_action].0 == t {
             let act = &actions[next_action].1;
             next_action += 1;
-            match act {
-                HostAction::WriteWeight { j, i, w } => {
-                    if *j >= lay.r || *i >= lay.n {
-                        return Err(format!(
-                            "host write of weight ({j}, {i}): the network has {} rows and {} neurons",
-                            lay.r, lay.n
-                        ));
-                    }
-                    net.set_weight(*j as usize, *i as usize, *w)
-                        .map_err(|e| e.to_string())?;
-                    v.act(t as u32, ACT_WRITE, lay.weight_addr(*j, *i), word(*w));
-                }
-                HostAction::WriteState { kind, index, value } => {
-                    let a = lay.state_addr(*kind, *index).ok_or_else(|| {
-                        format!("host write of {kind:?}: the array has no such field")
-                    })?;
-                    net.set_state(*kind, *index as usize, *value)
-                        .map_err(|e| e.to_string())?;
-                    v.act(t as u32, ACT_WRITE, a, *value as i32 as u32);
-                }
-                HostAction::Clear => {
-                    net.clear();
-                    v.act(t as u32, ACT_WRITE, lay.reg_addr(regs::COMMAND), 1);
-                }
-                HostAction::Normalize => {
-                    net.normalize();
-                    v.act(t as u32, ACT_WRITE, lay.reg_addr(regs::COMMAND), 2);
-                }
-                HostAction::Learning(on) => {
-                    net.set_learning(*on);
-                    v.act(t as u32, ACT_WRITE, lay.reg_addr(regs::CONTROL), *on as u32);
-                }
-                HostAction::Reset => {
-                    net.reset();
-                    v.act(t as u32, ACT_RESET, 0, 0);
-                }
-            }
+            host_vector(&lay, net, act, v, t)?;
         }
         Ok(())
     };
@@ -469,8 +450,32 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
         + 4 * arch.scale_cycles()
         + 4 * arch.ltp_cycles(arch.groups)
         + 64 * (arch.groups + arch.rows + arch.x_words);
-    let header = g
-        .rtl
+    let mut files = template_files(&sum, &v, opts, &g.rtl, lay.aw, lay.nb, watchdog)?;
+    for (n, t) in &g.init {
+        files.insert(format!("rtl/{n}"), t.clone());
+    }
+    files.insert("rtl/manifest.json".into(), g.manifest.clone());
+    Ok(Exported {
+        files,
+        summary: sum,
+        generated: g,
+        chain: None,
+    })
+}
+
+/// The testbench, the run script, the compile list and the vectors of an export: the
+/// template's holes filled with the sizes of the top (`aw` bits of `wb_adr`, `ob` of
+/// `out_addr`) and `rtl`'s Verilog files.
+fn template_files(
+    sum: &Summary,
+    v: &Vectors,
+    opts: &ExportOptions,
+    rtl: &[(String, String)],
+    aw: u32,
+    ob: u32,
+    watchdog: u64,
+) -> Result<BTreeMap<String, String>, String> {
+    let header = rtl
         .first()
         .and_then(|(_, t)| t.lines().next())
         .unwrap_or("")
@@ -480,10 +485,10 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
     let tb = fill(
         TB_TEMPLATE,
         &[
-            ("TOP", lay.name.clone()),
+            ("TOP", sum.top.clone()),
             ("TB", sum.tb.clone()),
             ("HEADER", header.clone()),
-            ("TICKS", ticks.to_string()),
+            ("TICKS", sum.ticks.to_string()),
             ("N_IN", v.n_in.to_string()),
             ("N_OUT", v.n_out.to_string()),
             ("N_ACT", v.n_act.to_string()),
@@ -492,8 +497,8 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
             ("IW_OUT", index_bits(v.n_out).to_string()),
             ("IW_ACT", index_bits(v.n_act).to_string()),
             ("IW_CHK", index_bits(v.n_chk).to_string()),
-            ("AW", lay.aw.to_string()),
-            ("OB", lay.nb.to_string()),
+            ("AW", aw.to_string()),
+            ("OB", ob.to_string()),
             ("BP", opts.backpressure_permille.to_string()),
             ("SEED", opts.seed.to_string()),
             ("WATCHDOG", watchdog.min(i32::MAX as u64).to_string()),
@@ -506,7 +511,7 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
     let run = fill(
         RUN_TEMPLATE,
         &[
-            ("TOP", lay.name.clone()),
+            ("TOP", sum.top.clone()),
             ("TB", sum.tb.clone()),
             ("HEADER", header),
             ("BP", opts.backpressure_permille.to_string()),
@@ -516,29 +521,243 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
 
     let mut files = BTreeMap::new();
     let mut list = String::new();
-    for (n, t) in &g.rtl {
+    for (n, t) in rtl {
         files.insert(format!("rtl/{n}"), t.clone());
         if n.ends_with(".v") {
             let _ = writeln!(list, "rtl/{n}");
         }
     }
-    for (n, t) in &g.init {
-        files.insert(format!("rtl/{n}"), t.clone());
-    }
-    files.insert("rtl/manifest.json".into(), g.manifest.clone());
     let tb_path = format!("tb/{}.v", sum.tb);
     let _ = writeln!(list, "{tb_path}");
     files.insert(tb_path, tb);
     files.insert("files.f".into(), list);
     files.insert("run.sh".into(), run);
-    files.insert(files_dir("in.hex"), v.input);
-    files.insert(files_dir("out.hex"), v.output);
-    files.insert(files_dir("act.hex"), v.act);
-    files.insert(files_dir("chk.hex"), v.chk);
+    files.insert(files_dir("in.hex"), v.input.clone());
+    files.insert(files_dir("out.hex"), v.output.clone());
+    files.insert(files_dir("act.hex"), v.act.clone());
+    files.insert(files_dir("chk.hex"), v.chk.clone());
+    Ok(files)
+}
+
+/// The vector of host action `act` on the array `lay` before tick `t`, applied to `net`
+/// (`v.base` added to its address).
+fn host_vector(
+    lay: &Layout,
+    net: &mut Network,
+    act: &HostAction,
+    v: &mut Vectors,
+    t: usize,
+) -> Result<(), String> {
+    match act {
+        HostAction::WriteWeight { j, i, w } => {
+            if *j >= lay.r || *i >= lay.n {
+                return Err(format!(
+                    "host write of weight ({j}, {i}): the network has {} rows and {} neurons",
+                    lay.r, lay.n
+                ));
+            }
+            net.set_weight(*j as usize, *i as usize, *w)
+                .map_err(|e| e.to_string())?;
+            v.act(t as u32, ACT_WRITE, lay.weight_addr(*j, *i), word(*w));
+        }
+        HostAction::WriteState { kind, index, value } => {
+            let a = lay
+                .state_addr(*kind, *index)
+                .ok_or_else(|| format!("host write of {kind:?}: the array has no such field"))?;
+            net.set_state(*kind, *index as usize, *value)
+                .map_err(|e| e.to_string())?;
+            v.act(t as u32, ACT_WRITE, a, *value as i32 as u32);
+        }
+        HostAction::Clear => {
+            net.clear();
+            v.act(t as u32, ACT_WRITE, lay.reg_addr(regs::COMMAND), 1);
+        }
+        HostAction::Normalize => {
+            net.normalize();
+            v.act(t as u32, ACT_WRITE, lay.reg_addr(regs::COMMAND), 2);
+        }
+        HostAction::Learning(on) => {
+            net.set_learning(*on);
+            v.act(t as u32, ACT_WRITE, lay.reg_addr(regs::CONTROL), *on as u32);
+        }
+        HostAction::Reset => {
+            net.reset();
+            v.act(t as u32, ACT_RESET, 0, 0);
+        }
+    }
+    Ok(())
+}
+
+/// A network of layers: the chain top (`hdl::array::chain`) under the same template. The input
+/// beats go to layer 0, the expected output beats are the last layer's at the chip cycles of
+/// `golden::cycle::chain_timing`; every layer's counters, state and weights are read back at
+/// its base address. Host actions: weight and state writes to layer 0; clear, normalize and
+/// learning enable through the broadcast address to every layer; a reset pulses `rst` (every
+/// layer and link).
+fn export_chain(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exported, String> {
+    let ticks = stim.ticks.len();
+    let mut g = generate_network(
+        cfg,
+        &GenOptions {
+            target: opts.target,
+            forwarding: opts.forwarding,
+            init_prefix: "rtl/".into(),
+        },
+    )?;
+    let lays: Vec<Layout> = g.layers.iter().map(|l| l.layout.clone()).collect();
+    let archs: Vec<golden::cycle::Arch> = lays.iter().map(|l| l.arch.clone()).collect();
+    let host = g.host.clone();
+    let nl = lays.len();
+    let cfgs = cfg.layer_configs();
+    let mut v = Vectors::default();
+    let mut chain = Chain::new(cfg);
+    let mut sum = Summary {
+        top: cfg.name.clone(),
+        tb: format!("{}_tb", cfg.name),
+        ticks,
+        ..Default::default()
+    };
+    // (tick, layer or every layer, action)
+    let mut actions: Vec<(usize, Option<usize>, HostAction)> = Vec::new();
+    for (k, (lay, lc)) in lays.iter().zip(&cfgs).enumerate() {
+        if opts.host_weights || lay.pair {
+            sum.weights_via_host = true;
+            let w = lc.initial_weights();
+            for j in 0..lay.r {
+                for i in 0..lay.n {
+                    let w = w[[j as usize, i as usize]] as i64;
+                    actions.push((0, Some(k), HostAction::WriteWeight { j, i, w }));
+                }
+            }
+        }
+        for (i, &th) in lc.initial_theta().iter().enumerate() {
+            if th != 0 {
+                let (kind, index, value) = (StateKind::Theta, i as u64, th);
+                actions.push((0, Some(k), HostAction::WriteState { kind, index, value }));
+            }
+        }
+    }
+    if opts.host_weights {
+        for (_, text) in g.init.iter_mut() {
+            *text = text
+                .lines()
+                .map(|l| "0".repeat(l.len()) + "\n")
+                .collect::<String>();
+        }
+    }
+    for (t, a) in &opts.actions {
+        let layer = match a {
+            HostAction::WriteWeight { .. } | HostAction::WriteState { .. } => Some(0),
+            _ => None,
+        };
+        actions.push((*t, layer, a.clone()));
+    }
+    actions.sort_by_key(|a| a.0);
+    let mut next_action = 0;
+    let mut apply_actions = |t: usize, chain: &mut Chain, v: &mut Vectors| -> Result<(), String> {
+        while next_action < actions.len() && actions[next_action].0 == t {
+            let (_, layer, act) = &actions[next_action];
+            next_action += 1;
+            match layer {
+                Some(k) => {
+                    v.base = host.base(*k as u64);
+                    host_vector(&lays[*k], chain.layer_mut(*k), act, v, t)
+                        .map_err(|e| format!("layer[{k}]: {e}"))?;
+                }
+                None => {
+                    // one write to the broadcast address (or one rst pulse), every layer
+                    v.base = host.base(host.broadcast);
+                    host_vector(&lays[0], chain.layer_mut(0), act, v, t)?;
+                    let mut quiet = Vectors::default();
+                    for (k, lay) in lays.iter().enumerate().skip(1) {
+                        host_vector(lay, chain.layer_mut(k), act, &mut quiet, t)?;
+                    }
+                }
+            }
+            v.base = 0;
+        }
+        Ok(())
+    };
+
+    let mut bp_on = true;
+    let mut sample_rng = golden::rng::SplitMix64::new(opts.seed as u64 ^ 0xC4EC_4ED5);
+    let mut read_all = |chain: &Chain, v: &mut Vectors, tag: u32, all: bool, samples: usize| {
+        for (k, lay) in lays.iter().enumerate() {
+            v.base = host.base(k as u64);
+            read_state(lay, chain.layer(k), v, tag);
+            read_weights(lay, chain.layer(k), v, tag, all, samples, &mut sample_rng);
+        }
+        v.base = 0;
+    };
+    for (t, events) in stim.ticks.iter().enumerate() {
+        apply_actions(t, &mut chain, &mut v)?;
+        if let Some(&on) = opts.bp_ticks.get(t)
+            && on != bp_on
+        {
+            v.act(t as u32, ACT_BP, 0, on as u32);
+            v.n_bp += 1;
+            bp_on = on;
+        }
+        let acts = step_chain(&mut chain, events);
+        let timing = chain_timing(&archs, &acts, chain.layer_delay());
+        for &e in events {
+            v.input(false, e);
+        }
+        v.input(true, 0);
+        let spikes = chain.spikes_of(nl - 1).to_vec();
+        let beats = timing.out_beats(nl - 1);
+        for (k, &s) in spikes.iter().enumerate() {
+            v.output(false, beats[k], s)?;
+        }
+        v.output(true, timing.cycles - 1, 0)?;
+        sum.spikes += spikes.len();
+        sum.tick_cycles += timing.cycles;
+        sum.max_tick_cycles = sum.max_tick_cycles.max(timing.cycles);
+        let all = opts.full_every > 0 && (t + 1) % opts.full_every == 0;
+        read_all(&chain, &mut v, t as u32 + 1, all, opts.weight_samples);
+    }
+    apply_actions(ticks, &mut chain, &mut v)?;
+    sum.actions = v.n_act - v.n_bp;
+    v.act(u32::MAX, 0, 0, 0); // end marker
+    let tag = ticks as u32 + 1;
+    for (k, lay) in lays.iter().enumerate() {
+        v.base = host.base(k as u64);
+        v.chk(
+            tag,
+            kind::ID,
+            0,
+            0,
+            lay.reg_addr(regs::ID),
+            regs::ID_VALUE as u32,
+        );
+    }
+    v.base = 0;
+    read_all(&chain, &mut v, tag, true, 0);
+    sum.checks = v.n_chk;
+    v.chk(u32::MAX, 0, 0, 0, 0, 0); // end marker
+    sum.input_beats = v.n_in;
+
+    let watchdog: u64 = 1000
+        + 2 * sum.max_tick_cycles
+        + archs
+            .iter()
+            .map(|a| {
+                4 * a.scale_cycles()
+                    + 4 * a.ltp_cycles(a.groups)
+                    + 64 * (a.groups + a.rows + a.x_words)
+            })
+            .sum::<u64>();
+    let last = &lays[nl - 1];
+    let mut files = template_files(&sum, &v, opts, &g.rtl, host.address_bits, last.nb, watchdog)?;
+    for (n, t) in &g.init {
+        files.insert(format!("rtl/{n}"), t.clone());
+    }
+    files.insert("rtl/manifest.json".into(), g.manifest.clone());
     Ok(Exported {
         files,
         summary: sum,
-        generated: g,
+        generated: g.layers[0].clone(),
+        chain: Some(g),
     })
 }
 

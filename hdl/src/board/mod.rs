@@ -29,6 +29,7 @@ pub mod uart;
 pub use boards::{Board, Pin, Role, Status};
 pub use pll::Pll;
 
+use crate::array::chain::ChainGenerated;
 use crate::array::{self, Generated};
 use crate::emit;
 use crate::ir::stmt::*;
@@ -81,8 +82,8 @@ pub struct BoardDesign {
     pub board: Board,
     /// Name of the board top module (`{name}_{board}`).
     pub top: String,
-    /// The array inside (its layout is the host memory map).
-    pub array: Generated,
+    /// The array inside: one layer's, or a network of layers' chain top (its host map).
+    pub array: BoardArray,
     /// Every Verilog file (array and board modules): (file name, text), board top first.
     pub rtl: Vec<(String, String)>,
     /// Files for simulation only (the PLL models): (file name, text).
@@ -119,6 +120,89 @@ impl BoardDesign {
                 "{} MHz board clock straight from the clock pin (no PLL)",
                 pll::mhz_text(self.clock_hz as f64)
             ),
+        }
+    }
+}
+
+/// What a board top holds: one layer's array or a network of layers (the chain top of
+/// [`array::chain`]; the link's host addresses carry the layer field, its spike frames the last
+/// layer's spikes).
+#[derive(Debug, Clone)]
+pub enum BoardArray {
+    /// One layer.
+    Layer(Box<Generated>),
+    /// A network of layers.
+    Chain(ChainGenerated),
+}
+
+impl BoardArray {
+    /// The one layer's array (`None` for a network of layers).
+    pub fn single(&self) -> Option<&Generated> {
+        match self {
+            BoardArray::Layer(g) => Some(g),
+            BoardArray::Chain(_) => None,
+        }
+    }
+
+    /// The network of layers (`None` for one layer).
+    pub fn chain(&self) -> Option<&ChainGenerated> {
+        match self {
+            BoardArray::Layer(_) => None,
+            BoardArray::Chain(c) => Some(c),
+        }
+    }
+
+    /// Every layer's array, first to last.
+    pub fn layers(&self) -> Vec<&Generated> {
+        match self {
+            BoardArray::Layer(g) => vec![g],
+            BoardArray::Chain(c) => c.layers.iter().collect(),
+        }
+    }
+
+    /// Memory init files.
+    pub fn init(&self) -> &[(String, String)] {
+        match self {
+            BoardArray::Layer(g) => &g.init,
+            BoardArray::Chain(c) => &c.init,
+        }
+    }
+
+    /// `manifest.json` (the array's or the chain's).
+    pub fn manifest(&self) -> &str {
+        match self {
+            BoardArray::Layer(g) => &g.manifest,
+            BoardArray::Chain(c) => &c.manifest,
+        }
+    }
+
+    /// Synaptic operations per cycle, summed over the layers.
+    pub fn sop_per_cycle(&self) -> u64 {
+        self.layers()
+            .iter()
+            .map(|g| g.layout.arch.sop_per_cycle())
+            .sum()
+    }
+
+    fn design(&self) -> &Design {
+        match self {
+            BoardArray::Layer(g) => &g.design,
+            BoardArray::Chain(c) => &c.design,
+        }
+    }
+
+    fn rtl(&self) -> &[(String, String)] {
+        match self {
+            BoardArray::Layer(g) => &g.rtl,
+            BoardArray::Chain(c) => &c.rtl,
+        }
+    }
+
+    /// Width of the Wishbone address (with the layer field for a chain).
+    fn address_bits(&self) -> u32 {
+        match self {
+            BoardArray::Layer(g) => g.layout.aw,
+            BoardArray::Chain(c) => c.host.address_bits,
         }
     }
 }
@@ -187,37 +271,50 @@ pub fn generate(cfg: &Config, board: Board, opts: &BoardOptions) -> Result<Board
             opts.por_bits
         ));
     }
-    let g = array::generate(cfg, &opts.array)?;
-    let lay = &g.layout;
-    if lay.nb > 16 {
+    let g = if cfg.layer_count() > 1 {
+        BoardArray::Chain(array::chain::generate_network(cfg, &opts.array)?)
+    } else {
+        BoardArray::Layer(Box::new(array::generate(cfg, &opts.array)?))
+    };
+    // the spike frames carry the last layer's spikes
+    let out = &g.layers().last().expect("a network has a layer").layout;
+    if out.nb > 16 {
         return Err(format!(
             "{} neurons: the link's spike frames carry 16-bit indices",
-            lay.n
+            out.n
         ));
     }
-    let name = &lay.name;
+    let name = &cfg.name;
     let top_name = format!("{name}_{}", board.name());
     let core_name = format!("{top_name}_core");
     // a frame must be able to wait ~10,000 bit times (10 ms at 1 Mbaud) for its next byte
     let timeout_bits = golden::arith::bits_unsigned(div * 10_000) + 1;
     let shape = link::LinkShape {
-        nb: lay.nb,
-        aw: lay.aw,
+        nb: out.nb,
+        aw: g.address_bits(),
         fifo_depth: opts.fifo_depth,
         timeout_bits,
     };
-    let array_top = g
-        .design
+    let design = g.design();
+    let array_top = design
         .modules
         .iter()
-        .find(|m| m.name == g.design.top)
+        .find(|m| m.name == design.top)
         .ok_or("the array has no top module")?
         .clone();
-    let core = board_core(&core_name, board, &array_top, clock_hz, opts.por_bits);
+    let link = link::link_module(name, &shape);
+    let core = board_core(
+        &core_name,
+        board,
+        &array_top,
+        &link,
+        clock_hz,
+        opts.por_bits,
+    );
     let mods = vec![
         board_pins(&top_name, board, &core, pll.as_ref()),
         core,
-        link::link_module(name, &shape),
+        link,
         link::fifo_ram_module(name, opts.fifo_depth),
         uart::uart_rx_module(&format!("{name}_uart_rx"), div),
         uart::uart_tx_module(&format!("{name}_uart_tx"), div),
@@ -226,7 +323,7 @@ pub fn generate(cfg: &Config, board: Board, opts: &BoardOptions) -> Result<Board
         modules: mods.clone(),
         top: top_name.clone(),
     };
-    all.modules.extend(g.design.modules.iter().cloned());
+    all.modules.extend(design.modules.iter().cloned());
     all.check()?;
     let header = vec![
         format!(
@@ -252,7 +349,7 @@ pub fn generate(cfg: &Config, board: Board, opts: &BoardOptions) -> Result<Board
     for m in &mods {
         rtl.push((format!("{}.v", m.name), emit::module(m, &header)?));
     }
-    rtl.extend(g.rtl.iter().cloned());
+    rtl.extend(g.rtl().iter().cloned());
     // the pin carries the oscillator (nextpnr derives the PLL's output from it), else the clock
     let pin_mhz = match pll {
         Some(_) => board.clock_hz() as f64 / 1e6,
@@ -371,6 +468,7 @@ fn board_core(
     core_name: &str,
     board: Board,
     array_top: &Module,
+    link: &Module,
     clock_hz: u64,
     por_bits: u32,
 ) -> Module {
@@ -448,7 +546,12 @@ fn board_core(
         }
         let w = m.wire(&format!("a_{}", p.name), p.ty);
         array_conns.push((p.name.clone(), w.e()));
-        link_conns.push((p.name.clone(), w.e()));
+        if link.ports().any(|l| l.name == p.name) {
+            link_conns.push((p.name.clone(), w.e()));
+        } else {
+            // a chain's monitor of a hidden layer's spikes: not brought out
+            m.partly_unused(&w, "a hidden layer's spike monitor, not brought out");
+        }
         wires.push((p.name.clone(), w));
     }
     let wire = |n: &str| wires.iter().find(|(x, _)| x == n).unwrap().1.clone();
