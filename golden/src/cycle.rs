@@ -194,6 +194,9 @@ pub struct TickActivity {
     pub ltp: bool,
     /// Whether periodic synaptic scaling runs at the end of this tick.
     pub scale: bool,
+    /// Teacher beats of this tick before the teacher's end-of-tick beat, in range or not (the
+    /// teacher stream of a layer with teach hardware; docs/model.md, "The teacher stream").
+    pub teach_beats: u64,
 }
 
 /// The predicted timing of one tick.
@@ -321,6 +324,9 @@ pub fn tick_timing_at(a: &Arch, act: &TickActivity, arrivals: &[u64]) -> TickTim
     let e0 = 1 + a.decay_cycles();
     // Event phase: a cycle-level walk of the two-stage issuer (slot A, issue counter B).
     let (f, issued) = event_phase(a, act, arrivals, e0);
+    // the teacher stream: one beat per cycle from e0 (slot T, then its end-of-tick beat); the
+    // event phase also waits until the teacher's end-of-tick beat was taken and slot T is empty
+    let f = f.max(e0 + act.teach_beats + 1);
     let n0 = f + rl + a.event_stages + a.bcast_stages; // after the event pipeline drained
     let o0 = n0 + a.neuron_cycles(); // neuron phase done: output scanner and LTP start
 

@@ -64,7 +64,6 @@ pub fn summary(g: &Generated) -> String {
 
 pub fn generate(a: GenerateArgs) -> CmdResult {
     let cfg = load_network_config(&a.config)?;
-    super::common::no_teach_mode(&cfg, &a.config)?;
     if cfg.layer_count() > 1 {
         return generate_layers(&cfg, &a);
     }
