@@ -88,6 +88,7 @@ pub fn generate_network(cfg: &Config, opts: &Options) -> Result<ChainGenerated, 
         cfg.network.layer_delay,
         opts,
         Some(cfg),
+        cfg.teacher_layer(),
     )
 }
 
@@ -99,7 +100,33 @@ pub fn generate_chain(
     layer_delay: u32,
     opts: &Options,
 ) -> Result<ChainGenerated, String> {
-    chain_of(name, layers, layer_delay, opts, None)
+    chain_of(
+        name,
+        layers,
+        layer_delay,
+        opts,
+        None,
+        layers.len().max(1) - 1,
+    )
+}
+
+/// [`generate_chain`] with the chip's teacher stream reaching layer `teacher` (when the layers
+/// have teach hardware; `generate_chain` takes the last layer, as `[network] teacher_layer`
+/// does by default).
+pub fn generate_chain_teacher(
+    name: &str,
+    layers: &[Config],
+    layer_delay: u32,
+    teacher: usize,
+    opts: &Options,
+) -> Result<ChainGenerated, String> {
+    if teacher >= layers.len() {
+        return Err(format!(
+            "teacher layer {teacher}: the chain has {} layers",
+            layers.len()
+        ));
+    }
+    chain_of(name, layers, layer_delay, opts, None, teacher)
 }
 
 fn chain_of(
@@ -108,6 +135,7 @@ fn chain_of(
     layer_delay: u32,
     opts: &Options,
     network: Option<&Config>,
+    teacher_layer: usize,
 ) -> Result<ChainGenerated, String> {
     if layers.len() < 2 {
         return Err(format!(
@@ -143,10 +171,7 @@ fn chain_of(
         broadcast: nl,
     };
     // the layer the chip's teacher stream reaches (teach hardware: every layer has the stream)
-    let teacher = gens[0]
-        .layout
-        .teach
-        .then(|| network.map_or(gens.len() - 1, |c| c.teacher_layer()));
+    let teacher = gens[0].layout.teach.then_some(teacher_layer);
     let (top, fifo_mems) = chain_top(name, &gens, layer_delay, &host, teacher);
     let mut modules = vec![top];
     for (n, shape) in &fifo_mems {
