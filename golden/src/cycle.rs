@@ -532,6 +532,33 @@ mod tests {
     }
 
     #[test]
+    fn the_event_phase_waits_for_the_teachers_end_of_tick_beat() {
+        let a = arch("[array]\ninputs = 8\nneurons = 8\nlanes = 2\n[stdp]\nenabled = false\n");
+        let with = |beats: Vec<bool>, teach_beats: u64| {
+            tick_timing(
+                &a,
+                &TickActivity {
+                    beats_in_range: beats,
+                    teach_beats,
+                    ..Default::default()
+                },
+            )
+            .cycles
+        };
+        // a quiet tick: the teacher's beats are taken one per cycle from e0, so its end-of-tick
+        // beat (e0 + T) and the last beat's slot (empty at e0 + T + 1) decide; one beat still
+        // fits beside the input's end-of-tick beat's cycle
+        assert_eq!(with(vec![], 0), with(vec![], 1) - 1);
+        assert_eq!(with(vec![], 3) - with(vec![], 0), 3);
+        // two events issue for 9 cycles: three teacher beats fit beside them
+        assert_eq!(with(vec![true, true], 3), with(vec![true, true], 0));
+        assert_eq!(
+            with(vec![true, true], 12) - with(vec![true, true], 0),
+            12 + 2 - 11
+        );
+    }
+
+    #[test]
     fn the_lane_maximum_takes_one_stage_per_halving() {
         let stages: Vec<u64> = [1, 2, 3, 4, 5, 8, 9, 16, 17, 64]
             .into_iter()

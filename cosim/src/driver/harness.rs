@@ -471,11 +471,12 @@ impl<'m> Harness<'m> {
                 next += 1;
                 presenting = false;
             }
-            if let Some(tp) = &self.p.teach {
-                if tpresenting && tp.ready.get() == 1 {
-                    tnext += 1;
-                    tpresenting = false;
-                }
+            if let Some(tp) = &self.p.teach
+                && tpresenting
+                && tp.ready.get() == 1
+            {
+                tnext += 1;
+                tpresenting = false;
             }
             for (mon, lo) in self.monitors.iter().zip(obs.layers.iter_mut()) {
                 if mon.valid.get() == 1 {
