@@ -58,6 +58,15 @@ impl Chain {
         }
     }
 
+    /// Send the teacher lists to layer `k` instead (`[network] teacher_layer`).
+    ///
+    /// # Panics
+    /// When `k` is not a layer.
+    pub fn set_teacher_layer(&mut self, k: usize) {
+        assert!(k < self.layers.len(), "teacher layer {k} is not a layer");
+        self.teacher_layer = k;
+    }
+
     /// `network.layer_delay`: 0 or 1.
     pub fn layer_delay(&self) -> u32 {
         self.layer_delay

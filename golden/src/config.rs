@@ -807,6 +807,17 @@ impl Config {
             .map_or(self.layers.len(), |t| t as usize)
     }
 
+    /// Whether the generated hardware has teach mode (docs/model.md, "Teach mode in hardware"):
+    /// some layer starts in teach mode (`teach = true`) or `[network] teacher_layer` is given.
+    /// Then every layer has the teach-mode register and a teacher stream, and the chip's
+    /// teacher stream reaches [`Config::teacher_layer`]. The layer configs of such a network
+    /// ([`Config::layer_configs`]) say so too (their `teacher_layer` is 0, themselves).
+    pub fn teach_hardware(&self) -> bool {
+        self.network.teacher_layer.is_some()
+            || self.array.teach
+            || self.layers.iter().any(|l| l.array.teach)
+    }
+
     /// Layers of the network: 1 plus the `[[layer]]` tables.
     pub fn layer_count(&self) -> usize {
         1 + self.layers.len()
@@ -816,11 +827,13 @@ impl Config {
     /// one-layer config this is the config itself; for a network of layers the k-th is named
     /// `{name}_l{k}` (so the generated modules' names are unique; the chain keeps `name`), its
     /// `array.inputs` are the previous layer's neurons and its initial weights have one row per
-    /// previous-layer neuron (plus its own neurons when recurrent).
+    /// previous-layer neuron (plus its own neurons when recurrent); each has teach hardware
+    /// when the network has ([`Config::teach_hardware`]).
     pub fn layer_configs(&self) -> Vec<Config> {
         if self.layers.is_empty() {
             return vec![self.clone()];
         }
+        let teach_hw = self.teach_hardware();
         let first = LayerConfig {
             array: self.array.clone(),
             neuron: self.neuron.clone(),
@@ -836,7 +849,10 @@ impl Config {
                 neuron: l.neuron.clone(),
                 synapse: l.synapse.clone(),
                 stdp: l.stdp.clone(),
-                network: NetworkConfig::default(),
+                network: NetworkConfig {
+                    teacher_layer: teach_hw.then_some(0),
+                    ..NetworkConfig::default()
+                },
                 layers: Vec::new(),
             })
             .collect()

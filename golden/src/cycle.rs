@@ -194,6 +194,9 @@ pub struct TickActivity {
     pub ltp: bool,
     /// Whether periodic synaptic scaling runs at the end of this tick.
     pub scale: bool,
+    /// Teacher beats of this tick before the teacher's end-of-tick beat, in range or not (the
+    /// teacher stream of a layer with teach hardware; docs/model.md, "The teacher stream").
+    pub teach_beats: u64,
 }
 
 /// The predicted timing of one tick.
@@ -321,6 +324,9 @@ pub fn tick_timing_at(a: &Arch, act: &TickActivity, arrivals: &[u64]) -> TickTim
     let e0 = 1 + a.decay_cycles();
     // Event phase: a cycle-level walk of the two-stage issuer (slot A, issue counter B).
     let (f, issued) = event_phase(a, act, arrivals, e0);
+    // the teacher stream: one beat per cycle from e0 (slot T, then its end-of-tick beat); the
+    // event phase also waits until the teacher's end-of-tick beat was taken and slot T is empty
+    let f = f.max(e0 + act.teach_beats + 1);
     let n0 = f + rl + a.event_stages + a.bcast_stages; // after the event pipeline drained
     let o0 = n0 + a.neuron_cycles(); // neuron phase done: output scanner and LTP start
 
@@ -523,6 +529,33 @@ mod tests {
         assert_eq!(d0.starts[1], ta.out_beats[0] + LINK_LATENCY);
         assert!(d0.cycles > ta.cycles + LINK_LATENCY);
         assert_eq!(d0.cycles, d0.eot(1) + 1);
+    }
+
+    #[test]
+    fn the_event_phase_waits_for_the_teachers_end_of_tick_beat() {
+        let a = arch("[array]\ninputs = 8\nneurons = 8\nlanes = 2\n[stdp]\nenabled = false\n");
+        let with = |beats: Vec<bool>, teach_beats: u64| {
+            tick_timing(
+                &a,
+                &TickActivity {
+                    beats_in_range: beats,
+                    teach_beats,
+                    ..Default::default()
+                },
+            )
+            .cycles
+        };
+        // a quiet tick: the teacher's beats are taken one per cycle from e0, so its end-of-tick
+        // beat (e0 + T) and the last beat's slot (empty at e0 + T + 1) decide; one beat still
+        // fits beside the input's end-of-tick beat's cycle
+        assert_eq!(with(vec![], 0), with(vec![], 1) - 1);
+        assert_eq!(with(vec![], 3) - with(vec![], 0), 3);
+        // two events issue for 9 cycles: three teacher beats fit beside them
+        assert_eq!(with(vec![true, true], 3), with(vec![true, true], 0));
+        assert_eq!(
+            with(vec![true, true], 12) - with(vec![true, true], 0),
+            12 + 2 - 11
+        );
     }
 
     #[test]

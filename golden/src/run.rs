@@ -28,6 +28,7 @@ pub fn begin_activity(net: &Network, events: &[u32]) -> TickActivity {
         spikes: Vec::new(),
         ltp: false,
         scale: rules::scaling_due(cfg, net.learning(), net.tick()),
+        teach_beats: 0,
     }
 }
 
@@ -58,6 +59,8 @@ pub fn step_chain_taught(chain: &mut Chain, events: &[u32], teach: &[u32]) -> Ve
         .map(|l| begin_activity(l, &[]))
         .collect();
     chain.step_taught(events, teach);
+    let teacher = chain.teacher_layer();
+    acts[teacher].teach_beats = teach.len() as u64;
     for (k, act) in acts.iter_mut().enumerate() {
         let layer = chain.layer(k);
         act.beats_in_range = beats_in_range(layer.config(), chain.layer_inputs(k));

@@ -30,13 +30,15 @@ pub fn load_config(path: &Path) -> Result<Config, String> {
     Ok(cfg)
 }
 
-/// Keeps teach mode (docs/model.md, "Teach mode") out of the hardware flow until the hardware
-/// has the teacher channel: a config whose layer starts in teach mode is refused.
+/// Keeps teach hardware (docs/model.md, "Teach mode in hardware") out of the commands whose
+/// board tops, exported testbenches or benchmarks do not drive the teacher stream yet (`synth`,
+/// `sweep`, `board`, `testbench`, `bench`, `learn --config`); `generate` and `cosim` take it.
 pub fn no_teach_mode(cfg: &Config, path: &Path) -> Result<(), String> {
-    if let Some(k) = cfg.layer_configs().iter().position(|l| l.array.teach) {
+    if cfg.teach_hardware() {
         return Err(format!(
-            "{}: layer {k} starts in teach mode (teach = true): the hardware has no teacher \
-             channel yet; `simulate` takes it",
+            "{}: the network has teach hardware (a layer with teach = true, or [network] \
+             teacher_layer): this command does not drive the teacher stream yet; `simulate`, \
+             `generate` and `cosim` take it",
             path.display()
         ));
     }

@@ -64,7 +64,6 @@ pub fn summary(g: &Generated) -> String {
 
 pub fn generate(a: GenerateArgs) -> CmdResult {
     let cfg = load_network_config(&a.config)?;
-    super::common::no_teach_mode(&cfg, &a.config)?;
     if cfg.layer_count() > 1 {
         return generate_layers(&cfg, &a);
     }
@@ -258,7 +257,6 @@ fn cosim_layers(cfg: &golden::Config, a: &CosimArgs) -> CmdResult {
 
 pub fn cosim(a: CosimArgs) -> CmdResult {
     let cfg = load_network_config(&a.config)?;
-    super::common::no_teach_mode(&cfg, &a.config)?;
     if cfg.layer_count() > 1 {
         return cosim_layers(&cfg, &a);
     }

@@ -130,11 +130,11 @@ fn pattern_params(a: &PatternsArgs, network: Option<&Config>) -> Result<Patterns
 /// the parameter search behind its defaults.
 fn learn_one_shot(a: PatternsArgs) -> CmdResult {
     use golden::learn::patterns::{OneShotParams, one_shot_sweep, run_one_shot};
-    if a.common.hardware || a.common.config.is_some() {
-        return Err(
-            "--supervised runs the built-in readout in the golden model: leave out --hardware and --config"
-                .into(),
-        );
+    if a.common.config.is_some() {
+        return Err("--supervised runs the built-in readout: leave out --config".into());
+    }
+    if a.common.hardware {
+        return one_shot_hardware(&a);
     }
     if a.seeds == 0 {
         return Err("--seeds must be at least 1".into());
@@ -200,6 +200,54 @@ fn learn_one_shot(a: PatternsArgs) -> CmdResult {
         return emit(&format!("{o}\n"));
     }
     emit(&out)
+}
+
+/// `learn patterns --supervised --hardware`: the one-shot experiment of `--seed`, shortened
+/// (`PatternsParams::shortened`), on the generated Verilog of the readout in lockstep with the
+/// golden model: the teacher goes through the teacher stream, teach mode and learning are
+/// turned off through the host port, and every tick is compared.
+fn one_shot_hardware(a: &PatternsArgs) -> CmdResult {
+    use golden::learn::patterns::{OneShotParams, run_one_shot_on};
+    if a.sweep {
+        return Err("--sweep runs in the golden model only: leave out --hardware".into());
+    }
+    let p = pattern_params(a, None)?;
+    p.validate().map_err(|e| e.to_string())?;
+    let o = OneShotParams::default();
+    let cfg = o.config(&p).map_err(|e| e.to_string())?;
+    let (r, rep) = on_hardware(&cfg, Target::Generic, None, |chip| {
+        run_one_shot_on(&p, &o, chip)
+    })?;
+    let r = r.map_err(|e| e.to_string())?;
+    if a.common.json {
+        let j = json!({"params": p, "one_shot": o, "seed": p.seed, "result": r,
+            "hardware": hardware_json(&rep)});
+        emit(&format!("{j}\n"))?;
+        return hardware_verdict(&rep);
+    }
+    let mut out = String::new();
+    outln!(
+        out,
+        "supervised one-shot on the hardware, seed {}: {} patterns of {} channels, one taught \
+         presentation of {} ticks each (teacher {} Hz), {} test samples per class",
+        p.seed,
+        p.patterns,
+        p.active,
+        p.ticks,
+        o.teach_rate,
+        p.test
+    );
+    let det: Vec<String> = r.detected.iter().map(|&d| pct(d)).collect();
+    outln!(
+        out,
+        "detected per pattern {}, false positives {}, confusions {}",
+        det.join(" "),
+        r.false_positives,
+        r.confusions
+    );
+    out.push_str(&hardware_text(&cfg, &rep));
+    emit(&out)?;
+    hardware_verdict(&rep)
 }
 
 /// With `--config`, a size option may be left out or must equal the config's.

@@ -93,7 +93,28 @@ pub fn stress(cfg: &Config, stim: &Stimulus, seed: u64) -> Stress {
         })
         .collect();
     let n_ticks = ticks.len();
-    let actions = host_actions(&mut rng, cfg, n_ticks);
+    let mut actions = host_actions(&mut rng, cfg, n_ticks);
+    let mut teach = stim.teach.clone();
+    if cfg.teach_hardware() && n_ticks > 0 {
+        // the teacher stream: out-of-range teacher beats, and teach mode toggled by the host
+        // and back (drawn only for designs with teach hardware: other seeds keep their stress)
+        let neurons = cfg.array.neurons;
+        teach.resize(n_ticks, Vec::new());
+        for list in teach.iter_mut() {
+            if rng.chance(0.2) {
+                let at = rng.below(list.len() as u64 + 1) as usize;
+                list.insert(at, neurons + rng.below(4) as u32);
+                out_of_range += 1;
+            }
+        }
+        let k1 = rng.below(n_ticks as u64) as usize;
+        let k2 = k1 + 1 + rng.below(4) as usize;
+        actions.push((k1, HostAction::Teach(!cfg.array.teach)));
+        if k2 < n_ticks {
+            actions.push((k2, HostAction::Teach(cfg.array.teach)));
+        }
+        actions.sort_by_key(|(k, _)| *k);
+    }
     let p = [0.1, 0.25, 0.5];
     let bp = Backpressure {
         input: pick(&mut rng, &p),
@@ -102,7 +123,7 @@ pub fn stress(cfg: &Config, stim: &Stimulus, seed: u64) -> Stress {
     let bp_ticks = (0..n_ticks).map(|_| rng.chance(0.5)).collect();
     Stress {
         seed,
-        stimulus: Stimulus::new(ticks),
+        stimulus: Stimulus { ticks, teach },
         actions,
         bp,
         bp_ticks,
@@ -303,7 +324,10 @@ impl Stress {
             count(&|a| matches!(a, HostAction::Reset)),
             self.bp.input,
             self.bp.output,
-        )
+        ) + &match count(&|a| matches!(a, HostAction::Teach(_))) {
+            0 => String::new(),
+            n => format!("; {n} teach-mode writes"),
+        }
     }
 }
 

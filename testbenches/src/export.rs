@@ -580,6 +580,10 @@ fn host_vector(
             net.set_learning(*on);
             v.act(t as u32, ACT_WRITE, lay.reg_addr(regs::CONTROL), *on as u32);
         }
+        HostAction::Teach(on) => {
+            net.set_teach(*on);
+            v.act(t as u32, ACT_WRITE, lay.reg_addr(regs::TEACH), *on as u32);
+        }
         HostAction::Reset => {
             net.reset();
             v.act(t as u32, ACT_RESET, 0, 0);

@@ -115,6 +115,14 @@ fn coverage_of(case: &Case) -> Result<Coverage, String> {
                     net.reset();
                     "rst mid-run"
                 }
+                HostAction::Teach(on) => {
+                    net.set_teach(*on);
+                    if *on {
+                        "host teach on"
+                    } else {
+                        "host teach off"
+                    }
+                }
                 // the coverage replay follows the model's own traces; the random cases draw no
                 // state writes (the user path's stress does, checked by co-simulation)
                 HostAction::WriteState { .. } => {

@@ -20,10 +20,10 @@ use crate::verilator::{Build, Design};
 use golden::chain::Chain;
 use golden::cycle::{Arch, chain_timing, tick_timing};
 use golden::rng::SplitMix64;
-use golden::run::step_chain;
+use golden::run::step_chain_taught;
 use golden::{Config, Stimulus};
 use hdl::array::Options as GenOptions;
-use hdl::array::chain::{ChainGenerated, generate_chain};
+use hdl::array::chain::{ChainGenerated, generate_chain_teacher};
 use std::time::Instant;
 
 /// Figures of a chain run: the one-layer [`Report`] of the chip (spikes of the last layer,
@@ -49,7 +49,8 @@ impl ChainReport {
 }
 
 /// Generate the chain `name` of `layers` for `opts`, write it (patches applied) to a
-/// content-keyed folder and build the Verilated model.
+/// content-keyed folder and build the Verilated model; with teach hardware the teacher stream
+/// reaches the last layer ([`build_chain_teacher`] for another).
 pub fn build_chain(
     name: &str,
     layers: &[Config],
@@ -57,6 +58,28 @@ pub fn build_chain(
     opts: &RunOptions,
     trace: bool,
 ) -> Result<(ChainGenerated, Design)> {
+    build_chain_teacher(
+        name,
+        layers,
+        layer_delay,
+        layers.len().max(1) - 1,
+        opts,
+        trace,
+    )
+}
+
+/// [`build_chain`] with the teacher stream reaching layer `teacher`.
+pub fn build_chain_teacher(
+    name: &str,
+    layers: &[Config],
+    layer_delay: u32,
+    teacher: usize,
+    opts: &RunOptions,
+    trace: bool,
+) -> Result<(ChainGenerated, Design)> {
+    let generate_chain = |name: &str, layers: &[Config], layer_delay: u32, o: &GenOptions| {
+        generate_chain_teacher(name, layers, layer_delay, teacher, o)
+    };
     let gen_opts = |init_prefix: String| GenOptions {
         target: opts.target,
         forwarding: opts.forwarding,
@@ -139,6 +162,7 @@ fn chain_action(
                     HostAction::Clear => net.clear(),
                     HostAction::Normalize => net.normalize(),
                     HostAction::Learning(on) => net.set_learning(*on),
+                    HostAction::Teach(on) => net.set_teach(*on),
                     HostAction::Reset => net.reset(),
                     other => {
                         return Err(Error::Protocol(format!(
@@ -167,10 +191,11 @@ pub fn run_network(
             cfg.name
         )));
     }
-    run_chain(
+    run_chain_teacher(
         &cfg.name,
         &cfg.layer_configs(),
         cfg.network.layer_delay,
+        cfg.teacher_layer(),
         stim,
         opts,
         actions,
@@ -189,6 +214,27 @@ pub fn run_chain(
     opts: &RunOptions,
     actions: &[ChainAction],
 ) -> Result<ChainReport> {
+    let last = layers.len().max(1) - 1;
+    run_chain_teacher(name, layers, layer_delay, last, stim, opts, actions)
+}
+
+/// [`run_chain`] with the stimulus's teacher (`teach`) addressed to layer `teacher` (the
+/// chip's teacher stream reaches it; [`run_network`] takes `[network] teacher_layer`).
+pub fn run_chain_teacher(
+    name: &str,
+    layers: &[Config],
+    layer_delay: u32,
+    teacher: usize,
+    stim: &Stimulus,
+    opts: &RunOptions,
+    actions: &[ChainAction],
+) -> Result<ChainReport> {
+    if teacher >= layers.len() {
+        return Err(Error::Protocol(format!(
+            "teacher layer {teacher}: the chain has {} layers",
+            layers.len()
+        )));
+    }
     if opts.rtl.is_some() || !opts.actions.is_empty() {
         return Err(Error::Protocol(
             "a chain of layers is co-simulated from its config only, with chain actions".into(),
@@ -196,7 +242,7 @@ pub fn run_chain(
     }
     let t_build = Instant::now();
     let trace = opts.vcd.is_some();
-    let (g, design) = build_chain(name, layers, layer_delay, opts, trace)?;
+    let (g, design) = build_chain_teacher(name, layers, layer_delay, teacher, opts, trace)?;
     let nl = layers.len();
     let mut rep = ChainReport {
         run: Report {
@@ -226,6 +272,7 @@ pub fn run_chain(
         .sum();
     h.bind_monitors(nl)?;
     let mut chain = Chain::of_layers(layers, layer_delay);
+    chain.set_teacher_layer(teacher);
     let mut rng = SplitMix64::new(opts.seed ^ 0xA5A5_5A5A);
     let t0 = Instant::now();
     h.reset()?;
@@ -243,7 +290,8 @@ pub fn run_chain(
             chain_action(&mut h, &mut chain, &lays, &g.host, a)
                 .map_err(|e| e.at(format!("host action {a:?} before tick {t}")))?;
         }
-        let acts = step_chain(&mut chain, events);
+        let teach = stim.teach_at(t);
+        let acts = step_chain_taught(&mut chain, events, teach);
         let spikes: Vec<Vec<u32>> = (0..nl).map(|k| chain.spikes_of(k).to_vec()).collect();
         let mut slowest = 0;
         for (k, act) in acts.iter().enumerate() {
@@ -257,7 +305,9 @@ pub fn run_chain(
         rep.slowest_cycles += slowest;
         let timing = chain_timing(&archs, &acts, layer_delay);
         h.bp = opts.bp;
-        let obs = h.tick(events).map_err(|e| e.at(format!("tick {t}")))?;
+        let obs = h
+            .tick_taught(events, teach)
+            .map_err(|e| e.at(format!("tick {t}")))?;
         h.bp = Backpressure::default();
         rep.run.ticks += 1;
         rep.run.events += events.len();

@@ -95,13 +95,14 @@ pub fn compare_tick(
     if obs.cycles != timing.cycles {
         let dropped = act.beats_in_range.iter().filter(|ok| !**ok).count();
         let what = format!(
-            "cycles (tick with {} events, {} dropped, {} previous spikes, {} spikes, ltp {}, scaling {})",
+            "cycles (tick with {} events, {} dropped, {} previous spikes, {} spikes, ltp {}, scaling {}, {} teacher beats)",
             act.beats_in_range.len() - dropped,
             dropped,
             act.prev_spikes,
             act.spikes.len(),
             act.ltp,
-            act.scale
+            act.scale,
+            act.teach_beats
         );
         return mm(t, &what, String::new(), timing.cycles, obs.cycles);
     }
@@ -137,6 +138,22 @@ pub fn compare_state(
             net.dropped(),
             dropped,
         ));
+    }
+    if lay.teach {
+        let got = h.read(lay.reg_addr(regs::TEACH_DROPPED))? as u64;
+        if got != net.teach_dropped() & 0xFFFF_FFFF {
+            return Ok(mm(
+                t,
+                "teacher dropped counter",
+                String::new(),
+                net.teach_dropped(),
+                got,
+            ));
+        }
+        let mode = h.read(lay.reg_addr(regs::TEACH))? & 1 == 1;
+        if mode != net.teach() {
+            return Ok(mm(t, "teach mode", String::new(), net.teach(), mode));
+        }
     }
     let ticks = h.read(regs::TICK_LO)? as u64 | (h.read(regs::TICK_HI)? as u64) << 32;
     if ticks != net.tick() {

@@ -36,6 +36,16 @@ pub struct Ports<'m> {
     wb_dat_r: Out<'m>,
     wb_ack: Out<'m>,
     wb_stall: Out<'m>,
+    /// The teacher stream (designs with teach hardware).
+    teach: Option<TeachPorts<'m>>,
+}
+
+/// The teacher stream's ports (`teach_valid`, `teach_ready`, `teach_eot`, `teach_addr`).
+struct TeachPorts<'m> {
+    valid: In<'m>,
+    ready: Out<'m>,
+    eot: In<'m>,
+    addr: In<'m>,
 }
 
 impl<'m> Ports<'m> {
@@ -61,7 +71,19 @@ impl<'m> Ports<'m> {
             wb_dat_r: m.output("wb_dat_r")?,
             wb_ack: m.output("wb_ack")?,
             wb_stall: m.output("wb_stall")?,
+            teach: None,
         })
+    }
+
+    /// Bind the teacher stream's ports too (a design with teach hardware).
+    pub fn bind_teach(&mut self, m: &'m Model) -> Result<()> {
+        self.teach = Some(TeachPorts {
+            valid: m.input("teach_valid")?,
+            ready: m.output("teach_ready")?,
+            eot: m.input("teach_eot")?,
+            addr: m.input("teach_addr")?,
+        });
+        Ok(())
     }
 }
 
@@ -131,7 +153,10 @@ pub struct Harness<'m> {
 impl<'m> Harness<'m> {
     /// Bind a harness to a model of the array `lay`.
     pub fn new(model: &'m Model, lay: Layout, seed: u64) -> Result<Harness<'m>> {
-        let p = Ports::bind(model)?;
+        let mut p = Ports::bind(model)?;
+        if lay.teach {
+            p.bind_teach(model)?;
+        }
         let watchdog = 1000
             + 4 * lay.arch.scale_cycles()
             + 4 * lay.arch.ltp_cycles(lay.g)
@@ -208,6 +233,10 @@ impl<'m> Harness<'m> {
             &self.p.wb_we,
         ] {
             i.set(0)?;
+        }
+        if let Some(t) = &self.p.teach {
+            t.valid.set(0)?;
+            t.eot.set(0)?;
         }
         self.p.out_ready.set(1)?;
         Ok(())
@@ -367,10 +396,42 @@ impl<'m> Harness<'m> {
         )
     }
 
+    /// Set the teach-mode register (TEACH bit 0; designs with teach hardware).
+    pub fn set_teach(&mut self, on: bool) -> Result<()> {
+        if !self.lay.teach {
+            return Err(Error::Protocol(
+                "teach mode: this design has no teach hardware (set teach = true on a layer or \
+                 [network] teacher_layer in the config)"
+                    .into(),
+            ));
+        }
+        self.write(
+            self.lay.reg_addr(hdl::array::layout::regs::TEACH),
+            on as u32,
+        )
+    }
+
     /// Run one tick: present the events then the end-of-tick beat (honouring backpressure),
     /// collect the output until its end-of-tick beat.
     pub fn tick(&mut self, events: &[u32]) -> Result<TickObs> {
+        self.tick_taught(events, &[])
+    }
+
+    /// [`Harness::tick`] with the teacher's list of the tick on the teacher stream (its beats,
+    /// then its end-of-tick beat, each held until taken, with the input's backpressure); a
+    /// design without teach hardware takes only an empty list.
+    pub fn tick_taught(&mut self, events: &[u32], teach: &[u32]) -> Result<TickObs> {
+        if self.p.teach.is_none() && !teach.is_empty() {
+            return Err(Error::Protocol(
+                "the stimulus has a teacher (key \"teach\") but this design has no teach \
+                 hardware (set teach = true on a layer or [network] teacher_layer in the config)"
+                    .into(),
+            ));
+        }
         self.idle_inputs()?;
+        let tn = teach.len();
+        let mut tnext = 0; // teacher beat offered (tn = its end of tick)
+        let mut tpresenting = false;
         let n = events.len();
         let mut next = 0; // index of the beat being offered (n = end of tick)
         let mut presenting = false;
@@ -389,8 +450,17 @@ impl<'m> Harness<'m> {
             p.in_eot.set((next == n) as u64)?;
             p.in_addr
                 .set(if next < n { events[next] as u64 } else { 0 })?;
+            if let Some(tp) = &p.teach {
+                if !tpresenting && tnext <= tn {
+                    tpresenting = !(self.bp.input > 0.0 && self.rng.chance(self.bp.input));
+                }
+                tp.valid.set(tpresenting as u64)?;
+                tp.eot.set((tnext == tn) as u64)?;
+                tp.addr
+                    .set(if tnext < tn { teach[tnext] as u64 } else { 0 })?;
+            }
             let ready_out = !(self.bp.output > 0.0 && self.rng.chance(self.bp.output));
-            p.out_ready.set(ready_out as u64)?;
+            self.p.out_ready.set(ready_out as u64)?;
             self.settle()?;
             if presenting && start.is_none() {
                 start = Some(self.cycle);
@@ -400,6 +470,13 @@ impl<'m> Harness<'m> {
                 obs.accept_cycles.push(self.cycle - t0);
                 next += 1;
                 presenting = false;
+            }
+            if let Some(tp) = &self.p.teach
+                && tpresenting
+                && tp.ready.get() == 1
+            {
+                tnext += 1;
+                tpresenting = false;
             }
             for (mon, lo) in self.monitors.iter().zip(obs.layers.iter_mut()) {
                 if mon.valid.get() == 1 {
@@ -428,10 +505,16 @@ impl<'m> Harness<'m> {
                         "the array ended the tick before accepting its end-of-tick beat".into(),
                     ));
                 }
-                self.p.in_valid.set(0)?;
+                if self.p.teach.is_some() && tnext <= tn {
+                    return Err(Error::Protocol(
+                        "the array ended the tick before accepting the teacher's end-of-tick beat"
+                            .into(),
+                    ));
+                }
+                self.idle_inputs()?;
                 return Ok(obs);
             }
-            if self.cycle - begin > self.watchdog + 64 * n as u64 * self.lay.g {
+            if self.cycle - begin > self.watchdog + 64 * (n + tn) as u64 * self.lay.g {
                 return Err(Error::Timeout {
                     what: "the tick did not end".into(),
                     cycles: self.cycle - begin,

@@ -105,11 +105,11 @@ impl Lockstep<'_> {
     }
 
     /// Run one tick on both sides (the golden spikes go to `self.spikes`) and compare.
-    fn hw_tick(&mut self, events: &[u32]) {
+    fn hw_tick(&mut self, events: &[u32], teach: &[u32]) {
         let t = self.rep.ticks;
-        let (act, timing) = golden_tick(&mut self.net, &self.arch, events, &mut self.spikes);
+        let (act, timing) = golden_tick(&mut self.net, &self.arch, events, teach, &mut self.spikes);
         self.h.bp = self.bp;
-        let obs = self.h.tick(events);
+        let obs = self.h.tick_taught(events, teach);
         self.h.bp = Backpressure::default();
         if self.fresh {
             self.samples += 1;
@@ -163,11 +163,20 @@ impl golden::learn::Chip for Lockstep<'_> {
     }
 
     fn step(&mut self, events: &[u32]) -> &[u32] {
+        self.step_taught(events, &[])
+    }
+
+    fn step_taught(&mut self, events: &[u32], teach: &[u32]) -> &[u32] {
         if self.attached {
-            self.hw_tick(events);
+            self.hw_tick(events, teach);
             return &self.spikes;
         }
-        self.net.step(events)
+        self.net.step_taught(events, teach)
+    }
+
+    fn set_teach(&mut self, on: bool) {
+        self.net.set_teach(on);
+        self.host("teach mode", |h| h.set_teach(on));
     }
 
     fn clear(&mut self) {

@@ -31,7 +31,10 @@ mod harness;
 mod lockstep;
 pub(crate) mod staging;
 
-pub use chain::{ChainAction, ChainReport, build_chain, run_chain, run_network};
+pub use chain::{
+    ChainAction, ChainReport, build_chain, build_chain_teacher, run_chain, run_chain_teacher,
+    run_network,
+};
 pub use compare::{Compare, Mismatch, compare_state, compare_tick};
 pub use error::{Error, Result};
 pub use harness::{Backpressure, Harness, LayerObs, Ports, TickObs};
@@ -76,6 +79,8 @@ pub enum HostAction {
     Normalize,
     /// Learning enable.
     Learning(bool),
+    /// Teach mode (the TEACH register; designs with teach hardware).
+    Teach(bool),
     /// Pulse `rst`.
     Reset,
 }
@@ -230,11 +235,13 @@ pub(crate) fn golden_tick(
     net: &mut Network,
     arch: &Arch,
     events: &[u32],
+    teach: &[u32],
     spikes: &mut Vec<u32>,
 ) -> (TickActivity, TickTiming) {
     let mut act = golden::run::begin_activity(net, events);
+    act.teach_beats = teach.len() as u64;
     spikes.clear();
-    spikes.extend_from_slice(net.step(events));
+    spikes.extend_from_slice(net.step_taught(events, teach));
     golden::run::finish_activity(net, &mut act);
     let timing = tick_timing(arch, &act);
     (act, timing)
@@ -269,6 +276,10 @@ fn host_action(h: &mut Harness<'_>, net: &mut Network, act: &HostAction) -> Resu
         HostAction::Learning(on) => {
             net.set_learning(*on);
             h.set_learning(*on)?;
+        }
+        HostAction::Teach(on) => {
+            h.set_teach(*on)?;
+            net.set_teach(*on);
         }
         HostAction::Reset => {
             net.reset();
@@ -316,9 +327,12 @@ fn run_on(
         if let Trace::Tick(..) = trace {
             h.set_tracing(tracing_now);
         }
-        let (act, timing) = golden_tick(&mut net, &arch, events, &mut expected);
+        let teach = stim.teach_at(t);
+        let (act, timing) = golden_tick(&mut net, &arch, events, teach, &mut expected);
         h.bp = opts.bp;
-        let obs = h.tick(events).map_err(|e| e.at(format!("tick {t}")))?;
+        let obs = h
+            .tick_taught(events, teach)
+            .map_err(|e| e.at(format!("tick {t}")))?;
         h.bp = Backpressure::default();
         rep.count_tick(events.len(), &obs, &timing, lay.l);
         result = compare_tick(t, &expected, &act, &timing, &obs, timed);

@@ -68,6 +68,11 @@ pub trait Chip {
     fn set_theta(&mut self, i: usize, theta: i64);
     /// Host read of the weight matrix `W[input][neuron]`.
     fn weights(&mut self) -> Weights;
+    /// Run one tick with these input events and the teacher's list of the tick (the teacher
+    /// stream; docs/model.md, "Teach mode"); the output spikes of the tick.
+    fn step_taught(&mut self, events: &[u32], teach: &[u32]) -> &[u32];
+    /// The teach-mode register.
+    fn set_teach(&mut self, on: bool);
 }
 
 impl Chip for Network {
@@ -102,6 +107,14 @@ impl Chip for Network {
 
     fn weights(&mut self) -> Weights {
         Network::weights(self).clone()
+    }
+
+    fn step_taught(&mut self, events: &[u32], teach: &[u32]) -> &[u32] {
+        Network::step_taught(self, events, teach)
+    }
+
+    fn set_teach(&mut self, on: bool) {
+        Network::set_teach(self, on)
     }
 }
 

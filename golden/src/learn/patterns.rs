@@ -687,6 +687,18 @@ impl OneShotParams {
 /// pattern and as many noise-only ones): the class of a sample is the neuron that fires most;
 /// no spike, or a tie between the most active neurons, is "no pattern".
 pub fn run_one_shot(p: &PatternsParams, o: &OneShotParams) -> Result<OneShotResult> {
+    let mut net = Network::new(&o.config(p)?);
+    run_one_shot_on(p, o, &mut net)
+}
+
+/// [`run_one_shot`] on a chip of the readout network [`OneShotParams::config`] in its start
+/// state (the golden model, or the generated Verilog in lockstep with it: `learn patterns
+/// --supervised --hardware`).
+pub fn run_one_shot_on<C: Chip + ?Sized>(
+    p: &PatternsParams,
+    o: &OneShotParams,
+    net: &mut C,
+) -> Result<OneShotResult> {
     p.validate()?;
     if !(0.0..=1000.0).contains(&o.teach_rate) {
         return Err(param_error(
@@ -696,7 +708,6 @@ pub fn run_one_shot(p: &PatternsParams, o: &OneShotParams) -> Result<OneShotResu
         ));
     }
     let patterns = p.pattern_channels()?;
-    let mut net = Network::new(&o.config(p)?);
     let mut rng = SplitMix64::new(p.seed ^ ONE_SHOT_STREAM);
     let p_teach = o.teach_rate / 1000.0;
     let train = samples(p, &patterns, 1, rng.next_u64());

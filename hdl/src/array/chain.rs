@@ -88,6 +88,7 @@ pub fn generate_network(cfg: &Config, opts: &Options) -> Result<ChainGenerated, 
         cfg.network.layer_delay,
         opts,
         Some(cfg),
+        cfg.teacher_layer(),
     )
 }
 
@@ -99,7 +100,33 @@ pub fn generate_chain(
     layer_delay: u32,
     opts: &Options,
 ) -> Result<ChainGenerated, String> {
-    chain_of(name, layers, layer_delay, opts, None)
+    chain_of(
+        name,
+        layers,
+        layer_delay,
+        opts,
+        None,
+        layers.len().max(1) - 1,
+    )
+}
+
+/// [`generate_chain`] with the chip's teacher stream reaching layer `teacher` (when the layers
+/// have teach hardware; `generate_chain` takes the last layer, as `[network] teacher_layer`
+/// does by default).
+pub fn generate_chain_teacher(
+    name: &str,
+    layers: &[Config],
+    layer_delay: u32,
+    teacher: usize,
+    opts: &Options,
+) -> Result<ChainGenerated, String> {
+    if teacher >= layers.len() {
+        return Err(format!(
+            "teacher layer {teacher}: the chain has {} layers",
+            layers.len()
+        ));
+    }
+    chain_of(name, layers, layer_delay, opts, None, teacher)
 }
 
 fn chain_of(
@@ -108,6 +135,7 @@ fn chain_of(
     layer_delay: u32,
     opts: &Options,
     network: Option<&Config>,
+    teacher_layer: usize,
 ) -> Result<ChainGenerated, String> {
     if layers.len() < 2 {
         return Err(format!(
@@ -142,7 +170,9 @@ fn chain_of(
         layer_bits,
         broadcast: nl,
     };
-    let (top, fifo_mems) = chain_top(name, &gens, layer_delay, &host);
+    // the layer the chip's teacher stream reaches (teach hardware: every layer has the stream)
+    let teacher = gens[0].layout.teach.then_some(teacher_layer);
+    let (top, fifo_mems) = chain_top(name, &gens, layer_delay, &host, teacher);
     let mut modules = vec![top];
     for (n, shape) in &fifo_mems {
         let mut m = shape.module(n);
@@ -319,6 +349,7 @@ fn chain_top(
     gens: &[Generated],
     layer_delay: u32,
     host: &ChainHost,
+    teacher: Option<usize>,
 ) -> (Module, Vec<(String, MemShape)>) {
     let nl = gens.len();
     let last = &gens[nl - 1].layout;
@@ -345,6 +376,12 @@ fn chain_top(
             "Layer k+1 takes layer k's spikes of the previous tick (none in tick 0, after rst).".into()
         },
     ]);
+    if let Some(tl) = teacher {
+        b.m.doc.extend([
+            format!("teach_*: the teacher stream of layer {tl} (the teacher layer), as in a one-layer array:"),
+            "  per tick its forced neurons, then teach_eot; the other layers get no teacher.".into(),
+        ]);
+    }
     let m = &mut b.m;
     let in_valid = m.input("in_valid", Ty::BIT);
     let in_ready = m.output("in_ready", Ty::BIT);
@@ -363,6 +400,16 @@ fn chain_top(
     let wb_dat_r = m.output("wb_dat_r", Ty::u(32));
     let wb_ack = m.output("wb_ack", Ty::BIT);
     let wb_stall = m.output("wb_stall", Ty::BIT);
+    // the teacher stream (teach hardware): to the teacher layer; every other layer's teacher
+    // stream is an end-of-tick beat in every cycle (no teacher)
+    let teach_ports = teacher.map(|_| {
+        (
+            m.input("teach_valid", Ty::BIT),
+            m.output("teach_ready", Ty::BIT),
+            m.input("teach_eot", Ty::BIT),
+            m.input("teach_addr", Ty::u(32)),
+        )
+    });
     let monitors: Vec<(Sig, Sig, Sig)> = (0..nl - 1)
         .map(|k| {
             (
@@ -716,31 +763,53 @@ fn chain_top(
     // the layer instances
     for (k, (g, w)) in gens.iter().zip(&lw).enumerate() {
         let aw = g.layout.aw;
+        let mut teach_conns: Vec<(String, Expr)> = Vec::new();
+        if let (Some(tl), Some((tv, tr, te, ta))) = (teacher, &teach_ports) {
+            if k == tl {
+                teach_conns.extend([
+                    ("teach_valid".into(), tv.e()),
+                    ("teach_ready".into(), tr.e()),
+                    ("teach_eot".into(), te.e()),
+                    ("teach_addr".into(), ta.e()),
+                ]);
+            } else {
+                let unused = b.m.wire(&format!("l{k}_teach_ready"), Ty::BIT);
+                b.m.partly_unused(&unused, "this layer gets no teacher");
+                teach_conns.extend([
+                    ("teach_valid".into(), Expr::bit(true)),
+                    ("teach_ready".into(), unused.e()),
+                    ("teach_eot".into(), Expr::bit(true)),
+                    ("teach_addr".into(), Expr::zero(Ty::u(32))),
+                ]);
+            }
+        }
+        let mut conns: Vec<(String, Expr)> = vec![
+            ("clk".into(), b.clk.e()),
+            ("rst".into(), b.rst.e()),
+            ("in_valid".into(), w.in_valid.e()),
+            ("in_ready".into(), w.in_ready.e()),
+            ("in_eot".into(), w.in_eot.e()),
+            ("in_addr".into(), w.in_addr.e()),
+            ("out_valid".into(), w.out_valid.e()),
+            ("out_ready".into(), w.out_ready.e()),
+            ("out_eot".into(), w.out_eot.e()),
+            ("out_addr".into(), w.out_addr.e()),
+            ("wb_cyc".into(), wb_cyc.e()),
+            ("wb_stb".into(), w.wb_stb.e()),
+            ("wb_we".into(), wb_we.e()),
+            ("wb_adr".into(), wb_adr.e().slice(aw - 1, 0)),
+            ("wb_dat_w".into(), wb_dat_w.e()),
+            ("wb_sel".into(), wb_sel.e()),
+            ("wb_dat_r".into(), w.wb_dat_r.e()),
+            ("wb_ack".into(), w.wb_ack.e()),
+            ("wb_stall".into(), w.wb_stall.e()),
+        ];
+        conns.extend(teach_conns);
         b.m.instance(Instance {
             module: g.design.top.clone(),
             name: format!("u_l{k}"),
             params: Vec::new(),
-            conns: vec![
-                ("clk".into(), b.clk.e()),
-                ("rst".into(), b.rst.e()),
-                ("in_valid".into(), w.in_valid.e()),
-                ("in_ready".into(), w.in_ready.e()),
-                ("in_eot".into(), w.in_eot.e()),
-                ("in_addr".into(), w.in_addr.e()),
-                ("out_valid".into(), w.out_valid.e()),
-                ("out_ready".into(), w.out_ready.e()),
-                ("out_eot".into(), w.out_eot.e()),
-                ("out_addr".into(), w.out_addr.e()),
-                ("wb_cyc".into(), wb_cyc.e()),
-                ("wb_stb".into(), w.wb_stb.e()),
-                ("wb_we".into(), wb_we.e()),
-                ("wb_adr".into(), wb_adr.e().slice(aw - 1, 0)),
-                ("wb_dat_w".into(), wb_dat_w.e()),
-                ("wb_sel".into(), wb_sel.e()),
-                ("wb_dat_r".into(), w.wb_dat_r.e()),
-                ("wb_ack".into(), w.wb_ack.e()),
-                ("wb_stall".into(), w.wb_stall.e()),
-            ],
+            conns,
         });
     }
     (b.finish(), fifo_mems)

@@ -84,6 +84,12 @@ pub mod regs {
     pub const TICK_CYCLES: u64 = 13;
     /// Spikes of the last tick.
     pub const LAST_SPIKES: u64 = 14;
+    /// Bit 0: teach mode (designs with teach hardware only; after reset the config's
+    /// `teach`): the neurons do not fire on their own, their spikes are the teacher's.
+    pub const TEACH: u64 = 16;
+    /// Teacher beats with an address `>= neurons` dropped since reset (modulo 2^32; designs
+    /// with teach hardware only).
+    pub const TEACH_DROPPED: u64 = 17;
     /// The identification value.
     pub const ID_VALUE: u64 = 0x4E47_0001;
 
@@ -148,6 +154,16 @@ pub mod regs {
             meaning: "the sequencer is idle: between ticks, no clear, normalize or reset sweep \
                       running; the host port serves accesses only then, so a completed read \
                       returns 1",
+        },
+        RegBit {
+            register: "TEACH",
+            index: TEACH,
+            bit: 0,
+            name: "teach",
+            access: "rw",
+            meaning: "teach mode (only in designs with teach hardware; the config's teach after \
+                      reset): the neurons do not fire on their own, their spikes are exactly \
+                      the teacher stream's, v (and u) held at 0 (docs/model.md, Teach mode)",
         },
     ];
 }
@@ -278,6 +294,13 @@ pub struct Layout {
     pub host_ib: u32,
     /// Width of `wb_adr` (4 region bits + index bits).
     pub aw: u32,
+    /// Teach hardware (`Config::teach_hardware`): the TEACH register, the teacher stream
+    /// (`teach_*` ports) and the taught neuron update.
+    pub teach: bool,
+    /// The TEACH register after reset (`array.teach`).
+    pub teach_reset: bool,
+    /// Bits of a register index in region 0: 4, or 5 with teach hardware (TEACH = 16).
+    pub reg_bits: u32,
 }
 
 /// Why a network with synaptic delays is not generated: the golden model simulates them
@@ -344,7 +367,11 @@ impl Layout {
         let host_rb = field_bits(r);
         let host_gb = field_bits(g);
         let host_lb = field_bits(l);
-        let host_ib = (host_rb + host_gb + host_lb).max(field_bits(r)).max(4);
+        let teach = cfg.teach_hardware();
+        let reg_bits = if teach { 5 } else { 4 };
+        let host_ib = (host_rb + host_gb + host_lb)
+            .max(field_bits(r))
+            .max(reg_bits);
         if host_ib > 28 {
             return Err(format!(
                 "the host address map needs {host_ib} index bits; at most 28 fit a 32-bit Wishbone address"
@@ -395,6 +422,9 @@ impl Layout {
             host_ib,
             aw: host_ib + 4,
             arch,
+            teach,
+            teach_reset: cfg.array.teach,
+            reg_bits,
         })
     }
 

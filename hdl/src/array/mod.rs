@@ -394,7 +394,7 @@ struct HostDesc {
     region_shift: u32,
     index_fields: IndexFields,
     registers: Vec<(&'static str, u64)>,
-    register_bits: &'static [layout::regs::RegBit],
+    register_bits: Vec<layout::regs::RegBit>,
     regions: Vec<RegionDesc>,
     /// The most cycles from an accepted request to its `wb_ack` ([`Layout::host_ack_max`]).
     max_ack_cycles: u64,
@@ -468,7 +468,7 @@ fn manifest(
         });
     }
     use layout::regs::*;
-    let registers = vec![
+    let mut registers = vec![
         ("ID", ID),
         ("INPUTS", INPUTS),
         ("NEURONS", NEURONS),
@@ -485,6 +485,14 @@ fn manifest(
         ("TICK_CYCLES", TICK_CYCLES),
         ("LAST_SPIKES", LAST_SPIKES),
     ];
+    if lay.teach {
+        registers.extend([("TEACH", TEACH), ("TEACH_DROPPED", TEACH_DROPPED)]);
+    }
+    let register_bits: Vec<RegBit> = BITS
+        .iter()
+        .filter(|b| lay.teach || b.index != TEACH)
+        .copied()
+        .collect();
     let m = Manifest {
         generator: format!("neurogen {}", env!("CARGO_PKG_VERSION")),
         top: &d.top,
@@ -502,7 +510,7 @@ fn manifest(
                 row_bits: lay.host_rb,
             },
             registers,
-            register_bits: layout::regs::BITS,
+            register_bits,
             regions,
             max_ack_cycles: lay.host_ack_max(),
         },

@@ -174,6 +174,10 @@ struct Inputs {
     nu_start: Option<Sig>,
     nu_bias: Option<Sig>,
     inh_total: Option<Sig>,
+    /// Teach mode (a register of the top, constant during a tick).
+    teach: Option<Sig>,
+    /// The issued neuron is forced to spike (teach hardware).
+    nu_forced: Option<Sig>,
     st_valid: Sig,
     st_g: Sig,
     st_zero: Sig,
@@ -287,6 +291,12 @@ fn ports(b: &mut B, lay: &Layout, p: &Params) -> (Inputs, Outputs) {
         s
     });
     let inh_total = (p.lif.inhibition > 0).then(|| m.input("inh_total", Ty::u(lay.inh_bits)));
+    let teach = lay.teach.then(|| {
+        let s = m.input("teach", Ty::BIT);
+        m.comment(&s, "teach mode: spikes are nu_forced, v (and u) written 0");
+        s
+    });
+    let nu_forced = lay.teach.then(|| m.input("nu_forced", Ty::BIT));
     let st_valid = m.input("st_valid", Ty::BIT);
     let st_g = m.input("st_g", gty);
     let st_zero = m.input("st_zero", Ty::BIT);
@@ -344,6 +354,8 @@ fn ports(b: &mut B, lay: &Layout, p: &Params) -> (Inputs, Outputs) {
             nu_start,
             nu_bias,
             inh_total,
+            teach,
+            nu_forced,
             st_valid,
             st_g,
             st_zero,
@@ -380,6 +392,8 @@ fn register(b: &mut B, i: Inputs) -> Inputs {
         nu_start: i.nu_start.map(|x| ctl(b, x)),
         nu_bias: i.nu_bias.map(|x| dat(b, x)),
         inh_total: i.inh_total,
+        teach: i.teach,
+        nu_forced: i.nu_forced.map(|x| dat(b, x)),
         st_valid: ctl(b, i.st_valid),
         st_g: dat(b, i.st_g),
         st_zero: dat(b, i.st_zero),

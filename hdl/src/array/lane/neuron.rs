@@ -132,23 +132,36 @@ pub(super) fn pipeline(b: &mut B, c: &Lane, st_now: &StateWord, out: &Outputs) -
         )
     });
     // N4: select and pack
-    let fire3 = n3_fire.e();
+    let taught = taught(b, c);
+    let fire3 = match &taught {
+        Some((mode, forced)) => Expr::mux(mode.clone(), forced.clone(), n3_fire.e()),
+        None => n3_fire.e(),
+    };
     let v_spike = match &n3_vspike {
         Some(r) => r.e(),
         None => v_after_spike,
     };
-    let v_new = Expr::mux(fire3.clone(), v_spike, n3_vkeep.e());
+    let mut v_new = Expr::mux(fire3.clone(), v_spike, n3_vkeep.e());
+    if let Some((mode, _)) = &taught {
+        v_new = Expr::mux(mode.clone(), Expr::zero(lay.v_ty), v_new);
+    }
     let r_new = n3_r.as_ref().map(|rd| {
         let w = rd.ty.width;
-        Expr::mux(
-            n3_frozen.as_ref().unwrap().e(),
-            rd.e(),
-            Expr::mux(
+        let frozen = n3_frozen.as_ref().unwrap().e();
+        let refr = Expr::uconst(lif.refractory as u128, w);
+        match &taught {
+            // a forced neuron spikes even while refractory: the spike takes precedence
+            Some(_) => Expr::mux(
                 fire3.clone(),
-                Expr::uconst(lif.refractory as u128, w),
-                Expr::zero(Ty::u(w)),
+                refr,
+                Expr::mux(frozen, rd.e(), Expr::zero(Ty::u(w))),
             ),
-        )
+            None => Expr::mux(
+                frozen,
+                rd.e(),
+                Expr::mux(fire3.clone(), refr, Expr::zero(Ty::u(w))),
+            ),
+        }
     });
     let theta_new = n3_theta
         .as_ref()
@@ -166,6 +179,14 @@ pub(super) fn pipeline(b: &mut B, c: &Lane, st_now: &StateWord, out: &Outputs) -
     }
     .pack();
     write_stage(b, c, out, n3_v, n3_g.e(), word, fire3)
+}
+
+/// Teach hardware: the TEACH mode and the issued neuron's forced bit at N4 (the lane's input
+/// register delayed over the read and stages S0..N3), or `None`.
+fn taught(b: &mut B, c: &Lane) -> Option<(Expr, Expr)> {
+    let (mode, forced) = (c.i.teach.as_ref()?, c.i.nu_forced.as_ref()?);
+    let f = b.delayed("n_forced", forced.e(), c.lay.rl + 3);
+    Some((mode.e(), f))
 }
 
 /// The write stage N4 (registers of the new state word and the spike), the spike output and
@@ -400,13 +421,23 @@ fn cuba(
     let vs = n3_vsum.e();
     let vp = ops::clamp(vs.clone(), lay.v_lo, lay.v_hi, lay.v_ty);
     let fire = b.net("n4_fire_c", vs.gt(Expr::sconst((cu.vth << 6) as i128, 27)));
-    let v_new = Expr::mux(fire.e(), Expr::zero(lay.v_ty), vp);
+    let mut v_new = Expr::mux(fire.e(), Expr::zero(lay.v_ty), vp);
+    let mut u_new = n3_u.e();
+    let fire = match taught(b, c) {
+        // teach mode: the forced bit is the spike, v and u are written 0
+        Some((mode, forced)) => {
+            v_new = Expr::mux(mode.clone(), Expr::zero(lay.v_ty), v_new);
+            u_new = Expr::mux(mode.clone(), Expr::zero(u_new.ty), u_new);
+            b.net("n4_fire_t", Expr::mux(mode, forced, fire.e()))
+        }
+        None => fire,
+    };
     let y_new = n3_y
         .as_ref()
         .map(|(y, yi)| Expr::mux(fire.e(), yi.e(), y.e()));
     let word = StateWord {
         v: v_new,
-        u: Some(n3_u.e()),
+        u: Some(u_new),
         r: None,
         theta: None,
         y: y_new,

@@ -8,6 +8,7 @@
 
 use super::counters::Counters;
 use super::sequencer::{Phase, Sequencer};
+use super::teacher::Teacher;
 use super::{Ports, TopMems, cw, k};
 use crate::array::build::{B, mul_const};
 use crate::array::layout::Layout;
@@ -54,6 +55,7 @@ pub(super) struct EventIssuer {
 }
 
 impl EventIssuer {
+    #[allow(clippy::too_many_arguments)]
     pub fn build(
         b: &mut B,
         lay: &Layout,
@@ -62,6 +64,7 @@ impl EventIssuer {
         cnt: &Counters,
         mems: &TopMems,
         tick_start: &Sig,
+        teach: Option<&Teacher>,
     ) -> EventIssuer {
         let (g, rb, rl) = (lay.g, lay.rb, lay.rl);
         let stdp = mems.x.is_some();
@@ -212,14 +215,16 @@ impl EventIssuer {
             .as_ref()
             .map(|r| r.k.e().eq(cnt.prev_count.e()))
             .unwrap_or_else(|| Expr::bit(true));
-        let events_done = b.net(
-            "events_done",
-            eot_seen
-                .e()
-                .and(rec_done)
-                .and(a_valid.e().not())
-                .and(issuing.e().not()),
-        );
+        let mut done = eot_seen
+            .e()
+            .and(rec_done)
+            .and(a_valid.e().not())
+            .and(issuing.e().not());
+        if let Some(t) = teach {
+            // and the teacher's list is complete (its end-of-tick beat taken, slot T empty)
+            done = done.and(t.done.e());
+        }
+        let events_done = b.net("events_done", done);
         let ev_valid = b.net("ev_valid", in_events.clone().and(issuing.e()));
         EventIssuer {
             in_events,

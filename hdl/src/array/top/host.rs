@@ -10,6 +10,7 @@
 use super::counters::Counters;
 use super::lanes::LaneOut;
 use super::sequencer::{Phase, Sequencer};
+use super::teacher::Teacher;
 use super::traces::XHost;
 use super::{Ports, cw, k};
 use crate::array::build::{B, Fsm, any, mul_const};
@@ -150,6 +151,7 @@ impl HostPort {
         x: Option<XHost>,
         seq: &Sequencer,
         cnt: &Counters,
+        teach: Option<&Teacher>,
     ) {
         let d = decode(b, lay, ports, gate, regs, x.as_ref());
         let h = Host {
@@ -160,6 +162,7 @@ impl HostPort {
             x: x.as_ref(),
             d,
             seq,
+            teach,
         };
         let rd = h.read(b, lanes, cnt);
         let do_write = h.respond(b, &rd);
@@ -176,6 +179,7 @@ struct Host<'a> {
     x: Option<&'a XHost>,
     d: Decoded,
     seq: &'a Sequencer,
+    teach: Option<&'a Teacher>,
 }
 
 /// True when the host address region is `rr` (for state field selection).
@@ -279,7 +283,7 @@ impl Address {
                 .lt(k(r, hrb + 1))
                 .and(top_unused(hrb))
         };
-        let reg_ok = top_unused(4);
+        let reg_ok = top_unused(lay.reg_bits);
         Expr::mux(
             self.is(Region::W),
             weight_ok,
@@ -329,7 +333,7 @@ fn decode(
     let h_isst = b.data_reg("h_isst", Ty::BIT);
     let h_isx = b.data_reg("h_isx", Ty::BIT);
     let h_isreg = b.data_reg("h_isreg", Ty::BIT);
-    let h_reg = b.data_reg("h_reg", Ty::u(4));
+    let h_reg = b.data_reg("h_reg", Ty::u(lay.reg_bits));
     let h_xfield = (stdp && lay.xpb > 0).then(|| b.data_reg("h_xfield", Ty::u(lay.xpb)));
     // cycles a host access waits for its read data (the bound of `Layout::host_ack_max`)
     let h_wait = lay.host_wait();
@@ -348,7 +352,7 @@ fn decode(
         set(&h_isst, adr.is_state(lay)),
         set(&h_isx, adr.is_x(lay)),
         set(&h_isreg, adr.is(Region::Regs)),
-        set(&h_reg, adr.index.e().slice(3, 0)),
+        set(&h_reg, adr.index.e().slice(lay.reg_bits - 1, 0)),
         set(&h_ok, adr.ok(lay)),
         set(
             &regs.lane,
@@ -527,9 +531,16 @@ impl Host<'_> {
             (regs::TICK_CYCLES, cnt.tick_cycles_last.e()),
             (regs::LAST_SPIKES, cnt.prev_count.e().resize(32)),
         ];
+        let mut reg_vals = reg_vals;
+        if let Some(t) = self.teach {
+            reg_vals.extend([
+                (regs::TEACH, t.mode.e().resize(32)),
+                (regs::TEACH_DROPPED, t.dropped.e()),
+            ]);
+        }
         let mut reg_val = Expr::zero(Ty::u(32));
         for (idx, v) in reg_vals {
-            reg_val = Expr::mux(d.reg.e().eq(k(idx, 4)), v, reg_val);
+            reg_val = Expr::mux(d.reg.e().eq(k(idx, lay.reg_bits)), v, reg_val);
         }
         let reg_val = capture(b, "h_reg_cap", reg_val).e();
         let value = Expr::mux(
@@ -630,7 +641,7 @@ impl Host<'_> {
             do_write
                 .clone()
                 .and(d.isreg.e())
-                .and(d.reg.e().eq(k(idx, 4)))
+                .and(d.reg.e().eq(k(idx, lay.reg_bits)))
         };
         let mut h_x_we_set = Vec::new();
         if let Some(x) = x {
@@ -666,6 +677,12 @@ impl Host<'_> {
             reg_write(regs::CONTROL).and(d.sel.e().bit_at(0)),
             vec![set(&seq.learn_en, d.dat.e().bit_at(0))],
         ));
+        if let Some(t) = self.teach {
+            resp_ctl.push(when(
+                reg_write(regs::TEACH).and(d.sel.e().bit_at(0)),
+                vec![set(&t.mode, d.dat.e().bit_at(0))],
+            ));
+        }
         resp_ctl.push(when(
             reg_write(regs::COMMAND).and(d.sel.e().bit_at(0)),
             vec![

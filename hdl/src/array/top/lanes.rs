@@ -8,6 +8,7 @@ use super::output::Output;
 use super::scaling::Scaling;
 use super::sequencer::{Sequencer, Sweeps};
 use super::spikes::NeuronPhase;
+use super::teacher::Teacher;
 use super::traces::{LtpStep, Potentiation};
 use crate::array::build::B;
 use crate::array::layout::Layout;
@@ -25,6 +26,8 @@ pub(super) struct LaneDrive<'a> {
     pub host: &'a LaneRegs,
     /// `cuba` parameters (the per-neuron biases).
     pub cuba: Option<&'a golden::config::CubaConfig>,
+    /// Teach mode and the forced neurons (teach hardware).
+    pub teach: Option<&'a Teacher>,
 }
 
 /// One lane's outputs.
@@ -91,6 +94,11 @@ pub(super) fn instantiate(
         }
         if let Some(it) = &d.out.inh_total {
             conns.push(("inh_total".into(), it.e()));
+        }
+        if let Some(t) = d.teach {
+            // the neuron phase issues group g while the mask's low L bits are group g's
+            conns.push(("teach".into(), t.mode.e()));
+            conns.push(("nu_forced".into(), t.mask.e().bit_at(lane as u32)));
         }
         if stdp {
             conns.push(("nu_start".into(), d.neuron.nu_start.e()));

@@ -21,6 +21,7 @@ mod output;
 mod scaling;
 mod sequencer;
 mod spikes;
+mod teacher;
 mod traces;
 
 use super::build::{B, Built, MemShape, Ram};
@@ -68,6 +69,16 @@ pub(super) struct Ports {
     wb_dat_r: Sig,
     wb_ack: Sig,
     wb_stall: Sig,
+    /// The teacher stream (teach hardware only).
+    teach: Option<TeachPorts>,
+}
+
+/// The teacher stream's ports: per tick the taught neurons, then an end-of-tick beat.
+pub(super) struct TeachPorts {
+    valid: Sig,
+    ready: Sig,
+    eot: Sig,
+    addr: Sig,
 }
 
 impl Ports {
@@ -91,7 +102,19 @@ impl Ports {
             wb_dat_r: m.output_reg("wb_dat_r", Ty::u(32)),
             wb_ack: m.output("wb_ack", Ty::BIT),
             wb_stall: m.output("wb_stall", Ty::BIT),
+            teach: lay.teach.then(|| TeachPorts {
+                valid: m.input("teach_valid", Ty::BIT),
+                ready: m.output("teach_ready", Ty::BIT),
+                eot: m.input("teach_eot", Ty::BIT),
+                addr: m.input("teach_addr", Ty::u(32)),
+            }),
         };
+        if let Some(t) = &p.teach {
+            m.comment(
+                &t.addr,
+                "teacher: a neuron forced to spike this tick (teach mode); >= neurons is dropped and counted",
+            );
+        }
         m.comment(
             &p.in_addr,
             "presynaptic address; >= inputs is dropped and counted",
@@ -163,6 +186,17 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str, lane_modules: &[S
         ]
         .map(String::from),
     );
+    if lay.teach {
+        b.m.doc.extend(
+            [
+                "teach_*: the teacher stream, taken in the event phase: per tick the neurons forced to spike,",
+                "  one beat each, then one beat with teach_eot = 1; a teach_addr >= neurons is dropped and",
+                "  counted (TEACH_DROPPED). In teach mode (TEACH bit 0) the spikes are exactly these neurons",
+                "  and v (and u) are written 0.",
+            ]
+            .map(String::from),
+        );
+    }
     let ports = Ports::declare(&mut b, lay);
     let seq = sequencer::Sequencer::declare(&mut b, lay, p);
     let cnt = counters::Counters::declare(&mut b, lay);
@@ -170,8 +204,21 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str, lane_modules: &[S
     let tick_start = seq.tick_start(&mut b, &ports, &gate);
     let mems = TopMems::declare(&mut b, lay, p);
     let sweeps = seq.sweeps(&mut b, lay, p);
-    let ev = events::EventIssuer::build(&mut b, lay, &ports, &seq, &cnt, &mems, &tick_start);
+    let teach = teacher::Teacher::build(&mut b, lay, &ports, &seq, &tick_start);
+    let ev = events::EventIssuer::build(
+        &mut b,
+        lay,
+        &ports,
+        &seq,
+        &cnt,
+        &mems,
+        &tick_start,
+        teach.as_ref(),
+    );
     let neuron = spikes::NeuronPhase::declare(&mut b, lay, p, &seq, &sweeps);
+    if let Some(t) = &teach {
+        t.drive(&mut b, lay, &neuron);
+    }
     let ltp = traces::Potentiation::declare(&mut b, lay, p, &seq, &neuron);
     let tr = traces::Traces::build(&mut b, lay, p, &seq, &sweeps, &ev, &mems, ltp.as_ref());
     let scale = scaling::Scaling::declare(&mut b, lay, &seq);
@@ -192,12 +239,22 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str, lane_modules: &[S
             out: &out,
             host: &hregs,
             cuba: p.cuba.as_ref(),
+            teach: teach.as_ref(),
         },
     );
     let nwords_final = neuron.collect(&mut b, lay, &lanes, &mems.spk);
     let scale_finished = scale.drive(&mut b, lay, &lanes);
     host::HostPort::build(
-        &mut b, lay, &ports, &gate, &hregs, &lanes, tr.host, &seq, &cnt,
+        &mut b,
+        lay,
+        &ports,
+        &gate,
+        &hregs,
+        &lanes,
+        tr.host,
+        &seq,
+        &cnt,
+        teach.as_ref(),
     );
     seq.drive(
         &mut b,
