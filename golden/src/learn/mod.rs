@@ -23,6 +23,7 @@ pub mod digits;
 pub mod patterns;
 pub mod readout;
 pub mod save;
+pub mod temporal;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
