@@ -266,7 +266,8 @@ fn saved_text(paths: &[String]) -> String {
         paths[0],
         paths[1],
         paths
-            .get(2)
+            .iter()
+            .find(|t| t.ends_with("_theta.csv"))
             .map_or(String::new(), |t| format!(", theta {t}")),
         paths[0],
         paths[0]
