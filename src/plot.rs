@@ -506,6 +506,78 @@ pub fn heat_map(
     c.save(path)
 }
 
+/// Lines over a shared x axis (`xs`), y from 0 to the largest value (or `y_max` when given),
+/// one colour per series; with `legend` the series' names are listed under the plot (FEAST's
+/// thresholds and missed-event rate over training).
+pub fn line_series(
+    xs: &[f64],
+    series: &[(String, Vec<f64>)],
+    legend: bool,
+    y_max: Option<f64>,
+    labels: (&str, &str),
+    title: &str,
+    path: &Path,
+) -> Result<(), String> {
+    let (left, top, pw, ph) = (60i64, 30i64, 420i64, 240i64);
+    let legend_h = if legend { 14 * series.len() as i64 } else { 0 };
+    let mut c = Canvas::new(
+        (left + pw + 24).max(Canvas::text_width(title, 1) + 16) as usize,
+        (top + ph + 40 + legend_h) as usize,
+    );
+    c.text(8, 8, title, 1, BLACK);
+    let x_max = xs.iter().copied().fold(f64::MIN_POSITIVE, f64::max);
+    let y_top = y_max.unwrap_or_else(|| {
+        series
+            .iter()
+            .flat_map(|s| s.1.iter().copied())
+            .fold(0.0, f64::max)
+            .max(1e-9)
+            * 1.05
+    });
+    let x_of = |x: f64| left + ((x / x_max).clamp(0.0, 1.0) * pw as f64) as i64;
+    let y_of = |y: f64| top + ph - ((y / y_top).clamp(0.0, 1.0) * ph as f64) as i64;
+    for k in 0..=4 {
+        let y = y_top * k as f64 / 4.0;
+        c.line(left, y_of(y), left + pw, y_of(y), LIGHT);
+        let s = if y_top < 0.1 {
+            format!("{:.2}%", y * 100.0)
+        } else {
+            format!("{y:.2}")
+        };
+        c.text(
+            left - 6 - Canvas::text_width(&s, 1),
+            y_of(y) - 3,
+            &s,
+            1,
+            BLACK,
+        );
+    }
+    c.line(left, top, left, top + ph, BLACK);
+    c.line(left, top + ph, left + pw, top + ph, BLACK);
+    let xl = format!("{} (0 to {})", labels.0, x_max as u64);
+    c.text(
+        left + pw / 2 - Canvas::text_width(&xl, 1) / 2,
+        top + ph + 8,
+        &xl,
+        1,
+        BLACK,
+    );
+    c.text(8, top + ph + 22, labels.1, 1, BLACK);
+    for (k, (name, ys)) in series.iter().enumerate() {
+        let colour = class_colour(k);
+        for (i, w) in ys.windows(2).enumerate() {
+            let (x0, x1) = (x_of(xs[i]), x_of(xs[i + 1]));
+            c.line(x0, y_of(w[0]), x1, y_of(w[1]), colour);
+        }
+        if legend {
+            let ly = top + ph + 36 + 14 * k as i64;
+            c.rect(left, ly, 10, 7, colour);
+            c.text(left + 16, ly, name, 1, BLACK);
+        }
+    }
+    c.save(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -143,3 +143,59 @@ fn the_estimate_equals_yosys_counts_on_the_up5k() {
     assert_eq!(used(line, "DSP"), v["dsp"].as_u64().unwrap(), "{line}\n{v}");
     assert!(used(line, "DSP") > 0 && used(line, "SPRAM") > 0, "{line}");
 }
+
+const D16: &str = "name = \"d16\"\n[array]\ninputs = 256\nneurons = 256\nlanes = 4\n\
+                   [synapse]\nweight_bits = 8\nmax_delay = 16\n";
+
+#[test]
+fn synth_with_delays_tells_their_memory_cost_and_generate_refuses_them() {
+    let dir = scratch("fit_cli", "delays");
+    let cfg = dir.join("d16.toml");
+    std::fs::write(&cfg, D16).unwrap();
+    let out = dir.join("build");
+    let o = neurogen(&[
+        "synth",
+        cfg.to_str().unwrap(),
+        "--target",
+        "ice40-up5k",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("does not fit the ice40-up5k"), "{err}");
+    assert!(
+        err.contains("block RAM: needs 138, the device has 30"),
+        "{err}"
+    );
+    assert!(
+        err.contains("synaptic delays (synapse.max_delay = 16): 496 Kbit of memory"),
+        "{err}"
+    );
+    assert!(
+        err.contains("4 x delays (16384 x 4 bit): 16 bram each"),
+        "{err}"
+    );
+    assert!(!out.exists(), "synth wrote {}", out.display());
+    // the generator refuses delays, naming the key; the same network without them is generated
+    let o = neurogen(&[
+        "generate",
+        cfg.to_str().unwrap(),
+        "-o",
+        dir.join("gen").to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("synapse.max_delay = 16: synaptic delays are simulated by the golden model"),
+        "{err}"
+    );
+    std::fs::write(&cfg, D16.replace("max_delay = 16", "max_delay = 0")).unwrap();
+    let o = neurogen(&[
+        "generate",
+        cfg.to_str().unwrap(),
+        "-o",
+        dir.join("gen0").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

@@ -1861,6 +1861,16 @@ fn check_schema(table: &toml::Table) -> Result<()> {
             }
             continue;
         }
+        if key == "feast" {
+            // A FEAST layer is read by golden::feast::FeastConfig, never as an STDP array.
+            return Err(Error::config(
+                "feast",
+                format!(
+                    "a FEAST layer, not an STDP array: {}",
+                    crate::feast::config::FEAST_STATUS
+                ),
+            ));
+        }
         if !sections.contains(&key.as_str()) {
             let allowed = top
                 .iter()

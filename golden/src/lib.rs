@@ -13,6 +13,7 @@ pub mod config;
 pub mod coverage;
 pub mod cycle;
 pub mod error;
+pub mod feast;
 pub mod lava;
 pub mod learn;
 pub mod model;

@@ -20,6 +20,10 @@ pub enum LearnWhat {
     /// K temporal patterns (the same channels in different orders) learned with synaptic delays
     /// and STDP, against the same network without delays (docs/learning.md).
     Temporal(TemporalArgs),
+    /// A FEAST layer on moving oriented gratings: learned features against the true ones.
+    FeastEdges(super::feast::FeastEdgesArgs),
+    /// A FEAST layer on the 8x8 digits as events: nearest class mean on winner histograms.
+    FeastDigits(super::feast::FeastDigitsArgs),
 }
 
 /// Options of both experiments.

@@ -7,6 +7,7 @@
 mod bench;
 mod board;
 mod demo;
+mod feast;
 mod hw;
 mod learn;
 mod nir;
@@ -16,6 +17,7 @@ mod synth;
 pub use bench::{BenchArgs, BenchWhat, Peer};
 pub use board::{BoardArgs, BoardCmd, PortArgs};
 pub use demo::DemoArgs;
+pub use feast::{FeastCommon, FeastDigitsArgs, FeastEdgesArgs};
 pub use hw::{CosimArgs, GenerateArgs, TestbenchArgs};
 pub use learn::{Common, DigitsArgs, LearnArgs, LearnWhat, PatternsArgs, Rules, TemporalArgs};
 pub use nir::{ExportArgs, ExportWhat, ImportArgs, ImportNirArgs, ImportWhat, LifModelArg};

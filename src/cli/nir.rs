@@ -47,6 +47,22 @@ pub struct ImportNirArgs {
     /// stimulus (JSON) and report spike agreement per layer.
     #[arg(long, value_name = "STIM")]
     pub check: Option<PathBuf>,
+    /// Labelled spike-train samples (docs/nir.md "Accuracy": one line per sample,
+    /// `index,label,` then one hexadecimal word per tick, gzip or plain): run the float
+    /// reference and the quantised network on each, at rest, and report both accuracies.
+    #[arg(long, value_name = "FILE")]
+    pub samples: Option<PathBuf>,
+    /// A peer's last-layer spike counts per sample (JSON `samples[n].counts`, e.g.
+    /// testdata/nir/digits_snntorch.ref.json): compared per sample with both runs.
+    #[arg(long, value_name = "JSON", requires = "samples")]
+    pub reference: Option<PathBuf>,
+    /// Switch STDP on in the last layer (ltp_shift = ltd_shift = 7, the other `[stdp]` defaults
+    /// of docs/formats.md), for on-chip fine-tuning; --check and --samples run it learning.
+    #[arg(long)]
+    pub stdp: bool,
+    /// Evaluate only the first N samples.
+    #[arg(long, value_name = "N", requires = "samples")]
+    pub limit: Option<usize>,
 }
 
 #[derive(Debug, Args)]

@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// The shipped data set (`data/digits.csv.gz`, see `data/README.md` for its attribution).
-static DIGITS_GZ: &[u8] = include_bytes!("../../data/digits.csv.gz");
+pub(crate) static DIGITS_GZ: &[u8] = include_bytes!("../../data/digits.csv.gz");
 
 /// Append a line (or nothing but a newline) to a report being built.
 macro_rules! outln {
@@ -66,6 +66,8 @@ pub fn learn(a: LearnArgs) -> CmdResult {
         LearnWhat::Patterns(p) => learn_patterns(p),
         LearnWhat::Digits(d) => learn_digits(d),
         LearnWhat::Temporal(t) => learn_temporal(t),
+        LearnWhat::FeastEdges(f) => super::feast::edges(f),
+        LearnWhat::FeastDigits(f) => super::feast::digits(f),
     }
 }
 

@@ -4,6 +4,7 @@ mod bench;
 mod board;
 mod common;
 mod demo;
+mod feast;
 mod hw;
 mod learn;
 mod nir;

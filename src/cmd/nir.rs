@@ -3,7 +3,7 @@
 use super::CmdResult;
 use super::common::{load_network_config, write_file};
 use crate::cli::{ExportArgs, ExportWhat, ImportArgs, ImportNirArgs, ImportWhat, LifModelArg};
-use crate::nir::{export, float, graph, quant};
+use crate::nir::{export, float, graph, quant, samples};
 use golden::Stimulus;
 use golden::chain::Chain;
 use std::collections::BTreeSet;
@@ -101,7 +101,7 @@ fn import_nir(a: ImportNirArgs) -> CmdResult {
         .and_then(|s| s.to_str())
         .map(sanitize)
         .unwrap_or_else(|| "nir".into());
-    let toml = quant::config_toml(&name, &q, &opt, &a.model.display().to_string());
+    let toml = quant::config_toml(&name, &q, &opt, &a.model.display().to_string(), a.stdp);
     write_file(&a.output.join("net.toml"), &toml)?;
     for (k, l) in q.layers.iter().enumerate() {
         write_file(
@@ -115,6 +115,20 @@ fn import_nir(a: ImportNirArgs) -> CmdResult {
     if let Some(stim) = &a.check {
         let s = Stimulus::from_file(stim).map_err(|e| e.to_string())?;
         report.push_str(&check(&cfg, &layers, a.dt, &s.ticks));
+    }
+    if let Some(path) = &a.samples {
+        let mut samples = samples::read(path)?;
+        if let Some(n) = a.limit {
+            samples.truncate(n);
+        }
+        let reference = a
+            .reference
+            .as_deref()
+            .map(samples::read_reference)
+            .transpose()?;
+        let e = samples::evaluate(&cfg, &layers, a.dt, &samples, reference.as_deref())
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        report.push_str(&e.report());
     }
     write_file(&a.output.join("import_report.txt"), &report)?;
     print!("{report}");

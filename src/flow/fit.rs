@@ -57,6 +57,12 @@ pub struct Estimate {
     pub memories: Vec<MemoryUse>,
     /// Where the weights are and why (UP5K SPRAM pair mode or block RAM).
     pub weights: String,
+    /// Lanes of the array.
+    pub lanes: u64,
+    /// Synaptic delays (`synapse.max_delay`, 0 = none).
+    pub max_delay: u32,
+    /// Block RAM tiles the delays add (included in `bram`).
+    pub delay_bram: u64,
 }
 
 /// Tiles of one block RAM configuration list for a `depth x width` memory: the cheapest
@@ -286,6 +292,9 @@ pub fn estimate(g: &Generated, device: Device, board_link: bool) -> Estimate {
         logic: 0,
         memories: Vec::new(),
         weights,
+        lanes: lay.l,
+        max_delay: 0,
+        delay_bram: 0,
     };
     walk(&g.design, family, &g.design.top, "", 1, &mut e);
     // the UART link's receive buffer is one block RAM
@@ -327,6 +336,7 @@ enum Knob {
     Lanes,
     Neurons,
     Inputs,
+    MaxDelay,
 }
 
 impl Knob {
@@ -335,6 +345,7 @@ impl Knob {
             Knob::Lanes => "array.lanes",
             Knob::Neurons => "array.neurons",
             Knob::Inputs => "array.inputs",
+            Knob::MaxDelay => "synapse.max_delay",
         }
     }
 
@@ -343,6 +354,7 @@ impl Knob {
             Knob::Lanes => c.array.lanes,
             Knob::Neurons => c.array.neurons,
             Knob::Inputs => c.array.inputs,
+            Knob::MaxDelay => c.max_delay(),
         }
     }
 
@@ -352,6 +364,11 @@ impl Knob {
             Knob::Lanes => c.array.lanes = v,
             Knob::Neurons => c.array.neurons = v,
             Knob::Inputs => c.array.inputs = v,
+            Knob::MaxDelay => {
+                if let Some(d) = c.synapse.delays.as_mut() {
+                    d.max_delay = v;
+                }
+            }
         }
         c
     }
@@ -366,7 +383,7 @@ impl Knob {
             Knob::Neurons => (1..cur / c.array.lanes)
                 .map(|k| k * c.array.lanes)
                 .collect(),
-            Knob::Inputs => (1..cur).collect(),
+            Knob::Inputs | Knob::MaxDelay => (1..cur).collect(),
         }
     }
 }
@@ -387,16 +404,123 @@ fn shortfalls(e: &Estimate) -> Vec<(&'static str, u64, u64)> {
     v
 }
 
-/// Generate `cfg` for `device` and estimate it.
+/// Generate `cfg` for `device` and estimate it; with synaptic delays, the array without them
+/// plus the memories the delays take ([`delay_memories`]).
 fn estimate_config(cfg: &Config, device: Device, board_link: bool) -> Result<Estimate, String> {
+    let mut plain = cfg.clone();
+    plain.synapse.delays = None;
     let g = generate(
-        cfg,
+        &plain,
         &Options {
             target: device.target(),
             ..Options::default()
         },
     )?;
-    Ok(estimate(&g, device, board_link))
+    let mut e = estimate(&g, device, board_link);
+    if cfg.max_delay() > 0 {
+        let d = cfg.max_delay();
+        add_delays(&mut e, d, &delay_memories(d, &g.layout));
+    }
+    Ok(e)
+}
+
+/// One memory synaptic delays add to every lane (`per_lane`) or to the top, and the memory of
+/// the array without delays it replaces, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DelayMemory {
+    /// What it holds.
+    pub what: &'static str,
+    /// Words.
+    pub depth: u64,
+    /// Bits per word.
+    pub width: u32,
+    /// One copy per lane (else one in the top).
+    pub per_lane: bool,
+    /// The memory of the array without delays it takes the place of (its name in the lane or
+    /// the top).
+    pub replaces: Option<&'static str>,
+}
+
+/// The memories `max_delay` = D adds to the array `lay` (docs/model.md, "Synaptic delays"): the
+/// delay beside each weight (a parallel memory of `rows x G` words of `bits(D - 1)` bits per
+/// lane: in UP5K pair mode a weight pair with its delays would not fit the SPRAM's 16-bit word,
+/// and its single port has no free cycle), the ring of D future accumulators per neuron (the
+/// accumulator memory grows from G to D x G words, address `slot * G + g`), and with STDP the
+/// trace history `X[j](t - k)`, k < D, for potentiation at arrival: the top's x memory grows
+/// to D words per x word, and every lane reads the history at its own synapse's delay, so each
+/// lane keeps a copy.
+pub fn delay_memories(max_delay: u32, lay: &hdl::array::Layout) -> Vec<DelayMemory> {
+    let d = max_delay as u64;
+    let a = &lay.arch;
+    let db = golden::arith::bits_unsigned(d.saturating_sub(1)).max(1);
+    let acc = lay.acc_ty.width;
+    let mut v = vec![
+        DelayMemory {
+            what: "delays",
+            depth: lay.r * lay.g,
+            width: db,
+            per_lane: true,
+            replaces: None,
+        },
+        DelayMemory {
+            what: "accumulator ring",
+            depth: d * lay.g,
+            width: acc,
+            per_lane: true,
+            replaces: Some("accmem"),
+        },
+    ];
+    if a.stdp {
+        let xw = (a.x_per_word as u32) * lay.tb;
+        v.push(DelayMemory {
+            what: "x history",
+            depth: d * a.x_words,
+            width: xw,
+            per_lane: false,
+            replaces: Some("x"),
+        });
+        v.push(DelayMemory {
+            what: "x history copy",
+            depth: d * a.x_words,
+            width: xw,
+            per_lane: true,
+            replaces: None,
+        });
+    }
+    v
+}
+
+/// Add the delay memories to an estimate of the array without delays: each mapped with the
+/// rules of [`map_memory`] (block RAM), less the tiles of the memory it replaces.
+fn add_delays(e: &mut Estimate, max_delay: u32, mems: &[DelayMemory]) {
+    e.max_delay = max_delay;
+    let family = e.device.family();
+    let lanes = e.lanes;
+    for m in mems {
+        let count = if m.per_lane { lanes } else { 1 };
+        let (kind, t) = map_memory(family, m.depth, m.width, &[]);
+        // the replaced memory's block RAM tiles, in every copy (ECP5 lanes are modules of
+        // their own: lane0.accmem, lane1.accmem, ...)
+        let old: u64 = m.replaces.map_or(0, |r| {
+            e.memories
+                .iter()
+                .filter(|u| u.kind == "bram")
+                .filter(|u| u.name == r || u.name.ends_with(&format!(".{r}")))
+                .map(|u| u.tiles * u.count)
+                .sum()
+        });
+        let new = if kind == "bram" { t * count } else { 0 };
+        e.bram = e.bram + new - old;
+        e.delay_bram += new.saturating_sub(old);
+        e.memories.push(MemoryUse {
+            name: format!("{} (synaptic delays)", m.what),
+            depth: m.depth,
+            width: m.width,
+            count,
+            kind,
+            tiles: t,
+        });
+    }
 }
 
 /// The largest value of `knob` below the config's that fits (memories and multipliers). Lanes
@@ -448,8 +572,17 @@ pub fn check_generated(
 fn report(cfg: &Config, e: Estimate, board_link: bool) -> Result<Estimate, String> {
     let device = e.device;
     let short = shortfalls(&e);
-    if short.is_empty() {
+    if short.is_empty() && e.max_delay == 0 {
         return Ok(e);
+    }
+    if short.is_empty() {
+        return Err(format!(
+            "{}\n  the delays' memories would fit the {}: {}{}",
+            hdl::array::layout::delays_refusal(e.max_delay),
+            device.name(),
+            line(&e),
+            delay_note(&e)
+        ));
     }
     let l = cfg.array.lanes as u64;
     let mut msg = format!(
@@ -483,17 +616,26 @@ fn report(cfg: &Config, e: Estimate, board_link: bool) -> Result<Estimate, Strin
         msg.push_str(&format!("\n  memories: {}", big.join("; ")));
     }
     msg.push_str(&format!("\n  weights in {}", e.weights));
+    msg.push_str(&delay_note(&e));
     let mut advice = Vec::new();
-    for knob in [Knob::Lanes, Knob::Neurons, Knob::Inputs] {
+    let knobs: &[Knob] = if e.max_delay > 0 {
+        &[Knob::Lanes, Knob::Neurons, Knob::Inputs, Knob::MaxDelay]
+    } else {
+        &[Knob::Lanes, Knob::Neurons, Knob::Inputs]
+    };
+    for &knob in knobs {
         if let Some(v) = largest_fitting(cfg, device, board_link, knob) {
             let rel = if let Knob::Lanes = knob { "=" } else { "<=" };
             advice.push(format!("{} {rel} {v}", knob.key()));
         }
     }
     if advice.is_empty() {
-        msg.push_str(
-            "\n  no smaller lanes, neurons or inputs alone makes it fit: choose a larger device",
-        );
+        msg.push_str(if e.max_delay > 0 {
+            "\n  no smaller lanes, neurons, inputs or synapse.max_delay alone makes it fit: \
+             choose a larger device or shrink several"
+        } else {
+            "\n  no smaller lanes, neurons or inputs alone makes it fit: choose a larger device"
+        });
     } else {
         msg.push_str(&format!(
             "\n  what fits, one knob at a time: {}",
@@ -501,6 +643,52 @@ fn report(cfg: &Config, e: Estimate, board_link: bool) -> Result<Estimate, Strin
         ));
     }
     Err(msg)
+}
+
+/// What synaptic delays cost in an estimate (empty without delays): their block RAM tiles and,
+/// in UP5K pair mode, why they are not packed with the weights in SPRAM.
+fn delay_note(e: &Estimate) -> String {
+    if e.max_delay == 0 {
+        return String::new();
+    }
+    let bits: u64 = e
+        .memories
+        .iter()
+        .filter(|m| m.name.ends_with("(synaptic delays)"))
+        .map(|m| m.depth * m.width as u64 * m.count)
+        .sum();
+    let mut s = format!(
+        "\n  synaptic delays (synapse.max_delay = {}): {} Kbit of memory, {} more block RAM tiles \
+         than without delays",
+        e.max_delay,
+        bits / 1024,
+        e.delay_bram
+    );
+    let mems: Vec<String> = e
+        .memories
+        .iter()
+        .filter(|m| m.name.ends_with("(synaptic delays)"))
+        .map(|m| {
+            format!(
+                "{} x {} ({} x {} bit): {} {} each",
+                m.count,
+                m.name.trim_end_matches(" (synaptic delays)"),
+                m.depth,
+                m.width,
+                m.tiles,
+                m.kind
+            )
+        })
+        .collect();
+    s.push_str(&format!(" ({})", mems.join("; ")));
+    if e.weights.contains("pair mode") {
+        s.push_str(
+            "; the delays are in block RAM because a weight pair with its delays is wider than \
+             the SPRAM's 16-bit word and pair mode uses every cycle of the SPRAM's single port \
+             (a read, then a write, per two synaptic operations)",
+        );
+    }
+    s
 }
 
 /// One line about the estimate, for the summaries of `generate` and `synth`.
@@ -614,6 +802,60 @@ mod tests {
         assert_eq!(check(&c(4), Device::Up5k, true).unwrap().dsp, 0);
         // ECP5: products, 2 MULT18X18D each
         assert_eq!(check(&c(4), Device::Ecp5_85k, true).unwrap().dsp, 16);
+    }
+
+    const D16: &str = "name = \"d\"\n[array]\ninputs = 256\nneurons = 256\nlanes = 4\n\
+                       [synapse]\nweight_bits = 8\nmax_delay = 16\n";
+
+    #[test]
+    fn delays_of_16_slots_on_256x256_fit_the_ecp5_not_the_up5k() {
+        let c = cfg(D16);
+        let e = check(&c, Device::Up5k, true).unwrap_err();
+        // by hand: 24 EBR without delays (measured, docs/board.md); per lane the delays
+        // 16384 x 4 bit = 16 EBR, the ring 1024 x 20 bit = 5 EBR instead of 64 x 20 = 2, the
+        // x history copy 1024 x 32 bit = 8; in the top the x history 8 EBR instead of 2
+        assert!(e.contains("block RAM: needs 138, the device has 30"), "{e}");
+        assert!(e.contains("114 more block RAM tiles"), "{e}");
+        // 4 x (16384 x 4 + 1024 x 20 + 1024 x 32) + 1024 x 32 bits
+        assert!(e.contains("496 Kbit of memory"), "{e}");
+        assert!(e.contains("wider than the SPRAM's 16-bit word"), "{e}");
+        assert!(e.contains("or synapse.max_delay alone makes it fit"), "{e}");
+        // ECP5-85k: 4 x 4 + 4 x 2 + 2 + 4 x 2 DP16KD, less the replaced accumulators (4) and
+        // x memory (1); the memories fit, the generator still refuses
+        let e = check(&c, Device::Ecp5_85k, true).unwrap_err();
+        assert!(e.contains("would fit the ecp5-85k"), "{e}");
+        assert!(e.contains("block RAM 71/208"), "{e}");
+        assert!(e.contains("29 more block RAM tiles"), "{e}");
+        assert!(e.contains("not built by the hardware generator yet"), "{e}");
+        // control: without delays the same network fits both
+        let mut plain = c.clone();
+        plain.synapse.delays = None;
+        assert!(check(&plain, Device::Up5k, true).is_ok());
+        assert_eq!(check(&plain, Device::Ecp5_85k, true).unwrap().bram, 42);
+    }
+
+    #[test]
+    fn the_largest_fitting_max_delay_is_advised() {
+        let c = cfg(
+            "name = \"d\"\n[array]\ninputs = 32\nneurons = 32\nlanes = 2\n\
+             [synapse]\nmax_delay = 200\n",
+        );
+        let e = check(&c, Device::Up5k, true).unwrap_err();
+        let v: u32 = e
+            .split("synapse.max_delay <= ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{e}"))
+            .split(|ch: char| !ch.is_ascii_digit())
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        let at = |d: u32| {
+            let mut k = c.clone();
+            k.synapse.delays.as_mut().unwrap().max_delay = d;
+            shortfalls(&estimate_config(&k, Device::Up5k, true).unwrap()).is_empty()
+        };
+        assert!(v < 200 && at(v) && !at(v + 1), "advised {v}");
     }
 
     #[test]

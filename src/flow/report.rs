@@ -40,9 +40,74 @@ pub fn yosys_cells(stat_json: &str) -> Result<BTreeMap<String, u64>, String> {
         .collect())
 }
 
+/// Cell counts by type of one module of a hierarchical design and every module under it, from
+/// one Yosys `stat -json` without `-top` (both 0.23 and 0.70 write it as plain JSON; 0.70 aborts
+/// on `stat -top M` for a module that is not the design's top). A cell whose type names a
+/// module of the design is that module's cells, counted once per instance.
+pub fn yosys_module_cells(stat_json: &str, module: &str) -> Result<BTreeMap<String, u64>, String> {
+    let v: Value = match serde_json::from_str(stat_json) {
+        Ok(v) => v,
+        // Yosys 0.23 prints its hierarchy tree between "modules" and "design"
+        Err(e) => object_section(stat_json, "\"modules\":", "modules")
+            .ok_or_else(|| format!("Yosys statistics are not JSON: {e}"))?,
+    };
+    let modules = v
+        .get("modules")
+        .and_then(Value::as_object)
+        .ok_or("Yosys statistics have no modules")?;
+    let m = find_module(modules, module)
+        .ok_or_else(|| format!("Yosys statistics have no module `{module}`"))?;
+    let mut out = BTreeMap::new();
+    add_module_cells(modules, m, 1, 0, &mut out)?;
+    Ok(out)
+}
+
+/// A module of `stat -json` by name: cell types name plain modules without their `\`.
+fn find_module<'a>(modules: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a Value> {
+    modules
+        .get(name)
+        .or_else(|| modules.get(&format!("\\{name}")))
+}
+
+fn add_module_cells(
+    modules: &serde_json::Map<String, Value>,
+    m: &Value,
+    times: u64,
+    depth: usize,
+    out: &mut BTreeMap<String, u64>,
+) -> Result<(), String> {
+    if depth > 64 {
+        return Err("Yosys statistics: module hierarchy deeper than 64 (a cycle?)".into());
+    }
+    let by_type = m
+        .get("num_cells_by_type")
+        .and_then(Value::as_object)
+        .ok_or("Yosys statistics: a module has no cell counts")?;
+    for (ty, n) in by_type {
+        let n = n
+            .as_u64()
+            .ok_or("Yosys statistics: a cell count is not a number")?;
+        match find_module(modules, ty) {
+            Some(sub) => add_module_cells(modules, sub, times * n, depth + 1, out)?,
+            None => *out.entry(ty.clone()).or_default() += times * n,
+        }
+    }
+    Ok(())
+}
+
 /// `{"design": {...}}` from the last `"design":` object of a statistics text, parsed alone.
 fn design_section(text: &str) -> Option<Value> {
     let at = text.rfind("\"design\":")?;
+    object_at(text, at, "design")
+}
+
+/// `{"NAME": {...}}` from the first `KEY` object of a statistics text, parsed alone.
+fn object_section(text: &str, key: &str, name: &str) -> Option<Value> {
+    object_at(text, text.find(key)?, name)
+}
+
+/// `{"NAME": {...}}` from the object that opens after byte `at`, parsed alone.
+fn object_at(text: &str, at: usize, name: &str) -> Option<Value> {
     let open = at + text[at..].find('{')?;
     let mut depth = 0usize;
     for (i, c) in text[open..].char_indices() {
@@ -52,7 +117,7 @@ fn design_section(text: &str) -> Option<Value> {
                 depth -= 1;
                 if depth == 0 {
                     let d: Value = serde_json::from_str(&text[open..=open + i]).ok()?;
-                    return Some(serde_json::json!({ "design": d }));
+                    return Some(serde_json::json!({ name: d }));
                 }
             }
             _ => {}
@@ -600,6 +665,41 @@ mod tests {
         // control: without the design object it is an error, not zero cells
         let cut = &text[..text.find("\"design\"").unwrap()];
         assert!(yosys_cells(cut).unwrap_err().contains("not JSON"));
+    }
+
+    #[test]
+    fn a_module_s_cells_include_its_submodules_once_per_instance() {
+        // measured: `stat -json` of Yosys 0.70 (ECP5) on top { a ua; b ub; a ua2 } and a paramod
+        let text = r#"{"modules": {
+            "\\top": {"num_cells_by_type": {"a": 2, "$paramod$9f\\b": 1, "LUT4": 1}},
+            "$paramod$9f\\b": {"num_cells_by_type": {"LUT4": 2, "TRELLIS_FF": 4}},
+            "\\a": {"num_cells_by_type": {"LUT4": 4, "TRELLIS_FF": 4}}}}"#;
+        let top = yosys_module_cells(text, "top").unwrap();
+        assert_eq!(top.get("LUT4"), Some(&(2 * 4 + 2 + 1)));
+        assert_eq!(top.get("TRELLIS_FF"), Some(&(2 * 4 + 4)));
+        assert!(
+            !top.contains_key("a"),
+            "a submodule is expanded, not counted as a cell"
+        );
+        let a = yosys_module_cells(text, "a").unwrap();
+        assert_eq!((a["LUT4"], a["TRELLIS_FF"]), (4, 4));
+        assert!(yosys_module_cells(text, "c").unwrap_err().contains("`c`"));
+        // Yosys 0.23 prints the hierarchy tree after the modules (measured on a chain top)
+        let modules = &text[..text.rfind('}').unwrap()];
+        let tree = format!(
+            "{modules},\n       $paramod$9f\\b      1\n      \"design\": {{\"num_cells\": 1}}\n}}\n"
+        );
+        assert!(
+            serde_json::from_str::<Value>(&tree).is_err(),
+            "not JSON as written"
+        );
+        assert_eq!(yosys_module_cells(&tree, "top").unwrap(), top);
+        let cyclic = r#"{"modules": {"\\a": {"num_cells_by_type": {"a": 1}}}}"#;
+        assert!(
+            yosys_module_cells(cyclic, "a")
+                .unwrap_err()
+                .contains("cycle")
+        );
     }
 
     #[test]

@@ -676,12 +676,13 @@ pub fn synth_with_progress(
             .map(|_| "read_verilog -lib -specify +/ice40/cells_sim.v"),
         Family::Ecp5 => Some(hdl::array::ecp5::YOSYS_READ_CELLS),
     };
-    let per_layer: Vec<String> = src
-        .layers
-        .iter()
-        .enumerate()
-        .map(|(k, l)| format!("tee -q -o stat_l{k}.json stat -json -top {}", l.module))
-        .collect();
+    // every module's own cells, before flattening; each layer's total is summed from it
+    // (`stat -top LAYER` aborts Yosys 0.70 when LAYER is not the design's top)
+    let per_layer: Vec<String> = if src.layers.is_empty() {
+        Vec::new()
+    } else {
+        vec!["tee -q -o stat_modules.json stat -json".into()]
+    };
     let flatten: Vec<String> = if chain {
         vec!["flatten".into(), format!("hierarchy -top {top}")]
     } else {
@@ -742,8 +743,13 @@ pub fn synth_with_progress(
     let mut tools = BTreeMap::new();
     tools.insert("yosys", tool::version(yosys));
     let mut layers = Vec::new();
+    let modules = if src.layers.is_empty() {
+        String::new()
+    } else {
+        read(dir, "stat_modules.json")?
+    };
     for (k, l) in src.layers.iter().enumerate() {
-        let cells = report::yosys_cells(&read(dir, &format!("stat_l{k}.json"))?)
+        let cells = report::yosys_module_cells(&modules, &l.module)
             .map_err(|e| format!("layer {k} ({}): {e}", l.module))?;
         let mut l = l.clone();
         l.resources = report::resources(fam, &cells);

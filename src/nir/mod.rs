@@ -9,6 +9,7 @@ pub mod export;
 pub mod float;
 pub mod graph;
 pub mod quant;
+pub mod samples;
 
 #[cfg(test)]
 mod tests;

@@ -56,7 +56,11 @@ fn opts(weight_bits: u32) -> Options {
 /// Quantise and write DIR/net.toml + weights, load it with the golden model's parser.
 fn import(name: &str, q: &quant::Quantised, opt: &Options) -> Config {
     let dir = tmp(name);
-    std::fs::write(dir.join("net.toml"), quant::config_toml("t", q, opt, name)).unwrap();
+    std::fs::write(
+        dir.join("net.toml"),
+        quant::config_toml("t", q, opt, name, false),
+    )
+    .unwrap();
     for (k, l) in q.layers.iter().enumerate() {
         std::fs::write(dir.join(format!("weights_{k}.csv")), quant::weights_csv(l)).unwrap();
     }
@@ -335,6 +339,52 @@ fn bad_files_are_refused_with_the_file_named() {
     let e = graph::read(&p).unwrap_err();
     assert!(
         e.contains("nodes/lif/v_threshold") && e.contains("not a numeric array"),
+        "{e}"
+    );
+}
+
+#[test]
+fn samples_file_parses_hex_words_and_refuses_bad_lines() {
+    use super::samples;
+    let d = tmp("samples");
+    let f = d.join("s.csv");
+    // bit i of a word = input i: 0x5 -> 0 and 2; 0x100 -> 8
+    std::fs::write(&f, "7,3,5,0,100\n").unwrap();
+    let s = samples::read(&f).unwrap();
+    assert_eq!(
+        s,
+        vec![samples::Sample {
+            index: 7,
+            label: 3,
+            ticks: vec![vec![0, 2], vec![], vec![8]]
+        }]
+    );
+    std::fs::write(&f, "7,3,5g\n").unwrap();
+    let e = samples::read(&f).unwrap_err();
+    assert!(e.contains("line 1: tick 0: \"5g\""), "{e}");
+    std::fs::write(&f, "7,x,5\n").unwrap();
+    let e = samples::read(&f).unwrap_err();
+    assert!(e.contains("label \"x\""), "{e}");
+    // the class: most spikes, the lowest index among equals
+    assert_eq!(samples::class(&[1, 3, 3, 0]), 1);
+    assert_eq!(samples::class(&[0, 0]), 0);
+}
+
+#[test]
+fn time_constant_shorter_than_dt_is_refused() {
+    let g = graph::read(&fixture("cuba_chain.nir")).unwrap();
+    let (inputs, layers) = graph::chain(&g).unwrap();
+    let opt = |dt| Options {
+        dt,
+        weight_bits: 8,
+        v_bits: 16,
+        lif_model: LifModel::Shift,
+    };
+    // tau_syn = 4 ms: dt = 4 ms passes, 5 ms does not
+    assert!(quant::quantise(inputs, &layers, &opt(4e-3)).is_ok());
+    let e = quant::quantise(inputs, &layers, &opt(5e-3)).unwrap_err();
+    assert!(
+        e.contains("node 'cuba' (CubaLIF): tau_syn = 4e-3 s is shorter than dt = 5e-3 s"),
         "{e}"
     );
 }

@@ -20,6 +20,7 @@
 //!   co-simulation's lockstep chip, on the generated Verilog (`neurogen learn --hardware`).
 
 pub mod digits;
+pub mod feast;
 pub mod patterns;
 pub mod readout;
 pub mod save;

@@ -280,6 +280,17 @@ pub struct Layout {
     pub aw: u32,
 }
 
+/// Why a network with synaptic delays is not generated: the golden model simulates them
+/// (docs/model.md, "Synaptic delays"), the hardware does not have them yet.
+pub fn delays_refusal(max_delay: u32) -> String {
+    format!(
+        "synapse.max_delay = {max_delay}: synaptic delays are simulated by the golden model \
+         (neurogen run) but not built by the hardware generator yet; generate, synth and cosim \
+         need synapse.max_delay = 0 (`neurogen synth --target DEVICE` prints the memory the \
+         delays would take)"
+    )
+}
+
 impl Layout {
     /// The layout of `cfg` for memories of read latency `rl`.
     pub fn new(
@@ -289,6 +300,9 @@ impl Layout {
         want_pair: bool,
         x_addr_reg: bool,
     ) -> Result<Layout, String> {
+        if cfg.max_delay() > 0 {
+            return Err(delays_refusal(cfg.max_delay()));
+        }
         let cuba = cfg.cuba();
         let bias_per_neuron =
             cuba.is_some_and(|c| (0..cfg.neurons()).any(|i| c.bias(i) != c.bias(0)));

@@ -427,30 +427,19 @@ module SB_PLL40_PAD #(
     output PLLOUTGLOBAL,
     output LOCK
 );
-    localparam [7:0] LOCK_LAST = 8'd@LAST@;
     initial begin
         if (FEEDBACK_PATH != "SIMPLE" || PLLOUT_SELECT != "GENCLK" || DIVQ == 3'd0 || DIVQ == 3'd7)
             $display("SB_PLL40_PAD model: only SIMPLE feedback, GENCLK output, DIVQ 1..6");
     end
-    reg [7:0] count = 8'd0;
-    reg locked = 1'b0;
-    assign LOCK = locked;
 `ifdef VERILATOR
     assign PLLOUTGLOBAL = PACKAGEPIN;
-    always @(posedge PACKAGEPIN) begin
-        if (!RESETB || BYPASS) begin
-            count <= 8'd0;
-            locked <= 1'b0;
-        end else if (!locked) begin
-            count <= count + 8'd1;
-            locked <= count == LOCK_LAST;
-        end
-    end
+    neurogen_pll_lock u_lock (.ref_clk(PACKAGEPIN), .hold(!RESETB || BYPASS), .locked(LOCK));
 `else
     real last, period;
     integer edges = 0;
     reg out = 1'b0;
     assign PLLOUTGLOBAL = BYPASS ? PACKAGEPIN : out;
+    neurogen_pll_lock u_lock (.ref_clk(PACKAGEPIN), .hold(!RESETB), .locked(LOCK));
     initial begin
         last = 0.0;
         period = 0.0;
@@ -459,13 +448,6 @@ module SB_PLL40_PAD #(
         if (edges > 0) period = $realtime - last;
         last = $realtime;
         if (edges < 2) edges = edges + 1;
-        if (!RESETB) begin
-            count <= 8'd0;
-            locked <= 1'b0;
-        end else if (!locked) begin
-            count <= count + 8'd1;
-            locked <= count == LOCK_LAST;
-        end
     end
     // the output runs from the second reference edge on (unlocked: the logic is held in reset)
     always begin
@@ -503,7 +485,6 @@ module EHXPLLL #(
     output CLKOP,
     output LOCK
 );
-    localparam [7:0] LOCK_LAST = 8'd@LAST@;
     /* verilator lint_off UNUSEDSIGNAL */
     wire unused = &{CLKFB, STDBY, PHASESEL0, PHASESEL1, PHASEDIR, PHASESTEP, PHASELOADREG,
                     PLLWAKESYNC, ENCLKOP};
@@ -514,20 +495,9 @@ module EHXPLLL #(
             || DPHASE_SOURCE != "DISABLED" || CLKOP_FPHASE != 0 || CLKOP_CPHASE >= CLKOP_DIV)
             $display("EHXPLLL model: only CLKOP feedback with CLKOP enabled, no dynamic phase");
     end
-    reg [7:0] count = 8'd0;
-    reg locked = 1'b0;
-    assign LOCK = locked;
+    neurogen_pll_lock u_lock (.ref_clk(CLKI), .hold(RST), .locked(LOCK));
 `ifdef VERILATOR
     assign CLKOP = CLKI;
-    always @(posedge CLKI) begin
-        if (RST) begin
-            count <= 8'd0;
-            locked <= 1'b0;
-        end else if (!locked) begin
-            count <= count + 8'd1;
-            locked <= count == LOCK_LAST;
-        end
-    end
 `else
     real last, period;
     integer edges = 0;
@@ -541,19 +511,33 @@ module EHXPLLL #(
         if (edges > 0) period = $realtime - last;
         last = $realtime;
         if (edges < 2) edges = edges + 1;
-        if (RST) begin
-            count <= 8'd0;
-            locked <= 1'b0;
-        end else if (!locked) begin
-            count <= count + 8'd1;
-            locked <= count == LOCK_LAST;
-        end
     end
     always begin
         if (edges < 2) @(posedge CLKI);
         else #(period * CLKI_DIV / CLKFB_DIV / 2.0) out = !out;
     end
 `endif
+endmodule
+
+// both models' lock: LOCK rises LOCK_LAST + 1 reference cycles after `hold` falls
+module neurogen_pll_lock (
+    input ref_clk,
+    input hold,
+    output locked
+);
+    localparam [7:0] LOCK_LAST = 8'd@LAST@;
+    reg [7:0] count = 8'd0;
+    reg done = 1'b0;
+    assign locked = done;
+    always @(posedge ref_clk) begin
+        if (hold) begin
+            count <= 8'd0;
+            done <= 1'b0;
+        end else if (!done) begin
+            count <= count + 8'd1;
+            done <= count == LOCK_LAST;
+        end
+    end
 endmodule
 /* verilator lint_on UNUSEDPARAM */
 /* verilator lint_on DECLFILENAME */

@@ -1,0 +1,97 @@
+//! `neurogen learn feast-edges|feast-digits` end to end (shortened), and the hardware commands'
+//! refusal of a FEAST config. Runtime: about 5 s.
+
+mod common;
+
+use common::{is_png, neurogen, scratch};
+use std::path::Path;
+
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/feast/edges.toml");
+
+#[test]
+fn feast_edges_json_and_plots() {
+    let out = scratch("feast_cli", "edges");
+    let o = neurogen(&[
+        "learn",
+        "feast-edges",
+        "--seeds",
+        "1",
+        "--blocks",
+        "60",
+        "--directions",
+        "4",
+        "--json",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let best = v["best_per_direction"].as_array().unwrap();
+    assert_eq!(best.len(), 4);
+    assert!(best.iter().all(|c| c.as_f64().unwrap() > 0.5), "{best:?}");
+    // 60 blocks sampled at most 40 times: every 2 blocks
+    assert_eq!(v["per_seed"][0]["curve"].as_array().unwrap().len(), 30);
+    for f in [
+        "feast_edges_features.png",
+        "feast_edges_true.png",
+        "feast_edges_thresholds.png",
+        "feast_edges_missed.png",
+    ] {
+        is_png(&out.join(f));
+    }
+}
+
+#[test]
+fn feast_digits_report() {
+    let out = scratch("feast_cli", "digits");
+    let o = neurogen(&[
+        "learn",
+        "feast-digits",
+        "--train",
+        "100",
+        "--test",
+        "50",
+        "--neurons",
+        "16",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("held-out: integer") && text.contains("float reference"),
+        "{text}"
+    );
+    is_png(&out.join("feast_digits_features.png"));
+    // a config whose grid is not the experiment's is refused, naming the key
+    let o = neurogen(&["learn", "feast-digits", "--config", EXAMPLE]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("feast.width"));
+}
+
+#[test]
+fn hardware_commands_refuse_a_feast_config() {
+    let out = scratch("feast_cli", "generate");
+    for args in [
+        vec!["generate", EXAMPLE, "-o", out.to_str().unwrap()],
+        vec![
+            "simulate",
+            EXAMPLE,
+            "--poisson",
+            "10",
+            "--ticks",
+            "5",
+            "-o",
+            "/dev/null",
+        ],
+    ] {
+        let o = neurogen(&args);
+        assert!(!o.status.success(), "{args:?}");
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            e.contains("issue 19") && e.contains("golden model only"),
+            "{args:?}: {e}"
+        );
+    }
+    assert!(!Path::new(&out).join("manifest.json").exists());
+}
