@@ -17,6 +17,9 @@ pub enum LearnWhat {
     Patterns(PatternsArgs),
     /// The 8x8 handwritten digits, Diehl & Cook style: test accuracy of each rule set.
     Digits(DigitsArgs),
+    /// K temporal patterns (the same channels in different orders) learned with synaptic delays
+    /// and STDP, against the same network without delays (docs/learning.md).
+    Temporal(TemporalArgs),
     /// A FEAST layer on moving oriented gratings: learned features against the true ones.
     FeastEdges(super::feast::FeastEdgesArgs),
     /// A FEAST layer on the 8x8 digits as events: nearest class mean on winner histograms.
@@ -172,4 +175,77 @@ pub struct DigitsArgs {
     /// With --rules supervised: passes of readout training [default: 1].
     #[arg(long)]
     pub readout_epochs: Option<usize>,
+}
+
+/// `learn temporal`.
+#[derive(Debug, Args)]
+pub struct TemporalArgs {
+    /// Print one JSON object on stdout instead of the report.
+    #[arg(long)]
+    pub json: bool,
+    /// Folder for the plots [default: build/learn/temporal].
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// Runs seeds 1..=N of every K and reports the mean.
+    #[arg(long, default_value_t = 5)]
+    pub seeds: u64,
+    /// Values of K (patterns: orders of the same channels).
+    #[arg(long, value_delimiter = ',', default_value = "2,4")]
+    pub ks: Vec<usize>,
+    /// synapse.max_delay D of the run with delays (the run without delays has D = 0).
+    #[arg(long)]
+    pub max_delay: Option<u32>,
+    /// Channels of a pattern.
+    #[arg(long)]
+    pub channels: Option<usize>,
+    /// Ticks between two channels of a pattern.
+    #[arg(long)]
+    pub gap: Option<usize>,
+    /// Input rows per channel (synapses per channel and neuron, each with its own delay).
+    #[arg(long)]
+    pub copies: Option<usize>,
+    /// Neurons.
+    #[arg(long)]
+    pub neurons: Option<usize>,
+    /// Passes over the training samples.
+    #[arg(long)]
+    pub epochs: Option<usize>,
+    /// Training samples of each pattern per epoch.
+    #[arg(long)]
+    pub train: Option<usize>,
+    /// Held-out test samples of each pattern.
+    #[arg(long)]
+    pub test: Option<usize>,
+    /// neuron.threshold.
+    #[arg(long)]
+    pub threshold: Option<i64>,
+    /// neuron.leak_shift.
+    #[arg(long)]
+    pub leak_shift: Option<u32>,
+    /// stdp.ltp_offset.
+    #[arg(long)]
+    pub ltp_offset: Option<i64>,
+    /// Probability that a spike moves one tick.
+    #[arg(long)]
+    pub jitter: Option<f64>,
+    /// Probability that a spike is missing.
+    #[arg(long)]
+    pub drop: Option<f64>,
+    /// neuron.inhibition.
+    #[arg(long)]
+    pub inhibition: Option<i64>,
+    /// neuron.theta_plus.
+    #[arg(long)]
+    pub theta_plus: Option<i64>,
+    /// stdp.normalize_target (0 = no synaptic scaling; else the host's normalize after every
+    /// sample).
+    #[arg(long)]
+    pub normalize_target: Option<i64>,
+    /// Instead: the parameter search (thresholds x leak shifts x ltp offsets x copies, every K,
+    /// seeds 1..=--seeds), scored on the validation samples only, with and without delays.
+    #[arg(long)]
+    pub sweep: bool,
+    /// Threads of --sweep [default: every core].
+    #[arg(long)]
+    pub threads: Option<usize>,
 }

@@ -19,7 +19,7 @@ pub use board::{BoardArgs, BoardCmd, PortArgs};
 pub use demo::DemoArgs;
 pub use feast::{FeastCommon, FeastDigitsArgs, FeastEdgesArgs};
 pub use hw::{CosimArgs, GenerateArgs, TestbenchArgs};
-pub use learn::{Common, DigitsArgs, LearnArgs, LearnWhat, PatternsArgs, Rules};
+pub use learn::{Common, DigitsArgs, LearnArgs, LearnWhat, PatternsArgs, Rules, TemporalArgs};
 pub use nir::{ExportArgs, ExportWhat, ImportArgs, ImportNirArgs, ImportWhat, LifModelArg};
 pub use sim::{SimulateArgs, StimulusArgs, StimulusKind};
 pub use synth::{FlowArgs, SweepArgs, SynthArgs};

@@ -16,17 +16,18 @@
 
 use super::CmdResult;
 use super::common::{Bar, load_config, write_file};
-use crate::cli::{Common, DigitsArgs, LearnArgs, LearnWhat, PatternsArgs, Rules};
+use crate::cli::{Common, DigitsArgs, LearnArgs, LearnWhat, PatternsArgs, Rules, TemporalArgs};
 use crate::plot;
 use cosim::driver::{Compare, Lockstep, LockstepReport, RunOptions};
 use golden::Config;
 use golden::learn::Progress;
 use golden::learn::digits::{self, Dataset, DigitsParams, DigitsResult, RuleSet};
 use golden::learn::patterns::{self, PatternsParams, PatternsResult, SweepCell};
+use golden::learn::temporal;
 use hdl::array::Target;
 use serde_json::json;
 use std::fmt::Write as _;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -64,6 +65,7 @@ pub fn learn(a: LearnArgs) -> CmdResult {
     match a.what {
         LearnWhat::Patterns(p) => learn_patterns(p),
         LearnWhat::Digits(d) => learn_digits(d),
+        LearnWhat::Temporal(t) => learn_temporal(t),
         LearnWhat::FeastEdges(f) => super::feast::edges(f),
         LearnWhat::FeastDigits(f) => super::feast::digits(f),
     }
@@ -314,7 +316,8 @@ fn saved_text(paths: &[String]) -> String {
         paths[0],
         paths[1],
         paths
-            .get(2)
+            .iter()
+            .find(|t| t.ends_with("_theta.csv"))
             .map_or(String::new(), |t| format!(", theta {t}")),
         paths[0],
         paths[0]
@@ -1220,4 +1223,302 @@ pub(crate) fn hardware_json(rep: &LockstepReport) -> serde_json::Value {
 /// `Err` with the first difference, if any.
 pub(crate) fn hardware_verdict(rep: &LockstepReport) -> CmdResult {
     mismatch_line(rep).map_or(Ok(()), Err)
+}
+
+// ---------------------------------------------------------------------------------------------
+// temporal (issue 17)
+
+/// The parameters of `learn temporal` from its options (defaults: `TemporalParams::default`).
+fn temporal_params(a: &TemporalArgs) -> temporal::TemporalParams {
+    let d = temporal::TemporalParams::default();
+    temporal::TemporalParams {
+        max_delay: a.max_delay.unwrap_or(d.max_delay),
+        channels: a.channels.unwrap_or(d.channels),
+        gap: a.gap.unwrap_or(d.gap),
+        copies: a.copies.unwrap_or(d.copies),
+        neurons: a.neurons.unwrap_or(d.neurons),
+        epochs: a.epochs.unwrap_or(d.epochs),
+        train: a.train.unwrap_or(d.train),
+        test: a.test.unwrap_or(d.test),
+        jitter: a.jitter.unwrap_or(d.jitter),
+        drop: a.drop.unwrap_or(d.drop),
+        net: golden::learn::NetParams {
+            inhibition: a.inhibition.unwrap_or(d.net.inhibition),
+            theta_plus: a.theta_plus.unwrap_or(d.net.theta_plus),
+            normalize_target: a.normalize_target.unwrap_or(d.net.normalize_target),
+            threshold: a.threshold.unwrap_or(d.net.threshold),
+            leak_shift: a.leak_shift.unwrap_or(d.net.leak_shift),
+            ltp_offset: a.ltp_offset.unwrap_or(d.net.ltp_offset),
+            ..d.net.clone()
+        },
+        ..d
+    }
+}
+
+fn temporal_label(l: Option<usize>) -> String {
+    l.map_or("-".into(), |k| format!("P{k}"))
+}
+
+/// `learn temporal`: every K of `--ks`, seeds 1..=`--seeds`, with delays and without (D = 0);
+/// or the parameter search (`--sweep`).
+fn learn_temporal(a: TemporalArgs) -> CmdResult {
+    let base = temporal_params(&a);
+    if a.seeds == 0 || a.ks.is_empty() {
+        return Err("temporal: --seeds and --ks need at least one value".into());
+    }
+    for &k in &a.ks {
+        for d in [base.max_delay, 0] {
+            temporal::TemporalParams {
+                patterns: k,
+                max_delay: d,
+                ..base.clone()
+            }
+            .validate()
+            .map_err(|e| format!("K = {k}, max_delay = {d}: {e}"))?;
+        }
+    }
+    let t0 = Instant::now();
+    if a.sweep {
+        return temporal_sweep(&a, &base, t0);
+    }
+    let dir = a
+        .output
+        .clone()
+        .unwrap_or_else(|| Path::new("build").join("learn").join("temporal"));
+    let mut bar = Bar::new();
+    // (K, D) -> the runs of seeds 1..=N
+    let mut table: Vec<(usize, u32, Vec<temporal::TemporalResult>)> = Vec::new();
+    let total = a.ks.len() * 2 * a.seeds as usize;
+    let mut n = 0;
+    for &k in &a.ks {
+        for d in [base.max_delay, 0] {
+            let mut runs = Vec::new();
+            for seed in 1..=a.seeds {
+                let p = temporal::TemporalParams {
+                    patterns: k,
+                    max_delay: d,
+                    seed,
+                    ..base.clone()
+                };
+                let stage = format!("K={k} D={d} seed {seed}");
+                runs.push(
+                    temporal::run(&p, &mut |done, all| {
+                        bar.update(Progress {
+                            stage: &stage,
+                            done: n * all + done,
+                            total: total * all,
+                        })
+                    })
+                    .map_err(|e| e.to_string())?,
+                );
+                n += 1;
+            }
+            table.push((k, d, runs));
+        }
+    }
+    bar.finish();
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let mut plots = Vec::new();
+    for (k, d, runs) in &table {
+        if *k != *a.ks.last().expect("ks") {
+            continue;
+        }
+        let r = &runs[0];
+        let f = dir.join(format!("raster_k{k}_d{d}.png"));
+        plot::raster(
+            &r.raster,
+            &temporal_label,
+            &format!(
+                "TEMPORAL PATTERNS K={k}, MAX_DELAY={d}, SEED 1: FIRST {} TEST SAMPLES (LEARNING OFF)",
+                r.raster.sample_starts.len()
+            ),
+            &f,
+        )?;
+        plots.push(f.display().to_string());
+    }
+    let f = dir.join("detection.png");
+    let rows: Vec<String> = a.ks.iter().map(|k| format!("K={k}")).collect();
+    let cols = vec![format!("D={}", base.max_delay), "D=0".to_string()];
+    let mean = |runs: &[temporal::TemporalResult]| {
+        runs.iter().map(|r| r.detection).sum::<f64>() / runs.len() as f64
+    };
+    let values: Vec<Vec<f64>> =
+        a.ks.iter()
+            .map(|&k| {
+                table
+                    .iter()
+                    .filter(|(kk, _, _)| *kk == k)
+                    .map(|(_, _, runs)| mean(runs))
+                    .collect()
+            })
+            .collect();
+    plot::heat_map(
+        &rows,
+        &cols,
+        &values,
+        "TEMPORAL PATTERNS: HELD-OUT DETECTION, MEAN OF SEEDS",
+        "PATTERNS",
+        "DELAYS",
+        &f,
+    )?;
+    plots.push(f.display().to_string());
+    let secs = t0.elapsed().as_secs_f64();
+    if a.json {
+        let rows: Vec<_> = table
+            .iter()
+            .map(|(k, d, runs)| {
+                json!({
+                    "patterns": k,
+                    "max_delay": d,
+                    "detection": mean(runs),
+                    "per_seed": runs.iter().map(|r| r.detection).collect::<Vec<_>>(),
+                    "validation": runs.iter().map(|r| r.validation).sum::<f64>() / runs.len() as f64,
+                    "spikes_per_sample": runs.iter().map(|r| r.spikes_per_sample).sum::<f64>() / runs.len() as f64,
+                    "silent": runs.iter().map(|r| r.silent).sum::<usize>(),
+                })
+            })
+            .collect();
+        let o = json!({
+            "experiment": "temporal",
+            "runs": rows,
+            "params": base,
+            "seeds": a.seeds,
+            "seconds": secs,
+            "plots": plots,
+        });
+        return emit(&format!("{o}\n"));
+    }
+    let mut out = String::new();
+    let p = &base;
+    outln!(
+        out,
+        "temporal: {} channels firing once each, {} ticks apart, in K orders (P0 forward, P1 \
+         reverse, then seeded permutations); each channel drives {} rows; jitter {}, drop {}, \
+         p_noise {}",
+        p.channels,
+        p.gap,
+        p.copies,
+        p.jitter,
+        p.drop,
+        p.p_noise
+    );
+    outln!(
+        out,
+        "network: {} neurons, {} input rows, threshold {}, leak_shift {}, inhibition {}, STDP \
+         (ltp_offset {}); {} epochs of {} samples per pattern; {} ticks per sample",
+        p.neurons,
+        p.inputs(),
+        p.net.threshold,
+        p.net.leak_shift,
+        p.net.inhibition,
+        p.net.ltp_offset,
+        p.epochs,
+        p.train,
+        p.ticks()
+    );
+    outln!(
+        out,
+        "held-out test: {} samples per pattern; chance = 1/K\n",
+        p.test
+    );
+    outln!(
+        out,
+        "K  max_delay  detection (mean of seeds 1..={})  per seed                     spikes/sample  silent",
+        a.seeds
+    );
+    for (k, d, runs) in &table {
+        let per: Vec<String> = runs
+            .iter()
+            .map(|r| format!("{:.0}", r.detection * 100.0))
+            .collect();
+        outln!(
+            out,
+            "{:<2} {:>9}  {:>33}  {:<28} {:>13.1}  {:>6}",
+            k,
+            d,
+            pct(mean(runs)),
+            per.join(" "),
+            runs.iter().map(|r| r.spikes_per_sample).sum::<f64>() / runs.len() as f64,
+            runs.iter().map(|r| r.silent).sum::<usize>()
+        );
+    }
+    outln!(out, "\n{:.1} s; plots: {}", secs, plots.join(", "));
+    emit(&out)
+}
+
+/// `learn temporal --sweep`: the grid of `temporal::SweepGrid::default()`, with and without
+/// delays, scored on the validation samples.
+fn temporal_sweep(a: &TemporalArgs, base: &temporal::TemporalParams, t0: Instant) -> CmdResult {
+    let grid = temporal::SweepGrid::default();
+    let threads = a.threads.unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let mut all = Vec::new();
+    for d in [base.max_delay, 0] {
+        let p = temporal::TemporalParams {
+            max_delay: d,
+            ..base.clone()
+        };
+        let on = std::io::stderr().is_terminal();
+        let pts = temporal::sweep(&p, &grid, &a.ks, a.seeds, threads, &|n, t| {
+            if on {
+                eprint!("\r\x1b[2Ksweep D={d}: {n}/{t} points");
+            }
+        })
+        .map_err(|e| e.to_string())?;
+        if on {
+            eprintln!();
+        }
+        all.push((d, pts));
+    }
+    let secs = t0.elapsed().as_secs_f64();
+    if a.json {
+        let o = json!({
+            "experiment": "temporal sweep",
+            "grid": grid,
+            "ks": a.ks,
+            "seeds": a.seeds,
+            "results": all.iter().map(|(d, pts)| json!({"max_delay": d, "points": pts})).collect::<Vec<_>>(),
+            "seconds": secs,
+        });
+        return emit(&format!("{o}\n"));
+    }
+    let mut out = String::new();
+    outln!(
+        out,
+        "temporal --sweep: mean VALIDATION detection over seeds 1..={} (the test samples are not \
+         used); threads {threads}",
+        a.seeds
+    );
+    for (d, pts) in &all {
+        let ks: Vec<String> = a.ks.iter().map(|k| format!("K={k:<5}")).collect();
+        outln!(
+            out,
+            "\nmax_delay = {d}\nthreshold  leak_shift  ltp_offset  copies  {}",
+            ks.join("  ")
+        );
+        let mut sorted: Vec<&temporal::SweepPoint> = pts.iter().collect();
+        sorted.sort_by(|x, y| {
+            let m = |p: &temporal::SweepPoint| p.validation.iter().sum::<f64>();
+            m(y).total_cmp(&m(x))
+        });
+        for pt in sorted {
+            let v: Vec<String> = pt
+                .validation
+                .iter()
+                .map(|&v| format!("{:>7}", pct(v)))
+                .collect();
+            outln!(
+                out,
+                "{:>9}  {:>10}  {:>10}  {:>6}  {}",
+                pt.threshold,
+                pt.leak_shift,
+                pt.ltp_offset,
+                pt.copies,
+                v.join("  ")
+            );
+        }
+    }
+    outln!(out, "\n{secs:.1} s");
+    emit(&out)
 }

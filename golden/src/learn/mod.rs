@@ -24,6 +24,7 @@ pub mod feast;
 pub mod patterns;
 pub mod readout;
 pub mod save;
+pub mod temporal;
 
 use crate::config::Config;
 use crate::error::{Error, Result};

@@ -9,6 +9,8 @@
 //!   CSV when the network has an adaptive threshold (`theta_plus > 0`). Every other key is kept
 //!   as written, so the saved network is the same network (comments are not kept).
 //! - The file names are relative, so the folder can be moved as a whole.
+//! - A network with synaptic delays also gets `<name>_delays.csv` (`synapse.delay_init =
+//!   "file"`), after the theta CSV.
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -58,6 +60,17 @@ pub fn trained_files(
     }
     syn.insert("init".into(), "file".into());
     syn.insert("init_file".into(), weight_file.clone().into());
+    // the delays (fixed: STDP does not change them) as a delay CSV beside the weights, so the
+    // folder stands alone whatever the source said (a delay file relative to another folder)
+    let delays = cfg.initial_delays();
+    let delay_file = format!("{name}_delays.csv");
+    if delays.is_some() {
+        for k in ["delay_value", "delay_lo", "delay_hi", "delay_seed"] {
+            syn.remove(k);
+        }
+        syn.insert("delay_init".into(), "file".into());
+        syn.insert("delay_file".into(), delay_file.clone().into());
+    }
     table.insert("synapse".into(), syn.into());
     let adaptive = cfg.lif().is_some_and(|l| l.theta_plus > 0);
     let mut neuron = section(&mut table, "neuron")?;
@@ -87,6 +100,9 @@ pub fn trained_files(
     ];
     if adaptive {
         files.push((theta_file, theta_csv(theta)));
+    }
+    if let Some(d) = delays {
+        files.push((delay_file, weight_csv(&d.mapv(i32::from))));
     }
     Ok(files)
 }
@@ -163,5 +179,33 @@ ltp_offset = 1
         assert!(!files[0].1.contains("theta_file"));
         let wrong = Array2::zeros((2, 2));
         assert!(trained_files(NET, &cfg, &wrong, &theta, "").is_err());
+    }
+
+    #[test]
+    fn saved_network_keeps_its_delays_in_a_delay_file() {
+        let net = NET.replace("seed = 4\n", "seed = 4\nmax_delay = 5\ndelay_hi = 3\n");
+        let cfg = Config::from_toml_str(&net, Path::new(".")).unwrap();
+        let w = Array2::from_elem((3, 2), 2);
+        let files = trained_files(&net, &cfg, &w, &[0, 0], "").unwrap();
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "tiny.toml",
+                "tiny_weights.csv",
+                "tiny_theta.csv",
+                "tiny_delays.csv"
+            ]
+        );
+        assert!(!files[0].1.contains("delay_hi"), "{}", files[0].1);
+        let dir = std::env::temp_dir().join(format!("neurogen-save-d-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (n, t) in &files {
+            std::fs::write(dir.join(n), t).unwrap();
+        }
+        let back = Config::from_file(&dir.join("tiny.toml")).unwrap();
+        assert_eq!(back.max_delay(), 5);
+        assert_eq!(back.initial_delays(), cfg.initial_delays());
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
