@@ -623,14 +623,16 @@ fn cuba_decay_rounding_down_instead_of_toward_zero_is_reported() {
 #[test]
 fn cuba_a_wrap_at_exactly_2_to_the_23_is_reported() {
     // a_in = 2^14 << 3 = 2^17: u = 2^17 << 6 = 2^23 exactly, which Lava keeps (`u > 2^23`
-    // wraps, strictly); v clamps to 2^23 - 1 and spikes. The mutant wraps at `>=`.
+    // wraps, strictly); v clamps to 2^23 - 1 and spikes. The mutant wraps at `>=`: the wrapped
+    // u is negative whenever bit 23 of the sum is set (the lane tests that bit and that bits
+    // 22..0 are not all zero, which keeps 2^23 positive).
     let cfg = cuba_config("mut_wrap", "vth = 100000", 16384);
     let mut cfg = cfg;
     if let golden::config::NeuronConfig::Cuba(c) = &mut cfg.neuron {
         c.weight_exp = 3;
     }
-    let p = patch_line(&cfg, "_lane.v", "assign n3_over", |l| {
-        l.replace(" > ", " >= ")
+    let p = patch_line(&cfg, "_lane.v", "assign n3_uneg", |l| {
+        l.replace("(|n2_su[22:0])", "1'd1")
     });
     let s = stim(&[&[0], &[]]);
     let m = assert_caught(&cfg, &s, &mutant(p), &["spikes"]);

@@ -6,6 +6,7 @@
 //! theta and y incremented) in parallel with the spike compare, so N4 is one multiplexer level.
 
 use super::{Lane, Outputs, StateWord};
+use crate::array::CubaMul;
 use crate::array::build::{B, no_write_in_reset};
 use crate::array::ops;
 use crate::ir::stmt::*;
@@ -297,6 +298,46 @@ fn div0_addend(x: &Expr, k: u64, add: Expr, w: u32) -> Expr {
     Expr::concat(vec![add.as_unsigned(), low]).as_signed()
 }
 
+/// Whether [`split_decay`] applies to the constant `k`: a multiply (not 0, not a power of two,
+/// which are wiring).
+fn splits(k: u64) -> bool {
+    k != 0 && !k.is_power_of_two()
+}
+
+/// `div0(x * k, 4096) + add` for a signed `x` of 24 or 25 bits and a constant `0 < k < 2^12`
+/// with one 16x16 DSP block ([`CubaMul::Split`]): N1 registers `m = xh * k + (add << (12 - s))
+/// + rnd_hi` (one block: its multiplier and adder, the register its output register), where
+/// `xh` is x's high 16 bits and `s` the number of low bits `xl` left, and `l = xl * k` (unsigned,
+/// shift-and-add over `s` bits) with x's sign; N2's value is `(m + (l >> s) + c) >> (12 - s)`,
+/// `c` (the carry-in) = x negative and `l`'s low `s` bits not all zero. Exact: with `rnd` = 4095
+/// for a negative x (turning the floor shift into `div0`), `x * k + rnd + (add << 12) = ((xh * k
+/// + (add << (12 - s)) + rnd_hi) << s) + (xl * k + rnd_lo)`, `rnd_hi = rnd >> s`, `rnd_lo = rnd
+/// mod 2^s`, and `floor((xl * k + rnd_lo) / 2^s) = (l >> s) + c`. Returns the N2 expression,
+/// 31 bits signed.
+fn split_decay(b: &mut B, name: &str, x: &Expr, k: u64, add: Expr) -> Expr {
+    let w = x.ty.width;
+    let s = w - 16;
+    let neg = x.clone().msb();
+    let xh = x.clone().slice(w - 1, s).as_signed();
+    let xl = x.clone().slice(s - 1, 0);
+    let fill = Expr::mux(
+        neg.clone(),
+        Expr::uconst((1u128 << (12 - s)) - 1, 12 - s),
+        Expr::uconst(0, 12 - s),
+    );
+    let c = Expr::concat(vec![add.as_unsigned(), fill]).as_signed();
+    let m = xh.mul_full(Expr::sconst(k as i128, 14));
+    let mw = m.ty.width;
+    let n1_m = b.reg(&format!("n1_m{name}"), m + c.ext(mw));
+    let n1_l = b.reg(&format!("n1_l{name}"), mul_k(xl.to_signed_wide(), k, false));
+    let n1_n = b.reg(&format!("n1_n{name}"), neg);
+    let lw = n1_l.ty.width;
+    let carry = n1_n.e().and(n1_l.e().slice(s - 1, 0).any());
+    let sw = mw + 1;
+    (n1_m.e().ext(sw) + n1_l.e().slice(lw - 1, s).ext(sw).as_signed() + carry.ext(sw).as_signed())
+        .sra(12 - s)
+}
+
 /// The `cuba` neuron pipeline (docs/model.md, "The cuba model"; `golden::rules::cuba_neuron`),
 /// with the stages of the `lif` one: N1 the two decay products and their addends, N2 the sums
 /// `div0(u * (4095 - du), 4096) + (a_in << 6)` and `div0(v * (4096 - dv), 4096) + bias`, N3 the
@@ -324,67 +365,73 @@ fn cuba(
         acc.sra((-cu.weight_exp) as u32)
     };
     let a_max = golden::rules::CUBA_A_MAX;
-    let a_in = if shifted.ty.width <= 19 {
+    let a_in = if shifted.ty.width <= 18 {
+        // within +-2^17: the clamp cannot act
+        shifted.ext(19)
+    } else if shifted.ty.width == 19 {
         ops::clamp(shifted.ext(20), -a_max, a_max, Ty::s(19))
     } else {
         ops::clamp(shifted, -a_max, a_max, Ty::s(19))
     };
     let (ku, kv) = ((4095 - cu.du) as u64, (4096 - cu.dv) as u64);
-    let dsp = lay.mul_dsp;
+    let mode = lay.mul;
     // N1: products and addends (a_in << 6 << 12 and bias << 12, with the rounding constant)
     let ub = golden::rules::CUBA_U_BITS;
     let pu_w = ub + 14;
     let pv_w = 24 + 14;
     let n1_v = b.delayed_r("n1_v", n_v.clone(), 1);
     let n1_g = b.reg("n1_g", n_g.clone());
-    let n1_pu = b.reg("n1_pu", mul_k(u_old.clone(), ku, dsp));
-    let n1_pv = b.reg("n1_pv", mul_k(v_old.clone(), kv, dsp));
     let a6 = Expr::concat(vec![a_in.as_unsigned(), Expr::uconst(0, 6)]).as_signed();
-    let n1_au = b.reg("n1_au", div0_addend(&u_old, ku, a6, pu_w));
-    let bias_e = match &i.nu_bias {
+    let bias_e = |b: &mut B| match &i.nu_bias {
         Some(nb) => b.delayed("n_bias", nb.e(), rl),
         None => Expr::sconst(cu.bias(0) as i128, 20),
     };
-    let n1_av = b.reg("n1_av", div0_addend(&v_old, kv, bias_e, pv_w));
+    // N2: the two sums, shifted: su = div0(u * ku) + (a_in << 6) (its low 24 bits: all the
+    // wrap needs), tv = div0(v * kv) + bias
+    let (su, tv) = if mode == CubaMul::Split && splits(ku) && splits(kv) {
+        let du = split_decay(b, "u", &u_old, ku, a6);
+        let bias = bias_e(b);
+        let dv = split_decay(b, "v", &v_old, kv, bias);
+        (du.trunc(24), dv.trunc(26))
+    } else {
+        let dsp = mode == CubaMul::Dsp;
+        let n1_pu = b.reg("n1_pu", mul_k(u_old.clone(), ku, dsp));
+        let n1_pv = b.reg("n1_pv", mul_k(v_old.clone(), kv, dsp));
+        let n1_au = b.reg("n1_au", div0_addend(&u_old, ku, a6, pu_w));
+        let bias = bias_e(b);
+        let n1_av = b.reg("n1_av", div0_addend(&v_old, kv, bias, pv_w));
+        let su = (n1_pu.e() + n1_au.e())
+            .sra(12)
+            .slice(pu_w - 13, 0)
+            .as_signed()
+            .trunc(24);
+        let tv = (n1_pv.e() + n1_av.e())
+            .sra(12)
+            .slice(pv_w - 13, 0)
+            .as_signed()
+            .trunc(26);
+        (su, tv)
+    };
     let n1_y = st_now.y.clone().map(|y| b.reg("n1_y", y));
-    // N2: the two sums, shifted: su = div0(u * ku) + (a_in << 6) in (-2^24, 2^24),
-    // tv = div0(v * kv) + bias
-    let su = (n1_pu.e() + n1_au.e())
-        .sra(12)
-        .slice(pu_w - 13, 0)
-        .as_signed()
-        .trunc(27);
-    let tv = (n1_pv.e() + n1_av.e())
-        .sra(12)
-        .slice(pv_w - 13, 0)
-        .as_signed()
-        .trunc(26);
     let n2_v = b.delayed_r("n2_v", n1_v.clone(), 1);
     let n2_g = b.reg("n2_g", n1_g.e());
     let n2_su = b.reg("n2_su", su);
     let n2_tv = b.reg("n2_tv", tv);
     let n2_y = n1_y.map(|y| b.reg("n2_y", y.e()));
-    // N3: Lava's wrap of u (`u > 2^23` strictly, `u <= -2^23`), and v' = tv + u before its clamp
+    // N3: Lava's wrap of u (`u > 2^23` down by 2^24, `u <= -2^23` up by 2^24, once). The a_in
+    // clamp keeps the sum within one wrap of (-2^23, 2^23], so the wrapped u is the one value of
+    // that range equal to the sum modulo 2^24: the sum's low 24 bits, negative exactly when bit
+    // 23 is set and bits 22..0 are not all zero (2^23 itself is kept: the strict compare). Then
+    // v' = tv + u before its clamp.
     let m = 1i128 << 23;
+    debug_assert_eq!(ub, 25);
     let su_e = n2_su.e();
-    let over = b.net("n3_over", su_e.clone().gt(Expr::sconst(m, 27)));
-    let under = b.net("n3_under", su_e.clone().le(Expr::sconst(-m, 27)));
-    let two_m = Expr::sconst(2 * m, 27);
-    let u_wrapped = Expr::mux(
-        over.e(),
-        su_e.clone() - two_m.clone(),
-        Expr::mux(under.e(), su_e.clone() + two_m, su_e.clone()),
+    let u_neg = b.net(
+        "n3_uneg",
+        su_e.clone().bit_at(23).and(su_e.clone().slice(22, 0).any()),
     );
-    let u_new = u_wrapped.trunc(ub);
-    // v' before the clamp: tv + su, then the wrap's +-2^24 added to bits 24 and up only
-    let s = b.net("n3_s", n2_tv.e().ext(27) + su_e.clone());
-    let hi = s.e().slice(26, 24).as_signed();
-    let corr = Expr::mux(
-        over.e(),
-        Expr::sconst(-1, 3),
-        Expr::mux(under.e(), Expr::sconst(1, 3), Expr::sconst(0, 3)),
-    );
-    let vsum = Expr::concat(vec![(hi + corr).as_unsigned(), s.e().slice(23, 0)]).as_signed();
+    let u_new = Expr::concat(vec![u_neg.e(), su_e.slice(23, 0)]).as_signed();
+    let vsum = n2_tv.e().ext(27) + u_new.clone().ext(27);
     let n3_v = b.delayed_r("n3_v", n2_v.clone(), 1);
     let n3_g = b.reg("n3_g", n2_g.e());
     let n3_u = b.reg("n3_u", u_new);
@@ -397,8 +444,28 @@ fn cuba(
     });
     // N4: clamp, spike compare (`v' > vth << 6`; the threshold lies within the clamp's range,
     // so comparing the value before the clamp decides the same), v reset to 0
+    // the clamp to +-(2^23 - 1) of the 27-bit sum by its bits: below when negative and not
+    // within [-(2^23 - 1), -1] (bits 26..23 all set, bits 22..0 not all zero), above when
+    // positive with a bit of 25..23 set
     let vs = n3_vsum.e();
-    let vp = ops::clamp(vs.clone(), lay.v_lo, lay.v_hi, lay.v_ty);
+    debug_assert_eq!((lay.v_lo, lay.v_hi), (-(m as i64 - 1), m as i64 - 1));
+    let below = vs.clone().msb().and(
+        vs.clone()
+            .slice(25, 23)
+            .all()
+            .not()
+            .or(vs.clone().slice(22, 0).any().not()),
+    );
+    let above = vs.clone().msb().not().and(vs.clone().slice(25, 23).any());
+    let vp = Expr::mux(
+        below,
+        Expr::sconst(-(m - 1), 24),
+        Expr::mux(
+            above,
+            Expr::sconst(m - 1, 24),
+            vs.clone().slice(23, 0).as_signed(),
+        ),
+    );
     let fire = b.net("n4_fire_c", vs.gt(Expr::sconst((cu.vth << 6) as i128, 27)));
     let v_new = Expr::mux(fire.e(), Expr::zero(lay.v_ty), vp);
     let y_new = n3_y
