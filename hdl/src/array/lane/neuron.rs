@@ -166,23 +166,24 @@ pub(super) fn pipeline(b: &mut B, c: &Lane, st_now: &StateWord, out: &Outputs) -
         sprev: lay.f_sprev.map(|_| fire3.clone()),
     }
     .pack();
-    write_stage(b, c, out, n3_v, n3_g.e(), word, fire3)
+    write_stage(b, c, out, n3_v, n3_g.e(), |b| b.reg("n4_word", word), fire3)
 }
 
 /// The write stage N4 (registers of the new state word and the spike), the spike output and
-/// (STDP) the spike list; shared by `lif` and `cuba`.
+/// (STDP) the spike list; shared by `lif` and `cuba`. `word` makes the state word written in
+/// N4 (`lif`: a register of it).
 fn write_stage(
     b: &mut B,
     c: &Lane,
     out: &Outputs,
     n3_v: Expr,
     n3_g: Expr,
-    word: Expr,
+    word: impl FnOnce(&mut B) -> Sig,
     fire3: Expr,
 ) -> NeuronWrite {
     let n4_v = b.delayed_r("n4_v", n3_v, 1);
     let n4_g = b.reg("n4_g", n3_g);
-    let n4_word = b.reg("n4_word", word);
+    let n4_word = word(b);
     let n4_fire = b.reg("n4_fire", fire3);
     let spike_now = b.net("n4_spike", n4_v.clone().and(n4_fire.e()));
     // the spike leaves the lane from a register: the top's spike word is a reduction over
@@ -467,18 +468,31 @@ fn cuba(
         ),
     );
     let fire = b.net("n4_fire_c", vs.gt(Expr::sconst((cu.vth << 6) as i128, 27)));
-    let v_new = Expr::mux(fire.e(), Expr::zero(lay.v_ty), vp);
-    let y_new = n3_y
-        .as_ref()
-        .map(|(y, yi)| Expr::mux(fire.e(), yi.e(), y.e()));
-    let word = StateWord {
-        v: v_new,
-        u: Some(n3_u.e()),
-        r: None,
-        theta: None,
-        y: y_new,
-        sprev: None,
-    }
-    .pack();
+    // N4 registers v' clamped and y with its increment, and the word written applies the
+    // spike's reset (and y's increment) after those registers: the 27-bit spike compare ends
+    // at a flip-flop instead of fanning out into the word's multiplexers
+    let fire_e = fire.e();
+    let vp_sig = b.net("n4_vp", vp);
+    let word = move |b: &mut B| {
+        let n4_vp = b.reg("n4_vp_r", vp_sig.e());
+        let n4_u = b.reg("n4_u", n3_u.e());
+        let n4_y = n3_y
+            .as_ref()
+            .map(|(y, yi)| (b.reg("n4_y", y.e()), b.reg("n4_y_inc", yi.e())));
+        let n4_reset = b.reg("n4_reset", fire_e);
+        let y_new = n4_y
+            .as_ref()
+            .map(|(y, yi)| Expr::mux(n4_reset.e(), yi.e(), y.e()));
+        let word = StateWord {
+            v: Expr::mux(n4_reset.e(), Expr::zero(lay.v_ty), n4_vp.e()),
+            u: Some(n4_u.e()),
+            r: None,
+            theta: None,
+            y: y_new,
+            sprev: None,
+        }
+        .pack();
+        b.net("n4_word", word)
+    };
     write_stage(b, c, out, n3_v, n3_g.e(), word, fire.e())
 }
