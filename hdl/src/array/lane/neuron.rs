@@ -306,15 +306,14 @@ fn splits(k: u64) -> bool {
 }
 
 /// `div0(x * k, 4096) + add` for a signed `x` of 24 or 25 bits and a constant `0 < k < 2^12`
-/// with one 16x16 DSP block ([`CubaMul::Split`]): N1 registers `m = xh * k + (add << (12 - s))
-/// + rnd_hi` (one block: its multiplier and adder, the register its output register), where
-/// `xh` is x's high 16 bits and `s` the number of low bits `xl` left, and `l = xl * k` (unsigned,
-/// shift-and-add over `s` bits) with x's sign; N2's value is `(m + (l >> s) + c) >> (12 - s)`,
-/// `c` (the carry-in) = x negative and `l`'s low `s` bits not all zero. Exact: with `rnd` = 4095
-/// for a negative x (turning the floor shift into `div0`), `x * k + rnd + (add << 12) = ((xh * k
-/// + (add << (12 - s)) + rnd_hi) << s) + (xl * k + rnd_lo)`, `rnd_hi = rnd >> s`, `rnd_lo = rnd
-/// mod 2^s`, and `floor((xl * k + rnd_lo) / 2^s) = (l >> s) + c`. Returns the N2 expression,
-/// 31 bits signed.
+/// with one 16x16 DSP block ([`CubaMul::Split`]). Let `s` be the number of low bits `xl` of x
+/// below its high 16 bits `xh`, and `rnd` = 4095 for a negative x (which turns the floor shift
+/// into `div0`), `rnd_hi = rnd >> s`, `rnd_lo = rnd mod 2^s`. N1 registers `m = xh * k +
+/// (add << (12 - s)) + rnd_hi` (one block: its multiplier and adder, the register its output
+/// register), `l = xl * k` (unsigned, shift-and-add over `s` bits) and x's sign; N2's value is
+/// `(m + (l >> s) + c) >> (12 - s)` with the carry-in `c` = x negative and `l`'s low `s` bits
+/// not all zero. Exact: `x * k + rnd + (add << 12)` equals `(m << s) + xl * k + rnd_lo`, and
+/// `floor((xl * k + rnd_lo) / 2^s) = (l >> s) + c`. Returns the N2 expression, 31 bits signed.
 fn split_decay(b: &mut B, name: &str, x: &Expr, k: u64, add: Expr) -> Expr {
     let w = x.ty.width;
     let s = w - 16;
