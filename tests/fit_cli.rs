@@ -199,3 +199,38 @@ fn synth_with_delays_tells_their_memory_cost_and_generate_refuses_them() {
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+#[test]
+fn the_up5k_cuba_example_fits_with_one_sb_mac16_per_decay() {
+    // runtime: two `generate` runs, well under a second each
+    let dir = scratch("fit_cli", "cuba_up5k");
+    let ex =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/up5k_cuba_256x256.toml");
+    let o = neurogen(&[
+        "generate",
+        ex.to_str().unwrap(),
+        "--target",
+        "ice40-up5k",
+        "-o",
+        dir.join("up5k").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    // 4 lanes x 2 decays, one SB_MAC16 each: all 8, and the memories fit
+    assert!(text.contains("fit estimate for ice40-up5k"), "{text}");
+    assert!(text.contains("DSP 8/8"), "{text}");
+    assert!(text.contains("SPRAM 4/4"), "{text}");
+    // control: the same network on the ECP5-85k takes whole products, two MULT18X18D per
+    // decay (16), so the count above is the UP5K's one block per decay, not a constant
+    let o = neurogen(&[
+        "generate",
+        ex.to_str().unwrap(),
+        "--target",
+        "ecp5-85k",
+        "-o",
+        dir.join("ecp5").to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("DSP 16/156"), "{text}");
+}

@@ -797,9 +797,11 @@ mod tests {
                  [neuron]\nmodel = \"cuba\"\ndu = 100\ndv = 300\n"
             ))
         };
-        // two lanes: 2 x (2 + 2) SB_MAC16 = all 8 of the UP5K; four lanes: shift-and-add
+        // two lanes: 2 x (2 + 2) SB_MAC16 = all 8 of the UP5K; four lanes: one per decay (the
+        // high 16 bits), 4 x 2 = 8; eight lanes: shift-and-add
         assert_eq!(check(&c(2), Device::Up5k, true).unwrap().dsp, 8);
-        assert_eq!(check(&c(4), Device::Up5k, true).unwrap().dsp, 0);
+        assert_eq!(check(&c(4), Device::Up5k, true).unwrap().dsp, 8);
+        assert_eq!(check(&c(8), Device::Up5k, true).unwrap().dsp, 0);
         // ECP5: products, 2 MULT18X18D each
         assert_eq!(check(&c(4), Device::Ecp5_85k, true).unwrap().dsp, 16);
     }

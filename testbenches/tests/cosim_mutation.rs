@@ -623,14 +623,16 @@ fn cuba_decay_rounding_down_instead_of_toward_zero_is_reported() {
 #[test]
 fn cuba_a_wrap_at_exactly_2_to_the_23_is_reported() {
     // a_in = 2^14 << 3 = 2^17: u = 2^17 << 6 = 2^23 exactly, which Lava keeps (`u > 2^23`
-    // wraps, strictly); v clamps to 2^23 - 1 and spikes. The mutant wraps at `>=`.
+    // wraps, strictly); v clamps to 2^23 - 1 and spikes. The mutant wraps at `>=`: the wrapped
+    // u is negative whenever bit 23 of the sum is set (the lane tests that bit and that bits
+    // 22..0 are not all zero, which keeps 2^23 positive).
     let cfg = cuba_config("mut_wrap", "vth = 100000", 16384);
     let mut cfg = cfg;
     if let golden::config::NeuronConfig::Cuba(c) = &mut cfg.neuron {
         c.weight_exp = 3;
     }
-    let p = patch_line(&cfg, "_lane.v", "assign n3_over", |l| {
-        l.replace(" > ", " >= ")
+    let p = patch_line(&cfg, "_lane.v", "assign n3_uneg", |l| {
+        l.replace("(|n2_su[22:0])", "1'd1")
     });
     let s = stim(&[&[0], &[]]);
     let m = assert_caught(&cfg, &s, &mutant(p), &["spikes"]);
@@ -653,4 +655,111 @@ fn cuba_a_wrong_per_neuron_bias_is_reported() {
     let s = stim(&[&[], &[]]);
     let m = assert_caught(&cfg, &s, &mutant(p), &["v"]);
     assert_eq!((m.tick, m.index.as_str()), (0, "1"), "{m}");
+}
+
+/// A four-lane `cuba` network for the iCE40 UP5K, whose 8 `SB_MAC16` take one multiply per
+/// decay (the split multiplies: the high 16 bits of u and v times the decay in the block, the
+/// low bits by shift-and-add): odd decays, per-neuron biases of both signs and strong mixed
+/// weights (u wraps, v saturates, both go negative, so the decays round toward zero).
+const CUBA_SPLIT: &str = r#"
+name = "cuba_split"
+[array]
+inputs = 8
+neurons = 8
+lanes = 4
+[neuron]
+model = "cuba"
+du = 410
+dv = 205
+vth = 60000
+bias_mant = [100, -100, 4095, -4096, 7, -7, 0, 1]
+bias_exp = [3, 3, 7, 7, 0, 1, 0, 5]
+acc_bits = 16
+[synapse]
+weight_bits = 8
+signed = true
+init = "uniform"
+init_lo = -128
+init_hi = 127
+seed = 11
+weight_exp = 7
+[stdp]
+enabled = false
+"#;
+
+/// `ticks` ticks of 0 to 7 events on the 8 inputs (duplicates included), from a fixed LCG.
+fn busy_stimulus(ticks: usize, seed: u64) -> Stimulus {
+    let mut x = seed;
+    let mut next = || {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) as u32
+    };
+    let ticks = (0..ticks)
+        .map(|_| {
+            let n = next() % 8;
+            (0..n).map(|_| next() % 8).collect()
+        })
+        .collect();
+    Stimulus {
+        ticks,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn cuba_split_multiplies_of_the_up5k_match_and_a_dropped_div0_carry_is_caught() {
+    // runtime: two co-simulations of 40 ticks on 8 neurons, a few seconds
+    use hdl::array::Target;
+    let cfg = config(CUBA_SPLIT);
+    let up5k = Options {
+        target: Target::Ice40Up5k,
+        ..Default::default()
+    };
+    let g = generate(&cfg, &up5k).expect("the network generates");
+    let lane = &g
+        .rtl
+        .iter()
+        .find(|(n, _)| n == "cuba_split_lane.v")
+        .unwrap()
+        .1;
+    // one 16 x 14-bit product per decay (`n1_mu`, `n1_mv`), the whole products are gone
+    for reg in ["n1_mu <=", "n1_mv <="] {
+        assert!(
+            lane.lines().any(|l| l.contains(reg) && l.contains(" * ")),
+            "{reg} is a product"
+        );
+    }
+    assert!(
+        !lane.contains("n1_pu"),
+        "the split lane has no whole product"
+    );
+    let needle = "(n1_nu & (|n1_lu[8:0]))";
+    let line: Vec<&str> = lane
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.contains(needle))
+        .collect();
+    assert_eq!(line.len(), 1, "{line:?}");
+    let patch = (
+        "cuba_split_lane.v".to_string(),
+        line[0].to_string(),
+        line[0].replace(needle, "1'd0"),
+    );
+    let s = busy_stimulus(40, 3);
+    let control = RunOptions {
+        target: Target::Ice40Up5k,
+        ..Default::default()
+    };
+    if let Some(m) = cosim(&cfg, &s, &control) {
+        panic!("the UP5K cuba_split must match the golden model: {m}");
+    }
+    let mutant = RunOptions {
+        patches: vec![patch],
+        ..control
+    };
+    let m = cosim(&cfg, &s, &mutant).expect("the dropped div0 carry was not caught");
+    eprintln!("cuba_split: {m}");
+    assert!(["u", "v", "spikes"].contains(&m.what.as_str()), "{m}");
 }

@@ -198,6 +198,20 @@ pub fn field_bits(n: u64) -> u32 {
     if n <= 1 { 0 } else { addr_bits(n) }
 }
 
+/// How a `cuba` lane multiplies u and v by their decay constants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum CubaMul {
+    /// Verilog products of the whole u and v, for the tool to map (to DSP blocks where there
+    /// are enough: two 16x16 blocks per multiply).
+    Dsp,
+    /// One 16x16 block per multiply: the product of the high 16 bits of u (v) with the
+    /// constant, plus the addend, in the block's adder (a Verilog `a * k + c`); the low 9 (8)
+    /// bits times the constant by shift-and-add (the iCE40 UP5K's 8 `SB_MAC16` for 4 lanes).
+    Split,
+    /// Shift-and-add over the constant's canonical signed digits (no DSP blocks).
+    Logic,
+}
+
 /// Every derived size of one generated array.
 #[derive(Debug, Clone, Serialize)]
 pub struct Layout {
@@ -243,9 +257,8 @@ pub struct Layout {
     pub f_v: Field,
     /// `cuba` current u (`golden::rules::CUBA_U_BITS` = 26 bits).
     pub f_u: Option<Field>,
-    /// `cuba`: the decay multiplies are written as Verilog products for the tool to map (to
-    /// DSP blocks where it can), else as shift-and-add over the constant's signed digits.
-    pub mul_dsp: bool,
+    /// `cuba`: how the decay multiplies are built ([`CubaMul`]).
+    pub mul: CubaMul,
     /// `cuba` with biases that differ between neurons: each lane takes its neuron's bias
     /// (`nu_bias`, 20 bits signed) from a constant table of the top, indexed by the group.
     pub bias_per_neuron: bool,
@@ -401,7 +414,7 @@ impl Layout {
             v_hi,
             f_v,
             f_u,
-            mul_dsp: true,
+            mul: CubaMul::Dsp,
             bias_per_neuron,
             f_ref,
             f_theta,
@@ -430,11 +443,19 @@ impl Layout {
 
     /// Choose how the `cuba` decay multiplies are built, for a device with `dsp_blocks` 16x16
     /// multipliers (`None`: many, or a generic target that leaves the choice to the tool):
-    /// products when every lane's two multiplies (two blocks each: u is 25 bits, v 24) fit
-    /// beside the scaling multiplies (two blocks per lane), else shift-and-add.
+    /// whole products when every lane's two multiplies (two blocks each: u is 25 bits, v 24) fit
+    /// beside the scaling multiplies (two blocks per lane), else one block per multiply (the
+    /// high 16 bits of u or v, [`CubaMul::Split`]) when those fit, else shift-and-add.
     pub fn choose_mul(&mut self, dsp_blocks: Option<u64>) {
-        let need = |lay: &Layout| lay.l * (4 + if lay.scaling { 2 } else { 0 });
-        self.mul_dsp = dsp_blocks.is_none_or(|n| need(self) <= n);
+        let scal = if self.scaling { 2 } else { 0 };
+        let fits = |per_lane: u64| dsp_blocks.is_none_or(|n| self.l * (per_lane + scal) <= n);
+        self.mul = if fits(4) {
+            CubaMul::Dsp
+        } else if fits(2) {
+            CubaMul::Split
+        } else {
+            CubaMul::Logic
+        };
     }
 
     /// The largest value of an unsigned trace (`golden::rules::trace_max`).

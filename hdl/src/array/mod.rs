@@ -21,7 +21,7 @@ use crate::ir::{Design, SigKind};
 use build::MemUse;
 pub use build::{MemKind, MemShape};
 use golden::Config;
-pub use layout::{Layout, Params, Region};
+pub use layout::{CubaMul, Layout, Params, Region};
 use serde::Serialize;
 use std::collections::BTreeMap;
 

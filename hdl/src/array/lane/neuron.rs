@@ -6,6 +6,7 @@
 //! theta and y incremented) in parallel with the spike compare, so N4 is one multiplexer level.
 
 use super::{Lane, Outputs, StateWord};
+use crate::array::CubaMul;
 use crate::array::build::{B, no_write_in_reset};
 use crate::array::ops;
 use crate::ir::stmt::*;
@@ -178,7 +179,7 @@ pub(super) fn pipeline(b: &mut B, c: &Lane, st_now: &StateWord, out: &Outputs) -
         sprev: lay.f_sprev.map(|_| fire3.clone()),
     }
     .pack();
-    write_stage(b, c, out, n3_v, n3_g.e(), word, fire3)
+    write_stage(b, c, out, n3_v, n3_g.e(), |b| b.reg("n4_word", word), fire3)
 }
 
 /// Teach hardware: the TEACH mode and the issued neuron's forced bit at N4 (the lane's input
@@ -190,19 +191,20 @@ fn taught(b: &mut B, c: &Lane) -> Option<(Expr, Expr)> {
 }
 
 /// The write stage N4 (registers of the new state word and the spike), the spike output and
-/// (STDP) the spike list; shared by `lif` and `cuba`.
+/// (STDP) the spike list; shared by `lif` and `cuba`. `word` makes the state word written in
+/// N4 (`lif`: a register of it).
 fn write_stage(
     b: &mut B,
     c: &Lane,
     out: &Outputs,
     n3_v: Expr,
     n3_g: Expr,
-    word: Expr,
+    word: impl FnOnce(&mut B) -> Sig,
     fire3: Expr,
 ) -> NeuronWrite {
     let n4_v = b.delayed_r("n4_v", n3_v, 1);
     let n4_g = b.reg("n4_g", n3_g);
-    let n4_word = b.reg("n4_word", word);
+    let n4_word = word(b);
     let n4_fire = b.reg("n4_fire", fire3);
     let spike_now = b.net("n4_spike", n4_v.clone().and(n4_fire.e()));
     // the spike leaves the lane from a register: the top's spike word is a reduction over
@@ -318,6 +320,45 @@ fn div0_addend(x: &Expr, k: u64, add: Expr, w: u32) -> Expr {
     Expr::concat(vec![add.as_unsigned(), low]).as_signed()
 }
 
+/// Whether [`split_decay`] applies to the constant `k`: a multiply (not 0, not a power of two,
+/// which are wiring).
+fn splits(k: u64) -> bool {
+    k != 0 && !k.is_power_of_two()
+}
+
+/// `div0(x * k, 4096) + add` for a signed `x` of 24 or 25 bits and a constant `0 < k < 2^12`
+/// with one 16x16 DSP block ([`CubaMul::Split`]). Let `s` be the number of low bits `xl` of x
+/// below its high 16 bits `xh`, and `rnd` = 4095 for a negative x (which turns the floor shift
+/// into `div0`), `rnd_hi = rnd >> s`, `rnd_lo = rnd mod 2^s`. N1 registers `m = xh * k +
+/// (add << (12 - s)) + rnd_hi` (one block: its multiplier and adder, the register its output
+/// register), `l = xl * k` (unsigned, shift-and-add over `s` bits) and x's sign; N2's value is
+/// `(m + (l >> s) + c) >> (12 - s)` with the carry-in `c` = x negative and `l`'s low `s` bits
+/// not all zero. Exact: `x * k + rnd + (add << 12)` equals `(m << s) + xl * k + rnd_lo`, and
+/// `floor((xl * k + rnd_lo) / 2^s) = (l >> s) + c`. Returns the N2 expression, 31 bits signed.
+fn split_decay(b: &mut B, name: &str, x: &Expr, k: u64, add: Expr) -> Expr {
+    let w = x.ty.width;
+    let s = w - 16;
+    let neg = x.clone().msb();
+    let xh = x.clone().slice(w - 1, s).as_signed();
+    let xl = x.clone().slice(s - 1, 0);
+    let fill = Expr::mux(
+        neg.clone(),
+        Expr::uconst((1u128 << (12 - s)) - 1, 12 - s),
+        Expr::uconst(0, 12 - s),
+    );
+    let c = Expr::concat(vec![add.as_unsigned(), fill]).as_signed();
+    let m = xh.mul_full(Expr::sconst(k as i128, 14));
+    let mw = m.ty.width;
+    let n1_m = b.reg(&format!("n1_m{name}"), m + c.ext(mw));
+    let n1_l = b.reg(&format!("n1_l{name}"), mul_k(xl.to_signed_wide(), k, false));
+    let n1_n = b.reg(&format!("n1_n{name}"), neg);
+    let lw = n1_l.ty.width;
+    let carry = n1_n.e().and(n1_l.e().slice(s - 1, 0).any());
+    let sw = mw + 1;
+    (n1_m.e().ext(sw) + n1_l.e().slice(lw - 1, s).ext(sw).as_signed() + carry.ext(sw).as_signed())
+        .sra(12 - s)
+}
+
 /// The `cuba` neuron pipeline (docs/model.md, "The cuba model"; `golden::rules::cuba_neuron`),
 /// with the stages of the `lif` one: N1 the two decay products and their addends, N2 the sums
 /// `div0(u * (4095 - du), 4096) + (a_in << 6)` and `div0(v * (4096 - dv), 4096) + bias`, N3 the
@@ -345,67 +386,73 @@ fn cuba(
         acc.sra((-cu.weight_exp) as u32)
     };
     let a_max = golden::rules::CUBA_A_MAX;
-    let a_in = if shifted.ty.width <= 19 {
+    let a_in = if shifted.ty.width <= 18 {
+        // within +-2^17: the clamp cannot act
+        shifted.ext(19)
+    } else if shifted.ty.width == 19 {
         ops::clamp(shifted.ext(20), -a_max, a_max, Ty::s(19))
     } else {
         ops::clamp(shifted, -a_max, a_max, Ty::s(19))
     };
     let (ku, kv) = ((4095 - cu.du) as u64, (4096 - cu.dv) as u64);
-    let dsp = lay.mul_dsp;
+    let mode = lay.mul;
     // N1: products and addends (a_in << 6 << 12 and bias << 12, with the rounding constant)
     let ub = golden::rules::CUBA_U_BITS;
     let pu_w = ub + 14;
     let pv_w = 24 + 14;
     let n1_v = b.delayed_r("n1_v", n_v.clone(), 1);
     let n1_g = b.reg("n1_g", n_g.clone());
-    let n1_pu = b.reg("n1_pu", mul_k(u_old.clone(), ku, dsp));
-    let n1_pv = b.reg("n1_pv", mul_k(v_old.clone(), kv, dsp));
     let a6 = Expr::concat(vec![a_in.as_unsigned(), Expr::uconst(0, 6)]).as_signed();
-    let n1_au = b.reg("n1_au", div0_addend(&u_old, ku, a6, pu_w));
-    let bias_e = match &i.nu_bias {
+    let bias_e = |b: &mut B| match &i.nu_bias {
         Some(nb) => b.delayed("n_bias", nb.e(), rl),
         None => Expr::sconst(cu.bias(0) as i128, 20),
     };
-    let n1_av = b.reg("n1_av", div0_addend(&v_old, kv, bias_e, pv_w));
+    // N2: the two sums, shifted: su = div0(u * ku) + (a_in << 6) (its low 24 bits: all the
+    // wrap needs), tv = div0(v * kv) + bias
+    let (su, tv) = if mode == CubaMul::Split && splits(ku) && splits(kv) {
+        let du = split_decay(b, "u", &u_old, ku, a6);
+        let bias = bias_e(b);
+        let dv = split_decay(b, "v", &v_old, kv, bias);
+        (du.trunc(24), dv.trunc(26))
+    } else {
+        let dsp = mode == CubaMul::Dsp;
+        let n1_pu = b.reg("n1_pu", mul_k(u_old.clone(), ku, dsp));
+        let n1_pv = b.reg("n1_pv", mul_k(v_old.clone(), kv, dsp));
+        let n1_au = b.reg("n1_au", div0_addend(&u_old, ku, a6, pu_w));
+        let bias = bias_e(b);
+        let n1_av = b.reg("n1_av", div0_addend(&v_old, kv, bias, pv_w));
+        let su = (n1_pu.e() + n1_au.e())
+            .sra(12)
+            .slice(pu_w - 13, 0)
+            .as_signed()
+            .trunc(24);
+        let tv = (n1_pv.e() + n1_av.e())
+            .sra(12)
+            .slice(pv_w - 13, 0)
+            .as_signed()
+            .trunc(26);
+        (su, tv)
+    };
     let n1_y = st_now.y.clone().map(|y| b.reg("n1_y", y));
-    // N2: the two sums, shifted: su = div0(u * ku) + (a_in << 6) in (-2^24, 2^24),
-    // tv = div0(v * kv) + bias
-    let su = (n1_pu.e() + n1_au.e())
-        .sra(12)
-        .slice(pu_w - 13, 0)
-        .as_signed()
-        .trunc(27);
-    let tv = (n1_pv.e() + n1_av.e())
-        .sra(12)
-        .slice(pv_w - 13, 0)
-        .as_signed()
-        .trunc(26);
     let n2_v = b.delayed_r("n2_v", n1_v.clone(), 1);
     let n2_g = b.reg("n2_g", n1_g.e());
     let n2_su = b.reg("n2_su", su);
     let n2_tv = b.reg("n2_tv", tv);
     let n2_y = n1_y.map(|y| b.reg("n2_y", y.e()));
-    // N3: Lava's wrap of u (`u > 2^23` strictly, `u <= -2^23`), and v' = tv + u before its clamp
+    // N3: Lava's wrap of u (`u > 2^23` down by 2^24, `u <= -2^23` up by 2^24, once). The a_in
+    // clamp keeps the sum within one wrap of (-2^23, 2^23], so the wrapped u is the one value of
+    // that range equal to the sum modulo 2^24: the sum's low 24 bits, negative exactly when bit
+    // 23 is set and bits 22..0 are not all zero (2^23 itself is kept: the strict compare). Then
+    // v' = tv + u before its clamp.
     let m = 1i128 << 23;
+    debug_assert_eq!(ub, 25);
     let su_e = n2_su.e();
-    let over = b.net("n3_over", su_e.clone().gt(Expr::sconst(m, 27)));
-    let under = b.net("n3_under", su_e.clone().le(Expr::sconst(-m, 27)));
-    let two_m = Expr::sconst(2 * m, 27);
-    let u_wrapped = Expr::mux(
-        over.e(),
-        su_e.clone() - two_m.clone(),
-        Expr::mux(under.e(), su_e.clone() + two_m, su_e.clone()),
+    let u_neg = b.net(
+        "n3_uneg",
+        su_e.clone().bit_at(23).and(su_e.clone().slice(22, 0).any()),
     );
-    let u_new = u_wrapped.trunc(ub);
-    // v' before the clamp: tv + su, then the wrap's +-2^24 added to bits 24 and up only
-    let s = b.net("n3_s", n2_tv.e().ext(27) + su_e.clone());
-    let hi = s.e().slice(26, 24).as_signed();
-    let corr = Expr::mux(
-        over.e(),
-        Expr::sconst(-1, 3),
-        Expr::mux(under.e(), Expr::sconst(1, 3), Expr::sconst(0, 3)),
-    );
-    let vsum = Expr::concat(vec![(hi + corr).as_unsigned(), s.e().slice(23, 0)]).as_signed();
+    let u_new = Expr::concat(vec![u_neg.e(), su_e.slice(23, 0)]).as_signed();
+    let vsum = n2_tv.e().ext(27) + u_new.clone().ext(27);
     let n3_v = b.delayed_r("n3_v", n2_v.clone(), 1);
     let n3_g = b.reg("n3_g", n2_g.e());
     let n3_u = b.reg("n3_u", u_new);
@@ -418,31 +465,70 @@ fn cuba(
     });
     // N4: clamp, spike compare (`v' > vth << 6`; the threshold lies within the clamp's range,
     // so comparing the value before the clamp decides the same), v reset to 0
+    // the clamp to +-(2^23 - 1) of the 27-bit sum by its bits: below when negative and not
+    // within [-(2^23 - 1), -1] (bits 26..23 all set, bits 22..0 not all zero), above when
+    // positive with a bit of 25..23 set
     let vs = n3_vsum.e();
-    let vp = ops::clamp(vs.clone(), lay.v_lo, lay.v_hi, lay.v_ty);
+    debug_assert_eq!((lay.v_lo, lay.v_hi), (-(m as i64 - 1), m as i64 - 1));
+    let below = vs.clone().msb().and(
+        vs.clone()
+            .slice(25, 23)
+            .all()
+            .not()
+            .or(vs.clone().slice(22, 0).any().not()),
+    );
+    let above = vs.clone().msb().not().and(vs.clone().slice(25, 23).any());
+    let vp = Expr::mux(
+        below,
+        Expr::sconst(-(m - 1), 24),
+        Expr::mux(
+            above,
+            Expr::sconst(m - 1, 24),
+            vs.clone().slice(23, 0).as_signed(),
+        ),
+    );
     let fire = b.net("n4_fire_c", vs.gt(Expr::sconst((cu.vth << 6) as i128, 27)));
-    let mut v_new = Expr::mux(fire.e(), Expr::zero(lay.v_ty), vp);
-    let mut u_new = n3_u.e();
-    let fire = match taught(b, c) {
-        // teach mode: the forced bit is the spike, v and u are written 0
-        Some((mode, forced)) => {
-            v_new = Expr::mux(mode.clone(), Expr::zero(lay.v_ty), v_new);
-            u_new = Expr::mux(mode.clone(), Expr::zero(u_new.ty), u_new);
-            b.net("n4_fire_t", Expr::mux(mode, forced, fire.e()))
-        }
-        None => fire,
+    // teach mode: the forced bit is the spike, v and u are written 0
+    let (fire, mode) = match taught(b, c) {
+        Some((mode, forced)) => (
+            b.net("n4_fire_t", Expr::mux(mode.clone(), forced, fire.e())),
+            Some(mode),
+        ),
+        None => (fire, None),
     };
-    let y_new = n3_y
-        .as_ref()
-        .map(|(y, yi)| Expr::mux(fire.e(), yi.e(), y.e()));
-    let word = StateWord {
-        v: v_new,
-        u: Some(u_new),
-        r: None,
-        theta: None,
-        y: y_new,
-        sprev: None,
-    }
-    .pack();
+    // N4 registers v' clamped and y with its increment, and the word written applies the
+    // spike's reset (and y's increment) after those registers: the 27-bit spike compare ends
+    // at a flip-flop instead of fanning out into the word's multiplexers
+    let fire_e = fire.e();
+    let vp_sig = b.net("n4_vp", vp);
+    let word = move |b: &mut B| {
+        let n4_vp = b.reg("n4_vp_r", vp_sig.e());
+        let n4_u = b.reg("n4_u", n3_u.e());
+        let n4_y = n3_y
+            .as_ref()
+            .map(|(y, yi)| (b.reg("n4_y", y.e()), b.reg("n4_y_inc", yi.e())));
+        let n4_reset = b.reg("n4_reset", fire_e);
+        let n4_mode = mode.map(|m| b.reg("n4_teach", m));
+        let y_new = n4_y
+            .as_ref()
+            .map(|(y, yi)| Expr::mux(n4_reset.e(), yi.e(), y.e()));
+        let (v_zero, u_new) = match &n4_mode {
+            Some(m) => (
+                n4_reset.e().or(m.e()),
+                Expr::mux(m.e(), Expr::zero(n4_u.ty), n4_u.e()),
+            ),
+            None => (n4_reset.e(), n4_u.e()),
+        };
+        let word = StateWord {
+            v: Expr::mux(v_zero, Expr::zero(lay.v_ty), n4_vp.e()),
+            u: Some(u_new),
+            r: None,
+            theta: None,
+            y: y_new,
+            sprev: None,
+        }
+        .pack();
+        b.net("n4_word", word)
+    };
     write_stage(b, c, out, n3_v, n3_g.e(), word, fire.e())
 }
