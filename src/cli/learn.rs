@@ -168,4 +168,22 @@ pub struct DigitsArgs {
     /// With --rules supervised: passes of readout training [default: 1].
     #[arg(long)]
     pub readout_epochs: Option<usize>,
+    /// With --rules supervised: what the readout reads: the trained hidden layer, or a baseline
+    /// (a frozen random hidden layer, or no hidden layer: the readout on the 64 inputs).
+    #[arg(long, value_enum, default_value = "trained")]
+    pub hidden: HiddenKind,
+    /// Threads of the --sweep [default: every core].
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+/// What the supervised readout of `learn digits` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HiddenKind {
+    /// 100 hidden neurons trained without labels as `--rules full`, then frozen.
+    Trained,
+    /// The `fixed` rule set's random hidden layer (STDP off), frozen: a baseline.
+    Random,
+    /// No hidden layer: the readout reads the 64 inputs (64 -> 10), a baseline.
+    None,
 }

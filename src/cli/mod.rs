@@ -17,7 +17,7 @@ pub use bench::{BenchArgs, BenchWhat, Peer};
 pub use board::{BoardArgs, BoardCmd, PortArgs};
 pub use demo::DemoArgs;
 pub use hw::{CosimArgs, GenerateArgs, TestbenchArgs};
-pub use learn::{Common, DigitsArgs, LearnArgs, LearnWhat, PatternsArgs, Rules};
+pub use learn::{Common, DigitsArgs, HiddenKind, LearnArgs, LearnWhat, PatternsArgs, Rules};
 pub use nir::{ExportArgs, ExportWhat, ImportArgs, ImportNirArgs, ImportWhat, LifModelArg};
 pub use sim::{SimulateArgs, StimulusArgs, StimulusKind};
 pub use synth::{FlowArgs, SweepArgs, SynthArgs};
