@@ -124,6 +124,20 @@ fn pattern_params(a: &PatternsArgs, network: Option<&Config>) -> Result<Patterns
     Ok(p)
 }
 
+/// A seed range `FIRST-LAST` (both included, FIRST <= LAST).
+fn seed_range(text: &str) -> Result<std::ops::RangeInclusive<u64>, String> {
+    let bad = || format!("--sweep-seeds \"{text}\": expected FIRST-LAST, e.g. 21-100");
+    let (a, b) = text.split_once('-').ok_or_else(bad)?;
+    let (a, b): (u64, u64) = (
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    );
+    if a > b {
+        return Err(bad());
+    }
+    Ok(a..=b)
+}
+
 /// `learn patterns --supervised`: the one-shot readout on seeds 1..=--seeds, and with --sweep
 /// the parameter search behind its defaults.
 fn learn_one_shot(a: PatternsArgs) -> CmdResult {
@@ -177,11 +191,18 @@ fn learn_one_shot(a: PatternsArgs) -> CmdResult {
     ));
     let mut sweep = None;
     if a.sweep {
-        let cells =
-            one_shot_sweep(&p, &o, &a.leaks, &a.thresholds, a.seeds).map_err(|e| e.to_string())?;
+        let range = seed_range(&a.sweep_seeds)?;
+        let threads = match a.threads {
+            Some(0) => return Err("--threads: at least 1".into()),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        let cells = one_shot_sweep(&p, &o, &a.leaks, &a.thresholds, range.clone(), threads)
+            .map_err(|e| e.to_string())?;
         out.push_str(&format!(
-            "\nparameter search over seeds 1..={} (perfect seeds / false positives / missed samples):\n",
-            a.seeds
+            "\nparameter search over seeds {}-{} (perfect seeds / false positives / missed samples):\n",
+            range.start(),
+            range.end()
         ));
         out.push_str("leak_shift  threshold  perfect  false_pos  missed\n");
         for c in &cells {
@@ -859,7 +880,13 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
         HiddenKind::Random => Front::Random,
         HiddenKind::None => Front::Inputs,
     };
-    let p = digits_params(&a, RuleSet::Full, None)?;
+    let p = DigitsParams {
+        epochs: a
+            .common
+            .epochs
+            .unwrap_or(golden::learn::readout::HIDDEN_EPOCHS),
+        ..digits_params(&a, RuleSet::Full, None)?
+    };
     p.validate(data.len()).map_err(|e| e.to_string())?;
     let base = ReadoutParams::for_front(front);
     let o = ReadoutParams {
