@@ -662,8 +662,14 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
     if a.rules == Some(Rules::Supervised) {
         return learn_digits_supervised(a, &data);
     }
-    if a.sweep || a.readout_epochs.is_some() {
-        return Err("--sweep and --readout-epochs belong to --rules supervised".into());
+    if a.sweep
+        || a.readout_epochs.is_some()
+        || a.hidden != HiddenKind::Trained
+        || a.threads.is_some()
+    {
+        return Err(
+            "--sweep, --readout-epochs, --hidden and --threads belong to --rules supervised".into(),
+        );
     }
     let user = user_network(&a.common)?;
     if user.is_some() && a.rules.is_some() {
