@@ -541,8 +541,11 @@ pub fn confusion_matrix(
         let y = top + i as i64 * cell;
         let total = row.iter().sum::<u32>() + unanswered[i];
         c.text(40, y + cell / 2 - 4, &i.to_string(), 1, BLACK);
-        for j in 0..=n {
-            let v = if j == n { unanswered[i] } else { row[j] };
+        for (j, &v) in row
+            .iter()
+            .chain(std::iter::once(&unanswered[i]))
+            .enumerate()
+        {
             let f = if total == 0 {
                 0.0
             } else {

@@ -37,6 +37,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run: the size does not matter
 pub enum Command {
     /// Run the golden model on a stimulus and write the result JSON.
     Simulate(SimulateArgs),
