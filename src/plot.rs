@@ -506,6 +506,78 @@ pub fn heat_map(
     c.save(path)
 }
 
+/// A confusion matrix: `counts[true][predicted]`, one row per true class with its
+/// `unanswered` images (no class) in a last column "-"; each cell shows its count, shaded by
+/// its fraction of the row (the diagonal green, errors red).
+pub fn confusion_matrix(
+    counts: &[Vec<u32>],
+    unanswered: &[u32],
+    title: &str,
+    path: &Path,
+) -> Result<(), String> {
+    let n = counts.len();
+    if unanswered.len() != n || counts.iter().any(|r| r.len() != n) {
+        return Err(format!(
+            "confusion matrix: {n} rows need {n} columns each and {n} unanswered counts"
+        ));
+    }
+    let cell = 30i64;
+    let (left, top) = (70i64, 60i64);
+    let w = (left + cell * (n as i64 + 1) + 16).max(Canvas::text_width(title, 1) + 16);
+    let h = top + cell * n as i64 + 16;
+    let mut c = Canvas::new(w as usize, h as usize);
+    c.text(8, 6, title, 1, BLACK);
+    c.text(left, 24, "PREDICTED (- = NO CLASS)", 1, BLACK);
+    c.text(8, top - 12, "TRUE", 1, BLACK);
+    for j in 0..=n {
+        let s = if j == n {
+            "-".to_string()
+        } else {
+            j.to_string()
+        };
+        c.text(left + j as i64 * cell + 12, top - 12, &s, 1, BLACK);
+    }
+    for (i, row) in counts.iter().enumerate() {
+        let y = top + i as i64 * cell;
+        let total = row.iter().sum::<u32>() + unanswered[i];
+        c.text(40, y + cell / 2 - 4, &i.to_string(), 1, BLACK);
+        for (j, &v) in row
+            .iter()
+            .chain(std::iter::once(&unanswered[i]))
+            .enumerate()
+        {
+            let f = if total == 0 {
+                0.0
+            } else {
+                v as f64 / total as f64
+            };
+            let x = left + j as i64 * cell;
+            let colour = if v == 0 {
+                [245, 245, 245]
+            } else if i == j {
+                [
+                    (230.0 - 170.0 * f) as u8,
+                    (230.0 - 40.0 * f) as u8,
+                    (230.0 - 150.0 * f) as u8,
+                ]
+            } else {
+                let g = (f * 4.0).min(1.0);
+                [230, (220.0 - 150.0 * g) as u8, (220.0 - 150.0 * g) as u8]
+            };
+            c.rect(x, y, cell - 2, cell - 2, colour);
+            let s = v.to_string();
+            c.text(
+                x + (cell - 2 - Canvas::text_width(&s, 1)) / 2,
+                y + cell / 2 - 4,
+                &s,
+                1,
+                BLACK,
+            );
+        }
+    }
+    c.save(path)
+}
+
 /// Lines over a shared x axis (`xs`), y from 0 to the largest value (or `y_max` when given),
 /// one colour per series; with `legend` the series' names are listed under the plot (FEAST's
 /// thresholds and missed-event rate over training).

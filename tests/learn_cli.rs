@@ -409,4 +409,19 @@ fn learn_digits_supervised_readout_learns_from_the_teacher_and_the_untaught_cont
         &neurogen(&["learn", "digits", "--rules", "full", "--sweep"]),
         "--rules supervised",
     );
+
+    // --save writes one two-layer network starting from the learned state (checked on read-back
+    // by the command), and the confusion matrix PNG is written
+    let dir = scratch("supervised_save");
+    let d = dir.to_str().unwrap();
+    let mut saved = args.to_vec();
+    saved.extend(["--save", d, "-o", d]);
+    let v = json_of(&neurogen(&saved));
+    assert_eq!(v["saved"].as_array().unwrap().len(), 4, "{v}");
+    let cfg = golden::Config::from_file(&dir.join("digits.toml")).unwrap();
+    let layers = cfg.layer_configs();
+    assert_eq!(layers.len(), 2);
+    assert_eq!(layers[1].neurons(), 10);
+    assert!(layers[1].initial_weights().iter().any(|&w| w > 0));
+    assert!(dir.join("confusion_supervised_trained.png").exists());
 }

@@ -14,21 +14,21 @@ fn params(patterns: usize, seed: u64) -> PatternsParams {
 
 #[test]
 fn one_presentation_detects_a_single_pattern_without_false_positives() {
-    // measured with the defaults: no false positive on seeds 1-20; every test sample detected
-    // on 18 of them (the target is 20 of 20: not reached, docs/learning.md)
+    // measured with the defaults (chosen on seeds 21-100): no false positive on seeds 1-20,
+    // every test sample detected on 19 of them (seed 8 misses 1 of 50; docs/learning.md)
     let o = OneShotParams::default();
     let mut perfect = 0;
     for seed in 1..=20 {
         let r = run_one_shot(&params(1, seed), &o).unwrap();
         assert_eq!(r.false_positives, 0, "seed {seed}: {r:?}");
-        assert!(r.detected[0] >= 0.9, "seed {seed}: {r:?}");
+        assert!(r.detected[0] >= 0.98, "seed {seed}: {r:?}");
         assert_eq!(
             r.teacher_spikes[0], 20,
             "seed {seed}: a 1000 Hz teacher fires every tick"
         );
         perfect += r.perfect() as usize;
     }
-    assert!(perfect >= 18, "{perfect} of 20 seeds perfect");
+    assert!(perfect >= 19, "{perfect} of 20 seeds perfect");
 }
 
 #[test]
@@ -59,14 +59,16 @@ fn the_sweep_finds_the_defaults_and_shows_a_too_low_threshold_fails() {
     let cells = golden::learn::patterns::one_shot_sweep(
         &p,
         &OneShotParams::default(),
-        &[4],
-        &[1000, 2500],
-        20,
+        &[0],
+        &[3000, 6500],
+        21..=40,
+        2,
     )
     .unwrap();
-    // measured: threshold 1000 fires on noise (false positives on most seeds), 2500 is the
-    // chosen value: no false positive on any of seeds 1-20, 18 of 20 seeds perfect
+    // measured: threshold 3000 fires on noise (false positives on most seeds), 6500 is the
+    // chosen value: every one of the search's seeds 21-40 perfect
+    assert_eq!(cells[0].seeds, 20);
     assert!(cells[0].false_positives > 100, "{:?}", cells[0]);
     assert_eq!(cells[1].false_positives, 0, "{:?}", cells[1]);
-    assert!(cells[1].perfect >= 18, "{:?}", cells[1]);
+    assert_eq!(cells[1].perfect, 20, "{:?}", cells[1]);
 }

@@ -19,7 +19,9 @@ pub use board::{BoardArgs, BoardCmd, PortArgs};
 pub use demo::DemoArgs;
 pub use feast::{FeastCommon, FeastDigitsArgs, FeastEdgesArgs};
 pub use hw::{CosimArgs, GenerateArgs, TestbenchArgs};
-pub use learn::{Common, DigitsArgs, LearnArgs, LearnWhat, PatternsArgs, Rules, TemporalArgs};
+pub use learn::{
+    Common, DigitsArgs, HiddenKind, LearnArgs, LearnWhat, PatternsArgs, Rules, TemporalArgs,
+};
 pub use nir::{ExportArgs, ExportWhat, ImportArgs, ImportNirArgs, ImportWhat, LifModelArg};
 pub use sim::{SimulateArgs, StimulusArgs, StimulusKind};
 pub use synth::{FlowArgs, SweepArgs, SynthArgs};
@@ -39,6 +41,7 @@ pub struct Cli {
 }
 
 #[derive(Debug, Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per run: the size does not matter
 pub enum Command {
     /// Run the golden model on a stimulus and write the result JSON.
     Simulate(SimulateArgs),

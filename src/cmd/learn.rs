@@ -15,8 +15,10 @@
 //!   (`PatternsParams::shortened`, `DigitsParams::shortened`). It fails at the first difference.
 
 use super::CmdResult;
-use super::common::{Bar, load_config, write_file};
-use crate::cli::{Common, DigitsArgs, LearnArgs, LearnWhat, PatternsArgs, Rules, TemporalArgs};
+use super::common::{Bar, load_config, load_network_config, write_file};
+use crate::cli::{
+    Common, DigitsArgs, HiddenKind, LearnArgs, LearnWhat, PatternsArgs, Rules, TemporalArgs,
+};
 use crate::plot;
 use cosim::driver::{Compare, Lockstep, LockstepReport, RunOptions};
 use golden::Config;
@@ -128,6 +130,20 @@ fn pattern_params(a: &PatternsArgs, network: Option<&Config>) -> Result<Patterns
     Ok(p)
 }
 
+/// A seed range `FIRST-LAST` (both included, FIRST <= LAST).
+fn seed_range(text: &str) -> Result<std::ops::RangeInclusive<u64>, String> {
+    let bad = || format!("--sweep-seeds \"{text}\": expected FIRST-LAST, e.g. 21-100");
+    let (a, b) = text.split_once('-').ok_or_else(bad)?;
+    let (a, b): (u64, u64) = (
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    );
+    if a > b {
+        return Err(bad());
+    }
+    Ok(a..=b)
+}
+
 /// `learn patterns --supervised`: the one-shot readout on seeds 1..=--seeds, and with --sweep
 /// the parameter search behind its defaults.
 fn learn_one_shot(a: PatternsArgs) -> CmdResult {
@@ -181,11 +197,18 @@ fn learn_one_shot(a: PatternsArgs) -> CmdResult {
     ));
     let mut sweep = None;
     if a.sweep {
-        let cells =
-            one_shot_sweep(&p, &o, &a.leaks, &a.thresholds, a.seeds).map_err(|e| e.to_string())?;
+        let range = seed_range(&a.sweep_seeds)?;
+        let threads = match a.threads {
+            Some(0) => return Err("--threads: at least 1".into()),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        let cells = one_shot_sweep(&p, &o, &a.leaks, &a.thresholds, range.clone(), threads)
+            .map_err(|e| e.to_string())?;
         out.push_str(&format!(
-            "\nparameter search over seeds 1..={} (perfect seeds / false positives / missed samples):\n",
-            a.seeds
+            "\nparameter search over seeds {}-{} (perfect seeds / false positives / missed samples):\n",
+            range.start(),
+            range.end()
         ));
         out.push_str("leak_shift  threshold  perfect  false_pos  missed\n");
         for c in &cells {
@@ -694,8 +717,14 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
     if a.rules == Some(Rules::Supervised) {
         return learn_digits_supervised(a, &data);
     }
-    if a.sweep || a.readout_epochs.is_some() {
-        return Err("--sweep and --readout-epochs belong to --rules supervised".into());
+    if a.sweep
+        || a.readout_epochs.is_some()
+        || a.hidden != HiddenKind::Trained
+        || a.threads.is_some()
+    {
+        return Err(
+            "--sweep, --readout-epochs, --hidden and --threads belong to --rules supervised".into(),
+        );
     }
     let user = user_network(&a.common)?;
     if user.is_some() && a.rules.is_some() {
@@ -895,10 +924,11 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
     hws.iter().try_for_each(|(_, rep)| hardware_verdict(rep))
 }
 
-/// `learn digits --rules supervised`: hidden layer as `--rules full`, then the taught readout
-/// (and an untaught control); with --sweep the readout search on a validation part.
+/// `learn digits --rules supervised`: hidden layer as `--rules full` (or a baseline front),
+/// then the taught readout (and an untaught control); with --sweep the readout search on a
+/// validation part.
 fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
-    use golden::learn::readout::{ReadoutParams, readout_sweep, run_supervised};
+    use golden::learn::readout::{Front, ReadoutParams, readout_sweep, run_supervised, sweep_grid};
     if a.common.hardware || a.common.config.is_some() {
         return Err(
             "--rules supervised runs the built-in two-layer network in the golden model: leave \
@@ -906,40 +936,46 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
                 .into(),
         );
     }
-    if a.common.save.is_some() {
-        return Err("--save is not supported with --rules supervised".into());
-    }
-    let p = digits_params(&a, RuleSet::Full, None)?;
+    let front = match a.hidden {
+        HiddenKind::Trained => Front::Trained,
+        HiddenKind::Random => Front::Random,
+        HiddenKind::None => Front::Inputs,
+    };
+    let p = DigitsParams {
+        epochs: a
+            .common
+            .epochs
+            .unwrap_or(golden::learn::readout::HIDDEN_EPOCHS),
+        ..digits_params(&a, RuleSet::Full, None)?
+    };
     p.validate(data.len()).map_err(|e| e.to_string())?;
+    let base = ReadoutParams::for_front(front);
     let o = ReadoutParams {
-        epochs: a.readout_epochs.unwrap_or(ReadoutParams::default().epochs),
-        ..ReadoutParams::default()
+        epochs: a.readout_epochs.unwrap_or(base.epochs),
+        ..base
     };
     let mut bar = Bar::new();
     let t0 = Instant::now();
     if a.sweep {
-        let mut grid = Vec::new();
-        for &hidden_inhibition in &[None, Some(16000), Some(4000)] {
-            for &leak_shift in &[0, 6] {
-                for &teach_rate in &[500.0, 1000.0] {
-                    for &threshold in &[16, 32, 64] {
-                        for &ltp_shift in &[5, 6] {
-                            grid.push(ReadoutParams {
-                                hidden_inhibition,
-                                leak_shift,
-                                teach_rate,
-                                threshold,
-                                ltp_shift,
-                                ..o.clone()
-                            });
-                        }
-                    }
-                }
-            }
+        if a.common.save.is_some() {
+            return Err("--save saves a trained network: leave out --sweep".into());
         }
-        let cells = readout_sweep(data, &p, &grid, &a.sweep_seeds, a.validation, &mut |pr| {
-            bar.update(pr)
-        })
+        let threads = match a.threads {
+            Some(0) => return Err("--threads: at least 1".into()),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        };
+        let grid = sweep_grid(front, &o);
+        let cells = readout_sweep(
+            data,
+            &p,
+            front,
+            &grid,
+            &a.sweep_seeds,
+            a.validation,
+            threads,
+            &mut |pr| bar.update(pr),
+        )
         .map_err(|e| e.to_string())?;
         bar.finish();
         let secs = t0.elapsed().as_secs_f64();
@@ -948,72 +984,113 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
         if a.common.json {
             return emit(&format!(
                 "{}\n",
-                json!({"sweep": cells, "seeds": a.sweep_seeds, "validation": a.validation,
-                       "seconds": secs})
+                json!({"sweep": cells, "hidden": front, "seeds": a.sweep_seeds,
+                       "validation": a.validation, "epochs": p.epochs, "seconds": secs})
             ));
         }
         let mut out = String::new();
         outln!(
             out,
-            "readout search: {} cells, seeds {:?}, trained on the first {} training images, \
-             scored on the last {} (the test part is not used)\n",
+            "readout search ({} front, {} hidden epochs): {} cells, seeds {:?}, trained on the \
+             first {} training images, scored on the last {} (the test part is not used), {} \
+             threads\n",
+            front.name(),
+            p.epochs,
             grid.len(),
             a.sweep_seeds,
             p.train - a.validation,
-            a.validation
+            a.validation,
+            threads
         );
         outln!(
             out,
-            "{:>10} {:>9} {:>9} {:>9} {:>9} {:>10}",
+            "{:>10} {:>5} {:>6} {:>5} {:>9} {:>6} {:>6} {:>5} {:>6} {:>9} {:>8} {:>10}",
             "hidden inh",
+            "ticks",
+            "epochs",
             "leak",
             "threshold",
-            "ltp_shift",
+            "pre_d",
+            "ltp_sh",
+            "off",
+            "norm",
             "teach Hz",
+            "rate",
             "validation"
         );
         for c in &sorted {
             let r = &c.params;
             outln!(
                 out,
-                "{:>10} {:>9} {:>9} {:>9} {:>9} {:>10}",
+                "{:>10} {:>5} {:>6} {:>5} {:>9} {:>6} {:>6} {:>5} {:>6} {:>9} {:>8} {:>10}",
                 r.hidden_inhibition
                     .map_or("trained".to_string(), |i| i.to_string()),
+                r.ticks,
+                r.epochs,
                 r.leak_shift,
                 r.threshold,
+                r.pre_decay_shift,
                 r.ltp_shift,
+                r.ltp_offset,
+                r.normalize_target,
                 r.teach_rate,
+                r.rate,
                 pct(c.validation)
             );
         }
         outln!(out, "\n{secs:.1} s");
         return emit(&out);
     }
-    let r = run_supervised(data, &p, &o, &mut |pr| bar.update(pr)).map_err(|e| e.to_string())?;
+    let r =
+        run_supervised(data, &p, &o, front, &mut |pr| bar.update(pr)).map_err(|e| e.to_string())?;
     bar.finish();
     let secs = t0.elapsed().as_secs_f64();
+    let dir = out_dir(&a.common, "digits");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let f = dir.join(format!("confusion_supervised_{}.png", front.name()));
+    plot::confusion_matrix(
+        &r.test.confusion,
+        &r.test.unanswered_by_class,
+        &format!(
+            "DIGITS, SUPERVISED READOUT ({} FRONT, SEED {}): TEST {:.1}%, ROWS TRUE, COLUMNS \
+             PREDICTED",
+            front.name().to_uppercase(),
+            p.seed,
+            r.test.accuracy * 100.0
+        ),
+        &f,
+    )?;
+    let plots = vec![f.display().to_string()];
+    let saved = match &a.common.save {
+        None => None,
+        Some(dir) => Some(save_supervised(dir, &p, &o, &r)?),
+    };
     if a.common.json {
-        return emit(&format!(
-            "{}\n",
-            json!({
-                "accuracy": r.accuracy,
-                "rules": "supervised",
-                "unsupervised_accuracy": r.unsupervised_accuracy,
-                "untaught_accuracy": r.untaught_accuracy,
-                "unanswered": r.unanswered,
-                "ties": r.ties,
-                "confusion": r.confusion,
-                "teacher_spikes": r.teacher_spikes,
-                "test_spikes": r.test_spikes,
-                "hidden": p.neurons,
-                "train": p.train,
-                "test": p.test,
-                "epochs": p.epochs,
-                "seed": p.seed,
-                "readout": o,
-                "seconds": secs,
-            })
-        ));
+        let mut j = json!({
+            "accuracy": r.test.accuracy,
+            "rules": "supervised",
+            "hidden_front": front,
+            "unsupervised_accuracy": r.unsupervised_accuracy,
+            "untaught_accuracy": r.untaught_accuracy,
+            "unanswered": r.test.unanswered,
+            "ties": r.test.ties,
+            "confusion": r.test.confusion,
+            "unanswered_by_class": r.test.unanswered_by_class,
+            "teacher_spikes": r.test.teacher_spikes,
+            "test_spikes": r.test.test_spikes,
+            "hidden": if front == Front::Inputs { 0 } else { p.neurons },
+            "train": p.train,
+            "test": p.test,
+            "epochs": p.epochs,
+            "seed": p.seed,
+            "readout": o,
+            "plots": plots,
+            "seconds": secs,
+        });
+        if let Some(paths) = &saved {
+            j["saved"] = json!(paths);
+        }
+        return emit(&format!("{j}\n"));
     }
     let mut out = String::new();
     outln!(
@@ -1024,37 +1101,128 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
         p.test,
         p.seed
     );
+    let front_text = match front {
+        Front::Trained => format!(
+            "{} hidden (full rule set, {} unsupervised epochs, frozen)",
+            p.neurons, p.epochs
+        ),
+        Front::Random => format!(
+            "{} hidden (baseline: the fixed rule set's random weights, {} epochs of theta, \
+             frozen)",
+            p.neurons, p.epochs
+        ),
+        Front::Inputs => "no hidden layer (baseline)".to_string(),
+    };
     outln!(
         out,
-        "network: 64 inputs -> {} hidden (full rule set, {} unsupervised epochs) -> 10 readout \
-         neurons taught by the teacher ({} Hz Poisson on the label neuron, symmetric STDP, {} \
-         readout epoch(s), hidden frozen)",
-        p.neurons,
-        p.epochs,
+        "network: 64 inputs -> {front_text} -> 10 readout neurons taught by the teacher ({} Hz \
+         Poisson on the label neuron, symmetric STDP, {} readout epoch(s), {} ticks per image)",
         o.teach_rate,
-        o.epochs
+        o.epochs,
+        o.ticks
     );
     outln!(
         out,
         "\naccuracy (readout, class = the readout neuron that fires most): {} ({} of {} test \
          images unanswered, {} of them ties)",
-        pct(r.accuracy),
-        r.unanswered,
+        pct(r.test.accuracy),
+        r.test.unanswered,
         p.test,
-        r.ties
+        r.test.ties
     );
-    outln!(
-        out,
-        "same hidden layer, unsupervised with labelling: {}",
-        pct(r.unsupervised_accuracy)
-    );
+    if let Some(u) = r.unsupervised_accuracy {
+        outln!(
+            out,
+            "same hidden layer, unsupervised with labelling: {}",
+            pct(u)
+        );
+    }
     outln!(
         out,
         "control, readout trained with the teacher off: {}",
         pct(r.untaught_accuracy)
     );
+    outln!(out, "confusion matrix: {}", plots[0]);
+    if let Some(paths) = &saved {
+        outln!(
+            out,
+            "saved the trained two-layer network: {} (files: {}); switch learning off \
+             (learning enable) to classify with it",
+            paths[0],
+            paths[1..].join(", ")
+        );
+    }
     outln!(out, "\n{secs:.1} s");
     emit(&out)
+}
+
+/// `--save DIR` of `learn digits --rules supervised`: one two-layer network (the hidden layer
+/// as it runs under the readout, then the readout with teach mode off), starting from the
+/// learned weights and theta, read back and checked.
+fn save_supervised(
+    dir: &Path,
+    p: &DigitsParams,
+    o: &golden::learn::readout::ReadoutParams,
+    r: &golden::learn::readout::SupervisedResult,
+) -> Result<Vec<String>, String> {
+    use golden::learn::readout::Front;
+    if r.front != Front::Trained {
+        return Err(
+            "--save saves the trained hidden layer and its readout: leave out --hidden".into(),
+        );
+    }
+    let (hw, theta) = r
+        .hidden
+        .as_ref()
+        .expect("a trained front has a hidden layer");
+    let hp = DigitsParams {
+        net: golden::learn::NetParams {
+            inhibition: o.hidden_inhibition.unwrap_or(p.net.inhibition),
+            ..p.net.clone()
+        },
+        ..p.clone()
+    };
+    let hcfg = hp.config().map_err(|e| e.to_string())?;
+    let header = format!(
+        "trained by `neurogen learn digits --rules supervised` (seed {}, {} hidden epochs, 1 \
+         readout epoch(s) of {}, test accuracy {}): 64 -> {} hidden -> 10 readout, from the \
+         learned weights and theta; the class of a sample is the readout neuron that fires most",
+        p.seed,
+        p.epochs,
+        o.epochs,
+        pct(r.test.accuracy),
+        p.neurons
+    );
+    let written = golden::learn::save::two_layer_files(
+        &hp.builtin_toml(),
+        &hcfg,
+        hw,
+        theta,
+        &o.toml(hw.ncols()),
+        &r.test.weights,
+        &header,
+    )
+    .map_err(|e| e.to_string())?;
+    let mut paths = Vec::new();
+    for (name, body) in &written {
+        let f = dir.join(name);
+        write_file(&f, body)?;
+        paths.push(f.display().to_string());
+    }
+    let saved = load_network_config(&dir.join(&written[0].0))
+        .map_err(|e| format!("the saved network does not load back: {e}"))?;
+    let layers = saved.layer_configs();
+    if layers.len() != 2
+        || layers[0].initial_weights() != *hw
+        || layers[0].initial_theta() != *theta
+        || layers[1].initial_weights() != r.test.weights
+    {
+        return Err(format!(
+            "{}: the saved network does not start from the learned weights and theta",
+            paths[0]
+        ));
+    }
+    Ok(paths)
 }
 
 fn digit_label(l: Option<usize>) -> String {

@@ -37,6 +37,10 @@ const READOUT_STREAM: u64 = 0x5EED_4EAD_0000_0015;
 /// Seed offset of the readout's evaluation trains.
 const READOUT_EVAL_STREAM: u64 = 0x5EED_4EAD_E7A1_0015;
 
+/// Unsupervised epochs of the hidden layer in `learn digits --rules supervised` (chosen with
+/// the readout by [`readout_sweep`]: 6 epochs beat 3 on the validation part).
+pub const HIDDEN_EPOCHS: usize = 6;
+
 /// Parameters of the readout layer and its teacher.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReadoutParams {
@@ -63,6 +67,11 @@ pub struct ReadoutParams {
     /// Lateral inhibition of the frozen hidden layer while the readout trains and tests (the
     /// hidden layer trains with the `full` rule set's); `None`: unchanged.
     pub hidden_inhibition: Option<i64>,
+    /// Ticks each image is shown while the readout trains and tests (the hidden layer trains
+    /// with the digits run's `ticks`).
+    pub ticks: usize,
+    /// Spike probability per tick of a pixel of 16 while the readout trains and tests.
+    pub rate: f64,
 }
 
 impl Default for ReadoutParams {
@@ -80,15 +89,35 @@ impl Default for ReadoutParams {
             ltp_offset: 0,
             normalize_target: 0,
             hidden_inhibition: Some(16000),
+            ticks: 200,
+            rate: 0.75,
         }
     }
 }
 
 impl ReadoutParams {
+    /// The readout parameters chosen for `front` (by [`readout_sweep`] over [`sweep_grid`]).
+    pub fn for_front(front: Front) -> ReadoutParams {
+        match front {
+            Front::Trained => ReadoutParams::default(),
+            // not searched (docs/learning.md): the trained front's readout, reading the random
+            // layer with the inhibition it ran with
+            Front::Random | Front::Inputs => ReadoutParams {
+                hidden_inhibition: None,
+                ..ReadoutParams::default()
+            },
+        }
+    }
+
     /// The readout network: `hidden` inputs, one neuron per class, teach mode on at reset,
     /// 8-bit weights from 0, symmetric STDP with potentiation only.
     pub fn config(&self, hidden: usize) -> Result<Config> {
-        let toml = format!(
+        Config::from_toml_str(&self.toml(hidden), std::path::Path::new("."))
+    }
+
+    /// The TOML of [`ReadoutParams::config`].
+    pub fn toml(&self, hidden: usize) -> String {
+        format!(
             "name = \"digits_readout\"\n[array]\ninputs = {hidden}\nneurons = {CLASSES}\n\
              teach = true\n[neuron]\nthreshold = {}\nleak_shift = {}\nreset = \"subtract\"\n\
              [synapse]\nweight_bits = 8\ninit = \"constant\"\ninit_value = 0\n\
@@ -102,8 +131,7 @@ impl ReadoutParams {
             self.ltp_shift,
             self.ltp_offset,
             self.normalize_target
-        );
-        Config::from_toml_str(&toml, std::path::Path::new("."))
+        )
     }
 
     fn validate(&self) -> Result<()> {
@@ -121,6 +149,20 @@ impl ReadoutParams {
                 format!("{} Hz: allowed 0..=1000 (1 tick = 1 ms)", self.teach_rate),
             ));
         }
+        if !(1..=10_000).contains(&self.ticks) {
+            return Err(param_error(
+                WHAT,
+                "readout ticks",
+                format!("{}: allowed 1..=10000", self.ticks),
+            ));
+        }
+        if !(self.rate > 0.0 && self.rate <= 1.0) {
+            return Err(param_error(
+                WHAT,
+                "readout rate",
+                format!("{}: allowed above 0, at most 1", self.rate),
+            ));
+        }
         Ok(())
     }
 }
@@ -128,54 +170,173 @@ impl ReadoutParams {
 /// The result of a supervised run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SupervisedResult {
-    /// Test accuracy of the readout (fraction of the test images).
+    /// What the readout read.
+    pub front: Front,
+    /// The taught readout on the test images.
+    pub test: ReadoutRun,
+    /// Test accuracy of the same hidden layer with labelling (unsupervised `learn digits`);
+    /// `None` without a hidden layer.
+    pub unsupervised_accuracy: Option<f64>,
+    /// Accuracy of an untaught readout (the control: teacher off, same training otherwise).
+    pub untaught_accuracy: f64,
+    /// The hidden layer's learned weights `W[pixel][neuron]` and theta (none for
+    /// [`Front::Inputs`]).
+    #[serde(skip)]
+    pub hidden: Option<(super::Weights, Vec<i64>)>,
+}
+
+/// A trained readout and its score on the images it was tested on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReadoutRun {
+    /// Accuracy (fraction of the tested images).
     pub accuracy: f64,
-    /// Test images given no class by the readout (no spike or a tie).
+    /// Images given no class (no spike or a tie).
     pub unanswered: usize,
     /// Of those, ties between readout neurons that fired.
     pub ties: usize,
-    /// Test accuracy of the same hidden layer with labelling (unsupervised `learn digits`).
-    pub unsupervised_accuracy: f64,
-    /// Accuracy of an untaught readout (the control: teacher off, same training otherwise).
-    pub untaught_accuracy: f64,
-    /// `confusion[true][predicted]` of the readout on the test images (unanswered left out).
+    /// `confusion[true][predicted]` (unanswered images left out).
     pub confusion: Vec<Vec<u32>>,
+    /// Unanswered images per true class.
+    pub unanswered_by_class: Vec<u32>,
     /// Teacher spikes during readout training.
     pub teacher_spikes: u64,
-    /// Mean readout spikes per test image.
+    /// Mean readout spikes per tested image.
     pub test_spikes: f64,
+    /// The readout's learned weights `W[hidden][class]`.
+    #[serde(skip)]
+    pub weights: super::Weights,
 }
 
-/// The hidden layer after unsupervised training, frozen, with its labelling result.
+/// What the readout reads: the experiment's trained hidden layer or one of the baselines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Front {
+    /// 100 hidden neurons trained without labels as `learn digits --rules full`, then frozen.
+    Trained,
+    /// The baseline of a frozen random hidden layer: the `fixed` rule set's network and epochs
+    /// (random weights, STDP off; inhibition and theta act while it runs), then frozen.
+    Random,
+    /// The baseline without a hidden layer: the readout reads the 64 inputs.
+    Inputs,
+}
+
+impl Front {
+    /// Every front, the experiment first.
+    pub const ALL: [Front; 3] = [Front::Trained, Front::Random, Front::Inputs];
+
+    /// The short name (`trained`, `random`, `inputs`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Front::Trained => "trained",
+            Front::Random => "random",
+            Front::Inputs => "inputs",
+        }
+    }
+}
+
+/// The layer in front of the readout: a frozen hidden layer (with its labelling result), or
+/// none (the readout reads the inputs).
 pub struct Hidden {
-    net: Network,
-    frozen: Frozen,
-    /// The unsupervised run (labelling accuracy on the test split).
-    pub unsupervised: DigitsResult,
+    layer: Option<(Network, Frozen, DigitsParams)>,
+    /// The unsupervised run of the hidden layer (labelling accuracy on the test split); `None`
+    /// without a hidden layer.
+    pub unsupervised: Option<DigitsResult>,
 }
 
-/// Train the hidden layer of `p` (its rule set forced to `full`) and freeze it.
+impl Clone for Hidden {
+    fn clone(&self) -> Self {
+        Hidden {
+            layer: self.layer.as_ref().map(|(n, f, p)| {
+                (
+                    n.clone(),
+                    Frozen {
+                        theta: f.theta.clone(),
+                    },
+                    p.clone(),
+                )
+            }),
+            unsupervised: self.unsupervised.clone(),
+        }
+    }
+}
+
+/// Train the front of `p` (seed, split and epochs of `p`; for [`Front::Trained`] the `full`
+/// rule set's network of `p`, for [`Front::Random`] the `fixed` rule set's) and freeze it.
 pub fn train_hidden(
     data: &Dataset,
     p: &DigitsParams,
+    front: Front,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Hidden> {
-    let p = DigitsParams {
-        rules: RuleSet::Full,
-        ..p.clone()
+    let p = match front {
+        Front::Inputs => {
+            return Ok(Hidden {
+                layer: None,
+                unsupervised: None,
+            });
+        }
+        Front::Trained => DigitsParams {
+            rules: RuleSet::Full,
+            ..p.clone()
+        },
+        Front::Random => DigitsParams {
+            neurons: p.neurons,
+            train: p.train,
+            test: p.test,
+            seed: p.seed,
+            net: super::NetParams {
+                weight_seed: p.net.weight_seed,
+                ..DigitsParams::for_rules(RuleSet::Fixed).net
+            },
+            ..DigitsParams::for_rules(RuleSet::Fixed)
+        },
     };
     p.validate(data.len())?;
     let mut net = Network::new(&p.config()?);
     let unsupervised = run_on(data, &p, &mut net, progress)?;
     let frozen = Frozen::new(&mut net);
     Ok(Hidden {
-        net,
-        frozen,
-        unsupervised,
+        layer: Some((net, frozen, p)),
+        unsupervised: Some(unsupervised),
     })
 }
 
 impl Hidden {
+    /// Inputs of the readout: the hidden neurons, or the pixels without a hidden layer.
+    pub fn outputs(&self) -> usize {
+        self.layer
+            .as_ref()
+            .map_or(super::digits::PIXELS, |(n, ..)| n.config().neurons())
+    }
+
+    /// The frozen hidden layer with its lateral inhibition set to `inhibition` (weights and
+    /// theta unchanged).
+    fn with_inhibition(&self, inhibition: i64) -> Result<Hidden> {
+        let Some((net, frozen, hp)) = &self.layer else {
+            return Ok(self.clone());
+        };
+        let q = DigitsParams {
+            net: super::NetParams {
+                inhibition,
+                ..hp.net.clone()
+            },
+            ..hp.clone()
+        };
+        let mut changed = Network::new(&q.config()?);
+        changed.set_weights(net.weights())?;
+        changed.set_learning(false);
+        Ok(Hidden {
+            layer: Some((
+                changed,
+                Frozen {
+                    theta: frozen.theta.clone(),
+                },
+                q,
+            )),
+            unsupervised: self.unsupervised.clone(),
+        })
+    }
+
     /// Show image `k` to the frozen hidden layer and the readout for `ticks` ticks; `teach` is
     /// the label neuron and the teacher's per-tick probability. Returns the readout's spike
     /// counts.
@@ -187,7 +348,9 @@ impl Hidden {
         teach: Option<(u32, f64)>,
         rng: &mut SplitMix64,
     ) -> Vec<u32> {
-        self.frozen.restore(&mut self.net);
+        if let Some((net, frozen, _)) = &mut self.layer {
+            frozen.restore(net);
+        }
         readout.clear();
         let mut counts = vec![0u32; CLASSES];
         let mut events = Vec::new();
@@ -195,7 +358,10 @@ impl Hidden {
         for _ in 0..ticks {
             events.clear();
             events.extend((0..probs.len() as u32).filter(|&j| rng.chance(probs[j as usize])));
-            let hidden = self.net.step(&events).to_vec();
+            let hidden = match &mut self.layer {
+                Some((net, ..)) => net.step(&events).to_vec(),
+                None => events.clone(),
+            };
             taught.clear();
             if let Some((label, p)) = teach
                 && rng.chance(p)
@@ -225,9 +391,8 @@ pub fn readout_class(counts: &[u32]) -> (Option<usize>, bool) {
 }
 
 /// Train a readout on `train` (teacher on unless `taught` is false) over the frozen `hidden`,
-/// then classify `test`. Returns (accuracy, unanswered, ties, confusion, teacher spikes, mean
-/// readout spikes per test image).
-#[allow(clippy::type_complexity, clippy::too_many_arguments)]
+/// then classify `test`.
+#[allow(clippy::too_many_arguments)]
 pub fn train_readout(
     data: &Dataset,
     p: &DigitsParams,
@@ -237,34 +402,17 @@ pub fn train_readout(
     test: &[usize],
     taught: bool,
     progress: &mut dyn FnMut(Progress),
-) -> Result<(f64, usize, usize, Vec<Vec<u32>>, u64, f64)> {
+) -> Result<ReadoutRun> {
     o.validate()?;
     let mut changed;
     let hidden = match o.hidden_inhibition {
-        None => hidden,
-        Some(inhibition) => {
-            let q = DigitsParams {
-                rules: RuleSet::Full,
-                net: super::NetParams {
-                    inhibition,
-                    ..p.net.clone()
-                },
-                ..p.clone()
-            };
-            let mut net = Network::new(&q.config()?);
-            net.set_weights(hidden.net.weights())?;
-            net.set_learning(false);
-            changed = Hidden {
-                net,
-                frozen: Frozen {
-                    theta: hidden.frozen.theta.clone(),
-                },
-                unsupervised: hidden.unsupervised.clone(),
-            };
+        Some(inhibition) if hidden.layer.is_some() => {
+            changed = hidden.with_inhibition(inhibition)?;
             &mut changed
         }
+        _ => hidden,
     };
-    let mut readout = Network::new(&o.config(hidden.net.config().neurons())?);
+    let mut readout = Network::new(&o.config(hidden.outputs())?);
     let mut rng = SplitMix64::new(p.seed ^ READOUT_STREAM);
     let p_teach = o.teach_rate / 1000.0;
     let mut teacher_spikes = 0u64;
@@ -273,9 +421,9 @@ pub fn train_readout(
         let mut order = train.to_vec();
         shuffle(&mut order, &mut rng);
         for (n, &k) in order.iter().enumerate() {
-            let probs = data.probabilities(k, p.rate);
+            let probs = data.probabilities(k, o.rate);
             let teach = taught.then_some((data.labels[k] as u32, p_teach));
-            let c = hidden.show(&mut readout, &probs, p.ticks, teach, &mut rng);
+            let c = hidden.show(&mut readout, &probs, o.ticks, teach, &mut rng);
             teacher_spikes += c.iter().map(|&x| x as u64).sum::<u64>();
             if o.normalize_target > 0 {
                 readout.normalize();
@@ -293,10 +441,11 @@ pub fn train_readout(
     readout.set_learning(false);
     let mut eval_rng = SplitMix64::new(p.seed ^ READOUT_EVAL_STREAM);
     let mut confusion = vec![vec![0u32; CLASSES]; CLASSES];
+    let mut unanswered_by_class = vec![0u32; CLASSES];
     let (mut right, mut unanswered, mut ties, mut spikes) = (0usize, 0usize, 0usize, 0u64);
     for (n, &k) in test.iter().enumerate() {
-        let probs = data.probabilities(k, p.rate);
-        let c = hidden.show(&mut readout, &probs, p.ticks, None, &mut eval_rng);
+        let probs = data.probabilities(k, o.rate);
+        let c = hidden.show(&mut readout, &probs, o.ticks, None, &mut eval_rng);
         spikes += c.iter().map(|&x| x as u64).sum::<u64>();
         let truth = data.labels[k] as usize;
         match readout_class(&c) {
@@ -306,6 +455,7 @@ pub fn train_readout(
             }
             (None, tie) => {
                 unanswered += 1;
+                unanswered_by_class[truth] += 1;
                 ties += tie as usize;
             }
         }
@@ -317,34 +467,38 @@ pub fn train_readout(
             });
         }
     }
-    Ok((
-        right as f64 / test.len() as f64,
+    Ok(ReadoutRun {
+        accuracy: right as f64 / test.len() as f64,
         unanswered,
         ties,
         confusion,
+        unanswered_by_class,
         teacher_spikes,
-        spikes as f64 / test.len() as f64,
-    ))
+        test_spikes: spikes as f64 / test.len() as f64,
+        weights: readout.weights().clone(),
+    })
 }
 
-/// The full supervised run: hidden layer (unsupervised, as `learn digits --rules full`), then
-/// the taught readout and, as a control, an untaught readout; both tested on the test split.
+/// The full supervised run: the front (for [`Front::Trained`] the hidden layer trained as
+/// `learn digits --rules full`), then the taught readout and, as a control, an untaught
+/// readout; both tested on the test split.
 pub fn run_supervised(
     data: &Dataset,
     p: &DigitsParams,
     o: &ReadoutParams,
+    front: Front,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<SupervisedResult> {
     o.validate()?;
-    let mut hidden = train_hidden(data, p, progress)?;
+    p.validate(data.len())?;
+    let mut hidden = train_hidden(data, p, front, progress)?;
     let (train, test) = data.split(p.train, p.test, p.seed);
-    let (accuracy, unanswered, ties, confusion, teacher_spikes, test_spikes) =
-        train_readout(data, p, o, &mut hidden, &train, &test, true, progress)?;
+    let run = train_readout(data, p, o, &mut hidden, &train, &test, true, progress)?;
     let control = ReadoutParams {
         epochs: 1,
         ..o.clone()
     };
-    let (untaught_accuracy, ..) = train_readout(
+    let untaught = train_readout(
         data,
         p,
         &control,
@@ -355,15 +509,44 @@ pub fn run_supervised(
         progress,
     )?;
     Ok(SupervisedResult {
-        accuracy,
-        unanswered,
-        ties,
-        unsupervised_accuracy: hidden.unsupervised.accuracy,
-        untaught_accuracy,
-        confusion,
-        teacher_spikes,
-        test_spikes,
+        front,
+        test: run,
+        unsupervised_accuracy: hidden.unsupervised.as_ref().map(|u| u.accuracy),
+        untaught_accuracy: untaught.accuracy,
+        hidden: hidden
+            .unsupervised
+            .as_ref()
+            .map(|u| (u.weights.clone(), u.theta.clone())),
     })
+}
+
+/// The grid [`readout_sweep`] searches for `front`, around `base`: hidden inhibition x ticks
+/// per image x `ltp_shift` x teacher rate x threshold (108 cells; 36 without a hidden layer).
+pub fn sweep_grid(front: Front, base: &ReadoutParams) -> Vec<ReadoutParams> {
+    let inhibitions: &[Option<i64>] = match front {
+        Front::Inputs => &[None],
+        _ => &[None, Some(24000), Some(16000)],
+    };
+    let mut grid = Vec::new();
+    for &hidden_inhibition in inhibitions {
+        for ticks in [80, 200, 400] {
+            for ltp_shift in [5, 6] {
+                for teach_rate in [200.0, 500.0, 1000.0] {
+                    for threshold in [16, 32] {
+                        grid.push(ReadoutParams {
+                            hidden_inhibition,
+                            ticks,
+                            ltp_shift,
+                            teach_rate,
+                            threshold,
+                            ..base.clone()
+                        });
+                    }
+                }
+            }
+        }
+    }
+    grid
 }
 
 /// One cell of the readout search: the parameters and the validation accuracy, mean over seeds.
@@ -376,16 +559,19 @@ pub struct ReadoutCell {
 }
 
 /// The readout search behind [`ReadoutParams::default`], tuned on a validation part of the
-/// training set only: for each seed the hidden layer is trained on the training images as in
-/// [`run_supervised`], then each readout of `grid` is trained on the first `train - validation`
+/// training set only: for each seed the front is trained as in [`run_supervised`] but on the
+/// first `train - validation` training images only, then each readout of `grid` is trained on the first `train - validation`
 /// training images and scored on the last `validation` ones (the test split is never shown).
-/// Cells run on every core.
+/// Cells run on `threads` threads.
+#[allow(clippy::too_many_arguments)]
 pub fn readout_sweep(
     data: &Dataset,
     p: &DigitsParams,
+    front: Front,
     grid: &[ReadoutParams],
     seeds: &[u64],
     validation: usize,
+    threads: usize,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Vec<ReadoutCell>> {
     if validation == 0 || validation >= p.train {
@@ -408,38 +594,40 @@ pub fn readout_sweep(
             },
             ..p.clone()
         };
-        let hidden = train_hidden(data, &q, progress)?;
+        // the hidden layer learns (without labels) from the fit part only, so the validation
+        // images are new to both layers: the first `train - validation` images of the split
+        let fit_only = DigitsParams {
+            train: q.train - validation,
+            ..q.clone()
+        };
+        let hidden = train_hidden(data, &fit_only, front, progress)?;
         let (train, _) = data.split(q.train, q.test, q.seed);
         let (fit, val) = train.split_at(train.len() - validation);
+        let next = std::sync::atomic::AtomicUsize::new(0);
         let accs: Vec<Result<f64>> = std::thread::scope(|sc| {
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let chunk = grid.len().div_ceil(threads).max(1);
-            let handles: Vec<_> = grid
-                .chunks(chunk)
-                .map(|cells| {
-                    let (q, hidden) = (&q, &hidden);
+            let handles: Vec<_> = (0..threads.max(1))
+                .map(|_| {
+                    let (q, hidden, next) = (&q, &hidden, &next);
                     sc.spawn(move || {
-                        cells
-                            .iter()
-                            .map(|o| {
-                                let mut h = Hidden {
-                                    net: hidden.net.clone(),
-                                    frozen: Frozen {
-                                        theta: hidden.frozen.theta.clone(),
-                                    },
-                                    unsupervised: hidden.unsupervised.clone(),
-                                };
-                                train_readout(data, q, o, &mut h, fit, val, true, &mut |_| ())
-                                    .map(|r| r.0)
-                            })
-                            .collect::<Vec<_>>()
+                        let mut done = Vec::new();
+                        loop {
+                            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(o) = grid.get(n) else { break };
+                            let mut h = hidden.clone();
+                            let r = train_readout(data, q, o, &mut h, fit, val, true, &mut |_| ())
+                                .map(|r| r.accuracy);
+                            done.push((n, r));
+                        }
+                        done
                     })
                 })
                 .collect();
-            handles
+            let mut all: Vec<(usize, Result<f64>)> = handles
                 .into_iter()
                 .flat_map(|h| h.join().expect("sweep thread"))
-                .collect()
+                .collect();
+            all.sort_by_key(|(n, _)| *n);
+            all.into_iter().map(|(_, r)| r).collect()
         });
         for (s, a) in sums.iter_mut().zip(accs) {
             *s += a?;

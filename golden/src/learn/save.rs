@@ -107,6 +107,70 @@ pub fn trained_files(
     Ok(files)
 }
 
+/// The files of a trained two-layer network (the supervised digits): the first layer as
+/// [`trained_files`] writes it (`source`, `cfg`, `weights`, `theta`), followed by a
+/// `[network]` table (`layer_delay = 0`) and one `[[layer]]` from the one-layer TOML
+/// `second_source` (its `[neuron]` and `[stdp]`, teach mode off) starting from
+/// `second_weights` (`<name>_readout_weights.csv`, 8-bit weights).
+pub fn two_layer_files(
+    source: &str,
+    cfg: &Config,
+    weights: &Array2<i32>,
+    theta: &[i64],
+    second_source: &str,
+    second_weights: &Array2<i32>,
+    header: &str,
+) -> Result<Vec<(String, String)>> {
+    let bad = |m: String| Error::Range {
+        message: format!("saving the trained network: {m}"),
+    };
+    let files = trained_files(source, cfg, weights, theta, header)?;
+    if second_weights.nrows() != cfg.neurons() {
+        return Err(bad(format!(
+            "{} second-layer rows for a first layer of {} neurons",
+            second_weights.nrows(),
+            cfg.neurons()
+        )));
+    }
+    let readout_file = format!("{}_readout_weights.csv", cfg.name);
+    let mut table: toml::Table = files[0]
+        .1
+        .parse()
+        .map_err(|e| bad(format!("the first layer's TOML does not parse: {e}")))?;
+    let mut second: toml::Table = second_source
+        .parse()
+        .map_err(|e| bad(format!("the second layer's TOML does not parse: {e}")))?;
+    let mut layer = toml::Table::new();
+    layer.insert("neurons".into(), (second_weights.ncols() as i64).into());
+    layer.insert("teach".into(), false.into());
+    for key in ["neuron", "stdp"] {
+        if let Some(v) = second.remove(key) {
+            layer.insert(key.into(), v);
+        }
+    }
+    let mut syn = toml::Table::new();
+    syn.insert("weight_bits".into(), 8.into());
+    syn.insert("init".into(), "file".into());
+    syn.insert("init_file".into(), readout_file.clone().into());
+    layer.insert("synapse".into(), syn.into());
+    let mut network = toml::Table::new();
+    network.insert("layer_delay".into(), 0.into());
+    table.insert("network".into(), network.into());
+    table.insert(
+        "layer".into(),
+        toml::Value::Array(vec![toml::Value::Table(layer)]),
+    );
+    let mut text = String::new();
+    for line in header.lines() {
+        text.push_str(&format!("# {line}\n"));
+    }
+    text.push_str(&toml::to_string(&table).map_err(|e| bad(e.to_string()))?);
+    let mut out = vec![(files[0].0.clone(), text)];
+    out.extend(files[1..].iter().cloned());
+    out.push((readout_file, weight_csv(second_weights)));
+    Ok(out)
+}
+
 /// A weight CSV (docs/formats.md): one line per row, `neurons` comma-separated values.
 pub fn weight_csv(w: &Array2<i32>) -> String {
     let mut s = String::new();
