@@ -95,14 +95,19 @@ pub fn check_rate(flag: &str, rate: f64) -> Result<(), String> {
     }
 }
 
-/// Write generated files (name, text) into `dir`, creating it.
+/// Write generated files (name, text) into `dir`, creating it; the paths written, in order.
 pub fn write_files<'a>(
     dir: &Path,
     files: impl IntoIterator<Item = &'a (String, String)>,
-) -> Result<(), String> {
+) -> Result<Vec<String>, String> {
     files
         .into_iter()
-        .try_for_each(|(name, text)| write_file(&dir.join(name), text))
+        .map(|(name, text)| {
+            let path = dir.join(name);
+            write_file(&path, text)?;
+            Ok(path.display().to_string())
+        })
+        .collect()
 }
 
 /// A `--backpressure` probability: finite, in 0..1.

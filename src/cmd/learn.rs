@@ -15,7 +15,7 @@
 //!   (`PatternsParams::shortened`, `DigitsParams::shortened`). It fails at the first difference.
 
 use super::CmdResult;
-use super::common::{Bar, load_config, load_network_config, write_file};
+use super::common::{Bar, load_config, load_network_config, write_files};
 use crate::cli::{
     Common, DigitsArgs, HiddenKind, LearnArgs, LearnWhat, PatternsArgs, Rules, TemporalArgs,
 };
@@ -312,12 +312,7 @@ fn save_trained(
 ) -> Result<Vec<String>, String> {
     let files = golden::learn::save::trained_files(source, cfg, weights, theta, header)
         .map_err(|e| e.to_string())?;
-    let mut paths = Vec::new();
-    for (name, text) in &files {
-        let p = dir.join(name);
-        write_file(&p, text)?;
-        paths.push(p.display().to_string());
-    }
+    let paths = write_files(dir, &files)?;
     let saved = load_config(&dir.join(&files[0].0))
         .map_err(|e| format!("the saved network does not load back: {e}"))?;
     if saved.initial_weights() != weights
@@ -1203,12 +1198,7 @@ fn save_supervised(
         &header,
     )
     .map_err(|e| e.to_string())?;
-    let mut paths = Vec::new();
-    for (name, body) in &written {
-        let f = dir.join(name);
-        write_file(&f, body)?;
-        paths.push(f.display().to_string());
-    }
+    let paths = write_files(dir, &written)?;
     let saved = load_network_config(&dir.join(&written[0].0))
         .map_err(|e| format!("the saved network does not load back: {e}"))?;
     let layers = saved.layer_configs();

@@ -451,10 +451,7 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
         + 4 * arch.ltp_cycles(arch.groups)
         + 64 * (arch.groups + arch.rows + arch.x_words);
     let mut files = template_files(&sum, &v, opts, &g.rtl, lay.aw, lay.nb, watchdog)?;
-    for (n, t) in &g.init {
-        files.insert(format!("rtl/{n}"), t.clone());
-    }
-    files.insert("rtl/manifest.json".into(), g.manifest.clone());
+    add_init_and_manifest(&mut files, &g.init, &g.manifest);
     Ok(Exported {
         files,
         summary: sum,
@@ -537,6 +534,18 @@ fn template_files(
     files.insert(files_dir("act.hex"), v.act.clone());
     files.insert(files_dir("chk.hex"), v.chk.clone());
     Ok(files)
+}
+
+/// The memory init files and the manifest beside the RTL (`$readmemh` paths start with `rtl/`).
+fn add_init_and_manifest(
+    files: &mut BTreeMap<String, String>,
+    init: &[(String, String)],
+    manifest: &str,
+) {
+    for (n, t) in init {
+        files.insert(format!("rtl/{n}"), t.clone());
+    }
+    files.insert("rtl/manifest.json".into(), manifest.to_string());
 }
 
 /// The vector of host action `act` on the array `lay` before tick `t`, applied to `net`
@@ -753,10 +762,7 @@ fn export_chain(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<E
             .sum::<u64>();
     let last = &lays[nl - 1];
     let mut files = template_files(&sum, &v, opts, &g.rtl, host.address_bits, last.nb, watchdog)?;
-    for (n, t) in &g.init {
-        files.insert(format!("rtl/{n}"), t.clone());
-    }
-    files.insert("rtl/manifest.json".into(), g.manifest.clone());
+    add_init_and_manifest(&mut files, &g.init, &g.manifest);
     Ok(Exported {
         files,
         summary: sum,
