@@ -321,7 +321,7 @@ pub struct Layout {
 pub fn delays_refusal(max_delay: u32) -> String {
     format!(
         "synapse.max_delay = {max_delay}: synaptic delays are simulated by the golden model \
-         (neurogen run) but not built by the hardware generator yet; generate, synth and cosim \
+         (neurogen simulate) but not built by the hardware generator yet; generate, synth and cosim \
          need synapse.max_delay = 0 (`neurogen synth --target DEVICE` prints the memory the \
          delays would take)"
     )
