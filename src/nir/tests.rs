@@ -447,6 +447,19 @@ fn delay_nodes_become_per_synapse_delays() {
     );
     let cfg = import("delay_chain", &q, &opts(8));
     assert_eq!(cfg.max_delay(), 6);
+    // export refuses delays (NIR's Delay is per channel, ours per synapse)
+    let w: Vec<Vec<Vec<i32>>> = q
+        .layers
+        .iter()
+        .map(|l| {
+            l.weights
+                .iter()
+                .map(|r| r.iter().map(|&x| x as i32).collect())
+                .collect()
+        })
+        .collect();
+    let e = export::graph(&cfg, &w, 1e-3).unwrap_err();
+    assert!(e.contains("layer 0 has synaptic delays"), "{e}");
     // neuron i takes input i alone (neuron 0 also input 4) and fires on one spike: a spike of
     // input j at tick t fires its neuron at t + d[j][i], in the golden model and the float one
     let stim: Vec<Vec<u32>> = [vec![0, 1, 2, 3], vec![], vec![], vec![], vec![], vec![4]]
