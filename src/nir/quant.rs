@@ -242,20 +242,28 @@ pub fn delay_ticks(l: &Layer, dt: f64, rep: &mut String) -> Result<Option<Vec<Ve
             .zip(&node.seconds)
             .map(|(&t, s)| (t as f64 * dt - s).abs())
             .fold(0.0, f64::max);
-        let (lo, hi) = node
-            .seconds
-            .iter()
-            .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
-                (a.min(x), b.max(x))
-            });
+        // every channel's seconds and ticks for small nodes, the ranges for large ones
+        let values = if ticks.len() <= 16 {
+            format!("float {:?} s, ticks {:?}", node.seconds, ticks)
+        } else {
+            let (lo, hi) = node
+                .seconds
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                    (a.min(x), b.max(x))
+                });
+            format!(
+                "float {lo:e}..{hi:e} s, ticks {}..{}",
+                ticks.iter().min().unwrap_or(&0),
+                ticks.iter().max().unwrap_or(&0)
+            )
+        };
         let _ = writeln!(
             rep,
-            "  delay '{}' ({} {} channels): float {lo:e}..{hi:e} s, ticks {}..{}, max rounding error {err:e} s",
+            "  delay '{}' ({} {} channels): {values}, max rounding error {err:e} s",
             node.name,
             if node.on_output { "output" } else { "input" },
             node.seconds.len(),
-            ticks.iter().min().unwrap_or(&0),
-            ticks.iter().max().unwrap_or(&0)
         );
         for (j, row) in d.iter_mut().enumerate() {
             for (i, x) in row.iter_mut().enumerate() {
