@@ -323,3 +323,43 @@ fn snntorch_one_layer_digits_and_stdp_cosim() {
     assert!(changed(&imp) > 0, "STDP changed no weight");
     assert_eq!(changed(&dir.join("w8")), 0);
 }
+
+#[test]
+fn delay_nodes_are_imported_and_checked() {
+    // testdata/nir/delay_chain.nir: Input -> Delay -> Affine -> Delay -> LIF, each input spike
+    // fires its neuron alone, d[j][i] = input delay j + output delay i (well under a second)
+    let dir = common::scratch("nir_cli", "delay");
+    let stim = dir.join("stim.json");
+    std::fs::write(
+        &stim,
+        r#"{"ticks": [[0,1,2,3],[],[],[],[],[4],[],[],[],[],[],[]]}"#,
+    )
+    .unwrap();
+    let imp = dir.join("imp");
+    let so = ok(&neurogen(&[
+        "import",
+        "nir",
+        p(&fixture("delay_chain.nir")),
+        "-o",
+        p(&imp),
+        "--check",
+        p(&stim),
+    ]));
+    assert!(
+        so.contains("layer 0 ('lif'): float 5 spikes, quantised 5, same (tick, neuron) 5"),
+        "{so}"
+    );
+    assert!(
+        so.contains("delays       max 5 ticks: synapse.max_delay = 6"),
+        "{so}"
+    );
+    let toml = std::fs::read_to_string(imp.join("net.toml")).unwrap();
+    assert!(
+        toml.contains("max_delay = 6\ndelay_init = \"file\"\ndelay_file = \"delays_0.csv\""),
+        "{toml}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(imp.join("delays_0.csv")).unwrap(),
+        "0,0,2,1\n1,1,3,2\n2,2,4,3\n0,0,2,1\n3,3,5,4\n0,0,2,1\n"
+    );
+}

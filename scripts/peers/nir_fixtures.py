@@ -132,6 +132,24 @@ def main(folder):
     edges = [("input", "block"), ("block", "output")]
     write(folder, "if_nested", nodes, edges, [(w, b, "IF", vars(iff))], dt, 10, 200, 0.3)
 
+    # 4. Delays: Input(6) -> Delay(6) -> Affine(6->4) -> Delay(4) -> LIF -> Output. Neuron i
+    # takes input i (and neuron 0 also input 4) with a weight that fires it alone (dt/tau * w =
+    # 1.25 > v_threshold 1), so an input spike at tick t fires its neuron at tick t + d: input
+    # delays 0, 1, 2, 0, 3, 0 ticks, output delays 0, 0.4, 2.2, 1 ticks (rounded 0, 0, 2, 1).
+    # No float reference file: tests/nir_cli.rs and src/nir/tests.rs check the spike ticks.
+    w = np.zeros((4, 6))
+    for i in range(4):
+        w[i, i] = 10.0
+    w[0, 4] = 10.0
+    nodes = {"input": nir.Input(input_type={"input": np.array([6])}),
+             "din": nir.Delay(delay=np.array([0.0, 1.0, 2.0, 0.0, 3.0, 0.0]) * dt),
+             "fc": nir.Affine(weight=w, bias=np.zeros(4)),
+             "dout": nir.Delay(delay=np.array([0.0, 0.4, 2.2, 1.0]) * dt),
+             "lif": lif(4, 8e-3, 1.0, r=1.0),
+             "output": nir.Output(output_type={"output": np.array([4])})}
+    edges = [("input", "din"), ("din", "fc"), ("fc", "dout"), ("dout", "lif"), ("lif", "output")]
+    nir.write(folder / "delay_chain.nir", nir.NIRGraph(nodes=nodes, edges=edges))
+
     # Unsupported primitive: a Conv1d between Input and a LIF.
     conv = nir.Conv1d(input_shape=8, weight=np.ones((2, 1, 3)), stride=1, padding=0, dilation=1,
                       groups=1, bias=np.zeros(2))

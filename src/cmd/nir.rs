@@ -108,6 +108,9 @@ fn import_nir(a: ImportNirArgs) -> CmdResult {
             &a.output.join(format!("weights_{k}.csv")),
             &quant::weights_csv(l),
         )?;
+        if let Some(d) = quant::delays_csv(l) {
+            write_file(&a.output.join(format!("delays_{k}.csv")), &d)?;
+        }
     }
     let mut report = q.report.clone();
     // the written config must load: the golden model's own validation

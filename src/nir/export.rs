@@ -43,6 +43,12 @@ pub fn graph(cfg: &Config, weights: &[Vec<Vec<i32>>], dt: f64) -> Result<Graph, 
                 "layer {k} is recurrent; NIR export supports feed-forward chains"
             ));
         }
+        if l.max_delay() > 0 {
+            return Err(format!(
+                "layer {k} has synaptic delays (synapse.max_delay = {}); NIR export does not write Delay nodes yet (NIR's Delay has one delay per channel, ours one per synapse): export supports networks without delays",
+                l.max_delay()
+            ));
+        }
         if w.len() != rows || w.iter().any(|r| r.len() != n) {
             return Err(format!(
                 "layer {k}: the result's weights are not {rows} rows of {n} values"

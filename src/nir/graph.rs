@@ -45,6 +45,10 @@ pub enum Node {
         scale: Array,
     },
     Flatten,
+    /// One delay in seconds per channel of its input.
+    Delay {
+        delay: Array,
+    },
     Lif(Neuron),
     If(Neuron),
     CubaLif(Neuron),
@@ -62,6 +66,7 @@ impl Node {
             Node::Linear { .. } => "Linear",
             Node::Scale { .. } => "Scale",
             Node::Flatten => "Flatten",
+            Node::Delay { .. } => "Delay",
             Node::Lif(_) => "LIF",
             Node::If(_) => "IF",
             Node::CubaLif(_) => "CubaLIF",
@@ -250,6 +255,9 @@ fn read_node(g: &Group, at: &str) -> Result<Node, String> {
             scale: need(g, "scale", at)?,
         },
         "Flatten" => Node::Flatten,
+        "Delay" => Node::Delay {
+            delay: need(g, "delay", at)?,
+        },
         "LIF" => Node::Lif(neuron(false, "tau", true)?),
         "IF" => Node::If(neuron(false, "", false)?),
         "CubaLIF" => Node::CubaLif(neuron(true, "tau_mem", true)?),
@@ -296,6 +304,20 @@ pub struct Layer {
     pub weight: Vec<Vec<f64>>,
     pub bias: Vec<f64>,
     pub neuron: Neuron,
+    /// The Delay nodes of this layer, in chain order: before the weights (one delay per input
+    /// channel j) or between the weights and the neurons (one per output channel i).
+    pub delays: Vec<DelayNode>,
+}
+
+/// A NIR Delay node on a layer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DelayNode {
+    pub name: String,
+    /// true: between the weights and the neurons (per neuron i); false: before the weights (per
+    /// input j).
+    pub on_output: bool,
+    /// Seconds, one per channel.
+    pub seconds: Vec<f64>,
 }
 
 /// The neuron model of a layer.
@@ -317,7 +339,7 @@ impl Kind {
 }
 
 /// What the importer accepts, for error messages.
-pub const SUPPORTED: &str = "supported: chains Input -> (Affine | Linear) -> [Scale] -> (LIF | CubaLIF | IF) -> ... -> Output, with Flatten anywhere and nested NIRGraph subgraphs";
+pub const SUPPORTED: &str = "supported: chains Input -> [Delay] -> (Affine | Linear) -> [Scale] -> [Delay] -> (LIF | CubaLIF | IF) -> ... -> Output, with Flatten anywhere and nested NIRGraph subgraphs";
 
 /// The chain of layers of `g`: the inputs' count and the layers, first to last.
 pub fn chain(g: &Graph) -> Result<(usize, Vec<Layer>), String> {
@@ -431,6 +453,8 @@ pub fn chain(g: &Graph) -> Result<(usize, Vec<Layer>), String> {
     let mut width = n_in;
     let mut layers = Vec::new();
     let mut pending: Option<(String, Vec<Vec<f64>>, Vec<f64>)> = None;
+    // Delay nodes seen since the last neuron layer (on the next layer's inputs or outputs)
+    let mut delays: Vec<DelayNode> = Vec::new();
     let mut ended = false;
     for name in &path[1..] {
         let node = &nodes[name];
@@ -440,6 +464,25 @@ pub fn chain(g: &Graph) -> Result<(usize, Vec<Layer>), String> {
         }
         match node {
             Node::Flatten => {}
+            Node::Delay { delay } => {
+                if delay.len() != width {
+                    return Err(bad(format!(
+                        "shape mismatch: {} delays (shape {:?}) for {width} channels; NIR's Delay has one delay per channel",
+                        delay.len(),
+                        delay.shape
+                    )));
+                }
+                if let Some((i, d)) = delay.data.iter().enumerate().find(|(_, d)| **d < 0.0) {
+                    return Err(bad(format!(
+                        "delay[{i}] = {d} s: a delay must be 0 or more seconds"
+                    )));
+                }
+                delays.push(DelayNode {
+                    name: name.clone(),
+                    on_output: pending.is_some(),
+                    seconds: delay.data.clone(),
+                });
+            }
             Node::Affine { weight, .. } | Node::Linear { weight } => {
                 if let Some((prev, ..)) = &pending {
                     return Err(bad(format!(
@@ -503,6 +546,7 @@ pub fn chain(g: &Graph) -> Result<(usize, Vec<Layer>), String> {
                     weight,
                     bias,
                     neuron: n.clone(),
+                    delays: std::mem::take(&mut delays),
                 });
             }
             Node::Output { shape } => {
@@ -527,6 +571,12 @@ pub fn chain(g: &Graph) -> Result<(usize, Vec<Layer>), String> {
     if let Some((w, ..)) = pending {
         return Err(format!(
             "node '{w}': weights without a neuron layer after them; {SUPPORTED}"
+        ));
+    }
+    if let Some(d) = delays.first() {
+        return Err(format!(
+            "node '{}' (Delay): no weights and neuron layer after it (a delay of the outputs has no synapse to live on); {SUPPORTED}",
+            d.name
         ));
     }
     if !ended {

@@ -13,6 +13,7 @@
 //! largest integer for which the largest scaled weight of the layer still fits the weight bits.
 
 use super::graph::{Kind, Layer};
+use golden::config::MAX_DELAY;
 use std::fmt::Write as _;
 
 /// How a NIR LIF layer becomes a neurogen layer.
@@ -65,6 +66,8 @@ pub struct QLayer {
     /// `W[j][i]`: row j = presynaptic input, column i = neuron (the weight CSV's layout).
     pub weights: Vec<Vec<i64>>,
     pub clipped: usize,
+    /// `d[j][i]` in ticks (the weight CSV's layout), `None` when every delay is 0.
+    pub delays: Option<Vec<Vec<u32>>>,
 }
 
 /// The result: the layers and the report's text.
@@ -154,11 +157,12 @@ pub fn quantise(inputs: usize, layers: &[Layer], opt: &Options) -> Result<Quanti
         );
         let cuba =
             l.kind == Kind::CubaLif || (l.kind == Kind::Lif && opt.lif_model == LifModel::Cuba);
-        let q = if cuba {
+        let mut q = if cuba {
             cuba_layer(k, l, opt, &mut rep)?
         } else {
             lif_layer(k, l, opt, &mut rep)?
         };
+        q.delays = delay_ticks(l, opt.dt, &mut rep)?;
         out.push(q);
     }
     Ok(Quantised {
@@ -207,6 +211,92 @@ fn too_coarse(l: &Layer, dt: f64) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The per-synapse delays of a layer in ticks, `d[j][i]`: each Delay node's seconds rounded to
+/// ticks (`round(delay / dt)`), per input channel j before the weights, per neuron i after them;
+/// several Delay nodes add. `None` when every delay is 0 (no delays at all).
+pub fn delay_ticks(l: &Layer, dt: f64, rep: &mut String) -> Result<Option<Vec<Vec<u32>>>, String> {
+    let (n_in, n) = (l.weight[0].len(), l.weight.len());
+    let mut d = vec![vec![0u64; n]; n_in];
+    for node in &l.delays {
+        let ticks: Vec<u64> = node
+            .seconds
+            .iter()
+            .map(|s| (s / dt).round() as u64)
+            .collect();
+        if let Some((c, (&t, s))) = ticks
+            .iter()
+            .zip(&node.seconds)
+            .enumerate()
+            .find(|(_, (t, _))| **t >= MAX_DELAY as u64)
+        {
+            return Err(format!(
+                "node '{}' (Delay): delay[{c}] = {s} s is {t} ticks of dt = {dt} s; neurogen's delays are 0..={} ticks (synapse.max_delay <= {MAX_DELAY}): choose a larger --dt",
+                node.name,
+                MAX_DELAY - 1
+            ));
+        }
+        let err = ticks
+            .iter()
+            .zip(&node.seconds)
+            .map(|(&t, s)| (t as f64 * dt - s).abs())
+            .fold(0.0, f64::max);
+        // every channel's seconds and ticks for small nodes, the ranges for large ones
+        let values = if ticks.len() <= 16 {
+            format!("float {:?} s, ticks {:?}", node.seconds, ticks)
+        } else {
+            let (lo, hi) = node
+                .seconds
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &x| {
+                    (a.min(x), b.max(x))
+                });
+            format!(
+                "float {lo:e}..{hi:e} s, ticks {}..{}",
+                ticks.iter().min().unwrap_or(&0),
+                ticks.iter().max().unwrap_or(&0)
+            )
+        };
+        let _ = writeln!(
+            rep,
+            "  delay '{}' ({} {} channels): {values}, max rounding error {err:e} s",
+            node.name,
+            if node.on_output { "output" } else { "input" },
+            node.seconds.len(),
+        );
+        for (j, row) in d.iter_mut().enumerate() {
+            for (i, x) in row.iter_mut().enumerate() {
+                *x += ticks[if node.on_output { i } else { j }];
+            }
+        }
+    }
+    let max = d.iter().flatten().copied().max().unwrap_or(0);
+    if max >= MAX_DELAY as u64 {
+        return Err(format!(
+            "node '{}': its Delay nodes ({}) add up to {max} ticks; neurogen's delays are 0..={} ticks: choose a larger --dt",
+            l.neuron_node,
+            l.delays
+                .iter()
+                .map(|d| d.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+            MAX_DELAY - 1
+        ));
+    }
+    if max == 0 {
+        return Ok(None);
+    }
+    let _ = writeln!(
+        rep,
+        "  delays       max {max} ticks: synapse.max_delay = {}",
+        max + 1
+    );
+    Ok(Some(
+        d.into_iter()
+            .map(|r| r.into_iter().map(|x| x as u32).collect())
+            .collect(),
+    ))
 }
 
 /// Largest |g_i W_ij| / vth_i over the layer, the signedness, and whether all are zero.
@@ -412,6 +502,7 @@ fn lif_layer(k: usize, l: &Layer, opt: &Options, rep: &mut String) -> Result<QLa
         signed: neg,
         weights: w,
         clipped,
+        delays: None,
     })
 }
 
@@ -552,14 +643,24 @@ fn cuba_layer(k: usize, l: &Layer, opt: &Options, rep: &mut String) -> Result<QL
         signed: neg,
         weights: w,
         clipped,
+        delays: None,
     })
 }
 
 /// The weight CSV of a layer.
 pub fn weights_csv(l: &QLayer) -> String {
+    csv(&l.weights)
+}
+
+/// The delay CSV of a layer (docs/formats.md), `None` without delays.
+pub fn delays_csv(l: &QLayer) -> Option<String> {
+    l.delays.as_ref().map(|d| csv(d))
+}
+
+fn csv<T: ToString>(m: &[Vec<T>]) -> String {
     let mut s = String::new();
-    for row in &l.weights {
-        let line: Vec<String> = row.iter().map(i64::to_string).collect();
+    for row in m {
+        let line: Vec<String> = row.iter().map(T::to_string).collect();
         s.push_str(&line.join(","));
         s.push('\n');
     }
@@ -640,6 +741,14 @@ pub fn config_toml(name: &str, q: &Quantised, opt: &Options, source: &str, stdp:
         );
         if let Some(we) = weight_exp {
             let _ = writeln!(s, "weight_exp = {we}");
+        }
+        if let Some(d) = &l.delays {
+            let max = d.iter().flatten().copied().max().unwrap_or(0);
+            let _ = writeln!(
+                s,
+                "max_delay = {}\ndelay_init = \"file\"\ndelay_file = \"delays_{k}.csv\"",
+                max + 1
+            );
         }
         if stdp && k + 1 == q.layers.len() {
             let _ = writeln!(

@@ -63,6 +63,9 @@ fn import(name: &str, q: &quant::Quantised, opt: &Options) -> Config {
     .unwrap();
     for (k, l) in q.layers.iter().enumerate() {
         std::fs::write(dir.join(format!("weights_{k}.csv")), quant::weights_csv(l)).unwrap();
+        if let Some(d) = quant::delays_csv(l) {
+            std::fs::write(dir.join(format!("delays_{k}.csv")), d).unwrap();
+        }
     }
     Config::from_file(&dir.join("net.toml")).unwrap()
 }
@@ -387,4 +390,155 @@ fn time_constant_shorter_than_dt_is_refused() {
         e.contains("node 'cuba' (CubaLIF): tau_syn = 4e-3 s is shorter than dt = 5e-3 s"),
         "{e}"
     );
+}
+
+fn delay(d: &[f64]) -> Node {
+    Node::Delay {
+        delay: Array {
+            shape: vec![d.len()],
+            data: d.to_vec(),
+        },
+    }
+}
+
+/// Input -> Delay(in) -> Linear -> Delay(out) -> LIF -> Output, 3 inputs, 2 neurons.
+fn delayed(din: &[f64], dout: &[f64]) -> Graph {
+    g(
+        vec![
+            ("in", Node::Input { shape: vec![3] }),
+            ("din", delay(din)),
+            ("fc", lin(2, 3)),
+            ("dout", delay(dout)),
+            ("lif", lif(2)),
+            ("out", Node::Output { shape: vec![2] }),
+        ],
+        &[
+            ("in", "din"),
+            ("din", "fc"),
+            ("fc", "dout"),
+            ("dout", "lif"),
+            ("lif", "out"),
+        ],
+    )
+}
+
+fn quantise_graph(gr: &Graph) -> Result<quant::Quantised, String> {
+    let (n_in, layers) = graph::chain(gr)?;
+    quant::quantise(n_in, &layers, &opts(8))
+}
+
+#[test]
+fn delay_nodes_become_per_synapse_delays() {
+    // the fixture written by the nir package: input delays 0,1,2,0,3,0 ticks, output delays
+    // 0, 0.4, 2.2, 1 ticks (rounded 0, 0, 2, 1): d[j][i] = din[j] + round(dout[i])
+    let (n_in, layers) = chain_of("delay_chain");
+    let q = quant::quantise(n_in, &layers, &opts(8)).unwrap();
+    let din = [0, 1, 2, 0, 3, 0];
+    let dout = [0, 0, 2, 1];
+    let want: Vec<Vec<u32>> = din
+        .iter()
+        .map(|a| dout.iter().map(|b| a + b).collect())
+        .collect();
+    assert_eq!(q.layers[0].delays.as_ref(), Some(&want));
+    assert!(
+        q.report.contains("delay 'dout' (output 4 channels)"),
+        "{}",
+        q.report
+    );
+    let cfg = import("delay_chain", &q, &opts(8));
+    assert_eq!(cfg.max_delay(), 6);
+    // export refuses delays (NIR's Delay is per channel, ours per synapse)
+    let w: Vec<Vec<Vec<i32>>> = q
+        .layers
+        .iter()
+        .map(|l| {
+            l.weights
+                .iter()
+                .map(|r| r.iter().map(|&x| x as i32).collect())
+                .collect()
+        })
+        .collect();
+    let e = export::graph(&cfg, &w, 1e-3).unwrap_err();
+    assert!(e.contains("layer 0 has synaptic delays"), "{e}");
+    // neuron i takes input i alone (neuron 0 also input 4) and fires on one spike: a spike of
+    // input j at tick t fires its neuron at t + d[j][i], in the golden model and the float one
+    let stim: Vec<Vec<u32>> = [vec![0, 1, 2, 3], vec![], vec![], vec![], vec![], vec![4]]
+        .into_iter()
+        .chain(std::iter::repeat_n(vec![], 6))
+        .collect();
+    let mut want_spikes = vec![vec![]; 12];
+    want_spikes[0] = vec![0];
+    want_spikes[1] = vec![1, 3];
+    want_spikes[4] = vec![2];
+    want_spikes[8] = vec![0];
+    assert_eq!(crate::cmd::nir_golden_spikes(&cfg, &stim)[0], want_spikes);
+    assert_eq!(float::run(&layers, 1e-3, &stim)[0], want_spikes);
+    // control: without the Delay nodes every spike comes in its input's tick
+    let mut plain = layers.clone();
+    plain[0].delays.clear();
+    assert_ne!(float::run(&plain, 1e-3, &stim)[0], want_spikes);
+}
+
+#[test]
+fn zero_delays_give_the_network_without_delays() {
+    let with = quantise_graph(&delayed(&[0.0; 3], &[0.0, 0.0])).unwrap();
+    let without = quantise_graph(&g(
+        vec![
+            ("in", Node::Input { shape: vec![3] }),
+            ("fc", lin(2, 3)),
+            ("lif", lif(2)),
+            ("out", Node::Output { shape: vec![2] }),
+        ],
+        &[("in", "fc"), ("fc", "lif"), ("lif", "out")],
+    ))
+    .unwrap();
+    let toml = |q: &quant::Quantised| quant::config_toml("t", q, &opts(8), "x", false);
+    assert_eq!(toml(&with), toml(&without));
+    assert!(with.layers[0].delays.is_none());
+    // control: one delay of 1 tick writes max_delay = 2
+    let one = quantise_graph(&delayed(&[0.0, 1e-3, 0.0], &[0.0, 0.0])).unwrap();
+    assert_ne!(toml(&one), toml(&without));
+    assert!(toml(&one).contains("max_delay = 2\n"), "{}", toml(&one));
+    // several Delays add: 1 tick on input 1 plus 2 on neuron 0
+    let two = quantise_graph(&delayed(&[0.0, 1e-3, 0.0], &[2e-3, 0.0])).unwrap();
+    assert_eq!(
+        two.layers[0].delays,
+        Some(vec![vec![2, 0], vec![3, 1], vec![2, 0]])
+    );
+}
+
+#[test]
+fn bad_delays_are_refused_with_the_node_named() {
+    let e = err_of(&delayed(&[0.0; 2], &[0.0, 0.0]));
+    assert!(
+        e.contains("node 'din' (Delay): shape mismatch: 2 delays"),
+        "{e}"
+    );
+    let e = err_of(&delayed(&[0.0; 3], &[0.0, -1e-3]));
+    assert!(
+        e.contains("node 'dout' (Delay): delay[1] = -0.001 s"),
+        "{e}"
+    );
+    // 255 ticks is the largest delay, 256 too many
+    assert!(quantise_graph(&delayed(&[0.0, 0.255, 0.0], &[0.0, 0.0])).is_ok());
+    let e = quantise_graph(&delayed(&[0.0, 0.2562, 0.0], &[0.0, 0.0])).unwrap_err();
+    assert!(
+        e.contains("node 'din' (Delay): delay[1] = 0.2562 s is 256 ticks"),
+        "{e}"
+    );
+    // each below the limit, their sum above it
+    let e = quantise_graph(&delayed(&[0.0, 0.2, 0.0], &[0.1, 0.0])).unwrap_err();
+    assert!(e.contains("add up to 300 ticks"), "{e}");
+    // a Delay after the last neuron layer has no synapse
+    let e = err_of(&g(
+        vec![
+            ("in", Node::Input { shape: vec![3] }),
+            ("fc", lin(2, 3)),
+            ("lif", lif(2)),
+            ("d", delay(&[0.0, 0.0])),
+            ("out", Node::Output { shape: vec![2] }),
+        ],
+        &[("in", "fc"), ("fc", "lif"), ("lif", "d"), ("d", "out")],
+    ));
+    assert!(e.contains("node 'd' (Delay): no weights"), "{e}");
 }
