@@ -593,23 +593,31 @@ pub struct FeastDigitsResult {
 
 /// Either layer, for the shared protocol.
 trait Layer {
-    fn run(&mut self, events: &[u32]) -> Vec<(u32, u32)>;
+    /// Start a tick: the traces decay once.
+    fn begin_tick(&mut self);
+    fn event(&mut self, j: u32) -> Outcome;
     fn clear(&mut self);
     fn learning(&mut self, on: bool);
     fn counters(&self) -> crate::feast::Counters;
+    /// One tick: decay once, then the events one by one, keeping the position of each winner.
+    fn run(&mut self, events: &[u32]) -> Vec<(u32, u32)> {
+        self.begin_tick();
+        events
+            .iter()
+            .filter_map(|&e| match self.event(e) {
+                Outcome::Won(i) => Some((e, i)),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 impl Layer for Feast {
-    fn run(&mut self, events: &[u32]) -> Vec<(u32, u32)> {
-        // decay once, then the events one by one, keeping the position of each winner
-        let mut out = Vec::new();
+    fn begin_tick(&mut self) {
         self.step(&[]);
-        for &e in events {
-            if let Outcome::Won(i) = self.event(e) {
-                out.push((e, i));
-            }
-        }
-        out
+    }
+    fn event(&mut self, j: u32) -> Outcome {
+        Feast::event(self, j)
     }
     fn clear(&mut self) {
         Feast::clear(self);
@@ -623,15 +631,11 @@ impl Layer for Feast {
 }
 
 impl Layer for FloatFeast {
-    fn run(&mut self, events: &[u32]) -> Vec<(u32, u32)> {
+    fn begin_tick(&mut self) {
         self.next_tick();
-        let mut out = Vec::new();
-        for &e in events {
-            if let Outcome::Won(i) = self.event(e) {
-                out.push((e, i));
-            }
-        }
-        out
+    }
+    fn event(&mut self, j: u32) -> Outcome {
+        FloatFeast::event(self, j)
     }
     fn clear(&mut self) {
         FloatFeast::clear(self);
