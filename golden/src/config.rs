@@ -677,18 +677,27 @@ fn reject_if_set(key: &str, v: Option<i64>, model: &str, instead: &str) -> Resul
     }
 }
 
+/// Read the file at `path` and parse its text with `parse` (relative paths resolving against
+/// the file's folder); a parse error names the file.
+pub(crate) fn parse_file<T>(
+    path: &Path,
+    parse: impl FnOnce(&str, &Path) -> Result<T>,
+) -> Result<T> {
+    let text = read_text(path)?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    parse(&text, &base).map_err(|e| match e {
+        Error::Parse { message, .. } => Error::Parse {
+            path: path.to_path_buf(),
+            message,
+        },
+        other => other,
+    })
+}
+
 impl Config {
     /// Read, parse and validate a config file; relative paths in it resolve against its folder.
     pub fn from_file(path: &Path) -> Result<Config> {
-        let text = read_text(path)?;
-        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Self::from_toml_str(&text, &base).map_err(|e| match e {
-            Error::Parse { message, .. } => Error::Parse {
-                path: path.to_path_buf(),
-                message,
-            },
-            other => other,
-        })
+        parse_file(path, Self::from_toml_str)
     }
 
     /// Parse and validate TOML text; `base` is the folder relative paths resolve against.

@@ -10,7 +10,7 @@
 
 use crate::arith::unsigned_max;
 use crate::config::{Config, WeightInit};
-use crate::error::{Error, Result, read_text};
+use crate::error::{Error, Result};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -134,15 +134,7 @@ pub const FEAST_STATUS: &str = "FEAST layers (issue 19) exist in the golden mode
 impl FeastConfig {
     /// Read, parse and validate a FEAST config file.
     pub fn from_file(path: &Path) -> Result<FeastConfig> {
-        let text = read_text(path)?;
-        let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
-        Self::from_toml_str(&text, &base).map_err(|e| match e {
-            Error::Parse { message, .. } => Error::Parse {
-                path: path.to_path_buf(),
-                message,
-            },
-            other => other,
-        })
+        crate::config::parse_file(path, Self::from_toml_str)
     }
 
     /// Parse and validate TOML text with a `[feast]` section.
