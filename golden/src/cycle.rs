@@ -377,6 +377,12 @@ pub const LINK_LATENCY: u64 = 3;
 /// end-of-tick beat may leave (the link then offers the layer's beats at the next tick's start).
 pub const LINK_FIN: u64 = 2;
 
+/// Cycles from a chain's tick start (its cycle 0: every layer idle, `in_valid` high, no host
+/// transaction) to the cycle its layers see the tick (layer 0's cycle 0; with `layer_delay = 1`
+/// every layer's): the chain top registers its start, so no layer's idle state reaches another
+/// layer within one cycle.
+pub const CHIP_START: u64 = 1;
+
 /// The predicted timing of one chip tick of a chain of layers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChainTiming {
@@ -405,21 +411,25 @@ impl ChainTiming {
 /// The timing of one chip tick of a chain of layers (`hdl::array::chain`), given every layer's
 /// activity in the tick, with no backpressure on the chip's output.
 ///
-/// Rules (the chain top): the chip's cycle 0 is its tick start, layer 0's cycle 0. Layer k's
+/// Rules (the chain top): the chip's cycle 0 is its tick start; layer 0's cycle 0 is
+/// [`CHIP_START`] cycles later. Layer k's
 /// output beats enter its link in the cycles the one-layer model gives and never wait (the link
 /// has room for every beat of a tick). With `layer_delay = 0`, beat i of layer k+1's input is
 /// offered from [`LINK_LATENCY`] cycles after layer k pushed it, and layer k+1's cycle 0 is the
 /// first such cycle; with `layer_delay = 1` its input (the previous tick's) waits in the link
-/// and every layer starts at chip cycle 0. The chip's end-of-tick beat is the last layer's, held
+/// and every layer starts at chip cycle [`CHIP_START`] (one layer: its own array, every
+/// layer's cycle 0 its tick start). The chip's end-of-tick beat is the last layer's, held
 /// until every other layer's end-of-tick beat entered its link [`LINK_FIN`] cycles before.
 pub fn chain_timing(archs: &[Arch], acts: &[TickActivity], layer_delay: u32) -> ChainTiming {
     assert_eq!(archs.len(), acts.len(), "one activity per layer");
     let nl = archs.len();
     let mut starts = Vec::with_capacity(nl);
     let mut layers: Vec<TickTiming> = Vec::with_capacity(nl);
+    // one layer is its own array, without a chain top
+    let s0 = if nl == 1 { 0 } else { CHIP_START };
     for k in 0..nl {
         let (start, arrivals) = if k == 0 || layer_delay == 1 {
-            (0, Vec::new())
+            (s0, Vec::new())
         } else {
             let up = &layers[k - 1];
             let s_up = starts[k - 1];
@@ -519,14 +529,15 @@ mod tests {
         assert_eq!(one.cycles, tick_timing(&a, &busy).cycles);
         // delay 1: both start at 0; the first layer is the slower: its eot + LINK_FIN
         let d1 = chain_timing(&[a.clone(), b.clone()], &[busy.clone(), fed.clone()], 1);
-        assert_eq!(d1.starts, [0, 0]);
+        assert_eq!(d1.starts, [CHIP_START, CHIP_START]);
         let (ta, tb) = (tick_timing(&a, &busy), tick_timing(&b, &fed));
         assert!(ta.eot > tb.eot);
-        assert_eq!(d1.cycles, ta.eot + LINK_FIN + 1);
+        assert_eq!(d1.cycles, CHIP_START + ta.eot + LINK_FIN + 1);
         // delay 0: the second layer starts LINK_LATENCY after the first's first beat and ends
         // after it
         let d0 = chain_timing(&[a, b], &[busy, fed], 0);
-        assert_eq!(d0.starts[1], ta.out_beats[0] + LINK_LATENCY);
+        assert_eq!(d0.starts[0], CHIP_START);
+        assert_eq!(d0.starts[1], CHIP_START + ta.out_beats[0] + LINK_LATENCY);
         assert!(d0.cycles > ta.cycles + LINK_LATENCY);
         assert_eq!(d0.cycles, d0.eot(1) + 1);
     }

@@ -3,9 +3,13 @@
 //! port among the layers.
 //!
 //! Key decisions:
-//! - Ticks are chip-wide: every layer starts tick t together, at the chip's tick start, and the
-//!   chip's end-of-tick beat leaves when every layer has finished tick t. So the timing of a
-//!   chip tick depends only on that tick's activity (`golden::cycle::chain_timing`).
+//! - Ticks are chip-wide: every layer starts tick t after the chip's tick start, and the chip's
+//!   end-of-tick beat leaves when every layer has finished tick t. So the timing of a chip tick
+//!   depends only on that tick's activity (`golden::cycle::chain_timing`).
+//! - The chip's tick start (every layer idle, `in_valid` high, no host transaction) is
+//!   registered: the layers see the tick [`CHIP_START`] cycle later. Otherwise the AND of every
+//!   layer's idle state would feed every layer's input handshake in the same cycle, the
+//!   critical path of a chain (60.7 MHz for three 16-lane layers on an ECP5-85k).
 //! - Each link is a block-RAM FIFO with a two-entry output queue: it takes one beat per cycle and
 //!   never fills (it holds one tick of spikes and the end-of-tick beat, two with
 //!   `layer_delay = 1`), so no layer ever waits on its output. A beat pushed in cycle p is
@@ -34,7 +38,7 @@ use super::build::{B, MemShape};
 /// (when the link's output queue is free), and from a layer's end-of-tick push to the chip's
 /// end-of-tick beat at the earliest: the cycle model's constants, which the link's structure
 /// (write, fetch, queue register; two flags) gives.
-pub use golden::cycle::{LINK_FIN, LINK_LATENCY};
+pub use golden::cycle::{CHIP_START, LINK_FIN, LINK_LATENCY};
 
 /// Everything `neurogen generate` writes for a multi-layer network.
 #[derive(Debug, Clone)]
@@ -445,7 +449,10 @@ fn chain_top(
 
     // --- chip-wide ticks
     let run = b.ctl_reg("run", Ty::BIT, 0);
-    b.m.comment(&run, "a chip tick is in progress");
+    b.m.comment(
+        &run,
+        "a chip tick is in progress (set the cycle after its start: the layers' cycle 0)",
+    );
     let all_idle = lw
         .iter()
         .map(|w| w.wb_stall.e().not())
@@ -459,7 +466,9 @@ fn chain_top(
             .and(wb_cyc.e().not())
             .and(all_idle),
     );
-    let go = b.net("go", run.e().or(chip_start.e()));
+    // the layers see the chip tick from the cycle after its start (`run`, a register): the AND
+    // of every layer's idle state never feeds back into a layer within one cycle
+    let go = run.clone();
     let eot_in: Vec<Sig> = (0..nl)
         .map(|k| {
             let r = b.ctl_reg(&format!("l{k}_eot_in"), Ty::BIT, 0);
