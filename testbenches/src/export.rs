@@ -608,6 +608,14 @@ fn host_vector(
 /// learning enable through the broadcast address to every layer; a reset pulses `rst` (every
 /// layer and link).
 fn export_chain(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exported, String> {
+    if !cfg.network.output.is_last() {
+        return Err(
+            "network.output = \"all\": the exported testbench checks the last layer's output \
+             stream only (no layer tag yet); export with output = \"last\" (the default), or \
+             co-simulate (`neurogen cosim`) to check every layer's tagged spikes"
+                .to_string(),
+        );
+    }
     let ticks = stim.ticks.len();
     let mut g = generate_network(
         cfg,

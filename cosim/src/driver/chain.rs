@@ -8,6 +8,9 @@
 //!   the last layer's on the output stream), so the first difference names its layer.
 //! - Without backpressure the chip's cycles per tick, every layer's output beat cycles and every
 //!   inner layer's end-of-tick cycle are compared with `golden::cycle::chain_timing`.
+//! - With `[network] output = "all"` the output stream's beats of each layer (its `out_layer`
+//!   tag) are compared with the golden layer's spikes too, and without backpressure the whole
+//!   tagged stream (layer and cycle of every beat) with `chain_timing_out`.
 //! - State and weights are read per layer through the one host port (the layer's base address
 //!   added to every access) with the same [`compare_state`] as a one-layer run.
 
@@ -18,12 +21,13 @@ use super::staging::{apply_patches, design_dir, write_files};
 use super::{HostAction, Report, RunOptions, host_action};
 use crate::verilator::{Build, Design};
 use golden::chain::Chain;
-use golden::cycle::{Arch, chain_timing, tick_timing};
+use golden::config::ChainOutput;
+use golden::cycle::{Arch, chain_timing_out, tick_timing};
 use golden::rng::SplitMix64;
 use golden::run::step_chain_taught;
 use golden::{Config, Stimulus};
 use hdl::array::Options as GenOptions;
-use hdl::array::chain::{ChainGenerated, generate_chain_teacher};
+use hdl::array::chain::{ChainGenerated, generate_chain_output};
 use std::time::Instant;
 
 /// Figures of a chain run: the one-layer [`Report`] of the chip (spikes of the last layer,
@@ -77,8 +81,29 @@ pub fn build_chain_teacher(
     opts: &RunOptions,
     trace: bool,
 ) -> Result<(ChainGenerated, Design)> {
+    build_chain_output(
+        name,
+        layers,
+        layer_delay,
+        teacher,
+        ChainOutput::Last,
+        opts,
+        trace,
+    )
+}
+
+/// [`build_chain_teacher`] with the chip's output stream `output` (`[network] output`).
+pub fn build_chain_output(
+    name: &str,
+    layers: &[Config],
+    layer_delay: u32,
+    teacher: usize,
+    output: ChainOutput,
+    opts: &RunOptions,
+    trace: bool,
+) -> Result<(ChainGenerated, Design)> {
     let generate_chain = |name: &str, layers: &[Config], layer_delay: u32, o: &GenOptions| {
-        generate_chain_teacher(name, layers, layer_delay, teacher, o)
+        generate_chain_output(name, layers, layer_delay, teacher, output, o)
     };
     let gen_opts = |init_prefix: String| GenOptions {
         target: opts.target,
@@ -191,11 +216,12 @@ pub fn run_network(
             cfg.name
         )));
     }
-    run_chain_teacher(
+    run_chain_output(
         &cfg.name,
         &cfg.layer_configs(),
         cfg.network.layer_delay,
         cfg.teacher_layer(),
+        cfg.network.output,
         stim,
         opts,
         actions,
@@ -229,6 +255,31 @@ pub fn run_chain_teacher(
     opts: &RunOptions,
     actions: &[ChainAction],
 ) -> Result<ChainReport> {
+    run_chain_output(
+        name,
+        layers,
+        layer_delay,
+        teacher,
+        ChainOutput::Last,
+        stim,
+        opts,
+        actions,
+    )
+}
+
+/// [`run_chain_teacher`] with the chip's output stream `output` (`[network] output`; with
+/// `"all"` every layer's tagged beats on the output stream are compared too).
+#[allow(clippy::too_many_arguments)]
+pub fn run_chain_output(
+    name: &str,
+    layers: &[Config],
+    layer_delay: u32,
+    teacher: usize,
+    output: ChainOutput,
+    stim: &Stimulus,
+    opts: &RunOptions,
+    actions: &[ChainAction],
+) -> Result<ChainReport> {
     if teacher >= layers.len() {
         return Err(Error::Protocol(format!(
             "teacher layer {teacher}: the chain has {} layers",
@@ -242,7 +293,8 @@ pub fn run_chain_teacher(
     }
     let t_build = Instant::now();
     let trace = opts.vcd.is_some();
-    let (g, design) = build_chain_teacher(name, layers, layer_delay, teacher, opts, trace)?;
+    let (g, design) = build_chain_output(name, layers, layer_delay, teacher, output, opts, trace)?;
+    let all = output == ChainOutput::All;
     let nl = layers.len();
     let mut rep = ChainReport {
         run: Report {
@@ -271,6 +323,9 @@ pub fn run_chain_teacher(
         })
         .sum();
     h.bind_monitors(nl)?;
+    if all {
+        h.bind_out_layer()?;
+    }
     let mut chain = Chain::of_layers(layers, layer_delay);
     chain.set_teacher_layer(teacher);
     let mut rng = SplitMix64::new(opts.seed ^ 0xA5A5_5A5A);
@@ -303,7 +358,7 @@ pub fn run_chain_teacher(
             slowest = slowest.max(alone.cycles);
         }
         rep.slowest_cycles += slowest;
-        let timing = chain_timing(&archs, &acts, layer_delay);
+        let timing = chain_timing_out(&archs, &acts, layer_delay, output);
         h.bp = opts.bp;
         let obs = h
             .tick_taught(events, teach)
@@ -313,17 +368,43 @@ pub fn run_chain_teacher(
         rep.run.events += events.len();
         rep.run.spikes += obs.spikes.len();
         rep.run.tick_cycles += obs.cycles;
-        // spikes, first layer first
-        for (k, want) in spikes.iter().enumerate() {
-            let got = if k + 1 < nl {
-                &obs.layers[k].spikes
-            } else {
-                &obs.spikes
-            };
+        // spikes, first layer first (output = "all": each layer's tagged beats on the output
+        // stream too, after its monitor's)
+        let tagged = |k: usize| -> Vec<u32> {
+            obs.spikes
+                .iter()
+                .zip(&obs.spike_layers)
+                .filter(|&(_, &l)| l as usize == k)
+                .map(|(&s, _)| s)
+                .collect()
+        };
+        let mut seen: Vec<(usize, String, Vec<u32>)> = Vec::new();
+        for k in 0..nl {
+            if k + 1 < nl {
+                seen.push((k, "spikes".into(), obs.layers[k].spikes.clone()));
+            }
+            if all {
+                seen.push((k, "spikes on the output stream".into(), tagged(k)));
+            } else if k + 1 == nl {
+                seen.push((k, "spikes".into(), obs.spikes.clone()));
+            }
+        }
+        if all && obs.spike_layers.iter().any(|&l| l as usize >= nl) {
+            result = mm(
+                t,
+                "output stream's out_layer tags",
+                String::new(),
+                format!("< {nl}"),
+                format!("{:?}", obs.spike_layers),
+            );
+            break 'ticks;
+        }
+        for (k, what, got) in &seen {
+            let want = &spikes[*k];
             if got != want {
                 result = mm(
                     t,
-                    &format!("layer[{k}] spikes"),
+                    &format!("layer[{k}] {what}"),
                     String::new(),
                     format!("{want:?}"),
                     format!("{got:?}"),
@@ -345,7 +426,24 @@ pub fn run_chain_teacher(
                     break 'ticks;
                 }
             }
-            if obs.beat_cycles != timing.out_beats(nl - 1) {
+            if all {
+                let got: Vec<(usize, u64)> = obs
+                    .spike_layers
+                    .iter()
+                    .zip(&obs.beat_cycles)
+                    .map(|(&l, &c)| (l as usize, c))
+                    .collect();
+                if got != timing.tagged {
+                    result = mm(
+                        t,
+                        "output stream's (layer, cycle) of every beat",
+                        String::new(),
+                        format!("{:?}", timing.tagged),
+                        format!("{got:?}"),
+                    );
+                    break;
+                }
+            } else if obs.beat_cycles != timing.out_beats(nl - 1) {
                 result = mm(
                     t,
                     &format!("layer[{}] output beat cycles", nl - 1),

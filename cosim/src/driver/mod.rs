@@ -32,8 +32,8 @@ mod lockstep;
 pub(crate) mod staging;
 
 pub use chain::{
-    ChainAction, ChainReport, build_chain, build_chain_teacher, run_chain, run_chain_teacher,
-    run_network,
+    ChainAction, ChainReport, build_chain, build_chain_output, build_chain_teacher, run_chain,
+    run_chain_output, run_chain_teacher, run_network,
 };
 pub use compare::{Compare, Mismatch, compare_state, compare_tick};
 pub use error::{Error, Result};

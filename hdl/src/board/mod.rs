@@ -271,6 +271,14 @@ pub fn generate(cfg: &Config, board: Board, opts: &BoardOptions) -> Result<Board
             opts.por_bits
         ));
     }
+    if !cfg.network.output.is_last() {
+        return Err(
+            "network.output = \"all\": the board top's spike frames carry the last layer's \
+             spikes only (no layer tag yet); generate the board top with output = \"last\" \
+             (the default)"
+                .to_string(),
+        );
+    }
     let g = if cfg.layer_count() > 1 {
         BoardArray::Chain(array::chain::generate_network(cfg, &opts.array)?)
     } else {
