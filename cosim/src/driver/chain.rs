@@ -13,12 +13,12 @@
 
 use super::compare::{Compare, Mismatch, compare_state, mm};
 use super::error::{Error, Result};
-use super::harness::{Backpressure, Harness};
+use super::harness::{Backpressure, Harness, TickObs};
 use super::staging::{apply_patches, design_dir, write_files};
 use super::{HostAction, Report, RunOptions, host_action};
 use crate::verilator::{Build, Design};
 use golden::chain::Chain;
-use golden::cycle::{Arch, chain_timing, tick_timing};
+use golden::cycle::{Arch, ChainTiming, chain_timing, tick_timing};
 use golden::rng::SplitMix64;
 use golden::run::step_chain_taught;
 use golden::{Config, Stimulus};
@@ -111,7 +111,7 @@ pub fn build_chain_teacher(
 }
 
 /// Name the layer in a mismatch.
-fn in_layer(k: usize, m: Option<Mismatch>) -> Option<Mismatch> {
+pub(super) fn in_layer(k: usize, m: Option<Mismatch>) -> Option<Mismatch> {
     m.map(|mut m| {
         m.what = format!("layer[{k}] {}", m.what);
         m
@@ -175,6 +175,95 @@ fn chain_action(
     }
     h.base = 0;
     Ok(())
+}
+
+/// A harness of a chain top of the layers `lays` (layer 0's layout; the watchdog the sum of
+/// the layers' own; the monitor ports bound).
+pub(super) fn chain_harness<'m>(
+    model: &'m crate::verilator::Model,
+    lays: &[hdl::array::Layout],
+    seed: u64,
+) -> Result<Harness<'m>> {
+    let mut h = Harness::new(model, lays[0].clone(), seed)?;
+    h.watchdog = lays
+        .iter()
+        .map(|l| {
+            1000 + 4 * l.arch.scale_cycles()
+                + 4 * l.arch.ltp_cycles(l.g)
+                + 64 * (l.g + l.r + l.arch.x_words)
+        })
+        .sum();
+    h.bind_monitors(lays.len())?;
+    Ok(h)
+}
+
+/// Compare a chain's tick: every layer's spikes (first layer first: the inner layers' on the
+/// monitor ports, the last layer's on the output stream), then, when `timed` (no
+/// backpressure), every inner layer's output beat and end-of-tick cycles, the last layer's
+/// output beat cycles and the chip's cycles against the cycle model's `timing`.
+pub(super) fn compare_chain_tick(
+    t: usize,
+    chain: &Chain,
+    timing: &ChainTiming,
+    obs: &TickObs,
+    timed: bool,
+) -> Option<Mismatch> {
+    let nl = chain.layer_count();
+    for k in 0..nl {
+        let want = chain.spikes_of(k);
+        let got = if k + 1 < nl {
+            &obs.layers[k].spikes
+        } else {
+            &obs.spikes
+        };
+        if got != want {
+            return mm(
+                t,
+                &format!("layer[{k}] spikes"),
+                String::new(),
+                format!("{want:?}"),
+                format!("{got:?}"),
+            );
+        }
+    }
+    if !timed {
+        return None;
+    }
+    for k in 0..nl - 1 {
+        let lo = &obs.layers[k];
+        if lo.beat_cycles != timing.out_beats(k) || lo.eot != Some(timing.eot(k)) {
+            return mm(
+                t,
+                &format!("layer[{k}] output beat cycles (then its end-of-tick beat)"),
+                String::new(),
+                format!("{:?} {}", timing.out_beats(k), timing.eot(k)),
+                format!("{:?} {:?}", lo.beat_cycles, lo.eot),
+            );
+        }
+    }
+    if obs.beat_cycles != timing.out_beats(nl - 1) {
+        return mm(
+            t,
+            &format!("layer[{}] output beat cycles", nl - 1),
+            String::new(),
+            format!("{:?}", timing.out_beats(nl - 1)),
+            format!("{:?}", obs.beat_cycles),
+        );
+    }
+    if obs.cycles != timing.cycles {
+        return mm(
+            t,
+            &format!(
+                "chip cycles (layer starts {:?}, layers' own cycles {:?})",
+                timing.starts,
+                timing.layers.iter().map(|l| l.cycles).collect::<Vec<_>>()
+            ),
+            String::new(),
+            timing.cycles,
+            obs.cycles,
+        );
+    }
+    None
 }
 
 /// Run `stim` through the network of layers `cfg` (`cfg.layer_count() >= 2`): [`run_chain`] of
@@ -260,17 +349,8 @@ pub fn run_chain_teacher(
     }
     let lays: Vec<_> = g.layers.iter().map(|l| l.layout.clone()).collect();
     let archs: Vec<Arch> = lays.iter().map(|l| l.arch.clone()).collect();
-    let mut h = Harness::new(&model, lays[0].clone(), opts.seed)?;
+    let mut h = chain_harness(&model, &lays, opts.seed)?;
     h.set_tracing(trace);
-    h.watchdog = lays
-        .iter()
-        .map(|l| {
-            1000 + 4 * l.arch.scale_cycles()
-                + 4 * l.arch.ltp_cycles(l.g)
-                + 64 * (l.g + l.r + l.arch.x_words)
-        })
-        .sum();
-    h.bind_monitors(nl)?;
     let mut chain = Chain::of_layers(layers, layer_delay);
     chain.set_teacher_layer(teacher);
     let mut rng = SplitMix64::new(opts.seed ^ 0xA5A5_5A5A);
@@ -292,12 +372,11 @@ pub fn run_chain_teacher(
         }
         let teach = stim.teach_at(t);
         let acts = step_chain_taught(&mut chain, events, teach);
-        let spikes: Vec<Vec<u32>> = (0..nl).map(|k| chain.spikes_of(k).to_vec()).collect();
         let mut slowest = 0;
         for (k, act) in acts.iter().enumerate() {
             let alone = tick_timing(&archs[k], act);
             rep.layer_cycles[k] += alone.cycles;
-            rep.layer_spikes[k] += spikes[k].len();
+            rep.layer_spikes[k] += chain.spikes_of(k).len();
             rep.run.event_cycles += alone.event_issue_cycles;
             rep.run.sops += alone.event_issue_cycles * lays[k].l;
             slowest = slowest.max(alone.cycles);
@@ -313,62 +392,9 @@ pub fn run_chain_teacher(
         rep.run.events += events.len();
         rep.run.spikes += obs.spikes.len();
         rep.run.tick_cycles += obs.cycles;
-        // spikes, first layer first
-        for (k, want) in spikes.iter().enumerate() {
-            let got = if k + 1 < nl {
-                &obs.layers[k].spikes
-            } else {
-                &obs.spikes
-            };
-            if got != want {
-                result = mm(
-                    t,
-                    &format!("layer[{k}] spikes"),
-                    String::new(),
-                    format!("{want:?}"),
-                    format!("{got:?}"),
-                );
-                break 'ticks;
-            }
-        }
-        if timed {
-            for k in 0..nl - 1 {
-                let lo = &obs.layers[k];
-                if lo.beat_cycles != timing.out_beats(k) || lo.eot != Some(timing.eot(k)) {
-                    result = mm(
-                        t,
-                        &format!("layer[{k}] output beat cycles (then its end-of-tick beat)"),
-                        String::new(),
-                        format!("{:?} {}", timing.out_beats(k), timing.eot(k)),
-                        format!("{:?} {:?}", lo.beat_cycles, lo.eot),
-                    );
-                    break 'ticks;
-                }
-            }
-            if obs.beat_cycles != timing.out_beats(nl - 1) {
-                result = mm(
-                    t,
-                    &format!("layer[{}] output beat cycles", nl - 1),
-                    String::new(),
-                    format!("{:?}", timing.out_beats(nl - 1)),
-                    format!("{:?}", obs.beat_cycles),
-                );
-                break;
-            }
-            if obs.cycles != timing.cycles {
-                result = mm(
-                    t,
-                    &format!(
-                        "chip cycles (layer starts {:?}, layers' own cycles {:?})",
-                        timing.starts,
-                        timing.layers.iter().map(|l| l.cycles).collect::<Vec<_>>()
-                    ),
-                    String::new(),
-                    timing.cycles,
-                    obs.cycles,
-                );
-                break;
-            }
+        result = compare_chain_tick(t, &chain, &timing, &obs, timed);
+        if result.is_some() {
+            break;
         }
         let full = opts.compare == Compare::Full || t + 1 == stim.ticks.len();
         for (k, lay) in lays.iter().enumerate() {
