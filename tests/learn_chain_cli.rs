@@ -81,11 +81,17 @@ fn supervised_digits_on_the_chain_top_match_the_golden_model() {
     assert_eq!(chips[0]["shape"], "64 inputs x 10 neurons, 2 lanes", "{hw}");
     for c in &chips[1..] {
         assert_eq!(c["network"], "digits_supervised", "{hw}");
-        assert_eq!(c["shape"], "64 -> 10 (2 lanes) -> 10 (1 lane), layer_delay 0");
+        assert_eq!(
+            c["shape"],
+            "64 -> 10 (2 lanes) -> 10 (1 lane), layer_delay 0"
+        );
     }
     for c in chips {
         assert_eq!(c["match"], true, "{c}");
-        assert_eq!(c["ticks"], c["total_ticks"], "the whole run on the hardware: {c}");
+        assert_eq!(
+            c["ticks"], c["total_ticks"],
+            "the whole run on the hardware: {c}"
+        );
     }
     // the taught readout fired (the teacher and the test), the untaught one never did
     let spikes = |k: usize| -> Vec<u64> {
@@ -132,7 +138,10 @@ fn supervised_hardware_refuses_what_it_cannot_run() {
     ]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("--sweep runs in the golden model only"), "{err}");
+    assert!(
+        err.contains("--sweep runs in the golden model only"),
+        "{err}"
+    );
     let out = neurogen(&[
         "learn",
         "digits",

@@ -121,7 +121,11 @@ fn the_taught_readout_on_the_chain_top_equals_the_golden_run() {
     assert_eq!(rep.lockstep.samples, 7);
     assert_eq!(run.ticks, 7 * 60);
     // both layers fired, and the teacher taught the readout something
-    assert!(rep.layer_spikes.iter().all(|&n| n > 0), "{:?}", rep.layer_spikes);
+    assert!(
+        rep.layer_spikes.iter().all(|&n| n > 0),
+        "{:?}",
+        rep.layer_spikes
+    );
     assert!(r.teacher_spikes > 0 && r.weights.iter().any(|&w| w > 0));
     assert_eq!(r, golden);
 }

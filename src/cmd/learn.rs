@@ -295,6 +295,16 @@ fn user_network(common: &Common) -> Result<Option<(Config, String)>, String> {
     let Some(path) = &common.config else {
         return Ok(None);
     };
+    let layers = load_network_config(path)?.layer_count();
+    if layers > 1 {
+        return Err(format!(
+            "{}: a network of {layers} layers: `learn patterns` and `learn digits` train one layer \
+             (its neurons are labelled by their responses), in the golden model and with \
+             --hardware; `learn digits --rules supervised` trains the built-in two-layer network \
+             (hidden layer + taught readout), on the generated chain top with --hardware",
+            path.display()
+        ));
+    }
     let cfg = load_config(path)?;
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(Some((cfg, text)))
@@ -1041,9 +1051,11 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
     }
     let mut hw = a.common.hardware.then(HardwareChips::default);
     let r = match &mut hw {
-        Some(chips) => golden::learn::readout::run_supervised_on(data, &p, &o, front, chips, &mut |pr| {
-            bar.update(pr)
-        }),
+        Some(chips) => {
+            golden::learn::readout::run_supervised_on(data, &p, &o, front, chips, &mut |pr| {
+                bar.update(pr)
+            })
+        }
         None => run_supervised(data, &p, &o, front, &mut |pr| bar.update(pr)),
     }
     .map_err(|e| e.to_string())?;
@@ -1492,9 +1504,7 @@ impl HardwareChips {
     }
 
     fn verdict(&self) -> CmdResult {
-        self.runs
-            .iter()
-            .try_for_each(|c| hardware_verdict(&c.rep))
+        self.runs.iter().try_for_each(|c| hardware_verdict(&c.rep))
     }
 }
 
@@ -1513,7 +1523,8 @@ impl golden::learn::readout::Chips for HardwareChips {
         if self.failed() {
             return golden::learn::readout::GoldenChips.one_layer(cfg, f);
         }
-        let ((), rep) = on_hardware(cfg, Target::Generic, None, |chip| f(chip)).map_err(range_error)?;
+        let ((), rep) =
+            on_hardware(cfg, Target::Generic, None, |chip| f(chip)).map_err(range_error)?;
         self.runs.push(ChipRun {
             cfg: cfg.clone(),
             layer_spikes: vec![rep.run.spikes],
