@@ -13,6 +13,9 @@
 //!   host commands) on `cosim::driver::Lockstep`, the generated Verilog in Verilator driven in
 //!   lockstep with the golden model; only the defaults are shorter
 //!   (`PatternsParams::shortened`, `DigitsParams::shortened`). It fails at the first difference.
+//!   `learn digits --rules supervised --hardware` runs `readout::run_supervised_on` with
+//!   `HardwareChips`: each chip the experiment asks for is a lockstep chip, the two-layer
+//!   network the generated chain top (`cosim::driver::chain_lockstep`).
 
 use super::CmdResult;
 use super::common::{Bar, load_config, load_network_config, write_files};

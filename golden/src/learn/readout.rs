@@ -358,6 +358,7 @@ pub fn train_hidden_on(
             train: p.train,
             test: p.test,
             seed: p.seed,
+            raster_images: p.raster_images,
             net: super::NetParams {
                 weight_seed: p.net.weight_seed,
                 ..DigitsParams::for_rules(RuleSet::Fixed).net
