@@ -154,4 +154,16 @@ fn supervised_hardware_refuses_what_it_cannot_run() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("leave out --config"), "{err}");
+    // the unsupervised experiments label one layer's neurons: a network of layers is refused,
+    // naming what trains two layers (a one-layer config passes this check: see learn_cli.rs)
+    let two = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/two_layer.toml");
+    for what in ["digits", "patterns"] {
+        let out = neurogen(&["learn", what, "--hardware", "--config", two]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("a network of 2 layers") && err.contains("--rules supervised"),
+            "{err}"
+        );
+    }
 }
