@@ -16,13 +16,13 @@
 
 use super::compare::{Compare, Mismatch, compare_state, mm};
 use super::error::{Error, Result};
-use super::harness::{Backpressure, Harness};
+use super::harness::{Backpressure, Harness, TickObs};
 use super::staging::{apply_patches, design_dir, write_files};
 use super::{HostAction, Report, RunOptions, host_action};
 use crate::verilator::{Build, Design};
 use golden::chain::Chain;
 use golden::config::ChainOutput;
-use golden::cycle::{Arch, chain_timing_out, tick_timing};
+use golden::cycle::{Arch, ChainTiming, chain_timing_out, tick_timing};
 use golden::rng::SplitMix64;
 use golden::run::step_chain_taught;
 use golden::{Config, Stimulus};
@@ -136,7 +136,7 @@ pub fn build_chain_output(
 }
 
 /// Name the layer in a mismatch.
-fn in_layer(k: usize, m: Option<Mismatch>) -> Option<Mismatch> {
+pub(super) fn in_layer(k: usize, m: Option<Mismatch>) -> Option<Mismatch> {
     m.map(|mut m| {
         m.what = format!("layer[{k}] {}", m.what);
         m
@@ -200,6 +200,141 @@ fn chain_action(
     }
     h.base = 0;
     Ok(())
+}
+
+/// A harness of a chain top of the layers `lays` (layer 0's layout; the watchdog the sum of
+/// the layers' own; the monitor ports bound, and the output stream's layer tag when `all`).
+pub(super) fn chain_harness<'m>(
+    model: &'m crate::verilator::Model,
+    lays: &[hdl::array::Layout],
+    seed: u64,
+    all: bool,
+) -> Result<Harness<'m>> {
+    let mut h = Harness::new(model, lays[0].clone(), seed)?;
+    h.watchdog = lays
+        .iter()
+        .map(|l| {
+            1000 + 4 * l.arch.scale_cycles()
+                + 4 * l.arch.ltp_cycles(l.g)
+                + 64 * (l.g + l.r + l.arch.x_words)
+        })
+        .sum();
+    h.bind_monitors(lays.len())?;
+    if all {
+        h.bind_out_layer()?;
+    }
+    Ok(h)
+}
+
+/// Compare a chain's tick: every layer's spikes (first layer first: the inner layers' on the
+/// monitor ports, the last layer's on the output stream; with `all` (`[network] output =
+/// "all"`) each layer's tagged beats on the output stream too, after its monitor's), then,
+/// when `timed` (no backpressure), every inner layer's output beat and end-of-tick cycles, the
+/// output stream's beat cycles (with `all`: every beat's (layer, cycle)) and the chip's cycles
+/// against the cycle model's `timing`.
+pub(super) fn compare_chain_tick(
+    t: usize,
+    chain: &Chain,
+    timing: &ChainTiming,
+    obs: &TickObs,
+    timed: bool,
+    all: bool,
+) -> Option<Mismatch> {
+    let nl = chain.layer_count();
+    if all && obs.spike_layers.iter().any(|&l| l as usize >= nl) {
+        return mm(
+            t,
+            "output stream's out_layer tags",
+            String::new(),
+            format!("< {nl}"),
+            format!("{:?}", obs.spike_layers),
+        );
+    }
+    let tagged = |k: usize| -> Vec<u32> {
+        obs.spikes
+            .iter()
+            .zip(&obs.spike_layers)
+            .filter(|&(_, &l)| l as usize == k)
+            .map(|(&s, _)| s)
+            .collect()
+    };
+    for k in 0..nl {
+        let want = chain.spikes_of(k);
+        let mut seen: Vec<(&str, Vec<u32>)> = Vec::new();
+        if k + 1 < nl {
+            seen.push(("spikes", obs.layers[k].spikes.clone()));
+        }
+        if all {
+            seen.push(("spikes on the output stream", tagged(k)));
+        } else if k + 1 == nl {
+            seen.push(("spikes", obs.spikes.clone()));
+        }
+        for (what, got) in seen {
+            if got != want {
+                return mm(
+                    t,
+                    &format!("layer[{k}] {what}"),
+                    String::new(),
+                    format!("{want:?}"),
+                    format!("{got:?}"),
+                );
+            }
+        }
+    }
+    if !timed {
+        return None;
+    }
+    for k in 0..nl - 1 {
+        let lo = &obs.layers[k];
+        if lo.beat_cycles != timing.out_beats(k) || lo.eot != Some(timing.eot(k)) {
+            return mm(
+                t,
+                &format!("layer[{k}] output beat cycles (then its end-of-tick beat)"),
+                String::new(),
+                format!("{:?} {}", timing.out_beats(k), timing.eot(k)),
+                format!("{:?} {:?}", lo.beat_cycles, lo.eot),
+            );
+        }
+    }
+    if all {
+        let got: Vec<(usize, u64)> = obs
+            .spike_layers
+            .iter()
+            .zip(&obs.beat_cycles)
+            .map(|(&l, &c)| (l as usize, c))
+            .collect();
+        if got != timing.tagged {
+            return mm(
+                t,
+                "output stream's (layer, cycle) of every beat",
+                String::new(),
+                format!("{:?}", timing.tagged),
+                format!("{got:?}"),
+            );
+        }
+    } else if obs.beat_cycles != timing.out_beats(nl - 1) {
+        return mm(
+            t,
+            &format!("layer[{}] output beat cycles", nl - 1),
+            String::new(),
+            format!("{:?}", timing.out_beats(nl - 1)),
+            format!("{:?}", obs.beat_cycles),
+        );
+    }
+    if obs.cycles != timing.cycles {
+        return mm(
+            t,
+            &format!(
+                "chip cycles (layer starts {:?}, layers' own cycles {:?})",
+                timing.starts,
+                timing.layers.iter().map(|l| l.cycles).collect::<Vec<_>>()
+            ),
+            String::new(),
+            timing.cycles,
+            obs.cycles,
+        );
+    }
+    None
 }
 
 /// Run `stim` through the network of layers `cfg` (`cfg.layer_count() >= 2`): [`run_chain`] of
@@ -312,20 +447,8 @@ pub fn run_chain_output(
     }
     let lays: Vec<_> = g.layers.iter().map(|l| l.layout.clone()).collect();
     let archs: Vec<Arch> = lays.iter().map(|l| l.arch.clone()).collect();
-    let mut h = Harness::new(&model, lays[0].clone(), opts.seed)?;
+    let mut h = chain_harness(&model, &lays, opts.seed, all)?;
     h.set_tracing(trace);
-    h.watchdog = lays
-        .iter()
-        .map(|l| {
-            1000 + 4 * l.arch.scale_cycles()
-                + 4 * l.arch.ltp_cycles(l.g)
-                + 64 * (l.g + l.r + l.arch.x_words)
-        })
-        .sum();
-    h.bind_monitors(nl)?;
-    if all {
-        h.bind_out_layer()?;
-    }
     let mut chain = Chain::of_layers(layers, layer_delay);
     chain.set_teacher_layer(teacher);
     let mut rng = SplitMix64::new(opts.seed ^ 0xA5A5_5A5A);
@@ -347,12 +470,11 @@ pub fn run_chain_output(
         }
         let teach = stim.teach_at(t);
         let acts = step_chain_taught(&mut chain, events, teach);
-        let spikes: Vec<Vec<u32>> = (0..nl).map(|k| chain.spikes_of(k).to_vec()).collect();
         let mut slowest = 0;
         for (k, act) in acts.iter().enumerate() {
             let alone = tick_timing(&archs[k], act);
             rep.layer_cycles[k] += alone.cycles;
-            rep.layer_spikes[k] += spikes[k].len();
+            rep.layer_spikes[k] += chain.spikes_of(k).len();
             rep.run.event_cycles += alone.event_issue_cycles;
             rep.run.sops += alone.event_issue_cycles * lays[k].l;
             slowest = slowest.max(alone.cycles);
@@ -368,105 +490,9 @@ pub fn run_chain_output(
         rep.run.events += events.len();
         rep.run.spikes += obs.spikes.len();
         rep.run.tick_cycles += obs.cycles;
-        // spikes, first layer first (output = "all": each layer's tagged beats on the output
-        // stream too, after its monitor's)
-        let tagged = |k: usize| -> Vec<u32> {
-            obs.spikes
-                .iter()
-                .zip(&obs.spike_layers)
-                .filter(|&(_, &l)| l as usize == k)
-                .map(|(&s, _)| s)
-                .collect()
-        };
-        let mut seen: Vec<(usize, String, Vec<u32>)> = Vec::new();
-        for k in 0..nl {
-            if k + 1 < nl {
-                seen.push((k, "spikes".into(), obs.layers[k].spikes.clone()));
-            }
-            if all {
-                seen.push((k, "spikes on the output stream".into(), tagged(k)));
-            } else if k + 1 == nl {
-                seen.push((k, "spikes".into(), obs.spikes.clone()));
-            }
-        }
-        if all && obs.spike_layers.iter().any(|&l| l as usize >= nl) {
-            result = mm(
-                t,
-                "output stream's out_layer tags",
-                String::new(),
-                format!("< {nl}"),
-                format!("{:?}", obs.spike_layers),
-            );
-            break 'ticks;
-        }
-        for (k, what, got) in &seen {
-            let want = &spikes[*k];
-            if got != want {
-                result = mm(
-                    t,
-                    &format!("layer[{k}] {what}"),
-                    String::new(),
-                    format!("{want:?}"),
-                    format!("{got:?}"),
-                );
-                break 'ticks;
-            }
-        }
-        if timed {
-            for k in 0..nl - 1 {
-                let lo = &obs.layers[k];
-                if lo.beat_cycles != timing.out_beats(k) || lo.eot != Some(timing.eot(k)) {
-                    result = mm(
-                        t,
-                        &format!("layer[{k}] output beat cycles (then its end-of-tick beat)"),
-                        String::new(),
-                        format!("{:?} {}", timing.out_beats(k), timing.eot(k)),
-                        format!("{:?} {:?}", lo.beat_cycles, lo.eot),
-                    );
-                    break 'ticks;
-                }
-            }
-            if all {
-                let got: Vec<(usize, u64)> = obs
-                    .spike_layers
-                    .iter()
-                    .zip(&obs.beat_cycles)
-                    .map(|(&l, &c)| (l as usize, c))
-                    .collect();
-                if got != timing.tagged {
-                    result = mm(
-                        t,
-                        "output stream's (layer, cycle) of every beat",
-                        String::new(),
-                        format!("{:?}", timing.tagged),
-                        format!("{got:?}"),
-                    );
-                    break;
-                }
-            } else if obs.beat_cycles != timing.out_beats(nl - 1) {
-                result = mm(
-                    t,
-                    &format!("layer[{}] output beat cycles", nl - 1),
-                    String::new(),
-                    format!("{:?}", timing.out_beats(nl - 1)),
-                    format!("{:?}", obs.beat_cycles),
-                );
-                break;
-            }
-            if obs.cycles != timing.cycles {
-                result = mm(
-                    t,
-                    &format!(
-                        "chip cycles (layer starts {:?}, layers' own cycles {:?})",
-                        timing.starts,
-                        timing.layers.iter().map(|l| l.cycles).collect::<Vec<_>>()
-                    ),
-                    String::new(),
-                    timing.cycles,
-                    obs.cycles,
-                );
-                break;
-            }
+        result = compare_chain_tick(t, &chain, &timing, &obs, timed, all);
+        if result.is_some() {
+            break;
         }
         let full = opts.compare == Compare::Full || t + 1 == stim.ticks.len();
         for (k, lay) in lays.iter().enumerate() {
