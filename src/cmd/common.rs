@@ -31,14 +31,14 @@ pub fn load_config(path: &Path) -> Result<Config, String> {
 }
 
 /// Keeps teach hardware (docs/model.md, "Teach mode in hardware") out of the commands whose
-/// board tops, exported testbenches or benchmarks do not drive the teacher stream yet (`synth`,
-/// `sweep`, `board`, `testbench`, `bench`, `learn --config`); `generate` and `cosim` take it.
+/// board tops or benchmarks do not drive the teacher stream yet (`synth`, `sweep`, `board`,
+/// `bench`, `learn --config`); `generate`, `cosim` and `testbench` take it.
 pub fn no_teach_mode(cfg: &Config, path: &Path) -> Result<(), String> {
     if cfg.teach_hardware() {
         return Err(format!(
             "{}: the network has teach hardware (a layer with teach = true, or [network] \
              teacher_layer): this command does not drive the teacher stream yet; `simulate`, \
-             `generate` and `cosim` take it",
+             `generate`, `cosim` and `testbench` take it",
             path.display()
         ));
     }
