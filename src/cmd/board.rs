@@ -6,7 +6,7 @@
 //! the golden model, so a board run is a hardware-in-the-loop co-simulation.
 
 use super::CmdResult;
-use super::common::{load_chip_config, load_stimulus, write_file, write_files};
+use super::common::{load_network_config, load_stimulus, write_file, write_files};
 use crate::cli::{BoardArgs, BoardCmd, PortArgs, StimulusSource};
 use crate::flow::serial::SerialPort;
 use golden::chain::Chain;
@@ -106,7 +106,7 @@ fn generate(
     baud: u64,
     clock_mhz: Option<f64>,
 ) -> CmdResult {
-    let cfg = load_chip_config(config)?;
+    let cfg = load_network_config(config)?;
     let b = Board::parse(board)?;
     let mut opts = BoardOptions::new(b);
     opts.baud = baud;
@@ -329,6 +329,25 @@ pub(crate) fn session<T: Transport>(
     use hdl::array::layout::regs;
     let maps = layer_maps(cfg)?;
     let cfgs = cfg.layer_configs();
+    if !stim.teach.is_empty() && !cfg.teach_hardware() {
+        return Err(format!(
+            "the stimulus has a teacher (key \"teach\") but {config_name} has no teach hardware \
+             (set teach = true on a layer or [network] teacher_layer in the config)"
+        ));
+    }
+    // the teacher frames carry 16 bits: refuse a teacher neuron past them before any tick
+    if let Some((t, a)) = stim
+        .teach
+        .iter()
+        .enumerate()
+        .find_map(|(t, l)| l.iter().find(|&&a| a > u16::MAX as u32).map(|&a| (t, a)))
+    {
+        return Err(format!(
+            "teach list of tick {t}: neuron {a} does not fit the link's 16-bit teacher frame \
+             (the teacher layer has {} neurons)",
+            cfgs[cfg.teacher_layer()].array.neurons
+        ));
+    }
     let chain = maps.len() > 1;
     // "layer[k] " in front of what concerns one layer of a network of layers
     let who = |k: usize| {
@@ -384,11 +403,19 @@ pub(crate) fn session<T: Transport>(
         c.write_many(&words)?;
         out.loaded = words.len();
     }
+    // teach hardware: every tick sends the teacher's list (maybe empty) and its end
+    let teach_hw = maps[0].1.teach;
     let mut net = check.then(|| Chain::new(cfg));
     for (t, events) in stim.ticks.iter().enumerate() {
-        let got = c.tick(events)?;
+        let teach = stim.teach_at(t);
+        let got = if teach_hw {
+            c.tick_taught(events, teach)
+        } else {
+            c.tick(events)
+        }
+        .map_err(|e| format!("tick {t}: {e}"))?;
         if let Some(net) = net.as_mut() {
-            let want: Vec<u32> = net.step(events).to_vec();
+            let want: Vec<u32> = net.step_taught(events, teach).to_vec();
             if got != want {
                 return Err(format!(
                     "MISMATCH at tick {t}: spikes expected {want:?} got {got:?}"
@@ -433,7 +460,7 @@ fn run(
     check: bool,
     output: Option<&Path>,
 ) -> CmdResult {
-    let cfg = load_chip_config(config)?;
+    let cfg = load_network_config(config)?;
     let stim = load_stimulus(source, &cfg)?;
     let manifest = design.map(|d| read_design(d, &cfg)).transpose()?;
     let theta = cfg.initial_theta().iter().any(|&t| t != 0);
