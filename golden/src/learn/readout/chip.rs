@@ -1,0 +1,359 @@
+//! The supervised digits run on chips (`neurogen learn digits --rules supervised --hardware`):
+//! the same run as [`super::run_supervised`] (same parameters, seeds, random draws, host
+//! commands and scoring), with each network on a chip from a [`Chips`]: the golden model
+//! ([`GoldenChips`]), or the generated Verilog in lockstep with it (the `learn` command's
+//! hardware chips, `cosim::driver::lockstep` and `cosim::driver::chain_lockstep`).
+//!
+//! Key decisions:
+//! - The hidden layer trains on a one-layer chip exactly as [`super::train_hidden`] does.
+//! - The readout trains and tests on a chip of the **two-layer network**
+//!   ([`ReadoutParams::network`]: the hidden layer with the readout's `hidden_inhibition`,
+//!   `layer_delay = 0`, then the readout as a `[[layer]]`, the teacher to it), so both layers
+//!   and the teacher are on one chip; without a hidden layer, of the readout alone. The host
+//!   reaches it as a user would, through the host port: the hidden layer's trained weights are
+//!   written once and its learning switched off (layer 0 only); before every image every layer
+//!   is cleared (the broadcast) and the hidden layer's frozen theta written back; after
+//!   training, teach mode and learning are switched off in the readout only.
+//! - The golden run keeps its own code (two [`crate::model::Network`]s stepped in turn, the
+//!   faster path the search uses); the test below shows this run on golden chips gives exactly
+//!   the same result, so a change to one that the other does not follow fails it.
+
+use super::{
+    CLASSES, Dataset, DigitsParams, Front, Hidden, READOUT_EVAL_STREAM, READOUT_STREAM,
+    ReadoutParams, ReadoutRun, SupervisedResult, WHAT, front_params, readout_class,
+};
+use crate::chain::Chain;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::learn::digits::run_on;
+use crate::learn::{ChainChip, Chip, Frozen, Progress, shuffle};
+use crate::model::Network;
+use crate::rng::SplitMix64;
+
+/// Where the chips of a supervised run come from. Each call gives `f` a chip in its start state
+/// (after reset).
+pub trait Chips {
+    /// Run `f` on a chip of the one-layer network `cfg` (the hidden layer's training).
+    fn one_layer(&mut self, cfg: &Config, f: &mut dyn FnMut(&mut dyn Chip)) -> Result<()>;
+    /// Run `f` on a chip of the network `cfg`, one layer or a chain (the readout's training and
+    /// test, [`ReadoutParams::network`]).
+    fn network(&mut self, cfg: &Config, f: &mut dyn FnMut(&mut dyn ChainChip)) -> Result<()>;
+}
+
+/// The golden model's chips: a [`Network`] and a [`Chain`].
+pub struct GoldenChips;
+
+impl Chips for GoldenChips {
+    fn one_layer(&mut self, cfg: &Config, f: &mut dyn FnMut(&mut dyn Chip)) -> Result<()> {
+        f(&mut Network::new(cfg));
+        Ok(())
+    }
+
+    fn network(&mut self, cfg: &Config, f: &mut dyn FnMut(&mut dyn ChainChip)) -> Result<()> {
+        f(&mut Chain::new(cfg));
+        Ok(())
+    }
+}
+
+impl ReadoutParams {
+    /// The network the readout trains and tests on: the hidden layer `hidden` (its parameters
+    /// with this readout's [`ReadoutParams::hidden_inhibition`]; its weights and theta come
+    /// through the host port) followed by the readout as a `[[layer]]` (`layer_delay = 0`, the
+    /// teacher to the readout, teach mode on at reset), named `digits_supervised`; without a
+    /// hidden layer the readout alone on the 64 inputs ([`ReadoutParams::config`]).
+    pub fn network(&self, hidden: Option<&DigitsParams>) -> Result<Config> {
+        let Some(hp) = hidden else {
+            return self.config(crate::learn::digits::PIXELS);
+        };
+        let bad = |m: String| Error::Range {
+            message: format!("{WHAT}: the two-layer network: {m}"),
+        };
+        let q = DigitsParams {
+            net: crate::learn::NetParams {
+                inhibition: self.hidden_inhibition.unwrap_or(hp.net.inhibition),
+                ..hp.net.clone()
+            },
+            ..hp.clone()
+        };
+        let mut table: toml::Table = q.builtin_toml().parse().map_err(|e| bad(format!("{e}")))?;
+        let mut second: toml::Table = self
+            .toml(hp.neurons)
+            .parse()
+            .map_err(|e| bad(format!("{e}")))?;
+        let mut layer = toml::Table::new();
+        layer.insert("neurons".into(), (CLASSES as i64).into());
+        layer.insert("teach".into(), true.into());
+        for key in ["neuron", "synapse", "stdp"] {
+            if let Some(v) = second.remove(key) {
+                layer.insert(key.into(), v);
+            }
+        }
+        table.insert("name".into(), "digits_supervised".into());
+        let mut network = toml::Table::new();
+        network.insert("layer_delay".into(), 0.into());
+        table.insert("network".into(), network.into());
+        table.insert(
+            "layer".into(),
+            toml::Value::Array(vec![toml::Value::Table(layer)]),
+        );
+        let text = toml::to_string(&table).map_err(|e| bad(e.to_string()))?;
+        Config::from_toml_str(&text, std::path::Path::new("."))
+    }
+}
+
+/// [`super::train_hidden`] on a one-layer chip of `chips`.
+pub fn train_hidden_on(
+    data: &Dataset,
+    p: &DigitsParams,
+    front: Front,
+    chips: &mut dyn Chips,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Hidden> {
+    let Some(p) = front_params(p, front) else {
+        return Ok(Hidden {
+            layer: None,
+            unsupervised: None,
+        });
+    };
+    p.validate(data.len())?;
+    let cfg = p.config()?;
+    let mut trained = None;
+    chips.one_layer(&cfg, &mut |chip| {
+        let r = run_on(data, &p, chip, progress);
+        let frozen = Frozen::new(chip);
+        trained = Some((r, chip.weights(), frozen));
+    })?;
+    let (r, weights, frozen) = trained.expect("the chip ran the hidden layer");
+    // the trained layer as the golden model holds it: the chip's weights, learning off (its
+    // theta is written back before every image)
+    let mut net = Network::new(&cfg);
+    net.set_weights(&weights)?;
+    net.set_learning(false);
+    Ok(Hidden {
+        layer: Some((net, frozen, p)),
+        unsupervised: Some(r?),
+    })
+}
+
+/// [`super::train_readout`] on a chip of [`ReadoutParams::network`] from `chips`.
+#[allow(clippy::too_many_arguments)]
+pub fn train_readout_on(
+    data: &Dataset,
+    p: &DigitsParams,
+    o: &ReadoutParams,
+    hidden: &Hidden,
+    train: &[usize],
+    test: &[usize],
+    taught: bool,
+    chips: &mut dyn Chips,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ReadoutRun> {
+    o.validate()?;
+    let cfg = o.network(hidden.layer.as_ref().map(|(.., hp)| hp))?;
+    let mut out = None;
+    chips.network(&cfg, &mut |chip| {
+        out = Some(readout_on(
+            data, p, o, hidden, train, test, taught, chip, progress,
+        ));
+    })?;
+    out.expect("the chip ran the readout")
+}
+
+/// Show an image (spike probabilities `probs`) to `chip` for `ticks` ticks after a *clear* of
+/// every layer and the hidden layer's `theta` written back; `teach` is the label neuron and the
+/// teacher's per-tick probability. The readout's (last layer's) spike counts.
+fn show<C: ChainChip + ?Sized>(
+    chip: &mut C,
+    theta: Option<&[i64]>,
+    probs: &[f64],
+    ticks: usize,
+    teach: Option<(u32, f64)>,
+    rng: &mut SplitMix64,
+) -> Vec<u32> {
+    chip.clear(None);
+    for (i, &th) in theta.unwrap_or_default().iter().enumerate() {
+        chip.set_theta(0, i, th);
+    }
+    let mut counts = vec![0u32; CLASSES];
+    let mut events = Vec::new();
+    let mut taught = Vec::new();
+    for _ in 0..ticks {
+        events.clear();
+        events.extend((0..probs.len() as u32).filter(|&j| rng.chance(probs[j as usize])));
+        taught.clear();
+        if let Some((label, p)) = teach
+            && rng.chance(p)
+        {
+            taught.push(label);
+        }
+        for &i in chip.step_taught(&events, &taught) {
+            counts[i as usize] += 1;
+        }
+    }
+    counts
+}
+
+/// The readout's training and test on `chip` (in its start state).
+#[allow(clippy::too_many_arguments)]
+fn readout_on<C: ChainChip + ?Sized>(
+    data: &Dataset,
+    p: &DigitsParams,
+    o: &ReadoutParams,
+    hidden: &Hidden,
+    train: &[usize],
+    test: &[usize],
+    taught: bool,
+    chip: &mut C,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ReadoutRun> {
+    let readout = chip.layer_count() - 1;
+    let theta = match &hidden.layer {
+        Some((net, frozen, _)) => {
+            chip.set_weights(0, net.weights());
+            chip.set_learning(Some(0), false);
+            Some(&frozen.theta[..])
+        }
+        None => None,
+    };
+    let mut rng = SplitMix64::new(p.seed ^ READOUT_STREAM);
+    let p_teach = o.teach_rate / 1000.0;
+    let mut teacher_spikes = 0u64;
+    for e in 0..o.epochs {
+        let stage = format!("readout {}/{} train", e + 1, o.epochs);
+        let mut order = train.to_vec();
+        shuffle(&mut order, &mut rng);
+        for (n, &k) in order.iter().enumerate() {
+            let probs = data.probabilities(k, o.rate);
+            let teach = taught.then_some((data.labels[k] as u32, p_teach));
+            let c = show(chip, theta, &probs, o.ticks, teach, &mut rng);
+            teacher_spikes += c.iter().map(|&x| x as u64).sum::<u64>();
+            if o.normalize_target > 0 {
+                chip.normalize(Some(readout));
+            }
+            if n % 50 == 0 {
+                progress(Progress {
+                    stage: &stage,
+                    done: n,
+                    total: order.len(),
+                });
+            }
+        }
+    }
+    chip.set_teach(Some(readout), false);
+    chip.set_learning(Some(readout), false);
+    let mut eval_rng = SplitMix64::new(p.seed ^ READOUT_EVAL_STREAM);
+    let mut confusion = vec![vec![0u32; CLASSES]; CLASSES];
+    let mut unanswered_by_class = vec![0u32; CLASSES];
+    let (mut right, mut unanswered, mut ties, mut spikes) = (0usize, 0usize, 0usize, 0u64);
+    for (n, &k) in test.iter().enumerate() {
+        let probs = data.probabilities(k, o.rate);
+        let c = show(chip, theta, &probs, o.ticks, None, &mut eval_rng);
+        spikes += c.iter().map(|&x| x as u64).sum::<u64>();
+        let truth = data.labels[k] as usize;
+        match readout_class(&c) {
+            (Some(pred), _) => {
+                confusion[truth][pred] += 1;
+                right += (pred == truth) as usize;
+            }
+            (None, tie) => {
+                unanswered += 1;
+                unanswered_by_class[truth] += 1;
+                ties += tie as usize;
+            }
+        }
+        if n % 50 == 0 {
+            progress(Progress {
+                stage: "readout test",
+                done: n,
+                total: test.len(),
+            });
+        }
+    }
+    Ok(ReadoutRun {
+        accuracy: right as f64 / test.len() as f64,
+        unanswered,
+        ties,
+        confusion,
+        unanswered_by_class,
+        teacher_spikes,
+        test_spikes: spikes as f64 / test.len() as f64,
+        weights: chip.weights(readout),
+    })
+}
+
+/// [`super::run_supervised`] on the chips of `chips`: the hidden layer's training on a
+/// one-layer chip, then the taught readout and the untaught control each on a chip of
+/// [`ReadoutParams::network`].
+pub fn run_supervised_on(
+    data: &Dataset,
+    p: &DigitsParams,
+    o: &ReadoutParams,
+    front: Front,
+    chips: &mut dyn Chips,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<SupervisedResult> {
+    o.validate()?;
+    p.validate(data.len())?;
+    let hidden = train_hidden_on(data, p, front, chips, progress)?;
+    let (train, test) = data.split(p.train, p.test, p.seed);
+    let run = train_readout_on(data, p, o, &hidden, &train, &test, true, chips, progress)?;
+    let control = ReadoutParams {
+        epochs: 1,
+        ..o.clone()
+    };
+    let untaught = train_readout_on(
+        data, p, &control, &hidden, &train, &test, false, chips, progress,
+    )?;
+    Ok(SupervisedResult {
+        front,
+        test: run,
+        unsupervised_accuracy: hidden.unsupervised.as_ref().map(|u| u.accuracy),
+        untaught_accuracy: untaught.accuracy,
+        hidden: hidden
+            .unsupervised
+            .as_ref()
+            .map(|u| (u.weights.clone(), u.theta.clone())),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{RuleSet, run_supervised};
+    use super::*;
+
+    /// The run on golden chips (a one-layer network, then the two-layer chain driven through
+    /// its host commands) is the golden run, for every front; scaling on and a second readout
+    /// epoch included. About 0.1 s.
+    #[test]
+    fn the_run_on_golden_chips_is_the_golden_run() {
+        let data = Dataset::from_bytes(include_bytes!("../../../../data/digits.csv.gz")).unwrap();
+        let p = DigitsParams {
+            neurons: 12,
+            train: 30,
+            test: 12,
+            epochs: 1,
+            raster_images: 2,
+            ..DigitsParams::for_rules(RuleSet::Full)
+        };
+        for front in Front::ALL {
+            for o in [
+                ReadoutParams {
+                    ticks: 40,
+                    ..ReadoutParams::for_front(front)
+                },
+                ReadoutParams {
+                    ticks: 30,
+                    epochs: 2,
+                    normalize_target: 600,
+                    ..ReadoutParams::for_front(front)
+                },
+            ] {
+                let golden = run_supervised(&data, &p, &o, front, &mut |_| {}).unwrap();
+                let on =
+                    run_supervised_on(&data, &p, &o, front, &mut GoldenChips, &mut |_| {}).unwrap();
+                assert_eq!(on, golden, "{front:?} {o:?}");
+                assert!(golden.test.teacher_spikes > 0, "{front:?}");
+            }
+        }
+    }
+}
