@@ -915,13 +915,11 @@ fn chain_top(
     let acked: Vec<Sig> = (0..nl)
         .map(|k| b.ctl_reg(&format!("l{k}_wb_acked"), Ty::BIT, 0))
         .collect();
-    let any_stall_req = (0..nl)
-        .map(|k| {
-            sel[k]
-                .clone()
-                .and(taken[k].e().not())
-                .and(lw[k].wb_stall.e())
-        })
+    // wb_stall from registers only (no layer's stall reaches the host's logic in the same
+    // cycle): a request is accepted the cycle after every addressed layer has taken it; between
+    // requests the chip is busy while a chip tick runs or (a cycle late) a layer is busy
+    let any_untaken = (0..nl)
+        .map(|k| sel[k].clone().and(taken[k].e().not()))
         .reduce(|a, c| a.or(c))
         .unwrap();
     let any_busy = lw
@@ -929,9 +927,13 @@ fn chain_top(
         .map(|w| w.wb_stall.e())
         .reduce(|a, c| a.or(c))
         .unwrap();
+    let busy = b.ctl_reg("wb_busy", Ty::BIT, 1);
+    b.m.comment(&busy, "a layer was busy in the last cycle");
+    b.ctl(set(&busy, any_busy));
     b.m.assign(
         &wb_stall,
-        pend.e().or(Expr::mux(wb_stb.e(), any_stall_req, any_busy)),
+        pend.e()
+            .or(Expr::mux(wb_stb.e(), any_untaken, busy.e().or(run.e()))),
     );
     let accept = b.net(
         "wb_accept",
