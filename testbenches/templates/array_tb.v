@@ -85,7 +85,9 @@ module {{TB}};
     reg teach_valid;
     wire teach_ready;
     reg teach_eot;
+    /* verilator lint_off UNUSEDSIGNAL */ // read by the array only when TEACH = 1
     reg [31:0] teach_addr;
+    /* verilator lint_on UNUSEDSIGNAL */
 
     // a network of layers' chain top also has the monitor outputs lK_valid, lK_eot, lK_addr of
     // its hidden layers, left open here. The teacher stream is connected only when the design
