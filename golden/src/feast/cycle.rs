@@ -105,9 +105,10 @@ impl FeastArch {
     pub fn miss(&self) -> u64 {
         self.g + self.rl
     }
-    /// The winner's weights moved toward the context, their squares summed.
+    /// The winner's weights moved toward the context (read, product, registered step, write),
+    /// their squares summed.
     pub fn update(&self) -> u64 {
-        self.k + self.rl + 2
+        self.k + self.rl + 3
     }
     /// The winner's weights scaled by its ratio (and its threshold raised).
     pub fn scale(&self) -> u64 {

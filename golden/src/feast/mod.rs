@@ -22,7 +22,7 @@ pub mod config;
 pub mod cycle;
 pub mod float;
 
-pub use config::{Border, FeastConfig, FeastParams, Norm};
+pub use config::{Border, FeastConfig, FeastParams, Norm, is_feast_file};
 pub use cycle::{EventCycles, FeastArch, event_cycles};
 
 use crate::arith::{decay, sat_inc};

@@ -14,6 +14,7 @@
 //! - Initial weights (normalised, as `golden::feast::Feast::new`) and thresholds are preloaded
 //!   from init files; the traces are cleared by a sweep after reset.
 
+pub mod harness;
 pub mod top;
 
 use crate::array::build::{MemKind, MemShape};

@@ -541,7 +541,10 @@ pub fn top_module(
     } else {
         (diff.e() + Expr::sconst(1i128 << (es - 1), dw)).sra(es)
     };
-    let upd = b.net("u_new", s_(w_d.e()) + step);
+    // registered: the step, and the weight beside it (the update writes one cycle later)
+    let ustep = b.reg("u_step", step);
+    let w_d2 = b.reg("w_d2", w_d.e());
+    let upd = b.net("u_new", s_(w_d2.e()) + ustep.e());
     let neww = b.net("u_w", ops::clamp(upd.e(), 0, w_max as i64, Ty::u(wbits)));
     let nw = b.reg("nw", neww.e());
     let scaled = b.net(
@@ -552,12 +555,21 @@ pub fn top_module(
             hi.e().resize(wbits),
         ),
     );
-    let lw_addr =
-        (mul_const(minus(&cnt, rl + 1, cw), g_n, waw + cw) + gg.e().resize(waw + cw)).trunc(waw);
-    let lw_addr = b.net("l_waddr", lw_addr);
-    let learn_write = within(&cnt, rl + 1, kk + rl + 1);
-    let upd_we = b.net("upd_we", is(St::Update).and(learn_write.clone()));
-    let scale_we = b.net("scale_we", is(St::Scale).and(learn_write));
+    // the write address of the item read `d` cycles before
+    let back = |b: &mut B, name: &str, d: u64| {
+        let e = (mul_const(minus(&cnt, d, cw), g_n, waw + cw) + gg.e().resize(waw + cw)).trunc(waw);
+        b.net(name, e)
+    };
+    let uw_addr = back(&mut b, "u_waddr", rl + 2);
+    let sw_addr = back(&mut b, "s_waddr", rl + 1);
+    let upd_we = b.net(
+        "upd_we",
+        is(St::Update).and(within(&cnt, rl + 2, kk + rl + 2)),
+    );
+    let scale_we = b.net(
+        "scale_we",
+        is(St::Scale).and(within(&cnt, rl + 1, kk + rl + 1)),
+    );
     let th_last = b.net("th_we", is(St::Scale).and(at(&cnt, kk + rl)));
 
     // ------------------------------------------------------------------ host read and write
@@ -613,8 +625,8 @@ pub fn top_module(
             &mut b,
             &wm[l],
             &[
-                (upd_we.e().and(mine.clone()), lw_addr.e(), neww.e()),
-                (scale_we.e().and(mine.clone()), lw_addr.e(), scaled.e()),
+                (upd_we.e().and(mine.clone()), uw_addr.e(), neww.e()),
+                (scale_we.e().and(mine.clone()), sw_addr.e(), scaled.e()),
                 (
                     host_w.e().and(w_ok.e()).and(host_mine.clone()),
                     h_waddr.e(),
@@ -729,7 +741,7 @@ pub fn top_module(
     ));
     // norm sums
     let ctx_sum = is(St::Ctx).and(within(&cnt, rl + 1, kk + rl + 1));
-    let upd_sum = is(St::Update).and(within(&cnt, rl + 2, kk + rl + 2));
+    let upd_sum = is(St::Update).and(within(&cnt, rl + 3, kk + rl + 3));
     b.data(if_else(
         (is(St::XRead)).or(is(St::Reduce)),
         vec![set(&nsum, Expr::zero(nsum.ty))],
