@@ -447,3 +447,58 @@ fn cosim_by_default_catches_mutants_that_pass_a_plain_poisson_stimulus() {
         eprintln!("{name}: {}", se.trim_end());
     }
 }
+
+/// Issue 15: a network with teach hardware exports a testbench that drives the teacher stream
+/// with the stimulus's `teach` (and the default stress's out-of-range teacher beats and teach
+/// toggles) and passes under Icarus; a teacher for a network without teach hardware is refused.
+#[test]
+fn a_teach_network_exports_a_passing_testbench_and_a_teacher_needs_teach_hardware() {
+    let dir = scratch("teach");
+    std::fs::write(
+        dir.join("teach.toml"),
+        "name = \"clit\"\n[array]\ninputs = 4\nneurons = 3\nlanes = 1\nteach = true\n\
+         [neuron]\nthreshold = 40\n[synapse]\ninit = \"constant\"\ninit_value = 30\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("taught.json"),
+        r#"{"ticks": [[0, 1], [2, 2, 3], [], [9], [1]], "teach": [[2], [0, 0, 7], [], [1]]}"#,
+    )
+    .unwrap();
+    let out = neurogen(
+        &dir,
+        &[
+            "testbench",
+            "teach.toml",
+            "--stimulus",
+            "taught.json",
+            "-o",
+            "tb",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("teacher beats"), "{stdout}");
+    assert!(dir.join("tb/vectors/teach.hex").exists());
+    passes_under_icarus(&dir.join("tb"));
+
+    let dir = scratch("teach_refused");
+    std::fs::write(
+        dir.join("taught.json"),
+        r#"{"ticks": [[0, 1]], "teach": [[1]]}"#,
+    )
+    .unwrap();
+    let args = [
+        "testbench",
+        "net.toml",
+        "--stimulus",
+        "taught.json",
+        "-o",
+        "tb",
+    ];
+    refused(&neurogen(&dir, &args), &dir, "no teach hardware");
+}

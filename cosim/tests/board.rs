@@ -322,11 +322,14 @@ fn link_errors_are_reported_and_the_button_resets_the_array() {
 #[test]
 fn board_tops_are_lint_clean_verilog_2005() {
     let chain = Config::from_toml_str(CHAIN, Path::new(".")).unwrap();
-    for (cfg, board) in Board::ALL
-        .into_iter()
-        .map(|b| (config(), b))
-        .chain([(chain, Board::Icebreaker)])
-    {
+    // and the tops whose link drives a teacher stream (one layer, a chain)
+    let taught = Config::from_toml_str(TEACH_NET, Path::new(".")).unwrap();
+    let taught_chain = Config::from_toml_str(TEACH_CHAIN, Path::new(".")).unwrap();
+    for (cfg, board) in Board::ALL.into_iter().map(|b| (config(), b)).chain([
+        (chain, Board::Icebreaker),
+        (taught, Board::Ulx3s),
+        (taught_chain, Board::Icebreaker),
+    ]) {
         let d = hdl::board::generate(&cfg, board, &BoardOptions::new(board)).unwrap();
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
             .join("board-lint")
@@ -703,5 +706,313 @@ fn icebreaker_top_of_a_chain_reaches_every_layer_and_matches_the_golden_chain() 
     eprintln!(
         "control (no layer field) failed as it must: {}",
         r.unwrap_err()
+    );
+}
+
+/// Issue 15: a taught layer (refractory, theta, recurrence, learning), teach mode on after reset.
+const TEACH_NET: &str = r#"
+name = "uartteach"
+[array]
+inputs = 12
+neurons = 8
+lanes = 2
+recurrent = true
+teach = true
+[neuron]
+threshold = 90
+leak_shift = 3
+refractory = 1
+theta_plus = 4
+[synapse]
+init = "uniform"
+init_lo = 10
+init_hi = 60
+seed = 3
+[stdp]
+pre_inc = 48
+post_inc = 48
+"#;
+
+/// 12 -> 8 -> 4, the teacher at the last layer (its default), teach mode on there only.
+const TEACH_CHAIN: &str = r#"
+name = "uartteachc"
+[network]
+layer_delay = 0
+[array]
+inputs = 12
+neurons = 8
+lanes = 2
+[neuron]
+threshold = 90
+leak_shift = 3
+[synapse]
+init = "uniform"
+init_lo = 10
+init_hi = 60
+seed = 3
+[[layer]]
+neurons = 4
+lanes = 2
+teach = true
+[layer.neuron]
+threshold = 70
+[layer.synapse]
+init = "uniform"
+init_lo = 10
+init_hi = 60
+seed = 5
+[layer.stdp]
+pre_inc = 48
+post_inc = 48
+"#;
+
+/// Poisson inputs and a teacher of `neurons` neurons: repeats and neurons past the layer (in
+/// the link's 16 bits: dropped and counted by the board).
+fn taught_stimulus(inputs: u32, neurons: u32, ticks: usize) -> Stimulus {
+    let mut s = Stimulus::poisson(inputs, 250.0, ticks, 1.0, 7);
+    let mut rng = golden::rng::SplitMix64::new(11);
+    s.teach = (0..ticks)
+        .map(|_| {
+            let mut l: Vec<u32> = (0..rng.below(3))
+                .map(|_| rng.below(neurons as u64) as u32)
+                .collect();
+            if !l.is_empty() && rng.chance(0.3) {
+                l.push(l[0]);
+            }
+            if rng.chance(0.25) {
+                l.push(neurons + rng.below(300) as u32);
+            }
+            l
+        })
+        .collect();
+    s
+}
+
+/// Power on a teach board top, write every layer's initial weights (UP5K SPRAM), run `ticks`
+/// ticks with the teacher over the link (`Client::tick_taught`), the host turning teach mode
+/// off (broadcast) before tick 10 and on again before tick 18; every tick's spikes, then every
+/// layer's TEACH_DROPPED, TEACH and weights against the golden chain. Returns the spikes.
+fn run_taught_ticks(
+    cfg: &Config,
+    bd: &hdl::board::BoardDesign,
+    design: &cosim::verilator::Design,
+    por_bits: u32,
+    ticks: usize,
+) -> Result<usize, String> {
+    use golden::chain::Chain;
+    let model = design.model().map_err(|e| e.to_string())?;
+    let mut uart = SimUart::new(&model, bd)?;
+    uart.timeout = 50_000;
+    uart.power_on(por_bits)?;
+    let mut client = Client::new(uart, bd.fifo_depth as usize);
+    client.sync()?;
+    let cfgs = cfg.layer_configs();
+    let (maps, bcast): (Vec<(u64, hdl::array::Layout)>, u64) = match bd.array.chain() {
+        Some(g) => (
+            g.layers
+                .iter()
+                .enumerate()
+                .map(|(k, l)| (g.host.base(k as u64), l.layout.clone()))
+                .collect(),
+            g.host.base(g.host.broadcast),
+        ),
+        None => (vec![(0, bd.array.single().unwrap().layout.clone())], 0),
+    };
+    let mut words = Vec::new();
+    for ((base, lay), lc) in maps.iter().zip(&cfgs) {
+        let w0 = lc.initial_weights();
+        for j in 0..lay.r {
+            for i in 0..lay.n {
+                let w = w0[[j as usize, i as usize]] as i64;
+                words.push(((base + lay.weight_addr(j, i)) as u32, w as i32 as u32));
+            }
+        }
+    }
+    client.write_many(&words)?;
+    let teacher = cfg.teacher_layer();
+    let stim = taught_stimulus(cfg.array.inputs, cfgs[teacher].array.neurons, ticks);
+    let mut net = Chain::new(cfg);
+    let mut spikes = 0;
+    let teach_reg = (bcast + maps[0].1.reg_addr(regs::TEACH)) as u32;
+    for (t, events) in stim.ticks.iter().enumerate() {
+        if t == 10 || t == 18 {
+            let on = t == 18;
+            client.write(teach_reg, on as u32)?;
+            for k in 0..maps.len() {
+                net.layer_mut(k).set_teach(on);
+            }
+        }
+        let teach = stim.teach_at(t);
+        let want: Vec<u32> = net.step_taught(events, teach).to_vec();
+        let got = client.tick_taught(events, teach)?;
+        if got != want {
+            return Err(format!("tick {t}: spikes {got:?}, golden {want:?}"));
+        }
+        spikes += got.len();
+    }
+    for (k, (base, lay)) in maps.iter().enumerate() {
+        let l = net.layer(k);
+        let dropped = client.read((base + lay.reg_addr(regs::TEACH_DROPPED)) as u32)? as u64;
+        let mode = client.read((base + lay.reg_addr(regs::TEACH)) as u32)? & 1 == 1;
+        if dropped != l.teach_dropped() || mode != l.teach() {
+            return Err(format!(
+                "layer[{k}]: TEACH_DROPPED {dropped} TEACH {mode}, golden {} {}",
+                l.teach_dropped(),
+                l.teach()
+            ));
+        }
+        let addrs: Vec<u32> = (0..lay.r)
+            .flat_map(|j| (0..lay.n).map(move |i| (j, i)))
+            .map(|(j, i)| (base + lay.weight_addr(j, i)) as u32)
+            .collect();
+        let w = l.weights();
+        for (m, word) in client.read_many(&addrs)?.iter().enumerate() {
+            let (j, i) = (m as u64 / lay.n, m as u64 % lay.n);
+            let want = w[[j as usize, i as usize]] as i64;
+            let got = lay.decode(hdl::array::Region::W, *word);
+            if got != want {
+                return Err(format!("layer[{k}] weight[{j},{i}]: {got}, golden {want}"));
+            }
+        }
+    }
+    if net.layer(teacher).teach_dropped() == 0 {
+        return Err("the teacher dropped nothing: the stimulus misses its corner".into());
+    }
+    if !client.errors.is_empty() {
+        return Err(format!("error frames {:?}", client.errors));
+    }
+    Ok(spikes)
+}
+
+/// Issue 15: the iCEBreaker top of a taught layer and of a chain taught at its last layer: the
+/// host sends each tick's teacher after its END_TICK (TEACH frames, then TEACH_END), toggles
+/// teach mode mid-run, and the spikes, TEACH_DROPPED, TEACH and the weights match the golden
+/// model. A teacher frame before END_TICK, or an event after it, is refused with error 7 (it
+/// would block the link) and the link stays usable. Control: a link whose teacher beats carry
+/// the wrong payload byte fails. Runtime ~1.5 min (three Verilator builds of small tops).
+#[test]
+fn icebreaker_tops_with_a_teacher_match_the_golden_model() {
+    let board = Board::Icebreaker;
+    let opts = sim_options(board);
+    let cfg = Config::from_toml_str(TEACH_NET, Path::new(".")).unwrap();
+    let (bd, design) = build(&cfg, board, &opts).unwrap();
+    let spikes = run_taught_ticks(&cfg, &bd, &design, opts.por_bits, 26).unwrap();
+    assert!(spikes > 10, "{spikes} spikes");
+
+    // frames out of the teacher's order are refused, and the next tick runs
+    let model = design.model().unwrap();
+    let mut uart = SimUart::new(&model, &bd).unwrap();
+    uart.power_on(opts.por_bits).unwrap();
+    let mut c = Client::new(uart, bd.fifo_depth as usize);
+    c.sync().unwrap();
+    let mut bytes = Vec::new();
+    for f in [
+        Command::Teach(3),
+        Command::Event(1),
+        Command::EndTick,
+        Command::Event(2),
+        Command::Read(0),
+        Command::Teach(4),
+        Command::Teach(4),
+        Command::TeachEnd,
+        Command::TeachEnd,
+        Command::Sync(5),
+    ] {
+        f.encode(&mut bytes);
+    }
+    let mut r = c.raw(&bytes, |r| *r == Reply::Sync(5)).unwrap();
+    // an error frame waits behind the output and the replies (the last one may follow the
+    // echo): one more SYNC collects it; error frames are counted by kind
+    r.extend(c.raw(&[cmd::SYNC, 6], |r| *r == Reply::Sync(6)).unwrap());
+    let errors = |code| r.iter().filter(|x| **x == Reply::Error(code)).count();
+    assert_eq!(errors(error_code::TEACH_ORDER), 3, "{r:?}");
+    assert_eq!(errors(error_code::ACCESS_IN_TICK), 1, "{r:?}");
+    let rest: Vec<&Reply> = r.iter().filter(|x| !matches!(x, Reply::Error(_))).collect();
+    assert_eq!(
+        rest,
+        [
+            &Reply::Spike(4),
+            &Reply::EndTick,
+            &Reply::Sync(5),
+            &Reply::Sync(6)
+        ],
+        "{r:?}"
+    );
+    assert_eq!(c.tick_taught(&[1], &[6]).unwrap(), [6]);
+    assert_eq!(c.read(regs::TICK_LO as u32).unwrap(), 2);
+    assert!(
+        c.tick_taught(&[], &[70_000])
+            .unwrap_err()
+            .contains("16-bit")
+    );
+
+    // the chain, taught at its last layer
+    let chain = Config::from_toml_str(TEACH_CHAIN, Path::new(".")).unwrap();
+    let (cbd, cdesign) = build(&chain, board, &opts).unwrap();
+    let spikes = run_taught_ticks(&chain, &cbd, &cdesign, opts.por_bits, 26).unwrap();
+    assert!(spikes > 5, "{spikes} spikes");
+
+    // control: the link's teacher beat carries the payload's low byte twice
+    let mutate = |d: &mut hdl::board::BoardDesign| -> Result<(), String> {
+        let f = d
+            .rtl
+            .iter_mut()
+            .find(|f| f.0 == "uartteach_link.v")
+            .ok_or("no link file")?;
+        let from = "assign teach_addr = {16'd0, pay[63:48]};";
+        if !f.1.contains(from) {
+            return Err(format!("the link has no `{from}`"));
+        }
+        f.1 =
+            f.1.replace(from, "assign teach_addr = {16'd0, pay[55:48], pay[55:48]};");
+        Ok(())
+    };
+    let (bad, bad_design) = build_edited(&cfg, board, &opts, &mutate).unwrap();
+    let r = run_taught_ticks(&cfg, &bad, &bad_design, opts.por_bits, 26);
+    assert!(r.is_err(), "a link with a wrong teacher address passed");
+    eprintln!("control (wrong teacher address) failed: {}", r.unwrap_err());
+}
+
+/// Issue 15, event-driven: the iCEBreaker top of the taught layer under Icarus in real time
+/// (12 MHz oscillator, PLL model, 3 Mbaud): one tick with its teacher (a repeat and a neuron past
+/// the layer) answers the taught spikes, and TEACH_DROPPED reads 1. Control: the same bytes
+/// without TEACH_END end no tick. Runtime ~10 s.
+#[test]
+fn icarus_a_taught_tick_over_the_uart() {
+    let cfg = Config::from_toml_str(TEACH_NET, Path::new(".")).unwrap();
+    let board = Board::Icebreaker;
+    let mut opts = sim_options(board);
+    opts.baud = 3_000_000;
+    let bd = hdl::board::generate(&cfg, board, &opts).unwrap();
+    let mut net = Network::new(&cfg);
+    let teach = [5, 2, 5, 300];
+    let spikes = net.step_taught(&[1, 3], &teach).to_vec();
+    assert_eq!(spikes, [2, 5]);
+    let frames = |end: bool| {
+        let mut host = Vec::new();
+        let mut cmds = vec![Command::Event(1), Command::Event(3), Command::EndTick];
+        cmds.extend(teach.iter().map(|&a| Command::Teach(a as u16)));
+        if end {
+            cmds.push(Command::TeachEnd);
+        }
+        cmds.push(Command::Read(regs::TEACH_DROPPED as u32));
+        for c in cmds {
+            c.encode(&mut host);
+        }
+        host
+    };
+    let mut want = Vec::new();
+    for s in &spikes {
+        Reply::Spike(*s as u16).encode(&mut want);
+    }
+    Reply::EndTick.encode(&mut want);
+    Reply::ReadData(net.teach_dropped() as u32).encode(&mut want);
+    assert_eq!(icarus_real_time("teach", &bd, &frames(true)), want);
+    // without TEACH_END the tick never ends; the read is refused as inside the tick
+    let mut refused = Vec::new();
+    Reply::Error(error_code::ACCESS_IN_TICK).encode(&mut refused);
+    assert_eq!(
+        icarus_real_time("teach-no-end", &bd, &frames(false)),
+        refused
     );
 }

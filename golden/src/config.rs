@@ -48,6 +48,7 @@ pub struct RawConfig {
 pub struct RawNetwork {
     pub layer_delay: Option<i64>,
     pub teacher_layer: Option<i64>,
+    pub output: Option<String>,
 }
 
 /// One `[[layer]]` table as written: the array keys but `inputs` (the previous layer's neurons),
@@ -420,6 +421,29 @@ pub struct NetworkConfig {
     /// The layer the stimulus `teach` lists are addressed to; `None`: the last layer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub teacher_layer: Option<u32>,
+    /// What the chip's output stream carries: the last layer's spikes, or every layer's tagged
+    /// with the layer.
+    #[serde(skip_serializing_if = "ChainOutput::is_last")]
+    pub output: ChainOutput,
+}
+
+/// `[network] output`: what the output stream of a network of layers carries
+/// (docs/model.md, "A network of layers").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChainOutput {
+    /// `"last"`: the last layer's spikes (the default).
+    #[default]
+    Last,
+    /// `"all"`: every layer's spikes, each beat tagged with its layer (`out_layer`).
+    All,
+}
+
+impl ChainOutput {
+    /// The default, `"last"`.
+    pub fn is_last(&self) -> bool {
+        *self == ChainOutput::Last
+    }
 }
 
 impl NetworkConfig {
@@ -733,6 +757,14 @@ impl Config {
                 "0: a layer's spikes reach the next layer in the same tick, 1: in the next tick",
             )? as u32,
             teacher_layer: None,
+            output: match choice(
+                "network.output",
+                nw.output.as_deref().unwrap_or("last"),
+                &["last", "all"],
+            )? {
+                "all" => ChainOutput::All,
+                _ => ChainOutput::Last,
+            },
         };
         let a = raw.array.clone().ok_or_else(|| {
             Error::config(
@@ -788,6 +820,14 @@ impl Config {
             layers.push(layer);
         }
         let mut network = network;
+        if network.output == ChainOutput::All && layers.is_empty() {
+            return Err(Error::config(
+                "network.output",
+                "\"all\" tags every layer's spikes with its layer: it needs a network of layers \
+                 (add [[layer]] tables, or leave the key out: a one-layer network's output is its \
+                 own spikes)",
+            ));
+        }
         if let Some(t) = nw.teacher_layer {
             let last = layers.len() as i64;
             network.teacher_layer = Some(ranged(
@@ -1744,7 +1784,14 @@ use Kind::{Bool, Choice, Int, IntOrInts, Str};
 /// exactly the fields of [`RawConfig`] (a unit test checks both directions).
 const SCHEMA: &[(&str, &[(&str, Kind)])] = &[
     ("", &[("name", Str)]),
-    ("network", &[("layer_delay", Int), ("teacher_layer", Int)]),
+    (
+        "network",
+        &[
+            ("layer_delay", Int),
+            ("teacher_layer", Int),
+            ("output", Choice(&["last", "all"])),
+        ],
+    ),
     (
         "array",
         &[

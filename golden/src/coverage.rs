@@ -153,6 +153,18 @@ impl Coverage {
     /// Step `net` through one tick of `events` and count its corners. An error means the
     /// side replay of the tick differs from the model (a bug of this module).
     pub fn step(&mut self, net: &mut Network, arch: &Arch, events: &[u32]) -> Result<(), String> {
+        self.step_taught(net, arch, events, &[])
+    }
+
+    /// [`Coverage::step`] with the teacher's list of the tick ([`Network::step_taught`]; the
+    /// replay's potentiation takes the tick's spikes, forced or not).
+    pub fn step_taught(
+        &mut self,
+        net: &mut Network,
+        arch: &Arch,
+        events: &[u32],
+        teach: &[u32],
+    ) -> Result<(), String> {
         let cfg = net.config().clone();
         let (rows, n) = (cfg.rows(), cfg.neurons());
         let inputs = cfg.array.inputs as usize;
@@ -225,8 +237,11 @@ impl Coverage {
 
         let tick = net.tick();
         let (u0, v0) = (net.state(StateKind::U).to_vec(), net.v().to_vec());
-        let spikes = net.step(events).to_vec();
-        if let Some(c) = cfg.cuba() {
+        let taught = net.teach();
+        let spikes = net.step_taught(events, teach).to_vec();
+        if let Some(c) = cfg.cuba()
+            && !taught
+        {
             self.cuba(c, &u0, &v0, net.acc());
         }
 

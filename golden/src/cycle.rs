@@ -13,7 +13,7 @@
 //! input beat in the cycle after the previous one was accepted, and `out_ready` is always high.
 
 use crate::arith::bits_unsigned;
-use crate::config::Config;
+use crate::config::{ChainOutput, Config};
 use serde::Serialize;
 
 /// Everything the tick timing depends on: sizes of the array and latencies of its pipelines.
@@ -377,6 +377,12 @@ pub const LINK_LATENCY: u64 = 3;
 /// end-of-tick beat may leave (the link then offers the layer's beats at the next tick's start).
 pub const LINK_FIN: u64 = 2;
 
+/// Cycles from a chain's tick start (its cycle 0: every layer idle, `in_valid` high, no host
+/// transaction) to the cycle its layers see the tick (layer 0's cycle 0; with `layer_delay = 1`
+/// every layer's): the chain top registers its start, so no layer's idle state reaches another
+/// layer within one cycle.
+pub const CHIP_START: u64 = 1;
+
 /// The predicted timing of one chip tick of a chain of layers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChainTiming {
@@ -386,6 +392,10 @@ pub struct ChainTiming {
     pub starts: Vec<u64>,
     /// Each layer's tick, in the layer's own cycles (add `starts[k]` for chip cycles).
     pub layers: Vec<TickTiming>,
+    /// With `[network] output = "all"`: the chip's output spike beats in stream order, each as
+    /// (layer, chip cycle); layer k's beats carry its spikes in order. Empty otherwise (the
+    /// stream is the last layer's, [`ChainTiming::out_beats`]).
+    pub tagged: Vec<(usize, u64)>,
 }
 
 impl ChainTiming {
@@ -405,21 +415,40 @@ impl ChainTiming {
 /// The timing of one chip tick of a chain of layers (`hdl::array::chain`), given every layer's
 /// activity in the tick, with no backpressure on the chip's output.
 ///
-/// Rules (the chain top): the chip's cycle 0 is its tick start, layer 0's cycle 0. Layer k's
+/// Rules (the chain top): the chip's cycle 0 is its tick start; layer 0's cycle 0 is
+/// [`CHIP_START`] cycles later. Layer k's
 /// output beats enter its link in the cycles the one-layer model gives and never wait (the link
 /// has room for every beat of a tick). With `layer_delay = 0`, beat i of layer k+1's input is
 /// offered from [`LINK_LATENCY`] cycles after layer k pushed it, and layer k+1's cycle 0 is the
 /// first such cycle; with `layer_delay = 1` its input (the previous tick's) waits in the link
-/// and every layer starts at chip cycle 0. The chip's end-of-tick beat is the last layer's, held
+/// and every layer starts at chip cycle [`CHIP_START`] (one layer: its own array, every
+/// layer's cycle 0 its tick start). The chip's end-of-tick beat is the last layer's, held
 /// until every other layer's end-of-tick beat entered its link [`LINK_FIN`] cycles before.
 pub fn chain_timing(archs: &[Arch], acts: &[TickActivity], layer_delay: u32) -> ChainTiming {
+    chain_timing_out(archs, acts, layer_delay, ChainOutput::Last)
+}
+
+/// [`chain_timing`] with the chip's output stream `output`. With [`ChainOutput::All`] each
+/// layer's output beats also enter the layer's tap (a FIFO like a link: a beat pushed in cycle
+/// p is offered from p + [`LINK_LATENCY`], or the cycle after the tap's beat before it was
+/// taken), and every cycle the output takes the offered spike of the lowest layer; the chip's
+/// end-of-tick beat is presented in the first cycle every tap offers its layer's end-of-tick
+/// beat (then every link's layer has pushed its own more than [`LINK_FIN`] cycles before).
+pub fn chain_timing_out(
+    archs: &[Arch],
+    acts: &[TickActivity],
+    layer_delay: u32,
+    output: ChainOutput,
+) -> ChainTiming {
     assert_eq!(archs.len(), acts.len(), "one activity per layer");
     let nl = archs.len();
     let mut starts = Vec::with_capacity(nl);
     let mut layers: Vec<TickTiming> = Vec::with_capacity(nl);
+    // one layer is its own array, without a chain top
+    let s0 = if nl == 1 { 0 } else { CHIP_START };
     for k in 0..nl {
         let (start, arrivals) = if k == 0 || layer_delay == 1 {
-            (0, Vec::new())
+            (s0, Vec::new())
         } else {
             let up = &layers[k - 1];
             let s_up = starts[k - 1];
@@ -436,6 +465,15 @@ pub fn chain_timing(archs: &[Arch], acts: &[TickActivity], layer_delay: u32) -> 
         starts.push(start);
     }
     let last = nl - 1;
+    if output == ChainOutput::All && nl > 1 {
+        let (tagged, eot) = merge_taps(&starts, &layers);
+        return ChainTiming {
+            cycles: eot + 1,
+            starts,
+            layers,
+            tagged,
+        };
+    }
     let mut eot = starts[last] + layers[last].eot;
     for k in 0..last {
         eot = eot.max(starts[k] + layers[k].eot + LINK_FIN);
@@ -444,15 +482,54 @@ pub fn chain_timing(archs: &[Arch], acts: &[TickActivity], layer_delay: u32) -> 
         cycles: eot + 1,
         starts,
         layers,
+        tagged: Vec::new(),
     }
+}
+
+/// The output stream of `output = "all"` (see [`chain_timing_out`]): the (layer, cycle) of
+/// every spike beat in stream order, and the cycle of the end-of-tick beat.
+fn merge_taps(starts: &[u64], layers: &[TickTiming]) -> (Vec<(usize, u64)>, u64) {
+    let nl = layers.len();
+    let push = |k: usize, i: usize| starts[k] + layers[k].out_beats[i];
+    let mut next = vec![0usize; nl];
+    // the cycle after each tap's last taken beat (0: none taken yet)
+    let mut after = vec![0u64; nl];
+    let offer = |k: usize, p: u64, after: &[u64]| (p + LINK_LATENCY).max(after[k]);
+    let total: usize = layers.iter().map(|l| l.out_beats.len()).sum();
+    let mut tagged = Vec::with_capacity(total);
+    let mut c = 0u64;
+    while tagged.len() < total {
+        let offers: Vec<Option<u64>> = (0..nl)
+            .map(|k| {
+                (next[k] < layers[k].out_beats.len()).then(|| offer(k, push(k, next[k]), &after))
+            })
+            .collect();
+        c = c.max(offers.iter().flatten().copied().min().unwrap());
+        let k = (0..nl)
+            .find(|&k| offers[k].is_some_and(|o| o <= c))
+            .unwrap();
+        tagged.push((k, c));
+        next[k] += 1;
+        after[k] = c + 1;
+        c += 1;
+    }
+    let eot = (0..nl)
+        .map(|k| offer(k, starts[k] + layers[k].eot, &after))
+        .fold(c, u64::max);
+    (tagged, eot)
 }
 
 /// The whole chip's cycles for one tick of a network of layers: `archs[k]` and `acts[k]` are
 /// layer k's architecture and activity in that tick (from [`crate::run::step_chain`]):
 /// [`chain_timing`]`.cycles`, the exact model of the generated chain (for one layer, exactly
-/// that layer's [`tick_timing`] cycles).
-pub fn chain_cycles(archs: &[Arch], acts: &[TickActivity], layer_delay: u32) -> u64 {
-    chain_timing(archs, acts, layer_delay).cycles
+/// that layer's [`tick_timing`] cycles), with the chip's output stream `output`.
+pub fn chain_cycles(
+    archs: &[Arch],
+    acts: &[TickActivity],
+    layer_delay: u32,
+    output: ChainOutput,
+) -> u64 {
+    chain_timing_out(archs, acts, layer_delay, output).cycles
 }
 
 /// Register stages of a maximum over `lanes` values taken two at a time (at least one).
@@ -502,6 +579,32 @@ mod tests {
     }
 
     #[test]
+    fn the_all_layers_output_merges_the_taps_lowest_layer_first() {
+        let t = |out_beats: Vec<u64>, eot: u64| TickTiming {
+            cycles: eot + 1,
+            out_beats,
+            eot,
+            events_start: 1,
+            event_issue_cycles: 0,
+        };
+        // chip pushes: layer 0 at 11, 12, 13 (eot 15); layer 1 at 11, 12, 21 (eot 23). Offered
+        // from push + 3: layer 0 takes 14, 15, 16 (it wins the ties); layer 1's first waits
+        // until 17, its second is then offered the cycle after (18, not 15), its third at 24;
+        // the end-of-tick beat when both taps offer theirs: layer 1's at 23 + 3
+        let (tagged, eot) =
+            merge_taps(&[1, 1], &[t(vec![10, 11, 12], 14), t(vec![10, 11, 20], 22)]);
+        assert_eq!(
+            tagged,
+            [(0, 14), (0, 15), (0, 16), (1, 17), (1, 18), (1, 24)]
+        );
+        assert_eq!(eot, 26);
+        // no spikes: the end-of-tick beat of the slower layer's tap
+        let (tagged, eot) = merge_taps(&[1, 5], &[t(vec![], 9), t(vec![], 3)]);
+        assert!(tagged.is_empty());
+        assert_eq!(eot, 1 + 9 + LINK_LATENCY);
+    }
+
+    #[test]
     fn a_chain_of_one_layer_is_that_layer_and_delay_one_costs_the_slowest_plus_the_release() {
         let a = arch("[array]\ninputs = 8\nneurons = 8\nlanes = 2\n[stdp]\nenabled = false\n");
         let b = arch("[array]\ninputs = 8\nneurons = 4\nlanes = 1\n[stdp]\nenabled = false\n");
@@ -519,14 +622,15 @@ mod tests {
         assert_eq!(one.cycles, tick_timing(&a, &busy).cycles);
         // delay 1: both start at 0; the first layer is the slower: its eot + LINK_FIN
         let d1 = chain_timing(&[a.clone(), b.clone()], &[busy.clone(), fed.clone()], 1);
-        assert_eq!(d1.starts, [0, 0]);
+        assert_eq!(d1.starts, [CHIP_START, CHIP_START]);
         let (ta, tb) = (tick_timing(&a, &busy), tick_timing(&b, &fed));
         assert!(ta.eot > tb.eot);
-        assert_eq!(d1.cycles, ta.eot + LINK_FIN + 1);
+        assert_eq!(d1.cycles, CHIP_START + ta.eot + LINK_FIN + 1);
         // delay 0: the second layer starts LINK_LATENCY after the first's first beat and ends
         // after it
         let d0 = chain_timing(&[a, b], &[busy, fed], 0);
-        assert_eq!(d0.starts[1], ta.out_beats[0] + LINK_LATENCY);
+        assert_eq!(d0.starts[0], CHIP_START);
+        assert_eq!(d0.starts[1], CHIP_START + ta.out_beats[0] + LINK_LATENCY);
         assert!(d0.cycles > ta.cycles + LINK_LATENCY);
         assert_eq!(d0.cycles, d0.eot(1) + 1);
     }

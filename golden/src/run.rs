@@ -115,7 +115,12 @@ pub fn simulate_with_archs(cfg: &Config, stim: &Stimulus, archs: &[Arch]) -> Sim
         for (k, s) in spikes.iter_mut().enumerate() {
             s.push(chain.spikes_of(k).to_vec());
         }
-        cycles.push(chain_cycles(archs, &acts, chain.layer_delay()));
+        cycles.push(chain_cycles(
+            archs,
+            &acts,
+            chain.layer_delay(),
+            cfg.network.output,
+        ));
     }
     let layers: Vec<LayerResult> = if n > 1 {
         spikes

@@ -129,6 +129,28 @@ fn errors_of_later_layers_name_the_layer_and_the_key() {
         "network.delay",
         &["layer_delay"],
     );
+    // the output stream: "last" or "all", and "all" only with layers
+    let two = format!("{BASE}[[layer]]\nneurons = 2\n");
+    rejects(
+        &format!("{two}[network]\noutput = \"every\"\n"),
+        "network.output",
+        &["unknown value \"every\"", "\"last\" | \"all\""],
+    );
+    rejects(
+        &format!("{two}[network]\noutput = 1\n"),
+        "network.output",
+        &["\"last\""],
+    );
+    rejects(
+        &format!("{BASE}[network]\noutput = \"all\"\n"),
+        "network.output",
+        &["needs a network of layers"],
+    );
+    use golden::config::ChainOutput;
+    let out = |v: &str| parse(&format!("{two}[network]\noutput = \"{v}\"\n")).unwrap();
+    assert_eq!(out("all").network.output, ChainOutput::All);
+    assert_eq!(out("last").network.output, ChainOutput::Last);
+    assert_eq!(parse(&two).unwrap().network.output, ChainOutput::Last);
     // at most 16 layers
     let mut many = BASE.to_string();
     for _ in 0..16 {
@@ -467,10 +489,13 @@ fn the_result_cycles_are_the_chain_model_of_each_layers_activity() {
         let mut chain = Chain::new(&cfg);
         for (t, ev) in stim.ticks.iter().enumerate() {
             let acts = golden::run::step_chain(&mut chain, ev);
-            assert_eq!(r.cycles[t], chain_cycles(&archs, &acts, delay));
+            assert_eq!(
+                r.cycles[t],
+                chain_cycles(&archs, &acts, delay, Default::default())
+            );
             // one layer alone: its own tick
             assert_eq!(
-                chain_cycles(&archs[..1], &acts[..1], delay),
+                chain_cycles(&archs[..1], &acts[..1], delay, Default::default()),
                 tick_timing(&archs[0], &acts[0]).cycles
             );
             // the second layer's activity is its own: the events it received, its spikes

@@ -1,9 +1,11 @@
 //! The chain of layers ([`hdl::array::chain`]): the chain top is lint clean under
-//! `verilator --lint-only -Wall` and `iverilog -g2005 -Wall`, for both layer delays, and its
-//! manifest maps every layer's host space. Runtime: a few seconds.
+//! `verilator --lint-only -Wall` and `iverilog -g2005 -Wall`, for both layer delays and both
+//! output streams (`[network] output`), and its manifest maps every layer's host space.
+//! Runtime: a few seconds.
 
 use golden::Config;
-use hdl::array::chain::{ChainGenerated, generate_chain};
+use golden::config::ChainOutput;
+use hdl::array::chain::{ChainGenerated, generate_chain_output};
 use hdl::array::{Options, Target};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,6 +22,16 @@ fn chain(name: &str, sizes: &[(u32, u32)], delay: u32) -> ChainGenerated {
 }
 
 fn chain_for(name: &str, sizes: &[(u32, u32)], delay: u32, target: Target) -> ChainGenerated {
+    chain_out(name, sizes, delay, target, ChainOutput::Last)
+}
+
+fn chain_out(
+    name: &str,
+    sizes: &[(u32, u32)],
+    delay: u32,
+    target: Target,
+    output: ChainOutput,
+) -> ChainGenerated {
     let mut inputs = 6;
     let layers: Vec<Config> = sizes
         .iter()
@@ -34,7 +46,8 @@ fn chain_for(name: &str, sizes: &[(u32, u32)], delay: u32, target: Target) -> Ch
         target,
         ..Options::default()
     };
-    generate_chain(name, &layers, delay, &opts).unwrap()
+    let last = layers.len() - 1;
+    generate_chain_output(name, &layers, delay, last, output, &opts).unwrap()
 }
 
 fn write(g: &ChainGenerated, tool: &str) -> (PathBuf, Vec<String>) {
@@ -72,6 +85,20 @@ fn chains() -> Vec<ChainGenerated> {
         chain("chain_d1", &[(8, 4), (6, 3), (4, 1)], 1),
         chain_for("chain_up5k", &[(8, 2), (4, 2)], 1, Target::Ice40Up5k),
         chain_for("chain_ecp5", &[(8, 4), (4, 2)], 0, Target::Ecp5),
+        chain_out(
+            "chain_all_d1",
+            &[(8, 4), (6, 3), (4, 1)],
+            1,
+            Target::Generic,
+            ChainOutput::All,
+        ),
+        chain_out(
+            "chain_all_up5k",
+            &[(8, 2), (4, 2)],
+            0,
+            Target::Ice40Up5k,
+            ChainOutput::All,
+        ),
     ]
 }
 

@@ -1,9 +1,10 @@
 //! The FEAST layer generator (docs/model.md, "FEAST layers"): the Verilog of the gratings layer
-//! and of variants (lanes, L1, border zero) is `verilator --lint-only -Wall` clean and accepted
-//! by `iverilog -g2005`; bad configs are refused with a message. Runtime: about 5 s.
+//! and of variants (lanes, L1, border zero), inside its synthesis harness, is `verilator
+//! --lint-only -Wall` clean and accepted by `iverilog -g2005`; bad configs are refused with a
+//! message. Runtime: about 5 s.
 
 use golden::feast::FeastConfig;
-use hdl::feast::{FeastOptions, generate};
+use hdl::feast::{FeastOptions, generate, harness};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -47,6 +48,11 @@ fn write(name: &str, cfg: &FeastConfig) -> (PathBuf, Vec<String>) {
     let dir = std::env::temp_dir().join(format!("neurogen-feast-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut files = Vec::new();
+    // the synthesis harness around the layer (`neurogen synth`), linted with it
+    let h = harness::harness_module(&g.layout);
+    let hv = hdl::emit::module(&h, &[]).unwrap();
+    std::fs::write(dir.join(format!("{}.v", h.name)), hv).unwrap();
+    files.push(format!("{}.v", h.name));
     for (n, t) in g.rtl.iter().chain(&g.init) {
         std::fs::write(dir.join(n), t).unwrap();
         if n.ends_with(".v") {
@@ -61,7 +67,8 @@ fn feast_verilog_is_lint_clean_and_verilog_2005() {
     for (name, cfg) in variants() {
         let (dir, files) = write(name, &cfg);
         let o = Command::new("verilator")
-            .args(["--lint-only", "-Wall", "--top-module", &cfg.base.name])
+            .args(["--lint-only", "-Wall", "--top-module"])
+            .arg(format!("{}_synth", cfg.base.name))
             .args(&files)
             .current_dir(&dir)
             .output()
@@ -76,7 +83,8 @@ fn feast_verilog_is_lint_clean_and_verilog_2005() {
             "{name}: {text}"
         );
         let o = Command::new("iverilog")
-            .args(["-g2005", "-Wall", "-o", "/dev/null", "-s", &cfg.base.name])
+            .args(["-g2005", "-Wall", "-o", "/dev/null", "-s"])
+            .arg(format!("{}_synth", cfg.base.name))
             .args(&files)
             .current_dir(&dir)
             .output()

@@ -6,7 +6,7 @@
 //! the golden model, so a board run is a hardware-in-the-loop co-simulation.
 
 use super::CmdResult;
-use super::common::{load_chip_config, load_stimulus, write_file, write_files};
+use super::common::{load_network_config, load_stimulus, write_file, write_files};
 use crate::cli::{BoardArgs, BoardCmd, PortArgs, StimulusSource};
 use crate::flow::serial::SerialPort;
 use golden::chain::Chain;
@@ -106,7 +106,7 @@ fn generate(
     baud: u64,
     clock_mhz: Option<f64>,
 ) -> CmdResult {
-    let cfg = load_chip_config(config)?;
+    let cfg = load_network_config(config)?;
     let b = Board::parse(board)?;
     let mut opts = BoardOptions::new(b);
     opts.baud = baud;
@@ -329,6 +329,25 @@ pub(crate) fn session<T: Transport>(
     use hdl::array::layout::regs;
     let maps = layer_maps(cfg)?;
     let cfgs = cfg.layer_configs();
+    if !stim.teach.is_empty() && !cfg.teach_hardware() {
+        return Err(format!(
+            "the stimulus has a teacher (key \"teach\") but {config_name} has no teach hardware \
+             (set teach = true on a layer or [network] teacher_layer in the config)"
+        ));
+    }
+    // the teacher frames carry 16 bits: refuse a teacher neuron past them before any tick
+    if let Some((t, a)) = stim
+        .teach
+        .iter()
+        .enumerate()
+        .find_map(|(t, l)| l.iter().find(|&&a| a > u16::MAX as u32).map(|&a| (t, a)))
+    {
+        return Err(format!(
+            "teach list of tick {t}: neuron {a} does not fit the link's 16-bit teacher frame \
+             (the teacher layer has {} neurons)",
+            cfgs[cfg.teacher_layer()].array.neurons
+        ));
+    }
     let chain = maps.len() > 1;
     // "layer[k] " in front of what concerns one layer of a network of layers
     let who = |k: usize| {
@@ -384,11 +403,19 @@ pub(crate) fn session<T: Transport>(
         c.write_many(&words)?;
         out.loaded = words.len();
     }
+    // teach hardware: every tick sends the teacher's list (maybe empty) and its end
+    let teach_hw = maps[0].1.teach;
     let mut net = check.then(|| Chain::new(cfg));
     for (t, events) in stim.ticks.iter().enumerate() {
-        let got = c.tick(events)?;
+        let teach = stim.teach_at(t);
+        let got = if teach_hw {
+            c.tick_taught(events, teach)
+        } else {
+            c.tick(events)
+        }
+        .map_err(|e| format!("tick {t}: {e}"))?;
         if let Some(net) = net.as_mut() {
-            let want: Vec<u32> = net.step(events).to_vec();
+            let want: Vec<u32> = net.step_taught(events, teach).to_vec();
             if got != want {
                 return Err(format!(
                     "MISMATCH at tick {t}: spikes expected {want:?} got {got:?}"
@@ -433,7 +460,7 @@ fn run(
     check: bool,
     output: Option<&Path>,
 ) -> CmdResult {
-    let cfg = load_chip_config(config)?;
+    let cfg = load_network_config(config)?;
     let stim = load_stimulus(source, &cfg)?;
     let manifest = design.map(|d| read_design(d, &cfg)).transpose()?;
     let theta = cfg.initial_theta().iter().any(|&t| t != 0);
@@ -626,5 +653,88 @@ post_inc = 48
         );
         let e = run(false).unwrap_err();
         assert!(e.starts_with("MISMATCH"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod teach_tests {
+    //! `board run`'s session with a teacher (issue 15): a taught layer on the simulated
+    //! iCEBreaker top matches the golden model; a teacher the link cannot carry, or one for a
+    //! network without teach hardware, is refused before anything is sent.
+    use super::*;
+    use cosim::board::{SimUart, build};
+    use golden::{Config, Stimulus};
+
+    const TAUGHT: &str = "name = \"runteach\"\n[array]\ninputs = 12\nneurons = 8\nlanes = 2\n\
+        teach = true\n[neuron]\nthreshold = 90\nleak_shift = 3\ntheta_plus = 8\n[synapse]\n\
+        init = \"uniform\"\ninit_lo = 10\ninit_hi = 60\nseed = 3\n[stdp]\npre_inc = 48\n\
+        post_inc = 48\n";
+
+    /// A transport that must not be used.
+    struct Unused;
+    impl Transport for Unused {
+        fn send(&mut self, _: &[u8]) -> Result<(), String> {
+            Err("sent something".into())
+        }
+        fn receive(&mut self) -> Result<Vec<u8>, String> {
+            Err("waited for something".into())
+        }
+    }
+
+    fn taught(ticks: usize) -> Stimulus {
+        let mut s = Stimulus::poisson(12, 250.0, ticks, 1.0, 7);
+        s.teach = (0..ticks)
+            .map(|t| match t % 4 {
+                0 => vec![(t % 8) as u32],
+                1 => vec![3, 3, 9],
+                2 => vec![],
+                _ => vec![1, 6],
+            })
+            .collect();
+        s
+    }
+
+    #[test]
+    fn a_teacher_the_board_cannot_take_is_refused_before_anything_is_sent() {
+        let plain = Config::from_toml_str(
+            &TAUGHT.replace("teach = true\n", ""),
+            std::path::Path::new("."),
+        )
+        .unwrap();
+        let mut c = Client::new(Unused, 512);
+        let e = session(&mut c, &plain, &taught(2), true, true, "plain.toml").unwrap_err();
+        assert!(
+            e.contains("no teach hardware") && e.contains("plain.toml"),
+            "{e}"
+        );
+        let cfg = Config::from_toml_str(TAUGHT, std::path::Path::new(".")).unwrap();
+        let mut wide = taught(3);
+        wide.teach[2] = vec![1, 70_000];
+        let e = session(&mut c, &cfg, &wide, true, true, "t.toml").unwrap_err();
+        assert!(e.contains("tick 2") && e.contains("70000"), "{e}");
+    }
+
+    /// About 40 s the first time (the Verilator build), a few seconds once cached.
+    #[test]
+    fn a_taught_session_matches_the_golden_model() {
+        let cfg = Config::from_toml_str(TAUGHT, std::path::Path::new(".")).unwrap();
+        let mut opts = BoardOptions::new(Board::Icebreaker);
+        opts.clock_hz = Some(48_000_000);
+        opts.baud = 12_000_000;
+        opts.fifo_depth = 64;
+        opts.por_bits = 4;
+        let (bd, design) = build(&cfg, Board::Icebreaker, &opts).unwrap();
+        let model = design.model().unwrap();
+        let mut uart = SimUart::new(&model, &bd).unwrap();
+        uart.power_on(opts.por_bits).unwrap();
+        let mut c = Client::new(uart, bd.fifo_depth as usize);
+        c.sync().unwrap();
+        let stim = taught(24);
+        let s = session(&mut c, &cfg, &stim, true, true, "runteach").unwrap();
+        assert_eq!(s.checked, Some(12 * 8));
+        // teach mode on: the spikes are the teacher's in-range neurons
+        assert_eq!(s.spikes[1], [3]);
+        assert_eq!(s.spikes[3], [1, 6]);
+        assert!(c.errors.is_empty(), "{:?}", c.errors);
     }
 }

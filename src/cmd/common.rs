@@ -15,7 +15,7 @@ pub fn load_network_config(path: &Path) -> Result<Config, String> {
 }
 
 /// Load and validate a config file for a command of the hardware flow that takes networks of
-/// layers (`board`, `testbench`, ...): teach mode is refused (see [`no_teach_mode`]).
+/// layers but not teach hardware (`bench`): see [`no_teach_mode`].
 pub fn load_chip_config(path: &Path) -> Result<Config, String> {
     let cfg = load_network_config(path)?;
     no_teach_mode(&cfg, path)?;
@@ -31,14 +31,14 @@ pub fn load_config(path: &Path) -> Result<Config, String> {
 }
 
 /// Keeps teach hardware (docs/model.md, "Teach mode in hardware") out of the commands whose
-/// board tops, exported testbenches or benchmarks do not drive the teacher stream yet (`synth`,
-/// `sweep`, `board`, `testbench`, `bench`, `learn --config`); `generate` and `cosim` take it.
+/// benchmarks do not drive the teacher stream yet (`bench`, `learn --config`); `generate`,
+/// `cosim`, `testbench`, `synth`, `sweep` and `board` take it.
 pub fn no_teach_mode(cfg: &Config, path: &Path) -> Result<(), String> {
     if cfg.teach_hardware() {
         return Err(format!(
             "{}: the network has teach hardware (a layer with teach = true, or [network] \
              teacher_layer): this command does not drive the teacher stream yet; `simulate`, \
-             `generate` and `cosim` take it",
+             `generate`, `cosim`, `testbench`, `synth`, `sweep` and `board` take it",
             path.display()
         ));
     }

@@ -13,6 +13,9 @@
 //!   host commands) on `cosim::driver::Lockstep`, the generated Verilog in Verilator driven in
 //!   lockstep with the golden model; only the defaults are shorter
 //!   (`PatternsParams::shortened`, `DigitsParams::shortened`). It fails at the first difference.
+//!   `learn digits --rules supervised --hardware` runs `readout::run_supervised_on` with
+//!   `HardwareChips`: each chip the experiment asks for is a lockstep chip, the two-layer
+//!   network the generated chain top (`cosim::driver::chain_lockstep`).
 
 use super::CmdResult;
 use super::common::{Bar, load_config, load_network_config, write_files};
@@ -295,6 +298,16 @@ fn user_network(common: &Common) -> Result<Option<(Config, String)>, String> {
     let Some(path) = &common.config else {
         return Ok(None);
     };
+    let layers = load_network_config(path)?.layer_count();
+    if layers > 1 {
+        return Err(format!(
+            "{}: a network of {layers} layers: `learn patterns` and `learn digits` train one layer \
+             (its neurons are labelled by their responses), in the golden model and with \
+             --hardware; `learn digits --rules supervised` trains the built-in two-layer network \
+             (hidden layer + taught readout), on the generated chain top with --hardware",
+            path.display()
+        ));
+    }
     let cfg = load_config(path)?;
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(Some((cfg, text)))
@@ -924,12 +937,13 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
 /// validation part.
 fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
     use golden::learn::readout::{Front, ReadoutParams, readout_sweep, run_supervised, sweep_grid};
-    if a.common.hardware || a.common.config.is_some() {
+    if a.common.config.is_some() {
         return Err(
-            "--rules supervised runs the built-in two-layer network in the golden model: leave \
-             out --hardware and --config"
-                .into(),
+            "--rules supervised runs the built-in two-layer network: leave out --config".into(),
         );
+    }
+    if a.sweep && a.common.hardware {
+        return Err("--sweep runs in the golden model only: leave out --hardware".into());
     }
     let front = match a.hidden {
         HiddenKind::Trained => Front::Trained,
@@ -937,10 +951,12 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
         HiddenKind::None => Front::Inputs,
     };
     let p = DigitsParams {
-        epochs: a
-            .common
-            .epochs
-            .unwrap_or(golden::learn::readout::HIDDEN_EPOCHS),
+        epochs: a.common.epochs.unwrap_or(if a.common.hardware {
+            // the shortened run's (DigitsParams::shortened)
+            1
+        } else {
+            golden::learn::readout::HIDDEN_EPOCHS
+        }),
         ..digits_params(&a, RuleSet::Full, None)?
     };
     p.validate(data.len()).map_err(|e| e.to_string())?;
@@ -1036,8 +1052,16 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
         outln!(out, "\n{secs:.1} s");
         return emit(&out);
     }
-    let r =
-        run_supervised(data, &p, &o, front, &mut |pr| bar.update(pr)).map_err(|e| e.to_string())?;
+    let mut hw = a.common.hardware.then(HardwareChips::default);
+    let r = match &mut hw {
+        Some(chips) => {
+            golden::learn::readout::run_supervised_on(data, &p, &o, front, chips, &mut |pr| {
+                bar.update(pr)
+            })
+        }
+        None => run_supervised(data, &p, &o, front, &mut |pr| bar.update(pr)),
+    }
+    .map_err(|e| e.to_string())?;
     bar.finish();
     let secs = t0.elapsed().as_secs_f64();
     let dir = out_dir(&a.common, "digits");
@@ -1085,7 +1109,11 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
         if let Some(paths) = &saved {
             j["saved"] = json!(paths);
         }
-        return emit(&format!("{j}\n"));
+        if let Some(chips) = &hw {
+            j["hardware"] = chips.json();
+        }
+        emit(&format!("{j}\n"))?;
+        return hw.map_or(Ok(()), |c| c.verdict());
     }
     let mut out = String::new();
     outln!(
@@ -1147,8 +1175,13 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
             paths[1..].join(", ")
         );
     }
+    if let Some(chips) = &hw {
+        outln!(out);
+        out.push_str(&chips.text());
+    }
     outln!(out, "\n{secs:.1} s");
-    emit(&out)
+    emit(&out)?;
+    hw.map_or(Ok(()), |c| c.verdict())
 }
 
 /// `--save DIR` of `learn digits --rules supervised`: one two-layer network (the hidden layer
@@ -1300,6 +1333,35 @@ fn mismatch_line(rep: &LockstepReport) -> Option<String> {
     ))
 }
 
+/// The shape of a network: `64 inputs x 10 neurons, 2 lanes` for one layer, `64 -> 100 (4 lanes)
+/// -> 10 (1 lane), layer_delay 0` for layers.
+fn network_shape(cfg: &Config) -> String {
+    if cfg.layer_count() == 1 {
+        return format!(
+            "{} inputs x {} neurons, {} lanes",
+            cfg.array.inputs, cfg.array.neurons, cfg.array.lanes
+        );
+    }
+    let layers: Vec<String> = cfg
+        .layer_configs()
+        .iter()
+        .map(|l| {
+            format!(
+                "{} ({} lane{})",
+                l.array.neurons,
+                l.array.lanes,
+                if l.array.lanes == 1 { "" } else { "s" }
+            )
+        })
+        .collect();
+    format!(
+        "{} -> {}, layer_delay {}",
+        cfg.array.inputs,
+        layers.join(" -> "),
+        cfg.network.layer_delay
+    )
+}
+
 /// What a hardware run did and found: figures, what was compared, then `MATCH` or the first
 /// difference.
 pub(crate) fn hardware_text(cfg: &Config, rep: &LockstepReport) -> String {
@@ -1307,12 +1369,10 @@ pub(crate) fn hardware_text(cfg: &Config, rep: &LockstepReport) -> String {
     let mut out = String::new();
     outln!(
         out,
-        "hardware: the generated Verilog of `{}` ({} inputs x {} neurons, {} lanes) in \
-         Verilator, in lockstep with the golden model",
+        "hardware: the generated Verilog of `{}` ({}) in Verilator, in lockstep with the golden \
+         model",
         cfg.name,
-        cfg.array.inputs,
-        cfg.array.neurons,
-        cfg.array.lanes
+        network_shape(cfg)
     );
     let of = if rep.complete || r.mismatch.is_some() {
         String::new()
@@ -1342,12 +1402,24 @@ pub(crate) fn hardware_text(cfg: &Config, rep: &LockstepReport) -> String {
         r.build_s,
         if r.cached { " (cached)" } else { "" }
     );
-    outln!(
-        out,
-        "  compared: every tick's spikes and cycle count, every neuron's v, refractory count, \
-         theta and traces and {WEIGHTS_PER_TICK} random weights after each tick, every weight \
-         after each training sample and at the end"
-    );
+    if cfg.layer_count() == 1 {
+        outln!(
+            out,
+            "  compared: every tick's spikes and cycle count, every neuron's v, refractory count, \
+             theta and traces and {WEIGHTS_PER_TICK} random weights after each tick, every weight \
+             after each training sample and at the end"
+        );
+    } else {
+        outln!(
+            out,
+            "  compared: every tick's spikes of every layer, their output beat cycles and the \
+             chip's cycle count (against the chain cycle model), every layer's v, refractory \
+             count, theta and traces and {WEIGHTS_PER_TICK} random weights per layer after each \
+             tick, every weight of every layer after each training sample and at the end; host \
+             commands (clear, learning enable and teach mode per layer, theta and weight writes) \
+             through the chip's Wishbone port"
+        );
+    }
     match mismatch_line(rep) {
         Some(m) => outln!(out, "{m}"),
         None => outln!(
@@ -1381,6 +1453,114 @@ pub(crate) fn hardware_json(rep: &LockstepReport) -> serde_json::Value {
 /// `Err` with the first difference, if any.
 pub(crate) fn hardware_verdict(rep: &LockstepReport) -> CmdResult {
     mismatch_line(rep).map_or(Ok(()), Err)
+}
+
+/// One chip of a hardware run of several chips: its network, what it ran, its report and
+/// (for layers) each layer's spikes.
+struct ChipRun {
+    cfg: Config,
+    rep: LockstepReport,
+    layer_spikes: Vec<usize>,
+}
+
+/// The chips of `learn digits --rules supervised --hardware`
+/// ([`golden::learn::readout::Chips`]): each chip the experiment asks for is the generated
+/// Verilog of its network in lockstep with the golden model (a one-layer network on
+/// [`Lockstep`], layers on [`cosim::driver::ChainLockstep`]). After a difference the remaining
+/// chips are golden models only (the first difference is the verdict).
+#[derive(Default)]
+struct HardwareChips {
+    runs: Vec<ChipRun>,
+}
+
+impl HardwareChips {
+    fn failed(&self) -> bool {
+        self.runs.iter().any(|c| c.rep.run.mismatch.is_some())
+    }
+
+    fn text(&self) -> String {
+        let mut out = String::new();
+        for (n, c) in self.runs.iter().enumerate() {
+            if n > 0 {
+                outln!(out);
+            }
+            outp!(out, "chip {} of {}: ", n + 1, self.runs.len());
+            out.push_str(&hardware_text(&c.cfg, &c.rep));
+            if c.layer_spikes.len() > 1 {
+                outln!(out, "  spikes per layer: {:?}", c.layer_spikes);
+            }
+        }
+        out
+    }
+
+    fn json(&self) -> serde_json::Value {
+        self.runs
+            .iter()
+            .map(|c| {
+                let mut j = hardware_json(&c.rep);
+                j["network"] = json!(c.cfg.name);
+                j["shape"] = json!(network_shape(&c.cfg));
+                j["layer_spikes"] = json!(c.layer_spikes);
+                j
+            })
+            .collect()
+    }
+
+    fn verdict(&self) -> CmdResult {
+        self.runs.iter().try_for_each(|c| hardware_verdict(&c.rep))
+    }
+}
+
+fn range_error(e: impl std::fmt::Display) -> golden::Error {
+    golden::Error::Range {
+        message: e.to_string(),
+    }
+}
+
+impl golden::learn::readout::Chips for HardwareChips {
+    fn one_layer(
+        &mut self,
+        cfg: &Config,
+        f: &mut dyn FnMut(&mut dyn golden::learn::Chip),
+    ) -> golden::error::Result<()> {
+        if self.failed() {
+            return golden::learn::readout::GoldenChips.one_layer(cfg, f);
+        }
+        let ((), rep) =
+            on_hardware(cfg, Target::Generic, None, |chip| f(chip)).map_err(range_error)?;
+        self.runs.push(ChipRun {
+            cfg: cfg.clone(),
+            layer_spikes: vec![rep.run.spikes],
+            rep,
+        });
+        Ok(())
+    }
+
+    fn network(
+        &mut self,
+        cfg: &Config,
+        f: &mut dyn FnMut(&mut dyn golden::learn::ChainChip),
+    ) -> golden::error::Result<()> {
+        if self.failed() {
+            return golden::learn::readout::GoldenChips.network(cfg, f);
+        }
+        if cfg.layer_count() == 1 {
+            return self.one_layer(cfg, &mut |chip| f(&mut golden::learn::OneLayer(chip)));
+        }
+        let opts = RunOptions {
+            target: Target::Generic,
+            compare: Compare::Sample(WEIGHTS_PER_TICK),
+            ..Default::default()
+        };
+        let ((), rep) =
+            cosim::driver::chain_lockstep(cfg, &opts, None, |chip| f(chip)).map_err(range_error)?;
+        self.runs.push(ChipRun {
+            cfg: cfg.clone(),
+            rep: rep.lockstep,
+            layer_spikes: rep.layer_spikes,
+        });
+        Ok(())
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

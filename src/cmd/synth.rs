@@ -5,7 +5,7 @@
 //! iceprog ...` stops there; a sweep reports such points as rows and succeeds.
 
 use super::CmdResult;
-use super::common::{load_chip_config, write_file};
+use super::common::{load_network_config, write_file};
 use crate::cli::{FlowArgs, SweepArgs, SynthArgs};
 use crate::flow::device::Device;
 use crate::flow::sweep;
@@ -32,9 +32,10 @@ fn board_arg(arg: &Option<String>, device: Device) -> Result<Option<Board>, Stri
     }
 }
 
-/// The flow request of `synth` and `sweep` (both take networks of layers).
+/// The flow request of `synth` and `sweep` (both take networks of layers, and teach hardware:
+/// the board top's link drives the teacher stream).
 fn request(f: &FlowArgs, kind: &str) -> Result<Request, String> {
-    let cfg = load_chip_config(&f.config)?;
+    let cfg = load_network_config(&f.config)?;
     let device = f.target;
     let dir = f
         .output

@@ -5,13 +5,14 @@
 //! so a bad config, stimulus or option writes nothing.
 
 use super::CmdResult;
-use super::common::{check_backpressure, load_chip_config, load_stimulus};
+use super::common::{check_backpressure, load_network_config, load_stimulus};
 use crate::cli::TestbenchArgs;
 use testbenches::export::{ExportOptions, export};
 use testbenches::sim::{Simulator, measure, table};
 
 pub fn testbench(a: TestbenchArgs) -> CmdResult {
-    let cfg = load_chip_config(&a.config)?;
+    // teach hardware included: the testbench drives the teacher stream with the stimulus's `teach`
+    let cfg = load_network_config(&a.config)?;
     let stim = load_stimulus(&a.source, &cfg)?;
     let target = a.target.target;
     check_backpressure(a.backpressure)?;
@@ -62,9 +63,14 @@ pub fn testbench(a: TestbenchArgs) -> CmdResult {
              first tick (reset leaves theta 0)"
         );
     }
+    let teacher = if s.teach_beats > 0 {
+        format!(", {} teacher beats", s.teach_beats)
+    } else {
+        String::new()
+    };
     println!(
-        "{}: {} ticks, {} input beats, {} expected spikes, {} host actions, {} values to read back; \
-         {} cycles by the cycle model",
+        "{}: {} ticks, {} input beats{teacher}, {} expected spikes, {} host actions, {} values to \
+         read back; {} cycles by the cycle model",
         s.top, s.ticks, s.input_beats, s.spikes, s.actions, s.checks, s.tick_cycles
     );
     println!(

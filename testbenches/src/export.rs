@@ -9,7 +9,8 @@
 //! - `vectors/`: what the golden model says, as `$readmemh` files: input beats with end-of-tick
 //!   markers (`in.hex`), expected output beats with the cycle the cycle model predicts for each
 //!   (`out.hex`), host actions between ticks (`act.hex`), and the state to read back through the
-//!   Wishbone port after every tick and at the end (`chk.hex`);
+//!   Wishbone port after every tick and at the end (`chk.hex`); with teach hardware also the
+//!   teacher's beats with an end-of-tick beat per tick (`teach.hex`, the stimulus's `teach`);
 //! - `files.f` (the compile list both simulators read) and `run.sh` (the template
 //!   `testbenches/templates/run.sh`).
 //!
@@ -32,7 +33,7 @@ use golden::chain::Chain;
 use golden::cycle::chain_timing;
 use golden::cycle::tick_timing;
 use golden::model::{Network, StateKind};
-use golden::run::step_chain;
+use golden::run::step_chain_taught;
 use golden::run::{begin_activity, finish_activity};
 use golden::{Config, Stimulus};
 use hdl::array::chain::{ChainGenerated, generate_network};
@@ -60,6 +61,8 @@ mod kind {
     pub const X: u8 = 9;
     pub const WEIGHT: u8 = 10;
     pub const U: u8 = 11;
+    pub const TEACH_DROPPED: u8 = 12;
+    pub const TEACH: u8 = 13;
 }
 
 /// Host action kinds of `act.hex`.
@@ -113,6 +116,8 @@ impl Default for ExportOptions {
 /// Figures of an exported testbench.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Summary {
+    /// Teacher beats (end-of-tick beats included; 0 without teach hardware).
+    pub teach_beats: usize,
     /// Top module of the array.
     pub top: String,
     /// Testbench module (`<top>_tb`).
@@ -237,10 +242,12 @@ fn index_bits(n: usize) -> u32 {
 #[derive(Default)]
 struct Vectors {
     input: String,
+    teach: String,
     output: String,
     act: String,
     chk: String,
     n_in: usize,
+    n_teach: usize,
     n_out: usize,
     n_act: usize,
     n_chk: usize,
@@ -254,6 +261,15 @@ impl Vectors {
         let w = (eot as u64) << 32 | addr as u64;
         let _ = writeln!(self.input, "{w:09x}");
         self.n_in += 1;
+    }
+
+    /// The teacher's list of a tick, then its end-of-tick beat (designs with teach hardware).
+    fn teach(&mut self, list: &[u32]) {
+        for &a in list {
+            let _ = writeln!(self.teach, "{:09x}", a as u64);
+        }
+        let _ = writeln!(self.teach, "{:09x}", 1u64 << 32);
+        self.n_teach += list.len() + 1;
     }
 
     fn output(&mut self, eot: bool, cycle: u64, addr: u32) -> Result<(), String> {
@@ -325,6 +341,21 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
         return Err(format!(
             "host action before tick {k}: the stimulus has {ticks} ticks"
         ));
+    }
+    if !stim.teach.is_empty() && !cfg.teach_hardware() {
+        return Err(no_teach_hardware(
+            "the stimulus has a teacher (key \"teach\")",
+        ));
+    }
+    if !cfg.teach_hardware()
+        && let Some((k, _)) = opts
+            .actions
+            .iter()
+            .find(|(_, a)| matches!(a, HostAction::Teach(_)))
+    {
+        return Err(no_teach_hardware(&format!(
+            "host action before tick {k} sets teach mode"
+        )));
     }
     if cfg.layer_count() > 1 {
         return export_chain(cfg, stim, opts);
@@ -398,14 +429,19 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
             v.n_bp += 1;
             bp_on = on;
         }
+        let teach = stim.teach_at(t);
         let mut activity = begin_activity(&net, events);
-        let spikes = net.step(events).to_vec();
+        activity.teach_beats = teach.len() as u64;
+        let spikes = net.step_taught(events, teach).to_vec();
         finish_activity(&net, &mut activity);
         let timing = tick_timing(&arch, &activity);
         for &e in events {
             v.input(false, e);
         }
         v.input(true, 0);
+        if lay.teach {
+            v.teach(teach);
+        }
         for (k, &s) in spikes.iter().enumerate() {
             v.output(false, timing.out_beats[k], s)?;
         }
@@ -444,6 +480,7 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
     sum.checks = v.n_chk;
     v.chk(u32::MAX, 0, 0, 0, 0, 0); // end marker
     sum.input_beats = v.n_in;
+    sum.teach_beats = v.n_teach;
 
     let watchdog = 1000
         + 2 * sum.max_tick_cycles
@@ -462,7 +499,8 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
 
 /// The testbench, the run script, the compile list and the vectors of an export: the
 /// template's holes filled with the sizes of the top (`aw` bits of `wb_adr`, `ob` of
-/// `out_addr`) and `rtl`'s Verilog files.
+/// `out_addr`) and `rtl`'s Verilog files; with teach hardware (teacher beats in `v`) the
+/// testbench drives the teacher stream from `teach.hex`.
 fn template_files(
     sum: &Summary,
     v: &Vectors,
@@ -479,6 +517,7 @@ fn template_files(
         .trim_start_matches("// ")
         .to_string();
     let files_dir = |name: &str| format!("vectors/{name}");
+    let teach = v.n_teach > 0;
     let tb = fill(
         TB_TEMPLATE,
         &[
@@ -487,6 +526,10 @@ fn template_files(
             ("HEADER", header.clone()),
             ("TICKS", sum.ticks.to_string()),
             ("N_IN", v.n_in.to_string()),
+            ("TEACH", (teach as u8).to_string()),
+            ("N_TEACH", v.n_teach.max(1).to_string()),
+            ("IW_TEACH", index_bits(v.n_teach).to_string()),
+            ("TEACH_FILE", files_dir("teach.hex")),
             ("N_OUT", v.n_out.to_string()),
             ("N_ACT", v.n_act.to_string()),
             ("N_CHK", v.n_chk.to_string()),
@@ -530,6 +573,9 @@ fn template_files(
     files.insert("files.f".into(), list);
     files.insert("run.sh".into(), run);
     files.insert(files_dir("in.hex"), v.input.clone());
+    if teach {
+        files.insert(files_dir("teach.hex"), v.teach.clone());
+    }
     files.insert(files_dir("out.hex"), v.output.clone());
     files.insert(files_dir("act.hex"), v.act.clone());
     files.insert(files_dir("chk.hex"), v.chk.clone());
@@ -590,6 +636,9 @@ fn host_vector(
             v.act(t as u32, ACT_WRITE, lay.reg_addr(regs::CONTROL), *on as u32);
         }
         HostAction::Teach(on) => {
+            if !lay.teach {
+                return Err(no_teach_hardware("host action sets teach mode"));
+            }
             net.set_teach(*on);
             v.act(t as u32, ACT_WRITE, lay.reg_addr(regs::TEACH), *on as u32);
         }
@@ -608,6 +657,14 @@ fn host_vector(
 /// learning enable through the broadcast address to every layer; a reset pulses `rst` (every
 /// layer and link).
 fn export_chain(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exported, String> {
+    if !cfg.network.output.is_last() {
+        return Err(
+            "network.output = \"all\": the exported testbench checks the last layer's output \
+             stream only (no layer tag yet); export with output = \"last\" (the default), or \
+             co-simulate (`neurogen cosim`) to check every layer's tagged spikes"
+                .to_string(),
+        );
+    }
     let ticks = stim.ticks.len();
     let mut g = generate_network(
         cfg,
@@ -624,6 +681,7 @@ fn export_chain(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<E
     let cfgs = cfg.layer_configs();
     let mut v = Vectors::default();
     let mut chain = Chain::new(cfg);
+    let teach_hw = lays[0].teach;
     let mut sum = Summary {
         top: cfg.name.clone(),
         tb: format!("{}_tb", cfg.name),
@@ -711,12 +769,16 @@ fn export_chain(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<E
             v.n_bp += 1;
             bp_on = on;
         }
-        let acts = step_chain(&mut chain, events);
+        let teach = stim.teach_at(t);
+        let acts = step_chain_taught(&mut chain, events, teach);
         let timing = chain_timing(&archs, &acts, chain.layer_delay());
         for &e in events {
             v.input(false, e);
         }
         v.input(true, 0);
+        if teach_hw {
+            v.teach(teach);
+        }
         let spikes = chain.spikes_of(nl - 1).to_vec();
         let beats = timing.out_beats(nl - 1);
         for (k, &s) in spikes.iter().enumerate() {
@@ -749,6 +811,7 @@ fn export_chain(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<E
     sum.checks = v.n_chk;
     v.chk(u32::MAX, 0, 0, 0, 0, 0); // end marker
     sum.input_beats = v.n_in;
+    sum.teach_beats = v.n_teach;
 
     let watchdog: u64 = 1000
         + 2 * sum.max_tick_cycles
@@ -769,6 +832,14 @@ fn export_chain(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<E
         generated: g.layers[0].clone(),
         chain: Some(g),
     })
+}
+
+/// The refusal of a teacher for a network without teach hardware.
+fn no_teach_hardware(what: &str) -> String {
+    format!(
+        "{what}, but the network has no teach hardware (set teach = true on a layer or \
+         [network] teacher_layer in the config)"
+    )
 }
 
 /// The counters, every neuron state and every trace, to read back when `tag` ticks are done.
@@ -793,6 +864,19 @@ fn read_state(lay: &Layout, net: &Network, v: &mut Vectors, tag: u32) {
     );
     let hi = (t >> 32) as u32;
     v.chk(tag, kind::TICK_HI, 0, 0, lay.reg_addr(regs::TICK_HI), hi);
+    if lay.teach {
+        let a = lay.reg_addr(regs::TEACH_DROPPED);
+        v.chk(
+            tag,
+            kind::TEACH_DROPPED,
+            0,
+            0,
+            a,
+            net.teach_dropped() as u32,
+        );
+        let a = lay.reg_addr(regs::TEACH);
+        v.chk(tag, kind::TEACH, 0, 0, a, net.teach() as u32);
+    }
     for (region, state, k) in [
         (Region::V, StateKind::V, kind::V),
         (Region::Ref, StateKind::Refractory, kind::REF),

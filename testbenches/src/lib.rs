@@ -13,4 +13,5 @@ pub mod adversary;
 pub mod configspace;
 pub mod export;
 pub mod random;
+pub mod random_teach;
 pub mod sim;

@@ -126,7 +126,7 @@ impl Case {
                 .collect();
             actions.splice(at..at, zero);
         }
-        Case {
+        let mut case = Case {
             seed,
             toml,
             config,
@@ -135,7 +135,13 @@ impl Case {
             bp,
             init,
             target,
+        };
+        // a fifth of the cases: teach hardware, a teacher, teach toggles (drawn on their own)
+        let mut trng = crate::random_teach::rng(seed);
+        if trng.chance(0.2) {
+            crate::random_teach::teach_case(&mut trng, &mut case, shape);
         }
+        case
     }
 
     /// Everything needed to reproduce the case, for a failure message.
@@ -604,8 +610,10 @@ pub struct ChainCase {
     pub init: InitialValues,
     /// Target family (`Generic` or `Ice40Up5k`).
     pub target: Target,
-    /// Host actions on one layer or every layer (none for one layer).
+    /// Host actions on one layer or every layer (none for one layer but teach toggles).
     pub actions: Vec<ChainAction>,
+    /// The layer the stimulus's teacher addresses (with teach hardware; else the last).
+    pub teacher: usize,
 }
 
 /// Draw host actions for a chain of `layers` (several): before a tick, now and then, learning
@@ -705,9 +713,10 @@ impl ChainCase {
         let init = draw_power_up(&mut rng);
         let target = draw_target(&mut rng);
         let actions = chain_actions(&mut rng, &layers, &shape);
-        ChainCase {
+        let mut c = ChainCase {
             seed,
             name,
+            teacher: layers.len() - 1,
             tomls,
             layers,
             layer_delay,
@@ -716,7 +725,13 @@ impl ChainCase {
             init,
             target,
             actions,
+        };
+        // a third of the chains: teach hardware in every layer, a teacher, teach toggles
+        let mut trng = crate::random_teach::rng(seed ^ 1);
+        if trng.chance(0.35) {
+            crate::random_teach::teach_chain(&mut trng, &mut c, &shape);
         }
+        c
     }
 
     /// Everything needed to reproduce the case, for a failure message.
@@ -724,10 +739,11 @@ impl ChainCase {
         let mut s = String::new();
         let _ = writeln!(
             s,
-            "seed {}: {} layers, layer_delay {}",
+            "seed {}: {} layers, layer_delay {}, teacher layer {}",
             self.seed,
             self.layers.len(),
-            self.layer_delay
+            self.layer_delay,
+            self.teacher
         );
         for (k, t) in self.tomls.iter().enumerate() {
             let _ = writeln!(s, "--- layer {k}\n{t}");

@@ -14,6 +14,8 @@
 //  3. drives the tick's input beats and its end-of-tick beat (a beat is held until accepted), and
 //     checks every output beat, spikes and end-of-tick, against the expected list; in a tick
 //     without backpressure it also checks the cycle of every output beat against the cycle model;
+//     a design with teach hardware (TEACH = 1) also gets the tick's teacher beats and the
+//     teacher's end-of-tick beat on its teacher stream (teach_*), with the same gaps;
 //  4. after every tick, reads the counters, every neuron and trace state and some weights (all of
 //     them every few ticks) through the Wishbone port and compares them with the golden model's
 //     state after that tick; after the last tick and its host actions, every weight;
@@ -23,7 +25,7 @@
 // No `timescale: one clock period is 10 time units of whatever unit the simulator defaults to.
 //
 // Plusargs: +seed=S (backpressure generator seed), +bp=P (probability in 1/1000 of a gap before
-// each input beat and of `out_ready` low in each cycle), +watchdog=C (cycles without progress
+// each input or teacher beat and of `out_ready` low in each cycle), +watchdog=C (cycles without progress
 // before a timeout), +vcd (write tb.vcd; Verilator needs a --trace build), +verbose (one line per
 // tick).
 `default_nettype none
@@ -33,6 +35,8 @@ module {{TB}};
     // ---- sizes and files, filled in by neurogen ---------------------------------------------
     localparam integer TICKS = {{TICKS}};       // ticks of the stimulus
     localparam integer N_IN = {{N_IN}};         // input beats, end-of-tick beats included
+    localparam integer TEACH = {{TEACH}};       // 1: the design has a teacher stream (teach_*)
+    localparam integer N_TEACH = {{N_TEACH}};   // teacher beats, end-of-tick beats included (1 without)
     localparam integer N_OUT = {{N_OUT}};       // expected output beats, end-of-tick beats included
     localparam integer N_ACT = {{N_ACT}};       // host actions, plus one end marker
     localparam integer N_CHK = {{N_CHK}};       // read-back checks, plus one end marker
@@ -44,6 +48,7 @@ module {{TB}};
 
     // Vector formats (one hex word per line, written by the golden model):
     //  in:  {eot[32], addr[31:0]}                                   one per input beat
+    //  teach: {eot[32], addr[31:0]}                                 one per teacher beat (TEACH = 1)
     //  out: {eot[63], cycle[62:32], addr[31:0]}                     one per expected output beat;
     //       cycle counts from the tick's cycle 0 (the first idle cycle with in_valid high)
     //  act: {tick[103:72], kind[71:64], addr[63:32], data[31:0]}    kind 1 write, 2 rst pulse,
@@ -52,6 +57,7 @@ module {{TB}};
     //  chk: {after[159:128], kind[127:120], j[119:96], i[95:72], addr[63:32], word[31:0]}
     //       read when `after` ticks are done (TICKS + 1: at the end); kind 0 ends the list
     reg [32:0] in_mem [0:N_IN-1];
+    reg [32:0] teach_mem [0:N_TEACH-1];
     reg [63:0] out_mem [0:N_OUT-1];
     reg [103:0] act_mem [0:N_ACT-1];
     reg [159:0] chk_mem [0:N_CHK-1];
@@ -76,31 +82,69 @@ module {{TB}};
     wire [31:0] wb_dat_r;
     wire wb_ack;
     wire wb_stall;
+    reg teach_valid;
+    wire teach_ready;
+    reg teach_eot;
+    reg [31:0] teach_addr;
 
     // a network of layers' chain top also has the monitor outputs lK_valid, lK_eot, lK_addr of
-    // its hidden layers, left open here
+    // its hidden layers, left open here. The teacher stream is connected only when the design
+    // has it (the branch not taken is not elaborated, so its ports need not exist).
     /* verilator lint_off PINMISSING */
-    {{TOP}} dut (
-        .clk(clk),
-        .rst(rst),
-        .in_valid(in_valid),
-        .in_ready(in_ready),
-        .in_eot(in_eot),
-        .in_addr(in_addr),
-        .out_valid(out_valid),
-        .out_ready(out_ready),
-        .out_eot(out_eot),
-        .out_addr(out_addr),
-        .wb_cyc(wb_cyc),
-        .wb_stb(wb_stb),
-        .wb_we(wb_we),
-        .wb_adr(wb_adr),
-        .wb_dat_w(wb_dat_w),
-        .wb_sel(wb_sel),
-        .wb_dat_r(wb_dat_r),
-        .wb_ack(wb_ack),
-        .wb_stall(wb_stall)
-    );
+    /* verilator lint_off PINNOTFOUND */
+    generate
+        if (TEACH != 0) begin : g_teach
+            {{TOP}} dut (
+                .clk(clk),
+                .rst(rst),
+                .in_valid(in_valid),
+                .in_ready(in_ready),
+                .in_eot(in_eot),
+                .in_addr(in_addr),
+                .teach_valid(teach_valid),
+                .teach_ready(teach_ready),
+                .teach_eot(teach_eot),
+                .teach_addr(teach_addr),
+                .out_valid(out_valid),
+                .out_ready(out_ready),
+                .out_eot(out_eot),
+                .out_addr(out_addr),
+                .wb_cyc(wb_cyc),
+                .wb_stb(wb_stb),
+                .wb_we(wb_we),
+                .wb_adr(wb_adr),
+                .wb_dat_w(wb_dat_w),
+                .wb_sel(wb_sel),
+                .wb_dat_r(wb_dat_r),
+                .wb_ack(wb_ack),
+                .wb_stall(wb_stall)
+            );
+        end else begin : g_plain
+            {{TOP}} dut (
+                .clk(clk),
+                .rst(rst),
+                .in_valid(in_valid),
+                .in_ready(in_ready),
+                .in_eot(in_eot),
+                .in_addr(in_addr),
+                .out_valid(out_valid),
+                .out_ready(out_ready),
+                .out_eot(out_eot),
+                .out_addr(out_addr),
+                .wb_cyc(wb_cyc),
+                .wb_stb(wb_stb),
+                .wb_we(wb_we),
+                .wb_adr(wb_adr),
+                .wb_dat_w(wb_dat_w),
+                .wb_sel(wb_sel),
+                .wb_dat_r(wb_dat_r),
+                .wb_ack(wb_ack),
+                .wb_stall(wb_stall)
+            );
+            assign teach_ready = 1'b0;
+        end
+    endgenerate
+    /* verilator lint_on PINNOTFOUND */
     /* verilator lint_on PINMISSING */
 
     /* verilator lint_off BLKSEQ */
@@ -137,6 +181,10 @@ module {{TB}};
             $dumpvars(0, {{TB}});
         end
         $readmemh("{{IN_FILE}}", in_mem);
+        if (TEACH != 0)
+            $readmemh("{{TEACH_FILE}}", teach_mem);
+        else
+            teach_mem[0] = 33'd0;
         $readmemh("{{OUT_FILE}}", out_mem);
         $readmemh("{{ACT_FILE}}", act_mem);
         $readmemh("{{CHK_FILE}}", chk_mem);
@@ -145,7 +193,7 @@ module {{TB}};
     /* verilator lint_on BLKSEQ */
 
     // xorshift32, a 32-bit linear-feedback generator: a new word every cycle; the low half
-    // decides the input gaps, the high half `out_ready`.
+    // decides the input gaps, the high half `out_ready`, the middle bits the teacher's gaps.
     function [31:0] xorshift32;
         input [31:0] v;
         reg [31:0] t;
@@ -161,6 +209,7 @@ module {{TB}};
     wire [31:0] bp_now = bp_on ? bp : 32'd0;
     wire gap_in = (bp_now != 0) && ({16'd0, rnd[15:0]} % 32'd1000 < bp_now);
     wire stall_out = (bp_now != 0) && ({16'd0, rnd[31:16]} % 32'd1000 < bp_now);
+    wire gap_teach = (bp_now != 0) && ({16'd0, rnd[23:8]} % 32'd1000 < bp_now);
 
     // Name of a read-back check kind (for messages).
     function [8*16-1:0] kind_name;
@@ -178,6 +227,8 @@ module {{TB}};
                 8'd9: kind_name = "x";
                 8'd10: kind_name = "weight";
                 8'd11: kind_name = "u";
+                8'd12: kind_name = "teacher dropped";
+                8'd13: kind_name = "teach mode";
                 default: kind_name = "?";
             endcase
         end
@@ -193,6 +244,7 @@ module {{TB}};
     reg [63:0] cycle;          // clock cycles since time 0
     reg [31:0] tick;           // tick being run (index into the stimulus)
     reg [31:0] ip;             // next input beat
+    reg [31:0] tp;             // next teacher beat
     reg [31:0] op;             // next expected output beat
     reg [31:0] ap;             // next host action
     reg [31:0] cp;             // next read-back check
@@ -200,12 +252,14 @@ module {{TB}};
     reg [31:0] spikes;         // output spikes so far
     reg [31:0] quiet;          // cycles without progress
     reg in_done;               // this tick's end-of-tick beat was accepted
+    reg teach_done;            // this tick's teacher end-of-tick beat was accepted (or no teacher)
     reg t_started;             // this tick's cycle 0 has passed
     reg [31:0] t_cycle;        // this cycle's index within the tick (when t_started)
     reg [31:0] rdata;          // last Wishbone read
     reg [31:0] rb_at;          // ticks done at this read-back (TICKS + 1: the final one)
 
     wire [31:0] ip1 = ip + 32'd1;
+    wire [31:0] tp1 = tp + 32'd1;
     wire [31:0] cur = t_started ? t_cycle : 32'd0;
     wire [31:0] out_addr32 = {{(32 - OB){1'b0}}, out_addr};
     wire [63:0] exp_out = out_mem[op[{{IW_OUT}}-1:0]];
@@ -228,6 +282,9 @@ module {{TB}};
         in_valid = 1'b0;
         in_eot = 1'b0;
         in_addr = 32'd0;
+        teach_valid = 1'b0;
+        teach_eot = 1'b0;
+        teach_addr = 32'd0;
         out_ready = 1'b1;
         wb_cyc = 1'b0;
         wb_stb = 1'b0;
@@ -238,6 +295,7 @@ module {{TB}};
         cycle = 64'd0;
         tick = 32'd0;
         ip = 32'd0;
+        tp = 32'd0;
         op = 32'd0;
         ap = 32'd0;
         cp = 32'd0;
@@ -245,6 +303,7 @@ module {{TB}};
         spikes = 32'd0;
         quiet = 32'd0;
         in_done = 1'b0;
+        teach_done = 1'b0;
         t_started = 1'b0;
         t_cycle = 32'd0;
         rdata = 32'd0;
@@ -271,8 +330,8 @@ module {{TB}};
         out_ready <= !stall_out;
         quiet <= quiet + 32'd1;
         if (quiet > watchdog)
-            `TB_FAIL(("FAIL: tick %0d: timeout, no progress for %0d cycles (testbench state %0d, input beat %0d, output beat %0d)",
-                      tick, quiet, state, ip, op))
+            `TB_FAIL(("FAIL: tick %0d: timeout, no progress for %0d cycles (testbench state %0d, input beat %0d, teacher beat %0d, output beat %0d)",
+                      tick, quiet, state, ip, tp, op))
 
         // Output beats: only a tick may produce them, in the expected order.
         if (!rst && out_valid && out_ready) begin
@@ -299,6 +358,9 @@ module {{TB}};
                               tick, beat, exp_addr, cur, exp_cyc))
             end else if (exp_eot && !in_done) begin
                 `TB_FAIL(("FAIL: tick %0d: end-of-tick output before the end-of-tick input beat was accepted",
+                          tick))
+            end else if (exp_eot && !teach_done) begin
+                `TB_FAIL(("FAIL: tick %0d: end-of-tick output before the teacher's end-of-tick beat was accepted",
                           tick))
             end else begin
                 op <= op + 32'd1;
@@ -357,6 +419,7 @@ module {{TB}};
                     state <= S_RB;
                 end else begin
                     in_done <= 1'b0;
+                    teach_done <= TEACH == 0;
                     state <= S_TICK;
                 end
             end
@@ -383,6 +446,22 @@ module {{TB}};
                 end else if (!in_valid && !in_done && !gap_in) begin
                     in_valid <= 1'b1;
                     {in_eot, in_addr} <= in_mem[ip[{{IW_IN}}-1:0]];
+                end
+                // teacher beats (TEACH = 1), the same way
+                if (teach_valid && teach_ready) begin
+                    quiet <= 32'd0;
+                    tp <= tp1;
+                    if (teach_eot) begin
+                        teach_done <= 1'b1;
+                        teach_valid <= 1'b0;
+                    end else if (!gap_teach) begin
+                        {teach_eot, teach_addr} <= teach_mem[tp1[{{IW_TEACH}}-1:0]];
+                    end else begin
+                        teach_valid <= 1'b0;
+                    end
+                end else if (!teach_valid && !teach_done && !gap_teach) begin
+                    teach_valid <= 1'b1;
+                    {teach_eot, teach_addr} <= teach_mem[tp[{{IW_TEACH}}-1:0]];
                 end
             end
             S_WB: begin
@@ -426,7 +505,7 @@ module {{TB}};
                         `TB_FAIL(("FAIL: after tick %0d: weight[j=%0d][i=%0d] (host address 0x%0h): expected %0d, got %0d",
                                   rb_tick, chk[119:96], chk[95:72], chk[63:32], $signed(chk[31:0]),
                                   $signed(rdata)))
-                    else if (chk_kind >= 8'd5)
+                    else if (chk_kind >= 8'd5 && chk_kind <= 8'd11)
                         `TB_FAIL(("FAIL: after tick %0d: %0s[%0d] (host address 0x%0h): expected %0d, got %0d",
                                   rb_tick, kind_name(chk_kind), chk[95:72], chk[63:32],
                                   $signed(chk[31:0]), $signed(rdata)))
@@ -438,9 +517,9 @@ module {{TB}};
                 state <= S_RB;
             end
             S_DONE: begin
-                if (op != N_OUT || ip != N_IN) begin
-                    `TB_FAIL(("FAIL: after tick %0d: %0d of %0d input beats and %0d of %0d output beats seen",
-                              TICKS - 1, ip, N_IN, op, N_OUT))
+                if (op != N_OUT || ip != N_IN || (TEACH != 0 && tp != N_TEACH)) begin
+                    `TB_FAIL(("FAIL: after tick %0d: %0d of %0d input beats, %0d of %0d teacher beats and %0d of %0d output beats seen",
+                              TICKS - 1, ip, N_IN, tp, TEACH != 0 ? N_TEACH : 0, op, N_OUT))
                 end else begin
                     $display("PASS: {{TOP}}: %0d ticks, %0d input beats, %0d output spikes, %0d values read back, %0d cycles (backpressure %0d/1000, seed %0d)",
                              TICKS, N_IN, spikes, cp, cycle + 64'd1, bp, seed);

@@ -74,6 +74,20 @@ const HOST_CORNERS: &[&str] = &[
     "rst mid-run",
 ];
 
+/// The corners of the teach share (`testbenches::random_teach`), counted here too.
+const TEACH_CORNERS: &[&str] = &[
+    "host teach on",
+    "host teach off",
+    "taught tick",
+    "teacher neuron out of range (dropped)",
+    "teacher neuron repeated in a tick",
+];
+
+/// Every corner counted here.
+fn extra_corners() -> Vec<&'static str> {
+    HOST_CORNERS.iter().chain(TEACH_CORNERS).copied().collect()
+}
+
 /// The corners `case` reaches: its ticks through `golden::coverage`, with its host actions.
 fn coverage_of(case: &Case) -> Result<Coverage, String> {
     let g = hdl::array::generate(
@@ -131,7 +145,23 @@ fn coverage_of(case: &Case) -> Result<Coverage, String> {
             };
             c.hit(corner, 1);
         }
-        c.step(&mut net, arch, events)?;
+        let teach = case.stimulus.teach_at(t);
+        let n = case.config.array.neurons;
+        c.hit(
+            "taught tick",
+            (net.teach() && teach.iter().any(|&a| a < n)) as u64,
+        );
+        c.hit(
+            "teacher neuron out of range (dropped)",
+            teach.iter().filter(|&&a| a >= n).count() as u64,
+        );
+        c.hit(
+            "teacher neuron repeated in a tick",
+            (1..teach.len())
+                .filter(|&k| teach[..k].contains(&teach[k]))
+                .count() as u64,
+        );
+        c.step_taught(&mut net, arch, events, teach)?;
         c.hit(
             "ticks under input backpressure",
             (case.bp.input > 0.0) as u64,
@@ -161,9 +191,9 @@ fn the_random_networks_reach_every_corner() {
     }
     println!(
         "functional coverage of {n} random networks:\n{}",
-        cov.table(HOST_CORNERS)
+        cov.table(&extra_corners())
     );
-    let missing = cov.missing(HOST_CORNERS);
+    let missing = cov.missing(&extra_corners());
     if !missing.is_empty() {
         failures.push(format!("corners never hit: {missing:?}"));
     }

@@ -8,22 +8,26 @@
 //!   the last layer's on the output stream), so the first difference names its layer.
 //! - Without backpressure the chip's cycles per tick, every layer's output beat cycles and every
 //!   inner layer's end-of-tick cycle are compared with `golden::cycle::chain_timing`.
+//! - With `[network] output = "all"` the output stream's beats of each layer (its `out_layer`
+//!   tag) are compared with the golden layer's spikes too, and without backpressure the whole
+//!   tagged stream (layer and cycle of every beat) with `chain_timing_out`.
 //! - State and weights are read per layer through the one host port (the layer's base address
 //!   added to every access) with the same [`compare_state`] as a one-layer run.
 
 use super::compare::{Compare, Mismatch, compare_state, mm};
 use super::error::{Error, Result};
-use super::harness::{Backpressure, Harness};
+use super::harness::{Backpressure, Harness, TickObs};
 use super::staging::{apply_patches, design_dir, write_files};
 use super::{HostAction, Report, RunOptions, host_action};
 use crate::verilator::{Build, Design};
 use golden::chain::Chain;
-use golden::cycle::{Arch, chain_timing, tick_timing};
+use golden::config::ChainOutput;
+use golden::cycle::{Arch, ChainTiming, chain_timing_out, tick_timing};
 use golden::rng::SplitMix64;
 use golden::run::step_chain_taught;
 use golden::{Config, Stimulus};
 use hdl::array::Options as GenOptions;
-use hdl::array::chain::{ChainGenerated, generate_chain_teacher};
+use hdl::array::chain::{ChainGenerated, generate_chain_output};
 use std::time::Instant;
 
 /// Figures of a chain run: the one-layer [`Report`] of the chip (spikes of the last layer,
@@ -77,8 +81,29 @@ pub fn build_chain_teacher(
     opts: &RunOptions,
     trace: bool,
 ) -> Result<(ChainGenerated, Design)> {
+    build_chain_output(
+        name,
+        layers,
+        layer_delay,
+        teacher,
+        ChainOutput::Last,
+        opts,
+        trace,
+    )
+}
+
+/// [`build_chain_teacher`] with the chip's output stream `output` (`[network] output`).
+pub fn build_chain_output(
+    name: &str,
+    layers: &[Config],
+    layer_delay: u32,
+    teacher: usize,
+    output: ChainOutput,
+    opts: &RunOptions,
+    trace: bool,
+) -> Result<(ChainGenerated, Design)> {
     let generate_chain = |name: &str, layers: &[Config], layer_delay: u32, o: &GenOptions| {
-        generate_chain_teacher(name, layers, layer_delay, teacher, o)
+        generate_chain_output(name, layers, layer_delay, teacher, output, o)
     };
     let gen_opts = |init_prefix: String| GenOptions {
         target: opts.target,
@@ -111,7 +136,7 @@ pub fn build_chain_teacher(
 }
 
 /// Name the layer in a mismatch.
-fn in_layer(k: usize, m: Option<Mismatch>) -> Option<Mismatch> {
+pub(super) fn in_layer(k: usize, m: Option<Mismatch>) -> Option<Mismatch> {
     m.map(|mut m| {
         m.what = format!("layer[{k}] {}", m.what);
         m
@@ -177,6 +202,141 @@ fn chain_action(
     Ok(())
 }
 
+/// A harness of a chain top of the layers `lays` (layer 0's layout; the watchdog the sum of
+/// the layers' own; the monitor ports bound, and the output stream's layer tag when `all`).
+pub(super) fn chain_harness<'m>(
+    model: &'m crate::verilator::Model,
+    lays: &[hdl::array::Layout],
+    seed: u64,
+    all: bool,
+) -> Result<Harness<'m>> {
+    let mut h = Harness::new(model, lays[0].clone(), seed)?;
+    h.watchdog = lays
+        .iter()
+        .map(|l| {
+            1000 + 4 * l.arch.scale_cycles()
+                + 4 * l.arch.ltp_cycles(l.g)
+                + 64 * (l.g + l.r + l.arch.x_words)
+        })
+        .sum();
+    h.bind_monitors(lays.len())?;
+    if all {
+        h.bind_out_layer()?;
+    }
+    Ok(h)
+}
+
+/// Compare a chain's tick: every layer's spikes (first layer first: the inner layers' on the
+/// monitor ports, the last layer's on the output stream; with `all` (`[network] output =
+/// "all"`) each layer's tagged beats on the output stream too, after its monitor's), then,
+/// when `timed` (no backpressure), every inner layer's output beat and end-of-tick cycles, the
+/// output stream's beat cycles (with `all`: every beat's (layer, cycle)) and the chip's cycles
+/// against the cycle model's `timing`.
+pub(super) fn compare_chain_tick(
+    t: usize,
+    chain: &Chain,
+    timing: &ChainTiming,
+    obs: &TickObs,
+    timed: bool,
+    all: bool,
+) -> Option<Mismatch> {
+    let nl = chain.layer_count();
+    if all && obs.spike_layers.iter().any(|&l| l as usize >= nl) {
+        return mm(
+            t,
+            "output stream's out_layer tags",
+            String::new(),
+            format!("< {nl}"),
+            format!("{:?}", obs.spike_layers),
+        );
+    }
+    let tagged = |k: usize| -> Vec<u32> {
+        obs.spikes
+            .iter()
+            .zip(&obs.spike_layers)
+            .filter(|&(_, &l)| l as usize == k)
+            .map(|(&s, _)| s)
+            .collect()
+    };
+    for k in 0..nl {
+        let want = chain.spikes_of(k);
+        let mut seen: Vec<(&str, Vec<u32>)> = Vec::new();
+        if k + 1 < nl {
+            seen.push(("spikes", obs.layers[k].spikes.clone()));
+        }
+        if all {
+            seen.push(("spikes on the output stream", tagged(k)));
+        } else if k + 1 == nl {
+            seen.push(("spikes", obs.spikes.clone()));
+        }
+        for (what, got) in seen {
+            if got != want {
+                return mm(
+                    t,
+                    &format!("layer[{k}] {what}"),
+                    String::new(),
+                    format!("{want:?}"),
+                    format!("{got:?}"),
+                );
+            }
+        }
+    }
+    if !timed {
+        return None;
+    }
+    for k in 0..nl - 1 {
+        let lo = &obs.layers[k];
+        if lo.beat_cycles != timing.out_beats(k) || lo.eot != Some(timing.eot(k)) {
+            return mm(
+                t,
+                &format!("layer[{k}] output beat cycles (then its end-of-tick beat)"),
+                String::new(),
+                format!("{:?} {}", timing.out_beats(k), timing.eot(k)),
+                format!("{:?} {:?}", lo.beat_cycles, lo.eot),
+            );
+        }
+    }
+    if all {
+        let got: Vec<(usize, u64)> = obs
+            .spike_layers
+            .iter()
+            .zip(&obs.beat_cycles)
+            .map(|(&l, &c)| (l as usize, c))
+            .collect();
+        if got != timing.tagged {
+            return mm(
+                t,
+                "output stream's (layer, cycle) of every beat",
+                String::new(),
+                format!("{:?}", timing.tagged),
+                format!("{got:?}"),
+            );
+        }
+    } else if obs.beat_cycles != timing.out_beats(nl - 1) {
+        return mm(
+            t,
+            &format!("layer[{}] output beat cycles", nl - 1),
+            String::new(),
+            format!("{:?}", timing.out_beats(nl - 1)),
+            format!("{:?}", obs.beat_cycles),
+        );
+    }
+    if obs.cycles != timing.cycles {
+        return mm(
+            t,
+            &format!(
+                "chip cycles (layer starts {:?}, layers' own cycles {:?})",
+                timing.starts,
+                timing.layers.iter().map(|l| l.cycles).collect::<Vec<_>>()
+            ),
+            String::new(),
+            timing.cycles,
+            obs.cycles,
+        );
+    }
+    None
+}
+
 /// Run `stim` through the network of layers `cfg` (`cfg.layer_count() >= 2`): [`run_chain`] of
 /// its [`Config::layer_configs`] under the top `cfg.name`.
 pub fn run_network(
@@ -191,11 +351,12 @@ pub fn run_network(
             cfg.name
         )));
     }
-    run_chain_teacher(
+    run_chain_output(
         &cfg.name,
         &cfg.layer_configs(),
         cfg.network.layer_delay,
         cfg.teacher_layer(),
+        cfg.network.output,
         stim,
         opts,
         actions,
@@ -229,6 +390,31 @@ pub fn run_chain_teacher(
     opts: &RunOptions,
     actions: &[ChainAction],
 ) -> Result<ChainReport> {
+    run_chain_output(
+        name,
+        layers,
+        layer_delay,
+        teacher,
+        ChainOutput::Last,
+        stim,
+        opts,
+        actions,
+    )
+}
+
+/// [`run_chain_teacher`] with the chip's output stream `output` (`[network] output`; with
+/// `"all"` every layer's tagged beats on the output stream are compared too).
+#[allow(clippy::too_many_arguments)]
+pub fn run_chain_output(
+    name: &str,
+    layers: &[Config],
+    layer_delay: u32,
+    teacher: usize,
+    output: ChainOutput,
+    stim: &Stimulus,
+    opts: &RunOptions,
+    actions: &[ChainAction],
+) -> Result<ChainReport> {
     if teacher >= layers.len() {
         return Err(Error::Protocol(format!(
             "teacher layer {teacher}: the chain has {} layers",
@@ -242,7 +428,8 @@ pub fn run_chain_teacher(
     }
     let t_build = Instant::now();
     let trace = opts.vcd.is_some();
-    let (g, design) = build_chain_teacher(name, layers, layer_delay, teacher, opts, trace)?;
+    let (g, design) = build_chain_output(name, layers, layer_delay, teacher, output, opts, trace)?;
+    let all = output == ChainOutput::All;
     let nl = layers.len();
     let mut rep = ChainReport {
         run: Report {
@@ -260,17 +447,8 @@ pub fn run_chain_teacher(
     }
     let lays: Vec<_> = g.layers.iter().map(|l| l.layout.clone()).collect();
     let archs: Vec<Arch> = lays.iter().map(|l| l.arch.clone()).collect();
-    let mut h = Harness::new(&model, lays[0].clone(), opts.seed)?;
+    let mut h = chain_harness(&model, &lays, opts.seed, all)?;
     h.set_tracing(trace);
-    h.watchdog = lays
-        .iter()
-        .map(|l| {
-            1000 + 4 * l.arch.scale_cycles()
-                + 4 * l.arch.ltp_cycles(l.g)
-                + 64 * (l.g + l.r + l.arch.x_words)
-        })
-        .sum();
-    h.bind_monitors(nl)?;
     let mut chain = Chain::of_layers(layers, layer_delay);
     chain.set_teacher_layer(teacher);
     let mut rng = SplitMix64::new(opts.seed ^ 0xA5A5_5A5A);
@@ -292,18 +470,17 @@ pub fn run_chain_teacher(
         }
         let teach = stim.teach_at(t);
         let acts = step_chain_taught(&mut chain, events, teach);
-        let spikes: Vec<Vec<u32>> = (0..nl).map(|k| chain.spikes_of(k).to_vec()).collect();
         let mut slowest = 0;
         for (k, act) in acts.iter().enumerate() {
             let alone = tick_timing(&archs[k], act);
             rep.layer_cycles[k] += alone.cycles;
-            rep.layer_spikes[k] += spikes[k].len();
+            rep.layer_spikes[k] += chain.spikes_of(k).len();
             rep.run.event_cycles += alone.event_issue_cycles;
             rep.run.sops += alone.event_issue_cycles * lays[k].l;
             slowest = slowest.max(alone.cycles);
         }
         rep.slowest_cycles += slowest;
-        let timing = chain_timing(&archs, &acts, layer_delay);
+        let timing = chain_timing_out(&archs, &acts, layer_delay, output);
         h.bp = opts.bp;
         let obs = h
             .tick_taught(events, teach)
@@ -313,62 +490,9 @@ pub fn run_chain_teacher(
         rep.run.events += events.len();
         rep.run.spikes += obs.spikes.len();
         rep.run.tick_cycles += obs.cycles;
-        // spikes, first layer first
-        for (k, want) in spikes.iter().enumerate() {
-            let got = if k + 1 < nl {
-                &obs.layers[k].spikes
-            } else {
-                &obs.spikes
-            };
-            if got != want {
-                result = mm(
-                    t,
-                    &format!("layer[{k}] spikes"),
-                    String::new(),
-                    format!("{want:?}"),
-                    format!("{got:?}"),
-                );
-                break 'ticks;
-            }
-        }
-        if timed {
-            for k in 0..nl - 1 {
-                let lo = &obs.layers[k];
-                if lo.beat_cycles != timing.out_beats(k) || lo.eot != Some(timing.eot(k)) {
-                    result = mm(
-                        t,
-                        &format!("layer[{k}] output beat cycles (then its end-of-tick beat)"),
-                        String::new(),
-                        format!("{:?} {}", timing.out_beats(k), timing.eot(k)),
-                        format!("{:?} {:?}", lo.beat_cycles, lo.eot),
-                    );
-                    break 'ticks;
-                }
-            }
-            if obs.beat_cycles != timing.out_beats(nl - 1) {
-                result = mm(
-                    t,
-                    &format!("layer[{}] output beat cycles", nl - 1),
-                    String::new(),
-                    format!("{:?}", timing.out_beats(nl - 1)),
-                    format!("{:?}", obs.beat_cycles),
-                );
-                break;
-            }
-            if obs.cycles != timing.cycles {
-                result = mm(
-                    t,
-                    &format!(
-                        "chip cycles (layer starts {:?}, layers' own cycles {:?})",
-                        timing.starts,
-                        timing.layers.iter().map(|l| l.cycles).collect::<Vec<_>>()
-                    ),
-                    String::new(),
-                    timing.cycles,
-                    obs.cycles,
-                );
-                break;
-            }
+        result = compare_chain_tick(t, &chain, &timing, &obs, timed, all);
+        if result.is_some() {
+            break;
         }
         let full = opts.compare == Compare::Full || t + 1 == stim.ticks.len();
         for (k, lay) in lays.iter().enumerate() {

@@ -38,6 +38,8 @@ pub struct Ports<'m> {
     wb_stall: Out<'m>,
     /// The teacher stream (designs with teach hardware).
     teach: Option<TeachPorts<'m>>,
+    /// The layer tag of the output stream (a chain top with `output = "all"`).
+    out_layer: Option<Out<'m>>,
 }
 
 /// The teacher stream's ports (`teach_valid`, `teach_ready`, `teach_eot`, `teach_addr`).
@@ -72,6 +74,7 @@ impl<'m> Ports<'m> {
             wb_ack: m.output("wb_ack")?,
             wb_stall: m.output("wb_stall")?,
             teach: None,
+            out_layer: None,
         })
     }
 
@@ -117,6 +120,9 @@ pub struct TickObs {
     pub cycles: u64,
     /// Cycles during which input beats were accepted, relative to cycle 0.
     pub accept_cycles: Vec<u64>,
+    /// The layer tag (`out_layer`) of each spike beat (a chain top with `output = "all"`;
+    /// empty otherwise).
+    pub spike_layers: Vec<u32>,
     /// A chain's layers but the last, first to last (empty for one layer).
     pub layers: Vec<LayerObs>,
 }
@@ -188,6 +194,12 @@ impl<'m> Harness<'m> {
                 })
             })
             .collect::<Result<_>>()?;
+        Ok(())
+    }
+
+    /// Bind the output stream's layer tag `out_layer` (a chain top with `output = "all"`).
+    pub fn bind_out_layer(&mut self) -> Result<()> {
+        self.p.out_layer = Some(self.model.output("out_layer")?);
         Ok(())
     }
 
@@ -496,6 +508,9 @@ impl<'m> Harness<'m> {
                 } else {
                     obs.spikes.push(self.p.out_addr.get() as u32);
                     obs.beat_cycles.push(self.cycle - t0);
+                    if let Some(l) = &self.p.out_layer {
+                        obs.spike_layers.push(l.get() as u32);
+                    }
                 }
             }
             self.edge()?;

@@ -216,6 +216,18 @@ impl golden::learn::Chip for Lockstep<'_> {
     fn weights(&mut self) -> golden::learn::Weights {
         self.net.weights().clone()
     }
+
+    fn set_weights(&mut self, w: &golden::learn::Weights) {
+        self.net
+            .set_weights(w)
+            .expect("weights within the array's range");
+        self.dirty = true;
+        if self.attached {
+            let r = self.h.load_weights(&self.net).map(|()| None);
+            let r = r.map_err(|e| e.at(format!("weight writes after tick {}", self.rep.ticks)));
+            self.fail(r);
+        }
+    }
 }
 
 /// What a [`lockstep`] run found.

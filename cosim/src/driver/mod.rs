@@ -13,6 +13,8 @@
 //!   checked tick by tick ([`lockstep`]);
 //! - `chain`: a network of layers ([`run_network`], [`run_chain`]): every layer compared every
 //!   tick, the chip's cycles against `golden::cycle::chain_timing`;
+//! - `chain_lockstep`: the [`ChainLockstep`] chip, on which a learning experiment on layers
+//!   runs checked tick by tick, layer by layer ([`chain_lockstep`]);
 //! - `error`: the driver's [`Error`].
 //!
 //! Key decisions:
@@ -25,6 +27,7 @@
 //!   stable and the Verilator build cache hits on repeated runs of the same design.
 
 mod chain;
+mod chain_lockstep;
 mod compare;
 mod error;
 mod harness;
@@ -32,9 +35,10 @@ mod lockstep;
 pub(crate) mod staging;
 
 pub use chain::{
-    ChainAction, ChainReport, build_chain, build_chain_teacher, run_chain, run_chain_teacher,
-    run_network,
+    ChainAction, ChainReport, build_chain, build_chain_output, build_chain_teacher, run_chain,
+    run_chain_output, run_chain_teacher, run_network,
 };
+pub use chain_lockstep::{ChainLockstep, ChainLockstepReport, chain_lockstep};
 pub use compare::{Compare, Mismatch, compare_state, compare_tick};
 pub use error::{Error, Result};
 pub use harness::{Backpressure, Harness, LayerObs, Ports, TickObs};

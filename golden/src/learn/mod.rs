@@ -21,10 +21,13 @@
 
 pub mod digits;
 pub mod feast;
+mod layers;
 pub mod patterns;
 pub mod readout;
 pub mod save;
 pub mod temporal;
+
+pub use layers::{ChainChip, OneLayer};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -74,6 +77,8 @@ pub trait Chip {
     fn step_taught(&mut self, events: &[u32], teach: &[u32]) -> &[u32];
     /// The teach-mode register.
     fn set_teach(&mut self, on: bool);
+    /// Host write of every weight `W[input][neuron]` (values within the array's weight range).
+    fn set_weights(&mut self, w: &Weights);
 }
 
 impl Chip for Network {
@@ -116,6 +121,10 @@ impl Chip for Network {
 
     fn set_teach(&mut self, on: bool) {
         Network::set_teach(self, on)
+    }
+
+    fn set_weights(&mut self, w: &Weights) {
+        Network::set_weights(self, w).expect("weights within the array's range");
     }
 }
 

@@ -14,8 +14,14 @@
 //! - While the readout trains and tests, the frozen hidden layer may run with a weaker lateral
 //!   inhibition ([`ReadoutParams::hidden_inhibition`]) so that more than one hidden neuron answers
 //!   an image; its weights and theta are the trained ones.
-//! - The readout is a second array (`hidden` inputs, 10 neurons, no inhibition) fed tick by tick
-//!   with the hidden layer's spikes of the same tick, like a two-layer [`crate::chain::Chain`].
+//! - The readout is the second layer (`hidden` inputs, 10 neurons, no inhibition) of a
+//!   two-layer network ([`ReadoutParams::network`], `layer_delay = 0`: it reads the hidden
+//!   layer's spikes of the same tick), driven as a [`ChainChip`]: the golden [`Chain`], or with
+//!   `--hardware` the generated chain top in lockstep with it. The run's chips come from a
+//!   [`Chips`] ([`run_supervised_on`]), so the same code, seeds and host commands run on both.
+//! - The hidden layer reaches the readout's chip through the host port: its trained weights
+//!   are written once, learning is switched off in that layer only, and its frozen theta is
+//!   written back before every image (after the *clear* of every layer).
 //! - Its rule is `rule = "symmetric"` with `post_inc = 0`: each teacher spike adds `(x[j] >>
 //!   ltp_shift) - ltp_offset` to the weights from every hidden neuron j (clipped to 0..=255), so
 //!   weights from hidden neurons that fire with the label grow and the others decay by the offset.
@@ -24,9 +30,10 @@
 //!   spike, or a tie between the most active readout neurons, gives no class (counted wrong).
 
 use super::digits::{CLASSES, Dataset, DigitsParams, DigitsResult, RuleSet, run_on};
-use super::{Frozen, Progress, param_error, shuffle};
+use super::{ChainChip, Chip, Frozen, Progress, Weights, param_error, shuffle};
+use crate::chain::Chain;
 use crate::config::Config;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::model::Network;
 use crate::rng::SplitMix64;
 use serde::Serialize;
@@ -134,6 +141,50 @@ impl ReadoutParams {
         )
     }
 
+    /// The network the readout trains and tests on: the frozen hidden layer of `hidden` (its
+    /// parameters with this readout's [`ReadoutParams::hidden_inhibition`]; weights and theta
+    /// come through the host port) followed by the readout as a `[[layer]]` (`layer_delay = 0`,
+    /// the teacher to the readout), or without a hidden layer the readout alone on the 64
+    /// inputs ([`ReadoutParams::config`]).
+    pub fn network(&self, hidden: Option<&DigitsParams>) -> Result<Config> {
+        let Some(hp) = hidden else {
+            return self.config(super::digits::PIXELS);
+        };
+        let bad = |m: String| Error::Range {
+            message: format!("{WHAT}: the two-layer network: {m}"),
+        };
+        let q = DigitsParams {
+            net: super::NetParams {
+                inhibition: self.hidden_inhibition.unwrap_or(hp.net.inhibition),
+                ..hp.net.clone()
+            },
+            ..hp.clone()
+        };
+        let mut table: toml::Table = q.builtin_toml().parse().map_err(|e| bad(format!("{e}")))?;
+        let mut second: toml::Table = self
+            .toml(hp.neurons)
+            .parse()
+            .map_err(|e| bad(format!("{e}")))?;
+        let mut layer = toml::Table::new();
+        layer.insert("neurons".into(), (CLASSES as i64).into());
+        layer.insert("teach".into(), true.into());
+        for key in ["neuron", "synapse", "stdp"] {
+            if let Some(v) = second.remove(key) {
+                layer.insert(key.into(), v);
+            }
+        }
+        table.insert("name".into(), "digits_supervised".into());
+        let mut network = toml::Table::new();
+        network.insert("layer_delay".into(), 0.into());
+        table.insert("network".into(), network.into());
+        table.insert(
+            "layer".into(),
+            toml::Value::Array(vec![toml::Value::Table(layer)]),
+        );
+        let text = toml::to_string(&table).map_err(|e| bad(e.to_string()))?;
+        Config::from_toml_str(&text, std::path::Path::new("."))
+    }
+
     fn validate(&self) -> Result<()> {
         if !(1..=100).contains(&self.epochs) {
             return Err(param_error(
@@ -234,30 +285,42 @@ impl Front {
     }
 }
 
+/// Where the chips of a supervised run come from: golden models ([`GoldenChips`]), or the
+/// generated Verilog in lockstep with them (`neurogen learn digits --rules supervised
+/// --hardware`). Each call gives a chip in its start state (after reset) to `f`.
+pub trait Chips {
+    /// Run `f` on a chip of the one-layer network `cfg` (the hidden layer's training).
+    fn one_layer(&mut self, cfg: &Config, f: &mut dyn FnMut(&mut dyn Chip)) -> Result<()>;
+    /// Run `f` on a chip of the network `cfg`, one layer or a chain (the readout's training
+    /// and test, [`ReadoutParams::network`]).
+    fn network(&mut self, cfg: &Config, f: &mut dyn FnMut(&mut dyn ChainChip)) -> Result<()>;
+}
+
+/// The golden model's chips: a [`Network`] and a [`Chain`].
+pub struct GoldenChips;
+
+impl Chips for GoldenChips {
+    fn one_layer(&mut self, cfg: &Config, f: &mut dyn FnMut(&mut dyn Chip)) -> Result<()> {
+        f(&mut Network::new(cfg));
+        Ok(())
+    }
+
+    fn network(&mut self, cfg: &Config, f: &mut dyn FnMut(&mut dyn ChainChip)) -> Result<()> {
+        f(&mut Chain::new(cfg));
+        Ok(())
+    }
+}
+
 /// The layer in front of the readout: a frozen hidden layer (with its labelling result), or
 /// none (the readout reads the inputs).
+#[derive(Clone)]
 pub struct Hidden {
-    layer: Option<(Network, Frozen, DigitsParams)>,
+    /// The trained weights `W[pixel][neuron]`, the frozen theta and the parameters it was
+    /// trained with.
+    layer: Option<(Weights, Vec<i64>, DigitsParams)>,
     /// The unsupervised run of the hidden layer (labelling accuracy on the test split); `None`
     /// without a hidden layer.
     pub unsupervised: Option<DigitsResult>,
-}
-
-impl Clone for Hidden {
-    fn clone(&self) -> Self {
-        Hidden {
-            layer: self.layer.as_ref().map(|(n, f, p)| {
-                (
-                    n.clone(),
-                    Frozen {
-                        theta: f.theta.clone(),
-                    },
-                    p.clone(),
-                )
-            }),
-            unsupervised: self.unsupervised.clone(),
-        }
-    }
 }
 
 /// Train the front of `p` (seed, split and epochs of `p`; for [`Front::Trained`] the `full`
@@ -266,6 +329,17 @@ pub fn train_hidden(
     data: &Dataset,
     p: &DigitsParams,
     front: Front,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<Hidden> {
+    train_hidden_on(data, p, front, &mut GoldenChips, progress)
+}
+
+/// [`train_hidden`] on a chip of `chips`.
+pub fn train_hidden_on(
+    data: &Dataset,
+    p: &DigitsParams,
+    front: Front,
+    chips: &mut dyn Chips,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Hidden> {
     let p = match front {
@@ -284,6 +358,7 @@ pub fn train_hidden(
             train: p.train,
             test: p.test,
             seed: p.seed,
+            raster_images: p.raster_images,
             net: super::NetParams {
                 weight_seed: p.net.weight_seed,
                 ..DigitsParams::for_rules(RuleSet::Fixed).net
@@ -292,12 +367,16 @@ pub fn train_hidden(
         },
     };
     p.validate(data.len())?;
-    let mut net = Network::new(&p.config()?);
-    let unsupervised = run_on(data, &p, &mut net, progress)?;
-    let frozen = Frozen::new(&mut net);
+    let mut trained = None;
+    chips.one_layer(&p.config()?, &mut |chip| {
+        let r = run_on(data, &p, chip, progress);
+        let frozen = Frozen::new(chip);
+        trained = Some((r, chip.weights(), frozen.theta));
+    })?;
+    let (r, weights, theta) = trained.expect("the chip ran the hidden layer");
     Ok(Hidden {
-        layer: Some((net, frozen, p)),
-        unsupervised: Some(unsupervised),
+        layer: Some((weights, theta, p)),
+        unsupervised: Some(r?),
     })
 }
 
@@ -306,74 +385,42 @@ impl Hidden {
     pub fn outputs(&self) -> usize {
         self.layer
             .as_ref()
-            .map_or(super::digits::PIXELS, |(n, ..)| n.config().neurons())
+            .map_or(super::digits::PIXELS, |(w, ..)| w.ncols())
     }
+}
 
-    /// The frozen hidden layer with its lateral inhibition set to `inhibition` (weights and
-    /// theta unchanged).
-    fn with_inhibition(&self, inhibition: i64) -> Result<Hidden> {
-        let Some((net, frozen, hp)) = &self.layer else {
-            return Ok(self.clone());
-        };
-        let q = DigitsParams {
-            net: super::NetParams {
-                inhibition,
-                ..hp.net.clone()
-            },
-            ..hp.clone()
-        };
-        let mut changed = Network::new(&q.config()?);
-        changed.set_weights(net.weights())?;
-        changed.set_learning(false);
-        Ok(Hidden {
-            layer: Some((
-                changed,
-                Frozen {
-                    theta: frozen.theta.clone(),
-                },
-                q,
-            )),
-            unsupervised: self.unsupervised.clone(),
-        })
+/// Show image `k` (its probabilities `probs`) to the frozen hidden layer (theta `theta`) and
+/// the readout (the last layer) of `chip` for `ticks` ticks; `teach` is the label neuron and
+/// the teacher's per-tick probability. Returns the readout's spike counts.
+fn show<C: ChainChip + ?Sized>(
+    chip: &mut C,
+    theta: Option<&[i64]>,
+    probs: &[f64],
+    ticks: usize,
+    teach: Option<(u32, f64)>,
+    rng: &mut SplitMix64,
+) -> Vec<u32> {
+    chip.clear(None);
+    for (i, &th) in theta.unwrap_or_default().iter().enumerate() {
+        chip.set_theta(0, i, th);
     }
-
-    /// Show image `k` to the frozen hidden layer and the readout for `ticks` ticks; `teach` is
-    /// the label neuron and the teacher's per-tick probability. Returns the readout's spike
-    /// counts.
-    fn show(
-        &mut self,
-        readout: &mut Network,
-        probs: &[f64],
-        ticks: usize,
-        teach: Option<(u32, f64)>,
-        rng: &mut SplitMix64,
-    ) -> Vec<u32> {
-        if let Some((net, frozen, _)) = &mut self.layer {
-            frozen.restore(net);
+    let mut counts = vec![0u32; CLASSES];
+    let mut events = Vec::new();
+    let mut taught = Vec::new();
+    for _ in 0..ticks {
+        events.clear();
+        events.extend((0..probs.len() as u32).filter(|&j| rng.chance(probs[j as usize])));
+        taught.clear();
+        if let Some((label, p)) = teach
+            && rng.chance(p)
+        {
+            taught.push(label);
         }
-        readout.clear();
-        let mut counts = vec![0u32; CLASSES];
-        let mut events = Vec::new();
-        let mut taught = Vec::new();
-        for _ in 0..ticks {
-            events.clear();
-            events.extend((0..probs.len() as u32).filter(|&j| rng.chance(probs[j as usize])));
-            let hidden = match &mut self.layer {
-                Some((net, ..)) => net.step(&events).to_vec(),
-                None => events.clone(),
-            };
-            taught.clear();
-            if let Some((label, p)) = teach
-                && rng.chance(p)
-            {
-                taught.push(label);
-            }
-            for &i in readout.step_taught(&hidden, &taught) {
-                counts[i as usize] += 1;
-            }
+        for &i in chip.step_taught(&events, &taught) {
+            counts[i as usize] += 1;
         }
-        counts
     }
+    counts
 }
 
 /// The class of a readout response: the neuron that fired most; none for no spike or a tie
@@ -403,16 +450,67 @@ pub fn train_readout(
     taught: bool,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ReadoutRun> {
+    train_readout_on(
+        data,
+        p,
+        o,
+        hidden,
+        train,
+        test,
+        taught,
+        &mut GoldenChips,
+        progress,
+    )
+}
+
+/// [`train_readout`] on a chip of [`ReadoutParams::network`] from `chips`.
+#[allow(clippy::too_many_arguments)]
+pub fn train_readout_on(
+    data: &Dataset,
+    p: &DigitsParams,
+    o: &ReadoutParams,
+    hidden: &Hidden,
+    train: &[usize],
+    test: &[usize],
+    taught: bool,
+    chips: &mut dyn Chips,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ReadoutRun> {
     o.validate()?;
-    let mut changed;
-    let hidden = match o.hidden_inhibition {
-        Some(inhibition) if hidden.layer.is_some() => {
-            changed = hidden.with_inhibition(inhibition)?;
-            &mut changed
+    let cfg = o.network(hidden.layer.as_ref().map(|(.., hp)| hp))?;
+    let mut out = None;
+    chips.network(&cfg, &mut |chip| {
+        out = Some(readout_on(
+            data, p, o, hidden, train, test, taught, chip, progress,
+        ));
+    })?;
+    out.expect("the chip ran the readout")
+}
+
+/// The readout's training and test on `chip` (in its start state): the hidden layer's weights
+/// written and its learning switched off, then training with the teacher, then teach mode and
+/// learning off in the readout and the test.
+#[allow(clippy::too_many_arguments)]
+fn readout_on<C: ChainChip + ?Sized>(
+    data: &Dataset,
+    p: &DigitsParams,
+    o: &ReadoutParams,
+    hidden: &Hidden,
+    train: &[usize],
+    test: &[usize],
+    taught: bool,
+    chip: &mut C,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ReadoutRun> {
+    let readout = chip.layer_count() - 1;
+    let theta = match &hidden.layer {
+        Some((w, theta, _)) => {
+            chip.set_weights(0, w);
+            chip.set_learning(Some(0), false);
+            Some(&theta[..])
         }
-        _ => hidden,
+        None => None,
     };
-    let mut readout = Network::new(&o.config(hidden.outputs())?);
     let mut rng = SplitMix64::new(p.seed ^ READOUT_STREAM);
     let p_teach = o.teach_rate / 1000.0;
     let mut teacher_spikes = 0u64;
@@ -423,10 +521,10 @@ pub fn train_readout(
         for (n, &k) in order.iter().enumerate() {
             let probs = data.probabilities(k, o.rate);
             let teach = taught.then_some((data.labels[k] as u32, p_teach));
-            let c = hidden.show(&mut readout, &probs, o.ticks, teach, &mut rng);
+            let c = show(chip, theta, &probs, o.ticks, teach, &mut rng);
             teacher_spikes += c.iter().map(|&x| x as u64).sum::<u64>();
             if o.normalize_target > 0 {
-                readout.normalize();
+                chip.normalize(Some(readout));
             }
             if n % 50 == 0 {
                 progress(Progress {
@@ -437,15 +535,15 @@ pub fn train_readout(
             }
         }
     }
-    readout.set_teach(false);
-    readout.set_learning(false);
+    chip.set_teach(Some(readout), false);
+    chip.set_learning(Some(readout), false);
     let mut eval_rng = SplitMix64::new(p.seed ^ READOUT_EVAL_STREAM);
     let mut confusion = vec![vec![0u32; CLASSES]; CLASSES];
     let mut unanswered_by_class = vec![0u32; CLASSES];
     let (mut right, mut unanswered, mut ties, mut spikes) = (0usize, 0usize, 0usize, 0u64);
     for (n, &k) in test.iter().enumerate() {
         let probs = data.probabilities(k, o.rate);
-        let c = hidden.show(&mut readout, &probs, o.ticks, None, &mut eval_rng);
+        let c = show(chip, theta, &probs, o.ticks, None, &mut eval_rng);
         spikes += c.iter().map(|&x| x as u64).sum::<u64>();
         let truth = data.labels[k] as usize;
         match readout_class(&c) {
@@ -475,7 +573,7 @@ pub fn train_readout(
         unanswered_by_class,
         teacher_spikes,
         test_spikes: spikes as f64 / test.len() as f64,
-        weights: readout.weights().clone(),
+        weights: chip.weights(readout),
     })
 }
 
@@ -489,24 +587,31 @@ pub fn run_supervised(
     front: Front,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<SupervisedResult> {
+    run_supervised_on(data, p, o, front, &mut GoldenChips, progress)
+}
+
+/// [`run_supervised`] on the chips of `chips`: the hidden layer's training on a one-layer
+/// chip, then the taught readout and the untaught control each on a chip of
+/// [`ReadoutParams::network`].
+pub fn run_supervised_on(
+    data: &Dataset,
+    p: &DigitsParams,
+    o: &ReadoutParams,
+    front: Front,
+    chips: &mut dyn Chips,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<SupervisedResult> {
     o.validate()?;
     p.validate(data.len())?;
-    let mut hidden = train_hidden(data, p, front, progress)?;
+    let hidden = train_hidden_on(data, p, front, chips, progress)?;
     let (train, test) = data.split(p.train, p.test, p.seed);
-    let run = train_readout(data, p, o, &mut hidden, &train, &test, true, progress)?;
+    let run = train_readout_on(data, p, o, &hidden, &train, &test, true, chips, progress)?;
     let control = ReadoutParams {
         epochs: 1,
         ..o.clone()
     };
-    let untaught = train_readout(
-        data,
-        p,
-        &control,
-        &mut hidden,
-        &train,
-        &test,
-        false,
-        progress,
+    let untaught = train_readout_on(
+        data, p, &control, &hidden, &train, &test, false, chips, progress,
     )?;
     Ok(SupervisedResult {
         front,

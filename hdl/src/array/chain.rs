@@ -3,9 +3,13 @@
 //! port among the layers.
 //!
 //! Key decisions:
-//! - Ticks are chip-wide: every layer starts tick t together, at the chip's tick start, and the
-//!   chip's end-of-tick beat leaves when every layer has finished tick t. So the timing of a
-//!   chip tick depends only on that tick's activity (`golden::cycle::chain_timing`).
+//! - Ticks are chip-wide: every layer starts tick t after the chip's tick start, and the chip's
+//!   end-of-tick beat leaves when every layer has finished tick t. So the timing of a chip tick
+//!   depends only on that tick's activity (`golden::cycle::chain_timing`).
+//! - The chip's tick start (every layer idle, `in_valid` high, no host transaction) is
+//!   registered: the layers see the tick [`CHIP_START`] cycle later. Otherwise the AND of every
+//!   layer's idle state would feed every layer's input handshake in the same cycle, the
+//!   critical path of a chain (60.7 MHz for three 16-lane layers on an ECP5-85k).
 //! - Each link is a block-RAM FIFO with a two-entry output queue: it takes one beat per cycle and
 //!   never fills (it holds one tick of spikes and the end-of-tick beat, two with
 //!   `layer_delay = 1`), so no layer ever waits on its output. A beat pushed in cycle p is
@@ -18,6 +22,10 @@
 //!   layers work concurrently.
 //! - The host port: the layer field above the largest layer's address space selects a layer,
 //!   the value `layers` all of them (a broadcast, acknowledged when every layer has).
+//! - `[network] output = "all"`: every layer's output beats also enter the layer's tap, a FIFO
+//!   like a link (one tick of beats, so no layer waits on it either); the output stream takes
+//!   the head spike of the lowest layer that has one, tagged with the layer (`out_layer`), and
+//!   the chip's end-of-tick beat when every tap's head is its layer's end-of-tick beat.
 
 use super::{Generated, Options, Target, fnv1a};
 use crate::emit;
@@ -25,16 +33,17 @@ use crate::ir::stmt::*;
 use crate::ir::*;
 use golden::Config;
 use golden::arith::bits_unsigned;
+use golden::config::ChainOutput;
 use serde::Serialize;
 use std::ops::Not;
 
-use super::build::{B, MemShape};
+use super::build::{B, MemShape, Ram};
 
 /// Cycles from a beat's push into a link to the first cycle it is offered to the next layer
 /// (when the link's output queue is free), and from a layer's end-of-tick push to the chip's
 /// end-of-tick beat at the earliest: the cycle model's constants, which the link's structure
 /// (write, fetch, queue register; two flags) gives.
-pub use golden::cycle::{LINK_FIN, LINK_LATENCY};
+pub use golden::cycle::{CHIP_START, LINK_FIN, LINK_LATENCY};
 
 /// Everything `neurogen generate` writes for a multi-layer network.
 #[derive(Debug, Clone)]
@@ -89,6 +98,7 @@ pub fn generate_network(cfg: &Config, opts: &Options) -> Result<ChainGenerated, 
         opts,
         Some(cfg),
         cfg.teacher_layer(),
+        cfg.network.output,
     )
 }
 
@@ -107,6 +117,7 @@ pub fn generate_chain(
         opts,
         None,
         layers.len().max(1) - 1,
+        ChainOutput::Last,
     )
 }
 
@@ -120,13 +131,25 @@ pub fn generate_chain_teacher(
     teacher: usize,
     opts: &Options,
 ) -> Result<ChainGenerated, String> {
+    generate_chain_output(name, layers, layer_delay, teacher, ChainOutput::Last, opts)
+}
+
+/// [`generate_chain_teacher`] with the chip's output stream `output` (`[network] output`).
+pub fn generate_chain_output(
+    name: &str,
+    layers: &[Config],
+    layer_delay: u32,
+    teacher: usize,
+    output: ChainOutput,
+    opts: &Options,
+) -> Result<ChainGenerated, String> {
     if teacher >= layers.len() {
         return Err(format!(
             "teacher layer {teacher}: the chain has {} layers",
             layers.len()
         ));
     }
-    chain_of(name, layers, layer_delay, opts, None, teacher)
+    chain_of(name, layers, layer_delay, opts, None, teacher, output)
 }
 
 fn chain_of(
@@ -136,6 +159,7 @@ fn chain_of(
     opts: &Options,
     network: Option<&Config>,
     teacher_layer: usize,
+    output: ChainOutput,
 ) -> Result<ChainGenerated, String> {
     if layers.len() < 2 {
         return Err(format!(
@@ -172,7 +196,7 @@ fn chain_of(
     };
     // the layer the chip's teacher stream reaches (teach hardware: every layer has the stream)
     let teacher = gens[0].layout.teach.then_some(teacher_layer);
-    let (top, fifo_mems) = chain_top(name, &gens, layer_delay, &host, teacher);
+    let (top, fifo_mems) = chain_top(name, &gens, layer_delay, &host, teacher, output);
     let mut modules = vec![top];
     for (n, shape) in &fifo_mems {
         let mut m = shape.module(n);
@@ -192,7 +216,12 @@ fn chain_of(
         top: name.to_string(),
     };
     design.check()?;
-    let desc = serde_json::to_string(&(name, layer_delay, layers)).map_err(|e| e.to_string())?;
+    let desc = if output.is_last() {
+        serde_json::to_string(&(name, layer_delay, layers))
+    } else {
+        serde_json::to_string(&(name, layer_delay, layers, output))
+    }
+    .map_err(|e| e.to_string())?;
     let header = vec![
         format!(
             "Generated by neurogen {} from network `{name}`, {} layers (config fingerprint {:016x}, target {:?}).",
@@ -220,6 +249,7 @@ fn chain_of(
         name,
         network,
         layer_delay,
+        output,
         &gens,
         &design,
         &rtl,
@@ -243,6 +273,9 @@ struct LayerDesc {
     module: String,
     host_base: String,
     link_depth: Option<u64>,
+    /// Words of the layer's tap (`output = "all"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tap_depth: Option<u64>,
     manifest: serde_json::Value,
 }
 
@@ -255,6 +288,8 @@ struct ChainManifest<'a> {
     config: Option<&'a Config>,
     target: Target,
     layer_delay: u32,
+    /// What the output stream carries (`[network] output`).
+    output: ChainOutput,
     link_latency: u64,
     rtl_files: Vec<&'a str>,
     init_files: Vec<&'a str>,
@@ -269,6 +304,7 @@ fn chain_manifest(
     name: &str,
     network: Option<&Config>,
     layer_delay: u32,
+    output: ChainOutput,
     gens: &[Generated],
     d: &Design,
     rtl: &[(String, String)],
@@ -296,6 +332,7 @@ fn chain_manifest(
                 module: g.design.top.clone(),
                 host_base: format!("0x{:x}", host.base(k as u64)),
                 link_depth: (k + 1 < gens.len()).then(|| link_depth(g.layout.n, layer_delay)),
+                tap_depth: (!output.is_last()).then(|| link_depth(g.layout.n, 0)),
                 manifest: serde_json::from_str(&g.manifest).map_err(|e| e.to_string())?,
             })
         })
@@ -306,6 +343,7 @@ fn chain_manifest(
         config: network,
         target: opts.target,
         layer_delay,
+        output,
         link_latency: LINK_LATENCY,
         rtl_files: rtl.iter().map(|(n, _)| n.as_str()).collect(),
         init_files: init.iter().map(|(n, _)| n.as_str()).collect(),
@@ -343,6 +381,145 @@ struct LayerWires {
     wb_stall: Sig,
 }
 
+/// A layer's tap (`output = "all"`): a block-RAM FIFO of one tick of the layer's output beats
+/// with a two-entry output queue, the link's structure (a beat pushed in cycle p is at the head
+/// from p + [`LINK_LATENCY`], or the cycle after the beat before it was popped).
+struct Tap {
+    nb: u32,
+    ram: Ram,
+    wptr: Sig,
+    rptr: Sig,
+    rd_v: Sig,
+    /// The head is valid.
+    q0_v: Sig,
+    /// The head: end-of-tick flag above the neuron address.
+    q0: Sig,
+    q1_v: Sig,
+    q1: Sig,
+    /// Every word is taken (never, when the tap is drained every tick); a register.
+    full: Sig,
+    depth: u64,
+}
+
+impl Tap {
+    /// Declare layer `k`'s tap (`neurons`, `nb` address bits); records its memory in `mems`.
+    fn declare(
+        b: &mut B,
+        top: &str,
+        k: usize,
+        neurons: u64,
+        nb: u32,
+        mems: &mut Vec<(String, MemShape)>,
+    ) -> Tap {
+        let depth = link_depth(neurons, 0);
+        let aw = addr_width(depth);
+        let ety = Ty::u(nb + 1);
+        let shape = MemShape::ram(ety, depth, 1, false, false);
+        let mname = shape.module_name(top);
+        if !mems.iter().any(|(n, _)| n == &mname) {
+            mems.push((mname.clone(), shape));
+        }
+        let ram = super::build::ram(b, &mname, &format!("tap{k}"), ety, depth, None);
+        let pw = Ty::u(aw + 1);
+        let wptr = b.ctl_reg(&format!("tap{k}_wptr"), pw, 0);
+        let rptr = b.ctl_reg(&format!("tap{k}_rptr"), pw, 0);
+        let full = b.ctl_reg(&format!("tap{k}_full"), Ty::BIT, 0);
+        Tap {
+            nb,
+            ram,
+            wptr,
+            rptr,
+            rd_v: b.ctl_reg(&format!("tap{k}_rd_v"), Ty::BIT, 0),
+            q0_v: b.ctl_reg(&format!("tap{k}_q0_v"), Ty::BIT, 0),
+            q0: b.ctl_reg(&format!("tap{k}_q0"), ety, 0),
+            q1_v: b.ctl_reg(&format!("tap{k}_q1_v"), Ty::BIT, 0),
+            q1: b.data_reg(&format!("tap{k}_q1"), ety),
+            full,
+            depth,
+        }
+    }
+
+    /// The head is a spike.
+    fn spike(&self) -> Expr {
+        self.q0_v.e().and(self.q0.e().bit_at(self.nb).not())
+    }
+
+    /// The head is the layer's end-of-tick beat.
+    fn eot(&self) -> Expr {
+        self.q0_v.e().and(self.q0.e().bit_at(self.nb))
+    }
+
+    /// Push the beat (`eot`, `addr`) when `push`; pop the head when `pop`.
+    fn drive(&self, b: &mut B, k: usize, push: Expr, eot: Expr, addr: Expr, pop: Expr) {
+        let aw = self.ram.waddr.ty.width;
+        b.m.assign(&self.ram.we, push.clone().and(b.rst.e().not()));
+        b.m.assign(&self.ram.waddr, self.wptr.e().slice(aw - 1, 0));
+        b.m.assign(&self.ram.wdata, Expr::concat(vec![eot, addr]));
+        b.ctl(when(
+            push.clone(),
+            vec![set(&self.wptr, self.wptr.e().inc())],
+        ));
+        let pop = b.net(&format!("tap{k}_pop"), pop);
+        let (q0_v, q1_v, rd_v) = (&self.q0_v, &self.q1_v, &self.rd_v);
+        let s = q0_v.e().ext(2) + q1_v.e().ext(2) + rd_v.e().ext(2);
+        let room = s
+            .clone()
+            .le(Expr::uconst(1, 2))
+            .or(s.eq(Expr::uconst(2, 2)).and(pop.e()));
+        let fetch = b.net(
+            &format!("tap{k}_fetch"),
+            self.rptr.e().ne(self.wptr.e()).and(room),
+        );
+        b.m.assign(&self.ram.raddr, self.rptr.e().slice(aw - 1, 0));
+        b.ctl(when(fetch.e(), vec![set(&self.rptr, self.rptr.e().inc())]));
+        full_next(
+            b,
+            (&self.full, &self.wptr, &self.rptr, self.depth),
+            push,
+            fetch.e(),
+        );
+        b.ctl(set(rd_v, fetch.e()));
+        let a0_v = Expr::mux(pop.e(), q1_v.e(), q0_v.e());
+        let a0 = Expr::mux(pop.e(), self.q1.e(), self.q0.e());
+        let a1_v = q1_v.e().and(pop.e().not());
+        b.ctl(if_else(
+            rd_v.e().and(a0_v.clone().not()),
+            vec![
+                set(q0_v, Expr::bit(true)),
+                set(&self.q0, self.ram.rdata.e()),
+                set(q1_v, Expr::bit(false)),
+            ],
+            vec![
+                set(q0_v, a0_v),
+                set(&self.q0, a0),
+                set(q1_v, a1_v.or(rd_v.e())),
+            ],
+        ));
+        b.data(when(rd_v.e(), vec![set(&self.q1, self.ram.rdata.e())]));
+    }
+}
+
+/// A FIFO's full flag `full` as a register (so a layer's output handshake does not wait on the
+/// subtraction of the pointers `wptr`, `rptr`): set when `push` takes the last free word of the
+/// `depth` and no word is fetched, cleared when a word is fetched.
+fn full_next(
+    b: &mut B,
+    (full, wptr, rptr, depth): (&Sig, &Sig, &Sig, u64),
+    push: Expr,
+    fetch: Expr,
+) {
+    let w = wptr.ty.width;
+    let last_free = (wptr.e() - rptr.e()).eq(Expr::uconst(depth as u128 - 1, w));
+    b.ctl(set(
+        full,
+        Expr::mux(
+            full.e(),
+            fetch.clone().not(),
+            last_free.and(push).and(fetch.not()),
+        ),
+    ));
+}
+
 /// Build the chain top; returns it and the link memories' (module name, shape).
 fn chain_top(
     name: &str,
@@ -350,9 +527,17 @@ fn chain_top(
     layer_delay: u32,
     host: &ChainHost,
     teacher: Option<usize>,
+    output: ChainOutput,
 ) -> (Module, Vec<(String, MemShape)>) {
     let nl = gens.len();
-    let last = &gens[nl - 1].layout;
+    let all = output == ChainOutput::All;
+    // the output stream's address: the last layer's neuron, or (all) any layer's, and its layer
+    let out_nb = if all {
+        gens.iter().map(|g| g.layout.nb).max().unwrap()
+    } else {
+        gens[nl - 1].layout.nb
+    };
+    let layer_tag_bits = bits_unsigned(nl as u64 - 1).max(1);
     let mut b = B::new(name);
     b.m.doc.extend([
         format!(
@@ -364,8 +549,16 @@ fn chain_top(
         ),
         "clk, rst: one clock; rst is synchronous and active high (every layer's clearing sweep).".into(),
         "in_*: AER input stream of layer 0, as in a one-layer array (in_eot ends the tick).".into(),
-        "out_*: the last layer's spikes of the tick, ascending, then its end-of-tick beat; the".into(),
-        "  end-of-tick beat leaves when every layer has finished the tick (ticks are chip-wide).".into(),
+        if all {
+            "out_*: every layer's spikes of the tick, out_layer their layer (each layer's ascending; the".into()
+        } else {
+            "out_*: the last layer's spikes of the tick, ascending, then its end-of-tick beat; the".into()
+        },
+        if all {
+            "  lowest layer's first when several wait), then one end-of-tick beat (out_layer, out_addr 0).".into()
+        } else {
+            "  end-of-tick beat leaves when every layer has finished the tick (ticks are chip-wide).".into()
+        },
         "lK_valid, lK_eot, lK_addr (every layer K but the last): layer K's output beat entering".into(),
         "  its link this cycle (a monitor of every layer's spikes; leave unconnected if unused).".into(),
         "wb_*: Wishbone B4 pipelined host port: wb_adr = layer << layer_shift | the layer's own".into(),
@@ -390,7 +583,8 @@ fn chain_top(
     let out_valid = m.output("out_valid", Ty::BIT);
     let out_ready = m.input("out_ready", Ty::BIT);
     let out_eot = m.output("out_eot", Ty::BIT);
-    let out_addr = m.output("out_addr", Ty::u(last.nb));
+    let out_addr = m.output("out_addr", Ty::u(out_nb));
+    let out_layer = all.then(|| m.output("out_layer", Ty::u(layer_tag_bits)));
     let wb_cyc = m.input("wb_cyc", Ty::BIT);
     let wb_stb = m.input("wb_stb", Ty::BIT);
     let wb_we = m.input("wb_we", Ty::BIT);
@@ -445,7 +639,10 @@ fn chain_top(
 
     // --- chip-wide ticks
     let run = b.ctl_reg("run", Ty::BIT, 0);
-    b.m.comment(&run, "a chip tick is in progress");
+    b.m.comment(
+        &run,
+        "a chip tick is in progress (set the cycle after its start: the layers' cycle 0)",
+    );
     let all_idle = lw
         .iter()
         .map(|w| w.wb_stall.e().not())
@@ -459,7 +656,9 @@ fn chain_top(
             .and(wb_cyc.e().not())
             .and(all_idle),
     );
-    let go = b.net("go", run.e().or(chip_start.e()));
+    // the layers see the chip tick from the cycle after its start (`run`, a register): the AND
+    // of every layer's idle state never feeds back into a layer within one cycle
+    let go = run.clone();
     let eot_in: Vec<Sig> = (0..nl)
         .map(|k| {
             let r = b.ctl_reg(&format!("l{k}_eot_in"), Ty::BIT, 0);
@@ -479,6 +678,19 @@ fn chain_top(
             .reduce(|a, c| a.and(c))
             .unwrap_or(Expr::bit(true))
     };
+    // the taps (output = "all"): every layer's beats for the output stream
+    let taps: Vec<Tap> = if all {
+        (0..nl)
+            .map(|k| {
+                let l = &gens[k].layout;
+                Tap::declare(&mut b, name, k, l.n, l.nb, &mut fifo_mems)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    // a layer's output is taken when its link and its tap have room (neither ever fills)
+    let tap_room = |k: usize| -> Option<Expr> { taps.get(k).map(|t| t.full.e().not()) };
     // links
     for k in 0..nl - 1 {
         let (up, down) = (&lw[k], &lw[k + 1]);
@@ -505,15 +717,13 @@ fn chain_top(
         );
         let q1_v = b.ctl_reg(&format!("link{k}_q1_v"), Ty::BIT, 0);
         let q1 = b.data_reg(&format!("link{k}_q1"), ety);
-        let full = b.net(
-            &format!("link{k}_full"),
-            (wptr.e() - rptr.e()).eq(Expr::uconst(depth as u128, aw + 1)),
-        );
-        b.m.assign(&up.out_ready, full.e().not());
-        let push = b.net(
-            &format!("link{k}_push"),
-            up.out_valid.e().and(full.e().not()),
-        );
+        let full = b.ctl_reg(&format!("link{k}_full"), Ty::BIT, 0);
+        let ready = match tap_room(k) {
+            Some(t) => full.e().not().and(t),
+            None => full.e().not(),
+        };
+        b.m.assign(&up.out_ready, ready.clone());
+        let push = b.net(&format!("link{k}_push"), up.out_valid.e().and(ready));
         let (mv, me, ma) = &monitors[k];
         b.m.assign(mv, up.out_valid.e().and(up.out_ready.e()));
         b.m.assign(me, up.out_eot.e());
@@ -545,6 +755,7 @@ fn chain_top(
         let fetch = b.net(&format!("link{k}_fetch"), rptr.e().ne(wptr.e()).and(room));
         b.m.assign(&ram.raddr, rptr.e().slice(aw - 1, 0));
         b.ctl(when(fetch.e(), vec![set(&rptr, rptr.e().inc())]));
+        full_next(&mut b, (&full, &wptr, &rptr, depth), push.e(), fetch.e());
         b.ctl(set(&rd_v, fetch.e()));
         // the queue after the pop, then the read word (valid this cycle) into the first free slot
         let a0_v = Expr::mux(pop.e(), q1_v.e(), q0_v.e());
@@ -587,6 +798,7 @@ fn chain_top(
                 Expr::uconst(if layer_delay == 1 { 1u128 << nb } else { 0 }, nb + 1),
             ),
             set(&q1_v, Expr::bit(false)),
+            set(&full, Expr::bit(false)),
         ]);
     }
     // layer 0: the chip's input port
@@ -604,15 +816,58 @@ fn chain_top(
     // the last layer: the chip's output port; its end-of-tick beat waits for every layer
     let fin_sigs: Vec<Sig> = fins.iter().map(|(f, _)| f.clone()).collect();
     let all_fin = b.net("all_fin", release(&fin_sigs));
-    let pass = b.net("out_pass", last_w.out_eot.e().not().or(all_fin.e()));
-    b.m.assign(&out_valid, last_w.out_valid.e().and(pass.e()));
-    b.m.assign(&out_eot, last_w.out_eot.e());
-    b.m.assign(&out_addr, last_w.out_addr.e());
-    b.m.assign(&last_w.out_ready, out_ready.e().and(pass.e()));
-    let chip_end = b.net(
-        "chip_end",
-        out_valid.e().and(out_ready.e()).and(out_eot.e()),
-    );
+    let chip_end = if let Some(out_layer) = &out_layer {
+        // output = "all": the lowest layer's head spike, else (every head an end-of-tick beat)
+        // the chip's end-of-tick beat, which pops every tap's
+        b.m.assign(&last_w.out_ready, tap_room(nl - 1).unwrap());
+        let any_spike = b.net(
+            "out_any_spike",
+            taps.iter()
+                .map(|t| t.spike())
+                .reduce(|a, c| a.or(c))
+                .unwrap(),
+        );
+        let all_eot = taps
+            .iter()
+            .map(|t| t.eot())
+            .fold(all_fin.e(), |a, c| a.and(c));
+        b.m.assign(&out_valid, any_spike.e().or(all_eot));
+        b.m.assign(&out_eot, any_spike.e().not());
+        let (mut addr, mut tag) = (Expr::zero(Ty::u(out_nb)), Expr::zero(out_layer.ty));
+        for (k, t) in taps.iter().enumerate().rev() {
+            addr = Expr::mux(t.spike(), t.q0.e().slice(t.nb - 1, 0).ext(out_nb), addr);
+            tag = Expr::mux(t.spike(), Expr::uconst(k as u128, out_layer.ty.width), tag);
+        }
+        b.m.assign(&out_addr, addr);
+        b.m.assign(out_layer, tag);
+        let take = b.net("out_take", out_valid.e().and(out_ready.e()));
+        let chip_end = b.net("chip_end", take.e().and(out_eot.e()));
+        for (k, t) in taps.iter().enumerate() {
+            let w = &lw[k];
+            let first = taps[..k]
+                .iter()
+                .fold(t.spike(), |a, lower| a.and(lower.spike().not()));
+            t.drive(
+                &mut b,
+                k,
+                w.out_valid.e().and(w.out_ready.e()),
+                w.out_eot.e(),
+                w.out_addr.e(),
+                take.e().and(first).or(chip_end.e()),
+            );
+        }
+        chip_end
+    } else {
+        let pass = b.net("out_pass", last_w.out_eot.e().not().or(all_fin.e()));
+        b.m.assign(&out_valid, last_w.out_valid.e().and(pass.e()));
+        b.m.assign(&out_eot, last_w.out_eot.e());
+        b.m.assign(&out_addr, last_w.out_addr.e());
+        b.m.assign(&last_w.out_ready, out_ready.e().and(pass.e()));
+        b.net(
+            "chip_end",
+            out_valid.e().and(out_ready.e()).and(out_eot.e()),
+        )
+    };
     b.ctl(if_else(
         chip_end.e(),
         vec![set(&run, Expr::bit(false))],

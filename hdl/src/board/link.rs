@@ -12,8 +12,15 @@
 //!   spikes drain.
 //! - A host access between a tick's first event and its end would wait forever for the array
 //!   (its host port opens between ticks only); the parser refuses it with an error frame instead.
+//! - With teach hardware ([`LinkShape::teach`]) the link also drives the array's teacher stream:
+//!   per tick the host sends the events, `END_TICK`, the teacher's beats (`TEACH`) and
+//!   `TEACH_END`, in that order. The teacher layer of a chain takes its beats only once its
+//!   event phase has begun, which needs the input's end of tick, so a teacher beat sent before
+//!   `END_TICK` (or an input beat after it and before `TEACH_END`) would block the parser for
+//!   good: such a frame is refused with an error frame (code 7) instead. The tick, for host
+//!   accesses, lasts until `TEACH_END`. Without teach hardware the link is built as before.
 
-use super::protocol::{COMMANDS, cmd, error_code, reply};
+use super::protocol::{cmd, commands, error_code, reply};
 use crate::array::build::{B, ram, ram_module};
 use crate::ir::stmt::*;
 use crate::ir::*;
@@ -44,6 +51,9 @@ pub struct LinkShape {
     pub fifo_depth: u64,
     /// Frame timeout: an incomplete frame is dropped after `2^(timeout_bits - 1)` idle cycles.
     pub timeout_bits: u32,
+    /// The array has a teacher stream (`teach_*`; docs/model.md, "Teach mode in hardware"):
+    /// the link knows `TEACH` and `TEACH_END` and drives it.
+    pub teach: bool,
 }
 
 /// The memory module of the receive buffer: read latency 2 (an output register after the block
@@ -84,6 +94,15 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
     let wb_dat_r = b.m.input("wb_dat_r", Ty::u(32));
     let wb_ack = b.m.input("wb_ack", Ty::BIT);
     let wb_stall = b.m.input("wb_stall", Ty::BIT);
+    // the teacher stream (teach hardware only): valid, ready, eot, addr
+    let teach_ports = s.teach.then(|| {
+        (
+            b.m.output("teach_valid", Ty::BIT),
+            b.m.input("teach_ready", Ty::BIT),
+            b.m.output("teach_eot", Ty::BIT),
+            b.m.output("teach_addr", Ty::u(32)),
+        )
+    });
     let in_tick_o = b.m.output("in_tick", Ty::BIT);
     let err_o = b.m.output("err", Ty::BIT);
     b.m.comment(&in_tick_o, "between a tick's first event and its end");
@@ -147,16 +166,23 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
     let is_eot = b.net("is_end_tick", c_is(cmd::END_TICK));
     let is_rd = b.net("is_read", c_is(cmd::READ));
     let is_wr = b.net("is_write", c_is(cmd::WRITE));
+    let teach_cmds = s.teach.then(|| {
+        (
+            b.net("is_teach", c_is(cmd::TEACH)),
+            b.net("is_teach_end", c_is(cmd::TEACH_END)),
+        )
+    });
 
     // error sources of this cycle (each a one-bit net), reported by one error frame
     let e_unknown = b.m.wire("e_unknown", Ty::BIT);
     let e_tick = b.m.wire("e_in_tick", Ty::BIT);
     let e_addr = b.m.wire("e_address", Ty::BIT);
     let e_tmo = b.m.wire("e_timeout", Ty::BIT);
+    let e_order = s.teach.then(|| b.m.wire("e_teach_order", Ty::BIT));
 
     // command byte: known codes go to PAY (or straight to EXEC without payload)
     let mut arms = Vec::new();
-    for (code, len, _) in COMMANDS {
+    for (code, len, _) in commands(s.teach) {
         let body = match (code, len) {
             (cmd::NOP, _) => vec![],
             (_, 0) => vec![set(&state, k(st::EXEC, 3))],
@@ -165,8 +191,7 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
         arms.push((vec![code as u128], body));
     }
     let known = Expr::concat(
-        COMMANDS
-            .iter()
+        commands(s.teach)
             .map(|c| byte.clone().eq(k(c.0 as u64, 8)))
             .collect(),
     )
@@ -229,10 +254,40 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
     let inv_r = b.ctl_reg("in_valid_r", Ty::BIT, 0);
     let ieot_r = b.ctl_reg("in_eot_r", Ty::BIT, 0);
     let beat = inv_r.e().and(in_ready.e());
-    b.ctl(set(
-        &inv_r,
-        exec.clone().and(stream.clone()).and(beat.clone().not()),
-    ));
+    // with teach hardware: the teacher's window (after END_TICK's beat, until TEACH_END's),
+    // the teacher's beat registers and the frames out of order
+    let teach = teach_cmds.as_ref().zip(teach_ports.as_ref()).map(|(c, p)| {
+        let open = b.ctl_reg("teach_open", Ty::BIT, 0);
+        b.m.comment(&open, "after the tick's END_TICK, until its TEACH_END");
+        let tv_r = b.ctl_reg("teach_valid_r", Ty::BIT, 0);
+        let teot_r = b.ctl_reg("teach_eot_r", Ty::BIT, 0);
+        let t_beat = b.net("teach_beat", tv_r.e().and(p.1.e()));
+        let tstream = b.net("teach_frame", c.0.e().or(c.1.e()));
+        let bad = b.net(
+            "teach_order_bad",
+            tstream
+                .e()
+                .and(open.e().not())
+                .or(stream.clone().and(open.e())),
+        );
+        b.m.assign(&p.0, tv_r.e());
+        b.m.assign(&p.2, teot_r.e());
+        b.m.assign(&p.3, Expr::concat(vec![k(0, 16), pay.e().slice(63, 48)]));
+        b.ctl(set(
+            &tv_r,
+            exec.clone()
+                .and(tstream.e())
+                .and(open.e())
+                .and(t_beat.e().not()),
+        ));
+        b.ctl(set(&teot_r, c.1.e()));
+        (open, t_beat, tstream, bad)
+    });
+    let in_go = match &teach {
+        Some((open, ..)) => stream.clone().and(open.e().not()),
+        None => stream.clone(),
+    };
+    b.ctl(set(&inv_r, exec.clone().and(in_go).and(beat.clone().not())));
     b.ctl(set(&ieot_r, is_eot.e()));
     b.m.assign(&in_valid, inv_r.e());
     b.m.assign(&in_eot, ieot_r.e());
@@ -248,26 +303,63 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
             .and(in_tick.e().not())
             .and(addr_bad.clone()),
     );
-    b.ctl(when(
-        exec.clone(),
+    let host_or_sync = vec![if_else(
+        access.clone(),
         vec![if_else(
+            in_tick.e().or(addr_bad.clone()),
+            vec![set(&state, k(st::CMD, 3))],
+            vec![set(&state, k(st::WB, 3))],
+        )],
+        // SYNC
+        vec![set(&state, k(st::REPLY, 3))],
+    )];
+    let on_exec = match teach.as_ref().zip(teach_cmds.as_ref()) {
+        None => vec![if_else(
             stream.clone(),
             vec![when(
                 beat,
                 vec![set(&state, k(st::CMD, 3)), set(&in_tick, is_ev.e())],
             )],
-            vec![if_else(
-                access.clone(),
-                vec![if_else(
-                    in_tick.e().or(addr_bad.clone()),
-                    vec![set(&state, k(st::CMD, 3))],
-                    vec![set(&state, k(st::WB, 3))],
-                )],
-                // SYNC
-                vec![set(&state, k(st::REPLY, 3))],
-            )],
+            host_or_sync,
         )],
-    ));
+        // the tick lasts, for host accesses, until TEACH_END's beat
+        Some(((open, t_beat, tstream, bad), (_, is_te))) => {
+            b.m.assign(e_order.as_ref().unwrap(), exec.clone().and(bad.e()));
+            vec![if_else(
+                bad.e(),
+                vec![set(&state, k(st::CMD, 3))],
+                vec![if_else(
+                    stream.clone(),
+                    vec![when(
+                        beat,
+                        vec![
+                            set(&state, k(st::CMD, 3)),
+                            set(&in_tick, Expr::bit(true)),
+                            set(open, is_eot.e()),
+                        ],
+                    )],
+                    vec![if_else(
+                        tstream.e(),
+                        vec![when(
+                            t_beat.e(),
+                            vec![
+                                set(&state, k(st::CMD, 3)),
+                                when(
+                                    is_te.e(),
+                                    vec![
+                                        set(&in_tick, Expr::bit(false)),
+                                        set(open, Expr::bit(false)),
+                                    ],
+                                ),
+                            ],
+                        )],
+                        host_or_sync,
+                    )],
+                )],
+            )]
+        }
+    };
+    b.ctl(when(exec.clone(), on_exec));
     // Wishbone (pipelined): strobe until accepted, then wait for the acknowledge
     // the strobe and cycle leave from registers that follow the WB / WBACK states
     let cyc_r = b.ctl_reg("wb_cyc_r", Ty::BIT, 0);
@@ -428,7 +520,7 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
 
     // ---------------------------------------------------------------- errors
     let overrun = rx_valid.e().and(full.e());
-    let sources = [
+    let mut sources = vec![
         (e_tick.e(), error_code::ACCESS_IN_TICK),
         (e_unknown.e(), error_code::UNKNOWN_COMMAND),
         (e_tmo.e(), error_code::TIMEOUT),
@@ -436,6 +528,9 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
         (rx_ferr.e(), error_code::FRAMING),
         (e_addr.e(), error_code::BAD_ADDRESS),
     ];
+    if let Some(e) = &e_order {
+        sources.push((e.e(), error_code::TEACH_ORDER));
+    }
     // registered first (one cycle later in the error frame, off the parser's timing paths)
     let n = sources.len() as u32;
     let err_src = b.ctl_reg("err_src", Ty::u(n), 0);

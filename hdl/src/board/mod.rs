@@ -271,6 +271,14 @@ pub fn generate(cfg: &Config, board: Board, opts: &BoardOptions) -> Result<Board
             opts.por_bits
         ));
     }
+    if !cfg.network.output.is_last() {
+        return Err(
+            "network.output = \"all\": the board top's spike frames carry the last layer's \
+             spikes only (no layer tag yet); generate the board top with output = \"last\" \
+             (the default)"
+                .to_string(),
+        );
+    }
     let g = if cfg.layer_count() > 1 {
         BoardArray::Chain(array::chain::generate_network(cfg, &opts.array)?)
     } else {
@@ -284,17 +292,22 @@ pub fn generate(cfg: &Config, board: Board, opts: &BoardOptions) -> Result<Board
             out.n
         ));
     }
+    // the teacher frames carry 16-bit neuron indices too
+    if cfg.teach_hardware() {
+        let tl = &g.layers()[cfg.teacher_layer()].layout;
+        if tl.n > 1 << 16 {
+            return Err(format!(
+                "teacher layer {} has {} neurons: the link's teacher frames carry 16-bit indices",
+                cfg.teacher_layer(),
+                tl.n
+            ));
+        }
+    }
     let name = &cfg.name;
     let top_name = format!("{name}_{}", board.name());
     let core_name = format!("{top_name}_core");
     // a frame must be able to wait ~10,000 bit times (10 ms at 1 Mbaud) for its next byte
     let timeout_bits = golden::arith::bits_unsigned(div * 10_000) + 1;
-    let shape = link::LinkShape {
-        nb: out.nb,
-        aw: g.address_bits(),
-        fifo_depth: opts.fifo_depth,
-        timeout_bits,
-    };
     let design = g.design();
     let array_top = design
         .modules
@@ -302,6 +315,14 @@ pub fn generate(cfg: &Config, board: Board, opts: &BoardOptions) -> Result<Board
         .find(|m| m.name == design.top)
         .ok_or("the array has no top module")?
         .clone();
+    let shape = link::LinkShape {
+        nb: out.nb,
+        aw: g.address_bits(),
+        fifo_depth: opts.fifo_depth,
+        timeout_bits,
+        // teach hardware: the array (or the chain top) has the teacher stream
+        teach: array_top.ports().any(|p| p.name == "teach_valid"),
+    };
     let link = link::link_module(name, &shape);
     let core = board_core(
         &core_name,

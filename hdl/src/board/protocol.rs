@@ -31,6 +31,12 @@ pub mod cmd {
     /// Synchronise: 1-byte tag, echoed by [`super::reply::SYNC`] once every earlier byte is
     /// consumed.
     pub const SYNC: u8 = 0x05;
+    /// Teacher beat of the current tick (boards with teach hardware): 2-byte neuron of the
+    /// teacher layer; after the tick's [`END_TICK`].
+    pub const TEACH: u8 = 0x06;
+    /// End of the teacher's list of the current tick (boards with teach hardware): the tick
+    /// can end.
+    pub const TEACH_END: u8 = 0x07;
 }
 
 /// Board-to-host reply codes.
@@ -64,17 +70,36 @@ pub mod error_code {
     pub const FRAMING: u8 = 5;
     /// A host address wider than the array's Wishbone address (ignored).
     pub const BAD_ADDRESS: u8 = 6;
+    /// A frame out of the teacher's order (boards with teach hardware; ignored): `TEACH` or
+    /// `TEACH_END` before the tick's `END_TICK`, or `EVENT` or `END_TICK` after it and before
+    /// its `TEACH_END`.
+    pub const TEACH_ORDER: u8 = 7;
 }
 
 /// `(code, payload bytes, name)` of every command.
-pub const COMMANDS: [(u8, usize, &str); 6] = [
+pub const COMMANDS: [(u8, usize, &str); 8] = [
     (cmd::NOP, 0, "NOP"),
     (cmd::EVENT, 2, "EVENT"),
     (cmd::END_TICK, 0, "END_TICK"),
     (cmd::READ, 4, "READ"),
     (cmd::WRITE, 8, "WRITE"),
     (cmd::SYNC, 1, "SYNC"),
+    (cmd::TEACH, 2, "TEACH"),
+    (cmd::TEACH_END, 0, "TEACH_END"),
 ];
+
+/// Whether command `code` exists only on boards with teach hardware.
+pub fn teach_only(code: u8) -> bool {
+    matches!(code, cmd::TEACH | cmd::TEACH_END)
+}
+
+/// The commands a board's link knows: all of [`COMMANDS`] with teach hardware, else all but
+/// the teacher's (which it then skips as unknown, error 2).
+pub fn commands(teach: bool) -> impl Iterator<Item = (u8, usize, &'static str)> {
+    COMMANDS
+        .into_iter()
+        .filter(move |c| teach || !teach_only(c.0))
+}
 
 /// `(code, payload bytes, name)` of every reply.
 pub const REPLIES: [(u8, usize, &str); 6] = [
@@ -108,6 +133,10 @@ pub fn error_text(code: u8) -> &'static str {
         error_code::OVERRUN => "receive buffer overrun (byte lost)",
         error_code::FRAMING => "UART framing error (byte lost)",
         error_code::BAD_ADDRESS => "host address out of range (ignored)",
+        error_code::TEACH_ORDER => {
+            "frame out of the teacher's order (ignored): per tick EVENT..., END_TICK, TEACH..., \
+             TEACH_END"
+        }
         _ => "unknown error code",
     }
 }
@@ -127,6 +156,10 @@ pub enum Command {
     Write(u32, u32),
     /// Synchronise with a tag.
     Sync(u8),
+    /// Teacher beat (a neuron of the teacher layer).
+    Teach(u16),
+    /// End of the teacher's list.
+    TeachEnd,
 }
 
 impl Command {
@@ -152,6 +185,11 @@ impl Command {
                 out.push(cmd::SYNC);
                 out.push(t);
             }
+            Command::Teach(a) => {
+                out.push(cmd::TEACH);
+                out.extend_from_slice(&a.to_le_bytes());
+            }
+            Command::TeachEnd => out.push(cmd::TEACH_END),
         }
     }
 }
@@ -349,23 +387,55 @@ impl<T: Transport> Client<T> {
     /// Run one tick: send its events (addresses must fit 16 bits) and the end-of-tick, and return
     /// the spiking neurons in the order the board sent them.
     pub fn tick(&mut self, events: &[u32]) -> Result<Vec<u32>, String> {
+        self.beats(events, "event address", Command::Event)?;
+        self.send(&[Command::EndTick])?;
+        self.spikes()
+    }
+
+    /// [`Client::tick`] on a board with teach hardware: the events, the end-of-tick, then the
+    /// teacher's list of the tick (neurons of the teacher layer; must fit 16 bits; neurons past
+    /// the layer are dropped and counted by the board) and its end, which every tick of such a
+    /// board needs, also with an empty list.
+    pub fn tick_taught(&mut self, events: &[u32], teach: &[u32]) -> Result<Vec<u32>, String> {
+        // checked before anything is sent, so a bad teacher leaves no tick half sent
+        if let Some(a) = teach.iter().find(|&&a| a > u16::MAX as u32) {
+            return Err(format!(
+                "teacher neuron {a} does not fit the link's 16-bit teacher frame"
+            ));
+        }
+        self.beats(events, "event address", Command::Event)?;
+        self.send(&[Command::EndTick])?;
+        if !events.is_empty() && !teach.is_empty() {
+            // the events' last chunk and the teacher's first must not fill the buffer together
+            self.sync()?;
+        }
+        self.beats(teach, "teacher neuron", Command::Teach)?;
+        self.send(&[Command::TeachEnd])?;
+        self.spikes()
+    }
+
+    /// Send 16-bit beats in chunks that fit the board's buffer, with a SYNC between chunks.
+    fn beats(&mut self, list: &[u32], what: &str, frame: fn(u16) -> Command) -> Result<(), String> {
         let per_chunk = (self.window - 2) / 3;
         let mut cmds = Vec::with_capacity(per_chunk + 1);
-        let chunks: Vec<&[u32]> = events.chunks(per_chunk.max(1)).collect();
+        let chunks: Vec<&[u32]> = list.chunks(per_chunk.max(1)).collect();
         for (k, chunk) in chunks.iter().enumerate() {
             cmds.clear();
             for &a in *chunk {
-                let a = u16::try_from(a).map_err(|_| {
-                    format!("event address {a} does not fit the link's 16-bit event frame")
-                })?;
-                cmds.push(Command::Event(a));
+                let a = u16::try_from(a)
+                    .map_err(|_| format!("{what} {a} does not fit the link's 16-bit frame"))?;
+                cmds.push(frame(a));
             }
             self.send(&cmds)?;
             if k + 1 < chunks.len() {
                 self.sync()?;
             }
         }
-        self.send(&[Command::EndTick])?;
+        Ok(())
+    }
+
+    /// The spikes of the tick, until its end-of-tick reply.
+    fn spikes(&mut self) -> Result<Vec<u32>, String> {
         let mut spikes = Vec::new();
         loop {
             match self.next(true)? {
@@ -496,6 +566,8 @@ mod tests {
             Command::Read(0x0102_0304),
             Command::Write(0x0A0B_0C0D, 0xDEAD_BEEF),
             Command::Sync(7),
+            Command::Teach(0x0102),
+            Command::TeachEnd,
         ];
         for c in all {
             let mut v = Vec::new();
