@@ -9,5 +9,6 @@
 pub mod bench;
 pub mod board;
 pub mod driver;
+pub mod feast;
 mod fnv;
 pub mod verilator;

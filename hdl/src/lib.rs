@@ -8,4 +8,5 @@
 pub mod array;
 pub mod board;
 pub mod emit;
+pub mod feast;
 pub mod ir;

@@ -67,7 +67,7 @@ fn user_layer(c: &FeastCommon) -> Result<Option<FeastConfig>, String> {
 fn planned(cfg: &FeastConfig) -> String {
     let c = event_cycles(cfg);
     format!(
-        "planned hardware (docs/model.md, a plan, no RTL yet): {} lanes: {} cycles per missed \
+        "hardware (docs/model.md, FEAST hardware; the cycle model): {} lanes: {} cycles per missed \
          event, {} per won event with learning",
         cfg.base.array.lanes, c.missed, c.won
     )
@@ -207,7 +207,7 @@ pub fn edges(a: FeastEdgesArgs) -> CmdResult {
             "float_final_missed": float_missed,
             "target_met": pass,
             "per_seed": results,
-            "planned_cycles": event_cycles(&cfg1),
+            "cycles_per_event": event_cycles(&cfg1),
             "plots": plots,
         });
         println!(
@@ -317,7 +317,7 @@ pub fn digits(a: FeastDigitsArgs) -> CmdResult {
         let v = json!({
             "result": r,
             "config": cfg,
-            "planned_cycles": event_cycles(&cfg),
+            "cycles_per_event": event_cycles(&cfg),
             "plots": plots,
         });
         println!(
@@ -414,4 +414,136 @@ fn search(
         print!("{o}");
     }
     Ok(())
+}
+
+/// A FEAST config file, with its path in the error.
+pub fn load(path: &Path) -> Result<FeastConfig, String> {
+    FeastConfig::from_file(path).map_err(|e| e.to_string())
+}
+
+/// `synth` of a FEAST config: the layer in its synthesis harness, pins placed freely.
+pub fn synth(a: &crate::cli::SynthArgs) -> CmdResult {
+    let f = &a.flow;
+    let cfg = load(&f.config)?;
+    if f.board.as_deref().is_some_and(|b| b != "none") || a.seeds != 1 {
+        return Err(format!(
+            "{}: a FEAST layer is synthesized alone, pins placed freely (no --board, one --seeds)",
+            f.config.display()
+        ));
+    }
+    let device = f.target;
+    let dir = f.output.clone().unwrap_or_else(|| {
+        PathBuf::from(format!("build/synth/{}-{}", cfg.base.name, device.name()))
+    });
+    let mhz = f.clock_mhz.unwrap_or(device.default_mhz());
+    if !(mhz > 0.0 && mhz < 1000.0) {
+        return Err(format!(
+            "--clock-mhz {mhz}: must be a clock in MHz in (0, 1000)"
+        ));
+    }
+    let rep = crate::flow::feast::synth(&cfg, device, &dir, mhz, f.seed)?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&rep).map_err(|e| e.to_string())?
+        );
+    } else {
+        println!("{}", rep.text());
+    }
+    Ok(())
+}
+
+/// `generate` of a FEAST config: the layer's Verilog, init files and manifest.
+pub fn generate(a: &crate::cli::GenerateArgs) -> CmdResult {
+    let cfg = load(&a.config)?;
+    let g = hdl::feast::generate(
+        &cfg,
+        &hdl::feast::FeastOptions {
+            target: Some(a.target.target),
+            init_prefix: "rtl/".into(),
+            mutant: None,
+        },
+    )?;
+    let rtl = a.output.join("rtl");
+    super::common::write_files(&rtl, g.rtl.iter().chain(&g.init))?;
+    super::common::write_file(&a.output.join("manifest.json"), &g.manifest)?;
+    let c = event_cycles(&cfg);
+    let lay = &g.layout;
+    println!(
+        "{}: FEAST layer, {} x {} grid, r = {} ({} window positions), {} neurons in {} lanes, \
+         {}-bit weights, {}-bit traces",
+        cfg.base.name,
+        cfg.feast.width,
+        cfg.feast.height,
+        cfg.feast.radius,
+        lay.arch.k,
+        lay.n,
+        lay.arch.lanes,
+        lay.weight_bits,
+        lay.trace_bits
+    );
+    println!(
+        "cycles per event: {} missed, {} won (learning), {} won (learning off), {} skipped, {} \
+         dropped; {} before a tick's first event (the decay sweep)",
+        c.missed, c.won, c.won_frozen, c.skipped, c.dropped, c.tick_start
+    );
+    println!(
+        "host port: Wishbone B4 pipelined, 32-bit data, {}-bit word address (map in manifest.json)",
+        lay.aw
+    );
+    println!(
+        "wrote {} Verilog files and {} init files to {}, manifest {} (run tools from {}: \
+         $readmemh paths start with rtl/)",
+        g.rtl.len(),
+        g.init.len(),
+        rtl.display(),
+        a.output.join("manifest.json").display(),
+        a.output.display()
+    );
+    Ok(())
+}
+
+/// `cosim` of a FEAST config: Verilator against the golden model, event by event.
+pub fn cosim(a: &crate::cli::CosimArgs) -> CmdResult {
+    let cfg = load(&a.config)?;
+    if a.rtl.is_some() || a.vcd.is_some() || a.sample.is_some() || a.backpressure != 0.0 {
+        return Err(format!(
+            "{}: a FEAST layer's co-simulation takes --stimulus or --poisson/--ticks, --target, \
+             --calm (no --rtl, --vcd, --sample or --backpressure)",
+            a.config.display()
+        ));
+    }
+    let stim = super::common::load_stimulus(&a.source, &cfg.base)?;
+    let opts = cosim::feast::FeastCosimOptions {
+        target: Some(a.target.target),
+        mutant: None,
+        full_every: 8,
+        host_actions: !a.calm,
+    };
+    let r = cosim::feast::run(&cfg, &stim.ticks, &opts)?;
+    let line = format!(
+        "{} ticks, {} input beats: {} won, {} missed, {} skipped, {} dropped; {} cycles ({} in \
+         events), {} host reads compared{}",
+        r.ticks,
+        r.events,
+        r.won,
+        r.missed,
+        r.skipped,
+        r.dropped,
+        r.cycles,
+        r.event_cycles,
+        r.reads,
+        if a.calm {
+            ""
+        } else {
+            "; host writes and out-of-grid addresses added (--calm: none)"
+        }
+    );
+    match r.mismatch {
+        None => {
+            println!("MATCH: {line}");
+            Ok(())
+        }
+        Some(m) => Err(format!("MISMATCH: {m}")),
+    }
 }

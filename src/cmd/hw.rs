@@ -63,6 +63,9 @@ pub fn summary(g: &Generated) -> String {
 }
 
 pub fn generate(a: GenerateArgs) -> CmdResult {
+    if golden::feast::is_feast_file(&a.config) {
+        return super::feast::generate(&a);
+    }
     let cfg = load_network_config(&a.config)?;
     if cfg.layer_count() > 1 {
         return generate_layers(&cfg, &a);
@@ -256,6 +259,9 @@ fn cosim_layers(cfg: &golden::Config, a: &CosimArgs) -> CmdResult {
 }
 
 pub fn cosim(a: CosimArgs) -> CmdResult {
+    if golden::feast::is_feast_file(&a.config) {
+        return super::feast::cosim(&a);
+    }
     let cfg = load_network_config(&a.config)?;
     if cfg.layer_count() > 1 {
         return cosim_layers(&cfg, &a);

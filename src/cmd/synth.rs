@@ -59,6 +59,9 @@ fn request(f: &FlowArgs, kind: &str) -> Result<Request, String> {
 }
 
 pub fn synth(a: SynthArgs) -> CmdResult {
+    if golden::feast::is_feast_file(&a.flow.config) {
+        return super::feast::synth(&a);
+    }
     let mut req = request(&a.flow, "synth")?;
     if !(1..=synth::MAX_SEEDS).contains(&a.seeds) {
         return Err(format!(

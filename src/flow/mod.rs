@@ -6,6 +6,7 @@
 //! here is data in, data out, so the parsers are unit-tested on captured tool output.
 
 pub mod device;
+pub mod feast;
 pub mod fit;
 pub mod report;
 pub mod serial;

@@ -127,9 +127,19 @@ const FEAST_KEYS: &[&str] = &[
 ];
 
 /// What exists for FEAST layers, for the messages of commands that cannot take one.
-pub const FEAST_STATUS: &str = "FEAST layers (issue 19) exist in the golden model only \
-    (golden::feast, docs/model.md \"FEAST layers\"; `neurogen learn feast-edges|feast-digits \
-    [--config FILE]`); their Verilog, co-simulation, testbench and synthesis are not built yet";
+pub const FEAST_STATUS: &str = "FEAST layers (issue 19) are read by golden::feast::FeastConfig \
+    (docs/model.md \"FEAST layers\"): `neurogen generate`, `cosim` and `synth` take them, and \
+    `neurogen learn feast-edges|feast-digits --config FILE`; `simulate`, `testbench`, `sweep`, \
+    `board` and networks of layers do not";
+
+/// Whether the TOML file at `path` has a `[feast]` section (false when it cannot be read or
+/// parsed: the usual config reader then reports why).
+pub fn is_feast_file(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| t.parse::<toml::Table>().ok())
+        .is_some_and(|t| t.contains_key("feast"))
+}
 
 impl FeastConfig {
     /// Read, parse and validate a FEAST config file.

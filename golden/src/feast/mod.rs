@@ -19,9 +19,11 @@
 //!   measured against (feature cosine similarity, missed-event rate).
 
 pub mod config;
+pub mod cycle;
 pub mod float;
 
-pub use config::{Border, FeastConfig, FeastParams, Norm};
+pub use config::{Border, FeastConfig, FeastParams, Norm, is_feast_file};
+pub use cycle::{EventCycles, FeastArch, event_cycles};
 
 use crate::arith::{decay, sat_inc};
 use ndarray::Array2;
@@ -179,6 +181,13 @@ impl Feast {
         self.theta[i] = v.clamp(0, self.cfg.feast.one());
     }
 
+    /// Host write of neuron i's weight at window position k (clamped to `0..=2^weight_bits -
+    /// 1`; not renormalised).
+    pub fn set_weight(&mut self, k: usize, i: usize, v: i64) {
+        let n = self.cfg.neurons();
+        self.w[k * n + i] = v.clamp(0, self.cfg.w_max());
+    }
+
     /// The host's *clear*: every trace to 0 (weights, thresholds and counters stay).
     pub fn clear(&mut self) {
         self.x.iter_mut().for_each(|x| *x = 0);
@@ -308,51 +317,5 @@ pub fn norm(v: &[i64], n: Norm) -> u64 {
     match n {
         Norm::L1 => v.iter().map(|&a| a as u64).sum(),
         Norm::L2 => isqrt(v.iter().map(|&a| (a * a) as u64).sum()),
-    }
-}
-
-/// The planned hardware timing of one FEAST event (docs/model.md, "FEAST layers": a plan for the
-/// RTL, not yet a cycle model checked by co-simulation).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct EventCycles {
-    /// A dropped or skipped event.
-    pub skipped: u64,
-    /// A missed event.
-    pub missed: u64,
-    /// A won event with learning on.
-    pub won: u64,
-}
-
-/// The planned cycles per event: with `G = neurons / lanes` groups and `K = (2r+1)^2`, the
-/// context read takes `K + RL` cycles (one trace per cycle) while the norm accumulates; the match
-/// sweep `K * G` cycles (each lane one multiply-accumulate per cycle, the context value broadcast)
-/// overlaps the context norm's isqrt (L2: one cycle per result bit) and the context ratio's
-/// division (`norm_shift + 17` cycles, the scaling unit's divider);
-/// then `G + RL` cycles for the per-neuron multiply by `Rc`, the threshold compares and the
-/// lanes' running maxima, `ceil(log2 lanes)` for the reduction, and `G` (a miss lowering every
-/// threshold) or 1 (the winner's). A win with learning adds the winner's update and
-/// renormalisation: `K` cycles update, `K` sum, the isqrt (L2: `bits / 2` cycles), the divider,
-/// `K` cycles scale, each plus `RL`.
-pub fn event_cycles(cfg: &FeastConfig) -> EventCycles {
-    const RL: u64 = 2;
-    let p = &cfg.feast;
-    let k = p.window() as u64;
-    let g = (cfg.neurons() / cfg.base.array.lanes as usize) as u64;
-    let lanes = cfg.base.array.lanes as u64;
-    let reduce = (64 - (lanes.max(2) - 1).leading_zeros()) as u64;
-    let div = p.norm_shift as u64 + 17;
-    let skipped = 1 + RL;
-    // isqrt of a sum of K squares: one cycle per result bit
-    let sqrt = |bits: u32| match p.norm {
-        Norm::L1 => 0,
-        Norm::L2 => (2 * bits as u64 + 8) / 2,
-    };
-    let csqrt = sqrt(cfg.base.stdp.trace_bits);
-    let base = (k + RL) + (k * g).max(csqrt + div) + (g + RL) + reduce;
-    let sqrt = sqrt(cfg.base.synapse.weight_bits);
-    EventCycles {
-        skipped,
-        missed: base + g,
-        won: base + 1 + 3 * (k + RL) + sqrt + div,
     }
 }
