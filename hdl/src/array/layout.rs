@@ -324,17 +324,6 @@ pub struct Layout {
     pub acc_ab: u32,
 }
 
-/// Why a network with synaptic delays is not generated: the golden model simulates them
-/// (docs/model.md, "Synaptic delays"), the hardware does not have them yet.
-pub fn delays_refusal(max_delay: u32) -> String {
-    format!(
-        "synapse.max_delay = {max_delay}: synaptic delays are simulated by the golden model \
-         (neurogen simulate) but not built by the hardware generator yet; generate, synth and cosim \
-         need synapse.max_delay = 0 (`neurogen synth --target DEVICE` prints the memory the \
-         delays would take)"
-    )
-}
-
 impl Layout {
     /// The layout of `cfg` for memories of read latency `rl`.
     pub fn new(

@@ -292,7 +292,13 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
             "block-ram"
         },
         reason: (opts.target == Target::Ice40Up5k)
-            .then(|| lay.pair_refusal())
+            .then(|| {
+                if lay.delay > 0 {
+                    Some("synaptic delays: the weights stay in block RAM".to_string())
+                } else {
+                    lay.pair_refusal()
+                }
+            })
             .flatten(),
     };
     let manifest = manifest(cfg, &lay, &design, &rtl, &init, opts, weights)?;
