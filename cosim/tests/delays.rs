@@ -2,9 +2,11 @@
 //! hardware"): layers with delays co-simulated against the golden model tick by tick (spikes,
 //! every tick's cycles and output beats against the cycle model, all state, weights and delays
 //! read back), with host writes of delays and x mid-run, *clear* and `rst` on ticks where delayed
-//! inputs are pending, on the generic, iCE40 and ECP5 targets; and mutants of the ring's slot,
-//! the ring's clear and the history's slot, each caught. Runtime: about three minutes on two
-//! cores (small Verilator builds, cached after the first run).
+//! inputs are pending, on the generic, iCE40, ECP5 and UP5K targets, and in a chain of two layers
+//! with delays; mutants of the ring's slot, the ring's clear, the history's slot and the decay's
+//! slot, each caught; the reset sweep's length against the cycle model. Runtime: measured 132 s
+//! (four tests) plus 203 s (the chain) on two heavily shared cores; small Verilator builds,
+//! cached after the first run.
 
 use cosim::driver::{HostAction, Report, RunOptions, run};
 use golden::model::StateKind;
@@ -220,5 +222,58 @@ fn reset_and_clear_sweep_every_ring_and_history_slot_in_the_cycles_the_model_say
     eprintln!("(cycles after rst, Arch::clear_cycles) for D = 0, 1, 3, 6: {measured:?}");
     for &(got, want) in &measured {
         assert_eq!(got, want, "{measured:?}");
+    }
+}
+
+#[test]
+fn a_chain_of_layers_with_delays_matches_for_both_layer_delays() {
+    // each layer its own D (3 and 5); both links (layer_delay 0 and 1); clear and rst of the chip
+    use cosim::driver::{ChainAction, run_chain};
+    let ls = [
+        lif("dch_l0", 10, 8, 2, 3, ""),
+        config(
+            "name = \"dch_l1\"\n[array]\ninputs = 8\nneurons = 4\nlanes = 2\n\
+             [neuron]\nthreshold = 40\n[synapse]\ninit_lo = 10\ninit_hi = 60\nmax_delay = 5\n\
+             [stdp]\nltp_offset = 1\n",
+        ),
+    ];
+    let st = Stimulus::poisson(10, 350.0, 30, 1.0, 5);
+    let acts = vec![
+        ChainAction {
+            tick: 9,
+            layer: None,
+            action: HostAction::Clear,
+        },
+        ChainAction {
+            tick: 13,
+            layer: Some(1),
+            action: HostAction::WriteDelay { j: 2, i: 3, d: 4 },
+        },
+        ChainAction {
+            tick: 20,
+            layer: None,
+            action: HostAction::Reset,
+        },
+    ];
+    for ld in [0, 1] {
+        let rep = run_chain(
+            &format!("dch{ld}"),
+            &ls,
+            ld,
+            &st,
+            &RunOptions::default(),
+            &acts,
+        )
+        .unwrap_or_else(|e| panic!("layer_delay {ld}: {e}"));
+        assert!(
+            rep.run.mismatch.is_none(),
+            "layer_delay {ld}: {}",
+            rep.run.mismatch.unwrap()
+        );
+        assert!(
+            rep.layer_spikes.iter().all(|&s| s > 3),
+            "{:?}",
+            rep.layer_spikes
+        );
     }
 }

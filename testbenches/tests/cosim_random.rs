@@ -72,6 +72,8 @@ const HOST_CORNERS: &[&str] = &[
     "host learning off",
     "host learning on",
     "rst mid-run",
+    "ticks with synaptic delays",
+    "host delay write",
 ];
 
 /// The corners `case` reaches: its ticks through `golden::coverage`, with its host actions.
@@ -97,6 +99,11 @@ fn coverage_of(case: &Case) -> Result<Coverage, String> {
                 HostAction::Clear => {
                     net.clear();
                     "host clear"
+                }
+                HostAction::WriteDelay { j, i, d } => {
+                    net.set_delay(*j as usize, *i as usize, *d)
+                        .map_err(|e| e.to_string())?;
+                    "host delay write"
                 }
                 HostAction::Normalize => {
                     c.normalize(&net);
@@ -131,7 +138,13 @@ fn coverage_of(case: &Case) -> Result<Coverage, String> {
             };
             c.hit(corner, 1);
         }
-        c.step(&mut net, arch, events)?;
+        if case.config.max_delay() > 0 {
+            // the side replay has no ring: a layer with delays is only stepped and counted
+            net.step(events);
+            c.hit("ticks with synaptic delays", 1);
+        } else {
+            c.step(&mut net, arch, events)?;
+        }
         c.hit(
             "ticks under input backpressure",
             (case.bp.input > 0.0) as u64,
