@@ -148,7 +148,8 @@ const D16: &str = "name = \"d16\"\n[array]\ninputs = 256\nneurons = 256\nlanes =
                    [synapse]\nweight_bits = 8\nmax_delay = 16\n";
 
 #[test]
-fn synth_with_delays_tells_their_memory_cost_and_generate_refuses_them() {
+fn synth_with_delays_tells_their_memory_cost_and_what_fits() {
+    // runtime: estimates of a few generated designs, a few seconds
     let dir = scratch("fit_cli", "delays");
     let cfg = dir.join("d16.toml");
     std::fs::write(&cfg, D16).unwrap();
@@ -164,40 +165,61 @@ fn synth_with_delays_tells_their_memory_cost_and_generate_refuses_them() {
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("does not fit the ice40-up5k"), "{err}");
+    // the weights leave SPRAM pair mode (4 x 32 EBR) and the delays add 4 x 16 (delays),
+    // 4 x 5 (ring), 4 x 8 (history copies) and 8 (history)
     assert!(
-        err.contains("block RAM: needs 138, the device has 30"),
+        err.contains("block RAM: needs 266, the device has 30"),
         "{err}"
     );
     assert!(
-        err.contains("synaptic delays (synapse.max_delay = 16): 496 Kbit of memory"),
+        err.contains(
+            "synaptic delays (synapse.max_delay = 16): 496 Kbit of memory, 242 more block RAM tiles"
+        ),
         "{err}"
     );
     assert!(
         err.contains("4 x delays (16384 x 4 bit): 16 bram each"),
         "{err}"
     );
+    assert!(
+        err.contains("synaptic delays keep the weights out of SPRAM pair mode"),
+        "{err}"
+    );
     assert!(!out.exists(), "synth wrote {}", out.display());
-    // the generator refuses delays, naming the key; the same network without them is generated
+    // generated with delays: the ECP5-85k holds it; a 64 x 64 one-lane array fits the UP5K
     let o = neurogen(&[
         "generate",
         cfg.to_str().unwrap(),
+        "--target",
+        "ecp5-85k",
         "-o",
         dir.join("gen").to_str().unwrap(),
     ]);
-    assert!(!o.status.success());
-    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
     assert!(
-        err.contains("synapse.max_delay = 16: synaptic delays are simulated by the golden model"),
-        "{err}"
+        text.contains("fit estimate for ecp5-85k: block RAM 70/208"),
+        "{text}"
     );
-    std::fs::write(&cfg, D16.replace("max_delay = 16", "max_delay = 0")).unwrap();
+    let small = D16
+        .replace("inputs = 256", "inputs = 64")
+        .replace("neurons = 256", "neurons = 64")
+        .replace("lanes = 4", "lanes = 1");
+    std::fs::write(&cfg, small).unwrap();
     let o = neurogen(&[
         "generate",
         cfg.to_str().unwrap(),
+        "--target",
+        "ice40-up5k",
         "-o",
-        dir.join("gen0").to_str().unwrap(),
+        dir.join("gen64").to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("fit estimate for ice40-up5k: block RAM 25/30"),
+        "{text}"
+    );
 }
 
 #[test]

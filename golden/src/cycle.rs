@@ -65,6 +65,23 @@ pub struct Arch {
     /// Weights in single-port memory, two per word (iCE40 UP5K SPRAM): events start on even
     /// cycles of the tick, and potentiation and the scaling multiply take two cycles per weight.
     pub pair_mode: bool,
+    /// Synaptic delays D (`synapse.max_delay`; 0: none, and the two fields below are 0):
+    /// docs/model.md, "Synaptic delays in hardware".
+    #[serde(skip_serializing_if = "is_zero")]
+    pub max_delay: u64,
+    /// Stages the accumulator ring adds to the event pipeline (with delays: the slot address
+    /// comes from the delay read with the weight, registered, then the ring word is read:
+    /// `read_latency + 1`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub ring_stages: u64,
+    /// Stages the trace history adds to the potentiation pipeline (with delays: the history
+    /// address from the delay, the history read, the step: `read_latency + 2`).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub history_stages: u64,
+}
+
+fn is_zero(v: &u64) -> bool {
+    *v == 0
 }
 
 impl Arch {
@@ -87,13 +104,17 @@ impl Arch {
             .lif()
             .is_some_and(|l| l.theta_plus > 0 && l.theta_decay_shift > 0);
         let y_decays = stdp && cfg.stdp.post_decay_shift > 0;
-        let x_decays = stdp && cfg.stdp.pre_decay_shift > 0;
+        // with delays the sweep also copies slot t-1 of the trace history to slot t, decaying
+        // or not
+        let x_decays = stdp && (cfg.stdp.pre_decay_shift > 0 || cfg.max_delay() > 0);
         let decay_sweep = if theta_decays || y_decays { groups } else { 0 }.max(if x_decays {
             x_words
         } else {
             0
         });
         let div_bits = bits_unsigned(cfg.stdp.normalize_target.max(1) as u64) as u64 + 16;
+        let max_delay = cfg.max_delay() as u64;
+        let delays = max_delay > 0;
         Arch {
             inputs: cfg.array.inputs as u64,
             rows,
@@ -110,11 +131,15 @@ impl Arch {
             x_per_word,
             x_words,
             decay_sweep,
-            clear_sweep: groups.max(x_words),
+            // with delays the sweep zeroes every slot of the ring and of the trace history
+            clear_sweep: groups.max(x_words) * max_delay.max(1),
             div_bits,
             stdp,
             recurrent: cfg.array.recurrent,
             pair_mode: false,
+            max_delay,
+            ring_stages: if delays { read_latency + 1 } else { 0 },
+            history_stages: if delays && stdp { read_latency + 2 } else { 0 },
         }
     }
 
@@ -150,7 +175,9 @@ impl Arch {
     pub fn ltp_cycles(&self, max_per_lane: u64) -> u64 {
         match (max_per_lane, self.pair_mode) {
             (0, _) => 0,
-            (m, false) => self.rows * m + 2 * self.read_latency + 2 + self.bcast_stages,
+            (m, false) => {
+                self.rows * m + 2 * self.read_latency + 2 + self.bcast_stages + self.history_stages
+            }
             (m, true) => 2 * self.rows * m + 2 * self.read_latency + self.bcast_stages,
         }
     }
@@ -327,7 +354,8 @@ pub fn tick_timing_at(a: &Arch, act: &TickActivity, arrivals: &[u64]) -> TickTim
     // the teacher stream: one beat per cycle from e0 (slot T, then its end-of-tick beat); the
     // event phase also waits until the teacher's end-of-tick beat was taken and slot T is empty
     let f = f.max(e0 + act.teach_beats + 1);
-    let n0 = f + rl + a.event_stages + a.bcast_stages; // after the event pipeline drained
+    // after the event pipeline (and with delays the accumulator ring's stages) drained
+    let n0 = f + rl + a.event_stages + a.bcast_stages + a.ring_stages;
     let o0 = n0 + a.neuron_cycles(); // neuron phase done: output scanner and LTP start
 
     // Potentiation: rows x the largest per-lane spike count.

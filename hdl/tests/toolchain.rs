@@ -1,5 +1,6 @@
 //! The generated Verilog under the open tools, for a spread of networks (sizes, lanes 1 to 8,
-//! weight widths, both rules, recurrence, homeostasis, synaptic scaling, STDP off):
+//! weight widths, both rules, recurrence, homeostasis, synaptic scaling, STDP off, synaptic
+//! delays):
 //! `verilator --lint-only -Wall` gives no warning, `iverilog -g2005` accepts it, and Yosys
 //! `synth_ice40` and `synth_ecp5` infer no latch and map every lane's weight memory to block RAM
 //! (SB_RAM40_4K on iCE40, DP16KD on ECP5), asserted on the netlist.
@@ -200,6 +201,33 @@ pre_inc = 8
 post_inc = 8
 ltp_shift = 2
 ltd_shift = 2
+"#,
+    ),
+    (
+        "delays_2_lanes",
+        r#"name = "delays_2_lanes"
+[array]
+inputs = 12
+neurons = 8
+lanes = 2
+recurrent = true
+[synapse]
+max_delay = 5
+[stdp]
+ltp_offset = 2
+"#,
+    ),
+    (
+        "delays_1_stdp_off",
+        r#"name = "delays_1_stdp_off"
+[array]
+inputs = 6
+neurons = 3
+lanes = 3
+[synapse]
+max_delay = 1
+[stdp]
+enabled = false
 "#,
     ),
     (

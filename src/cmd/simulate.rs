@@ -29,15 +29,7 @@ pub fn simulate(a: SimulateArgs) -> CmdResult {
     let archs = cfg
         .layer_configs()
         .iter()
-        .map(|l| {
-            // the hardware has no delays yet (hdl::array::layout::delays_refusal): with them, the
-            // generic target predicts the golden model's own cycle model (as golden::run::simulate)
-            if l.max_delay() > 0 && a.target.target == Target::Generic {
-                Ok(Arch::new(l, 1))
-            } else {
-                target_arch(l, a.target.target)
-            }
-        })
+        .map(|l| target_arch(l, a.target.target))
         .collect::<Result<Vec<_>, _>>()?;
     let t0 = Instant::now();
     let res = golden::run::simulate_with_archs(&cfg, &stim, &archs);

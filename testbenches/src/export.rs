@@ -623,6 +623,11 @@ fn host_vector(
                 .map_err(|e| e.to_string())?;
             v.act(t as u32, ACT_WRITE, a, *value as i32 as u32);
         }
+        HostAction::WriteDelay { j, i, d } => {
+            net.set_delay(*j as usize, *i as usize, *d)
+                .map_err(|e| e.to_string())?;
+            v.act(t as u32, ACT_WRITE, lay.delay_addr(*j, *i), *d as u32);
+        }
         HostAction::Clear => {
             net.clear();
             v.act(t as u32, ACT_WRITE, lay.reg_addr(regs::COMMAND), 1);

@@ -108,6 +108,18 @@ impl Case {
         if crng.chance(0.25) {
             toml = with_cuba_neuron(&mut crng, &toml);
         }
+        // about a fifth have synaptic delays (a generator of their own, too): D = 1 to 8,
+        // uniform delays, and host writes of delays added below
+        let mut drng = SplitMix64::new(seed ^ 0x646c_6179);
+        let delays = drng.chance(0.2).then(|| {
+            let d = if drng.chance(0.2) {
+                1
+            } else {
+                range(&mut drng, 2, 8)
+            };
+            toml = toml.replacen("[synapse]\n", &format!("[synapse]\nmax_delay = {d}\n"), 1);
+            d
+        });
         let config = parse(&toml);
         let stimulus = stimulus(&mut rng, &config, shape);
         let actions = host_actions(&mut rng, &config, shape);
@@ -125,6 +137,18 @@ impl Case {
                 .map(|a| (k, a))
                 .collect();
             actions.splice(at..at, zero);
+        }
+        if let (Some(d), true) = (delays, shape.ticks > 1) {
+            let (rows, n) = (config.rows() as u64, config.array.neurons as u64);
+            for _ in 0..1 + drng.below(3) {
+                let k = drng.below(shape.ticks as u64) as usize;
+                let a = HostAction::WriteDelay {
+                    j: drng.below(rows),
+                    i: drng.below(n),
+                    d: range(&mut drng, 0, d - 1),
+                };
+                actions.insert(actions.partition_point(|(t, _)| *t <= k), (k, a));
+            }
         }
         let mut case = Case {
             seed,
@@ -822,6 +846,8 @@ mod tests {
         assert!(any(&|c| c.config.lif().is_some_and(|l| l.inhibition > 0)));
         assert!(any(&|c| c.config.lif().is_some_and(|l| l.refractory > 0)));
         assert!(any(&|c| c.config.cuba().is_some_and(|k| k.weight_exp == 7)));
+        assert!(any(&|c| c.config.max_delay() > 1 && c.config.stdp.enabled));
+        assert!(any(&|c| c.config.max_delay() == 1));
         assert!(any(&|c| c.config.cuba().is_some_and(|k| k.du == 4095)));
         assert!(any(&|c| c.config.cuba().is_some_and(|k| k.acc_bits < 12)));
         assert!(any(&|c| c.config.cuba().is_some_and(|k| k.bias(0) < 0)));

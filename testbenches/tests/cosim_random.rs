@@ -72,6 +72,8 @@ const HOST_CORNERS: &[&str] = &[
     "host learning off",
     "host learning on",
     "rst mid-run",
+    "ticks with synaptic delays",
+    "host delay write",
 ];
 
 /// The corners of the teach share (`testbenches::random_teach`), counted here too.
@@ -111,6 +113,11 @@ fn coverage_of(case: &Case) -> Result<Coverage, String> {
                 HostAction::Clear => {
                     net.clear();
                     "host clear"
+                }
+                HostAction::WriteDelay { j, i, d } => {
+                    net.set_delay(*j as usize, *i as usize, *d)
+                        .map_err(|e| e.to_string())?;
+                    "host delay write"
                 }
                 HostAction::Normalize => {
                     c.normalize(&net);
@@ -161,7 +168,13 @@ fn coverage_of(case: &Case) -> Result<Coverage, String> {
                 .filter(|&k| teach[..k].contains(&teach[k]))
                 .count() as u64,
         );
-        c.step_taught(&mut net, arch, events, teach)?;
+        if case.config.max_delay() > 0 {
+            // the side replay has no ring: a layer with delays is only stepped and counted
+            net.step_taught(events, teach);
+            c.hit("ticks with synaptic delays", 1);
+        } else {
+            c.step_taught(&mut net, arch, events, teach)?;
+        }
         c.hit(
             "ticks under input backpressure",
             (case.bp.input > 0.0) as u64,

@@ -7,7 +7,8 @@
 //!   run without backpressure, the tick's cycle count and every output beat's cycle against the
 //!   cycle model ([`golden::cycle::tick_timing`]).
 //! - [`compare_state`] reads the state back through the host port: the dropped and tick
-//!   counters, v, refractory, theta, y, x and the weights (all, or a seeded sample).
+//!   counters, v, refractory, theta, y, x and the weights (all, or a seeded sample), and with
+//!   synaptic delays every delay when all weights are compared.
 //! - The first difference becomes a [`Mismatch`] naming the tick, the state, the index, expected
 //!   and actual.
 
@@ -196,6 +197,18 @@ pub fn compare_state(
             None
         })
     };
+    if let (Some(d), true) = (net.delays(), full) {
+        // delays change only by host writes: compared with the full weight comparison
+        for j in 0..lay.r {
+            for i in 0..lay.n {
+                let got = h.read(lay.delay_addr(j, i))? as i64;
+                let want = d[[j as usize, i as usize]] as i64;
+                if got != want {
+                    return Ok(mm(t, "delay", format!("{j},{i}"), want, got));
+                }
+            }
+        }
+    }
     match (full, compare) {
         (false, Compare::Sample(n)) => {
             for _ in 0..n {

@@ -77,6 +77,15 @@ pub enum HostAction {
         /// Value within the state's range.
         value: i64,
     },
+    /// Write one synaptic delay (designs with delays), within `0..max_delay`.
+    WriteDelay {
+        /// Row.
+        j: u64,
+        /// Neuron.
+        i: u64,
+        /// Delay.
+        d: i64,
+    },
     /// *clear*.
     Clear,
     /// *normalize*.
@@ -268,6 +277,10 @@ fn host_action(h: &mut Harness<'_>, net: &mut Network, act: &HostAction) -> Resu
             })?;
             net.set_state(*kind, *index as usize, *value)?;
             h.write(a, *value as i32 as u32)?;
+        }
+        HostAction::WriteDelay { j, i, d } => {
+            net.set_delay(*j as usize, *i as usize, *d)?;
+            h.write(h.lay.delay_addr(*j, *i), *d as u32)?;
         }
         HostAction::Clear => {
             net.clear();

@@ -49,6 +49,8 @@ pub enum Region {
     X = 6,
     /// `cuba` current u, index `(g << lb) | l`.
     U = 7,
+    /// Synaptic delay `d[j][i]` (designs with `synapse.max_delay > 0`), indexed like W.
+    Delay = 8,
 }
 
 /// Register indices of region 0.
@@ -314,17 +316,12 @@ pub struct Layout {
     pub teach_reset: bool,
     /// Bits of a register index in region 0: 4, or 5 with teach hardware (TEACH = 16).
     pub reg_bits: u32,
-}
-
-/// Why a network with synaptic delays is not generated: the golden model simulates them
-/// (docs/model.md, "Synaptic delays"), the hardware does not have them yet.
-pub fn delays_refusal(max_delay: u32) -> String {
-    format!(
-        "synapse.max_delay = {max_delay}: synaptic delays are simulated by the golden model \
-         (neurogen simulate) but not built by the hardware generator yet; generate, synth and cosim \
-         need synapse.max_delay = 0 (`neurogen synth --target DEVICE` prints the memory the \
-         delays would take)"
-    )
+    /// Synaptic delays D (`synapse.max_delay`; 0: none, and no delay hardware).
+    pub delay: u64,
+    /// Bits of a delay and of a ring slot (`bits(D - 1)`, at least 1; with delays only).
+    pub db: u32,
+    /// Bits of an accumulator address: `G` words, with delays `D x G` (`slot * G + g`).
+    pub acc_ab: u32,
 }
 
 impl Layout {
@@ -336,9 +333,6 @@ impl Layout {
         want_pair: bool,
         x_addr_reg: bool,
     ) -> Result<Layout, String> {
-        if cfg.max_delay() > 0 {
-            return Err(delays_refusal(cfg.max_delay()));
-        }
         let cuba = cfg.cuba();
         let bias_per_neuron =
             cuba.is_some_and(|c| (0..cfg.neurons()).any(|i| c.bias(i) != c.bias(0)));
@@ -370,7 +364,13 @@ impl Layout {
         let f_sprev = (lif.inhibition > 0).then(|| field(1, false));
         let st_width = lo;
         let xpb = arch.x_per_word.trailing_zeros();
-        let xab = if stdp { addr_bits(arch.x_words) } else { 1 };
+        let delay = arch.max_delay;
+        // with delays the x memory holds D slots of x_words words (`slot * x_words + word`)
+        let xab = if stdp {
+            addr_bits(arch.x_words * delay.max(1))
+        } else {
+            1
+        };
         let max_abs_w = s.w_min.unsigned_abs().max(s.w_max.unsigned_abs()) as i64;
         // at least 2 bits: the divisor is the sum without its sign bit
         let sum_bits = bits_signed(-(max_abs_w * r as i64), max_abs_w * r as i64)
@@ -390,7 +390,9 @@ impl Layout {
                 "the host address map needs {host_ib} index bits; at most 28 fit a 32-bit Wishbone address"
             ));
         }
-        let pair = want_pair && pair_refusal(g, l, r, s.weight_bits).is_none();
+        // with delays the weights stay in block RAM: the potentiation's longer pipeline has no
+        // room in pair mode's read/write alternation of the single port
+        let pair = want_pair && delay == 0 && pair_refusal(g, l, r, s.weight_bits).is_none();
         arch.pair_mode = pair;
         Ok(Layout {
             pair,
@@ -425,7 +427,7 @@ impl Layout {
             xab,
             xpb,
             forwarding: forwarding && g <= rl + arch.event_stages + pair as u64,
-            x_addr_reg: x_addr_reg && rl >= 2 && arch.x_words <= 16,
+            x_addr_reg: x_addr_reg && rl >= 2 && arch.x_words * delay.max(1) <= 16,
             inh_bits: bits_unsigned(inh_max),
             sum_ty: Ty::s(sum_bits),
             scaling: stdp && cfg.stdp.normalize_target > 0,
@@ -438,6 +440,9 @@ impl Layout {
             teach,
             teach_reset: cfg.array.teach,
             reg_bits,
+            delay,
+            db: bits_unsigned(delay.saturating_sub(1)).max(1),
+            acc_ab: addr_bits(g * delay.max(1)),
         })
     }
 
@@ -548,6 +553,12 @@ impl Layout {
         ((Region::X as u64) << self.host_ib) | j
     }
 
+    /// Word address of the delay `d[j][i]` (designs with delays).
+    pub fn delay_addr(&self, j: u64, i: u64) -> u64 {
+        let w = self.weight_addr(j, i) & !((0xF) << self.host_ib);
+        ((Region::Delay as u64) << self.host_ib) | w
+    }
+
     /// Word address of a state value the host can write (`index`: the neuron, or the row for
     /// x), or `None` when this array has no such field (writes to it would be ignored): v always,
     /// refractory and theta when the config uses them, x and y with STDP, u of `cuba`.
@@ -595,6 +606,11 @@ impl Layout {
                 lo: 0,
                 width: self.w_ty.width,
                 signed: self.w_ty.signed,
+            }),
+            Region::Delay => (self.delay > 0).then_some(Field {
+                lo: 0,
+                width: self.db,
+                signed: false,
             }),
             Region::Regs => Some(Field {
                 lo: 0,

@@ -279,9 +279,10 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
         "Do not edit: regenerate with `neurogen generate`.".to_string(),
     ];
     let rtl = emit::design(&design, &header)?;
-    let init = words
+    let mut init = words
         .map(|w| weight_init_files(&lay, w))
         .unwrap_or_default();
+    init.extend(delay_init_files(cfg, &lay));
     let weights = WeightPlacement {
         memory: if lay.pair {
             "spram-pair"
@@ -291,7 +292,13 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
             "block-ram"
         },
         reason: (opts.target == Target::Ice40Up5k)
-            .then(|| lay.pair_refusal())
+            .then(|| {
+                if lay.delay > 0 {
+                    Some("synaptic delays: the weights stay in block RAM".to_string())
+                } else {
+                    lay.pair_refusal()
+                }
+            })
             .flatten(),
     };
     let manifest = manifest(cfg, &lay, &design, &rtl, &init, opts, weights)?;
@@ -336,6 +343,29 @@ pub fn weight_init_files(lay: &Layout, words: Vec<Vec<u64>>) -> Vec<(String, Str
                 s.push_str(&format!("{v:0digits$x}\n"));
             }
             (format!("{}_w{lane}.hex", lay.name), s)
+        })
+        .collect()
+}
+
+/// `$readmemh` files of the lanes' delays (designs with delays; none without): lane l holds
+/// `d[j][g*L + l]` at address `j*G + g`, as its weights.
+pub fn delay_init_files(cfg: &Config, lay: &Layout) -> Vec<(String, String)> {
+    let Some(d) = cfg.initial_delays() else {
+        return Vec::new();
+    };
+    let digits = lay.db.div_ceil(4) as usize;
+    (0..lay.l as usize)
+        .map(|lane| {
+            let mut s = String::new();
+            for j in 0..lay.r as usize {
+                for g in 0..lay.g as usize {
+                    s.push_str(&format!(
+                        "{:0digits$x}\n",
+                        d[[j, g * lay.l as usize + lane]]
+                    ));
+                }
+            }
+            (format!("{}_d{lane}.hex", lay.name), s)
         })
         .collect()
 }
@@ -456,6 +486,16 @@ fn manifest(
                 signed: f.signed,
             });
         }
+    }
+    if lay.delay > 0 {
+        regions.push(RegionDesc {
+            region: Region::Delay,
+            base: base(Region::Delay),
+            index: "(j << (group_bits + lane_bits)) | ((i / lanes) << lane_bits) | (i % lanes)",
+            count: lay.r * lay.n,
+            width: lay.db,
+            signed: false,
+        });
     }
     if lay.f_y.is_some() {
         regions.push(RegionDesc {

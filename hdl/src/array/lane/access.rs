@@ -55,10 +55,12 @@ pub(super) fn read_ports(b: &mut B, c: &Lane) -> ReadPorts {
     if let WMem::Dual(r) = &c.wm {
         b.m.assign(&r.raddr, w_raddr.e());
     }
-    b.m.assign(
-        &c.acc.raddr,
-        Expr::mux(i.ev_valid.e(), i.ev_g.e(), i.nu_g.e()),
-    );
+    if c.lay.delay == 0 {
+        b.m.assign(
+            &c.acc.raddr,
+            Expr::mux(i.ev_valid.e(), i.ev_g.e(), i.nu_g.e()),
+        );
+    } // (with delays the ring's pipeline drives it)
     let st_raddr = onehot(
         gty,
         vec![
@@ -86,6 +88,8 @@ pub(super) struct Writes {
     pub lw: Option<Write>,
     /// Scaling.
     pub cw: Option<Write>,
+    /// The accumulator ring's write (delays).
+    pub ring: Option<Write>,
 }
 
 /// The write ports: weights (events, potentiation, scaling, host), accumulators (events, the
@@ -150,13 +154,40 @@ pub(super) fn write_ports(b: &mut B, c: &Lane, r: &ReadPorts, wr: &Writes) {
             );
         }
     }
-    let acc_zero_now = i.st_valid.e().and(i.st_zero.e());
-    let a_writes = [
-        (ew.v.e(), ew.g.e(), ew.acc.e()),
-        (nw.v.clone(), nw.g.e(), Expr::zero(lay.acc_ty)),
-        (acc_zero_now, i.st_g.e(), Expr::zero(lay.acc_ty)),
-    ];
-    write_port(b, &c.acc, &a_writes);
+    if let (Some(rw), Some(d)) = (&wr.ring, &i.delay) {
+        // the ring: events add to their slot's word, the neuron phase reads and zeroes this
+        // tick's slot, the clear sweep zeroes every word
+        let a_writes = [
+            (rw.v.clone(), rw.addr.e(), rw.data.e()),
+            (
+                nw.v.clone(),
+                super::delays::ring_addr(c, d.slot.e(), nw.g.e()),
+                Expr::zero(lay.acc_ty),
+            ),
+            (d.ring_clr.e(), d.ring_a.e(), Expr::zero(lay.acc_ty)),
+        ];
+        write_port(b, &c.acc, &a_writes);
+    } else {
+        let acc_zero_now = i.st_valid.e().and(i.st_zero.e());
+        let a_writes = [
+            (
+                ew.v.e(),
+                ew.g.as_ref().unwrap().e(),
+                ew.acc.as_ref().unwrap().e(),
+            ),
+            (nw.v.clone(), nw.g.e(), Expr::zero(lay.acc_ty)),
+            (acc_zero_now, i.st_g.e(), Expr::zero(lay.acc_ty)),
+        ];
+        write_port(b, &c.acc, &a_writes);
+    }
+    if let (Some(dm), Some(d)) = (&c.dmem, &i.delay) {
+        // delays change only by host writes; every reader of the weights reads them beside
+        b.m.assign(&dm.raddr, r.w_raddr.e());
+        write_port(b, dm, &[(d.h_wr_d.e(), h.waddr.e(), d.h_ddata.e())]);
+    }
+    if let (Some(xc), Some((we, a, x))) = (&c.xcopy, i.delay.as_ref().and_then(|d| d.xh.as_ref())) {
+        write_port(b, xc, &[(we.e(), a.e(), x.e())]);
+    }
     let s_writes = [
         (nw.v.clone(), nw.g.e(), nw.word.e()),
         (sw.v.clone(), sw.g.e(), sw.word.e()),

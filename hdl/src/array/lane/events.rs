@@ -17,9 +17,22 @@ use crate::ir::*;
 pub(super) struct EventWrite {
     pub v: Sig,
     pub waddr: Sig,
-    pub g: Sig,
+    /// The group (without delays: the accumulator's address).
+    pub g: Option<Sig>,
     pub w: Sig,
-    pub acc: Sig,
+    /// The accumulator (without delays; with delays the ring's pipeline adds).
+    pub acc: Option<Sig>,
+    /// With delays: what the ring's pipeline takes at X1.
+    pub ring: Option<RingIn>,
+}
+
+/// The event at X1, for the accumulator ring (delays): valid, the ring word's address
+/// (`((t + d) mod D) * G + g`, registered from the delay read with the weight) and the signed
+/// weight (read in tick t, before this event's depression).
+pub(super) struct RingIn {
+    pub v: Expr,
+    pub addr: Sig,
+    pub ws: Sig,
 }
 
 /// The depression parts X0 precomputes: the step, the clamp threshold, their width, the
@@ -40,27 +53,38 @@ pub(super) fn datapath(b: &mut B, c: &Lane, st_now: &StateWord) -> EventWrite {
     let e_g = b.delayed("e_g", i.ev_g.e(), rl);
     let x0_v = b.delayed_r("x0_v", e_v, 1);
     let x0_waddr = b.reg("x0_waddr", e_waddr.clone());
-    let x0_g = b.reg("x0_g", e_g);
+    let x0_g = (lay.delay == 0).then(|| b.reg("x0_g", e_g.clone()));
     let x0_w = b.reg("x0_w", c.half(c.w_raw.clone(), e_waddr.clone().bit_at(0)));
-    let x0_acc = b.reg("x0_acc", c.acc.rdata.e());
+    let delays = lay.delay > 0;
+    let x0_acc = (!delays).then(|| b.reg("x0_acc", c.acc.rdata.e()));
+    let x0_aaddr = c.dmem.as_ref().map(|dm| {
+        let slot = super::delays::slot_plus(c, dm.rdata.e());
+        b.reg("x0_aaddr", super::delays::ring_addr(c, slot, e_g.clone()))
+    });
     let ltd = depression_parts(b, c, st_now);
     let ew = EventWrite {
         v: b.ctl_reg("ew_v", Ty::BIT, 0),
         waddr: b.data_reg("ew_waddr", Ty::u(lay.wab)),
-        g: b.data_reg("ew_g", Ty::u(lay.gb)),
+        g: (!delays).then(|| b.data_reg("ew_g", Ty::u(lay.gb))),
         w: b.data_reg("ew_w", wty),
-        acc: b.data_reg("ew_acc", lay.acc_ty),
+        acc: (!delays).then(|| b.data_reg("ew_acc", lay.acc_ty)),
+        ring: None,
     };
     let (w_in, a_in) = if lay.forwarding {
-        forward(b, c, &ew, &x0_waddr, &x0_g, &x0_w, &x0_acc)
+        forward(b, c, &ew, &x0_waddr, x0_g.as_ref(), &x0_w, x0_acc.as_ref())
     } else {
-        (b.net("e_w_in", x0_w.e()), b.net("e_acc_in", x0_acc.e()))
+        (
+            b.net("e_w_in", x0_w.e()),
+            x0_acc.as_ref().map(|a| b.net("e_acc_in", a.e())),
+        )
     };
     let ws = b.net("e_ws", weight_signed(w_in.e()));
-    let aw = lay.acc_ty.width;
-    let sw = aw.max(ws.ty.width) + 1;
-    let acc_sum = b.net("e_acc_sum", a_in.e().ext(sw) + ws.e().ext(sw));
-    let acc_next = ops::sat_signed(acc_sum.e(), lay.acc_ty);
+    let acc_next = a_in.map(|a_in| {
+        let aw = lay.acc_ty.width;
+        let sw = aw.max(ws.ty.width) + 1;
+        let acc_sum = b.net("e_acc_sum", a_in.e().ext(sw) + ws.e().ext(sw));
+        ops::sat_signed(acc_sum.e(), lay.acc_ty)
+    });
     let w_next = match ltd {
         Some(Ltd {
             step,
@@ -88,12 +112,19 @@ pub(super) fn datapath(b: &mut B, c: &Lane, st_now: &StateWord) -> EventWrite {
         }
         None => w_in.e(),
     };
-    b.ctl(set(&ew.v, x0_v));
+    b.ctl(set(&ew.v, x0_v.clone()));
     b.data(set(&ew.waddr, x0_waddr.e()));
-    b.data(set(&ew.g, x0_g.e()));
+    if let (Some(g), Some(x0_g)) = (&ew.g, &x0_g) {
+        b.data(set(g, x0_g.e()));
+    }
     b.data(set(&ew.w, w_next));
-    b.data(set(&ew.acc, acc_next));
-    ew
+    if let (Some(acc), Some(next)) = (&ew.acc, acc_next) {
+        b.data(set(acc, next));
+    }
+    EventWrite {
+        ring: x0_aaddr.map(|addr| RingIn { v: x0_v, addr, ws }),
+        ..ew
+    }
 }
 
 /// Depression: additive moves w down by `y >> ltd_shift` and clamps at w_min
@@ -131,32 +162,42 @@ fn forward(
     c: &Lane,
     ew: &EventWrite,
     x0_waddr: &Sig,
-    x0_g: &Sig,
+    x0_g: Option<&Sig>,
     x0_w: &Sig,
-    x0_acc: &Sig,
-) -> (Sig, Sig) {
+    x0_acc: Option<&Sig>,
+) -> (Sig, Option<Sig>) {
     let rl = c.lay.rl;
-    let mut hist = vec![(ew.v.e(), ew.waddr.e(), ew.g.e(), ew.w.e(), ew.acc.e())];
+    // with delays the accumulator has its own pipeline (and forwarding) in the ring
+    let acc_of = |e: &EventWrite| {
+        e.g.as_ref()
+            .zip(e.acc.as_ref())
+            .map(|(g, a)| (g.e(), a.e()))
+    };
+    let mut hist = vec![(ew.v.e(), ew.waddr.e(), ew.w.e(), acc_of(ew))];
     for k in 1..=rl + 1 + c.lay.pair as u64 {
-        let (pv, pa, pg, pw, pc) = hist.last().unwrap().clone();
-        hist.push((
-            b.reg_r(&format!("eh{k}_v"), 0, pv).e(),
-            b.reg(&format!("eh{k}_waddr"), pa).e(),
-            b.reg(&format!("eh{k}_g"), pg).e(),
-            b.reg(&format!("eh{k}_w"), pw).e(),
-            b.reg(&format!("eh{k}_acc"), pc).e(),
-        ));
+        let (pv, pa, pw, pc) = hist.last().unwrap().clone();
+        let v = b.reg_r(&format!("eh{k}_v"), 0, pv).e();
+        let a = b.reg(&format!("eh{k}_waddr"), pa).e();
+        let g = pc
+            .as_ref()
+            .map(|(pg, _)| b.reg(&format!("eh{k}_g"), pg.clone()).e());
+        let w = b.reg(&format!("eh{k}_w"), pw).e();
+        let acc = pc.map(|(_, pc)| b.reg(&format!("eh{k}_acc"), pc).e());
+        hist.push((v, a, w, g.zip(acc)));
     }
     let mut w = x0_w.e();
-    let mut a = x0_acc.e();
-    for (k, (hv, ha, hg, hw, hc)) in hist.into_iter().enumerate().rev() {
+    let mut a = x0_acc.map(|a| a.e());
+    for (k, (hv, ha, hw, hgc)) in hist.into_iter().enumerate().rev() {
         let mw = b.net(
             &format!("fwd_w{}", k + 1),
             hv.clone().and(ha.eq(x0_waddr.e())),
         );
-        let ma = b.net(&format!("fwd_a{}", k + 1), hv.and(hg.eq(x0_g.e())));
         w = Expr::mux(mw.e(), hw, w);
-        a = Expr::mux(ma.e(), hc, a);
+        if let (Some(acc), Some((hg, hc))) = (a.take(), hgc) {
+            let x0_g = x0_g.expect("the accumulator's forwarding compares groups");
+            let ma = b.net(&format!("fwd_a{}", k + 1), hv.and(hg.eq(x0_g.e())));
+            a = Some(Expr::mux(ma.e(), hc, acc));
+        }
     }
-    (b.net("e_w_in", w), b.net("e_acc_in", a))
+    (b.net("e_w_in", w), a.map(|a| b.net("e_acc_in", a)))
 }

@@ -19,6 +19,7 @@
 //!   the write it makes; the order of the calls is the order of the emitted Verilog.
 
 mod access;
+mod delays;
 mod events;
 mod neuron;
 mod potentiation;
@@ -129,6 +130,13 @@ struct LtpIn {
     kd: Sig,
     /// Weight address of row j's group 0.
     base: Sig,
+    /// The step and its clamp thresholds (without delays: with delays each lane computes its
+    /// own step from its trace history).
+    step: Option<LtpStepIn>,
+}
+
+/// The potentiation step the top broadcasts (without delays).
+struct LtpStepIn {
     /// The step.
     dx: Sig,
     /// Clamp threshold `w_min - dx`.
@@ -163,6 +171,22 @@ struct HostIn {
     stdata: Sig,
 }
 
+/// The delay inputs (`synapse.max_delay > 0`).
+struct DelayIn {
+    /// `t mod D`: the ring slot of this tick (a register of the top, constant during a tick).
+    slot: Sig,
+    /// The clear sweep zeroes ring word `ring_a`.
+    ring_clr: Sig,
+    ring_a: Sig,
+    /// The top's x memory write, copied into the lane's trace history (STDP).
+    xh: Option<(Sig, Sig, Sig)>,
+    /// The potentiation's row, at the lanes' S0 (STDP).
+    ltp_row: Option<Sig>,
+    /// Host write of a delay (address `h_waddr`).
+    h_wr_d: Sig,
+    h_ddata: Sig,
+}
+
 /// The operations the top broadcasts (the ports, then their registers at the lane boundary).
 struct Inputs {
     learn: Sig,
@@ -185,10 +209,12 @@ struct Inputs {
     ltp: Option<LtpIn>,
     scale: Option<ScaleIn>,
     host: HostIn,
+    delay: Option<DelayIn>,
 }
 
 /// The output ports.
 struct Outputs {
+    d_rdata: Option<Sig>,
     w_rdata: Sig,
     st_rdata: Sig,
     spike: Sig,
@@ -207,6 +233,9 @@ struct Lane<'a> {
     acc: Ram,
     st: Ram,
     list: Option<Ram>,
+    /// With delays: the delay memory (beside the weights) and the trace history copy (STDP).
+    dmem: Option<Ram>,
+    xcopy: Option<Ram>,
 }
 
 impl Lane<'_> {
@@ -249,16 +278,27 @@ pub fn lane_module(lay: &Layout, p: &Params, name: &str, weights: &WeightModule)
     if !lay.pair {
         b.m.param("W_INIT", "");
     }
+    if lay.delay > 0 {
+        b.m.param("D_INIT", "");
+    }
     let (ports, out) = ports(&mut b, lay, p);
     let i = register(&mut b, ports);
     let c = memories(&mut b, lay, p, i, weights, &out);
     let r = access::read_ports(&mut b, &c);
     let ew = events::datapath(&mut b, &c, &r.st_now);
+    let ring = delays::ring(&mut b, &c, &ew);
     let nw = neuron::pipeline(&mut b, &c, &r.st_now, &out);
     let sw = sweep::pipeline(&mut b, &c, &r.st_now);
     let lw = potentiation::pipeline(&mut b, &c, &r, nw.cnt.as_ref());
     let cw = scaling::pipeline(&mut b, &c, out.sum.as_ref());
-    let writes = access::Writes { ew, nw, sw, lw, cw };
+    let writes = access::Writes {
+        ew,
+        nw,
+        sw,
+        lw,
+        cw,
+        ring,
+    };
     access::write_ports(&mut b, &c, &r, &writes);
     b.build()
 }
@@ -309,9 +349,11 @@ fn ports(b: &mut B, lay: &Layout, p: &Params) -> (Inputs, Outputs) {
         go: m.input("ltp_go", Ty::BIT),
         kd: m.input("ltp_kd", gty),
         base: m.input("ltp_base", waty),
-        dx: m.input("ltp_dx", Ty::s(dxw)),
-        lo: m.input("ltp_lo", Ty::s(thw)),
-        hi: m.input("ltp_hi", Ty::s(thw)),
+        step: (lay.delay == 0).then(|| LtpStepIn {
+            dx: m.input("ltp_dx", Ty::s(dxw)),
+            lo: m.input("ltp_lo", Ty::s(thw)),
+            hi: m.input("ltp_hi", Ty::s(thw)),
+        }),
     });
     let scale = lay.scaling.then(|| ScaleIn {
         sum: m.input("sc_sum", Ty::BIT),
@@ -329,6 +371,30 @@ fn ports(b: &mut B, lay: &Layout, p: &Params) -> (Inputs, Outputs) {
         g: m.input("h_g", gty),
         stdata: m.input("h_stdata", sty),
     };
+    let delay = (lay.delay > 0).then(|| {
+        let xw = Ty::u(lay.tb * lay.arch.x_per_word as u32);
+        let slot = m.input("slot", Ty::u(lay.db));
+        m.comment(&slot, "t mod D: this tick's ring slot");
+        if lay.delay == 1 {
+            m.partly_unused(&slot, "with D = 1 the slot is always 0");
+        }
+        DelayIn {
+            slot,
+            ring_clr: m.input("ring_clr", Ty::BIT),
+            ring_a: m.input("ring_a", Ty::u(lay.acc_ab)),
+            xh: stdp.then(|| {
+                (
+                    m.input("xh_we", Ty::BIT),
+                    m.input("xh_addr", Ty::u(lay.xab)),
+                    m.input("xh_data", xw),
+                )
+            }),
+            ltp_row: stdp.then(|| m.input("ltp_row", Ty::u(lay.rb))),
+            h_wr_d: m.input("h_wr_d", Ty::BIT),
+            h_ddata: m.input("h_ddata", Ty::u(lay.db)),
+        }
+    });
+    let d_rdata = delay.as_ref().map(|_| m.output("d_rdata", Ty::u(lay.db)));
     let w_rdata = m.output("w_rdata", wty);
     let st_rdata = m.output("st_rdata", sty);
     let spike = m.output("nu_spike", Ty::BIT);
@@ -363,8 +429,10 @@ fn ports(b: &mut B, lay: &Layout, p: &Params) -> (Inputs, Outputs) {
             ltp,
             scale,
             host,
+            delay,
         },
         Outputs {
+            d_rdata,
             w_rdata,
             st_rdata,
             spike,
@@ -403,9 +471,11 @@ fn register(b: &mut B, i: Inputs) -> Inputs {
             go: ctl(b, l.go),
             kd: dat(b, l.kd),
             base: dat(b, l.base),
-            dx: dat(b, l.dx),
-            lo: dat(b, l.lo),
-            hi: dat(b, l.hi),
+            step: l.step.map(|s| LtpStepIn {
+                dx: dat(b, s.dx),
+                lo: dat(b, s.lo),
+                hi: dat(b, s.hi),
+            }),
         }),
         scale: i.scale.map(|s| ScaleIn {
             sum: ctl(b, s.sum),
@@ -423,6 +493,15 @@ fn register(b: &mut B, i: Inputs) -> Inputs {
             g: dat(b, i.host.g),
             stdata: dat(b, i.host.stdata),
         },
+        delay: i.delay.map(|d| DelayIn {
+            slot: d.slot,
+            ring_clr: ctl(b, d.ring_clr),
+            ring_a: dat(b, d.ring_a),
+            xh: d.xh.map(|(we, a, x)| (ctl(b, we), dat(b, a), dat(b, x))),
+            ltp_row: d.ltp_row.map(|r| dat(b, r)),
+            h_wr_d: ctl(b, d.h_wr_d),
+            h_ddata: dat(b, d.h_ddata),
+        }),
     }
 }
 
@@ -477,7 +556,7 @@ fn memories<'a>(
     let acc = b.ram(
         &lay.name,
         "accmem",
-        MemShape::ram(lay.acc_ty, lay.g, rl, false, false),
+        MemShape::ram(lay.acc_ty, lay.g * lay.delay.max(1), rl, false, false),
         None,
     );
     let st = b.ram(
@@ -494,6 +573,27 @@ fn memories<'a>(
             None,
         )
     });
+    let dmem = (lay.delay > 0).then(|| {
+        let r = b.ram(
+            &lay.name,
+            "dmem",
+            MemShape::ram(Ty::u(lay.db), wdepth, rl, true, false),
+            None,
+        );
+        let inst = b.m.instances.last_mut().unwrap();
+        inst.params = vec![("INIT_FILE".into(), ParamValue::Raw("D_INIT".into()))];
+        r
+    });
+    let xcopy = (lay.delay > 0 && p.stdp.enabled).then(|| {
+        let a = &lay.arch;
+        let xw = Ty::u(lay.tb * a.x_per_word as u32);
+        b.ram(
+            &lay.name,
+            "xhist",
+            MemShape::ram(xw, a.x_words * lay.delay, rl, false, false),
+            None,
+        )
+    });
     let c = Lane {
         lay,
         p,
@@ -503,7 +603,12 @@ fn memories<'a>(
         acc,
         st,
         list,
+        dmem,
+        xcopy,
     };
+    if let (Some(d), Some(dm)) = (&out.d_rdata, &c.dmem) {
+        b.m.assign(d, dm.rdata.e());
+    }
     b.m.assign(
         &out.w_rdata,
         c.half(c.w_raw.clone(), c.i.host.waddr.e().bit_at(0)),

@@ -32,11 +32,15 @@ pub(super) fn pipeline(b: &mut B, c: &Lane, r: &ReadPorts, cnt: Option<&Sig>) ->
     );
     let l_v = b.delayed_r("l_v", has.e(), rl);
     let l_waddr = b.delayed("l_waddr", wa.e(), rl);
+    let Some(step) = &ltp.step else {
+        // delays: the step comes from this lane's trace history, at the synapse's delay
+        return Some(super::delays::history_ltp(b, c, l_v, l_waddr));
+    };
     // dx arrives one cycle after S0, its clamp thresholds two cycles after (rl >= 2)
-    let l_dx = b.delayed("l_dx", ltp.dx.e(), rl - 1);
-    let l_lo = b.delayed("l_lo", ltp.lo.e(), rl - 2);
-    let l_hi = b.delayed("l_hi", ltp.hi.e(), rl - 2);
-    let thw = ltp.lo.ty.width;
+    let l_dx = b.delayed("l_dx", step.dx.e(), rl - 1);
+    let l_lo = b.delayed("l_lo", step.lo.e(), rl - 2);
+    let l_hi = b.delayed("l_hi", step.hi.e(), rl - 2);
+    let thw = step.lo.ty.width;
     let lsb = l_waddr.clone().bit_at(0);
     let mut pair_regs = None;
     let w_now = if lay.pair {

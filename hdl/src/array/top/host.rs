@@ -92,6 +92,9 @@ pub(super) struct LaneRegs {
     pub stdata: Sig,
     pub wr_w: Sig,
     pub wr_st: Sig,
+    /// Host write of a delay and its value (delays).
+    pub wr_d: Option<Sig>,
+    pub ddata: Option<Sig>,
 }
 
 impl LaneRegs {
@@ -104,6 +107,8 @@ impl LaneRegs {
             stdata: b.data_reg("h_stdata", Ty::u(lay.st_width)),
             wr_w: b.ctl_reg("h_wr_w", Ty::BIT, 0),
             wr_st: b.ctl_reg("h_wr_st", Ty::BIT, 0),
+            wr_d: (lay.delay > 0).then(|| b.ctl_reg("h_wr_d", Ty::BIT, 0)),
+            ddata: (lay.delay > 0).then(|| b.data_reg("h_ddata", Ty::u(lay.db))),
         }
     }
 }
@@ -120,6 +125,8 @@ struct Decoded {
     isx: Sig,
     isreg: Sig,
     reg: Sig,
+    /// The delay region (delays).
+    isd: Option<Sig>,
     /// Which trace of an x word the host addresses (when a word holds several).
     xfield: Option<Sig>,
     /// Cycles a host access waits for its read data.
@@ -165,8 +172,8 @@ impl HostPort {
             teach,
         };
         let rd = h.read(b, lanes, cnt);
-        let do_write = h.respond(b, &rd);
-        h.transactions(b, do_write);
+        let (do_write, d_ok) = h.respond(b, &rd);
+        h.transactions(b, do_write, d_ok);
     }
 }
 
@@ -284,8 +291,13 @@ impl Address {
                 .and(top_unused(hrb))
         };
         let reg_ok = top_unused(lay.reg_bits);
+        let weights = if lay.delay > 0 {
+            self.is(Region::W).or(self.is(Region::Delay))
+        } else {
+            self.is(Region::W)
+        };
         Expr::mux(
-            self.is(Region::W),
+            weights,
             weight_ok,
             Expr::mux(
                 self.is_state(lay),
@@ -334,6 +346,7 @@ fn decode(
     let h_isx = b.data_reg("h_isx", Ty::BIT);
     let h_isreg = b.data_reg("h_isreg", Ty::BIT);
     let h_reg = b.data_reg("h_reg", Ty::u(lay.reg_bits));
+    let h_isd = (lay.delay > 0).then(|| b.data_reg("h_isd", Ty::BIT));
     let h_xfield = (stdp && lay.xpb > 0).then(|| b.data_reg("h_xfield", Ty::u(lay.xpb)));
     // cycles a host access waits for its read data (the bound of `Layout::host_ack_max`)
     let h_wait = lay.host_wait();
@@ -352,6 +365,11 @@ fn decode(
         set(&h_isst, adr.is_state(lay)),
         set(&h_isx, adr.is_x(lay)),
         set(&h_isreg, adr.is(Region::Regs)),
+    ];
+    if let Some(isd) = &h_isd {
+        dec.push(set(isd, adr.is(Region::Delay)));
+    }
+    dec.extend([
         set(&h_reg, adr.index.e().slice(lay.reg_bits - 1, 0)),
         set(&h_ok, adr.ok(lay)),
         set(
@@ -379,7 +397,7 @@ fn decode(
                     f_g.resize(wab)
                 },
         ),
-    ];
+    ]);
     if let Some(x) = x {
         let row = if hrb == 0 {
             Expr::zero(Ty::u(1))
@@ -387,12 +405,17 @@ fn decode(
             adr.index.e().slice(hrb - 1, 0)
         };
         let (xab, xpb) = (lay.xab, lay.xpb);
+        let word = if xpb == 0 {
+            row.clone().resize(xab)
+        } else {
+            row.clone().resize(hrb.max(1)).lsr(xpb).resize(xab)
+        };
+        // with delays: x between ticks is the history's slot (t - 1) mod D
         dec.push(set(
             &x.addr,
-            if xpb == 0 {
-                row.clone().resize(xab)
-            } else {
-                row.clone().resize(hrb.max(1)).lsr(xpb).resize(xab)
+            match &x.base {
+                Some(bs) => bs.clone() + word,
+                None => word,
             },
         ));
         if xpb > 0 {
@@ -414,6 +437,7 @@ fn decode(
         isx: h_isx,
         isreg: h_isreg,
         reg: h_reg,
+        isd: h_isd,
         xfield: h_xfield,
         wait: h_wait,
         cnt: h_cnt,
@@ -475,6 +499,17 @@ impl Host<'_> {
         // response logic (field select, byte merge, write-back word) are separate clock-to-clock
         // paths; a second stage registers the selected value. The host waits two cycles more for
         // them (`h_wait`).
+        let d_sel = d.isd.as_ref().map(|_| {
+            let sel = lane_mux(
+                b,
+                "h_d_rdata",
+                lanes
+                    .iter()
+                    .map(|o| o.d_rdata.clone().unwrap().e())
+                    .collect(),
+            );
+            capture(b, "h_d_cap", sel.e())
+        });
         let w_sel = capture(b, "h_w_cap", w_sel.e());
         let st_sel = capture(b, "h_st_cap", st_sel.e());
         let st_word = StateWord::unpack(lay, &st_sel.e());
@@ -543,15 +578,15 @@ impl Host<'_> {
             reg_val = Expr::mux(d.reg.e().eq(k(idx, lay.reg_bits)), v, reg_val);
         }
         let reg_val = capture(b, "h_reg_cap", reg_val).e();
-        let value = Expr::mux(
-            d.ok.e().not(),
-            Expr::zero(Ty::u(32)),
-            Expr::mux(
-                d.isw.e(),
-                to32(w_sel.e()),
-                Expr::mux(d.isst.e(), st_val, Expr::mux(d.isx.e(), x_val, reg_val)),
-            ),
+        let mut value = Expr::mux(
+            d.isw.e(),
+            to32(w_sel.e()),
+            Expr::mux(d.isst.e(), st_val, Expr::mux(d.isx.e(), x_val, reg_val)),
         );
+        if let (Some(isd), Some(ds)) = (&d.isd, &d_sel) {
+            value = Expr::mux(isd.e(), to32(ds.e()), value);
+        }
+        let value = Expr::mux(d.ok.e().not(), Expr::zero(Ty::u(32)), value);
         // second capture stage: the read value (field selected, sign-extended) is a register too
         let value = capture(b, "h_value", value);
         ReadData {
@@ -562,8 +597,9 @@ impl Host<'_> {
     }
 
     /// The response: the read word and the byte-merged write-back words (weight, state word, x
-    /// word); returns "this is a write to a valid address".
-    fn respond(&self, b: &mut B, rd: &ReadData) -> Expr {
+    /// word); returns "this is a write to a valid address" and, with delays, "the written delay
+    /// is below D" (a larger value is not written).
+    fn respond(&self, b: &mut B, rd: &ReadData) -> (Expr, Option<Expr>) {
         let (lay, ports, gate, regs, x, d) =
             (self.lay, self.ports, self.gate, self.regs, self.x, &self.d);
         // byte-select merge for writes
@@ -626,12 +662,16 @@ impl Host<'_> {
             }
             resp.push(set(&x.word, Expr::concat(parts)));
         }
+        let d_ok = regs.ddata.as_ref().map(|dd| {
+            resp.push(set(dd, merged.e().slice(lay.db - 1, 0)));
+            merged.e().lt(k(lay.delay, 32))
+        });
         b.data(when(gate.fsm.is(HostState::Resp), resp));
-        do_write
+        (do_write, d_ok)
     }
 
     /// The host state machine, the memory write enables and the CONTROL and COMMAND writes.
-    fn transactions(&self, b: &mut B, do_write: Expr) {
+    fn transactions(&self, b: &mut B, do_write: Expr, d_ok: Option<Expr>) {
         let (lay, ports, gate, regs, x, d, seq) = (
             self.lay, self.ports, self.gate, self.regs, self.x, &self.d, self.seq,
         );
@@ -660,6 +700,9 @@ impl Host<'_> {
         if let Some(x) = x {
             clear_writes.push(set(&x.we, Expr::bit(false)));
         }
+        if let Some(wr_d) = &regs.wr_d {
+            clear_writes.push(set(wr_d, Expr::bit(false)));
+        }
         let mut resp_ctl = vec![if_else(
             d.we.e(),
             {
@@ -669,6 +712,9 @@ impl Host<'_> {
                     set(&regs.wr_st, do_write.clone().and(d.isst.e())),
                 ];
                 v.extend(h_x_we_set);
+                if let (Some(wr_d), Some(isd), Some(ok)) = (&regs.wr_d, &d.isd, d_ok) {
+                    v.push(set(wr_d, do_write.clone().and(isd.e()).and(ok)));
+                }
                 v
             },
             vec![fsm.goto(HostState::Idle), set(&h_ack, Expr::bit(true))],

@@ -1,6 +1,7 @@
 //! The lane instances: every operation the top broadcasts goes to each lane's ports, and each
 //! lane's read data, spike, spike counts and column sum come back as wires.
 
+use super::delays::DelayTop;
 use super::events::EventIssuer;
 use super::host::LaneRegs;
 use super::k;
@@ -10,7 +11,7 @@ use super::sequencer::{Sequencer, Sweeps};
 use super::spikes::NeuronPhase;
 use super::teacher::Teacher;
 use super::traces::{LtpStep, Potentiation};
-use crate::array::build::B;
+use crate::array::build::{B, Ram};
 use crate::array::layout::Layout;
 use crate::ir::*;
 
@@ -20,7 +21,8 @@ pub(super) struct LaneDrive<'a> {
     pub sweeps: &'a Sweeps,
     pub ev: &'a EventIssuer,
     pub neuron: &'a NeuronPhase,
-    pub ltp: Option<(&'a Potentiation, &'a LtpStep)>,
+    /// Potentiation, and its step (without delays: with delays the lanes compute it).
+    pub ltp: Option<(&'a Potentiation, Option<&'a LtpStep>)>,
     pub scale: &'a Scaling,
     pub out: &'a Output,
     pub host: &'a LaneRegs,
@@ -28,12 +30,18 @@ pub(super) struct LaneDrive<'a> {
     pub cuba: Option<&'a golden::config::CubaConfig>,
     /// Teach mode and the forced neurons (teach hardware).
     pub teach: Option<&'a Teacher>,
+    /// Synaptic delays: the slots and the ring's clear.
+    pub dl: Option<&'a DelayTop>,
+    /// The x memory, whose writes the lanes copy into their trace history (delays).
+    pub x: Option<&'a Ram>,
 }
 
 /// One lane's outputs.
 pub(super) struct LaneOut {
     /// Index of the lane's instance in the top module.
     pub instance: usize,
+    /// Host read data: the delay (delays).
+    pub d_rdata: Option<Sig>,
     /// Host read data: the weight.
     pub w_rdata: Sig,
     /// Host read data: the state word.
@@ -60,6 +68,8 @@ pub(super) fn instantiate(
     let h_lane_bits = h.lane.ty.width;
     let mut lane_out = Vec::new();
     for (lane, module) in (0..lay.l).zip(lane_modules) {
+        let d_rdata =
+            d.dl.map(|_| b.m.wire(&format!("l{lane}_d_rdata"), Ty::u(lay.db)));
         let w_rdata = b.m.wire(&format!("l{lane}_w_rdata"), lay.w_ty);
         let st_rdata = b.m.wire(&format!("l{lane}_st_rdata"), Ty::u(lay.st_width));
         let spike = b.m.wire(&format!("l{lane}_spike"), Ty::BIT);
@@ -117,10 +127,14 @@ pub(super) fn instantiate(
                 ("ltp_go".into(), ltp.go.clone()),
                 ("ltp_kd".into(), ltp.kd.clone()),
                 ("ltp_base".into(), ltp.base_d.clone()),
-                ("ltp_dx".into(), step.dx.e()),
-                ("ltp_lo".into(), step.lo.e()),
-                ("ltp_hi".into(), step.hi.e()),
             ]);
+            if let Some(step) = step {
+                conns.extend([
+                    ("ltp_dx".into(), step.dx.e()),
+                    ("ltp_lo".into(), step.lo.e()),
+                    ("ltp_hi".into(), step.hi.e()),
+                ]);
+            }
         }
         if let Some(sc) = &d.scale.sc {
             conns.extend([
@@ -140,9 +154,34 @@ pub(super) fn instantiate(
             ("h_wr_w".into(), h.wr_w.e().and(this_lane.clone())),
             ("h_waddr".into(), h.waddr.e()),
             ("h_wdata".into(), h.wdata.e()),
-            ("h_wr_st".into(), h.wr_st.e().and(this_lane)),
+            ("h_wr_st".into(), h.wr_st.e().and(this_lane.clone())),
             ("h_g".into(), h.g.e()),
             ("h_stdata".into(), h.stdata.e()),
+        ]);
+        if let Some(dl) = d.dl {
+            conns.extend([
+                ("slot".into(), dl.slot.e()),
+                ("ring_clr".into(), dl.ring_clr.e()),
+                ("ring_a".into(), dl.ring_a.clone()),
+            ]);
+            if let Some(x) = d.x {
+                conns.extend([
+                    ("xh_we".into(), x.we.e()),
+                    ("xh_addr".into(), x.waddr.e()),
+                    ("xh_data".into(), x.wdata.e()),
+                ]);
+            }
+            if let Some(row) = d.ltp.and_then(|(l, _)| l.row_d.clone()) {
+                conns.push(("ltp_row".into(), row));
+            }
+            let (wr_d, ddata) = (h.wr_d.as_ref().unwrap(), h.ddata.as_ref().unwrap());
+            conns.extend([
+                ("h_wr_d".into(), wr_d.e().and(this_lane)),
+                ("h_ddata".into(), ddata.e()),
+                ("d_rdata".into(), d_rdata.as_ref().unwrap().e()),
+            ]);
+        }
+        conns.extend([
             ("w_rdata".into(), w_rdata.e()),
             ("st_rdata".into(), st_rdata.e()),
             ("nu_spike".into(), spike.e()),
@@ -160,6 +199,17 @@ pub(super) fn instantiate(
             name: format!("u_lane{lane}"),
             params: if lay.pair {
                 Vec::new() // single-port weights cannot be preloaded: the host writes them
+            } else if lay.delay > 0 {
+                vec![
+                    (
+                        "W_INIT".into(),
+                        ParamValue::Str(format!("{init_prefix}{}_w{lane}.hex", lay.name)),
+                    ),
+                    (
+                        "D_INIT".into(),
+                        ParamValue::Str(format!("{init_prefix}{}_d{lane}.hex", lay.name)),
+                    ),
+                ]
             } else {
                 vec![(
                     "W_INIT".into(),
@@ -170,6 +220,7 @@ pub(super) fn instantiate(
         });
         lane_out.push(LaneOut {
             instance,
+            d_rdata,
             w_rdata,
             st_rdata,
             spike,

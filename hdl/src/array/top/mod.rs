@@ -14,6 +14,7 @@
 //!   in the emitted Verilog.
 
 mod counters;
+mod delays;
 mod events;
 mod host;
 mod lanes;
@@ -137,7 +138,9 @@ impl TopMems {
         let (a, rl) = (&lay.arch, lay.rl);
         let xw = Ty::u(lay.tb * a.x_per_word as u32);
         let x = p.stdp.enabled.then(|| {
-            let shape = MemShape::ram(xw, a.x_words, rl, false, lay.x_addr_reg);
+            // with delays: D slots of the trace history
+            let depth = a.x_words * lay.delay.max(1);
+            let shape = MemShape::ram(xw, depth, rl, false, lay.x_addr_reg);
             b.ram(&lay.name, "x", shape, None)
         });
         let swty = Ty::u(lay.gb + lay.l as u32);
@@ -204,6 +207,7 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str, lane_modules: &[S
     let tick_start = seq.tick_start(&mut b, &ports, &gate);
     let mems = TopMems::declare(&mut b, lay, p);
     let sweeps = seq.sweeps(&mut b, lay, p);
+    let dl = delays::DelayTop::build(&mut b, lay, &cnt, &seq, &sweeps);
     let teach = teacher::Teacher::build(&mut b, lay, &ports, &seq, &tick_start);
     let ev = events::EventIssuer::build(
         &mut b,
@@ -220,7 +224,17 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str, lane_modules: &[S
         t.drive(&mut b, lay, &neuron);
     }
     let ltp = traces::Potentiation::declare(&mut b, lay, p, &seq, &neuron);
-    let tr = traces::Traces::build(&mut b, lay, p, &seq, &sweeps, &ev, &mems, ltp.as_ref());
+    let tr = traces::Traces::build(
+        &mut b,
+        lay,
+        p,
+        &seq,
+        &sweeps,
+        &ev,
+        &mems,
+        ltp.as_ref(),
+        dl.as_ref(),
+    );
     let scale = scaling::Scaling::declare(&mut b, lay, &seq);
     let out = output::Output::declare(&mut b, lay, p, &ports, &seq, &cnt, &mems);
     let hregs = host::LaneRegs::declare(&mut b, lay);
@@ -234,12 +248,14 @@ pub fn top_module(lay: &Layout, p: &Params, init_prefix: &str, lane_modules: &[S
             sweeps: &sweeps,
             ev: &ev,
             neuron: &neuron,
-            ltp: ltp.as_ref().zip(tr.ltp_step.as_ref()),
+            ltp: ltp.as_ref().map(|l| (l, tr.ltp_step.as_ref())),
             scale: &scale,
             out: &out,
             host: &hregs,
             cuba: p.cuba.as_ref(),
             teach: teach.as_ref(),
+            dl: dl.as_ref(),
+            x: mems.x.as_ref(),
         },
     );
     let nwords_final = neuron.collect(&mut b, lay, &lanes, &mems.spk);

@@ -90,7 +90,12 @@ impl Sequencer {
     pub fn declare(b: &mut B, lay: &Layout, p: &Params) -> Sequencer {
         let a = &lay.arch;
         let fsm = b.fsm("phase", Phase::Sweep);
-        let pc_max = a.decay_sweep.max(lay.g).max(a.clear_sweep) + lay.rl + 8 + 2 * lay.rl;
+        let pc_max = a.decay_sweep.max(lay.g).max(a.clear_sweep)
+            + lay.rl
+            + 8
+            + 2 * lay.rl
+            + a.ring_stages
+            + a.history_stages;
         let pc = b.ctl_reg("pc", Ty::u(cw(pc_max)), 0);
         let sweep_keep_theta = lay
             .f_theta
@@ -154,7 +159,8 @@ impl Sequencer {
         let (lif, stdp) = (&p.lif, &p.stdp);
         let st_decays = (lif.theta_plus > 0 && lif.theta_decay_shift > 0)
             || (stdp.enabled && stdp.post_decay_shift > 0);
-        let x_decays = stdp.enabled && stdp.pre_decay_shift > 0;
+        // with delays the sweep also copies the history's slot t-1 to slot t
+        let x_decays = stdp.enabled && (stdp.pre_decay_shift > 0 || lay.delay > 0);
         let pc_g = self.pc.e().resize(lay.gb);
         let lane_st_valid = b.net(
             "lane_st_valid",
@@ -247,7 +253,7 @@ impl Sequencer {
             Some(ltp) => vec![if_else(
                 ltp.ldone.e(),
                 vec![when(
-                    self.pc_is(2 * rl + 1 - lay.pair as u64 + a.bcast_stages),
+                    self.pc_is(2 * rl + 1 - lay.pair as u64 + a.bcast_stages + a.history_stages),
                     vec![if_else(
                         scale_due.e(),
                         self.go(Phase::Scale),
@@ -296,7 +302,9 @@ impl Sequencer {
                         if_else(
                             t.ev.events_done.e(),
                             vec![when(
-                                self.pc_is(rl + a.event_stages + a.bcast_stages - 1),
+                                self.pc_is(
+                                    rl + a.event_stages + a.bcast_stages - 1 + a.ring_stages,
+                                ),
                                 self.go(Phase::Neuron),
                             )],
                             vec![set(&self.pc, Expr::zero(self.pc.ty))],

@@ -12,7 +12,7 @@ use super::events::EventIssuer;
 use super::sequencer::{Phase, Sequencer, Sweeps};
 use super::spikes::NeuronPhase;
 use super::{k, k_wrap};
-use crate::array::build::{B, any, onehot, write_port};
+use crate::array::build::{B, any, mul_const, onehot, write_port};
 use crate::array::lane::{dx_width, ltp_thr_width};
 use crate::array::layout::{Layout, Params};
 use crate::array::ops;
@@ -40,6 +40,8 @@ pub(super) struct Potentiation {
     pub base_d: Expr,
     /// Which trace of the x word is row j's, delayed to the read data.
     j_d: Expr,
+    /// With delays: the row, delayed to the lanes' S0 (each lane reads its trace history).
+    pub row_d: Option<Expr>,
 }
 
 /// The potentiation step and its clamp thresholds, registered, for the lanes.
@@ -59,6 +61,8 @@ pub(super) struct XHost {
     pub word: Sig,
     /// The memory's read data.
     pub rdata: Sig,
+    /// With delays: the word address of slot `(t - 1) mod D`, added to the host's address.
+    pub base: Option<Expr>,
 }
 
 /// What the trace pipeline offers.
@@ -116,8 +120,9 @@ impl Potentiation {
         let go = b.delayed_r("ltp_go", pre.e(), rl);
         let kd = b.delayed("ltp_kd", lk.e().resize(gb), rl);
         let base_d = b.delayed("ltp_base", lbase.e(), rl);
+        let row_d = (lay.delay > 0).then(|| b.delayed("ltp_row", lj.e(), rl));
         // the trace's field is selected only when the step depends on the trace
-        let j_d = if lay.xpb > 0 && p.stdp.ltp_shift < lay.tb {
+        let j_d = if lay.delay == 0 && lay.xpb > 0 && p.stdp.ltp_shift < lay.tb {
             b.delayed(
                 "ltp_jlow",
                 lj.e().resize(rb.max(lay.xpb)).slice(lay.xpb - 1, 0),
@@ -136,6 +141,7 @@ impl Potentiation {
             kd,
             base_d,
             j_d,
+            row_d,
         })
     }
 }
@@ -151,6 +157,7 @@ impl Traces {
         ev: &EventIssuer,
         mems: &TopMems,
         ltp: Option<&Potentiation>,
+        dl: Option<&super::delays::DelayTop>,
     ) -> Traces {
         let (Some(xr), Some(ev_row)) = (&mems.x, &ev.ev_row) else {
             return Traces {
@@ -172,6 +179,14 @@ impl Traces {
                 row.lsr(xpb).resize(xab)
             }
         };
+        // with delays: slot t's words (written by this tick) and slot t-1's (read by the decay
+        // and the host)
+        let xbase = dl.map(|d| mul_const(d.slot.e(), a.x_words, xab));
+        let xbase_p = dl.map(|d| mul_const(d.slot_p.e(), a.x_words, xab));
+        let at = |base: &Option<Expr>, e: Expr| match base {
+            Some(bs) => bs.clone() + e,
+            None => e,
+        };
         let ev_xop = b.net(
             "ev_xop",
             ev.in_events.clone().and(ev.ev_first.as_ref().unwrap().e()),
@@ -185,10 +200,10 @@ impl Traces {
             },
         );
         let mut rcases = vec![
-            (ev_xop.e(), row_word(ev_row.e())),
-            (dec_xop.e(), pc.e().resize(xab)),
+            (ev_xop.e(), at(&xbase, row_word(ev_row.e()))),
+            (dec_xop.e(), at(&xbase_p, pc.e().resize(xab))),
         ];
-        if let Some(ltp) = ltp {
+        if let Some(ltp) = ltp.filter(|_| dl.is_none()) {
             rcases.push((ltp.pre.e(), row_word(ltp.lj.e())));
         }
         let xbusy = any(rcases.iter().map(|(s, _)| s.clone()).collect());
@@ -200,11 +215,28 @@ impl Traces {
         // X stage
         let xo_v = b.delayed_r("xo_v", ev_xop.e().or(dec_xop.e()), rl);
         let xo_inc = b.delayed("xo_inc", ev_xop.e(), rl);
+        // the word written: the word read, but for the decay with delays (read slot t-1,
+        // write slot t)
         let xo_addr = b.delayed(
             "xo_addr",
-            Expr::mux(ev_xop.e(), row_word(ev_row.e()), pc.e().resize(xab)),
+            at(
+                &xbase,
+                Expr::mux(ev_xop.e(), row_word(ev_row.e()), pc.e().resize(xab)),
+            ),
             rl,
         );
+        let xo_rd = match &xbase_p {
+            Some(bp) => b.delayed(
+                "xo_rd",
+                Expr::mux(
+                    ev_xop.e(),
+                    at(&xbase, row_word(ev_row.e())),
+                    bp.clone() + pc.e().resize(xab),
+                ),
+                rl,
+            ),
+            None => xo_addr.clone(),
+        };
         let xo_field = (xpb > 0).then(|| {
             b.delayed(
                 "xo_field",
@@ -227,7 +259,7 @@ impl Traces {
             }
             let mut w = xr.rdata.e();
             for (j, (hv, ha, hd)) in hist.into_iter().enumerate().rev() {
-                let m = b.net(&format!("fwd_x{}", j + 1), hv.and(ha.eq(xo_addr.clone())));
+                let m = b.net(&format!("fwd_x{}", j + 1), hv.and(ha.eq(xo_rd.clone())));
                 w = Expr::mux(m.e(), hd, w);
             }
             b.net("x_in", w)
@@ -258,7 +290,10 @@ impl Traces {
         let sweep_x = b.reg_r(
             "sweep_x",
             0,
-            sweeps.sweep_issue.e().and(seq.pc_lt(a.x_words)),
+            sweeps
+                .sweep_issue
+                .e()
+                .and(seq.pc_lt(a.x_words * lay.delay.max(1))),
         );
         let sweep_x_addr = b.reg("sweep_x_addr", pc.e().resize(xab));
         let wcases = [
@@ -267,13 +302,16 @@ impl Traces {
             (h_x_we.e(), h_xaddr.e(), h_x_word.e()),
         ];
         write_port(b, xr, &wcases);
-        let ltp_step = ltp.map(|ltp| Self::ltp_step(b, lay, p, &xr.rdata, &ltp.j_d));
+        let ltp_step = ltp
+            .filter(|_| dl.is_none())
+            .map(|ltp| Self::ltp_step(b, lay, p, &xr.rdata, &ltp.j_d));
         Traces {
             host: Some(XHost {
                 addr: h_xaddr,
                 we: h_x_we,
                 word: h_x_word,
                 rdata: xr.rdata.clone(),
+                base: xbase_p,
             }),
             ltp_step,
         }
