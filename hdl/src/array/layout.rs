@@ -314,6 +314,12 @@ pub struct Layout {
     pub teach_reset: bool,
     /// Bits of a register index in region 0: 4, or 5 with teach hardware (TEACH = 16).
     pub reg_bits: u32,
+    /// A layer after the first of a chain (set by [`super::chain`]): its input stream is the
+    /// previous layer's output inside the chip, whose addresses are always below `inputs`, so
+    /// it has no input range check and no dropped-beat counter, and it keeps no tick and cycle
+    /// counters of its own (the chip's are layer 0's): its DROPPED, TICK_LO/HI and
+    /// CYCLE_LO/HI registers are absent (read 0, not listed in its manifest).
+    pub chained: bool,
 }
 
 /// Why a network with synaptic delays is not generated: the golden model simulates them
@@ -438,6 +444,7 @@ impl Layout {
             teach,
             teach_reset: cfg.array.teach,
             reg_bits,
+            chained: false,
         })
     }
 

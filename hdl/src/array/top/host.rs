@@ -515,7 +515,7 @@ impl Host<'_> {
                 x.rdata.clone()
             }
         });
-        let reg_vals: Vec<(u64, Expr)> = vec![
+        let mut reg_vals: Vec<(u64, Expr)> = vec![
             (regs::ID, k(regs::ID_VALUE, 32)),
             (regs::INPUTS, k(lay.inputs, 32)),
             (regs::NEURONS, k(lay.n, 32)),
@@ -523,15 +523,21 @@ impl Host<'_> {
             (regs::ROWS, k(r, 32)),
             (regs::CONTROL, seq.learn_en.e().resize(32)),
             (regs::STATUS, seq.is(Phase::Idle).resize(32)),
-            (regs::TICK_LO, cnt.ticks.0.e()),
-            (regs::TICK_HI, cnt.ticks.1.e()),
-            (regs::CYCLE_LO, cnt.cycles.0.e()),
-            (regs::CYCLE_HI, cnt.cycles.1.e()),
-            (regs::DROPPED, cnt.dropped.e()),
+        ];
+        // (a chained layer has none of these counters: the registers read 0)
+        if let Some((lo, hi)) = &cnt.ticks {
+            reg_vals.extend([(regs::TICK_LO, lo.e()), (regs::TICK_HI, hi.e())]);
+        }
+        if let Some((lo, hi)) = &cnt.cycles {
+            reg_vals.extend([(regs::CYCLE_LO, lo.e()), (regs::CYCLE_HI, hi.e())]);
+        }
+        if let Some(d) = &cnt.dropped {
+            reg_vals.push((regs::DROPPED, d.e()));
+        }
+        reg_vals.extend([
             (regs::TICK_CYCLES, cnt.tick_cycles_last.e()),
             (regs::LAST_SPIKES, cnt.prev_count.e().resize(32)),
-        ];
-        let mut reg_vals = reg_vals;
+        ]);
         if let Some(t) = self.teach {
             reg_vals.extend([
                 (regs::TEACH, t.mode.e().resize(32)),
