@@ -317,8 +317,8 @@ pub struct Layout {
     /// A layer after the first of a chain (set by [`super::chain`]): its input stream is the
     /// previous layer's output inside the chip, whose addresses are always below `inputs`, so
     /// it has no input range check and no dropped-beat counter, and it keeps no tick and cycle
-    /// counters of its own (the chip's are layer 0's): its DROPPED, TICK_LO/HI and
-    /// CYCLE_LO/HI registers are absent (read 0, not listed in its manifest).
+    /// counters of its own (the chip's are layer 0's): its DROPPED, TICK_LO/HI, CYCLE_LO/HI
+    /// and TICK_CYCLES registers are absent (read 0, not listed in its manifest).
     pub chained: bool,
 }
 

@@ -509,7 +509,9 @@ fn manifest(
     ];
     if lay.chained {
         // a chained layer's counters are the chip's (layer 0's): absent here, reading 0
-        registers.retain(|(_, i)| ![TICK_LO, TICK_HI, CYCLE_LO, CYCLE_HI, DROPPED].contains(i));
+        registers.retain(|(_, i)| {
+            ![TICK_LO, TICK_HI, CYCLE_LO, CYCLE_HI, DROPPED, TICK_CYCLES].contains(i)
+        });
     }
     if lay.teach {
         registers.extend([("TEACH", TEACH), ("TEACH_DROPPED", TEACH_DROPPED)]);

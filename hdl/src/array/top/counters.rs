@@ -5,9 +5,10 @@
 //! Key decisions:
 //! - A 64-bit counter's high half adds the low half's wrap one cycle later, so no 64-bit carry
 //!   chain limits the clock.
-//! - A layer after the first of a chain ([`Layout::chained`]) has no cycle, tick or dropped
-//!   counter: the chip's cycles and ticks are layer 0's (every layer runs every chip tick, all
-//!   reset by `rst`), and its input addresses come from the previous layer, never out of range.
+//! - A layer after the first of a chain ([`Layout::chained`]) has no cycle, tick, tick-cycle or
+//!   dropped counter: the chip's cycles and ticks are layer 0's (every layer runs every chip
+//!   tick, all reset by `rst`), and its input addresses come from the previous layer, never out
+//!   of range.
 
 use crate::array::build::B;
 use crate::array::layout::Layout;
@@ -24,10 +25,8 @@ pub(super) struct Counters {
     pub ticks: Option<(Sig, Sig)>,
     /// Input beats dropped (counted by the event issuer); none in a chained layer.
     pub dropped: Option<Sig>,
-    /// Cycles of the running tick.
-    pub tick_cycles_run: Sig,
-    /// Cycles of the last tick.
-    pub tick_cycles_last: Sig,
+    /// Cycles of the running tick and of the last tick; none in a chained layer.
+    pub tick_cycles: Option<(Sig, Sig)>,
     /// Spikes of the previous tick.
     pub prev_count: Sig,
 }
@@ -39,8 +38,12 @@ impl Counters {
         let tick_end = b.m.wire("tick_end", Ty::BIT);
         let ticks = own.then(|| wide_counter(b, "tick_count", tick_end.e()));
         let dropped = own.then(|| b.ctl_reg("dropped_count", Ty::u(32), 0));
-        let tick_cycles_run = b.ctl_reg("tick_cycles_run", Ty::u(32), 0);
-        let tick_cycles_last = b.ctl_reg("tick_cycles_last", Ty::u(32), 0);
+        let tick_cycles = own.then(|| {
+            (
+                b.ctl_reg("tick_cycles_run", Ty::u(32), 0),
+                b.ctl_reg("tick_cycles_last", Ty::u(32), 0),
+            )
+        });
         let prev_count = b.ctl_reg("prev_count", Ty::u(lay.nb + 1), 0);
         b.m.comment(&prev_count, "spikes of the previous tick");
         Counters {
@@ -48,8 +51,7 @@ impl Counters {
             tick_end,
             ticks,
             dropped,
-            tick_cycles_run,
-            tick_cycles_last,
+            tick_cycles,
             prev_count,
         }
     }

@@ -475,8 +475,16 @@ impl Host<'_> {
         // response logic (field select, byte merge, write-back word) are separate clock-to-clock
         // paths; a second stage registers the selected value. The host waits two cycles more for
         // them (`h_wait`).
-        let w_sel = capture(b, "h_w_cap", w_sel.e());
-        let st_sel = capture(b, "h_st_cap", st_sel.e());
+        // (one lane: no multiplexer, and the lane's read data is its memory's output register,
+        // held while the access lasts; it is the capture stage, `h_wait` unchanged)
+        let (w_sel, st_sel) = if l == 1 {
+            (w_sel, st_sel)
+        } else {
+            (
+                capture(b, "h_w_cap", w_sel.e()),
+                capture(b, "h_st_cap", st_sel.e()),
+            )
+        };
         let st_word = StateWord::unpack(lay, &st_sel.e());
         let mut st_val = Expr::zero(Ty::u(32));
         for (rr, fe) in [
@@ -534,10 +542,10 @@ impl Host<'_> {
         if let Some(d) = &cnt.dropped {
             reg_vals.push((regs::DROPPED, d.e()));
         }
-        reg_vals.extend([
-            (regs::TICK_CYCLES, cnt.tick_cycles_last.e()),
-            (regs::LAST_SPIKES, cnt.prev_count.e().resize(32)),
-        ]);
+        if let Some((_, last)) = &cnt.tick_cycles {
+            reg_vals.push((regs::TICK_CYCLES, last.e()));
+        }
+        reg_vals.push((regs::LAST_SPIKES, cnt.prev_count.e().resize(32)));
         if let Some(t) = self.teach {
             reg_vals.extend([
                 (regs::TEACH, t.mode.e().resize(32)),
@@ -558,8 +566,14 @@ impl Host<'_> {
                 Expr::mux(d.isst.e(), st_val, Expr::mux(d.isx.e(), x_val, reg_val)),
             ),
         );
-        // second capture stage: the read value (field selected, sign-extended) is a register too
-        let value = capture(b, "h_value", value);
+        // second capture stage: the read value (field selected, sign-extended) is a register
+        // too, the port's `wb_dat_r` itself: it takes the value in every read-state cycle and
+        // holds it through the response and the acknowledge
+        b.data(when(
+            self.gate.fsm.is(HostState::Read),
+            vec![set(&self.ports.wb_dat_r, value)],
+        ));
+        let value = self.ports.wb_dat_r.clone();
         ReadData {
             st_sel,
             value,
@@ -570,8 +584,7 @@ impl Host<'_> {
     /// The response: the read word and the byte-merged write-back words (weight, state word, x
     /// word); returns "this is a write to a valid address".
     fn respond(&self, b: &mut B, rd: &ReadData) -> Expr {
-        let (lay, ports, gate, regs, x, d) =
-            (self.lay, self.ports, self.gate, self.regs, self.x, &self.d);
+        let (lay, gate, regs, x, d) = (self.lay, self.gate, self.regs, self.x, &self.d);
         // byte-select merge for writes
         let mask = Expr::concat(
             (0..4)
@@ -611,7 +624,6 @@ impl Host<'_> {
         };
         let do_write = d.we.e().and(d.ok.e());
         let mut resp = vec![
-            set(&ports.wb_dat_r, rd.value.e()),
             set(&regs.wdata, {
                 let e = merged.e().slice(lay.w_ty.width - 1, 0);
                 if lay.w_ty.signed { e.as_signed() } else { e }
