@@ -5,8 +5,9 @@
 //! Key decision: the estimate walks the generated design (the same memories and multipliers the
 //! tools will see) and maps each with the rules Yosys applies, measured here (Yosys 0.23 and
 //! 0.70) on the generator's memories (read latency 2, the output register absorbed): on iCE40 a
-//! memory of at most 4 words or 64 bits becomes flip-flops and any larger one EBR (4 Kbit: 256x16, 512x8,
-//! 1024x4, 2048x2), `ram_style "huge"` SPRAM (16K x 16); on ECP5 a memory of under 1 Kbit or
+//! memory of at most 4 words or 64 bits becomes flip-flops unless marked `ram_style "block"` (the
+//! UP5K's small memories, measured: a 10 x 4 bit one takes one EBR) and any larger one EBR (4 Kbit:
+//! 256x16, 512x8, 1024x4, 2048x2), `ram_style "huge"` SPRAM (16K x 16); on ECP5 a memory of under 1 Kbit or
 //! marked `ram_style "distributed"` becomes LUT RAM (16x4 per TRELLIS_DPR16X4) and a larger one
 //! DP16KD (1024x18, 2048x9, 4096x4, 8192x2, 16384x1, 512x36), plus the DP16KD the generator
 //! instantiates itself. Checked against Yosys on the 256x256 arrays: UP5K 4 lanes 24 EBR + 4
@@ -94,10 +95,10 @@ fn map_memory(
 ) -> (&'static str, u64) {
     let bits = depth * width as u64;
     let style = |s: &str| attrs.iter().any(|(k, v)| k == "ram_style" && v.contains(s));
-    let (huge, distributed) = (style("huge"), style("distributed"));
+    let (huge, distributed, block) = (style("huge"), style("distributed"), style("block"));
     match family {
         Family::Ice40 if huge => ("spram", depth.div_ceil(16384) * (width as u64).div_ceil(16)),
-        Family::Ice40 if depth <= 4 || bits <= 64 => ("ff", 0),
+        Family::Ice40 if !block && (depth <= 4 || bits <= 64) => ("ff", 0),
         Family::Ice40 => ("bram", tiles(depth, width, &EBR)),
         Family::Ecp5 if distributed || bits < 1024 => {
             ("lutram", depth.div_ceil(16) * (width as u64).div_ceil(4))

@@ -156,9 +156,12 @@ pub fn compare_state(
             return Ok(mm(t, "teach mode", String::new(), net.teach(), mode));
         }
     }
-    let ticks = h.read(regs::TICK_LO)? as u64 | (h.read(regs::TICK_HI)? as u64) << 32;
-    if ticks != net.tick() {
-        return Ok(mm(t, "tick counter", String::new(), net.tick(), ticks));
+    // (a chained layer has no tick counter of its own: the chip's is layer 0's)
+    if !lay.chained {
+        let ticks = h.read(regs::TICK_LO)? as u64 | (h.read(regs::TICK_HI)? as u64) << 32;
+        if ticks != net.tick() {
+            return Ok(mm(t, "tick counter", String::new(), net.tick(), ticks));
+        }
     }
     let regions = [
         (Region::V, StateKind::V, "v"),

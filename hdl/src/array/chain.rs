@@ -183,7 +183,7 @@ fn chain_of(
     let gens: Vec<Generated> = layers
         .iter()
         .enumerate()
-        .map(|(k, c)| super::generate(c, opts).map_err(|e| format!("layer[{k}]: {e}")))
+        .map(|(k, c)| super::generate_layer(c, opts, k > 0).map_err(|e| format!("layer[{k}]: {e}")))
         .collect::<Result<_, _>>()?;
     let nl = gens.len() as u64;
     let layer_shift = gens.iter().map(|g| g.layout.aw).max().unwrap();

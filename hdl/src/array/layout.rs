@@ -322,6 +322,12 @@ pub struct Layout {
     pub db: u32,
     /// Bits of an accumulator address: `G` words, with delays `D x G` (`slot * G + g`).
     pub acc_ab: u32,
+    /// A layer after the first of a chain (set by [`super::chain`]): its input stream is the
+    /// previous layer's output inside the chip, whose addresses are always below `inputs`, so
+    /// it has no input range check and no dropped-beat counter, and it keeps no tick and cycle
+    /// counters of its own (the chip's are layer 0's): its DROPPED, TICK_LO/HI, CYCLE_LO/HI
+    /// and TICK_CYCLES registers are absent (read 0, not listed in its manifest).
+    pub chained: bool,
 }
 
 impl Layout {
@@ -443,6 +449,7 @@ impl Layout {
             delay,
             db: bits_unsigned(delay.saturating_sub(1)).max(1),
             acc_ab: addr_bits(g * delay.max(1)),
+            chained: false,
         })
     }
 

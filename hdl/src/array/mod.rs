@@ -172,6 +172,16 @@ fn count_memories(into: &mut Vec<MemoryCount>, uses: Vec<MemUse>, count: u64) {
 
 /// Generate the array for `cfg`.
 pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
+    generate_layer(cfg, opts, false)
+}
+
+/// Generate the array for `cfg`, as a layer after the first of a chain when `chained`
+/// ([`Layout::chained`]: no input range check, no dropped, tick or cycle counters).
+pub(crate) fn generate_layer(
+    cfg: &Config,
+    opts: &Options,
+    chained: bool,
+) -> Result<Generated, String> {
     let rl = opts.target.read_latency();
     // iCE40 block RAM registers the address itself, and its read data is slow: keep the data
     // register there; elsewhere the x memory registers its address (see `Layout::x_addr_reg`)
@@ -183,6 +193,7 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
         opts.target == Target::Ice40Up5k,
         !ice40,
     )?;
+    lay.chained = chained;
     lay.choose_mul(match opts.target {
         Target::Ice40 => Some(0),
         Target::Ice40Up5k => Some(8),
@@ -252,6 +263,17 @@ pub fn generate(cfg: &Config, opts: &Options) -> Result<Generated, String> {
             for mem in &mut m.memories {
                 mem.attrs
                     .retain(|(k, v)| !(k == "ram_style" && v == "\"distributed\""));
+            }
+        }
+        if opts.target == Target::Ice40Up5k {
+            // the UP5K runs out of logic cells long before block RAM: a small memory (64 bits
+            // or less, which Yosys would build from flip-flops and multiplexers, about two
+            // logic cells a bit) asks for an EBR too
+            for mem in &mut m.memories {
+                let small = mem.depth <= 4 || mem.depth * mem.ty.width as u64 <= 64;
+                if small && !mem.attrs.iter().any(|(k, _)| k == "ram_style") {
+                    mem.attrs.push(("ram_style".into(), "\"block\"".into()));
+                }
             }
         }
         modules.push(m);
@@ -525,6 +547,12 @@ fn manifest(
         ("TICK_CYCLES", TICK_CYCLES),
         ("LAST_SPIKES", LAST_SPIKES),
     ];
+    if lay.chained {
+        // a chained layer's counters are the chip's (layer 0's): absent here, reading 0
+        registers.retain(|(_, i)| {
+            ![TICK_LO, TICK_HI, CYCLE_LO, CYCLE_HI, DROPPED, TICK_CYCLES].contains(i)
+        });
+    }
     if lay.teach {
         registers.extend([("TEACH", TEACH), ("TEACH_DROPPED", TEACH_DROPPED)]);
     }

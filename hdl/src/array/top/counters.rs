@@ -2,8 +2,13 @@
 //! dropped input beats, the cycles of the running and of the last tick, and the last tick's
 //! spikes.
 //!
-//! Key decision: a 64-bit counter's high half adds the low half's wrap one cycle later, so no
-//! 64-bit carry chain limits the clock.
+//! Key decisions:
+//! - A 64-bit counter's high half adds the low half's wrap one cycle later, so no 64-bit carry
+//!   chain limits the clock.
+//! - A layer after the first of a chain ([`Layout::chained`]) has no cycle, tick, tick-cycle or
+//!   dropped counter: the chip's cycles and ticks are layer 0's (every layer runs every chip
+//!   tick, all reset by `rst`), and its input addresses come from the previous layer, never out
+//!   of range.
 
 use crate::array::build::B;
 use crate::array::layout::Layout;
@@ -12,30 +17,33 @@ use crate::ir::*;
 
 /// The counters.
 pub(super) struct Counters {
-    /// Clock cycles since reset (low, high).
-    pub cycles: (Sig, Sig),
+    /// Clock cycles since reset (low, high); none in a chained layer.
+    pub cycles: Option<(Sig, Sig)>,
     /// The end-of-tick beat leaves the output stage (driven by the output stage).
     pub tick_end: Sig,
-    /// Ticks since reset (low, high).
-    pub ticks: (Sig, Sig),
-    /// Input beats dropped (counted by the event issuer).
-    pub dropped: Sig,
-    /// Cycles of the running tick.
-    pub tick_cycles_run: Sig,
-    /// Cycles of the last tick.
-    pub tick_cycles_last: Sig,
+    /// Ticks since reset (low, high); none in a chained layer.
+    pub ticks: Option<(Sig, Sig)>,
+    /// Input beats dropped (counted by the event issuer); none in a chained layer.
+    pub dropped: Option<Sig>,
+    /// Cycles of the running tick and of the last tick; none in a chained layer.
+    pub tick_cycles: Option<(Sig, Sig)>,
     /// Spikes of the previous tick.
     pub prev_count: Sig,
 }
 
 impl Counters {
     pub fn declare(b: &mut B, lay: &Layout) -> Counters {
-        let cycles = wide_counter(b, "cycle_count", Expr::bit(true));
+        let own = !lay.chained;
+        let cycles = own.then(|| wide_counter(b, "cycle_count", Expr::bit(true)));
         let tick_end = b.m.wire("tick_end", Ty::BIT);
-        let ticks = wide_counter(b, "tick_count", tick_end.e());
-        let dropped = b.ctl_reg("dropped_count", Ty::u(32), 0);
-        let tick_cycles_run = b.ctl_reg("tick_cycles_run", Ty::u(32), 0);
-        let tick_cycles_last = b.ctl_reg("tick_cycles_last", Ty::u(32), 0);
+        let ticks = own.then(|| wide_counter(b, "tick_count", tick_end.e()));
+        let dropped = own.then(|| b.ctl_reg("dropped_count", Ty::u(32), 0));
+        let tick_cycles = own.then(|| {
+            (
+                b.ctl_reg("tick_cycles_run", Ty::u(32), 0),
+                b.ctl_reg("tick_cycles_last", Ty::u(32), 0),
+            )
+        });
         let prev_count = b.ctl_reg("prev_count", Ty::u(lay.nb + 1), 0);
         b.m.comment(&prev_count, "spikes of the previous tick");
         Counters {
@@ -43,8 +51,7 @@ impl Counters {
             tick_end,
             ticks,
             dropped,
-            tick_cycles_run,
-            tick_cycles_last,
+            tick_cycles,
             prev_count,
         }
     }

@@ -106,19 +106,26 @@ impl EventIssuer {
         b.m.assign(&ports.in_ready, ready.e());
         let accept = b.net("accept", ready.e().and(ports.in_valid.e()));
         // in_addr < inputs: the bits above the row width must be zero, then a short compare
+        // (a chained layer's addresses are the previous layer's neurons: always in range)
         let in_addr = &ports.in_addr;
-        let high_zero = if rb >= 32 {
+        let high_zero = if rb >= 32 || lay.chained {
             Expr::bit(true)
         } else {
             in_addr.e().slice(31, rb).any().not()
         };
         let low = in_addr.e().slice(rb - 1, 0);
-        let low_ok = if lay.inputs >= 1u64 << rb {
+        let low_ok = if lay.inputs >= 1u64 << rb || lay.chained {
             Expr::bit(true)
         } else {
             low.clone().lt(k(lay.inputs, rb))
         };
         let in_range = b.net("in_range", high_zero.and(low_ok));
+        if lay.chained && rb < 32 {
+            b.m.partly_unused(
+                in_addr,
+                "a chained layer's inputs are the previous layer's neurons: the row bits only",
+            );
+        }
         let take_input = b.net("take_input", accept.e().and(ports.in_eot.e().not()));
         // recurrent events: the previous tick's spikes from the prev list
         let rec = mems.prev.as_ref().map(|pr| {
@@ -207,10 +214,12 @@ impl EventIssuer {
                 )],
             ));
         }
-        b.ctl(when(
-            a_move.e().and(a_ok.e().not()),
-            vec![set(&cnt.dropped, cnt.dropped.e().inc())],
-        ));
+        if let Some(dropped) = &cnt.dropped {
+            b.ctl(when(
+                a_move.e().and(a_ok.e().not()),
+                vec![set(dropped, dropped.e().inc())],
+            ));
+        }
         let rec_done = rec
             .as_ref()
             .map(|r| r.k.e().eq(cnt.prev_count.e()))

@@ -510,8 +510,16 @@ impl Host<'_> {
             );
             capture(b, "h_d_cap", sel.e())
         });
-        let w_sel = capture(b, "h_w_cap", w_sel.e());
-        let st_sel = capture(b, "h_st_cap", st_sel.e());
+        // (one lane: no multiplexer, and the lane's read data is its memory's output register,
+        // held while the access lasts; it is the capture stage, `h_wait` unchanged)
+        let (w_sel, st_sel) = if l == 1 {
+            (w_sel, st_sel)
+        } else {
+            (
+                capture(b, "h_w_cap", w_sel.e()),
+                capture(b, "h_st_cap", st_sel.e()),
+            )
+        };
         let st_word = StateWord::unpack(lay, &st_sel.e());
         let mut st_val = Expr::zero(Ty::u(32));
         for (rr, fe) in [
@@ -550,7 +558,7 @@ impl Host<'_> {
                 x.rdata.clone()
             }
         });
-        let reg_vals: Vec<(u64, Expr)> = vec![
+        let mut reg_vals: Vec<(u64, Expr)> = vec![
             (regs::ID, k(regs::ID_VALUE, 32)),
             (regs::INPUTS, k(lay.inputs, 32)),
             (regs::NEURONS, k(lay.n, 32)),
@@ -558,15 +566,21 @@ impl Host<'_> {
             (regs::ROWS, k(r, 32)),
             (regs::CONTROL, seq.learn_en.e().resize(32)),
             (regs::STATUS, seq.is(Phase::Idle).resize(32)),
-            (regs::TICK_LO, cnt.ticks.0.e()),
-            (regs::TICK_HI, cnt.ticks.1.e()),
-            (regs::CYCLE_LO, cnt.cycles.0.e()),
-            (regs::CYCLE_HI, cnt.cycles.1.e()),
-            (regs::DROPPED, cnt.dropped.e()),
-            (regs::TICK_CYCLES, cnt.tick_cycles_last.e()),
-            (regs::LAST_SPIKES, cnt.prev_count.e().resize(32)),
         ];
-        let mut reg_vals = reg_vals;
+        // (a chained layer has none of these counters: the registers read 0)
+        if let Some((lo, hi)) = &cnt.ticks {
+            reg_vals.extend([(regs::TICK_LO, lo.e()), (regs::TICK_HI, hi.e())]);
+        }
+        if let Some((lo, hi)) = &cnt.cycles {
+            reg_vals.extend([(regs::CYCLE_LO, lo.e()), (regs::CYCLE_HI, hi.e())]);
+        }
+        if let Some(d) = &cnt.dropped {
+            reg_vals.push((regs::DROPPED, d.e()));
+        }
+        if let Some((_, last)) = &cnt.tick_cycles {
+            reg_vals.push((regs::TICK_CYCLES, last.e()));
+        }
+        reg_vals.push((regs::LAST_SPIKES, cnt.prev_count.e().resize(32)));
         if let Some(t) = self.teach {
             reg_vals.extend([
                 (regs::TEACH, t.mode.e().resize(32)),
@@ -587,8 +601,14 @@ impl Host<'_> {
             value = Expr::mux(isd.e(), to32(ds.e()), value);
         }
         let value = Expr::mux(d.ok.e().not(), Expr::zero(Ty::u(32)), value);
-        // second capture stage: the read value (field selected, sign-extended) is a register too
-        let value = capture(b, "h_value", value);
+        // second capture stage: the read value (field selected, sign-extended) is a register
+        // too, the port's `wb_dat_r` itself: it takes the value in every read-state cycle and
+        // holds it through the response and the acknowledge
+        b.data(when(
+            self.gate.fsm.is(HostState::Read),
+            vec![set(&self.ports.wb_dat_r, value)],
+        ));
+        let value = self.ports.wb_dat_r.clone();
         ReadData {
             st_sel,
             value,
@@ -600,8 +620,7 @@ impl Host<'_> {
     /// word); returns "this is a write to a valid address" and, with delays, "the written delay
     /// is below D" (a larger value is not written).
     fn respond(&self, b: &mut B, rd: &ReadData) -> (Expr, Option<Expr>) {
-        let (lay, ports, gate, regs, x, d) =
-            (self.lay, self.ports, self.gate, self.regs, self.x, &self.d);
+        let (lay, gate, regs, x, d) = (self.lay, self.gate, self.regs, self.x, &self.d);
         // byte-select merge for writes
         let mask = Expr::concat(
             (0..4)
@@ -641,7 +660,6 @@ impl Host<'_> {
         };
         let do_write = d.we.e().and(d.ok.e());
         let mut resp = vec![
-            set(&ports.wb_dat_r, rd.value.e()),
             set(&regs.wdata, {
                 let e = merged.e().slice(lay.w_ty.width - 1, 0);
                 if lay.w_ty.signed { e.as_signed() } else { e }

@@ -205,10 +205,11 @@ impl Sequencer {
             enter_events.push(set(&rec.wait, k(rl, rec.wait.ty.width)));
         }
         enter_events.push(set(&t.ev.eot_seen, Expr::bit(false)));
-        let mut tick_begin = vec![
-            set(&t.cnt.tick_cycles_run, k(1, 32)),
-            set(&t.out.pw, Expr::zero(t.out.pw.ty)),
-        ];
+        let mut tick_begin = Vec::new();
+        if let Some((run, _)) = &t.cnt.tick_cycles {
+            tick_begin.push(set(run, k(1, 32)));
+        }
+        tick_begin.push(set(&t.out.pw, Expr::zero(t.out.pw.ty)));
         if let Some(ia) = &t.out.inh_acc {
             tick_begin.push(set(ia, Expr::zero(ia.ty)));
         }
@@ -219,10 +220,10 @@ impl Sequencer {
         });
         let after_neuron = self.after_neuron(b, lay, t, &ltp_due, &scale_due);
         let mut end_tick = self.go(Phase::Idle);
-        end_tick.extend([
-            set(&t.cnt.tick_cycles_last, t.cnt.tick_cycles_run.e().inc()),
-            set(&t.cnt.prev_count, t.out.pw.e()),
-        ]);
+        if let Some((run, last)) = &t.cnt.tick_cycles {
+            end_tick.push(set(last, run.e().inc()));
+        }
+        end_tick.push(set(&t.cnt.prev_count, t.out.pw.e()));
         if let (Some(it), Some(ia)) = (&t.out.inh_total, &t.out.inh_acc) {
             end_tick.push(set(it, ia.e()));
         }
@@ -239,11 +240,12 @@ impl Sequencer {
         let mut start_norm = self.go(Phase::Scale);
         start_norm.push(set(&t.scale.scale_host, Expr::bit(true)));
         start_norm.push(set(&t.gate.cmd_norm, Expr::bit(false)));
-        let tcnt = &t.cnt.tick_cycles_run;
-        b.ctl(when(
-            self.fsm.is_not(Phase::Idle),
-            vec![set(tcnt, tcnt.e().inc())],
-        ));
+        if let Some((tcnt, _)) = &t.cnt.tick_cycles {
+            b.ctl(when(
+                self.fsm.is_not(Phase::Idle),
+                vec![set(tcnt, tcnt.e().inc())],
+            ));
+        }
         b.ctl(when(
             self.fsm.is_not(Phase::Idle).or(t.tick_start.e()),
             vec![set(&self.pc, self.pc.e().inc())],
