@@ -350,9 +350,10 @@ fn learn_config_that_does_not_fit_the_experiment_is_refused_naming_the_key() {
     );
 }
 
-/// `learn digits --rules supervised` on a small split (about 0.1 s): the taught readout beats
-/// chance well, while the control readout trained with the teacher off never learns (its
-/// weights stay 0, it never fires); the --sweep gives one validation score per cell.
+/// `learn digits --rules supervised` on a small split (the whole test, with its 192-cell
+/// --sweep: 6.5 s on a loaded 2-core machine): the taught readout beats chance well, while the
+/// control readout trained with the teacher off never learns (its weights stay 0, it never
+/// fires); the --sweep gives one validation score per cell.
 #[test]
 fn learn_digits_supervised_readout_learns_from_the_teacher_and_the_untaught_control_does_not() {
     let args = [

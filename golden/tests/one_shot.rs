@@ -56,15 +56,15 @@ fn a_teacher_rate_over_one_spike_per_tick_is_refused() {
 #[test]
 fn the_sweep_finds_the_defaults_and_shows_a_too_low_threshold_fails() {
     let p = params(1, 1);
-    let cells = golden::learn::patterns::one_shot_sweep(
-        &p,
+    let grid = golden::learn::patterns::one_shot_grid(
         &OneShotParams::default(),
         &[0],
+        &[3],
+        &[0],
+        &[3000],
         &[3000, 6500],
-        21..=40,
-        2,
-    )
-    .unwrap();
+    );
+    let cells = golden::learn::patterns::one_shot_sweep(&p, &grid, 21..=40, 2).unwrap();
     // measured: threshold 3000 fires on noise (false positives on most seeds), 6500 is the
     // chosen value: every one of the search's seeds 21-40 perfect
     assert_eq!(cells[0].seeds, 20);

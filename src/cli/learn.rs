@@ -114,6 +114,15 @@ pub struct PatternsArgs {
     /// Leak shifts of the --supervised --sweep.
     #[arg(long, value_delimiter = ',', default_value = "0,2,4")]
     pub leaks: Vec<u32>,
+    /// ltp_shift values of the --supervised --sweep [default: the readout's].
+    #[arg(long, value_delimiter = ',', default_value = "3")]
+    pub ltp_shifts: Vec<u32>,
+    /// ltp_offset values of the --supervised --sweep.
+    #[arg(long, value_delimiter = ',', default_value = "0")]
+    pub ltp_offsets: Vec<i64>,
+    /// normalize_target values of the --supervised --sweep (0: no scaling).
+    #[arg(long, value_delimiter = ',', default_value = "3000")]
+    pub normalize_targets: Vec<i64>,
     /// Thresholds of the --supervised --sweep.
     #[arg(
         long,
@@ -167,14 +176,18 @@ pub struct DigitsArgs {
     /// Data file (gzip or plain CSV: 64 pixels 0-16, then the label) [default: the shipped copy].
     #[arg(long)]
     pub data: Option<PathBuf>,
-    /// With --rules supervised: search the readout's parameters (hidden inhibition x readout leak
-    /// x teach rate x threshold x ltp_shift) on a validation part of the training set, on every
-    /// core.
+    /// With --rules supervised: search the readout's parameters (the grid of
+    /// `readout::sweep_grid`: hidden inhibition x ticks x scaling x pre_inc x teach rate x
+    /// threshold) on a validation part of the training set, on every core.
     #[arg(long)]
     pub sweep: bool,
     /// Seeds of the --sweep (the hidden layer is trained once per seed).
     #[arg(long, value_delimiter = ',', default_value = "2,3")]
     pub sweep_seeds: Vec<u64>,
+    /// Unsupervised epochs of the hidden layer tried by the --sweep (each trains its own hidden
+    /// layers) [default: --epochs].
+    #[arg(long, value_delimiter = ',')]
+    pub sweep_hidden_epochs: Option<Vec<usize>>,
     /// Training images held out for validation by the --sweep (the last ones of the training
     /// part; the test part is never used).
     #[arg(long, default_value_t = 200)]
@@ -186,7 +199,8 @@ pub struct DigitsArgs {
     /// (a frozen random hidden layer, or no hidden layer: the readout on the 64 inputs).
     #[arg(long, value_enum, default_value = "trained")]
     pub hidden: HiddenKind,
-    /// Threads of the --sweep [default: every core].
+    /// Threads of --rules supervised (recording the hidden layer, and the --sweep) [default:
+    /// every core].
     #[arg(long)]
     pub threads: Option<usize>,
 }

@@ -150,7 +150,7 @@ fn seed_range(text: &str) -> Result<std::ops::RangeInclusive<u64>, String> {
 /// `learn patterns --supervised`: the one-shot readout on seeds 1..=--seeds, and with --sweep
 /// the parameter search behind its defaults.
 fn learn_one_shot(a: PatternsArgs) -> CmdResult {
-    use golden::learn::patterns::{OneShotParams, one_shot_sweep, run_one_shot};
+    use golden::learn::patterns::{OneShotParams, one_shot_grid, one_shot_sweep, run_one_shot};
     if a.common.config.is_some() {
         return Err("--supervised runs the built-in readout: leave out --config".into());
     }
@@ -206,18 +206,38 @@ fn learn_one_shot(a: PatternsArgs) -> CmdResult {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
-        let cells = one_shot_sweep(&p, &o, &a.leaks, &a.thresholds, range.clone(), threads)
-            .map_err(|e| e.to_string())?;
+        let grid = one_shot_grid(
+            &o,
+            &a.leaks,
+            &a.ltp_shifts,
+            &a.ltp_offsets,
+            &a.normalize_targets,
+            &a.thresholds,
+        );
+        let cells = one_shot_sweep(&p, &grid, range.clone(), threads).map_err(|e| e.to_string())?;
         out.push_str(&format!(
-            "\nparameter search over seeds {}-{} (perfect seeds / false positives / missed samples):\n",
+            "\nparameter search over seeds {}-{}, {} cells (perfect seeds / false positives / \
+             missed samples):\n",
             range.start(),
-            range.end()
+            range.end(),
+            cells.len()
         ));
-        out.push_str("leak_shift  threshold  perfect  false_pos  missed\n");
+        out.push_str(
+            "leak_shift  ltp_shift  ltp_offset  normalize  threshold  perfect  false_pos  missed\n",
+        );
         for c in &cells {
+            let q = &c.params;
             out.push_str(&format!(
-                "{:>10}  {:>9}  {:>4}/{:<2}  {:>9}  {:>6}\n",
-                c.leak_shift, c.threshold, c.perfect, c.seeds, c.false_positives, c.misses
+                "{:>10}  {:>9}  {:>10}  {:>9}  {:>9}  {:>4}/{:<2}  {:>9}  {:>6}\n",
+                q.leak_shift,
+                q.ltp_shift,
+                q.ltp_offset,
+                q.normalize_target,
+                q.threshold,
+                c.perfect,
+                c.seeds,
+                c.false_positives,
+                c.misses
             ));
         }
         sweep = Some(cells);
@@ -729,9 +749,12 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
         || a.readout_epochs.is_some()
         || a.hidden != HiddenKind::Trained
         || a.threads.is_some()
+        || a.sweep_hidden_epochs.is_some()
     {
         return Err(
-            "--sweep, --readout-epochs, --hidden and --threads belong to --rules supervised".into(),
+            "--sweep, --sweep-hidden-epochs, --readout-epochs, --hidden and --threads belong to \
+             --rules supervised"
+                .into(),
         );
     }
     let user = user_network(&a.common)?;
@@ -965,22 +988,27 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
         epochs: a.readout_epochs.unwrap_or(base.epochs),
         ..base
     };
+    let threads = match a.threads {
+        Some(0) => return Err("--threads: at least 1".into()),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
     let mut bar = Bar::new();
     let t0 = Instant::now();
     if a.sweep {
         if a.common.save.is_some() {
             return Err("--save saves a trained network: leave out --sweep".into());
         }
-        let threads = match a.threads {
-            Some(0) => return Err("--threads: at least 1".into()),
-            Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        let hidden_epochs = match &a.sweep_hidden_epochs {
+            Some(list) => list.clone(),
+            None => vec![p.epochs],
         };
         let grid = sweep_grid(front, &o);
         let cells = readout_sweep(
             data,
             &p,
             front,
+            &hidden_epochs,
             &grid,
             &a.sweep_seeds,
             a.validation,
@@ -996,18 +1024,19 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
             return emit(&format!(
                 "{}\n",
                 json!({"sweep": cells, "hidden": front, "seeds": a.sweep_seeds,
-                       "validation": a.validation, "epochs": p.epochs, "seconds": secs})
+                       "validation": a.validation, "hidden_epochs": hidden_epochs,
+                       "threads": threads, "seconds": secs})
             ));
         }
         let mut out = String::new();
         outln!(
             out,
-            "readout search ({} front, {} hidden epochs): {} cells, seeds {:?}, trained on the \
+            "readout search ({} front, hidden epochs {:?}): {} cells, seeds {:?}, trained on the \
              first {} training images, scored on the last {} (the test part is not used), {} \
              threads\n",
             front.name(),
-            p.epochs,
-            grid.len(),
+            hidden_epochs,
+            cells.len(),
             a.sweep_seeds,
             p.train - a.validation,
             a.validation,
@@ -1015,38 +1044,48 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
         );
         outln!(
             out,
-            "{:>10} {:>5} {:>6} {:>5} {:>9} {:>6} {:>6} {:>5} {:>6} {:>9} {:>8} {:>10}",
+            "{:>6} {:>10} {:>5} {:>6} {:>5} {:>9} {:>6} {:>7} {:>6} {:>6} {:>5} {:>10} {:>6} {:>8} \
+             {:>10} {:>10}",
+            "h.ep",
             "hidden inh",
             "ticks",
             "epochs",
             "leak",
             "threshold",
+            "r.inh",
+            "pre_inc",
             "pre_d",
             "ltp_sh",
             "off",
+            "scaling",
             "norm",
             "teach Hz",
-            "rate",
-            "validation"
+            "validation",
+            "labelling"
         );
         for c in &sorted {
             let r = &c.params;
             outln!(
                 out,
-                "{:>10} {:>5} {:>6} {:>5} {:>9} {:>6} {:>6} {:>5} {:>6} {:>9} {:>8} {:>10}",
+                "{:>6} {:>10} {:>5} {:>6} {:>5} {:>9} {:>6} {:>7} {:>6} {:>6} {:>5} {:>10} {:>6} \
+                 {:>8} {:>10} {:>10}",
+                c.hidden_epochs,
                 r.hidden_inhibition
                     .map_or("trained".to_string(), |i| i.to_string()),
                 r.ticks,
                 r.epochs,
                 r.leak_shift,
                 r.threshold,
+                r.inhibition,
+                r.pre_inc,
                 r.pre_decay_shift,
                 r.ltp_shift,
                 r.ltp_offset,
+                format!("{:?}", r.scaling),
                 r.normalize_target,
                 r.teach_rate,
-                r.rate,
-                pct(c.validation)
+                pct(c.validation),
+                pct(c.labelling)
             );
         }
         outln!(out, "\n{secs:.1} s");
@@ -1059,7 +1098,7 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
                 bar.update(pr)
             })
         }
-        None => run_supervised(data, &p, &o, front, &mut |pr| bar.update(pr)),
+        None => run_supervised(data, &p, &o, front, threads, &mut |pr| bar.update(pr)),
     }
     .map_err(|e| e.to_string())?;
     bar.finish();
@@ -1212,8 +1251,8 @@ fn save_supervised(
     };
     let hcfg = hp.config().map_err(|e| e.to_string())?;
     let header = format!(
-        "trained by `neurogen learn digits --rules supervised` (seed {}, {} hidden epochs, 1 \
-         readout epoch(s) of {}, test accuracy {}): 64 -> {} hidden -> 10 readout, from the \
+        "trained by `neurogen learn digits --rules supervised` (seed {}, {} hidden epochs, {} \
+         readout epoch(s), test accuracy {}): 64 -> {} hidden -> 10 readout, from the \
          learned weights and theta; the class of a sample is the readout neuron that fires most",
         p.seed,
         p.epochs,

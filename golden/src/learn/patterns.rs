@@ -776,13 +776,11 @@ pub fn run_one_shot_on<C: Chip + ?Sized>(
     })
 }
 
-/// One cell of the one-shot parameter search: a leak shift and threshold, over seeds `1..=seeds`.
+/// One cell of the one-shot parameter search: readout parameters, over a range of seeds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OneShotCell {
-    /// Readout leak shift.
-    pub leak_shift: u32,
-    /// Readout threshold.
-    pub threshold: i64,
+    /// The readout parameters of the cell.
+    pub params: OneShotParams,
     /// Seeds whose run was perfect (every test sample detected, no false positive).
     pub perfect: usize,
     /// Seeds run.
@@ -793,37 +791,56 @@ pub struct OneShotCell {
     pub misses: usize,
 }
 
-/// Run the one-shot experiment on `seeds` for every leak shift x threshold of the grid (the
-/// parameter search behind [`OneShotParams::default`], on seeds other than the reported ones),
-/// on `threads` threads.
+/// Every combination of the lists, from `base` (the grid of `learn patterns --supervised
+/// --sweep`).
+pub fn one_shot_grid(
+    base: &OneShotParams,
+    leaks: &[u32],
+    ltp_shifts: &[u32],
+    ltp_offsets: &[i64],
+    normalize_targets: &[i64],
+    thresholds: &[i64],
+) -> Vec<OneShotParams> {
+    let mut grid = Vec::new();
+    for &leak_shift in leaks {
+        for &ltp_shift in ltp_shifts {
+            for &ltp_offset in ltp_offsets {
+                for &normalize_target in normalize_targets {
+                    for &threshold in thresholds {
+                        grid.push(OneShotParams {
+                            leak_shift,
+                            ltp_shift,
+                            ltp_offset,
+                            normalize_target,
+                            threshold,
+                            ..base.clone()
+                        });
+                    }
+                }
+            }
+        }
+    }
+    grid
+}
+
+/// Run the one-shot experiment on `seeds` for every cell of `grid` (the parameter search behind
+/// [`OneShotParams::default`], on seeds other than the reported ones), on `threads` threads.
 pub fn one_shot_sweep(
     p: &PatternsParams,
-    o: &OneShotParams,
-    leaks: &[u32],
-    thresholds: &[i64],
+    grid: &[OneShotParams],
     seeds: std::ops::RangeInclusive<u64>,
     threads: usize,
 ) -> Result<Vec<OneShotCell>> {
-    let grid: Vec<(u32, i64)> = leaks
-        .iter()
-        .flat_map(|&l| thresholds.iter().map(move |&t| (l, t)))
-        .collect();
-    let cell = |&(leak_shift, threshold): &(u32, i64)| -> Result<OneShotCell> {
-        let o = OneShotParams {
-            leak_shift,
-            threshold,
-            ..o.clone()
-        };
+    let cell = |o: &OneShotParams| -> Result<OneShotCell> {
         let mut c = OneShotCell {
-            leak_shift,
-            threshold,
+            params: o.clone(),
             perfect: 0,
             seeds: seeds.clone().count(),
             false_positives: 0,
             misses: 0,
         };
         for seed in seeds.clone() {
-            let r = run_one_shot(&PatternsParams { seed, ..p.clone() }, &o)?;
+            let r = run_one_shot(&PatternsParams { seed, ..p.clone() }, o)?;
             c.perfect += r.perfect() as usize;
             c.false_positives += r.false_positives;
             c.misses += r
@@ -834,18 +851,27 @@ pub fn one_shot_sweep(
         }
         Ok(c)
     };
-    let chunk = grid.len().div_ceil(threads.max(1)).max(1);
-    std::thread::scope(|sc| {
-        let handles: Vec<_> = grid
-            .chunks(chunk)
-            .map(|cells| {
-                let cell = &cell;
-                sc.spawn(move || cells.iter().map(cell).collect::<Vec<_>>())
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<OneShotCell>)> = std::thread::scope(|sc| {
+        let handles: Vec<_> = (0..threads.max(1))
+            .map(|_| {
+                let (cell, next) = (&cell, &next);
+                sc.spawn(move || {
+                    let mut out = Vec::new();
+                    loop {
+                        let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(o) = grid.get(n) else { break };
+                        out.push((n, cell(o)));
+                    }
+                    out
+                })
             })
             .collect();
         handles
             .into_iter()
             .flat_map(|h| h.join().expect("sweep thread"))
             .collect()
-    })
+    });
+    done.sort_by_key(|(n, _)| *n);
+    done.into_iter().map(|(_, c)| c).collect()
 }

@@ -39,10 +39,26 @@ const WHAT: &str = "digits --rules supervised";
 const READOUT_STREAM: u64 = 0x5EED_4EAD_0000_0015;
 /// Seed offset of the readout's evaluation trains.
 const READOUT_EVAL_STREAM: u64 = 0x5EED_4EAD_E7A1_0015;
+/// Seed offset of the teacher's Poisson trains.
+const TEACH_STREAM: u64 = 0x5EED_7EAC_0000_0015;
 
 /// Unsupervised epochs of the hidden layer in `learn digits --rules supervised` (chosen with
 /// the readout by [`readout_sweep`]: 6 epochs beat 3 on the validation part).
 pub const HIDDEN_EPOCHS: usize = 6;
+
+/// When the host scales the readout's weights (*normalize*, synaptic scaling of every readout
+/// neuron's weight sum to [`ReadoutParams::normalize_target`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Scaling {
+    /// Never.
+    Off,
+    /// After every training image (depression through scaling, as in the sym-STDP paper).
+    EveryImage,
+    /// Once, after the last training image: the weights are the teacher's coincidence counts
+    /// until then, and scaling makes every class's weight sum equal.
+    AtEnd,
+}
 
 /// Parameters of the readout layer and its teacher.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -55,6 +71,8 @@ pub struct ReadoutParams {
     pub threshold: i64,
     /// Readout leak shift.
     pub leak_shift: u32,
+    /// Lateral inhibition between the readout neurons (acts only out of teach mode, at test).
+    pub inhibition: i64,
     /// Presynaptic trace increment.
     pub pre_inc: i64,
     /// Presynaptic trace decay shift.
@@ -64,8 +82,10 @@ pub struct ReadoutParams {
     /// Subtracted from each potentiation: weights from hidden neurons silent near the teacher's
     /// spikes decay.
     pub ltp_offset: i64,
-    /// Synaptic scaling of the readout: the host's *normalize* after every training image
-    /// brings each readout neuron's weight sum to this (0: off).
+    /// When the host sends *normalize* to the readout.
+    pub scaling: Scaling,
+    /// Synaptic scaling target of the readout: each readout neuron's weight sum after a
+    /// *normalize* (0 only with [`Scaling::Off`]).
     pub normalize_target: i64,
     /// Lateral inhibition of the frozen hidden layer while the readout trains and tests (the
     /// hidden layer trains with the `full` rule set's); `None`: unchanged.
@@ -79,20 +99,22 @@ pub struct ReadoutParams {
 
 impl Default for ReadoutParams {
     fn default() -> Self {
-        // chosen by `neurogen learn digits --rules supervised --sweep` on a validation part of
-        // the training set, seeds 2 and 3 (docs/learning.md)
+        // chosen by `neurogen learn digits --rules supervised --sweep --sweep-seeds 2,3,4` on a
+        // validation part of the training set (docs/learning.md)
         ReadoutParams {
             epochs: 1,
-            teach_rate: 500.0,
-            threshold: 64,
+            teach_rate: 200.0,
+            threshold: 16,
             leak_shift: 6,
+            inhibition: 0,
             pre_inc: 128,
             pre_decay_shift: 2,
-            ltp_shift: 5,
+            ltp_shift: 7,
             ltp_offset: 0,
-            normalize_target: 0,
-            hidden_inhibition: Some(16000),
-            ticks: 200,
+            scaling: Scaling::AtEnd,
+            normalize_target: 2000,
+            hidden_inhibition: None,
+            ticks: 400,
             rate: 0.75,
         }
     }
@@ -123,12 +145,14 @@ impl ReadoutParams {
         format!(
             "name = \"digits_readout\"\n[array]\ninputs = {hidden}\nneurons = {CLASSES}\n\
              teach = true\n[neuron]\nthreshold = {}\nleak_shift = {}\nreset = \"subtract\"\n\
+             inhibition = {}\n\
              [synapse]\nweight_bits = 8\ninit = \"constant\"\ninit_value = 0\n\
              [stdp]\nrule = \"symmetric\"\ntrace_bits = 8\npre_inc = {}\npost_inc = 0\n\
              pre_decay_shift = {}\nltp_shift = {}\nltp_offset = {}\n\
              normalize_target = {}\nnormalize_every = 0\n",
             self.threshold,
             self.leak_shift,
+            self.inhibition,
             self.pre_inc,
             self.pre_decay_shift,
             self.ltp_shift,
@@ -164,6 +188,16 @@ impl ReadoutParams {
                 WHAT,
                 "readout rate",
                 format!("{}: allowed above 0, at most 1", self.rate),
+            ));
+        }
+        if (self.scaling == Scaling::Off) != (self.normalize_target == 0) {
+            return Err(param_error(
+                WHAT,
+                "readout normalize_target",
+                format!(
+                    "{} with scaling {:?}: a target above 0 needs scaling, scaling needs one",
+                    self.normalize_target, self.scaling
+                ),
             ));
         }
         Ok(())
@@ -348,42 +382,190 @@ impl Hidden {
         })
     }
 
-    /// Show image `k` to the frozen hidden layer and the readout for `ticks` ticks; `teach` is
-    /// the label neuron and the teacher's per-tick probability. Returns the readout's spike
-    /// counts.
-    fn show(
-        &mut self,
-        readout: &mut Network,
-        probs: &[f64],
-        ticks: usize,
-        teach: Option<(u32, f64)>,
-        rng: &mut SplitMix64,
-    ) -> Vec<u32> {
+    /// Show an image (spike probabilities `probs`) to the frozen front for `ticks` ticks (after
+    /// a *clear* and theta written back): the readout's input events of every tick.
+    fn train_of(&mut self, probs: &[f64], ticks: usize, rng: &mut SplitMix64) -> Train {
         if let Some((net, frozen, _)) = &mut self.layer {
             frozen.restore(net);
         }
-        readout.clear();
-        let mut counts = vec![0u32; CLASSES];
-        let mut events = Vec::new();
-        let mut taught = Vec::new();
+        let mut train = Train {
+            events: Vec::new(),
+            ends: Vec::with_capacity(ticks),
+        };
+        let mut inputs = Vec::new();
         for _ in 0..ticks {
-            events.clear();
-            events.extend((0..probs.len() as u32).filter(|&j| rng.chance(probs[j as usize])));
-            let hidden = match &mut self.layer {
-                Some((net, ..)) => net.step(&events).to_vec(),
-                None => events.clone(),
-            };
-            taught.clear();
-            if let Some((label, p)) = teach
-                && rng.chance(p)
-            {
-                taught.push(label);
+            inputs.clear();
+            inputs.extend((0..probs.len() as u32).filter(|&j| rng.chance(probs[j as usize])));
+            match &mut self.layer {
+                Some((net, ..)) => train.events.extend_from_slice(net.step(&inputs)),
+                None => train.events.extend_from_slice(&inputs),
             }
-            for &i in readout.step_taught(&hidden, &taught) {
+            train.ends.push(train.events.len() as u32);
+        }
+        train
+    }
+}
+
+/// The front's output during one presentation of an image: the readout's input events, tick by
+/// tick (the front is frozen, so these do not depend on the readout).
+#[derive(Debug, Clone, Default)]
+pub struct Train {
+    events: Vec<u32>,
+    ends: Vec<u32>,
+}
+
+impl Train {
+    /// Ticks of the presentation.
+    pub fn ticks(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// The events of tick `t`.
+    pub fn tick(&self, t: usize) -> &[u32] {
+        let from = if t == 0 { 0 } else { self.ends[t - 1] as usize };
+        &self.events[from..self.ends[t] as usize]
+    }
+}
+
+/// The random generator of presentation `n` of a stream: its own seed, so presentations can be
+/// recorded in any order and on any thread.
+fn presentation_rng(stream: u64, n: usize) -> SplitMix64 {
+    SplitMix64::new(SplitMix64::new(stream.wrapping_add(n as u64)).next_u64())
+}
+
+/// Record the front's output for the presentations `images` (presentation `n` draws its input
+/// spikes from `presentation_rng(stream, n)`), the front running with `o`'s hidden inhibition,
+/// ticks and rate, on `threads` threads.
+fn record(
+    hidden: &Hidden,
+    data: &Dataset,
+    o: &ReadoutParams,
+    images: &[usize],
+    stream: u64,
+    threads: usize,
+) -> Result<Vec<Train>> {
+    let front = match o.hidden_inhibition {
+        Some(inhibition) if hidden.layer.is_some() => hidden.with_inhibition(inhibition)?,
+        _ => hidden.clone(),
+    };
+    let chunk = images.len().div_ceil(threads.max(1)).max(1);
+    Ok(std::thread::scope(|sc| {
+        let handles: Vec<_> = images
+            .chunks(chunk)
+            .enumerate()
+            .map(|(c, part)| {
+                let mut h = front.clone();
+                sc.spawn(move || {
+                    part.iter()
+                        .enumerate()
+                        .map(|(i, &k)| {
+                            let mut rng = presentation_rng(stream, c * chunk + i);
+                            h.train_of(&data.probabilities(k, o.rate), o.ticks, &mut rng)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("record thread"))
+            .collect()
+    }))
+}
+
+/// The readout's training presentations: `epochs` passes over `train`, each in a new seeded
+/// order.
+fn presentations(train: &[usize], epochs: usize, seed: u64) -> Vec<usize> {
+    let mut rng = SplitMix64::new(seed ^ READOUT_STREAM);
+    let mut out = Vec::with_capacity(train.len() * epochs);
+    for _ in 0..epochs {
+        let mut order = train.to_vec();
+        shuffle(&mut order, &mut rng);
+        out.extend(order);
+    }
+    out
+}
+
+/// Teach a new readout (`inputs` inputs) on the recorded `trains` with their `labels` (teacher
+/// on unless `taught` is false; its Poisson trains from `seed`), scaling as `o.scaling` says.
+/// Returns the readout and the teacher's spike count.
+fn teach(
+    o: &ReadoutParams,
+    inputs: usize,
+    trains: &[Train],
+    labels: &[u32],
+    taught: bool,
+    seed: u64,
+) -> Result<(Network, u64)> {
+    let mut readout = Network::new(&o.config(inputs)?);
+    let mut rng = SplitMix64::new(seed ^ TEACH_STREAM);
+    let p_teach = o.teach_rate / 1000.0;
+    let mut teacher_spikes = 0u64;
+    let mut forced = Vec::with_capacity(1);
+    for (train, &label) in trains.iter().zip(labels) {
+        readout.clear();
+        for t in 0..train.ticks() {
+            forced.clear();
+            if taught && rng.chance(p_teach) {
+                forced.push(label);
+            }
+            teacher_spikes += readout.step_taught(train.tick(t), &forced).len() as u64;
+        }
+        if o.scaling == Scaling::EveryImage {
+            readout.normalize();
+        }
+    }
+    if o.scaling == Scaling::AtEnd {
+        readout.normalize();
+    }
+    readout.set_teach(false);
+    readout.set_learning(false);
+    Ok((readout, teacher_spikes))
+}
+
+/// Classify the recorded `trains` (true classes `labels`) with the trained `readout` (teach
+/// mode and learning off).
+fn score(
+    readout: &mut Network,
+    trains: &[Train],
+    labels: &[u32],
+    teacher_spikes: u64,
+) -> ReadoutRun {
+    let mut confusion = vec![vec![0u32; CLASSES]; CLASSES];
+    let mut unanswered_by_class = vec![0u32; CLASSES];
+    let (mut right, mut unanswered, mut ties, mut spikes) = (0usize, 0usize, 0usize, 0u64);
+    let mut counts = vec![0u32; CLASSES];
+    for (train, &label) in trains.iter().zip(labels) {
+        readout.clear();
+        counts.fill(0);
+        for t in 0..train.ticks() {
+            for &i in readout.step(train.tick(t)) {
                 counts[i as usize] += 1;
             }
         }
-        counts
+        spikes += counts.iter().map(|&x| x as u64).sum::<u64>();
+        let truth = label as usize;
+        match readout_class(&counts) {
+            (Some(pred), _) => {
+                confusion[truth][pred] += 1;
+                right += (pred == truth) as usize;
+            }
+            (None, tie) => {
+                unanswered += 1;
+                unanswered_by_class[truth] += 1;
+                ties += tie as usize;
+            }
+        }
+    }
+    ReadoutRun {
+        accuracy: right as f64 / trains.len().max(1) as f64,
+        unanswered,
+        ties,
+        confusion,
+        unanswered_by_class,
+        teacher_spikes,
+        test_spikes: spikes as f64 / trains.len().max(1) as f64,
+        weights: readout.weights().clone(),
     }
 }
 
@@ -402,92 +584,47 @@ pub fn readout_class(counts: &[u32]) -> (Option<usize>, bool) {
 }
 
 /// Train a readout on `train` (teacher on unless `taught` is false) over the frozen `hidden`,
-/// then classify `test`.
+/// then classify `test`. The front's spikes are recorded on `threads` threads.
 #[allow(clippy::too_many_arguments)]
 pub fn train_readout(
     data: &Dataset,
     p: &DigitsParams,
     o: &ReadoutParams,
-    hidden: &mut Hidden,
+    hidden: &Hidden,
     train: &[usize],
     test: &[usize],
     taught: bool,
+    threads: usize,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<ReadoutRun> {
     o.validate()?;
-    let mut changed;
-    let hidden = match o.hidden_inhibition {
-        Some(inhibition) if hidden.layer.is_some() => {
-            changed = hidden.with_inhibition(inhibition)?;
-            &mut changed
-        }
-        _ => hidden,
+    let shown = presentations(train, o.epochs, p.seed);
+    progress(Progress {
+        stage: "readout: hidden spikes",
+        done: 0,
+        total: shown.len() + test.len(),
+    });
+    let trains = record(hidden, data, o, &shown, p.seed ^ READOUT_STREAM, threads)?;
+    let tests = record(hidden, data, o, test, p.seed ^ READOUT_EVAL_STREAM, threads)?;
+    progress(Progress {
+        stage: "readout: train and test",
+        done: shown.len() + test.len(),
+        total: shown.len() + test.len(),
+    });
+    let labels = |idx: &[usize]| {
+        idx.iter()
+            .map(|&k| data.labels[k] as u32)
+            .collect::<Vec<_>>()
     };
-    let mut readout = Network::new(&o.config(hidden.outputs())?);
-    let mut rng = SplitMix64::new(p.seed ^ READOUT_STREAM);
-    let p_teach = o.teach_rate / 1000.0;
-    let mut teacher_spikes = 0u64;
-    for e in 0..o.epochs {
-        let stage = format!("readout {}/{} train", e + 1, o.epochs);
-        let mut order = train.to_vec();
-        shuffle(&mut order, &mut rng);
-        for (n, &k) in order.iter().enumerate() {
-            let probs = data.probabilities(k, o.rate);
-            let teach = taught.then_some((data.labels[k] as u32, p_teach));
-            let c = hidden.show(&mut readout, &probs, o.ticks, teach, &mut rng);
-            teacher_spikes += c.iter().map(|&x| x as u64).sum::<u64>();
-            if o.normalize_target > 0 {
-                readout.normalize();
-            }
-            if n % 50 == 0 {
-                progress(Progress {
-                    stage: &stage,
-                    done: n,
-                    total: order.len(),
-                });
-            }
-        }
-    }
-    readout.set_teach(false);
-    readout.set_learning(false);
-    let mut eval_rng = SplitMix64::new(p.seed ^ READOUT_EVAL_STREAM);
-    let mut confusion = vec![vec![0u32; CLASSES]; CLASSES];
-    let mut unanswered_by_class = vec![0u32; CLASSES];
-    let (mut right, mut unanswered, mut ties, mut spikes) = (0usize, 0usize, 0usize, 0u64);
-    for (n, &k) in test.iter().enumerate() {
-        let probs = data.probabilities(k, o.rate);
-        let c = hidden.show(&mut readout, &probs, o.ticks, None, &mut eval_rng);
-        spikes += c.iter().map(|&x| x as u64).sum::<u64>();
-        let truth = data.labels[k] as usize;
-        match readout_class(&c) {
-            (Some(pred), _) => {
-                confusion[truth][pred] += 1;
-                right += (pred == truth) as usize;
-            }
-            (None, tie) => {
-                unanswered += 1;
-                unanswered_by_class[truth] += 1;
-                ties += tie as usize;
-            }
-        }
-        if n % 50 == 0 {
-            progress(Progress {
-                stage: "readout test",
-                done: n,
-                total: test.len(),
-            });
-        }
-    }
-    Ok(ReadoutRun {
-        accuracy: right as f64 / test.len() as f64,
-        unanswered,
-        ties,
-        confusion,
-        unanswered_by_class,
-        teacher_spikes,
-        test_spikes: spikes as f64 / test.len() as f64,
-        weights: readout.weights().clone(),
-    })
+    let (mut readout, spikes) = teach(
+        o,
+        hidden.outputs(),
+        &trains,
+        &labels(&shown),
+        taught,
+        p.seed,
+    )?;
+    Ok(score(&mut readout, &tests, &labels(test), spikes))
 }
 
 /// The full supervised run: the front (for [`Front::Trained`] the hidden layer trained as
@@ -498,26 +635,20 @@ pub fn run_supervised(
     p: &DigitsParams,
     o: &ReadoutParams,
     front: Front,
+    threads: usize,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<SupervisedResult> {
     o.validate()?;
     p.validate(data.len())?;
-    let mut hidden = train_hidden(data, p, front, progress)?;
+    let hidden = train_hidden(data, p, front, progress)?;
     let (train, test) = data.split(p.train, p.test, p.seed);
-    let run = train_readout(data, p, o, &mut hidden, &train, &test, true, progress)?;
+    let run = train_readout(data, p, o, &hidden, &train, &test, true, threads, progress)?;
     let control = ReadoutParams {
         epochs: 1,
         ..o.clone()
     };
     let untaught = train_readout(
-        data,
-        p,
-        &control,
-        &mut hidden,
-        &train,
-        &test,
-        false,
-        progress,
+        data, p, &control, &hidden, &train, &test, false, threads, progress,
     )?;
     Ok(SupervisedResult {
         front,
@@ -531,27 +662,36 @@ pub fn run_supervised(
     })
 }
 
-/// The grid [`readout_sweep`] searches for `front`, around `base`: hidden inhibition x ticks
-/// per image x `ltp_shift` x teacher rate x threshold (108 cells; 36 without a hidden layer).
+/// The grid [`readout_sweep`] searches for `front`, around `base` (192 cells; 96 without a
+/// hidden layer).
 pub fn sweep_grid(front: Front, base: &ReadoutParams) -> Vec<ReadoutParams> {
     let inhibitions: &[Option<i64>] = match front {
         Front::Inputs => &[None],
-        _ => &[None, Some(24000), Some(16000)],
+        _ => &[None, Some(16000)],
     };
     let mut grid = Vec::new();
     for &hidden_inhibition in inhibitions {
-        for ticks in [80, 200, 400] {
-            for ltp_shift in [5, 6] {
-                for teach_rate in [200.0, 500.0, 1000.0] {
-                    for threshold in [16, 32] {
-                        grid.push(ReadoutParams {
-                            hidden_inhibition,
-                            ticks,
-                            ltp_shift,
-                            teach_rate,
-                            threshold,
-                            ..base.clone()
-                        });
+        for ticks in [400, 800] {
+            for (scaling, normalize_target) in [
+                (Scaling::Off, 0),
+                (Scaling::AtEnd, 1000),
+                (Scaling::AtEnd, 2000),
+            ] {
+                for pre_inc in [128, 255] {
+                    for teach_rate in [20.0, 50.0, 100.0, 200.0] {
+                        for threshold in [16, 64] {
+                            grid.push(ReadoutParams {
+                                hidden_inhibition,
+                                ticks,
+                                scaling,
+                                normalize_target,
+                                pre_inc,
+                                ltp_shift: 7,
+                                teach_rate,
+                                threshold,
+                                ..base.clone()
+                            });
+                        }
                     }
                 }
             }
@@ -563,22 +703,29 @@ pub fn sweep_grid(front: Front, base: &ReadoutParams) -> Vec<ReadoutParams> {
 /// One cell of the readout search: the parameters and the validation accuracy, mean over seeds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReadoutCell {
+    /// Unsupervised epochs of the hidden layer.
+    pub hidden_epochs: usize,
     /// The readout parameters.
     pub params: ReadoutParams,
     /// Mean validation accuracy over the seeds.
     pub validation: f64,
+    /// Mean validation accuracy of the same hidden layers with labelling (the unsupervised
+    /// network's classification, for comparison).
+    pub labelling: f64,
 }
 
 /// The readout search behind [`ReadoutParams::default`], tuned on a validation part of the
-/// training set only: for each seed the front is trained as in [`run_supervised`] but on the
-/// first `train - validation` training images only, then each readout of `grid` is trained on the first `train - validation`
-/// training images and scored on the last `validation` ones (the test split is never shown).
-/// Cells run on `threads` threads.
+/// training set only: for each seed and each of `hidden_epochs`, the front is trained as in
+/// [`run_supervised`] but on the first `train - validation` training images only; then each
+/// readout of `grid` is trained on the same images and scored on the last `validation` ones
+/// (the test split is never shown). The front's spikes are recorded once per hidden inhibition,
+/// ticks and rate; readouts run on `threads` threads.
 #[allow(clippy::too_many_arguments)]
 pub fn readout_sweep(
     data: &Dataset,
     p: &DigitsParams,
     front: Front,
+    hidden_epochs: &[usize],
     grid: &[ReadoutParams],
     seeds: &[u64],
     validation: usize,
@@ -595,63 +742,117 @@ pub fn readout_sweep(
             ),
         ));
     }
-    let mut sums = vec![0.0; grid.len()];
-    for &seed in seeds {
-        let q = DigitsParams {
-            seed,
-            net: super::NetParams {
-                weight_seed: seed,
-                ..p.net.clone()
-            },
-            ..p.clone()
-        };
-        // the hidden layer learns (without labels) from the fit part only, so the validation
-        // images are new to both layers: the first `train - validation` images of the split
-        let fit_only = DigitsParams {
-            train: q.train - validation,
-            ..q.clone()
-        };
-        let hidden = train_hidden(data, &fit_only, front, progress)?;
-        let (train, _) = data.split(q.train, q.test, q.seed);
-        let (fit, val) = train.split_at(train.len() - validation);
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let accs: Vec<Result<f64>> = std::thread::scope(|sc| {
-            let handles: Vec<_> = (0..threads.max(1))
-                .map(|_| {
-                    let (q, hidden, next) = (&q, &hidden, &next);
-                    sc.spawn(move || {
-                        let mut done = Vec::new();
-                        loop {
-                            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(o) = grid.get(n) else { break };
-                            let mut h = hidden.clone();
-                            let r = train_readout(data, q, o, &mut h, fit, val, true, &mut |_| ())
-                                .map(|r| r.accuracy);
-                            done.push((n, r));
-                        }
-                        done
-                    })
-                })
-                .collect();
-            let mut all: Vec<(usize, Result<f64>)> = handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("sweep thread"))
-                .collect();
-            all.sort_by_key(|(n, _)| *n);
-            all.into_iter().map(|(_, r)| r).collect()
-        });
-        for (s, a) in sums.iter_mut().zip(accs) {
-            *s += a?;
+    for o in grid {
+        o.validate()?;
+    }
+    let epochs_list: &[usize] = match front {
+        Front::Inputs => &hidden_epochs[..1.min(hidden_epochs.len())],
+        _ => hidden_epochs,
+    };
+    let mut cells: Vec<ReadoutCell> = epochs_list
+        .iter()
+        .flat_map(|&hidden_epochs| {
+            grid.iter().map(move |o| ReadoutCell {
+                hidden_epochs,
+                params: o.clone(),
+                validation: 0.0,
+                labelling: 0.0,
+            })
+        })
+        .collect();
+    // cells that share the front's recorded spikes
+    let mut groups: Vec<(Option<i64>, usize, u64, Vec<usize>)> = Vec::new();
+    for (n, o) in grid.iter().enumerate() {
+        let key = (o.hidden_inhibition, o.ticks, o.rate.to_bits());
+        match groups.iter_mut().find(|g| (g.0, g.1, g.2) == key) {
+            Some(g) => g.3.push(n),
+            None => groups.push((key.0, key.1, key.2, vec![n])),
         }
     }
-    Ok(grid
-        .iter()
-        .zip(sums)
-        .map(|(o, s)| ReadoutCell {
-            params: o.clone(),
-            validation: s / seeds.len() as f64,
-        })
-        .collect())
+    let total = seeds.len() * epochs_list.len() * grid.len();
+    let mut done = 0;
+    for &seed in seeds {
+        let (train, _) = data.split(p.train, p.test, seed);
+        let (fit, val) = train.split_at(train.len() - validation);
+        let labels = |idx: &[usize]| {
+            idx.iter()
+                .map(|&k| data.labels[k] as u32)
+                .collect::<Vec<_>>()
+        };
+        let val_labels = labels(val);
+        for (e, &epochs) in epochs_list.iter().enumerate() {
+            // the hidden layer learns (without labels) from the fit part only, so the
+            // validation images are new to both layers; its labelling is scored on them
+            let q = DigitsParams {
+                seed,
+                epochs,
+                train: p.train - validation,
+                test: validation,
+                net: super::NetParams {
+                    weight_seed: seed,
+                    ..p.net.clone()
+                },
+                ..p.clone()
+            };
+            let hidden = train_hidden(data, &q, front, progress)?;
+            let labelling = hidden.unsupervised.as_ref().map_or(0.0, |u| u.accuracy);
+            for (_, _, _, members) in &groups {
+                let o0 = &grid[members[0]];
+                let max_epochs = members.iter().map(|&n| grid[n].epochs).max().unwrap_or(1);
+                let shown = presentations(fit, max_epochs, seed);
+                let trains = record(&hidden, data, o0, &shown, seed ^ READOUT_STREAM, threads)?;
+                let tests = record(&hidden, data, o0, val, seed ^ READOUT_EVAL_STREAM, threads)?;
+                let shown_labels = labels(&shown);
+                let next = std::sync::atomic::AtomicUsize::new(0);
+                let accs: Vec<(usize, Result<f64>)> = std::thread::scope(|sc| {
+                    let handles: Vec<_> = (0..threads.max(1))
+                        .map(|_| {
+                            let (next, trains, tests, shown_labels, val_labels, hidden) =
+                                (&next, &trains, &tests, &shown_labels, &val_labels, &hidden);
+                            sc.spawn(move || {
+                                let mut out = Vec::new();
+                                loop {
+                                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                    let Some(&n) = members.get(i) else { break };
+                                    let o = &grid[n];
+                                    let len = fit.len() * o.epochs;
+                                    let r = teach(
+                                        o,
+                                        hidden.outputs(),
+                                        &trains[..len],
+                                        &shown_labels[..len],
+                                        true,
+                                        seed,
+                                    )
+                                    .map(|(mut net, s)| {
+                                        score(&mut net, tests, val_labels, s).accuracy
+                                    });
+                                    out.push((n, r));
+                                }
+                                out
+                            })
+                        })
+                        .collect();
+                    handles
+                        .into_iter()
+                        .flat_map(|h| h.join().expect("sweep thread"))
+                        .collect()
+                });
+                for (n, a) in accs {
+                    let cell = &mut cells[e * grid.len() + n];
+                    cell.validation += a? / seeds.len() as f64;
+                    cell.labelling += labelling / seeds.len() as f64;
+                }
+                done += members.len();
+                progress(Progress {
+                    stage: "readout search",
+                    done,
+                    total,
+                });
+            }
+        }
+    }
+    Ok(cells)
 }
 
 #[cfg(test)]

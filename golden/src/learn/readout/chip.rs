@@ -348,7 +348,7 @@ mod tests {
                     ..ReadoutParams::for_front(front)
                 },
             ] {
-                let golden = run_supervised(&data, &p, &o, front, &mut |_| {}).unwrap();
+                let golden = run_supervised(&data, &p, &o, front, 1, &mut |_| {}).unwrap();
                 let on =
                     run_supervised_on(&data, &p, &o, front, &mut GoldenChips, &mut |_| {}).unwrap();
                 assert_eq!(on, golden, "{front:?} {o:?}");
