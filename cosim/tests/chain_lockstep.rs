@@ -110,6 +110,7 @@ fn the_taught_readout_on_the_chain_top_equals_the_golden_run() {
         &s.train,
         &s.test,
         true,
+        1,
         &mut |_| {},
     )
     .unwrap();
@@ -154,6 +155,7 @@ fn mutant(s: &Setup, what: &str, file: &str, from: &str, to: &str) -> String {
         &s.train,
         &s.test,
         true,
+        1,
         &mut |_| {},
     )
     .unwrap();
