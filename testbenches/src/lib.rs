@@ -12,6 +12,7 @@
 pub mod adversary;
 pub mod configspace;
 pub mod export;
+pub mod export_feast;
 pub mod random;
 pub mod random_teach;
 pub mod sim;
