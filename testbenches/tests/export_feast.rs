@@ -107,7 +107,7 @@ fn gratings_pass_under_both_simulators_and_with_gaps() {
     // corrupted expectations, on the same builds ($readmemh reads the vectors at run time)
     let mut bad = e.clone();
     mutate_exp(&mut bad, "03", |v| {
-        (v & !0xFFFF_FFFF) | ((v & 0xFFFF_FFFF) + 1) % 16
+        (v & !0xFFFF_FFFF) | (((v & 0xFFFF_FFFF) + 1) % 16)
     });
     bad.write(&dir).unwrap();
     for sim in [Simulator::Icarus, Simulator::Verilator] {
