@@ -415,6 +415,14 @@ pub fn export_feast(
             ("SEED", opts.seed.to_string()),
         ],
     )?;
+    // the array's run script, but the FEAST testbench's +bp gaps only input beats
+    let bp_text = "and of out_ready low in each cycle";
+    if !run.contains(bp_text) {
+        return Err(format!("the run.sh template no longer says `{bp_text}`"));
+    }
+    let run = run
+        .replacen(bp_text, "(FEAST: out_ready stays high)", 1)
+        .replacen("of the array `", "of the FEAST layer `", 1);
     let mut files = BTreeMap::new();
     let mut list = String::new();
     for (n, t) in &g.rtl {

@@ -5,7 +5,7 @@
 //! before input beats; and it can fail: a corrupted expected winner, a corrupted expected cycle
 //! count, a corrupted expected threshold and two mutated designs (a wrong threshold step, a
 //! window bound one too wide) each give exactly one FAIL line naming what differs and a non-zero
-//! exit status. Runtime: about 40 s on one core (one Verilator and three Icarus builds).
+//! exit status. Runtime: about 25 s on one core (one Verilator and three Icarus builds).
 
 use golden::feast::FeastConfig;
 use golden::learn::feast::{EdgesParams, grating_tick};
