@@ -2,10 +2,11 @@
 //! run of moving oriented gratings on the gratings layer (examples/feast/edges.toml, thresholds
 //! starting near 1.0 so events are missed early on), with the co-simulation's host writes and
 //! out-of-grid addresses, PASSes under Icarus and under Verilator, and under Icarus with gaps
-//! before input beats; and it can fail: a corrupted expected winner, a corrupted expected cycle
-//! count, a corrupted expected threshold and two mutated designs (a wrong threshold step, a
-//! window bound one too wide) each give exactly one FAIL line naming what differs and a non-zero
-//! exit status. Runtime: about 25 s on one core (one Verilator and three Icarus builds).
+//! before input beats, as does a 4-lane L1 layer with border zero and tied weights; and it can
+//! fail: a corrupted expected winner, a corrupted expected cycle count, a corrupted expected
+//! threshold and two mutated designs (a wrong threshold step, a window bound one too wide) each
+//! give exactly one FAIL line naming what differs and a non-zero exit status. Runtime: about
+//! 35 s on a busy 2-core machine (one Verilator and four Icarus builds).
 
 use golden::feast::FeastConfig;
 use golden::learn::feast::{EdgesParams, grating_tick};
@@ -133,6 +134,41 @@ fn gratings_pass_under_both_simulators_and_with_gaps() {
     bad.write(&dir).unwrap();
     let o = run(&dir, Simulator::Icarus, &[]).unwrap();
     assert_fails(&o, "expected threshold", "after tick 0: threshold[");
+}
+
+/// 4 lanes, L1 norm, border zero, every neuron's initial weights equal (ties).
+fn tied_lanes() -> FeastConfig {
+    let mut text = EDGES.to_string();
+    for (from, to) in [
+        ("neurons = 16", "neurons = 16\nlanes = 4"),
+        ("norm = \"l2\"", "norm = \"l1\""),
+        ("border = \"skip\"", "border = \"zero\""),
+        (
+            "init = \"uniform\"\ninit_lo = 1\ninit_hi = 255\nseed = 2",
+            "init = \"constant\"\ninit_value = 100",
+        ),
+        ("threshold_init = 0", "threshold_init = 2000"),
+    ] {
+        assert!(text.contains(from), "{from}");
+        text = text.replace(from, to);
+    }
+    FeastConfig::from_toml_str(&text, Path::new(".")).unwrap()
+}
+
+#[test]
+fn four_lanes_l1_border_zero_pass_under_icarus() {
+    let e = export_feast(
+        &tied_lanes(),
+        &gratings(1, 6),
+        &FeastExportOptions::default(),
+    )
+    .unwrap();
+    let s = &e.summary;
+    assert!(s.won > 20 && s.missed > 0 && s.skipped == 0, "{s:?}");
+    let dir = scratch("lanes");
+    e.write(&dir).unwrap();
+    let o = build_and_run(&dir, Simulator::Icarus, &["+bp=200"]).unwrap();
+    assert!(o.passed(), "{}", o.transcript());
 }
 
 #[test]
