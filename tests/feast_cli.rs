@@ -1,5 +1,6 @@
 //! `neurogen learn feast-edges|feast-digits` end to end (shortened), and the hardware commands'
-//! refusal of a FEAST config. Runtime: about 5 s.
+//! refusal of a FEAST config, and `testbench` of a FEAST config run under Icarus. Runtime: about
+//! 6 s.
 
 mod common;
 
@@ -113,4 +114,56 @@ fn generate_and_cosim_take_a_feast_config_and_simulate_refuses_it() {
     assert!(!o.status.success());
     let e = String::from_utf8_lossy(&o.stderr);
     assert!(e.contains("issue 19") && e.contains("`simulate`"), "{e}");
+}
+
+#[test]
+fn testbench_exports_a_feast_layer_that_passes_under_icarus() {
+    let out = scratch("feast_cli", "testbench");
+    let dir = out.join("tb");
+    let d = dir.to_str().unwrap();
+    let args = ["testbench", EXAMPLE, "--poisson", "40", "--ticks", "3"];
+    // an option of the array's export that a FEAST layer does not take: refused, nothing written
+    let o = neurogen(&[&args[..], &["-o", d, "--host-weights"]].concat());
+    assert!(!o.status.success());
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("--host-weights does not apply to a FEAST layer"),
+        "{e}"
+    );
+    assert!(!dir.exists());
+    let o = neurogen(&[&args[..], &["-o", d, "--backpressure", "0.2"]].concat());
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        text.starts_with("feast_edges: FEAST layer, 3 ticks") && text.contains("200/1000"),
+        "{text}"
+    );
+    for f in [
+        "rtl/feast_edges.v",
+        "rtl/feast_edges_w0.hex",
+        "tb/feast_edges_tb.v",
+        "vectors/exp.hex",
+        "files.f",
+    ] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    let run = std::process::Command::new(dir.join("run.sh"))
+        .arg("icarus")
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{log}{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        log.starts_with("PASS: feast_edges: 3 ticks") && log.contains("gaps 200/1000"),
+        "{log}"
+    );
 }

@@ -8,9 +8,13 @@ use super::CmdResult;
 use super::common::{check_backpressure, load_network_config, load_stimulus};
 use crate::cli::TestbenchArgs;
 use testbenches::export::{ExportOptions, export};
+use testbenches::export_feast::{FeastExportOptions, export_feast};
 use testbenches::sim::{Simulator, measure, table};
 
 pub fn testbench(a: TestbenchArgs) -> CmdResult {
+    if golden::feast::is_feast_file(&a.config) {
+        return feast(a);
+    }
     // teach hardware included: the testbench drives the teacher stream with the stimulus's `teach`
     let cfg = load_network_config(&a.config)?;
     let stim = load_stimulus(&a.source, &cfg)?;
@@ -81,32 +85,103 @@ pub fn testbench(a: TestbenchArgs) -> CmdResult {
         a.output.display()
     );
     if a.bench {
-        let sims: Vec<Simulator> = Simulator::ALL
-            .into_iter()
-            .filter(|s| s.available())
-            .collect();
-        for s in Simulator::ALL {
-            if !sims.contains(&s) {
-                println!(
-                    "{} is not installed: skipped (scripts/setup.sh installs it)",
-                    s.name()
-                );
-            }
+        bench(&a.output)?;
+    }
+    Ok(())
+}
+
+/// The testbench of a FEAST layer (`testbenches::export_feast`): the stimulus's ticks as input
+/// beats, gaps before input beats from --backpressure; without --calm the co-simulation's host
+/// writes and out-of-grid addresses are added.
+fn feast(a: TestbenchArgs) -> CmdResult {
+    let cfg = super::feast::load(&a.config)?;
+    if a.host_weights {
+        return Err(format!(
+            "{}: --host-weights does not apply to a FEAST layer (its weights are preloaded from \
+             init files on every target)",
+            a.config.display()
+        ));
+    }
+    let stim = load_stimulus(&a.source, &cfg.base)?;
+    check_backpressure(a.backpressure)?;
+    let permille = (a.backpressure * 1000.0).round() as u32;
+    if permille > 999 {
+        return Err(format!(
+            "--backpressure {}: the testbench's resolution is 1/1000; at most 0.999",
+            a.backpressure
+        ));
+    }
+    let opts = FeastExportOptions {
+        target: Some(a.target.target),
+        backpressure_permille: permille,
+        seed: a.bp_seed,
+        calm: a.calm,
+        ..Default::default()
+    };
+    let e = export_feast(&cfg, &stim.ticks, &opts)?;
+    e.write(&a.output)?;
+    let s = &e.summary;
+    println!(
+        "{}: FEAST layer, {} ticks, {} input beats ({} won, {} missed, {} skipped, {} dropped), \
+         {} host writes{}, {} values to read back; {} cycles in beats by the cycle model; gaps \
+         before input beats {}/1000 (out_ready stays high)",
+        s.top,
+        s.ticks,
+        s.input_beats,
+        s.won,
+        s.missed,
+        s.skipped,
+        s.dropped,
+        s.actions,
+        if a.calm {
+            ""
+        } else {
+            " and out-of-grid addresses (--calm: none)"
+        },
+        s.checks,
+        s.beat_cycles,
+        permille
+    );
+    println!(
+        "wrote {} files to {}: run `{}/run.sh icarus` or `{}/run.sh verilator`",
+        e.files.len(),
+        a.output.display(),
+        a.output.display(),
+        a.output.display()
+    );
+    if a.bench {
+        bench(&a.output)?;
+    }
+    Ok(())
+}
+
+/// `--bench`: build and run the exported testbench in `dir` under each installed simulator.
+fn bench(dir: &std::path::Path) -> CmdResult {
+    let sims: Vec<Simulator> = Simulator::ALL
+        .into_iter()
+        .filter(|s| s.available())
+        .collect();
+    for s in Simulator::ALL {
+        if !sims.contains(&s) {
+            println!(
+                "{} is not installed: skipped (scripts/setup.sh installs it)",
+                s.name()
+            );
         }
-        if sims.is_empty() {
-            return Err("--bench: neither iverilog nor verilator is installed".into());
-        }
-        let rows = measure(&a.output, &sims)?;
-        println!();
-        print!("{}", table(&rows));
-        if let Some(m) = rows.iter().find(|m| !m.passed) {
-            return Err(format!(
-                "the testbench failed under {} (see {}/build/{}/run.log)",
-                m.sim.name(),
-                a.output.display(),
-                m.sim.name()
-            ));
-        }
+    }
+    if sims.is_empty() {
+        return Err("--bench: neither iverilog nor verilator is installed".into());
+    }
+    let rows = measure(dir, &sims)?;
+    println!();
+    print!("{}", table(&rows));
+    if let Some(m) = rows.iter().find(|m| !m.passed) {
+        return Err(format!(
+            "the testbench failed under {} (see {}/build/{}/run.log)",
+            m.sim.name(),
+            dir.display(),
+            m.sim.name()
+        ));
     }
     Ok(())
 }

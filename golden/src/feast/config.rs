@@ -128,8 +128,8 @@ const FEAST_KEYS: &[&str] = &[
 
 /// What exists for FEAST layers, for the messages of commands that cannot take one.
 pub const FEAST_STATUS: &str = "FEAST layers (issue 19) are read by golden::feast::FeastConfig \
-    (docs/model.md \"FEAST layers\"): `neurogen generate`, `cosim` and `synth` take them, and \
-    `neurogen learn feast-edges|feast-digits --config FILE`; `simulate`, `testbench`, `sweep`, \
+    (docs/model.md \"FEAST layers\"): `neurogen generate`, `cosim`, `synth` and `testbench` take \
+    them, and `neurogen learn feast-edges|feast-digits --config FILE`; `simulate`, `sweep`, \
     `board` and networks of layers do not";
 
 /// Whether the TOML file at `path` has a `[feast]` section (false when it cannot be read or

@@ -1,0 +1,462 @@
+// Self-checking testbench of the generated FEAST layer `{{TOP}}`.
+// {{HEADER}}
+// Filled in by `neurogen testbench` from testbenches/templates/feast_tb.v; do not edit, re-export.
+//
+// Verilog-2005; runs unchanged under `iverilog -g2005` + `vvp` and `verilator --binary`
+// (see run.sh). One synchronous state machine on the rising clock edge with non-blocking
+// assignments, so no simulator-specific event ordering is involved.
+//
+// What it does, with the vectors the golden model (golden::feast) wrote to vectors/:
+//  1. holds `rst` for two cycles, then checks that the trace clear takes CLEAR cycles until the
+//     layer accepts host requests (`wb_stall` low);
+//  2. before each tick, performs that tick's host writes (each followed by a wait until the layer
+//     is idle again: the clear command runs a sweep);
+//  3. drives the tick's input beats one at a time, then its end-of-tick beat; for each beat it
+//     counts the cycles from its first offer to its acceptance (the decay sweep before a tick's
+//     first beat) and from its acceptance until the layer is idle again, and checks both against
+//     the cycle model, and checks the output beats the beat produced: the winner's spike for a
+//     won event, the end-of-tick beat for the end of the tick, nothing for a missed, skipped or
+//     dropped event;
+//  4. after every tick reads the counters and every threshold through the Wishbone port (every
+//     weight and trace every few ticks) and compares them with the golden model's; at the end
+//     the ID register, the counters, every threshold, weight and trace;
+//  5. prints exactly one `PASS` or `FAIL` line. PASS ends with `$finish` (exit status 0), FAIL
+//     with `$fatal` (vvp exits 1, a Verilator binary aborts).
+//
+// No `timescale: one clock period is 10 time units of whatever unit the simulator defaults to.
+//
+// Plusargs: +seed=S (gap generator seed), +bp=P (probability in 1/1000 of a gap before each
+// input beat; `out_ready` stays high, so every cycle count stays exact), +watchdog=C (cycles
+// without progress before a timeout), +vcd (write tb.vcd; Verilator needs a --trace build),
+// +verbose (one line per tick).
+`default_nettype none
+
+module {{TB}};
+
+    // ---- sizes and files, filled in by neurogen ---------------------------------------------
+    localparam integer TICKS = {{TICKS}};       // ticks of the stimulus
+    localparam integer N_IN = {{N_IN}};         // input beats, end-of-tick beats included
+    localparam integer N_ACT = {{N_ACT}};       // host writes, plus one end marker
+    localparam integer N_CHK = {{N_CHK}};       // read-back checks, plus one end marker
+    localparam integer AW = {{AW}};             // width of wb_adr
+    localparam integer OB = {{OB}};             // width of out_addr
+    localparam integer CLEAR = {{CLEAR}};       // cycles of the trace clear after reset
+    parameter integer BP_DEFAULT = {{BP}};      // gaps before input beats, 1/1000
+    parameter integer SEED_DEFAULT = {{SEED}};
+    parameter integer WATCHDOG_DEFAULT = {{WATCHDOG}};
+
+    // Vector formats (one hex word per line):
+    //  in:  {eot[32], addr[31:0]}                                   one per input beat
+    //  exp: {kind[103:96], wait[95:64], busy[63:32], winner[31:0]}  one per input beat; kind 0
+    //       dropped, 1 skipped, 2 missed, 3 won (by `winner`), 4 end of tick; `wait`: cycles from
+    //       the first offer to the acceptance; `busy`: cycles from the acceptance until idle
+    //  act: {tick[103:72], kind[71:64], addr[63:32], data[31:0]}    a host write before `tick`;
+    //       the end marker has tick = 32'hFFFFFFFF
+    //  chk: {after[159:128], kind[127:120], j[119:96], i[95:72], addr[63:32], word[31:0]}
+    //       read when `after` ticks are done (TICKS + 1: at the end); kind 0 ends the list
+    reg [32:0] in_mem [0:N_IN-1];
+    reg [103:0] exp_mem [0:N_IN-1];
+    reg [103:0] act_mem [0:N_ACT-1];
+    reg [159:0] chk_mem [0:N_CHK-1];
+
+    // ---- the layer ----------------------------------------------------------------------------
+    reg clk;
+    reg rst;
+    reg in_valid;
+    wire in_ready;
+    reg in_eot;
+    reg [31:0] in_addr;
+    wire out_valid;
+    reg out_ready;
+    wire out_eot;
+    wire [OB-1:0] out_addr;
+    reg wb_cyc;
+    reg wb_stb;
+    reg wb_we;
+    reg [AW-1:0] wb_adr;
+    reg [31:0] wb_dat_w;
+    reg [3:0] wb_sel;
+    wire [31:0] wb_dat_r;
+    wire wb_ack;
+    wire wb_stall;
+
+    {{TOP}} dut (
+        .clk(clk),
+        .rst(rst),
+        .in_valid(in_valid),
+        .in_ready(in_ready),
+        .in_eot(in_eot),
+        .in_addr(in_addr),
+        .out_valid(out_valid),
+        .out_ready(out_ready),
+        .out_eot(out_eot),
+        .out_addr(out_addr),
+        .wb_cyc(wb_cyc),
+        .wb_stb(wb_stb),
+        .wb_we(wb_we),
+        .wb_adr(wb_adr),
+        .wb_dat_w(wb_dat_w),
+        .wb_sel(wb_sel),
+        .wb_dat_r(wb_dat_r),
+        .wb_ack(wb_ack),
+        .wb_stall(wb_stall)
+    );
+
+    /* verilator lint_off BLKSEQ */
+    initial clk = 1'b0;
+    always #5 clk = ~clk;
+    /* verilator lint_on BLKSEQ */
+
+    // ---- settings -----------------------------------------------------------------------------
+    integer bp;
+    integer seed;
+    integer watchdog;
+    reg verbose;
+    reg [31:0] rnd;
+    reg finished;              // the PASS or FAIL line was printed
+
+    /* verilator lint_off BLKSEQ */
+    initial begin
+        finished = 1'b0;
+        bp = BP_DEFAULT;
+        seed = SEED_DEFAULT;
+        watchdog = WATCHDOG_DEFAULT;
+        if ($value$plusargs("bp=%d", bp)) begin end
+        if ($value$plusargs("seed=%d", seed)) begin end
+        if ($value$plusargs("watchdog=%d", watchdog)) begin end
+        verbose = $test$plusargs("verbose") != 0;
+        if (bp < 0 || bp > 999) begin
+            $display("FAIL: +bp=%0d: the backpressure must be in 0..999 (1/1000)", bp);
+            finished = 1'b1;
+            $fatal(1, "bad plusarg");
+        end
+        if ($test$plusargs("vcd")) begin
+            $dumpfile("tb.vcd");
+            $dumpvars(0, {{TB}});
+        end
+        $readmemh("{{IN_FILE}}", in_mem);
+        $readmemh("{{EXP_FILE}}", exp_mem);
+        $readmemh("{{ACT_FILE}}", act_mem);
+        $readmemh("{{CHK_FILE}}", chk_mem);
+        rnd = (seed == 0) ? 32'h6d2b79f5 : seed;
+    end
+    /* verilator lint_on BLKSEQ */
+
+    // xorshift32: a new word every cycle; the low half decides the gaps before input beats.
+    function [31:0] xorshift32;
+        input [31:0] v;
+        reg [31:0] t;
+        begin
+            t = v ^ (v << 13);
+            t = t ^ (t >> 17);
+            xorshift32 = t ^ (t << 5);
+        end
+    endfunction
+
+    wire gap_in = (bp != 0) && ({16'd0, rnd[15:0]} % 32'd1000 < bp);
+
+    // Names of outcomes and read-back kinds (for messages).
+    function [8*12-1:0] outcome_name;
+        input [7:0] k;
+        begin
+            case (k)
+                8'd0: outcome_name = "dropped";
+                8'd1: outcome_name = "skipped";
+                8'd2: outcome_name = "missed";
+                8'd3: outcome_name = "won";
+                8'd4: outcome_name = "end of tick";
+                default: outcome_name = "?";
+            endcase
+        end
+    endfunction
+
+    function [8*16-1:0] kind_name;
+        input [7:0] k;
+        begin
+            case (k)
+                8'd1: kind_name = "ID register";
+                8'd2: kind_name = "TICKS";
+                8'd3: kind_name = "EVENTS";
+                8'd4: kind_name = "DROPPED";
+                8'd5: kind_name = "SKIPPED";
+                8'd6: kind_name = "MISSED";
+                8'd7: kind_name = "WON";
+                8'd8: kind_name = "threshold";
+                8'd9: kind_name = "weight";
+                8'd10: kind_name = "trace";
+                default: kind_name = "?";
+            endcase
+        end
+    endfunction
+
+    // ---- the sequencer ------------------------------------------------------------------------
+    localparam [3:0] S_RESET = 4'd0, S_CLEAR = 4'd1, S_ACT = 4'd2, S_GAP = 4'd3, S_OFFER = 4'd4,
+                     S_BUSY = 4'd5, S_WB = 4'd6, S_IDLE = 4'd7, S_RB = 4'd8, S_CMP = 4'd9,
+                     S_DONE = 4'd10;
+
+    reg [3:0] state;
+    reg [3:0] after_wb;        // state after a Wishbone access
+    reg [1:0] rst_left;        // cycles of rst still to hold
+    reg [63:0] cycle;          // clock cycles since time 0
+    reg [31:0] tick;           // tick being run
+    reg [31:0] ip;             // current input beat
+    reg [31:0] ap;             // next host write
+    reg [31:0] cp;             // next read-back check
+    reg [31:0] spikes;         // output spikes so far
+    reg [31:0] quiet;          // cycles without progress
+    reg [31:0] n_cyc;          // cycles counted (clear, wait or busy)
+    reg [31:0] n_beats;        // output beats during the current input beat
+    reg got_eot;               // the last of them was an end-of-tick beat
+    reg [31:0] got_addr;       // and its address
+    reg [31:0] rdata;          // last Wishbone read
+    reg [31:0] rb_at;          // ticks done at this read-back (TICKS + 1: the final one)
+
+    wire [32:0] cur_in = in_mem[ip[{{IW_IN}}-1:0]];
+    wire [103:0] exp_v = exp_mem[ip[{{IW_IN}}-1:0]];
+    wire [7:0] exp_kind = exp_v[103:96];
+    wire [31:0] exp_wait = exp_v[95:64];
+    wire [31:0] exp_busy = exp_v[63:32];
+    wire [31:0] exp_win = exp_v[31:0];
+    /* verilator lint_off UNUSEDSIGNAL */ // address bits above AW, padding
+    wire [103:0] act = act_mem[ap[{{IW_ACT}}-1:0]];
+    wire [159:0] chk = chk_mem[cp[{{IW_CHK}}-1:0]];
+    /* verilator lint_on UNUSEDSIGNAL */
+    wire [7:0] chk_kind = chk[127:120];
+    wire [31:0] chk_after = chk[159:128];
+    wire [31:0] rb_tick = ((rb_at > TICKS) ? TICKS : rb_at) - 32'd1;
+    wire [31:0] out_addr32 = {{(32 - OB){1'b0}}, out_addr};
+    // the beat's outputs, this cycle's included
+    wire out_now = !rst && out_valid && out_ready;
+    wire [31:0] beats_now = n_beats + {31'd0, out_now};
+    wire eot_now = out_now ? out_eot : got_eot;
+    wire [31:0] addr_now = out_now ? out_addr32 : got_addr;
+    wire beat_ok = (exp_kind == 8'd3) ? (beats_now == 32'd1 && !eot_now && addr_now == exp_win)
+                 : (exp_kind == 8'd4) ? (beats_now == 32'd1 && eot_now)
+                 : (beats_now == 32'd0);
+
+    initial begin
+        state = S_RESET;
+        after_wb = S_ACT;
+        rst = 1'b1;
+        rst_left = 2'd2;
+        in_valid = 1'b0;
+        in_eot = 1'b0;
+        in_addr = 32'd0;
+        out_ready = 1'b1;
+        wb_cyc = 1'b0;
+        wb_stb = 1'b0;
+        wb_we = 1'b0;
+        wb_adr = {AW{1'b0}};
+        wb_dat_w = 32'd0;
+        wb_sel = 4'd0;
+        cycle = 64'd0;
+        tick = 32'd0;
+        ip = 32'd0;
+        ap = 32'd0;
+        cp = 32'd0;
+        spikes = 32'd0;
+        quiet = 32'd0;
+        n_cyc = 32'd0;
+        n_beats = 32'd0;
+        got_eot = 1'b0;
+        got_addr = 32'd0;
+        rdata = 32'd0;
+        rb_at = 32'd0;
+    end
+
+    // Print the one FAIL line (the first failure only) and stop with a non-zero exit status.
+`define TB_FAIL(args) \
+    begin \
+        if (!finished) begin \
+            $display args; \
+            finished = 1'b1; \
+            $fatal(1, "self-check failed"); \
+        end \
+    end
+
+    // `finished` is assigned with `=` on purpose: it stops a second FAIL line in the same cycle.
+    /* verilator lint_off BLKSEQ */
+    always @(posedge clk) if (!finished) begin
+        cycle <= cycle + 64'd1;
+        rnd <= xorshift32(rnd);
+        quiet <= quiet + 32'd1;
+        if (quiet > watchdog)
+            `TB_FAIL(("FAIL: tick %0d: timeout, no progress for %0d cycles (testbench state %0d, input beat %0d)",
+                      tick, quiet, state, ip))
+
+        // output beats belong to the input beat being run
+        if (out_now) begin
+            quiet <= 32'd0;
+            if (state != S_OFFER && state != S_BUSY)
+                `TB_FAIL(("FAIL: tick %0d: output beat (eot %0d, address %0d) outside an input beat",
+                          tick, out_eot, out_addr))
+            n_beats <= beats_now;
+            got_eot <= out_eot;
+            got_addr <= out_addr32;
+        end
+
+        case (state)
+            S_RESET: begin
+                if (rst_left == 2'd0) begin
+                    rst <= 1'b0;
+                    n_cyc <= 32'd0;
+                    state <= S_CLEAR;
+                end else begin
+                    rst_left <= rst_left - 2'd1;
+                end
+            end
+            S_CLEAR: begin
+                if (!wb_stall) begin
+                    if (n_cyc != CLEAR)
+                        `TB_FAIL(("FAIL: the trace clear after reset took %0d cycles, the cycle model says %0d",
+                                  n_cyc, CLEAR))
+                    quiet <= 32'd0;
+                    state <= S_ACT;
+                end else begin
+                    n_cyc <= n_cyc + 32'd1;
+                end
+            end
+            S_ACT: begin
+                quiet <= 32'd0;
+                if (ap + 32'd1 < N_ACT && act[103:72] == tick) begin
+                    ap <= ap + 32'd1;
+                    wb_cyc <= 1'b1;
+                    wb_stb <= 1'b1;
+                    wb_we <= 1'b1;
+                    wb_sel <= 4'hF;
+                    wb_adr <= act[32 +: AW];
+                    wb_dat_w <= act[31:0];
+                    after_wb <= S_IDLE;
+                    state <= S_WB;
+                end else if (tick == TICKS) begin
+                    rb_at <= TICKS + 32'd1;
+                    state <= S_RB;
+                end else begin
+                    state <= S_GAP;
+                end
+            end
+            S_GAP: begin
+                // a gap of random length before each input beat (+bp), then the offer
+                if (!gap_in) begin
+                    in_valid <= 1'b1;
+                    {in_eot, in_addr} <= cur_in;
+                    n_cyc <= 32'd0;
+                    n_beats <= 32'd0;
+                    state <= S_OFFER;
+                end
+            end
+            S_OFFER: begin
+                if (in_ready) begin
+                    quiet <= 32'd0;
+                    in_valid <= 1'b0;
+                    if (n_cyc != exp_wait)
+                        `TB_FAIL(("FAIL: tick %0d, input beat %0d (address %0d): accepted after %0d cycles, the cycle model says %0d",
+                                  tick, ip, in_addr, n_cyc, exp_wait))
+                    n_cyc <= 32'd1;
+                    state <= S_BUSY;
+                end else begin
+                    n_cyc <= n_cyc + 32'd1;
+                end
+            end
+            S_BUSY: begin
+                if (!wb_stall) begin
+                    quiet <= 32'd0;
+                    if (!beat_ok) begin
+                        if (exp_kind == 8'd3)
+                            `TB_FAIL(("FAIL: tick %0d, input beat %0d (address %0d): expected a win of neuron %0d, got %0d output beats (last: eot %0d, address %0d)",
+                                      tick, ip, in_addr, exp_win, beats_now, eot_now, addr_now))
+                        else
+                            `TB_FAIL(("FAIL: tick %0d, input beat %0d (address %0d): expected %0s, got %0d output beats (last: eot %0d, address %0d)",
+                                      tick, ip, in_addr, outcome_name(exp_kind), beats_now, eot_now, addr_now))
+                    end else if (n_cyc != exp_busy) begin
+                        `TB_FAIL(("FAIL: tick %0d, input beat %0d (address %0d, %0s): %0d cycles from acceptance to idle, the cycle model says %0d",
+                                  tick, ip, in_addr, outcome_name(exp_kind), n_cyc, exp_busy))
+                    end
+                    ip <= ip + 32'd1;
+                    if (exp_kind == 8'd3)
+                        spikes <= spikes + 32'd1;
+                    if (exp_kind == 8'd4) begin
+                        if (verbose)
+                            $display("tick %0d done: %0d input beats, %0d spikes so far", tick, ip + 32'd1, spikes);
+                        tick <= tick + 32'd1;
+                        rb_at <= tick + 32'd1;
+                        state <= S_RB;
+                    end else begin
+                        state <= S_GAP;
+                    end
+                end else begin
+                    n_cyc <= n_cyc + 32'd1;
+                end
+            end
+            S_WB: begin
+                // Wishbone B4 pipelined: the request is taken when wb_stall is low, the answer
+                // comes with wb_ack in a later cycle
+                if (wb_stb) begin
+                    if (!wb_stall)
+                        wb_stb <= 1'b0;
+                end else if (wb_ack) begin
+                    quiet <= 32'd0;
+                    rdata <= wb_dat_r;
+                    wb_cyc <= 1'b0;
+                    wb_we <= 1'b0;
+                    state <= after_wb;
+                end
+            end
+            S_IDLE: begin
+                // after a host write: wait until a command it started (the clear) is done
+                if (!wb_stall) begin
+                    quiet <= 32'd0;
+                    state <= S_ACT;
+                end
+            end
+            S_RB: begin
+                if (cp + 32'd1 >= N_CHK || chk_kind == 8'd0 || chk_after != rb_at) begin
+                    state <= (rb_at > TICKS) ? S_DONE : S_ACT;
+                end else begin
+                    wb_cyc <= 1'b1;
+                    wb_stb <= 1'b1;
+                    wb_we <= 1'b0;
+                    wb_sel <= 4'hF;
+                    wb_adr <= chk[32 +: AW];
+                    wb_dat_w <= 32'd0;
+                    after_wb <= S_CMP;
+                    state <= S_WB;
+                end
+            end
+            S_CMP: begin
+                if (rdata != chk[31:0]) begin
+                    if (chk_kind == 8'd9)
+                        `TB_FAIL(("FAIL: after tick %0d: weight of neuron %0d at window position %0d (host address 0x%0h): expected %0d, got %0d",
+                                  rb_tick, chk[95:72], chk[119:96], chk[63:32], chk[31:0], rdata))
+                    else if (chk_kind == 8'd8 || chk_kind == 8'd10)
+                        `TB_FAIL(("FAIL: after tick %0d: %0s[%0d] (host address 0x%0h): expected %0d, got %0d",
+                                  rb_tick, kind_name(chk_kind), chk[95:72], chk[63:32], chk[31:0], rdata))
+                    else
+                        `TB_FAIL(("FAIL: after tick %0d: %0s (register %0d): expected %0d, got %0d",
+                                  rb_tick, kind_name(chk_kind), chk[63:32], chk[31:0], rdata))
+                end
+                cp <= cp + 32'd1;
+                state <= S_RB;
+            end
+            S_DONE: begin
+                if (ip != N_IN) begin
+                    `TB_FAIL(("FAIL: %0d of %0d input beats run", ip, N_IN))
+                end else begin
+                    $display("PASS: {{TOP}}: %0d ticks, %0d input beats, %0d output spikes, %0d values read back, %0d cycles (gaps %0d/1000, seed %0d)",
+                             TICKS, N_IN, spikes, cp, cycle + 64'd1, bp, seed);
+                    finished = 1'b1;
+                    $finish;
+                end
+            end
+            default: begin
+                `TB_FAIL(("FAIL: testbench state %0d", state))
+            end
+        endcase
+    end
+
+    /* verilator lint_on BLKSEQ */
+`undef TB_FAIL
+
+endmodule
+
+`default_nettype wire
