@@ -101,12 +101,11 @@ fn on_hardware(s: &Setup, opts: RunOptions) -> (ReadoutRun, ChainLockstepReport)
 #[test]
 fn the_taught_readout_on_the_chain_top_equals_the_golden_run() {
     let s = setup();
-    let mut hidden = s.hidden.clone();
     let golden = train_readout(
         &s.data,
         &s.p,
         &s.o,
-        &mut hidden,
+        &s.hidden,
         &s.train,
         &s.test,
         true,
@@ -146,12 +145,11 @@ fn mutant(s: &Setup, what: &str, file: &str, from: &str, to: &str) -> String {
         .unwrap_or_else(|| panic!("the mutant \"{what}\" was not caught"));
     assert!(!rep.lockstep.complete);
     // the golden chain carried the experiment to its end
-    let mut hidden = s.hidden.clone();
     let golden = train_readout(
         &s.data,
         &s.p,
         &s.o,
-        &mut hidden,
+        &s.hidden,
         &s.train,
         &s.test,
         true,

@@ -394,8 +394,7 @@ impl Hidden {
         };
         let mut inputs = Vec::new();
         for _ in 0..ticks {
-            inputs.clear();
-            inputs.extend((0..probs.len() as u32).filter(|&j| rng.chance(probs[j as usize])));
+            input_events(probs, rng, &mut inputs);
             match &mut self.layer {
                 Some((net, ..)) => train.events.extend_from_slice(net.step(&inputs)),
                 None => train.events.extend_from_slice(&inputs),
@@ -424,6 +423,21 @@ impl Train {
     pub fn tick(&self, t: usize) -> &[u32] {
         let from = if t == 0 { 0 } else { self.ends[t - 1] as usize };
         &self.events[from..self.ends[t] as usize]
+    }
+}
+
+/// The input events of one tick into `out`: input `j` fires with probability `probs[j]`.
+fn input_events(probs: &[f64], rng: &mut SplitMix64, out: &mut Vec<u32>) {
+    out.clear();
+    out.extend((0..probs.len() as u32).filter(|&j| rng.chance(probs[j as usize])));
+}
+
+/// The teacher's list of one tick into `out`: `label` with probability `p`, drawn from `rng`
+/// only when `taught` (an untaught readout draws nothing).
+fn teacher_tick(rng: &mut SplitMix64, taught: bool, p: f64, label: u32, out: &mut Vec<u32>) {
+    out.clear();
+    if taught && rng.chance(p) {
+        out.push(label);
     }
 }
 
@@ -505,10 +519,7 @@ fn teach(
     for (train, &label) in trains.iter().zip(labels) {
         readout.clear();
         for t in 0..train.ticks() {
-            forced.clear();
-            if taught && rng.chance(p_teach) {
-                forced.push(label);
-            }
+            teacher_tick(&mut rng, taught, p_teach, label, &mut forced);
             teacher_spikes += readout.step_taught(train.tick(t), &forced).len() as u64;
         }
         if o.scaling == Scaling::EveryImage {
