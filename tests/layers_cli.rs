@@ -133,6 +133,6 @@ fn testbench_exports_a_chain_and_commands_without_chains_refuse_it() {
     let o = neurogen(&["learn", "patterns", "--config", &cfg]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(!o.status.success());
-    assert!(err.contains("networks of layers"), "{err}");
-    assert!(err.contains("`generate` and `cosim` take it"), "{err}");
+    assert!(err.contains("a network of 2 layers"), "{err}");
+    assert!(err.contains("learn digits --rules supervised"), "{err}");
 }

@@ -265,10 +265,12 @@ pub(crate) fn generate_layer(
                     .retain(|(k, v)| !(k == "ram_style" && v == "\"distributed\""));
             }
         }
-        if opts.target == Target::Ice40Up5k {
-            // the UP5K runs out of logic cells long before block RAM: a small memory (64 bits
-            // or less, which Yosys would build from flip-flops and multiplexers, about two
-            // logic cells a bit) asks for an EBR too
+        if opts.target == Target::Ice40Up5k && lay.chained {
+            // a chain on the UP5K runs out of logic cells long before block RAM: a small memory
+            // of a layer after the first (64 bits or less, which Yosys would build from
+            // flip-flops and multiplexers, about two logic cells a bit) asks for an EBR too.
+            // (Only there: a single array with many lanes would spend an EBR on each lane's
+            // tiny lists and no longer fit, e.g. 16 x 16 cuba with 4 lanes.)
             for mem in &mut m.memories {
                 let small = mem.depth <= 4 || mem.depth * mem.ty.width as u64 <= 64;
                 if small && !mem.attrs.iter().any(|(k, _)| k == "ram_style") {
