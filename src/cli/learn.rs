@@ -188,6 +188,21 @@ pub struct DigitsArgs {
     /// layers) [default: --epochs].
     #[arg(long, value_delimiter = ',')]
     pub sweep_hidden_epochs: Option<Vec<usize>>,
+    /// Hidden-layer schedules tried by the --sweep, separated by `;`: each a comma list of
+    /// learning budgets, one per epoch (its length is the schedule's epochs; see
+    /// --learn-spikes), e.g. `0,0,0,0,0,0;0,0,0,0,0,0,2,1` [default: --sweep-hidden-epochs].
+    #[arg(long, value_delimiter = ';')]
+    pub sweep_learn_spikes: Option<Vec<String>>,
+    /// Readouts tried by the --sweep: the grid of `readout::sweep_grid`, or only the default
+    /// readout (to compare hidden layers).
+    #[arg(long, value_enum, default_value = "grid")]
+    pub sweep_readout: SweepReadout,
+    /// Annealing of the hidden layer's learning by the host: per epoch, the output spikes of a
+    /// training image after which the host switches learning off (learning enable) for the rest
+    /// of that image (0: never), comma-separated; epochs beyond the list learn on every tick
+    /// [default: none; with --rules supervised its chosen schedule].
+    #[arg(long, value_delimiter = ',')]
+    pub learn_spikes: Option<Vec<u32>>,
     /// Training images held out for validation by the --sweep (the last ones of the training
     /// part; the test part is never used).
     #[arg(long, default_value_t = 200)]
@@ -203,6 +218,18 @@ pub struct DigitsArgs {
     /// every core].
     #[arg(long)]
     pub threads: Option<usize>,
+}
+
+/// Which readouts `learn digits --rules supervised --sweep` tries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SweepReadout {
+    /// The grid of `readout::sweep_grid` around the default readout.
+    Grid,
+    /// Only the default readout.
+    Default,
+    /// The default readout with 1, 2, 4, 5, 8 or 10 windows (races of the hidden layer) per
+    /// image, at 400 and 800 ticks (`readout::windows_grid`).
+    Windows,
 }
 
 /// What the supervised readout of `learn digits` reads.

@@ -20,7 +20,8 @@
 use super::CmdResult;
 use super::common::{Bar, load_config, load_network_config, write_files};
 use crate::cli::{
-    Common, DigitsArgs, HiddenKind, LearnArgs, LearnWhat, PatternsArgs, Rules, TemporalArgs,
+    Common, DigitsArgs, HiddenKind, LearnArgs, LearnWhat, PatternsArgs, Rules, SweepReadout,
+    TemporalArgs,
 };
 use crate::plot;
 use cosim::driver::{Compare, Lockstep, LockstepReport, RunOptions};
@@ -729,6 +730,7 @@ fn digits_params(
             weight_seed: seed,
             ..d.net.clone()
         },
+        learn_spikes: a.learn_spikes.clone().unwrap_or_default(),
         network: network.cloned(),
         ..d
     };
@@ -750,10 +752,11 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
         || a.hidden != HiddenKind::Trained
         || a.threads.is_some()
         || a.sweep_hidden_epochs.is_some()
+        || a.sweep_learn_spikes.is_some()
     {
         return Err(
-            "--sweep, --sweep-hidden-epochs, --readout-epochs, --hidden and --threads belong to \
-             --rules supervised"
+            "--sweep, --sweep-hidden-epochs, --sweep-learn-spikes, --readout-epochs, --hidden and \
+             --threads belong to --rules supervised"
                 .into(),
         );
     }
@@ -959,7 +962,9 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
 /// then the taught readout (and an untaught control); with --sweep the readout search on a
 /// validation part.
 fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
-    use golden::learn::readout::{Front, ReadoutParams, readout_sweep, run_supervised, sweep_grid};
+    use golden::learn::readout::{
+        Front, HiddenSchedule, ReadoutParams, readout_sweep, run_supervised, sweep_grid,
+    };
     if a.common.config.is_some() {
         return Err(
             "--rules supervised runs the built-in two-layer network: leave out --config".into(),
@@ -980,6 +985,10 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
         } else {
             golden::learn::readout::HIDDEN_EPOCHS
         }),
+        learn_spikes: match &a.learn_spikes {
+            Some(list) => list.clone(),
+            None => golden::learn::readout::HIDDEN_LEARN_SPIKES.to_vec(),
+        },
         ..digits_params(&a, RuleSet::Full, None)?
     };
     p.validate(data.len()).map_err(|e| e.to_string())?;
@@ -999,11 +1008,51 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
         if a.common.save.is_some() {
             return Err("--save saves a trained network: leave out --sweep".into());
         }
-        let hidden_epochs = match &a.sweep_hidden_epochs {
-            Some(list) => list.clone(),
-            None => vec![p.epochs],
+        let hidden_epochs: Vec<HiddenSchedule> =
+            match (&a.sweep_learn_spikes, &a.sweep_hidden_epochs) {
+                (Some(_), Some(_)) => {
+                    return Err(
+                        "--sweep-learn-spikes gives each schedule's epochs: leave out \
+                     --sweep-hidden-epochs"
+                            .into(),
+                    );
+                }
+                (Some(list), None) => list
+                    .iter()
+                    .map(|text| {
+                        let learn_spikes = text
+                        .split(',')
+                        .map(|x| x.trim().parse::<u32>())
+                        .collect::<Result<Vec<u32>, _>>()
+                        .map_err(|e| {
+                            format!(
+                                "--sweep-learn-spikes: `{text}`: {e} (a comma list of spikes per \
+                                 epoch, schedules separated by `;`)"
+                            )
+                        })?;
+                        Ok(HiddenSchedule {
+                            epochs: learn_spikes.len(),
+                            learn_spikes,
+                        })
+                    })
+                    .collect::<Result<_, String>>()?,
+                (None, Some(list)) => list
+                    .iter()
+                    .map(|&epochs| HiddenSchedule {
+                        epochs,
+                        learn_spikes: p.learn_spikes.clone(),
+                    })
+                    .collect(),
+                (None, None) => vec![HiddenSchedule {
+                    epochs: p.epochs,
+                    learn_spikes: p.learn_spikes.clone(),
+                }],
+            };
+        let grid = match a.sweep_readout {
+            SweepReadout::Grid => sweep_grid(front, &o),
+            SweepReadout::Default => vec![o.clone()],
+            SweepReadout::Windows => golden::learn::readout::windows_grid(&o),
         };
-        let grid = sweep_grid(front, &o);
         let cells = readout_sweep(
             data,
             &p,
@@ -1035,7 +1084,7 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
              first {} training images, scored on the last {} (the test part is not used), {} \
              threads\n",
             front.name(),
-            hidden_epochs,
+            hidden_epochs.iter().map(|h| h.epochs).collect::<Vec<_>>(),
             cells.len(),
             a.sweep_seeds,
             p.train - a.validation,
@@ -1044,11 +1093,12 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
         );
         outln!(
             out,
-            "{:>6} {:>10} {:>5} {:>6} {:>5} {:>9} {:>6} {:>7} {:>6} {:>6} {:>5} {:>10} {:>6} {:>8} \
-             {:>10} {:>10}",
+            "{:>6} {:>10} {:>5} {:>4} {:>6} {:>5} {:>9} {:>6} {:>7} {:>6} {:>6} {:>5} {:>10} {:>6} \
+             {:>8} {:>10} {:>10}  {}",
             "h.ep",
             "hidden inh",
             "ticks",
+            "win",
             "epochs",
             "leak",
             "threshold",
@@ -1061,18 +1111,20 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
             "norm",
             "teach Hz",
             "validation",
-            "labelling"
+            "labelling",
+            "learn spikes per epoch"
         );
         for c in &sorted {
             let r = &c.params;
             outln!(
                 out,
-                "{:>6} {:>10} {:>5} {:>6} {:>5} {:>9} {:>6} {:>7} {:>6} {:>6} {:>5} {:>10} {:>6} \
-                 {:>8} {:>10} {:>10}",
+                "{:>6} {:>10} {:>5} {:>4} {:>6} {:>5} {:>9} {:>6} {:>7} {:>6} {:>6} {:>5} {:>10} \
+                 {:>6} {:>8} {:>10} {:>10}  {}",
                 c.hidden_epochs,
                 r.hidden_inhibition
                     .map_or("trained".to_string(), |i| i.to_string()),
                 r.ticks,
+                r.windows,
                 r.epochs,
                 r.leak_shift,
                 r.threshold,
@@ -1085,7 +1137,16 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
                 r.normalize_target,
                 r.teach_rate,
                 pct(c.validation),
-                pct(c.labelling)
+                pct(c.labelling),
+                if c.learn_spikes.is_empty() {
+                    "-".to_string()
+                } else {
+                    c.learn_spikes
+                        .iter()
+                        .map(|l| l.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                }
             );
         }
         outln!(out, "\n{secs:.1} s");
@@ -1178,10 +1239,12 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
     outln!(
         out,
         "network: 64 inputs -> {front_text} -> 10 readout neurons taught by the teacher ({} Hz \
-         Poisson on the label neuron, symmetric STDP, {} readout epoch(s), {} ticks per image)",
+         Poisson on the label neuron, symmetric STDP, {} readout epoch(s), {} ticks per image \
+         in {} window(s))",
         o.teach_rate,
         o.epochs,
-        o.ticks
+        o.ticks,
+        o.windows
     );
     outln!(
         out,

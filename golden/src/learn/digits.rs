@@ -263,6 +263,11 @@ pub struct DigitsParams {
     pub raster_images: usize,
     /// The network.
     pub net: NetParams,
+    /// Learning budget of each epoch's training images (annealing by the host): in epoch `e`,
+    /// learning is switched off (learning enable) after an image's `learn_spikes[e]`-th output
+    /// spike, for the rest of that image; 0, or an epoch beyond the list: learning stays on.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub learn_spikes: Vec<u32>,
     /// A given network (`neurogen learn --config`) run instead of `net` with `rules`: a LIF
     /// network of 64 inputs and `neurons` neurons.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -318,6 +323,7 @@ impl DigitsParams {
                 ltp_offset: 0,
                 normalize_target: 2000,
             },
+            learn_spikes: Vec::new(),
             network: None,
         };
         match rules {
@@ -413,6 +419,13 @@ impl DigitsParams {
         check_range(WHAT, "min_spikes", self.min_spikes, 0, 1000)?;
         check_range(WHAT, "max_boosts", self.max_boosts, 0, 10)?;
         check_range(WHAT, "normalize_every", self.normalize_every, 1, 100_000)?;
+        if let Some(&l) = self.learn_spikes.iter().find(|&&l| l > 10_000) {
+            return Err(param_error(
+                WHAT,
+                "learn_spikes",
+                format!("{l}: allowed 0 (no limit) or 1..=10000 spikes per image"),
+            ));
+        }
         check_range(WHAT, "raster_images", self.raster_images, 0, self.test)?;
         match &self.network {
             Some(c) => check_network(WHAT, c, PIXELS, self.neurons)?,
@@ -560,6 +573,7 @@ pub fn run_on<C: Chip + ?Sized>(
             &probs,
             how,
             normalize_every,
+            p.learn_spikes.get(e).copied().filter(|&l| l > 0),
             &mut rng,
             &tag("train"),
             progress,

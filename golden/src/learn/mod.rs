@@ -336,7 +336,22 @@ pub(crate) fn present<C: Chip + ?Sized>(
     ticks: usize,
     rng: &mut SplitMix64,
     counts: &mut [u32],
+    raster: Option<&mut Raster>,
+) -> u32 {
+    present_limited(net, probs, ticks, rng, counts, raster, None)
+}
+
+/// [`present`] with a learning budget: when `learn_left` is given, each output spike uses one,
+/// and once it is used up the host switches learning off (the learning-enable register) after
+/// that tick, for the rest of the sample.
+pub(crate) fn present_limited<C: Chip + ?Sized>(
+    net: &mut C,
+    probs: &[f64],
+    ticks: usize,
+    rng: &mut SplitMix64,
+    counts: &mut [u32],
     mut raster: Option<&mut Raster>,
+    mut learn_left: Option<&mut u32>,
 ) -> u32 {
     let mut events = Vec::with_capacity(probs.len());
     let mut total = 0;
@@ -351,12 +366,21 @@ pub(crate) fn present<C: Chip + ?Sized>(
         for &i in spikes {
             counts[i as usize] += 1;
         }
-        total += spikes.len() as u32;
+        let fired = spikes.len() as u32;
+        total += fired;
         if let Some(r) = raster.as_deref_mut() {
             let t = r.ticks as u32;
             r.input_events.extend(events.iter().map(|&j| (t, j)));
             r.spikes.extend(spikes.iter().map(|&i| (t, i)));
             r.ticks += 1;
+        }
+        if let Some(left) = learn_left.as_deref_mut()
+            && *left > 0
+        {
+            *left = left.saturating_sub(fired);
+            if *left == 0 {
+                net.set_learning(false);
+            }
         }
     }
     total
@@ -390,7 +414,9 @@ pub(crate) struct TrainPass {
 }
 
 /// One training pass over `order` with learning on: *clear* before each attempt, *normalize*
-/// after every `normalize_every` samples when `normalize_every > 0`.
+/// after every `normalize_every` samples when `normalize_every > 0`; with `learn_spikes`, learning
+/// is switched off after a sample's `learn_spikes`-th output spike (over its attempts) and on
+/// again before the *normalize* and the next sample.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn train_pass<C: Chip + ?Sized>(
     net: &mut C,
@@ -398,6 +424,7 @@ pub(crate) fn train_pass<C: Chip + ?Sized>(
     probs: Probs,
     how: Showing,
     normalize_every: usize,
+    learn_spikes: Option<u32>,
     rng: &mut SplitMix64,
     stage: &str,
     progress: &mut dyn FnMut(Progress),
@@ -408,11 +435,14 @@ pub(crate) fn train_pass<C: Chip + ?Sized>(
     for (n, &k) in order.iter().enumerate() {
         // The spikes of the attempts that did not count are part of training too.
         let mut boost = 0;
+        // with a budget, learning is on from the image's first tick until its
+        // `learn_spikes`-th output spike (over all its attempts)
+        let mut left = learn_spikes.map(|l| l.max(1));
         loop {
             net.clear();
             counts.fill(0);
             let p = probs(k, boost_factor(boost));
-            let s = present(net, &p, how.ticks, rng, &mut counts, None);
+            let s = present_limited(net, &p, how.ticks, rng, &mut counts, None, left.as_mut());
             spikes += s as u64;
             if s >= how.min_spikes || boost >= how.max_boosts {
                 break;
@@ -420,6 +450,9 @@ pub(crate) fn train_pass<C: Chip + ?Sized>(
             boost += 1;
         }
         pass.boosted += (boost > 0) as usize;
+        if left == Some(0) {
+            net.set_learning(true);
+        }
         if normalize_every > 0 && (n + 1) % normalize_every == 0 {
             net.normalize();
         }

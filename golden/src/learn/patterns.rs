@@ -407,6 +407,7 @@ pub fn run_on<C: Chip + ?Sized>(
             &train_probs,
             how,
             normalize_every,
+            None,
             &mut rng,
             &tag("train"),
             progress,

@@ -46,6 +46,19 @@ const TEACH_STREAM: u64 = 0x5EED_7EAC_0000_0015;
 /// the readout by [`readout_sweep`]: 6 epochs beat 3 on the validation part).
 pub const HIDDEN_EPOCHS: usize = 6;
 
+/// Learning budget of the hidden layer's epochs in `learn digits --rules supervised`
+/// ([`DigitsParams::learn_spikes`]; empty: learning on for every tick, no annealing).
+pub const HIDDEN_LEARN_SPIKES: &[u32] = &[];
+
+/// A training schedule of the hidden layer that [`readout_sweep`] tries.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HiddenSchedule {
+    /// Unsupervised epochs.
+    pub epochs: usize,
+    /// Learning budget per epoch ([`DigitsParams::learn_spikes`]).
+    pub learn_spikes: Vec<u32>,
+}
+
 /// When the host scales the readout's weights (*normalize*, synaptic scaling of every readout
 /// neuron's weight sum to [`ReadoutParams::normalize_target`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -95,6 +108,10 @@ pub struct ReadoutParams {
     pub ticks: usize,
     /// Spike probability per tick of a pixel of 16 while the readout trains and tests.
     pub rate: f64,
+    /// Races per image: the image's `ticks` are shown as this many windows of equal length,
+    /// each after a *clear* of both layers with the hidden layer's theta written back, so the
+    /// hidden layer's winner-take-all race is run again (the counts add up over the windows).
+    pub windows: usize,
 }
 
 impl Default for ReadoutParams {
@@ -116,6 +133,7 @@ impl Default for ReadoutParams {
             hidden_inhibition: None,
             ticks: 400,
             rate: 0.75,
+            windows: 5,
         }
     }
 }
@@ -181,6 +199,16 @@ impl ReadoutParams {
                 WHAT,
                 "readout ticks",
                 format!("{}: allowed 1..=10000", self.ticks),
+            ));
+        }
+        if self.windows == 0 || self.ticks % self.windows != 0 {
+            return Err(param_error(
+                WHAT,
+                "readout windows",
+                format!(
+                    "{}: must divide the readout's {} ticks per image",
+                    self.windows, self.ticks
+                ),
             ));
         }
         if !(self.rate > 0.0 && self.rate <= 1.0) {
@@ -382,18 +410,27 @@ impl Hidden {
         })
     }
 
-    /// Show an image (spike probabilities `probs`) to the frozen front for `ticks` ticks (after
-    /// a *clear* and theta written back): the readout's input events of every tick.
-    fn train_of(&mut self, probs: &[f64], ticks: usize, rng: &mut SplitMix64) -> Train {
-        if let Some((net, frozen, _)) = &mut self.layer {
-            frozen.restore(net);
-        }
+    /// Show an image (spike probabilities `probs`) to the frozen front for `ticks` ticks, in
+    /// windows of `window` ticks (each after a *clear* and theta written back): the readout's
+    /// input events of every tick.
+    fn train_of(
+        &mut self,
+        probs: &[f64],
+        ticks: usize,
+        window: usize,
+        rng: &mut SplitMix64,
+    ) -> Train {
         let mut train = Train {
             events: Vec::new(),
             ends: Vec::with_capacity(ticks),
         };
         let mut inputs = Vec::new();
-        for _ in 0..ticks {
+        for t in 0..ticks {
+            if t % window == 0
+                && let Some((net, frozen, _)) = &mut self.layer
+            {
+                frozen.restore(net);
+            }
             input_events(probs, rng, &mut inputs);
             match &mut self.layer {
                 Some((net, ..)) => train.events.extend_from_slice(net.step(&inputs)),
@@ -474,7 +511,12 @@ fn record(
                         .enumerate()
                         .map(|(i, &k)| {
                             let mut rng = presentation_rng(stream, c * chunk + i);
-                            h.train_of(&data.probabilities(k, o.rate), o.ticks, &mut rng)
+                            h.train_of(
+                                &data.probabilities(k, o.rate),
+                                o.ticks,
+                                o.ticks / o.windows,
+                                &mut rng,
+                            )
                         })
                         .collect::<Vec<_>>()
                 })
@@ -516,9 +558,12 @@ fn teach(
     let p_teach = o.teach_rate / 1000.0;
     let mut teacher_spikes = 0u64;
     let mut forced = Vec::with_capacity(1);
+    let window = o.ticks / o.windows;
     for (train, &label) in trains.iter().zip(labels) {
-        readout.clear();
         for t in 0..train.ticks() {
+            if t % window == 0 {
+                readout.clear();
+            }
             teacher_tick(&mut rng, taught, p_teach, label, &mut forced);
             teacher_spikes += readout.step_taught(train.tick(t), &forced).len() as u64;
         }
@@ -538,6 +583,7 @@ fn teach(
 /// mode and learning off).
 fn score(
     readout: &mut Network,
+    window: usize,
     trains: &[Train],
     labels: &[u32],
     teacher_spikes: u64,
@@ -547,9 +593,11 @@ fn score(
     let (mut right, mut unanswered, mut ties, mut spikes) = (0usize, 0usize, 0usize, 0u64);
     let mut counts = vec![0u32; CLASSES];
     for (train, &label) in trains.iter().zip(labels) {
-        readout.clear();
         counts.fill(0);
         for t in 0..train.ticks() {
+            if t % window == 0 {
+                readout.clear();
+            }
             for &i in readout.step(train.tick(t)) {
                 counts[i as usize] += 1;
             }
@@ -635,7 +683,13 @@ pub fn train_readout(
         taught,
         p.seed,
     )?;
-    Ok(score(&mut readout, &tests, &labels(test), spikes))
+    Ok(score(
+        &mut readout,
+        o.ticks / o.windows,
+        &tests,
+        &labels(test),
+        spikes,
+    ))
 }
 
 /// The full supervised run: the front (for [`Front::Trained`] the hidden layer trained as
@@ -711,11 +765,29 @@ pub fn sweep_grid(front: Front, base: &ReadoutParams) -> Vec<ReadoutParams> {
     grid
 }
 
+/// The readouts of `base` with the image shown as 1, 2, 4, 5, 8 or 10 windows (races of the
+/// hidden layer, [`ReadoutParams::windows`]), at 400 and 800 ticks per image (12 cells).
+pub fn windows_grid(base: &ReadoutParams) -> Vec<ReadoutParams> {
+    let mut grid = Vec::new();
+    for ticks in [400, 800] {
+        for windows in [1, 2, 4, 5, 8, 10] {
+            grid.push(ReadoutParams {
+                ticks,
+                windows,
+                ..base.clone()
+            });
+        }
+    }
+    grid
+}
+
 /// One cell of the readout search: the parameters and the validation accuracy, mean over seeds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ReadoutCell {
     /// Unsupervised epochs of the hidden layer.
     pub hidden_epochs: usize,
+    /// The hidden layer's learning budget per epoch ([`DigitsParams::learn_spikes`]).
+    pub learn_spikes: Vec<u32>,
     /// The readout parameters.
     pub params: ReadoutParams,
     /// Mean validation accuracy over the seeds.
@@ -726,17 +798,17 @@ pub struct ReadoutCell {
 }
 
 /// The readout search behind [`ReadoutParams::default`], tuned on a validation part of the
-/// training set only: for each seed and each of `hidden_epochs`, the front is trained as in
+/// training set only: for each seed and each schedule of `hidden`, the front is trained as in
 /// [`run_supervised`] but on the first `train - validation` training images only; then each
 /// readout of `grid` is trained on the same images and scored on the last `validation` ones
-/// (the test split is never shown). The front's spikes are recorded once per hidden inhibition,
+/// (the test split is never shown). The front's spikes are recorded once per windows, hidden inhibition,
 /// ticks and rate; readouts run on `threads` threads.
 #[allow(clippy::too_many_arguments)]
 pub fn readout_sweep(
     data: &Dataset,
     p: &DigitsParams,
     front: Front,
-    hidden_epochs: &[usize],
+    hidden: &[HiddenSchedule],
     grid: &[ReadoutParams],
     seeds: &[u64],
     validation: usize,
@@ -756,15 +828,16 @@ pub fn readout_sweep(
     for o in grid {
         o.validate()?;
     }
-    let epochs_list: &[usize] = match front {
-        Front::Inputs => &hidden_epochs[..1.min(hidden_epochs.len())],
-        _ => hidden_epochs,
+    let epochs_list: &[HiddenSchedule] = match front {
+        Front::Inputs => &hidden[..1.min(hidden.len())],
+        _ => hidden,
     };
     let mut cells: Vec<ReadoutCell> = epochs_list
         .iter()
-        .flat_map(|&hidden_epochs| {
+        .flat_map(|h| {
             grid.iter().map(move |o| ReadoutCell {
-                hidden_epochs,
+                hidden_epochs: h.epochs,
+                learn_spikes: h.learn_spikes.clone(),
                 params: o.clone(),
                 validation: 0.0,
                 labelling: 0.0,
@@ -772,12 +845,12 @@ pub fn readout_sweep(
         })
         .collect();
     // cells that share the front's recorded spikes
-    let mut groups: Vec<(Option<i64>, usize, u64, Vec<usize>)> = Vec::new();
+    let mut groups: Vec<((Option<i64>, usize, u64, usize), Vec<usize>)> = Vec::new();
     for (n, o) in grid.iter().enumerate() {
-        let key = (o.hidden_inhibition, o.ticks, o.rate.to_bits());
-        match groups.iter_mut().find(|g| (g.0, g.1, g.2) == key) {
-            Some(g) => g.3.push(n),
-            None => groups.push((key.0, key.1, key.2, vec![n])),
+        let key = (o.hidden_inhibition, o.ticks, o.rate.to_bits(), o.windows);
+        match groups.iter_mut().find(|g| g.0 == key) {
+            Some(g) => g.1.push(n),
+            None => groups.push((key, vec![n])),
         }
     }
     let total = seeds.len() * epochs_list.len() * grid.len();
@@ -791,12 +864,13 @@ pub fn readout_sweep(
                 .collect::<Vec<_>>()
         };
         let val_labels = labels(val);
-        for (e, &epochs) in epochs_list.iter().enumerate() {
+        for (e, schedule) in epochs_list.iter().enumerate() {
             // the hidden layer learns (without labels) from the fit part only, so the
             // validation images are new to both layers; its labelling is scored on them
             let q = DigitsParams {
                 seed,
-                epochs,
+                epochs: schedule.epochs,
+                learn_spikes: schedule.learn_spikes.clone(),
                 train: p.train - validation,
                 test: validation,
                 net: super::NetParams {
@@ -807,7 +881,7 @@ pub fn readout_sweep(
             };
             let hidden = train_hidden(data, &q, front, progress)?;
             let labelling = hidden.unsupervised.as_ref().map_or(0.0, |u| u.accuracy);
-            for (_, _, _, members) in &groups {
+            for (_, members) in &groups {
                 let o0 = &grid[members[0]];
                 let max_epochs = members.iter().map(|&n| grid[n].epochs).max().unwrap_or(1);
                 let shown = presentations(fit, max_epochs, seed);
@@ -836,7 +910,8 @@ pub fn readout_sweep(
                                         seed,
                                     )
                                     .map(|(mut net, s)| {
-                                        score(&mut net, tests, val_labels, s).accuracy
+                                        score(&mut net, o.ticks / o.windows, tests, val_labels, s)
+                                            .accuracy
                                     });
                                     out.push((n, r));
                                 }

@@ -166,26 +166,29 @@ pub fn train_readout_on(
 }
 
 /// Show an image (spike probabilities `probs`, input spikes drawn from `rng`) to `chip` for
-/// `ticks` ticks after a *clear* of every layer and the hidden layer's `theta` written back;
+/// `ticks` ticks in windows of `window` ticks, each after a *clear* of every layer and the hidden
+/// layer's `theta` written back;
 /// `teach` is the label neuron, the teacher's per-tick probability and its random stream. The
 /// readout's (last layer's) spike counts.
 fn show<C: ChainChip + ?Sized>(
     chip: &mut C,
     theta: Option<&[i64]>,
     probs: &[f64],
-    ticks: usize,
+    (ticks, window): (usize, usize),
     teach: Option<(u32, f64, &mut SplitMix64)>,
     rng: &mut SplitMix64,
 ) -> Vec<u32> {
-    chip.clear(None);
-    for (i, &th) in theta.unwrap_or_default().iter().enumerate() {
-        chip.set_theta(0, i, th);
-    }
     let mut counts = vec![0u32; CLASSES];
     let mut events = Vec::new();
     let mut taught = Vec::new();
     let mut teach = teach;
-    for _ in 0..ticks {
+    for t in 0..ticks {
+        if t % window == 0 {
+            chip.clear(None);
+            for (i, &th) in theta.unwrap_or_default().iter().enumerate() {
+                chip.set_theta(0, i, th);
+            }
+        }
         input_events(probs, rng, &mut events);
         match &mut teach {
             Some((label, p, teacher)) => teacher_tick(teacher, true, *p, *label, &mut taught),
@@ -229,7 +232,14 @@ fn readout_on<C: ChainChip + ?Sized>(
         let mut rng = presentation_rng(p.seed ^ READOUT_STREAM, n);
         let probs = data.probabilities(k, o.rate);
         let teach = taught.then_some((data.labels[k] as u32, p_teach, &mut teacher));
-        let c = show(chip, theta, &probs, o.ticks, teach, &mut rng);
+        let c = show(
+            chip,
+            theta,
+            &probs,
+            (o.ticks, o.ticks / o.windows),
+            teach,
+            &mut rng,
+        );
         teacher_spikes += c.iter().map(|&x| x as u64).sum::<u64>();
         if o.scaling == Scaling::EveryImage {
             chip.normalize(Some(readout));
@@ -253,7 +263,14 @@ fn readout_on<C: ChainChip + ?Sized>(
     for (n, &k) in test.iter().enumerate() {
         let mut rng = presentation_rng(p.seed ^ READOUT_EVAL_STREAM, n);
         let probs = data.probabilities(k, o.rate);
-        let c = show(chip, theta, &probs, o.ticks, None, &mut rng);
+        let c = show(
+            chip,
+            theta,
+            &probs,
+            (o.ticks, o.ticks / o.windows),
+            None,
+            &mut rng,
+        );
         spikes += c.iter().map(|&x| x as u64).sum::<u64>();
         let truth = data.labels[k] as usize;
         match readout_class(&c) {
@@ -330,7 +347,7 @@ mod tests {
     /// The run on golden chips (a one-layer network, then the two-layer chain driven through
     /// its host commands) is the golden run, for every front; scaling at end (with a second
     /// readout epoch and readout inhibition), after every image and off (with the hidden
-    /// layer's inhibition changed) included. About 0.2 s. Mutants of the chip path that fail
+    /// layer's inhibition changed) and three windows per image included. About 0.2 s. Mutants of the chip path that fail
     /// it: no normalize at end, the teacher drawing from the training stream.
     #[test]
     fn the_run_on_golden_chips_is_the_golden_run() {
@@ -360,6 +377,11 @@ mod tests {
                     ticks: 30,
                     scaling: Scaling::EveryImage,
                     normalize_target: 600,
+                    ..ReadoutParams::for_front(front)
+                },
+                ReadoutParams {
+                    ticks: 30,
+                    windows: 3,
                     ..ReadoutParams::for_front(front)
                 },
                 ReadoutParams {
