@@ -178,7 +178,8 @@ pub struct DigitsArgs {
     pub data: Option<PathBuf>,
     /// With --rules supervised: search the readout's parameters (the grid of
     /// `readout::sweep_grid`: hidden inhibition x ticks x scaling x pre_inc x teach rate x
-    /// threshold) on a validation part of the training set, on every core.
+    /// threshold; see --sweep-readout) and the hidden layer's schedule (--sweep-hidden-epochs,
+    /// --sweep-learn-spikes) on a validation part of the training set, on every core.
     #[arg(long)]
     pub sweep: bool,
     /// Seeds of the --sweep (the hidden layer is trained once per seed).

@@ -117,7 +117,8 @@ pub struct ReadoutParams {
 impl Default for ReadoutParams {
     fn default() -> Self {
         // chosen by `neurogen learn digits --rules supervised --sweep --sweep-seeds 2,3,4` on a
-        // validation part of the training set (docs/learning.md)
+        // validation part of the training set, then `windows` by `--sweep --sweep-readout
+        // windows --sweep-seeds 1,2,3,4,5` (and the grid re-run around it; docs/learning.md)
         ReadoutParams {
             epochs: 1,
             teach_rate: 200.0,
