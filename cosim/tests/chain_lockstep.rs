@@ -117,8 +117,10 @@ fn the_taught_readout_on_the_chain_top_equals_the_golden_run() {
     let run = &rep.lockstep.run;
     assert!(run.mismatch.is_none(), "{}", run.mismatch.as_ref().unwrap());
     assert!(rep.lockstep.complete);
-    // 4 training and 3 test images of 60 ticks, each a sample
-    assert_eq!(rep.lockstep.samples, 7);
+    // 4 training and 3 test images of 60 ticks, each shown as `windows` samples (a *clear*
+    // before each window)
+    assert_eq!(s.o.windows, 5);
+    assert_eq!(rep.lockstep.samples, 7 * 5);
     assert_eq!(run.ticks, 7 * 60);
     // both layers fired, and the teacher taught the readout something
     assert!(

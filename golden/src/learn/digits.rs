@@ -688,3 +688,53 @@ pub fn run_rule_sets(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The host's learning budget (`learn_spikes`): a budget that is never used up (or 0) is
+    /// the run without one, a budget of 1 spike per image learns less and differently, and
+    /// learning is back on after each budgeted image (a second epoch without a budget learns
+    /// more than one with a budget). 30 training images, about 0.2 s.
+    #[test]
+    fn the_learning_budget_switches_learning_off_within_an_image_only() {
+        let data = Dataset::from_bytes(include_bytes!("../../../data/digits.csv.gz")).unwrap();
+        let p = DigitsParams {
+            neurons: 12,
+            train: 30,
+            test: 10,
+            epochs: 1,
+            raster_images: 0,
+            ..DigitsParams::for_rules(RuleSet::Full)
+        };
+        let with = |learn_spikes: Vec<u32>, epochs: usize| {
+            run(
+                &data,
+                &DigitsParams {
+                    learn_spikes,
+                    epochs,
+                    ..p.clone()
+                },
+                &mut |_| {},
+            )
+            .unwrap()
+        };
+        let free = with(vec![], 1);
+        assert_eq!(with(vec![0], 1).weights, free.weights);
+        assert_eq!(with(vec![10_000], 1).weights, free.weights);
+        let one = with(vec![1], 1);
+        assert_ne!(one.weights, free.weights);
+        // learning is on again for the next image: the second epoch learns fully without a
+        // budget, little with one
+        assert_ne!(with(vec![1, 0], 2).weights, with(vec![1, 1], 2).weights);
+        assert!(
+            DigitsParams {
+                learn_spikes: vec![10_001],
+                ..p.clone()
+            }
+            .validate(data.len())
+            .is_err()
+        );
+    }
+}

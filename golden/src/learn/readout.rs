@@ -952,4 +952,17 @@ mod tests {
         assert_eq!(readout_class(&[2, 2, 1]), (None, true));
         assert_eq!(readout_class(&[0, 0, 0]), (None, false));
     }
+
+    #[test]
+    fn readout_windows_must_divide_the_ticks() {
+        let o = |ticks, windows| ReadoutParams {
+            ticks,
+            windows,
+            ..ReadoutParams::default()
+        };
+        assert!(o(400, 5).validate().is_ok());
+        let err = o(400, 3).validate().unwrap_err().to_string();
+        assert!(err.contains("windows") && err.contains("400"), "{err}");
+        assert!(o(400, 0).validate().is_err());
+    }
 }
