@@ -728,6 +728,28 @@ mod tests {
         // learning is on again for the next image: the second epoch learns fully without a
         // budget, little with one
         assert_ne!(with(vec![1, 0], 2).weights, with(vec![1, 1], 2).weights);
+        // a budgeted pass switches learning off within each image and on again after it
+        let mut net = Network::new(&p.config().unwrap());
+        let how = super::super::Showing {
+            ticks: p.ticks,
+            min_spikes: p.min_spikes,
+            max_boosts: p.max_boosts,
+        };
+        let probs = |k: usize, f: f64| data.probabilities(k, p.rate * f).to_vec();
+        let mut rng = SplitMix64::new(1);
+        let pass = super::super::train_pass(
+            &mut net,
+            &[0, 1, 2],
+            &probs,
+            how,
+            1,
+            Some(1),
+            &mut rng,
+            "test",
+            &mut |_| {},
+        );
+        assert!(pass.spikes >= 3, "{}", pass.spikes);
+        assert!(net.learning());
         assert!(
             DigitsParams {
                 learn_spikes: vec![10_001],
