@@ -202,7 +202,7 @@ impl ReadoutParams {
                 format!("{}: allowed 1..=10000", self.ticks),
             ));
         }
-        if self.windows == 0 || self.ticks % self.windows != 0 {
+        if self.windows == 0 || !self.ticks.is_multiple_of(self.windows) {
             return Err(param_error(
                 WHAT,
                 "readout windows",
@@ -427,7 +427,7 @@ impl Hidden {
         };
         let mut inputs = Vec::new();
         for t in 0..ticks {
-            if t % window == 0
+            if t.is_multiple_of(window)
                 && let Some((net, frozen, _)) = &mut self.layer
             {
                 frozen.restore(net);
@@ -562,7 +562,7 @@ fn teach(
     let window = o.ticks / o.windows;
     for (train, &label) in trains.iter().zip(labels) {
         for t in 0..train.ticks() {
-            if t % window == 0 {
+            if t.is_multiple_of(window) {
                 readout.clear();
             }
             teacher_tick(&mut rng, taught, p_teach, label, &mut forced);
@@ -596,7 +596,7 @@ fn score(
     for (train, &label) in trains.iter().zip(labels) {
         counts.fill(0);
         for t in 0..train.ticks() {
-            if t % window == 0 {
+            if t.is_multiple_of(window) {
                 readout.clear();
             }
             for &i in readout.step(train.tick(t)) {
@@ -846,7 +846,9 @@ pub fn readout_sweep(
         })
         .collect();
     // cells that share the front's recorded spikes
-    let mut groups: Vec<((Option<i64>, usize, u64, usize), Vec<usize>)> = Vec::new();
+    // (hidden inhibition, ticks, rate bits, windows) and the grid cells with that recording
+    type Recording = (Option<i64>, usize, u64, usize);
+    let mut groups: Vec<(Recording, Vec<usize>)> = Vec::new();
     for (n, o) in grid.iter().enumerate() {
         let key = (o.hidden_inhibition, o.ticks, o.rate.to_bits(), o.windows);
         match groups.iter_mut().find(|g| g.0 == key) {

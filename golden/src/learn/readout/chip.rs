@@ -183,7 +183,7 @@ fn show<C: ChainChip + ?Sized>(
     let mut taught = Vec::new();
     let mut teach = teach;
     for t in 0..ticks {
-        if t % window == 0 {
+        if t.is_multiple_of(window) {
             chip.clear(None);
             for (i, &th) in theta.unwrap_or_default().iter().enumerate() {
                 chip.set_theta(0, i, th);
