@@ -8,7 +8,8 @@
 //!   `testbenches/templates/array_tb.v` filled in with sizes and file names;
 //! - `vectors/`: what the golden model says, as `$readmemh` files: input beats with end-of-tick
 //!   markers (`in.hex`), expected output beats with the cycle the cycle model predicts for each
-//!   (`out.hex`), host actions between ticks (`act.hex`), and the state to read back through the
+//!   (`out.hex`; for a chain with `[network] output = "all"` also each beat's layer, the
+//!   `out_layer` the testbench checks), host actions between ticks (`act.hex`), and the state to read back through the
 //!   Wishbone port after every tick and at the end (`chk.hex`); with teach hardware also the
 //!   teacher's beats with an end-of-tick beat per tick (`teach.hex`, the stimulus's `teach`);
 //! - `files.f` (the compile list both simulators read) and `run.sh` (the template
