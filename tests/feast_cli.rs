@@ -88,6 +88,27 @@ fn generate_and_cosim_take_a_feast_config_and_simulate_refuses_it() {
         String::from_utf8_lossy(&o.stderr)
     );
     assert!(text.starts_with("MATCH: 3 ticks"), "{text}");
+    // output backpressure: out_ready low in runs, every beat and cycle count still matches
+    let o = neurogen(&[
+        "cosim",
+        EXAMPLE,
+        "--poisson",
+        "40",
+        "--ticks",
+        "3",
+        "--backpressure",
+        "0.4",
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        text.starts_with("MATCH: 3 ticks") && text.contains("waiting for the output register"),
+        "{text}"
+    );
     // options of the array's co-simulation that a FEAST layer does not take
     let o = neurogen(&[
         "cosim",
@@ -100,7 +121,7 @@ fn generate_and_cosim_take_a_feast_config_and_simulate_refuses_it() {
         "4",
     ]);
     assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("no --rtl, --vcd, --sample"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no --rtl, --vcd or --sample"));
     let o = neurogen(&[
         "simulate",
         EXAMPLE,

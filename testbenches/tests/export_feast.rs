@@ -54,6 +54,19 @@ fn exported(mutant: Option<Mutant>) -> FeastExported {
     export_feast(&edges(), &gratings(2, 8), &opts).unwrap()
 }
 
+/// Output backpressure: out_ready low in about 40 % of the cycles, in runs of 2000 cycles on
+/// average (longer than an event, so beats wait for the output register), with input gaps.
+const OUT_BP: [&str; 4] = ["+obp=400", "+oburst=2000", "+bp=200", "+seed=3"];
+
+/// The cycles beats waited for the output register, from a PASS line.
+fn waits(pass: &str) -> u64 {
+    let end = pass
+        .find(" cycles waiting for the output register")
+        .unwrap_or_else(|| panic!("{pass}"));
+    let start = pass[..end].rfind(' ').unwrap() + 1;
+    pass[start..end].parse().unwrap()
+}
+
 #[track_caller]
 fn assert_fails(o: &Outcome, what: &str, want: &str) {
     assert!(
@@ -104,6 +117,13 @@ fn gratings_pass_under_both_simulators_and_with_gaps() {
     // gaps before input beats leave every cycle count exact
     let o = run(&dir, Simulator::Icarus, &["+bp=300", "+seed=7"]).unwrap();
     assert!(o.passed(), "gaps:\n{}", o.transcript());
+    // so does out_ready low in runs (40 % of the cycles), with gaps; beats do wait
+    for sim in [Simulator::Icarus, Simulator::Verilator] {
+        let o = run(&dir, sim, &OUT_BP).unwrap();
+        assert!(o.passed(), "{} {OUT_BP:?}:\n{}", sim.name(), o.transcript());
+        let waited = waits(&o.pass_lines[0]);
+        assert!(waited > 100, "{}", o.pass_lines[0]);
+    }
 
     // corrupted expectations, on the same builds ($readmemh reads the vectors at run time)
     let mut bad = e.clone();
@@ -173,16 +193,39 @@ fn four_lanes_l1_border_zero_pass_under_icarus() {
 
 #[test]
 fn mutated_designs_fail() {
-    for (mutant, want) in [
-        (Mutant::WinStep, "threshold["),
-        (Mutant::WindowBound, "skipped"),
+    for (mutant, want, plusargs) in [
+        (Mutant::WinStep, "threshold[", &[][..]),
+        (Mutant::WindowBound, "skipped", &[]),
+        // output register mutants, under output backpressure
+        (Mutant::OutOverwrite, "output beats", &OUT_BP),
+        (Mutant::OutHold, "taken: expected", &OUT_BP),
+        (
+            Mutant::OutWaitEmpty,
+            "waiting for the output register",
+            &OUT_BP,
+        ),
     ] {
-        let e = exported(Some(mutant));
+        // the output register mutants show in the first ticks
+        let ticks = if plusargs.is_empty() {
+            gratings(2, 8)
+        } else {
+            gratings(1, 4)
+        };
+        let opts = FeastExportOptions {
+            mutant: Some(mutant),
+            ..Default::default()
+        };
+        let e = export_feast(&edges(), &ticks, &opts).unwrap();
         let dir = scratch(&format!("{mutant:?}"));
         e.write(&dir).unwrap();
         let b = build(&dir, Simulator::Icarus).unwrap();
         assert!(b.ok(), "{mutant:?}: {}{}", b.stdout, b.stderr);
-        let o = run(&dir, Simulator::Icarus, &[]).unwrap();
+        let o = run(&dir, Simulator::Icarus, plusargs).unwrap();
         assert_fails(&o, &format!("{mutant:?}"), want);
+        if !plusargs.is_empty() {
+            // the control: with out_ready always high nothing shows
+            let o = run(&dir, Simulator::Icarus, &[]).unwrap();
+            assert!(o.passed(), "{mutant:?} without +obp:\n{}", o.transcript());
+        }
     }
 }
