@@ -39,6 +39,7 @@
 //!   clamped weight, learning off and on again, the trace clear; and out-of-grid addresses.
 
 use crate::export::{RUN_TEMPLATE, fill};
+use crate::folder::index_bits;
 use golden::feast::{Feast, FeastArch, FeastConfig, Outcome};
 use hdl::feast::{FeastGenerated, FeastLayout, FeastOptions, Mutant, generate, regs};
 use std::collections::BTreeMap;
@@ -155,41 +156,14 @@ pub struct FeastExported {
 impl FeastExported {
     /// Write every file under `dir` (created if needed); `run.sh` is made executable.
     pub fn write(&self, dir: &Path) -> Result<(), String> {
-        for (rel, text) in &self.files {
-            let p = dir.join(rel);
-            if let Some(parent) = p.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| format!("{}: {e}", parent.display()))?;
-            }
-            std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
-            #[cfg(unix)]
-            if rel.ends_with(".sh") {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755))
-                    .map_err(|e| format!("{}: {e}", p.display()))?;
-            }
-        }
-        Ok(())
+        crate::folder::write_files(&self.files, dir)
     }
 
     /// Replace the first occurrence of `from` by `to` in file `rel` (mutation tests); an error
     /// when the file or the text is missing.
     pub fn patch(&mut self, rel: &str, from: &str, to: &str) -> Result<(), String> {
-        let text = self
-            .files
-            .get_mut(rel)
-            .ok_or_else(|| format!("patch: no file {rel}"))?;
-        if !text.contains(from) {
-            return Err(format!("patch: `{from}` not found in {rel}"));
-        }
-        *text = text.replacen(from, to, 1);
-        Ok(())
+        crate::folder::patch_file(&mut self.files, rel, from, to)
     }
-}
-
-/// Bits to index `n` entries (at least 1).
-fn index_bits(n: usize) -> u32 {
-    (usize::BITS - (n.max(2) - 1).leading_zeros()).max(1)
 }
 
 #[derive(Default)]

@@ -1,12 +1,17 @@
 //! Issue 19: the exported testbench of a FEAST layer (`testbenches::export_feast`). A shortened
 //! run of moving oriented gratings on the gratings layer (examples/feast/edges.toml, thresholds
 //! starting near 1.0 so events are missed early on), with the co-simulation's host writes and
-//! out-of-grid addresses, PASSes under Icarus and under Verilator, and under Icarus with gaps
-//! before input beats, as does a 4-lane L1 layer with border zero and tied weights; and it can
-//! fail: a corrupted expected winner, a corrupted expected cycle count, a corrupted expected
-//! threshold and two mutated designs (a wrong threshold step, a window bound one too wide) each
-//! give exactly one FAIL line naming what differs and a non-zero exit status. Runtime: about
-//! 35 s on a busy 2-core machine (one Verilator and four Icarus builds).
+//! out-of-grid addresses, PASSes under Icarus and under Verilator, under Icarus with gaps before
+//! input beats, and under both with output backpressure too (`+obp=400 +oburst=2000`: every
+//! output beat checked in order when taken, every cycle count exact with the cycles beats waited
+//! for the output register, and they did wait), as does a 4-lane L1 layer with border zero and
+//! tied weights; and it can fail: a corrupted expected winner, a corrupted expected cycle count,
+//! a corrupted expected threshold and five mutated designs (a wrong threshold step, a window
+//! bound one too wide, and under output backpressure an output register overwritten while full,
+//! one whose hold is dropped, one that waits for `out_ready` while empty; these three PASS
+//! without it) each give exactly one FAIL line naming what differs and a non-zero exit status.
+//! Runtime: 114-137 s wall on a busy 2-core machine (load 11; one Verilator and seven Icarus
+//! builds, the three tests in parallel).
 
 use golden::feast::FeastConfig;
 use golden::learn::feast::{EdgesParams, grating_tick};
