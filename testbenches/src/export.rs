@@ -29,6 +29,7 @@
 //!   every [`ExportOptions::full_every`] ticks and after the last; so an error is reported at the
 //!   tick it appears, and an error that heals before the end is still caught.
 
+use crate::folder::index_bits;
 use cosim::driver::HostAction;
 use golden::chain::Chain;
 use golden::cycle::chain_timing_out;
@@ -158,53 +159,19 @@ pub struct Exported {
 impl Exported {
     /// Write every file under `dir` (created if needed); `run.sh` is made executable.
     pub fn write(&self, dir: &Path) -> Result<(), String> {
-        for (rel, text) in &self.files {
-            let p = dir.join(rel);
-            if let Some(parent) = p.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| format!("{}: {e}", parent.display()))?;
-            }
-            std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
-            if rel.ends_with(".sh") {
-                set_executable(&p)?;
-            }
-        }
-        Ok(())
+        crate::folder::write_files(&self.files, dir)
     }
 
     /// Replace the first occurrence of `from` by `to` in file `rel` (mutation tests); an error
     /// when the file or the text is missing, so a mutation never silently tests nothing.
     pub fn patch(&mut self, rel: &str, from: &str, to: &str) -> Result<(), String> {
-        let text = self
-            .files
-            .get_mut(rel)
-            .ok_or_else(|| format!("patch: no file {rel}"))?;
-        if !text.contains(from) {
-            return Err(format!("patch: `{from}` not found in {rel}"));
-        }
-        *text = text.replacen(from, to, 1);
-        Ok(())
+        crate::folder::patch_file(&mut self.files, rel, from, to)
     }
 
     /// Path of the testbench file.
     pub fn tb_file(&self) -> String {
         format!("tb/{}.v", self.summary.tb)
     }
-}
-
-#[cfg(unix)]
-fn set_executable(p: &Path) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt;
-    let mut perm = std::fs::metadata(p)
-        .map_err(|e| format!("{}: {e}", p.display()))?
-        .permissions();
-    perm.set_mode(0o755);
-    std::fs::set_permissions(p, perm).map_err(|e| format!("{}: {e}", p.display()))
-}
-
-#[cfg(not(unix))]
-fn set_executable(_: &Path) -> Result<(), String> {
-    Ok(())
 }
 
 /// Fill the `{{NAME}}` holes of a template. Every hole must be filled and every value used.
@@ -232,11 +199,6 @@ pub fn fill(template: &str, values: &[(&str, String)]) -> Result<String, String>
         rest = tail;
     }
     Ok(out)
-}
-
-/// Bits to index `n` entries (at least 1).
-fn index_bits(n: usize) -> u32 {
-    (usize::BITS - (n.max(2) - 1).leading_zeros()).max(1)
 }
 
 /// The vectors of one run, as hex lines.
