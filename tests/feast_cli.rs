@@ -80,14 +80,28 @@ fn generate_and_cosim_take_a_feast_config_and_simulate_refuses_it() {
     assert!(manifest.contains("\"kind\": \"feast\""));
     assert!(out.join("rtl/feast_edges.v").exists() && out.join("rtl/feast_edges_w0.hex").exists());
     // cosim: Poisson events, host writes and out-of-grid addresses added
-    let o = neurogen(&["cosim", EXAMPLE, "--poisson", "40", "--ticks", "3"]);
-    let text = String::from_utf8_lossy(&o.stdout);
-    assert!(
-        o.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    assert!(text.starts_with("MATCH: 3 ticks"), "{text}");
+    let cosim = |extra: &[&str]| {
+        let args = ["cosim", EXAMPLE, "--poisson", "40", "--ticks", "3"];
+        let o = neurogen(&[&args[..], extra].concat());
+        let text = String::from_utf8_lossy(&o.stdout).to_string();
+        assert!(
+            o.status.success(),
+            "{text}{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(text.starts_with("MATCH: 3 ticks"), "{text}");
+        text
+    };
+    // the cycles beats waited for the output register
+    let waits = |text: &str| -> u64 {
+        let end = text.find(" waiting for the output register").expect(text);
+        let start = text[..end].rfind(' ').unwrap() + 1;
+        text[start..end].parse().unwrap()
+    };
+    assert_eq!(waits(&cosim(&[])), 0);
+    // output backpressure: out_ready low in runs, every beat and cycle count still matches, and
+    // beats did wait
+    assert!(waits(&cosim(&["--backpressure", "0.4"])) > 0);
     // options of the array's co-simulation that a FEAST layer does not take
     let o = neurogen(&[
         "cosim",
@@ -100,7 +114,7 @@ fn generate_and_cosim_take_a_feast_config_and_simulate_refuses_it() {
         "4",
     ]);
     assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("no --rtl, --vcd, --sample"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no --rtl, --vcd or --sample"));
     let o = neurogen(&[
         "simulate",
         EXAMPLE,

@@ -4,6 +4,36 @@
 mod common;
 
 use common::{neurogen, scratch};
+use std::path::Path;
+use std::process::Output;
+
+/// `neurogen CMD CFG --target DEVICE -o OUT` (`generate` or `synth`).
+fn to_device(cmd: &str, cfg: &Path, device: &str, out: &Path) -> Output {
+    neurogen(&[
+        cmd,
+        cfg.to_str().unwrap(),
+        "--target",
+        device,
+        "-o",
+        out.to_str().unwrap(),
+    ])
+}
+
+/// The stdout of a run that succeeded.
+fn succeeded(o: &Output) -> String {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// The stderr of a run that failed.
+fn refused(o: &Output) -> String {
+    assert!(
+        !o.status.success(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
 
 const BIG: &str = "name = \"big\"\n[array]\ninputs = 1024\nneurons = 256\nlanes = 4\n";
 
@@ -13,16 +43,8 @@ fn synth_refuses_an_oversized_up5k_network_before_yosys() {
     let cfg = dir.join("big.toml");
     std::fs::write(&cfg, BIG).unwrap();
     let out = dir.join("build");
-    let o = neurogen(&[
-        "synth",
-        cfg.to_str().unwrap(),
-        "--target",
-        "ice40-up5k",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert!(!o.status.success());
-    let err = String::from_utf8_lossy(&o.stderr);
+    let o = to_device("synth", &cfg, "ice40-up5k", &out);
+    let err = refused(&o);
     assert!(err.contains("does not fit the ice40-up5k"), "{err}");
     assert!(err.contains("block RAM: needs"), "{err}");
     assert!(err.contains("array.inputs <= 512"), "{err}");
@@ -36,15 +58,12 @@ fn generate_for_a_device_refuses_what_cannot_fit_and_reports_what_fits() {
     let dir = scratch("fit_cli", "generate");
     let cfg = dir.join("big.toml");
     std::fs::write(&cfg, BIG).unwrap();
-    let o = neurogen(&[
+    refused(&to_device(
         "generate",
-        cfg.to_str().unwrap(),
-        "--target",
+        &cfg,
         "ice40-up5k",
-        "-o",
-        dir.join("up5k").to_str().unwrap(),
-    ]);
-    assert!(!o.status.success());
+        &dir.join("up5k"),
+    ));
     assert!(!dir.join("up5k").exists());
     // the same network for the portable target: no device, no check
     let o = neurogen(&[
@@ -53,7 +72,7 @@ fn generate_for_a_device_refuses_what_cannot_fit_and_reports_what_fits() {
         "-o",
         dir.join("generic").to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    succeeded(&o);
     // a network that fits: the estimate and where the weights go are printed
     let ok = dir.join("ok.toml");
     std::fs::write(
@@ -61,16 +80,8 @@ fn generate_for_a_device_refuses_what_cannot_fit_and_reports_what_fits() {
         "name = \"ok\"\n[array]\ninputs = 256\nneurons = 256\nlanes = 4\n",
     )
     .unwrap();
-    let o = neurogen(&[
-        "generate",
-        ok.to_str().unwrap(),
-        "--target",
-        "ice40-up5k",
-        "-o",
-        dir.join("ok").to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8_lossy(&o.stdout);
+    let o = to_device("generate", &ok, "ice40-up5k", &dir.join("ok"));
+    let text = succeeded(&o);
     assert!(text.contains("SPRAM 4/4"), "{text}");
     assert!(
         text.contains("weights in SPRAM, two weights per word"),
@@ -102,16 +113,8 @@ fn the_estimate_equals_yosys_counts_on_the_up5k() {
          [stdp]\nnormalize_target = 300\n",
     )
     .unwrap();
-    let o = neurogen(&[
-        "generate",
-        cfg.to_str().unwrap(),
-        "--target",
-        "ice40-up5k",
-        "-o",
-        dir.join("gen").to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8_lossy(&o.stdout).to_string();
+    let o = to_device("generate", &cfg, "ice40-up5k", &dir.join("gen"));
+    let text = succeeded(&o);
     let line = text
         .lines()
         .find(|l| l.starts_with("fit estimate"))
@@ -127,8 +130,7 @@ fn the_estimate_equals_yosys_counts_on_the_up5k() {
         "-o",
         dir.join("synth").to_str().unwrap(),
     ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&succeeded(&o)).unwrap();
     // synth builds the board top: the UART link's receive buffer is one more block RAM
     assert_eq!(
         used(line, "block RAM") + 1,
@@ -154,16 +156,8 @@ fn synth_with_delays_tells_their_memory_cost_and_what_fits() {
     let cfg = dir.join("d16.toml");
     std::fs::write(&cfg, D16).unwrap();
     let out = dir.join("build");
-    let o = neurogen(&[
-        "synth",
-        cfg.to_str().unwrap(),
-        "--target",
-        "ice40-up5k",
-        "-o",
-        out.to_str().unwrap(),
-    ]);
-    assert!(!o.status.success());
-    let err = String::from_utf8_lossy(&o.stderr);
+    let o = to_device("synth", &cfg, "ice40-up5k", &out);
+    let err = refused(&o);
     assert!(err.contains("does not fit the ice40-up5k"), "{err}");
     // the weights leave SPRAM pair mode (4 x 32 EBR) and the delays add 4 x 16 (delays),
     // 4 x 5 (ring), 4 x 8 (history copies) and 8 (history)
@@ -187,16 +181,8 @@ fn synth_with_delays_tells_their_memory_cost_and_what_fits() {
     );
     assert!(!out.exists(), "synth wrote {}", out.display());
     // generated with delays: the ECP5-85k holds it; a 64 x 64 one-lane array fits the UP5K
-    let o = neurogen(&[
-        "generate",
-        cfg.to_str().unwrap(),
-        "--target",
-        "ecp5-85k",
-        "-o",
-        dir.join("gen").to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8_lossy(&o.stdout);
+    let o = to_device("generate", &cfg, "ecp5-85k", &dir.join("gen"));
+    let text = succeeded(&o);
     assert!(
         text.contains("fit estimate for ecp5-85k: block RAM 70/208"),
         "{text}"
@@ -206,16 +192,8 @@ fn synth_with_delays_tells_their_memory_cost_and_what_fits() {
         .replace("neurons = 256", "neurons = 64")
         .replace("lanes = 4", "lanes = 1");
     std::fs::write(&cfg, small).unwrap();
-    let o = neurogen(&[
-        "generate",
-        cfg.to_str().unwrap(),
-        "--target",
-        "ice40-up5k",
-        "-o",
-        dir.join("gen64").to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8_lossy(&o.stdout);
+    let o = to_device("generate", &cfg, "ice40-up5k", &dir.join("gen64"));
+    let text = succeeded(&o);
     assert!(
         text.contains("fit estimate for ice40-up5k: block RAM 25/30"),
         "{text}"
@@ -228,31 +206,15 @@ fn the_up5k_cuba_example_fits_with_one_sb_mac16_per_decay() {
     let dir = scratch("fit_cli", "cuba_up5k");
     let ex =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/up5k_cuba_256x256.toml");
-    let o = neurogen(&[
-        "generate",
-        ex.to_str().unwrap(),
-        "--target",
-        "ice40-up5k",
-        "-o",
-        dir.join("up5k").to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8_lossy(&o.stdout);
+    let o = to_device("generate", &ex, "ice40-up5k", &dir.join("up5k"));
+    let text = succeeded(&o);
     // 4 lanes x 2 decays, one SB_MAC16 each: all 8, and the memories fit
     assert!(text.contains("fit estimate for ice40-up5k"), "{text}");
     assert!(text.contains("DSP 8/8"), "{text}");
     assert!(text.contains("SPRAM 4/4"), "{text}");
     // control: the same network on the ECP5-85k takes whole products, two MULT18X18D per
     // decay (16), so the count above is the UP5K's one block per decay, not a constant
-    let o = neurogen(&[
-        "generate",
-        ex.to_str().unwrap(),
-        "--target",
-        "ecp5-85k",
-        "-o",
-        dir.join("ecp5").to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let text = String::from_utf8_lossy(&o.stdout);
+    let o = to_device("generate", &ex, "ecp5-85k", &dir.join("ecp5"));
+    let text = succeeded(&o);
     assert!(text.contains("DSP 16/156"), "{text}");
 }

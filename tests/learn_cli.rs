@@ -426,3 +426,56 @@ fn learn_digits_supervised_readout_learns_from_the_teacher_and_the_untaught_cont
     assert!(layers[1].initial_weights().iter().any(|&w| w > 0));
     assert!(dir.join("confusion_supervised_trained.png").exists());
 }
+
+/// The baselines' `--sweep` searches their own grid (`readout::baseline_grid`, 300 cells for the
+/// readout on the inputs), not the trained front's (192 cells), and the baseline's chosen
+/// readout runs (about 2 s).
+#[test]
+fn learn_digits_supervised_baseline_sweep_searches_its_own_readouts() {
+    let v = json_of(&neurogen(&[
+        "learn",
+        "digits",
+        "--rules",
+        "supervised",
+        "--hidden",
+        "none",
+        "--sweep",
+        "--train",
+        "120",
+        "--test",
+        "20",
+        "--validation",
+        "20",
+        "--sweep-seeds",
+        "1",
+        "--threads",
+        "1",
+        "--json",
+    ]));
+    let cells = v["sweep"].as_array().unwrap();
+    assert_eq!(cells.len(), 300, "{v}");
+    let top = cells
+        .iter()
+        .map(|c| c["params"]["threshold"].as_i64().unwrap())
+        .max();
+    assert_eq!(top, Some(4096));
+    let v = json_of(&neurogen(&[
+        "learn",
+        "digits",
+        "--rules",
+        "supervised",
+        "--hidden",
+        "none",
+        "--train",
+        "200",
+        "--test",
+        "100",
+        "--threads",
+        "1",
+        "--json",
+        "-o",
+        scratch("baseline_none").to_str().unwrap(),
+    ]));
+    assert_eq!(v["readout"]["threshold"], 1024, "{v}");
+    assert!(v["accuracy"].as_f64().unwrap() >= 0.4, "{v}");
+}

@@ -40,6 +40,69 @@ fn supervised_one_shot_reports_every_seed_as_one_json_object() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--supervised"));
 }
 
+/// `--supervised --table`: the K x overlap table of the one-shot readout beside the
+/// unsupervised network on the same seeds, one cell per K and overlap (about 1 s).
+#[test]
+fn supervised_table_puts_the_readout_beside_the_unsupervised_network() {
+    let out = neurogen(&[
+        "learn",
+        "patterns",
+        "--supervised",
+        "--table",
+        "--ks",
+        "1,2",
+        "--overlaps",
+        "0,0.5",
+        "--seeds",
+        "3",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let sup = v["supervised"].as_array().unwrap();
+    let unsup = v["unsupervised"].as_array().unwrap();
+    assert_eq!((sup.len(), unsup.len()), (4, 4), "{v}");
+    // K = 1, overlap 0 is the run of `--supervised --patterns 1 --seeds 3` (3 perfect, above)
+    // and the unsupervised single-pattern detector (perfect on seeds 1-60)
+    assert_eq!(sup[0]["patterns"], 1);
+    assert_eq!(sup[0]["perfect"], 3, "{v}");
+    assert_eq!(unsup[0]["perfect"], 3, "{v}");
+    // overlap separates them: the readout detects less at K = 2, overlap 0.5
+    let det = |c: &serde_json::Value| c["detection"].as_f64().unwrap();
+    assert!(det(&sup[3]) < det(&unsup[3]), "{v}");
+    let text = neurogen(&[
+        "learn",
+        "patterns",
+        "--supervised",
+        "--table",
+        "--ks",
+        "1",
+        "--overlaps",
+        "0",
+        "--seeds",
+        "2",
+    ]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.contains("supervised one-shot readout"), "{text}");
+    assert!(text.contains("unsupervised network"), "{text}");
+    for (args, want) in [
+        (&["learn", "patterns", "--table"][..], "--supervised"),
+        (
+            &["learn", "patterns", "--supervised", "--table", "--sweep"][..],
+            "--table and --sweep",
+        ),
+    ] {
+        let out = neurogen(args);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(want), "{err}");
+    }
+}
+
 #[test]
 fn supervised_one_shot_on_the_hardware_matches_the_golden_model() {
     let out = neurogen(&[

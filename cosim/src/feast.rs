@@ -1,14 +1,24 @@
 //! Co-simulation of a FEAST layer (`hdl::feast`) against the golden model (`golden::feast`),
-//! event by event: after every input beat the output beat, the cycles the beat took (the cycle
-//! model, `golden::feast::FeastArch`), every threshold and, after a win, the winner's weights
-//! are compared; after every tick the counters, and every few ticks and at the end all weights
-//! and traces, read through the Wishbone host port. Host writes (a threshold with a partial
-//! byte select, a weight, learning off and on, the clear command) and out-of-grid addresses are
-//! part of the run.
+//! event by event: after every input beat the output beats so far, the cycles the beat took (the
+//! cycle model, `golden::feast::FeastArch`), every threshold and, after a win, the winner's
+//! weights are compared; after every tick the counters, and every few ticks and at the end all
+//! weights and traces, read through the Wishbone host port. Host writes (a threshold with a
+//! partial byte select, a weight, learning off and on, the clear command) and out-of-grid
+//! addresses are part of the run; with [`FeastCosimOptions::out_backpressure_permille`] so is
+//! `out_ready` low in random cycles.
 //!
-//! Key decision: the testbench side is its own small harness (the array's `driver` is sized by
-//! the array's layout); like it, each cycle sets the inputs, evaluates with the clock low,
-//! samples the handshakes, then raises the clock.
+//! Key decisions:
+//! - The testbench side is its own small harness (the array's `driver` is sized by the array's
+//!   layout); like it, each cycle sets the inputs, evaluates with the clock low, samples the
+//!   handshakes, then raises the clock. An output beat is taken at a rising edge with `out_valid`
+//!   and `out_ready` high, and `out_ready` is drawn anew after every edge.
+//! - Output beats are compared as one stream, not per input beat: under output backpressure a
+//!   beat may be taken during a later input beat or a host transaction. After every input beat
+//!   the beats taken so far followed by the one in the output register (if `out_valid`) must be
+//!   the golden model's beats so far, in order: a lost, duplicated, changed or late beat shows at
+//!   the input beat that made it. At the end the register is drained and the whole stream
+//!   compared. The cycles stay exact: a beat that sends one waits for a full output register
+//!   exactly as `FeastArch::output_wait` says.
 
 use crate::fnv::KeyHasher;
 use crate::verilator::{Build, Design, In, Model, Out};
@@ -28,6 +38,18 @@ pub struct FeastCosimOptions {
     /// Host writes between ticks (thresholds, a weight, learning off and on, clear) and
     /// out-of-grid addresses.
     pub host_actions: bool,
+    /// Output backpressure: `out_ready` is low in about this many of every 1000 cycles after the
+    /// reset (at most 999), in runs of [`FeastCosimOptions::out_burst`] cycles on average.
+    pub out_backpressure_permille: u32,
+    /// Mean length of a run of `out_ready` low, in cycles (0 is taken as 1). `out_ready` is a
+    /// two-state chain: a low cycle is followed by a high one with probability `1 / burst`, a
+    /// high cycle by a low one with probability `P / ((1000 - P) burst)` (at most 1), so the
+    /// runs are geometric and the long-run fraction of low cycles is `P / 1000`. Runs longer
+    /// than an event make beats wait for the output register; short ones toggle `out_ready`
+    /// while a beat waits.
+    pub out_burst: u32,
+    /// Seed of the `out_ready` draws.
+    pub seed: u64,
 }
 
 /// What a FEAST co-simulation saw.
@@ -51,6 +73,12 @@ pub struct FeastCosimReport {
     pub event_cycles: u64,
     /// Host reads compared.
     pub reads: u64,
+    /// Output beats taken (won events and end-of-tick beats).
+    pub out_beats: u64,
+    /// Cycles with `out_ready` low after the reset.
+    pub out_ready_low: u64,
+    /// Cycles beats waited for the output register (output backpressure), summed.
+    pub output_waits: u64,
     /// The first difference, if any (the run stops there).
     pub mismatch: Option<String>,
 }
@@ -126,9 +154,20 @@ struct Harness<'m> {
     model: &'m Model,
     p: Ports<'m>,
     cycle: u64,
-    /// Output beats taken since the last drain.
-    beats: Vec<Beat>,
+    /// Output beats taken since the reset.
+    taken: Vec<Beat>,
     reads: u64,
+    /// `out_ready` low in this many of 1000 cycles, in runs of `out_burst` on average.
+    out_bp: u32,
+    out_burst: u64,
+    rng: u64,
+    /// `out_ready` as driven in this cycle.
+    out_ready: bool,
+    out_ready_low: u64,
+    /// Cycles since the last acceptance whose output register held an untaken beat.
+    held: Vec<u64>,
+    /// The cycle that accepted the last input beat.
+    accepted: u64,
 }
 
 const WATCHDOG: u64 = 1 << 20;
@@ -161,8 +200,15 @@ impl<'m> Harness<'m> {
             model,
             p,
             cycle: 0,
-            beats: Vec::new(),
+            taken: Vec::new(),
             reads: 0,
+            out_bp: 0,
+            out_burst: 1,
+            rng: 0,
+            out_ready: true,
+            out_ready_low: 0,
+            held: Vec::new(),
+            accepted: 0,
         })
     }
 
@@ -170,25 +216,67 @@ impl<'m> Harness<'m> {
         i.set(v).map_err(|e| e.to_string())
     }
 
-    /// Evaluate with the clock low (this cycle's inputs applied) and take an output beat.
+    /// Evaluate with the clock low (this cycle's inputs applied).
     fn settle(&mut self) -> Result<(), String> {
         Self::set(&self.p.clk, 0)?;
-        self.model.eval().map_err(|e| e.to_string())?;
-        if self.p.out_valid.get() == 1 {
-            self.beats.push(if self.p.out_eot.get() == 1 {
+        self.model.eval().map_err(|e| e.to_string())
+    }
+
+    /// The beat in the output register (settled), if `out_valid`.
+    fn pending(&self) -> Option<Beat> {
+        (self.p.out_valid.get() == 1).then(|| {
+            if self.p.out_eot.get() == 1 {
                 None
             } else {
                 Some(self.p.out_addr.get())
-            });
+            }
+        })
+    }
+
+    /// The rising edge (after `settle`): an output beat is taken when `out_valid` and
+    /// `out_ready` are high; then this cycle's `out_ready` is drawn.
+    fn edge(&mut self) -> Result<(), String> {
+        if let Some(b) = self.pending() {
+            if self.out_ready {
+                self.taken.push(b);
+            } else {
+                self.held.push(self.cycle - self.accepted);
+            }
+        }
+        Self::set(&self.p.clk, 1)?;
+        self.model.eval().map_err(|e| e.to_string())?;
+        self.cycle += 1;
+        if self.out_bp > 0 {
+            // splitmix64
+            self.rng = self.rng.wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self.rng;
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            let p = self.out_bp as u64;
+            self.out_ready = if self.out_ready {
+                z % ((1000 - p) * self.out_burst) >= p
+            } else {
+                z.is_multiple_of(self.out_burst)
+            };
+            self.out_ready_low += !self.out_ready as u64;
+            Self::set(&self.p.out_ready, self.out_ready as u64)?;
         }
         Ok(())
     }
 
-    fn edge(&mut self) -> Result<(), String> {
-        Self::set(&self.p.clk, 1)?;
-        self.model.eval().map_err(|e| e.to_string())?;
-        self.cycle += 1;
-        Ok(())
+    /// Raise `out_ready` until the output register is empty.
+    fn drain(&mut self) -> Result<(), String> {
+        self.out_bp = 0;
+        self.out_ready = true;
+        Self::set(&self.p.out_ready, 1)?;
+        loop {
+            self.settle()?;
+            if self.pending().is_none() {
+                return Ok(());
+            }
+            self.edge()?;
+        }
     }
 
     fn idle(&self) -> bool {
@@ -240,6 +328,8 @@ impl<'m> Harness<'m> {
             }
         }
         let accepted = self.cycle;
+        self.accepted = accepted;
+        self.held.clear();
         self.edge()?;
         Self::set(&self.p.in_valid, 0)?;
         Self::set(&self.p.in_eot, 0)?;
@@ -368,11 +458,31 @@ pub fn run(
     let model = design.model().map_err(|e| e.to_string())?;
     let lay = g.layout;
     let arch = FeastArch::new(cfg);
+    let (p, burst) = (
+        opts.out_backpressure_permille as u64,
+        opts.out_burst.max(1) as u64,
+    );
+    if p > 999 {
+        return Err(format!(
+            "output backpressure {p}/1000: allowed 0..=999 (at 1000 no output beat is ever taken)"
+        ));
+    }
+    if (1000 - p) * burst < p {
+        return Err(format!(
+            "output backpressure {p}/1000 in runs of {burst} cycles: needs (1000 - {p}) * {burst} \
+             >= {p} (longer runs)"
+        ));
+    }
     let mut h = Harness::new(&model)?;
     let mut f = Feast::new(cfg);
     let mut learning = true;
     let mut rep = FeastCosimReport::default();
+    // the golden model's output beats so far
+    let mut want_out: Vec<Beat> = Vec::new();
     let clear = h.reset()?;
+    h.out_bp = opts.out_backpressure_permille;
+    h.out_burst = burst;
+    h.rng = opts.seed;
     // reset: one cycle in reset, then the clear sweep
     if let Some(d) = diff("cycles of the clear after reset", clear, arch.clear()) {
         rep.mismatch = Some(d);
@@ -440,20 +550,65 @@ pub fn run(
         f.step(&[]);
         for (e, beat) in beats.iter().enumerate() {
             let at = |s: String| format!("tick {t}, beat {e} (address {beat:?}): {s}");
-            h.beats.clear();
             let (wait, busy) = h.beat(*beat)?;
             let want_wait = if e == 0 { arch.tick_start() } else { 0 };
             if let Some(d) = diff("cycles before the beat was accepted", wait, want_wait) {
                 rep.mismatch = Some(at(d));
                 return Ok(rep);
             }
-            let Some(j) = beat else {
+            // what the beat is, and what it takes by the cycle model
+            let (outcome, model) = match beat {
+                None => (None, arch.end_of_tick()),
+                Some(j) => {
+                    let o = f.event(*j);
+                    (Some(o), arch.event(o, learning))
+                }
+            };
+            let sent = match outcome {
+                None => Some(None),
+                Some(Outcome::Won(i)) => Some(Some(i as u64)),
+                Some(_) => None,
+            };
+            want_out.extend(sent);
+            // the beats taken so far and the one in the output register: the golden model's
+            let mut got = h.taken.clone();
+            got.extend(h.pending());
+            let what = match outcome {
+                None => "end of tick".to_string(),
+                Some(o) => format!("{o:?}"),
+            };
+            let d = (got != want_out).then(|| {
+                let same = got
+                    .iter()
+                    .zip(&want_out)
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                format!(
+                    "output beats ({what}; taken and in the output register, from beat {same} \
+                     on): hardware {:?}, golden {:?}",
+                    &got[same..],
+                    &want_out[same..]
+                )
+            });
+            let held = &h.held;
+            let waited =
+                FeastArch::output_wait(model, sent.is_some(), |c| held.binary_search(&c).is_ok());
+            rep.output_waits += waited;
+            let d = d.or(diff(
+                &match (outcome, waited) {
+                    (None, 0) => "cycles".to_string(),
+                    (None, w) => format!("cycles, with {w} waiting for the output register"),
+                    (Some(o), 0) => format!("cycles of the event ({o:?}, learning {learning})"),
+                    (Some(o), w) => format!(
+                        "cycles of the event ({o:?}, learning {learning}), with {w} waiting for \
+                         the output register"
+                    ),
+                },
+                busy,
+                model + waited,
+            ));
+            let Some(outcome) = outcome else {
                 rep.ticks += 1;
-                let d = diff("output beats", h.beats.clone(), vec![None]).or(diff(
-                    "cycles",
-                    busy,
-                    arch.end_of_tick(),
-                ));
                 if let Some(d) = d.or(counters(&mut h, &lay, &f)?) {
                     rep.mismatch = Some(at(d));
                     return Ok(rep);
@@ -462,27 +617,12 @@ pub fn run(
             };
             rep.events += 1;
             rep.event_cycles += busy;
-            let outcome = f.event(*j);
             match outcome {
                 Outcome::Won(_) => rep.won += 1,
                 Outcome::Missed => rep.missed += 1,
                 Outcome::Skipped => rep.skipped += 1,
                 Outcome::Dropped => rep.dropped += 1,
             }
-            let want: Vec<Beat> = match outcome {
-                Outcome::Won(i) => vec![Some(i as u64)],
-                _ => Vec::new(),
-            };
-            let d = diff(
-                &format!("output beats ({outcome:?})"),
-                h.beats.clone(),
-                want,
-            )
-            .or(diff(
-                &format!("cycles of the event ({outcome:?}, learning {learning})"),
-                busy,
-                arch.event(outcome, learning),
-            ));
             let d = match d {
                 Some(d) => Some(d),
                 None if matches!(outcome, Outcome::Dropped | Outcome::Skipped) => None,
@@ -507,7 +647,14 @@ pub fn run(
             return Ok(rep);
         }
     }
+    // the whole output stream, once the register is drained
+    h.drain()?;
     rep.cycles = h.cycle;
     rep.reads = h.reads;
+    rep.out_beats = h.taken.len() as u64;
+    rep.out_ready_low = h.out_ready_low;
+    if let Some(d) = diff("output beats at the end", &h.taken, &want_out) {
+        rep.mismatch = Some(d);
+    }
     Ok(rep)
 }

@@ -325,10 +325,16 @@ fn board_tops_are_lint_clean_verilog_2005() {
     // and the tops whose link drives a teacher stream (one layer, a chain)
     let taught = Config::from_toml_str(TEACH_NET, Path::new(".")).unwrap();
     let taught_chain = Config::from_toml_str(TEACH_CHAIN, Path::new(".")).unwrap();
+    // and a chain whose link sends LAYER_SPIKE frames (output = "all")
+    let all = CHAIN
+        .replace("name = \"uartchain\"", "name = \"uartall\"")
+        .replace("[network]\n", "[network]\noutput = \"all\"\n");
+    let all = Config::from_toml_str(&all, Path::new(".")).unwrap();
     for (cfg, board) in Board::ALL.into_iter().map(|b| (config(), b)).chain([
         (chain, Board::Icebreaker),
         (taught, Board::Ulx3s),
         (taught_chain, Board::Icebreaker),
+        (all, Board::Ulx3s),
     ]) {
         let d = hdl::board::generate(&cfg, board, &BoardOptions::new(board)).unwrap();
         let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
@@ -565,15 +571,17 @@ post_inc = 48
 
 /// Power on a chain's board top, check every layer's ID and size registers at its base
 /// address, write every layer's initial weights (UP5K SPRAM), run `ticks` ticks: the spike
-/// frames are the last layer's and match the golden chain; then a per-layer weight write and a
-/// broadcast learning-off, and every layer's weights read back equal the golden layers'.
+/// frames are the last layer's and match the golden chain (with `[network] output = "all"`:
+/// the `LAYER_SPIKE` frames of each layer, in order, match that golden layer's spikes); then a
+/// per-layer weight write and a broadcast learning-off, and every layer's weights read back
+/// equal the golden layers'. Returns the spikes the frames carried, per layer.
 fn run_chain_ticks(
     cfg: &Config,
     bd: &hdl::board::BoardDesign,
     design: &cosim::verilator::Design,
     por_bits: u32,
     ticks: usize,
-) -> Result<usize, String> {
+) -> Result<Vec<usize>, String> {
     use golden::chain::Chain;
     let model = design.model().map_err(|e| e.to_string())?;
     let mut uart = SimUart::new(&model, bd)?;
@@ -609,15 +617,39 @@ fn run_chain_ticks(
     client.write_many(&words)?;
     let stim = Stimulus::poisson(cfg.array.inputs, 300.0, ticks, 1.0, 7);
     let mut net = Chain::new(cfg);
-    let mut spikes = 0;
+    let nl = maps.len();
+    let all = !cfg.network.output.is_last();
+    let mut spikes = vec![0; nl];
     let mut run = |client: &mut Client<SimUart>, net: &mut Chain, ticks: &[Vec<u32>]| {
         for (t, events) in ticks.iter().enumerate() {
             let want: Vec<u32> = net.step(events).to_vec();
-            let got = client.tick(events)?;
-            if got != want {
-                return Err(format!("tick {t}: spikes {got:?}, golden chain {want:?}"));
+            if !all {
+                let got = client.tick(events)?;
+                if got != want {
+                    return Err(format!("tick {t}: spikes {got:?}, golden chain {want:?}"));
+                }
+                spikes[nl - 1] += got.len();
+                continue;
             }
-            spikes += got.len();
+            // every layer's spikes, tagged; each layer's in its order
+            let got = client.tick_layers(events)?;
+            if let Some((l, n)) = got.iter().find(|(l, _)| *l as usize >= nl) {
+                return Err(format!("tick {t}: spike {n} tagged with layer {l} of {nl}"));
+            }
+            for (k, count) in spikes.iter_mut().enumerate() {
+                let of_k: Vec<u32> = got
+                    .iter()
+                    .filter(|(l, _)| *l as usize == k)
+                    .map(|&(_, n)| n)
+                    .collect();
+                let want = net.spikes_of(k);
+                if of_k != want {
+                    return Err(format!(
+                        "tick {t}: layer[{k}] spikes {of_k:?}, golden chain {want:?}"
+                    ));
+                }
+                *count += of_k.len();
+            }
         }
         Ok(())
     };
@@ -671,7 +703,7 @@ fn icebreaker_top_of_a_chain_reaches_every_layer_and_matches_the_golden_chain() 
     let opts = sim_options(board);
     let (bd, design) = build(&cfg, board, &opts).unwrap();
     let spikes = run_chain_ticks(&cfg, &bd, &design, opts.por_bits, 30).unwrap();
-    assert!(spikes > 3, "the last layer should spike ({spikes})");
+    assert!(spikes[1] > 3, "the last layer should spike ({spikes:?})");
 
     // the mutant: the link built for the largest layer's own address width (layer_shift), the
     // layer field forced to 0
@@ -707,6 +739,54 @@ fn icebreaker_top_of_a_chain_reaches_every_layer_and_matches_the_golden_chain() 
     assert!(r.is_err(), "a link without the layer field passed: {r:?}");
     eprintln!(
         "control (no layer field) failed as it must: {}",
+        r.unwrap_err()
+    );
+}
+
+/// Issue 14: the iCEBreaker top around the same chain with `[network] output = "all"`: every
+/// spike goes out as a `LAYER_SPIKE` frame (docs/board.md) and 30 ticks of both layers' tagged
+/// spikes match the golden chain, layer by layer. Control: a link that sends every spike with
+/// layer 0 in its frame fails. Runtime ~40 s (two Verilator builds).
+#[test]
+fn icebreaker_top_of_a_chain_with_output_all_sends_every_layers_tagged_spikes() {
+    let toml = CHAIN
+        .replace("name = \"uartchain\"", "name = \"uartall\"")
+        .replace("[network]\n", "[network]\noutput = \"all\"\n");
+    let cfg = Config::from_toml_str(&toml, Path::new(".")).unwrap();
+    let board = Board::Icebreaker;
+    let opts = sim_options(board);
+    let (bd, design) = build(&cfg, board, &opts).unwrap();
+    let link = &bd.rtl.iter().find(|f| f.0 == "uartall_link.v").unwrap().1;
+    assert!(link.contains("input  wire out_layer,"), "{link}");
+    let spikes = run_chain_ticks(&cfg, &bd, &design, opts.por_bits, 30).unwrap();
+    eprintln!("spikes per layer in LAYER_SPIKE frames: {spikes:?}");
+    assert!(
+        spikes.iter().all(|&s| s > 3),
+        "both layers should spike ({spikes:?})"
+    );
+
+    // the mutant: the frame's layer byte is always 0
+    let mutate = |d: &mut hdl::board::BoardDesign| -> Result<(), String> {
+        let f = d
+            .rtl
+            .iter_mut()
+            .find(|f| f.0 == "uartall_link.v")
+            .ok_or("no link file")?;
+        let from = "obuf_layer <= obuf_in_layer;";
+        if !f.1.contains(from) {
+            return Err(format!("the link has no `{from}`"));
+        }
+        f.1 = f.1.replace(from, "obuf_layer <= 1'd0;");
+        Ok(())
+    };
+    let (bad, bad_design) = build_edited(&cfg, board, &opts, &mutate).unwrap();
+    let r = run_chain_ticks(&cfg, &bad, &bad_design, opts.por_bits, 30);
+    assert!(
+        r.as_ref().is_err_and(|e| e.contains("layer[")),
+        "a link that loses the layer passed: {r:?}"
+    );
+    eprintln!(
+        "control (layer byte 0) failed as it must: {}",
         r.unwrap_err()
     );
 }

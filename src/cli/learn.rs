@@ -111,6 +111,10 @@ pub struct PatternsArgs {
     /// Seeds of --supervised (1..=N).
     #[arg(long, default_value_t = 20)]
     pub seeds: u64,
+    /// With --supervised: instead, the table of --ks x --overlaps on seeds 1..=--seeds, the
+    /// one-shot readout beside the unsupervised network of `learn patterns` on the same seeds.
+    #[arg(long)]
+    pub table: bool,
     /// Leak shifts of the --supervised --sweep.
     #[arg(long, value_delimiter = ',', default_value = "0,2,4")]
     pub leaks: Vec<u32>,
@@ -178,7 +182,8 @@ pub struct DigitsArgs {
     pub data: Option<PathBuf>,
     /// With --rules supervised: search the readout's parameters (the grid of
     /// `readout::sweep_grid`: hidden inhibition x ticks x scaling x pre_inc x teach rate x
-    /// threshold; see --sweep-readout) and the hidden layer's schedule (--sweep-hidden-epochs,
+    /// threshold; with --hidden random|none the baseline's own grid, `readout::baseline_grid`;
+    /// see --sweep-readout) and the hidden layer's schedule (--sweep-hidden-epochs,
     /// --sweep-learn-spikes) on a validation part of the training set, on every core.
     #[arg(long)]
     pub sweep: bool,

@@ -290,8 +290,11 @@ fn read_design(dir: &Path, cfg: &golden::Config) -> Result<serde_json::Value, St
 /// What a board session did.
 #[derive(Debug, Default)]
 pub(crate) struct Session {
-    /// Output spikes of each tick.
+    /// Output spikes of each tick (the last layer's).
     pub spikes: Vec<Vec<u32>>,
+    /// With `[network] output = "all"`: every layer's spikes of each tick (tick, then layer),
+    /// from the board's `LAYER_SPIKE` frames; empty otherwise.
+    pub layers: Vec<Vec<Vec<u32>>>,
     /// Host-port writes made before the first tick.
     pub loaded: usize,
     /// Final weights compared (with `check`).
@@ -316,8 +319,8 @@ pub(crate) fn layer_maps(cfg: &golden::Config) -> Result<Vec<(u64, Layout)>, Str
 
 /// Talk to a board over `c`: check it is `cfg`'s array (every layer's), write the initial
 /// weights and theta of every layer when `load`, run the stimulus and, with `check`, compare
-/// every tick's spikes (the last layer's) and the final weights of every layer with the golden
-/// model.
+/// every tick's spikes (the last layer's; with `[network] output = "all"` every layer's, from
+/// the tagged frames) and the final weights of every layer with the golden model.
 pub(crate) fn session<T: Transport>(
     c: &mut Client<T>,
     cfg: &golden::Config,
@@ -406,23 +409,57 @@ pub(crate) fn session<T: Transport>(
     // teach hardware: every tick sends the teacher's list (maybe empty) and its end
     let teach_hw = maps[0].1.teach;
     let mut net = check.then(|| Chain::new(cfg));
+    // output = "all": the spike frames carry every layer's spikes with the layer
+    let all = chain && !cfg.network.output.is_last();
+    let nl = maps.len();
     for (t, events) in stim.ticks.iter().enumerate() {
         let teach = stim.teach_at(t);
-        let got = if teach_hw {
-            c.tick_taught(events, teach)
+        let got = if all {
+            let tagged = if teach_hw {
+                c.tick_taught_layers(events, teach)
+            } else {
+                c.tick_layers(events)
+            }
+            .map_err(|e| format!("tick {t}: {e}"))?;
+            let mut layers = vec![Vec::new(); nl];
+            for (l, n) in tagged {
+                layers
+                    .get_mut(l as usize)
+                    .ok_or_else(|| {
+                        format!("tick {t}: spike {n} tagged with layer {l}: the network has {nl}")
+                    })?
+                    .push(n);
+            }
+            layers
         } else {
-            c.tick(events)
-        }
-        .map_err(|e| format!("tick {t}: {e}"))?;
+            let mut layers = vec![Vec::new(); nl];
+            layers[nl - 1] = if teach_hw {
+                c.tick_taught(events, teach)
+            } else {
+                c.tick(events)
+            }
+            .map_err(|e| format!("tick {t}: {e}"))?;
+            layers
+        };
         if let Some(net) = net.as_mut() {
-            let want: Vec<u32> = net.step_taught(events, teach).to_vec();
-            if got != want {
-                return Err(format!(
-                    "MISMATCH at tick {t}: spikes expected {want:?} got {got:?}"
-                ));
+            net.step_taught(events, teach);
+            for (k, got) in got.iter().enumerate() {
+                if !all && k + 1 < nl {
+                    continue;
+                }
+                let want = net.spikes_of(k);
+                if got != want {
+                    return Err(format!(
+                        "MISMATCH at tick {t}: {}spikes expected {want:?} got {got:?}",
+                        if all { who(k) } else { String::new() }
+                    ));
+                }
             }
         }
-        out.spikes.push(got);
+        out.spikes.push(got[nl - 1].clone());
+        if all {
+            out.layers.push(got);
+        }
     }
     if let Some(net) = &net {
         let mut n = 0;
@@ -484,7 +521,11 @@ fn run(
         cfg.name,
         stim.ticks.len(),
         stim.ticks.iter().map(Vec::len).sum::<usize>(),
-        s.spikes.iter().map(Vec::len).sum::<usize>(),
+        if s.layers.is_empty() {
+            s.spikes.iter().map(Vec::len).sum::<usize>()
+        } else {
+            s.layers.iter().flatten().map(Vec::len).sum::<usize>()
+        },
         if c.errors.is_empty() {
             String::new()
         } else {
@@ -495,7 +536,11 @@ fn run(
         println!("MATCH: every tick's spikes and all {n} final weights");
     }
     if let Some(out) = output {
-        let json = serde_json::json!({ "spikes": s.spikes });
+        let mut json = serde_json::json!({ "spikes": s.spikes });
+        if !s.layers.is_empty() {
+            // output = "all": every layer's spikes, per tick then per layer
+            json["layers"] = serde_json::json!(s.layers);
+        }
         write_file(out, &(json.to_string() + "\n"))?;
     }
     Ok(())
@@ -653,6 +698,58 @@ post_inc = 48
         );
         let e = run(false).unwrap_err();
         assert!(e.starts_with("MISMATCH"), "{e}");
+    }
+
+    /// Issue 14: the session of a chain with `[network] output = "all"` reads the board's
+    /// `LAYER_SPIKE` frames and compares each layer's spikes with the golden layer's; the
+    /// session keeps every layer's spikes and the last layer's as `spikes`. Control: a link
+    /// whose frames say layer 0 for every spike is a MISMATCH naming a layer. About 80 s the
+    /// first time (two Verilator builds), a few seconds once cached.
+    #[test]
+    fn a_chain_session_with_output_all_checks_every_layers_tagged_spikes() {
+        const CHAIN: &str = "name = \"runall\"\n[network]\nlayer_delay = 1\noutput = \"all\"\n\
+            [array]\ninputs = 12\nneurons = 8\nlanes = 2\n[neuron]\nthreshold = 90\n\
+            leak_shift = 3\n[synapse]\ninit = \"uniform\"\ninit_lo = 10\ninit_hi = 60\n\
+            seed = 3\n[[layer]]\nneurons = 4\nlanes = 2\n[layer.neuron]\nthreshold = 60\n\
+            leak_shift = 3\n[layer.synapse]\ninit = \"uniform\"\ninit_lo = 10\ninit_hi = 60\n\
+            seed = 5\n";
+        let cfg = Config::from_toml_str(CHAIN, std::path::Path::new(".")).unwrap();
+        let opts = options();
+        let stim = Stimulus::poisson(12, 300.0, 20, 1.0, 7);
+        let run = |bd: &hdl::board::BoardDesign, design: &cosim::verilator::Design| {
+            let model = design.model().unwrap();
+            let mut uart = SimUart::new(&model, bd).unwrap();
+            uart.power_on(opts.por_bits).unwrap();
+            let mut c = Client::new(uart, bd.fifo_depth as usize);
+            c.sync().unwrap();
+            session(&mut c, &cfg, &stim, true, true, "runall")
+        };
+        let (bd, design) = build(&cfg, Board::Icebreaker, &opts).unwrap();
+        let s = run(&bd, &design).unwrap();
+        assert_eq!(s.layers.len(), 20);
+        let per_layer: Vec<usize> = (0..2)
+            .map(|k| s.layers.iter().map(|t| t[k].len()).sum())
+            .collect();
+        assert!(per_layer.iter().all(|&n| n > 3), "{per_layer:?}");
+        let last: Vec<Vec<u32>> = s.layers.iter().map(|t| t[1].clone()).collect();
+        assert_eq!(s.spikes, last);
+        let mutate = |d: &mut hdl::board::BoardDesign| -> Result<(), String> {
+            let f = d
+                .rtl
+                .iter_mut()
+                .find(|f| f.0 == "runall_link.v")
+                .ok_or("no link file")?;
+            let from = "obuf_layer <= obuf_in_layer;";
+            if !f.1.contains(from) {
+                return Err(format!("the link has no `{from}`"));
+            }
+            f.1 = f.1.replace(from, "obuf_layer <= 1'd0;");
+            Ok(())
+        };
+        let (bad, bad_design) =
+            cosim::board::build_edited(&cfg, Board::Icebreaker, &opts, &mutate).unwrap();
+        let e = run(&bad, &bad_design).unwrap_err();
+        assert!(e.starts_with("MISMATCH") && e.contains("layer["), "{e}");
     }
 }
 

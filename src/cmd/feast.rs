@@ -506,11 +506,19 @@ pub fn generate(a: &crate::cli::GenerateArgs) -> CmdResult {
 /// `cosim` of a FEAST config: Verilator against the golden model, event by event.
 pub fn cosim(a: &crate::cli::CosimArgs) -> CmdResult {
     let cfg = load(&a.config)?;
-    if a.rtl.is_some() || a.vcd.is_some() || a.sample.is_some() || a.backpressure != 0.0 {
+    if a.rtl.is_some() || a.vcd.is_some() || a.sample.is_some() {
         return Err(format!(
             "{}: a FEAST layer's co-simulation takes --stimulus or --poisson/--ticks, --target, \
-             --calm (no --rtl, --vcd, --sample or --backpressure)",
+             --calm, --backpressure (no --rtl, --vcd or --sample)",
             a.config.display()
+        ));
+    }
+    super::common::check_backpressure(a.backpressure)?;
+    let permille = (a.backpressure * 1000.0).round() as u32;
+    if permille > 999 {
+        return Err(format!(
+            "--backpressure {}: the resolution is 1/1000; at most 0.999",
+            a.backpressure
         ));
     }
     let stim = super::common::load_stimulus(&a.source, &cfg.base)?;
@@ -519,11 +527,16 @@ pub fn cosim(a: &crate::cli::CosimArgs) -> CmdResult {
         mutant: None,
         full_every: 8,
         host_actions: !a.calm,
+        // output backpressure: out_ready low in runs of about an event's length
+        out_backpressure_permille: permille,
+        out_burst: 1000,
+        seed: a.stress_seed,
     };
     let r = cosim::feast::run(&cfg, &stim.ticks, &opts)?;
     let line = format!(
         "{} ticks, {} input beats: {} won, {} missed, {} skipped, {} dropped; {} cycles ({} in \
-         events), {} host reads compared{}",
+         events, {} waiting for the output register with out_ready low in {} of them), {} host \
+         reads compared{}",
         r.ticks,
         r.events,
         r.won,
@@ -532,6 +545,8 @@ pub fn cosim(a: &crate::cli::CosimArgs) -> CmdResult {
         r.dropped,
         r.cycles,
         r.event_cycles,
+        r.output_waits,
+        r.out_ready_low,
         r.reads,
         if a.calm {
             ""

@@ -28,7 +28,7 @@ use cosim::driver::{Compare, Lockstep, LockstepReport, RunOptions};
 use golden::Config;
 use golden::learn::Progress;
 use golden::learn::digits::{self, Dataset, DigitsParams, DigitsResult, RuleSet};
-use golden::learn::patterns::{self, PatternsParams, PatternsResult, SweepCell};
+use golden::learn::patterns::{self, OneShotParams, PatternsParams, PatternsResult, SweepCell};
 use golden::learn::temporal;
 use hdl::array::Target;
 use serde_json::json;
@@ -151,7 +151,7 @@ fn seed_range(text: &str) -> Result<std::ops::RangeInclusive<u64>, String> {
 /// `learn patterns --supervised`: the one-shot readout on seeds 1..=--seeds, and with --sweep
 /// the parameter search behind its defaults.
 fn learn_one_shot(a: PatternsArgs) -> CmdResult {
-    use golden::learn::patterns::{OneShotParams, one_shot_grid, one_shot_sweep, run_one_shot};
+    use golden::learn::patterns::{one_shot_grid, one_shot_sweep, run_one_shot};
     if a.common.config.is_some() {
         return Err("--supervised runs the built-in readout: leave out --config".into());
     }
@@ -164,6 +164,12 @@ fn learn_one_shot(a: PatternsArgs) -> CmdResult {
     let p = pattern_params(&a, None)?;
     p.validate().map_err(|e| e.to_string())?;
     let o = OneShotParams::default();
+    if a.table {
+        if a.sweep {
+            return Err("--table and --sweep are two runs: give one of them".into());
+        }
+        return one_shot_table(&a, &p, &o);
+    }
     let mut out = String::new();
     out.push_str(&format!(
         "supervised one-shot: {} patterns of {} channels (overlap {}), one taught presentation of \
@@ -251,12 +257,157 @@ fn learn_one_shot(a: PatternsArgs) -> CmdResult {
     emit(&out)
 }
 
+/// `learn patterns --supervised --table`: the K x overlap table on seeds 1..=--seeds, the
+/// one-shot readout `o` beside the unsupervised network of `learn patterns` (its `--sweep`
+/// table, here averaged over the same seeds).
+fn one_shot_table(a: &PatternsArgs, p: &PatternsParams, o: &OneShotParams) -> CmdResult {
+    use golden::learn::patterns::one_shot_table as table;
+    for &k in &a.ks {
+        for &f in &a.overlaps {
+            PatternsParams {
+                patterns: k,
+                overlap: f,
+                ..p.clone()
+            }
+            .validate()
+            .map_err(|e| format!("--table, K = {k}, overlap = {f}: {e}"))?;
+        }
+    }
+    let t0 = Instant::now();
+    let sup = table(p, o, &a.ks, &a.overlaps, 1..=a.seeds).map_err(|e| e.to_string())?;
+    // the unsupervised network on the same seeds: (accuracy, detection, false-positive rate,
+    // perfect seeds) per cell, means over the seeds
+    let mut unsup = vec![(0.0, 0.0, 0.0, 0usize); a.ks.len() * a.overlaps.len()];
+    let mut bar = Bar::new();
+    for seed in 1..=a.seeds {
+        let q = PatternsParams {
+            seed,
+            net: golden::learn::NetParams {
+                weight_seed: seed,
+                ..p.net.clone()
+            },
+            ..p.clone()
+        };
+        let cells = patterns::sweep(&q, &a.ks, &a.overlaps, &mut |pr| bar.update(pr))
+            .map_err(|e| e.to_string())?;
+        for (u, c) in unsup.iter_mut().zip(&cells) {
+            let n = a.seeds as f64;
+            u.0 += c.accuracy / n;
+            u.1 += c.detection / n;
+            u.2 += c.false_positive_rate / n;
+            u.3 += (c.accuracy == 1.0) as usize;
+        }
+    }
+    bar.finish();
+    let secs = t0.elapsed().as_secs_f64();
+    if a.common.json {
+        let unsup: Vec<_> =
+            a.ks.iter()
+                .flat_map(|&k| a.overlaps.iter().map(move |&f| (k, f)))
+                .zip(&unsup)
+                .map(|((k, f), u)| {
+                    json!({"patterns": k, "overlap": f, "seeds": a.seeds, "accuracy": u.0,
+                       "detection": u.1, "false_positive_rate": u.2, "perfect": u.3})
+                })
+                .collect();
+        let j = json!({"params": p, "one_shot": o, "seeds": a.seeds, "supervised": sup,
+                       "unsupervised": unsup, "seconds": secs});
+        return emit(&format!("{j}\n"));
+    }
+    let mut out = String::new();
+    outln!(
+        out,
+        "K x overlap on seeds 1-{}: mean accuracy % (mean detection % / false-positive rate %) \
+         and perfect seeds (every test sample right)",
+        a.seeds
+    );
+    let head = |out: &mut String, title: &str| {
+        outln!(out, "\n{title}");
+        outp!(out, "{:>8}", "K \\ ovl");
+        for f in &a.overlaps {
+            outp!(out, "  {:>26}", format!("{f}"));
+        }
+        outln!(out);
+    };
+    head(
+        &mut out,
+        &format!(
+            "supervised one-shot readout (threshold {}, ltp_shift {}, ltp_offset {}, normalize \
+             {}):",
+            o.threshold, o.ltp_shift, o.ltp_offset, o.normalize_target
+        ),
+    );
+    let mut n = 0;
+    for &k in &a.ks {
+        outp!(out, "{k:>8}");
+        for _ in &a.overlaps {
+            let c = &sup[n];
+            let fp = c.false_positives as f64 / (c.seeds * p.test).max(1) as f64;
+            outp!(
+                out,
+                "  {:>26}",
+                format!(
+                    "{:.1} ({:.1}/{:.1}) {}/{}",
+                    c.accuracy * 100.0,
+                    c.detection * 100.0,
+                    fp * 100.0,
+                    c.perfect,
+                    c.seeds
+                )
+            );
+            n += 1;
+        }
+        outln!(out);
+    }
+    head(
+        &mut out,
+        "unsupervised network (`learn patterns`, labelling), same seeds:",
+    );
+    let mut n = 0;
+    for &k in &a.ks {
+        outp!(out, "{k:>8}");
+        for _ in &a.overlaps {
+            let u = &unsup[n];
+            outp!(
+                out,
+                "  {:>26}",
+                format!(
+                    "{:.1} ({:.1}/{:.1}) {}/{}",
+                    u.0 * 100.0,
+                    u.1 * 100.0,
+                    u.2 * 100.0,
+                    u.3,
+                    a.seeds
+                )
+            );
+            n += 1;
+        }
+        outln!(out);
+    }
+    outln!(
+        out,
+        "\nconfusions of the supervised readout (pattern samples taken for another pattern), \
+         summed over the seeds:"
+    );
+    let mut n = 0;
+    for &k in &a.ks {
+        outp!(out, "{k:>8}");
+        for _ in &a.overlaps {
+            outp!(out, "  {:>26}", sup[n].confusions);
+            n += 1;
+        }
+        outln!(out);
+    }
+    outln!(out, "\n{secs:.1} s");
+    emit(&out)
+}
+
 /// `learn patterns --supervised --hardware`: the one-shot experiment of `--seed`, shortened
 /// (`PatternsParams::shortened`), on the generated Verilog of the readout in lockstep with the
 /// golden model: the teacher goes through the teacher stream, teach mode and learning are
 /// turned off through the host port, and every tick is compared.
 fn one_shot_hardware(a: &PatternsArgs) -> CmdResult {
-    use golden::learn::patterns::{OneShotParams, run_one_shot_on};
+    use golden::learn::patterns::run_one_shot_on;
     if a.sweep {
         return Err("--sweep runs in the golden model only: leave out --hardware".into());
     }
@@ -387,6 +538,9 @@ fn pattern_label(k: usize) -> impl Fn(Option<usize>) -> String {
 fn learn_patterns(a: PatternsArgs) -> CmdResult {
     if a.supervised {
         return learn_one_shot(a);
+    }
+    if a.table {
+        return Err("--table belongs to --supervised (the unsupervised table is --sweep)".into());
     }
     let user = user_network(&a.common)?;
     let p = pattern_params(&a, user.as_ref().map(|(c, _)| c))?;
@@ -963,7 +1117,8 @@ fn learn_digits(a: DigitsArgs) -> CmdResult {
 /// validation part.
 fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
     use golden::learn::readout::{
-        Front, HiddenSchedule, ReadoutParams, readout_sweep, run_supervised, sweep_grid,
+        Front, HiddenSchedule, ReadoutParams, baseline_grid, readout_sweep, run_supervised,
+        sweep_grid,
     };
     if a.common.config.is_some() {
         return Err(
@@ -1049,7 +1204,10 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
                 }],
             };
         let grid = match a.sweep_readout {
-            SweepReadout::Grid => sweep_grid(front, &o),
+            SweepReadout::Grid => match front {
+                Front::Trained => sweep_grid(front, &o),
+                Front::Random | Front::Inputs => baseline_grid(front, &o),
+            },
             SweepReadout::Default => vec![o.clone()],
             SweepReadout::Windows => golden::learn::readout::windows_grid(&o),
         };
@@ -1121,8 +1279,15 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
                 "{:>6} {:>10} {:>5} {:>4} {:>6} {:>5} {:>9} {:>6} {:>7} {:>6} {:>6} {:>5} {:>10} \
                  {:>6} {:>8} {:>10} {:>10}  {}",
                 c.hidden_epochs,
-                r.hidden_inhibition
-                    .map_or("trained".to_string(), |i| i.to_string()),
+                r.hidden_inhibition.map_or(
+                    match front {
+                        Front::Trained => "trained",
+                        Front::Random => "own",
+                        Front::Inputs => "-",
+                    }
+                    .to_string(),
+                    |i| i.to_string()
+                ),
                 r.ticks,
                 r.windows,
                 r.epochs,

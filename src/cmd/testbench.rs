@@ -91,8 +91,8 @@ pub fn testbench(a: TestbenchArgs) -> CmdResult {
 }
 
 /// The testbench of a FEAST layer (`testbenches::export_feast`): the stimulus's ticks as input
-/// beats, gaps before input beats from --backpressure; without --calm the co-simulation's host
-/// writes and out-of-grid addresses are added.
+/// beats, gaps before input beats and out_ready low (in runs) from --backpressure; without
+/// --calm the co-simulation's host writes and out-of-grid addresses are added.
 fn feast(a: TestbenchArgs) -> CmdResult {
     let cfg = super::feast::load(&a.config)?;
     if a.host_weights {
@@ -114,6 +114,7 @@ fn feast(a: TestbenchArgs) -> CmdResult {
     let opts = FeastExportOptions {
         target: Some(a.target.target),
         backpressure_permille: permille,
+        out_backpressure_permille: permille,
         seed: a.bp_seed,
         calm: a.calm,
         ..Default::default()
@@ -124,7 +125,8 @@ fn feast(a: TestbenchArgs) -> CmdResult {
     println!(
         "{}: FEAST layer, {} ticks, {} input beats ({} won, {} missed, {} skipped, {} dropped), \
          {} host writes{}, {} values to read back; {} cycles in beats by the cycle model; gaps \
-         before input beats {}/1000 (out_ready stays high)",
+         before input beats {}/1000, out_ready low in {}/1000 of the cycles in runs of {} \
+         (+bp, +obp, +oburst override)",
         s.top,
         s.ticks,
         s.input_beats,
@@ -140,7 +142,9 @@ fn feast(a: TestbenchArgs) -> CmdResult {
         },
         s.checks,
         s.beat_cycles,
-        permille
+        permille,
+        permille,
+        opts.out_burst
     );
     println!(
         "wrote {} files to {}: run `{}/run.sh icarus` or `{}/run.sh verilator`",

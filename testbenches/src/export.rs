@@ -8,7 +8,8 @@
 //!   `testbenches/templates/array_tb.v` filled in with sizes and file names;
 //! - `vectors/`: what the golden model says, as `$readmemh` files: input beats with end-of-tick
 //!   markers (`in.hex`), expected output beats with the cycle the cycle model predicts for each
-//!   (`out.hex`), host actions between ticks (`act.hex`), and the state to read back through the
+//!   (`out.hex`; for a chain with `[network] output = "all"` also each beat's layer, the
+//!   `out_layer` the testbench checks), host actions between ticks (`act.hex`), and the state to read back through the
 //!   Wishbone port after every tick and at the end (`chk.hex`); with teach hardware also the
 //!   teacher's beats with an end-of-tick beat per tick (`teach.hex`, the stimulus's `teach`);
 //! - `files.f` (the compile list both simulators read) and `run.sh` (the template
@@ -28,9 +29,10 @@
 //!   every [`ExportOptions::full_every`] ticks and after the last; so an error is reported at the
 //!   tick it appears, and an error that heals before the end is still caught.
 
+use crate::folder::index_bits;
 use cosim::driver::HostAction;
 use golden::chain::Chain;
-use golden::cycle::chain_timing;
+use golden::cycle::chain_timing_out;
 use golden::cycle::tick_timing;
 use golden::model::{Network, StateKind};
 use golden::run::step_chain_taught;
@@ -157,53 +159,19 @@ pub struct Exported {
 impl Exported {
     /// Write every file under `dir` (created if needed); `run.sh` is made executable.
     pub fn write(&self, dir: &Path) -> Result<(), String> {
-        for (rel, text) in &self.files {
-            let p = dir.join(rel);
-            if let Some(parent) = p.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| format!("{}: {e}", parent.display()))?;
-            }
-            std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
-            if rel.ends_with(".sh") {
-                set_executable(&p)?;
-            }
-        }
-        Ok(())
+        crate::folder::write_files(&self.files, dir)
     }
 
     /// Replace the first occurrence of `from` by `to` in file `rel` (mutation tests); an error
     /// when the file or the text is missing, so a mutation never silently tests nothing.
     pub fn patch(&mut self, rel: &str, from: &str, to: &str) -> Result<(), String> {
-        let text = self
-            .files
-            .get_mut(rel)
-            .ok_or_else(|| format!("patch: no file {rel}"))?;
-        if !text.contains(from) {
-            return Err(format!("patch: `{from}` not found in {rel}"));
-        }
-        *text = text.replacen(from, to, 1);
-        Ok(())
+        crate::folder::patch_file(&mut self.files, rel, from, to)
     }
 
     /// Path of the testbench file.
     pub fn tb_file(&self) -> String {
         format!("tb/{}.v", self.summary.tb)
     }
-}
-
-#[cfg(unix)]
-fn set_executable(p: &Path) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt;
-    let mut perm = std::fs::metadata(p)
-        .map_err(|e| format!("{}: {e}", p.display()))?
-        .permissions();
-    perm.set_mode(0o755);
-    std::fs::set_permissions(p, perm).map_err(|e| format!("{}: {e}", p.display()))
-}
-
-#[cfg(not(unix))]
-fn set_executable(_: &Path) -> Result<(), String> {
-    Ok(())
 }
 
 /// Fill the `{{NAME}}` holes of a template. Every hole must be filled and every value used.
@@ -233,11 +201,6 @@ pub fn fill(template: &str, values: &[(&str, String)]) -> Result<String, String>
     Ok(out)
 }
 
-/// Bits to index `n` entries (at least 1).
-fn index_bits(n: usize) -> u32 {
-    (usize::BITS - (n.max(2) - 1).leading_zeros()).max(1)
-}
-
 /// The vectors of one run, as hex lines.
 #[derive(Default)]
 struct Vectors {
@@ -254,6 +217,8 @@ struct Vectors {
     n_bp: usize,
     /// Added to every host address (a layer's base address in a network of layers).
     base: u64,
+    /// Width of the output stream's layer tag `out_layer` (a chain with `output = "all"`).
+    tag_bits: Option<u32>,
 }
 
 impl Vectors {
@@ -272,14 +237,31 @@ impl Vectors {
         self.n_teach += list.len() + 1;
     }
 
-    fn output(&mut self, eot: bool, cycle: u64, addr: u32) -> Result<(), String> {
+    /// An expected output beat; `layer`: its `out_layer` tag (a chain with `output = "all"`:
+    /// the line gets the tag's byte in front, 18 hex digits; else 16).
+    fn output(
+        &mut self,
+        eot: bool,
+        cycle: u64,
+        addr: u32,
+        layer: Option<usize>,
+    ) -> Result<(), String> {
         if cycle >= 1 << 31 {
             return Err(format!(
                 "a tick of {cycle} cycles does not fit the testbench's 31-bit cycle field"
             ));
         }
         let w = (eot as u64) << 63 | cycle << 32 | addr as u64;
-        let _ = writeln!(self.output, "{w:016x}");
+        match layer {
+            Some(k) => {
+                let k = u8::try_from(k)
+                    .map_err(|_| format!("layer {k}: the testbench's layer tag has 8 bits"))?;
+                let _ = writeln!(self.output, "{k:02x}{w:016x}");
+            }
+            None => {
+                let _ = writeln!(self.output, "{w:016x}");
+            }
+        }
         self.n_out += 1;
         Ok(())
     }
@@ -443,9 +425,9 @@ pub fn export(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exp
             v.teach(teach);
         }
         for (k, &s) in spikes.iter().enumerate() {
-            v.output(false, timing.out_beats[k], s)?;
+            v.output(false, timing.out_beats[k], s, None)?;
         }
-        v.output(true, timing.eot, 0)?;
+        v.output(true, timing.eot, 0, None)?;
         sum.spikes += spikes.len();
         sum.tick_cycles += timing.cycles;
         sum.max_tick_cycles = sum.max_tick_cycles.max(timing.cycles);
@@ -539,6 +521,8 @@ fn template_files(
             ("IW_CHK", index_bits(v.n_chk).to_string()),
             ("AW", aw.to_string()),
             ("OB", ob.to_string()),
+            ("TAGGED", (v.tag_bits.is_some() as u8).to_string()),
+            ("LW", v.tag_bits.unwrap_or(1).to_string()),
             ("BP", opts.backpressure_permille.to_string()),
             ("SEED", opts.seed.to_string()),
             ("WATCHDOG", watchdog.min(i32::MAX as u64).to_string()),
@@ -657,19 +641,13 @@ fn host_vector(
 
 /// A network of layers: the chain top (`hdl::array::chain`) under the same template. The input
 /// beats go to layer 0, the expected output beats are the last layer's at the chip cycles of
-/// `golden::cycle::chain_timing`; every layer's counters, state and weights are read back at
+/// `golden::cycle::chain_timing_out` (with `[network] output = "all"`: every layer's, each
+/// tagged with its layer, in the stream order and at the cycles it gives); every layer's counters, state and weights are read back at
 /// its base address. Host actions: weight and state writes to layer 0; clear, normalize and
 /// learning enable through the broadcast address to every layer; a reset pulses `rst` (every
 /// layer and link).
 fn export_chain(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<Exported, String> {
-    if !cfg.network.output.is_last() {
-        return Err(
-            "network.output = \"all\": the exported testbench checks the last layer's output \
-             stream only (no layer tag yet); export with output = \"last\" (the default), or \
-             co-simulate (`neurogen cosim`) to check every layer's tagged spikes"
-                .to_string(),
-        );
-    }
+    let output = cfg.network.output;
     let ticks = stim.ticks.len();
     let mut g = generate_network(
         cfg,
@@ -685,6 +663,20 @@ fn export_chain(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<E
     let nl = lays.len();
     let cfgs = cfg.layer_configs();
     let mut v = Vectors::default();
+    if !output.is_last() {
+        // the chain top's own tag width
+        let top = g
+            .design
+            .modules
+            .iter()
+            .find(|m| m.name == g.design.top)
+            .ok_or("the chain has no top module")?;
+        let tag = top
+            .ports()
+            .find(|p| p.name == "out_layer")
+            .ok_or("output = \"all\" but the chain top has no out_layer port")?;
+        v.tag_bits = Some(tag.ty.width);
+    }
     let mut chain = Chain::new(cfg);
     let teach_hw = lays[0].teach;
     let mut sum = Summary {
@@ -776,7 +768,7 @@ fn export_chain(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<E
         }
         let teach = stim.teach_at(t);
         let acts = step_chain_taught(&mut chain, events, teach);
-        let timing = chain_timing(&archs, &acts, chain.layer_delay());
+        let timing = chain_timing_out(&archs, &acts, chain.layer_delay(), output);
         for &e in events {
             v.input(false, e);
         }
@@ -784,13 +776,26 @@ fn export_chain(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<E
         if teach_hw {
             v.teach(teach);
         }
-        let spikes = chain.spikes_of(nl - 1).to_vec();
-        let beats = timing.out_beats(nl - 1);
-        for (k, &s) in spikes.iter().enumerate() {
-            v.output(false, beats[k], s)?;
+        if output.is_last() {
+            let spikes = chain.spikes_of(nl - 1);
+            let beats = timing.out_beats(nl - 1);
+            for (k, &s) in spikes.iter().enumerate() {
+                v.output(false, beats[k], s, None)?;
+            }
+            v.output(true, timing.cycles - 1, 0, None)?;
+            sum.spikes += spikes.len();
+        } else {
+            // every layer's spikes in stream order, each layer's in its own order; the
+            // end-of-tick beat carries layer 0
+            let mut next = vec![0usize; nl];
+            for &(k, cycle) in &timing.tagged {
+                let s = chain.spikes_of(k)[next[k]];
+                next[k] += 1;
+                v.output(false, cycle, s, Some(k))?;
+            }
+            v.output(true, timing.cycles - 1, 0, Some(0))?;
+            sum.spikes += timing.tagged.len();
         }
-        v.output(true, timing.cycles - 1, 0)?;
-        sum.spikes += spikes.len();
         sum.tick_cycles += timing.cycles;
         sum.max_tick_cycles = sum.max_tick_cycles.max(timing.cycles);
         let all = opts.full_every > 0 && (t + 1) % opts.full_every == 0;
@@ -828,8 +833,13 @@ fn export_chain(cfg: &Config, stim: &Stimulus, opts: &ExportOptions) -> Result<E
                     + 64 * (a.groups + a.rows + a.x_words)
             })
             .sum::<u64>();
-    let last = &lays[nl - 1];
-    let mut files = template_files(&sum, &v, opts, &g.rtl, host.address_bits, last.nb, watchdog)?;
+    // the output stream's address: the last layer's neuron, or (output = "all") any layer's
+    let ob = if output.is_last() {
+        lays[nl - 1].nb
+    } else {
+        lays.iter().map(|l| l.nb).max().unwrap()
+    };
+    let mut files = template_files(&sum, &v, opts, &g.rtl, host.address_bits, ob, watchdog)?;
     add_init_and_manifest(&mut files, &g.init, &g.manifest);
     Ok(Exported {
         files,

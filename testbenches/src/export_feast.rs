@@ -10,9 +10,10 @@
 //!   `testbenches/templates/feast_tb.v` filled in with sizes and file names;
 //! - `vectors/`: what the golden model says: the input beats with end-of-tick beats (`in.hex`),
 //!   for each beat its expected outcome, winner and cycles by the cycle model (`exp.hex`), host
-//!   writes before ticks (`act.hex`) and the values to read back through the Wishbone port
+//!   writes before ticks (`act.hex`), the values to read back through the Wishbone port
 //!   (`chk.hex`: counters and every threshold after every tick, every weight and trace every
-//!   [`FeastExportOptions::full_every`] ticks and at the end);
+//!   [`FeastExportOptions::full_every`] ticks and at the end) and the output stream (`out.hex`:
+//!   the spikes and end-of-tick beats in order);
 //! - `files.f` and `run.sh` (the array's run script template, `testbenches/templates/run.sh`).
 //!
 //! Key decisions:
@@ -20,15 +21,25 @@
 //!   its acceptance (the decay sweep before a tick's first beat, 0 otherwise) and from its
 //!   acceptance until the layer is idle again (`golden::feast::FeastArch::event`), exactly as
 //!   the co-simulation (`cosim::feast`) measures them. Both counts start at an offer or an
-//!   acceptance, so gaps before input beats (the backpressure, `+bp=`) leave them exact and
-//!   every cycle check stays on with backpressure; `out_ready` stays high (the FEAST layer's
-//!   output register would add stall cycles to the counts).
+//!   acceptance, so gaps before input beats (`+bp=`) leave them exact. Output backpressure
+//!   (`+obp=`, `+oburst=`: `out_ready` low in runs) leaves them exact too: a beat that sends an
+//!   output beat waits in its last cycle for a full output register, one cycle per consecutive
+//!   cycle the register is held (`golden::feast::FeastArch::output_wait`), and the testbench
+//!   counts those cycles from the outside (`out_valid` high, `out_ready` low). So every cycle
+//!   check stays on under both backpressures.
+//! - Output beats are checked twice: per input beat, when the layer is idle again (the beat it
+//!   sent is in the output register, and the beats taken so far plus that one are as many as
+//!   the golden model's), and as a stream, each beat when it is taken (`out.hex`, in order),
+//!   since under output backpressure a beat may be taken during later input beats or host
+//!   reads. A lost or duplicated beat fails either way; a beat changed while it waits fails at
+//!   the stream check.
 //! - As in the array's export, every host address is computed here (`FeastLayout::weight_addr`
 //!   and friends), so the template knows no memory map.
 //! - The host writes (with `calm = false`) are the co-simulation's: thresholds, a weight and a
 //!   clamped weight, learning off and on again, the trace clear; and out-of-grid addresses.
 
 use crate::export::{RUN_TEMPLATE, fill};
+use crate::folder::index_bits;
 use golden::feast::{Feast, FeastArch, FeastConfig, Outcome};
 use hdl::feast::{FeastGenerated, FeastLayout, FeastOptions, Mutant, generate, regs};
 use std::collections::BTreeMap;
@@ -69,7 +80,13 @@ pub struct FeastExportOptions {
     /// Default probability, in 1/1000 (at most 999), of a gap before each input beat
     /// (overridden by `+bp=`).
     pub backpressure_permille: u32,
-    /// Default seed of the gap generator (overridden by `+seed=`).
+    /// Default probability, in 1/1000 (at most 999), of `out_ready` low in a cycle (overridden
+    /// by `+obp=`).
+    pub out_backpressure_permille: u32,
+    /// Default mean length, in cycles, of a run of `out_ready` low (overridden by `+oburst=`;
+    /// 1..=1,000,000, with `(1000 - P) * burst >= P`).
+    pub out_burst: u32,
+    /// Default seed of the gap and `out_ready` generators (overridden by `+seed=`).
     pub seed: u32,
     /// No host writes and no out-of-grid addresses: the ticks as given.
     pub calm: bool,
@@ -85,6 +102,8 @@ impl Default for FeastExportOptions {
         FeastExportOptions {
             target: None,
             backpressure_permille: 0,
+            out_backpressure_permille: 0,
+            out_burst: 1000,
             seed: 1,
             calm: false,
             full_every: 8,
@@ -106,6 +125,8 @@ pub struct FeastSummary {
     pub input_beats: usize,
     /// Won events (expected output spikes).
     pub won: u64,
+    /// Output beats (spikes and end-of-tick beats).
+    pub output_beats: usize,
     /// Missed events.
     pub missed: u64,
     /// Skipped events.
@@ -116,7 +137,8 @@ pub struct FeastSummary {
     pub actions: usize,
     /// Values read back and compared.
     pub checks: usize,
-    /// Cycles of every beat by the cycle model (waits and busy cycles, no gaps, no host).
+    /// Cycles of every beat by the cycle model (waits and busy cycles, no gaps, no host, no
+    /// output backpressure).
     pub beat_cycles: u64,
 }
 
@@ -134,41 +156,14 @@ pub struct FeastExported {
 impl FeastExported {
     /// Write every file under `dir` (created if needed); `run.sh` is made executable.
     pub fn write(&self, dir: &Path) -> Result<(), String> {
-        for (rel, text) in &self.files {
-            let p = dir.join(rel);
-            if let Some(parent) = p.parent() {
-                std::fs::create_dir_all(parent)
-                    .map_err(|e| format!("{}: {e}", parent.display()))?;
-            }
-            std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
-            #[cfg(unix)]
-            if rel.ends_with(".sh") {
-                use std::os::unix::fs::PermissionsExt;
-                std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755))
-                    .map_err(|e| format!("{}: {e}", p.display()))?;
-            }
-        }
-        Ok(())
+        crate::folder::write_files(&self.files, dir)
     }
 
     /// Replace the first occurrence of `from` by `to` in file `rel` (mutation tests); an error
     /// when the file or the text is missing.
     pub fn patch(&mut self, rel: &str, from: &str, to: &str) -> Result<(), String> {
-        let text = self
-            .files
-            .get_mut(rel)
-            .ok_or_else(|| format!("patch: no file {rel}"))?;
-        if !text.contains(from) {
-            return Err(format!("patch: `{from}` not found in {rel}"));
-        }
-        *text = text.replacen(from, to, 1);
-        Ok(())
+        crate::folder::patch_file(&mut self.files, rel, from, to)
     }
-}
-
-/// Bits to index `n` entries (at least 1).
-fn index_bits(n: usize) -> u32 {
-    (usize::BITS - (n.max(2) - 1).leading_zeros()).max(1)
 }
 
 #[derive(Default)]
@@ -177,7 +172,9 @@ struct Vectors {
     exp: String,
     act: String,
     chk: String,
+    out: String,
     n_in: usize,
+    n_out: usize,
     n_act: usize,
     n_chk: usize,
 }
@@ -190,6 +187,11 @@ impl Vectors {
         let e = (kind as u128) << 96 | (wait as u128) << 64 | (busy as u128) << 32 | winner as u128;
         let _ = writeln!(self.exp, "{e:026x}");
         self.n_in += 1;
+        if kind == outcome::WON || kind == outcome::EOT {
+            let o = ((kind == outcome::EOT) as u64) << 32 | winner as u64;
+            let _ = writeln!(self.out, "{o:09x}");
+            self.n_out += 1;
+        }
     }
 
     /// A host write before tick `tick`.
@@ -259,6 +261,13 @@ pub fn export_feast(
         return Err(format!(
             "backpressure {}/1000: allowed 0..=999",
             opts.backpressure_permille
+        ));
+    }
+    let (obp, burst) = (opts.out_backpressure_permille, opts.out_burst);
+    if obp > 999 || !(1..=1_000_000).contains(&burst) || (1000 - obp.min(999)) * burst < obp {
+        return Err(format!(
+            "output backpressure {obp}/1000 in runs of {burst} cycles: allowed 0..=999 in runs \
+             of 1..=1000000 cycles, with (1000 - {obp}) * {burst} >= {obp}"
         ));
     }
     let g = generate(
@@ -370,6 +379,7 @@ pub fn export_feast(
     sum.checks = v.n_chk;
     v.chk(u32::MAX, 0, 0, 0, 0, 0); // end marker
     sum.input_beats = v.n_in;
+    sum.output_beats = v.n_out;
 
     let header = g
         .rtl
@@ -390,19 +400,24 @@ pub fn export_feast(
             ("N_IN", v.n_in.to_string()),
             ("N_ACT", v.n_act.to_string()),
             ("N_CHK", v.n_chk.to_string()),
+            ("N_OUT", v.n_out.to_string()),
             ("IW_IN", index_bits(v.n_in).to_string()),
             ("IW_ACT", index_bits(v.n_act).to_string()),
             ("IW_CHK", index_bits(v.n_chk).to_string()),
+            ("IW_OUT", index_bits(v.n_out).to_string()),
             ("AW", lay.aw.to_string()),
             ("OB", lay.nb.to_string()),
             ("CLEAR", arch.clear().to_string()),
             ("BP", opts.backpressure_permille.to_string()),
+            ("OBP", obp.to_string()),
+            ("OBURST", burst.to_string()),
             ("SEED", opts.seed.to_string()),
             ("WATCHDOG", watchdog.min(i32::MAX as u64).to_string()),
             ("IN_FILE", vec_file("in.hex")),
             ("EXP_FILE", vec_file("exp.hex")),
             ("ACT_FILE", vec_file("act.hex")),
             ("CHK_FILE", vec_file("chk.hex")),
+            ("OUT_FILE", vec_file("out.hex")),
         ],
     )?;
     let run = fill(
@@ -415,13 +430,22 @@ pub fn export_feast(
             ("SEED", opts.seed.to_string()),
         ],
     )?;
-    // the array's run script, but the FEAST testbench's +bp gaps only input beats
+    // the array's run script, but the FEAST testbench's +bp gaps only input beats; +obp and
+    // +oburst drive out_ready
     let bp_text = "and of out_ready low in each cycle";
     if !run.contains(bp_text) {
         return Err(format!("the run.sh template no longer says `{bp_text}`"));
     }
     let run = run
-        .replacen(bp_text, "(FEAST: out_ready stays high)", 1)
+        .replacen(
+            bp_text,
+            &format!(
+                "(FEAST: +obp=P +oburst=B make out_ready low in about P/1000 of the cycles, in \
+                 runs of B cycles on average, default {obp} and {burst})"
+            ),
+            1,
+        )
+        .replace("[+bp=P]", "[+bp=P] [+obp=P] [+oburst=B]")
         .replacen("of the array `", "of the FEAST layer `", 1);
     let mut files = BTreeMap::new();
     let mut list = String::new();
@@ -442,6 +466,7 @@ pub fn export_feast(
     files.insert(vec_file("exp.hex"), v.exp);
     files.insert(vec_file("act.hex"), v.act);
     files.insert(vec_file("chk.hex"), v.chk);
+    files.insert(vec_file("out.hex"), v.out);
     Ok(FeastExported {
         files,
         summary: sum,

@@ -1,7 +1,8 @@
 //! Tests of the generated Verilog against the golden model: seeded random networks, stimuli and
 //! host traffic for the Verilator co-simulation ([`random`]), the self-checking Verilog
 //! testbenches that run without Rust ([`export`] writes a testbench folder: RTL, vectors from the
-//! golden model, `run.sh`; [`export_feast`] the same for a FEAST layer; [`sim`] runs one under Icarus or Verilator and measures it), and the
+//! golden model, `run.sh`; [`export_feast`] the same for a FEAST layer; [`folder`] the files
+//! both hold; [`sim`] runs one under Icarus or Verilator and measures it), and the
 //! suites under `tests/` that use them (random co-simulation, exported testbenches, mutation tests
 //! that show both checks can fail).
 //!
@@ -13,6 +14,7 @@ pub mod adversary;
 pub mod configspace;
 pub mod export;
 pub mod export_feast;
+pub mod folder;
 pub mod random;
 pub mod random_teach;
 pub mod sim;

@@ -15,7 +15,11 @@
 //     checks every output beat, spikes and end-of-tick, against the expected list; in a tick
 //     without backpressure it also checks the cycle of every output beat against the cycle model;
 //     a design with teach hardware (TEACH = 1) also gets the tick's teacher beats and the
-//     teacher's end-of-tick beat on its teacher stream (teach_*), with the same gaps;
+//     teacher's end-of-tick beat on its teacher stream (teach_*), with the same gaps; a chain
+//     whose output stream carries every layer's spikes (TAGGED = 1, `[network] output = "all"`)
+//     has each spike's layer checked too (`out_layer`): in stream order without backpressure,
+//     else each layer's spikes in that layer's order (backpressure changes how the layers'
+//     beats interleave, not each layer's order);
 //  4. after every tick, reads the counters, every neuron and trace state and some weights (all of
 //     them every few ticks) through the Wishbone port and compares them with the golden model's
 //     state after that tick; after the last tick and its host actions, every weight;
@@ -42,6 +46,8 @@ module {{TB}};
     localparam integer N_CHK = {{N_CHK}};       // read-back checks, plus one end marker
     localparam integer AW = {{AW}};             // width of wb_adr
     localparam integer OB = {{OB}};             // width of out_addr
+    localparam integer TAGGED = {{TAGGED}};     // 1: out_layer tags each output beat with its layer
+    localparam integer LW = {{LW}};             // width of out_layer (1 when TAGGED = 0)
     parameter integer BP_DEFAULT = {{BP}};      // backpressure, 1/1000
     parameter integer SEED_DEFAULT = {{SEED}};
     parameter integer WATCHDOG_DEFAULT = {{WATCHDOG}};
@@ -49,8 +55,9 @@ module {{TB}};
     // Vector formats (one hex word per line, written by the golden model):
     //  in:  {eot[32], addr[31:0]}                                   one per input beat
     //  teach: {eot[32], addr[31:0]}                                 one per teacher beat (TEACH = 1)
-    //  out: {eot[63], cycle[62:32], addr[31:0]}                     one per expected output beat;
-    //       cycle counts from the tick's cycle 0 (the first idle cycle with in_valid high)
+    //  out: {layer[71:64], eot[63], cycle[62:32], addr[31:0]}       one per expected output beat;
+    //       cycle counts from the tick's cycle 0 (the first idle cycle with in_valid high);
+    //       layer (TAGGED = 1 only, else absent: 16 hex digits) is the beat's out_layer
     //  act: {tick[103:72], kind[71:64], addr[63:32], data[31:0]}    kind 1 write, 2 rst pulse,
     //       3 backpressure off (data 0) or on (data 1) from this tick on; the end marker has
     //       tick = 32'hFFFFFFFF
@@ -58,7 +65,7 @@ module {{TB}};
     //       read when `after` ticks are done (TICKS + 1: at the end); kind 0 ends the list
     reg [32:0] in_mem [0:N_IN-1];
     reg [32:0] teach_mem [0:N_TEACH-1];
-    reg [63:0] out_mem [0:N_OUT-1];
+    reg [71:0] out_mem [0:N_OUT-1];
     reg [103:0] act_mem [0:N_ACT-1];
     reg [159:0] chk_mem [0:N_CHK-1];
 
@@ -73,6 +80,7 @@ module {{TB}};
     reg out_ready;
     wire out_eot;
     wire [OB-1:0] out_addr;
+    wire [LW-1:0] out_layer;
     reg wb_cyc;
     reg wb_stb;
     reg wb_we;
@@ -90,12 +98,40 @@ module {{TB}};
     /* verilator lint_on UNUSEDSIGNAL */
 
     // a network of layers' chain top also has the monitor outputs lK_valid, lK_eot, lK_addr of
-    // its hidden layers, left open here. The teacher stream is connected only when the design
-    // has it (the branch not taken is not elaborated, so its ports need not exist).
+    // its hidden layers, left open here. The teacher stream and the output's layer tag are
+    // connected only when the design has them (a branch not taken is not elaborated, so its
+    // ports need not exist).
     /* verilator lint_off PINMISSING */
     /* verilator lint_off PINNOTFOUND */
     generate
-        if (TEACH != 0) begin : g_teach
+        if (TEACH != 0 && TAGGED != 0) begin : g_teach_tagged
+            {{TOP}} dut (
+                .clk(clk),
+                .rst(rst),
+                .in_valid(in_valid),
+                .in_ready(in_ready),
+                .in_eot(in_eot),
+                .in_addr(in_addr),
+                .teach_valid(teach_valid),
+                .teach_ready(teach_ready),
+                .teach_eot(teach_eot),
+                .teach_addr(teach_addr),
+                .out_valid(out_valid),
+                .out_ready(out_ready),
+                .out_eot(out_eot),
+                .out_addr(out_addr),
+                .out_layer(out_layer),
+                .wb_cyc(wb_cyc),
+                .wb_stb(wb_stb),
+                .wb_we(wb_we),
+                .wb_adr(wb_adr),
+                .wb_dat_w(wb_dat_w),
+                .wb_sel(wb_sel),
+                .wb_dat_r(wb_dat_r),
+                .wb_ack(wb_ack),
+                .wb_stall(wb_stall)
+            );
+        end else if (TEACH != 0) begin : g_teach
             {{TOP}} dut (
                 .clk(clk),
                 .rst(rst),
@@ -121,6 +157,31 @@ module {{TB}};
                 .wb_ack(wb_ack),
                 .wb_stall(wb_stall)
             );
+            assign out_layer = {LW{1'b0}};
+        end else if (TAGGED != 0) begin : g_tagged
+            {{TOP}} dut (
+                .clk(clk),
+                .rst(rst),
+                .in_valid(in_valid),
+                .in_ready(in_ready),
+                .in_eot(in_eot),
+                .in_addr(in_addr),
+                .out_valid(out_valid),
+                .out_ready(out_ready),
+                .out_eot(out_eot),
+                .out_addr(out_addr),
+                .out_layer(out_layer),
+                .wb_cyc(wb_cyc),
+                .wb_stb(wb_stb),
+                .wb_we(wb_we),
+                .wb_adr(wb_adr),
+                .wb_dat_w(wb_dat_w),
+                .wb_sel(wb_sel),
+                .wb_dat_r(wb_dat_r),
+                .wb_ack(wb_ack),
+                .wb_stall(wb_stall)
+            );
+            assign teach_ready = 1'b0;
         end else begin : g_plain
             {{TOP}} dut (
                 .clk(clk),
@@ -144,6 +205,7 @@ module {{TB}};
                 .wb_stall(wb_stall)
             );
             assign teach_ready = 1'b0;
+            assign out_layer = {LW{1'b0}};
         end
     endgenerate
     /* verilator lint_on PINNOTFOUND */
@@ -264,10 +326,17 @@ module {{TB}};
     wire [31:0] tp1 = tp + 32'd1;
     wire [31:0] cur = t_started ? t_cycle : 32'd0;
     wire [31:0] out_addr32 = {{(32 - OB){1'b0}}, out_addr};
-    wire [63:0] exp_out = out_mem[op[{{IW_OUT}}-1:0]];
-    wire exp_eot = exp_out[63];
-    wire [31:0] exp_cyc = {1'b0, exp_out[62:32]};
-    wire [31:0] exp_addr = exp_out[31:0];
+    wire [31:0] out_layer32 = {{(32 - LW){1'b0}}, out_layer};
+    // the expected beat an output beat is compared with (set in the checking block)
+    reg [31:0] exp_at;         // its index in out_mem (N_OUT: none)
+    reg [71:0] exp_out;
+    reg exp_eot;
+    reg [31:0] exp_cyc;
+    reg [31:0] exp_addr;
+    reg [31:0] exp_layer;
+    reg [31:0] obase;          // index in out_mem of this tick's first expected beat
+    reg [31:0] lseen [0:(1 << LW)-1];  // TAGGED: spikes of each layer so far this tick
+    integer li;
     /* verilator lint_off UNUSEDSIGNAL */ // address bits above AW, padding
     wire [103:0] act = act_mem[ap[{{IW_ACT}}-1:0]];
     wire [159:0] chk = chk_mem[cp[{{IW_CHK}}-1:0]];
@@ -275,6 +344,35 @@ module {{TB}};
     wire [7:0] chk_kind = chk[127:120];
     wire [31:0] chk_after = chk[159:128];
     wire [31:0] rb_tick = ((rb_at > TICKS) ? TICKS : rb_at) - 32'd1;
+
+    // TAGGED = 1: index of layer `l`'s spike number `n` (from 0) among the tick's expected beats
+    // from `from` (the tick's first) to its end-of-tick beat; N_OUT when there is none.
+    function [31:0] layer_beat;
+        input [31:0] from;
+        input [31:0] l;
+        input [31:0] n;
+        reg [31:0] i;
+        reg [31:0] c;
+        reg stop;
+        reg [8:0] e;               // {layer, eot} of a beat
+        begin
+            layer_beat = N_OUT;
+            c = 32'd0;
+            stop = 1'b0;
+            for (i = from; i < N_OUT && !stop; i = i + 32'd1) begin
+                e = out_mem[i[{{IW_OUT}}-1:0]][71:63];
+                if (e[0]) begin
+                    stop = 1'b1;
+                end else if ({24'd0, e[8:1]} == l) begin
+                    if (c == n) begin
+                        layer_beat = i;
+                        stop = 1'b1;
+                    end
+                    c = c + 32'd1;
+                end
+            end
+        end
+    endfunction
 
     initial begin
         state = S_RESET;
@@ -311,6 +409,15 @@ module {{TB}};
         rdata = 32'd0;
         rb_at = 32'd0;
         bp_on = 1'b1;
+        obase = 32'd0;
+        exp_at = 32'd0;
+        exp_out = 72'd0;
+        exp_eot = 1'b0;
+        exp_cyc = 32'd0;
+        exp_addr = 32'd0;
+        exp_layer = 32'd0;
+        for (li = 0; li < (1 << LW); li = li + 1)
+            lseen[li] = 32'd0;
     end
 
     // Print the one FAIL line (the first failure only) and stop with a non-zero exit status.
@@ -335,12 +442,29 @@ module {{TB}};
             `TB_FAIL(("FAIL: tick %0d: timeout, no progress for %0d cycles (testbench state %0d, input beat %0d, teacher beat %0d, output beat %0d)",
                       tick, quiet, state, ip, tp, op))
 
-        // Output beats: only a tick may produce them, in the expected order.
+        // Output beats: only a tick may produce them, in the expected order. The expected beat:
+        // the next in stream order, or (TAGGED, backpressure) the next spike of the beat's layer.
+        if (TAGGED != 0 && bp_now != 0 && !out_eot)
+            exp_at = layer_beat(obase, out_layer32, lseen[out_layer]);
+        else
+            exp_at = op;
+        exp_out = out_mem[exp_at[{{IW_OUT}}-1:0]];
+        exp_eot = exp_out[63];
+        exp_cyc = {1'b0, exp_out[62:32]};
+        exp_addr = exp_out[31:0];
+        exp_layer = {24'd0, exp_out[71:64]};
         if (!rst && out_valid && out_ready) begin
             quiet <= 32'd0;
             if (state != S_TICK || op >= N_OUT) begin
                 `TB_FAIL(("FAIL: tick %0d: unexpected output beat (eot %0d, address %0d) outside a tick",
                           tick, out_eot, out_addr))
+            end else if (exp_at >= N_OUT) begin
+                `TB_FAIL(("FAIL: tick %0d: output beat %0d: spike %0d of layer %0d, but layer %0d has only %0d spikes in this tick",
+                          tick, beat, out_addr, out_layer, out_layer, lseen[out_layer]))
+            end else if (TAGGED != 0 && !out_eot && !exp_eot
+                         && (out_layer32 != exp_layer || out_addr32 != exp_addr)) begin
+                `TB_FAIL(("FAIL: tick %0d: output beat %0d: expected spike %0d of layer %0d, got spike %0d of layer %0d",
+                          tick, beat, exp_addr, exp_layer, out_addr, out_layer))
             end else if (out_eot != exp_eot || (!exp_eot && out_addr32 != exp_addr)) begin
                 if (exp_eot)
                     `TB_FAIL(("FAIL: tick %0d: output beat %0d: expected end-of-tick, got spike %0d",
@@ -370,6 +494,9 @@ module {{TB}};
                     if (verbose)
                         $display("tick %0d: %0d spikes, %0d cycles", tick, beat, cur + 32'd1);
                     beat <= 32'd0;
+                    obase <= op + 32'd1;
+                    for (li = 0; li < (1 << LW); li = li + 1)
+                        lseen[li] <= 32'd0;
                     tick <= tick + 32'd1;
                     t_started <= 1'b0;
                     rb_at <= tick + 32'd1;
@@ -377,6 +504,7 @@ module {{TB}};
                 end else begin
                     beat <= beat + 32'd1;
                     spikes <= spikes + 32'd1;
+                    lseen[out_layer] <= lseen[out_layer] + 32'd1;
                 end
             end
         end

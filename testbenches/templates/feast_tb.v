@@ -14,21 +14,36 @@
 //  3. drives the tick's input beats one at a time, then its end-of-tick beat; for each beat it
 //     counts the cycles from its first offer to its acceptance (the decay sweep before a tick's
 //     first beat) and from its acceptance until the layer is idle again, and checks both against
-//     the cycle model, and checks the output beats the beat produced: the winner's spike for a
-//     won event, the end-of-tick beat for the end of the tick, nothing for a missed, skipped or
-//     dropped event;
-//  4. after every tick reads the counters and every threshold through the Wishbone port (every
+//     the cycle model, and checks the output beat the beat produced, in the output register when
+//     the layer is idle again: the winner's spike for a won event, the end-of-tick beat for the
+//     end of the tick, nothing for a missed, skipped or dropped event (the beats taken so far
+//     and the one in the register must be as many as the golden model's so far);
+//  4. checks every output beat taken (`out_valid` and `out_ready` high at a rising edge), in
+//     order, against the golden model's output stream (vectors/out.hex), whenever it is taken:
+//     under output backpressure a beat may wait in the register through later input beats and
+//     host transactions; a lost, duplicated or changed beat fails there; at the end the register
+//     is drained and every expected beat must have been taken;
+//  5. after every tick reads the counters and every threshold through the Wishbone port (every
 //     weight and trace every few ticks) and compares them with the golden model's; at the end
 //     the ID register, the counters, every threshold, weight and trace;
-//  5. prints exactly one `PASS` or `FAIL` line. PASS ends with `$finish` (exit status 0), FAIL
+//  6. prints exactly one `PASS` or `FAIL` line. PASS ends with `$finish` (exit status 0), FAIL
 //     with `$fatal` (vvp exits 1, a Verilator binary aborts).
 //
 // No `timescale: one clock period is 10 time units of whatever unit the simulator defaults to.
 //
-// Plusargs: +seed=S (gap generator seed), +bp=P (probability in 1/1000 of a gap before each
-// input beat; `out_ready` stays high, so every cycle count stays exact), +watchdog=C (cycles
-// without progress before a timeout), +vcd (write tb.vcd; Verilator needs a --trace build),
-// +verbose (one line per tick).
+// Plusargs: +seed=S (seed of the gaps and of out_ready), +bp=P (probability in 1/1000 of a gap
+// before each input beat), +obp=P and +oburst=B (output backpressure: out_ready low in about P
+// of every 1000 cycles, in runs of B cycles on average: a low cycle is followed by a high one
+// with probability 1/B, a high cycle by a low one with probability P / ((1000 - P) B), which
+// must be at most 1), +watchdog=C (cycles without progress before a timeout; cycles in which the
+// testbench holds a beat in the output register count as progress), +verbose (one line per
+// tick), +vcd (write tb.vcd; a Verilator build needs --trace).
+//
+// Every cycle count stays exact under both backpressures: gaps come before an offer, and a beat
+// that sends an output beat (a win, the end of a tick) sends it in its last cycle by the cycle
+// model, where it waits one more cycle for each consecutive cycle from there on in which the
+// output register still holds an untaken beat (`out_valid` high, `out_ready` low);
+// golden::feast::FeastArch::output_wait. Nothing else in the layer depends on `out_ready`.
 `default_nettype none
 
 module {{TB}};
@@ -38,10 +53,13 @@ module {{TB}};
     localparam integer N_IN = {{N_IN}};         // input beats, end-of-tick beats included
     localparam integer N_ACT = {{N_ACT}};       // host writes, plus one end marker
     localparam integer N_CHK = {{N_CHK}};       // read-back checks, plus one end marker
+    localparam integer N_OUT = {{N_OUT}};       // output beats (spikes and end-of-tick beats)
     localparam integer AW = {{AW}};             // width of wb_adr
     localparam integer OB = {{OB}};             // width of out_addr
     localparam integer CLEAR = {{CLEAR}};       // cycles of the trace clear after reset
     parameter integer BP_DEFAULT = {{BP}};      // gaps before input beats, 1/1000
+    parameter integer OBP_DEFAULT = {{OBP}};    // out_ready low, 1/1000 of the cycles
+    parameter integer OBURST_DEFAULT = {{OBURST}}; // mean run of out_ready low, cycles
     parameter integer SEED_DEFAULT = {{SEED}};
     parameter integer WATCHDOG_DEFAULT = {{WATCHDOG}};
 
@@ -54,7 +72,9 @@ module {{TB}};
     //       the end marker has tick = 32'hFFFFFFFF
     //  chk: {after[159:128], kind[127:120], j[119:96], i[95:72], addr[63:32], word[31:0]}
     //       read when `after` ticks are done (TICKS + 1: at the end); kind 0 ends the list
+    //  out: {eot[32], addr[31:0]}                                   one per output beat, in order
     reg [32:0] in_mem [0:N_IN-1];
+    reg [32:0] out_mem [0:N_OUT-1];
     reg [103:0] exp_mem [0:N_IN-1];
     reg [103:0] act_mem [0:N_ACT-1];
     reg [159:0] chk_mem [0:N_CHK-1];
@@ -109,19 +129,27 @@ module {{TB}};
 
     // ---- settings -----------------------------------------------------------------------------
     integer bp;
+    integer obp;
+    integer oburst;
+    reg [31:0] obp_mod;        // (1000 - obp) * oburst
     integer seed;
     integer watchdog;
     reg verbose;
     reg [31:0] rnd;
+    reg [31:0] rnd_o;          // the out_ready chain's draws
     reg finished;              // the PASS or FAIL line was printed
 
     /* verilator lint_off BLKSEQ */
     initial begin
         finished = 1'b0;
         bp = BP_DEFAULT;
+        obp = OBP_DEFAULT;
+        oburst = OBURST_DEFAULT;
         seed = SEED_DEFAULT;
         watchdog = WATCHDOG_DEFAULT;
         if ($value$plusargs("bp=%d", bp)) begin end
+        if ($value$plusargs("obp=%d", obp)) begin end
+        if ($value$plusargs("oburst=%d", oburst)) begin end
         if ($value$plusargs("seed=%d", seed)) begin end
         if ($value$plusargs("watchdog=%d", watchdog)) begin end
         verbose = $test$plusargs("verbose") != 0;
@@ -130,6 +158,13 @@ module {{TB}};
             finished = 1'b1;
             $fatal(1, "bad plusarg");
         end
+        if (obp < 0 || obp > 999 || oburst < 1 || oburst > 1000000 || (1000 - obp) * oburst < obp) begin
+            $display("FAIL: +obp=%0d +oburst=%0d: the output backpressure must be in 0..999 (1/1000), the runs in 1..1000000 cycles, and (1000 - obp) * oburst >= obp",
+                     obp, oburst);
+            finished = 1'b1;
+            $fatal(1, "bad plusarg");
+        end
+        obp_mod = (1000 - obp) * oburst;
         if ($test$plusargs("vcd")) begin
             $dumpfile("tb.vcd");
             $dumpvars(0, {{TB}});
@@ -138,11 +173,16 @@ module {{TB}};
         $readmemh("{{EXP_FILE}}", exp_mem);
         $readmemh("{{ACT_FILE}}", act_mem);
         $readmemh("{{CHK_FILE}}", chk_mem);
+        $readmemh("{{OUT_FILE}}", out_mem);
         rnd = (seed == 0) ? 32'h6d2b79f5 : seed;
+        rnd_o = ((seed == 0) ? 32'h6d2b79f5 : seed) ^ 32'h9e3779b9;
+        if (rnd_o == 32'd0)
+            rnd_o = 32'h2545f491;
     end
     /* verilator lint_on BLKSEQ */
 
-    // xorshift32: a new word every cycle; the low half decides the gaps before input beats.
+    // xorshift32: a new word every cycle; the low half of `rnd` decides the gaps before input
+    // beats, `rnd_o` (a second generator) out_ready.
     function [31:0] xorshift32;
         input [31:0] v;
         reg [31:0] t;
@@ -205,9 +245,10 @@ module {{TB}};
     reg [31:0] spikes;         // output spikes so far
     reg [31:0] quiet;          // cycles without progress
     reg [31:0] n_cyc;          // cycles counted (clear, wait or busy)
-    reg [31:0] n_beats;        // output beats during the current input beat
-    reg got_eot;               // the last of them was an end-of-tick beat
-    reg [31:0] got_addr;       // and its address
+    reg [31:0] op;             // output beats taken
+    reg [31:0] outs;           // output beats expected from the input beats before this one
+    reg [31:0] waits;          // cycles this input beat waited for the output register
+    reg [31:0] tot_waits;      // and all of them
     reg [31:0] rdata;          // last Wishbone read
     reg [31:0] rb_at;          // ticks done at this read-back (TICKS + 1: the final one)
 
@@ -225,14 +266,18 @@ module {{TB}};
     wire [31:0] chk_after = chk[159:128];
     wire [31:0] rb_tick = ((rb_at > TICKS) ? TICKS : rb_at) - 32'd1;
     wire [31:0] out_addr32 = {{(32 - OB){1'b0}}, out_addr};
-    // the beat's outputs, this cycle's included
+    wire [32:0] out_exp = out_mem[op[{{IW_OUT}}-1:0]];
+    // an output beat taken at this edge, and one held in the register
     wire out_now = !rst && out_valid && out_ready;
-    wire [31:0] beats_now = n_beats + {31'd0, out_now};
-    wire eot_now = out_now ? out_eot : got_eot;
-    wire [31:0] addr_now = out_now ? out_addr32 : got_addr;
-    wire beat_ok = (exp_kind == 8'd3) ? (beats_now == 32'd1 && !eot_now && addr_now == exp_win)
-                 : (exp_kind == 8'd4) ? (beats_now == 32'd1 && eot_now)
-                 : (beats_now == 32'd0);
+    wire out_held = !rst && out_valid && !out_ready;
+    // the input beat sends an output beat (a win, the end of the tick)
+    wire emits = exp_kind == 8'd3 || exp_kind == 8'd4;
+    // when the layer is idle again: the output beats taken so far and the one in the register
+    // are the golden model's so far, and this input beat's is the one in the register
+    wire [31:0] beats_now = op + {31'd0, out_valid} - outs;
+    wire beat_ok = (beats_now == {31'd0, emits})
+                 && (!emits || (out_valid && out_eot == (exp_kind == 8'd4)
+                                && (exp_kind == 8'd4 || out_addr32 == exp_win)));
 
     initial begin
         state = S_RESET;
@@ -257,9 +302,10 @@ module {{TB}};
         spikes = 32'd0;
         quiet = 32'd0;
         n_cyc = 32'd0;
-        n_beats = 32'd0;
-        got_eot = 1'b0;
-        got_addr = 32'd0;
+        op = 32'd0;
+        outs = 32'd0;
+        waits = 32'd0;
+        tot_waits = 32'd0;
         rdata = 32'd0;
         rb_at = 32'd0;
     end
@@ -284,15 +330,30 @@ module {{TB}};
             `TB_FAIL(("FAIL: tick %0d: timeout, no progress for %0d cycles (testbench state %0d, input beat %0d)",
                       tick, quiet, state, ip))
 
-        // output beats belong to the input beat being run
+        // out_ready of the next cycle: high while draining at the end, else the chain
+        rnd_o <= xorshift32(rnd_o);
+        if (state == S_DONE)
+            out_ready <= 1'b1;
+        else if (obp != 0)
+            out_ready <= out_ready ? !(rnd_o % obp_mod < obp) : (rnd_o % oburst == 0);
+
+        // every output beat taken, in order, whenever it is taken
+        if (out_held)
+            quiet <= 32'd0;
         if (out_now) begin
             quiet <= 32'd0;
-            if (state != S_OFFER && state != S_BUSY)
-                `TB_FAIL(("FAIL: tick %0d: output beat (eot %0d, address %0d) outside an input beat",
-                          tick, out_eot, out_addr))
-            n_beats <= beats_now;
-            got_eot <= out_eot;
-            got_addr <= out_addr32;
+            if (op >= N_OUT)
+                `TB_FAIL(("FAIL: tick %0d: output beat %0d (eot %0d, address %0d) taken, but the golden model sends only %0d",
+                          tick, op, out_eot, out_addr32, N_OUT))
+            else if ({out_eot, out_addr32} != out_exp) begin
+                if (out_exp[32])
+                    `TB_FAIL(("FAIL: tick %0d: output beat %0d taken: expected the end of a tick, got eot %0d, address %0d",
+                              tick, op, out_eot, out_addr32))
+                else
+                    `TB_FAIL(("FAIL: tick %0d: output beat %0d taken: expected a spike of neuron %0d, got eot %0d, address %0d",
+                              tick, op, out_exp[31:0], out_eot, out_addr32))
+            end
+            op <= op + 32'd1;
         end
 
         case (state)
@@ -341,7 +402,6 @@ module {{TB}};
                     in_valid <= 1'b1;
                     {in_eot, in_addr} <= cur_in;
                     n_cyc <= 32'd0;
-                    n_beats <= 32'd0;
                     state <= S_OFFER;
                 end
             end
@@ -353,6 +413,7 @@ module {{TB}};
                         `TB_FAIL(("FAIL: tick %0d, input beat %0d (address %0d): accepted after %0d cycles, the cycle model says %0d",
                                   tick, ip, in_addr, n_cyc, exp_wait))
                     n_cyc <= 32'd1;
+                    waits <= 32'd0;
                     state <= S_BUSY;
                 end else begin
                     n_cyc <= n_cyc + 32'd1;
@@ -363,16 +424,18 @@ module {{TB}};
                     quiet <= 32'd0;
                     if (!beat_ok) begin
                         if (exp_kind == 8'd3)
-                            `TB_FAIL(("FAIL: tick %0d, input beat %0d (address %0d): expected a win of neuron %0d, got %0d output beats (last: eot %0d, address %0d)",
-                                      tick, ip, in_addr, exp_win, beats_now, eot_now, addr_now))
+                            `TB_FAIL(("FAIL: tick %0d, input beat %0d (address %0d): expected a win of neuron %0d, got %0d output beats (output register: valid %0d, eot %0d, address %0d)",
+                                      tick, ip, in_addr, exp_win, beats_now, out_valid, out_eot, out_addr32))
                         else
-                            `TB_FAIL(("FAIL: tick %0d, input beat %0d (address %0d): expected %0s, got %0d output beats (last: eot %0d, address %0d)",
-                                      tick, ip, in_addr, outcome_name(exp_kind), beats_now, eot_now, addr_now))
-                    end else if (n_cyc != exp_busy) begin
-                        `TB_FAIL(("FAIL: tick %0d, input beat %0d (address %0d, %0s): %0d cycles from acceptance to idle, the cycle model says %0d",
-                                  tick, ip, in_addr, outcome_name(exp_kind), n_cyc, exp_busy))
+                            `TB_FAIL(("FAIL: tick %0d, input beat %0d (address %0d): expected %0s, got %0d output beats (output register: valid %0d, eot %0d, address %0d)",
+                                      tick, ip, in_addr, outcome_name(exp_kind), beats_now, out_valid, out_eot, out_addr32))
+                    end else if (n_cyc != exp_busy + waits) begin
+                        `TB_FAIL(("FAIL: tick %0d, input beat %0d (address %0d, %0s): %0d cycles from acceptance to idle, the cycle model says %0d (%0d + %0d waiting for the output register)",
+                                  tick, ip, in_addr, outcome_name(exp_kind), n_cyc, exp_busy + waits, exp_busy, waits))
                     end
                     ip <= ip + 32'd1;
+                    outs <= outs + {31'd0, emits};
+                    tot_waits <= tot_waits + waits;
                     if (exp_kind == 8'd3)
                         spikes <= spikes + 32'd1;
                     if (exp_kind == 8'd4) begin
@@ -385,6 +448,10 @@ module {{TB}};
                         state <= S_GAP;
                     end
                 end else begin
+                    // the beat's output waits in its last cycle by the model while the register
+                    // holds an untaken beat, one cycle per consecutive such cycle
+                    if (emits && n_cyc == exp_busy - 32'd1 + waits && out_held)
+                        waits <= waits + 32'd1;
                     n_cyc <= n_cyc + 32'd1;
                 end
             end
@@ -439,11 +506,16 @@ module {{TB}};
                 state <= S_RB;
             end
             S_DONE: begin
+                // out_ready is high from the next cycle on: the register drains
                 if (ip != N_IN) begin
                     `TB_FAIL(("FAIL: %0d of %0d input beats run", ip, N_IN))
+                end else if (out_valid) begin
+                    quiet <= 32'd0;
+                end else if (op != N_OUT) begin
+                    `TB_FAIL(("FAIL: %0d of %0d output beats taken", op, N_OUT))
                 end else begin
-                    $display("PASS: {{TOP}}: %0d ticks, %0d input beats, %0d output spikes, %0d values read back, %0d cycles (gaps %0d/1000, seed %0d)",
-                             TICKS, N_IN, spikes, cp, cycle + 64'd1, bp, seed);
+                    $display("PASS: {{TOP}}: %0d ticks, %0d input beats, %0d output spikes, %0d output beats taken, %0d values read back, %0d cycles (gaps %0d/1000, out_ready low %0d/1000 in runs of %0d, %0d cycles waiting for the output register, seed %0d)",
+                             TICKS, N_IN, spikes, op, cp, cycle + 64'd1, bp, obp, oburst, tot_waits, seed);
                     finished = 1'b1;
                     $finish;
                 end

@@ -1,12 +1,17 @@
 //! Issue 19: the exported testbench of a FEAST layer (`testbenches::export_feast`). A shortened
 //! run of moving oriented gratings on the gratings layer (examples/feast/edges.toml, thresholds
 //! starting near 1.0 so events are missed early on), with the co-simulation's host writes and
-//! out-of-grid addresses, PASSes under Icarus and under Verilator, and under Icarus with gaps
-//! before input beats, as does a 4-lane L1 layer with border zero and tied weights; and it can
-//! fail: a corrupted expected winner, a corrupted expected cycle count, a corrupted expected
-//! threshold and two mutated designs (a wrong threshold step, a window bound one too wide) each
-//! give exactly one FAIL line naming what differs and a non-zero exit status. Runtime: about
-//! 35 s on a busy 2-core machine (one Verilator and four Icarus builds).
+//! out-of-grid addresses, PASSes under Icarus and under Verilator, under Icarus with gaps before
+//! input beats, and under both with output backpressure too (`+obp=400 +oburst=2000`: every
+//! output beat checked in order when taken, every cycle count exact with the cycles beats waited
+//! for the output register, and they did wait), as does a 4-lane L1 layer with border zero and
+//! tied weights; and it can fail: a corrupted expected winner, a corrupted expected cycle count,
+//! a corrupted expected threshold and five mutated designs (a wrong threshold step, a window
+//! bound one too wide, and under output backpressure an output register overwritten while full,
+//! one whose hold is dropped, one that waits for `out_ready` while empty; these three PASS
+//! without it) each give exactly one FAIL line naming what differs and a non-zero exit status.
+//! Runtime: 114-137 s wall on a busy 2-core machine (load 11; one Verilator and seven Icarus
+//! builds, the three tests in parallel).
 
 use golden::feast::FeastConfig;
 use golden::learn::feast::{EdgesParams, grating_tick};
@@ -52,6 +57,19 @@ fn exported(mutant: Option<Mutant>) -> FeastExported {
         ..Default::default()
     };
     export_feast(&edges(), &gratings(2, 8), &opts).unwrap()
+}
+
+/// Output backpressure: out_ready low in about 40 % of the cycles, in runs of 2000 cycles on
+/// average (longer than an event, so beats wait for the output register), with input gaps.
+const OUT_BP: [&str; 4] = ["+obp=400", "+oburst=2000", "+bp=200", "+seed=3"];
+
+/// The cycles beats waited for the output register, from a PASS line.
+fn waits(pass: &str) -> u64 {
+    let end = pass
+        .find(" cycles waiting for the output register")
+        .unwrap_or_else(|| panic!("{pass}"));
+    let start = pass[..end].rfind(' ').unwrap() + 1;
+    pass[start..end].parse().unwrap()
 }
 
 #[track_caller]
@@ -104,6 +122,13 @@ fn gratings_pass_under_both_simulators_and_with_gaps() {
     // gaps before input beats leave every cycle count exact
     let o = run(&dir, Simulator::Icarus, &["+bp=300", "+seed=7"]).unwrap();
     assert!(o.passed(), "gaps:\n{}", o.transcript());
+    // so does out_ready low in runs (40 % of the cycles), with gaps; beats do wait
+    for sim in [Simulator::Icarus, Simulator::Verilator] {
+        let o = run(&dir, sim, &OUT_BP).unwrap();
+        assert!(o.passed(), "{} {OUT_BP:?}:\n{}", sim.name(), o.transcript());
+        let waited = waits(&o.pass_lines[0]);
+        assert!(waited > 100, "{}", o.pass_lines[0]);
+    }
 
     // corrupted expectations, on the same builds ($readmemh reads the vectors at run time)
     let mut bad = e.clone();
@@ -173,16 +198,39 @@ fn four_lanes_l1_border_zero_pass_under_icarus() {
 
 #[test]
 fn mutated_designs_fail() {
-    for (mutant, want) in [
-        (Mutant::WinStep, "threshold["),
-        (Mutant::WindowBound, "skipped"),
+    for (mutant, want, plusargs) in [
+        (Mutant::WinStep, "threshold[", &[][..]),
+        (Mutant::WindowBound, "skipped", &[]),
+        // output register mutants, under output backpressure
+        (Mutant::OutOverwrite, "output beats", &OUT_BP),
+        (Mutant::OutHold, "taken: expected", &OUT_BP),
+        (
+            Mutant::OutWaitEmpty,
+            "waiting for the output register",
+            &OUT_BP,
+        ),
     ] {
-        let e = exported(Some(mutant));
+        // the output register mutants show in the first ticks
+        let ticks = if plusargs.is_empty() {
+            gratings(2, 8)
+        } else {
+            gratings(1, 4)
+        };
+        let opts = FeastExportOptions {
+            mutant: Some(mutant),
+            ..Default::default()
+        };
+        let e = export_feast(&edges(), &ticks, &opts).unwrap();
         let dir = scratch(&format!("{mutant:?}"));
         e.write(&dir).unwrap();
         let b = build(&dir, Simulator::Icarus).unwrap();
         assert!(b.ok(), "{mutant:?}: {}{}", b.stdout, b.stderr);
-        let o = run(&dir, Simulator::Icarus, &[]).unwrap();
+        let o = run(&dir, Simulator::Icarus, plusargs).unwrap();
         assert_fails(&o, &format!("{mutant:?}"), want);
+        if !plusargs.is_empty() {
+            // the control: with out_ready always high nothing shows
+            let o = run(&dir, Simulator::Icarus, &[]).unwrap();
+            assert!(o.passed(), "{mutant:?} without +obp:\n{}", o.transcript());
+        }
     }
 }

@@ -15,18 +15,17 @@
 //! - At the first difference (or a harness error) the hardware is detached and the golden
 //!   chain carries the experiment to its end; the report says where it happened.
 
+use super::RunOptions;
 use super::chain::{chain_harness, compare_chain_tick, in_layer};
 use super::compare::{Compare, Mismatch, compare_state};
 use super::error::{Error, Result};
 use super::harness::{Backpressure, Harness};
-use super::lockstep::LockstepReport;
-use super::{Report, RunOptions};
+use super::lockstep::{LockstepReport, Session};
 use golden::Config;
 use golden::chain::Chain;
 use golden::cycle::{Arch, chain_timing};
 use golden::learn::Weights;
 use golden::model::{HostCommand, StateKind};
-use golden::rng::SplitMix64;
 use golden::run::step_chain_taught;
 use hdl::array::chain::ChainHost;
 use hdl::array::{Layout, Region};
@@ -41,30 +40,19 @@ pub struct ChainLockstep<'m> {
     archs: Vec<Arch>,
     host: ChainHost,
     layer_delay: u32,
-    compare: Compare,
-    bp: Backpressure,
-    rng: SplitMix64,
-    attached: bool,
-    budget: Option<usize>,
-    dirty: bool,
-    samples: usize,
-    fresh: bool,
-    rep: Report,
     layer_spikes: Vec<usize>,
-    mismatch_sample: usize,
-    error: Option<Error>,
-    t0: Instant,
+    s: Session,
 }
 
 impl ChainLockstep<'_> {
     /// Ticks run on the hardware so far.
     pub fn hw_ticks(&self) -> usize {
-        self.rep.ticks
+        self.s.rep.ticks
     }
 
     /// Whether the hardware is still driven (no difference, no error, budget not spent).
     pub fn attached(&self) -> bool {
-        self.attached
+        self.s.attached
     }
 
     /// The golden chain.
@@ -80,44 +68,27 @@ impl ChainLockstep<'_> {
     }
 
     fn detach(&mut self) {
-        if self.attached {
-            self.attached = false;
-            self.rep.sim_cycles = self.h.cycles();
-            self.rep.wall_s = self.t0.elapsed().as_secs_f64();
-        }
+        self.s.detach(self.h.cycles());
     }
 
     fn fail(&mut self, r: Result<Option<Mismatch>>) -> bool {
-        match r {
-            Ok(None) => false,
-            Ok(Some(m)) => {
-                self.rep.mismatch = Some(m);
-                self.mismatch_sample = self.samples;
-                self.detach();
-                true
-            }
-            Err(e) => {
-                self.error = Some(e);
-                self.detach();
-                true
-            }
-        }
+        self.s.fail(r, self.h.cycles())
     }
 
     /// Compare every layer's state after the last tick: every weight when `full`, else the
-    /// sample of `self.compare`.
+    /// sample of `self.s.compare`.
     fn check_layers(&mut self, full: bool) -> bool {
-        let t = self.rep.ticks.saturating_sub(1);
+        let t = self.s.rep.ticks.saturating_sub(1);
         for k in 0..self.lays.len() {
             self.at(Some(k));
-            let compare = if full { Compare::Full } else { self.compare };
+            let compare = if full { Compare::Full } else { self.s.compare };
             let r = compare_state(
                 &mut self.h,
                 self.chain.layer(k),
                 t,
                 full,
                 compare,
-                &mut self.rng,
+                &mut self.s.rng,
             )
             .map(|m| in_layer(k, m))
             .map_err(|e| e.at(format!("layer[{k}] state read after tick {t}")));
@@ -131,23 +102,20 @@ impl ChainLockstep<'_> {
 
     /// Compare every layer's whole state (every weight).
     fn check_all(&mut self) -> bool {
-        self.dirty = false;
+        self.s.dirty = false;
         self.check_layers(true)
     }
 
     /// Run one tick on both sides and compare.
     fn hw_tick(&mut self, events: &[u32], teach: &[u32]) {
-        let t = self.rep.ticks;
+        let t = self.s.rep.ticks;
         let acts = step_chain_taught(&mut self.chain, events, teach);
         let timing = chain_timing(&self.archs, &acts, self.layer_delay);
         self.h.base = 0;
-        self.h.bp = self.bp;
+        self.h.bp = self.s.bp;
         let obs = self.h.tick_taught(events, teach);
         self.h.bp = Backpressure::default();
-        if self.fresh {
-            self.samples += 1;
-            self.fresh = false;
-        }
+        self.s.tick_begins();
         let obs = match obs {
             Ok(o) => o,
             Err(e) => {
@@ -155,22 +123,22 @@ impl ChainLockstep<'_> {
                 return;
             }
         };
-        self.dirty |= self.chain.layers().iter().any(|l| l.learning());
-        self.rep.ticks += 1;
-        self.rep.events += events.len();
-        self.rep.spikes += obs.spikes.len();
-        self.rep.tick_cycles += obs.cycles;
+        self.s.dirty |= self.chain.layers().iter().any(|l| l.learning());
+        self.s.rep.ticks += 1;
+        self.s.rep.events += events.len();
+        self.s.rep.spikes += obs.spikes.len();
+        self.s.rep.tick_cycles += obs.cycles;
         for (k, l) in timing.layers.iter().enumerate() {
-            self.rep.event_cycles += l.event_issue_cycles;
-            self.rep.sops += l.event_issue_cycles * self.lays[k].l;
+            self.s.rep.event_cycles += l.event_issue_cycles;
+            self.s.rep.sops += l.event_issue_cycles * self.lays[k].l;
             self.layer_spikes[k] += self.chain.spikes_of(k).len();
         }
-        let timed = self.bp.input == 0.0 && self.bp.output == 0.0;
+        let timed = self.s.bp.input == 0.0 && self.s.bp.output == 0.0;
         let m = compare_chain_tick(t, &self.chain, &timing, &obs, timed, false);
         if self.fail(Ok(m)) || self.check_layers(false) {
             return;
         }
-        if self.budget.is_some_and(|b| self.rep.ticks >= b) {
+        if self.s.budget_spent() {
             self.check_all();
             self.detach();
         }
@@ -184,12 +152,13 @@ impl ChainLockstep<'_> {
         what: &str,
         f: impl FnOnce(&mut Harness<'_>) -> Result<()>,
     ) {
-        if self.attached {
+        if self.s.attached {
             self.at(layer);
             let r = f(&mut self.h).map(|()| None);
             self.h.base = 0;
             let name = layer.map_or("every layer".to_string(), |k| format!("layer[{k}]"));
-            let r = r.map_err(|e| e.at(format!("{what} of {name} after tick {}", self.rep.ticks)));
+            let r =
+                r.map_err(|e| e.at(format!("{what} of {name} after tick {}", self.s.rep.ticks)));
             self.fail(r);
         }
     }
@@ -213,7 +182,7 @@ impl golden::learn::ChainChip for ChainLockstep<'_> {
     }
 
     fn step_taught(&mut self, events: &[u32], teach: &[u32]) -> &[u32] {
-        if self.attached {
+        if self.s.attached {
             self.hw_tick(events, teach);
             return self.chain.spikes_of(self.chain.layer_count() - 1);
         }
@@ -221,17 +190,17 @@ impl golden::learn::ChainChip for ChainLockstep<'_> {
     }
 
     fn clear(&mut self, layer: Option<usize>) {
-        if self.attached && self.dirty {
+        if self.s.attached && self.s.dirty {
             self.check_all();
         }
-        self.fresh = true;
+        self.s.cleared();
         self.golden_host(layer, HostCommand::Clear);
         self.host(layer, "clear", |h| h.clear());
     }
 
     fn normalize(&mut self, layer: Option<usize>) {
         self.golden_host(layer, HostCommand::Normalize);
-        self.dirty = true;
+        self.s.dirty = true;
         self.host(layer, "normalize", |h| h.normalize());
     }
 
@@ -269,15 +238,15 @@ impl golden::learn::ChainChip for ChainLockstep<'_> {
             .layer_mut(k)
             .set_weights(w)
             .expect("weights within the layer's range");
-        self.dirty = true;
-        if self.attached {
+        self.s.dirty = true;
+        if self.s.attached {
             self.at(Some(k));
             let r = self.h.load_weights(self.chain.layer(k)).map(|()| None);
             self.h.base = 0;
             let r = r.map_err(|e| {
                 e.at(format!(
                     "weight writes of layer[{k}] after tick {}",
-                    self.rep.ticks
+                    self.s.rep.ticks
                 ))
             });
             self.fail(r);
@@ -335,7 +304,7 @@ pub fn chain_lockstep<R>(
     let archs: Vec<Arch> = lays.iter().map(|l| l.arch.clone()).collect();
     let mut h = chain_harness(&model, &lays, opts.seed, false)?;
     let chain = Chain::new(cfg);
-    let t0 = Instant::now();
+    let s = Session::new(opts, max_ticks, build_s, design.build_info().from_cache());
     h.reset()?;
     for (k, lay) in lays.iter().enumerate() {
         h.base = g.host.base(k as u64);
@@ -355,44 +324,19 @@ pub fn chain_lockstep<R>(
         archs,
         host: g.host.clone(),
         layer_delay: cfg.network.layer_delay,
-        compare: opts.compare,
-        bp: opts.bp,
-        rng: SplitMix64::new(opts.seed ^ 0xA5A5_5A5A),
-        attached: max_ticks != Some(0),
-        budget: max_ticks,
-        dirty: true,
-        samples: 0,
-        fresh: true,
-        rep: Report {
-            build_s,
-            cached: design.build_info().from_cache(),
-            ..Default::default()
-        },
         layer_spikes: vec![0; nl],
-        mismatch_sample: 0,
-        error: None,
-        t0,
+        s,
     };
     let r = f(&mut ls);
-    if ls.attached {
+    if ls.s.attached {
         ls.check_all();
         ls.detach();
     }
-    let complete = ls.rep.mismatch.is_none() && ls.rep.ticks as u64 == ls.chain.tick();
-    if let Some(err) = ls.error {
-        return Err(err);
-    }
-    let mismatch_sample = ls.rep.mismatch.as_ref().map(|_| ls.mismatch_sample);
+    let lockstep = ls.s.finish(ls.chain.tick())?;
     Ok((
         r,
         ChainLockstepReport {
-            lockstep: LockstepReport {
-                run: ls.rep,
-                mismatch_sample,
-                samples: ls.samples,
-                total_ticks: ls.chain.tick(),
-                complete,
-            },
+            lockstep,
             layer_spikes: ls.layer_spikes,
         },
     ))

@@ -32,30 +32,135 @@ pub struct Lockstep<'m> {
     h: Harness<'m>,
     net: Network,
     arch: Arch,
-    compare: Compare,
-    bp: Backpressure,
-    rng: SplitMix64,
-    attached: bool,
+    spikes: Vec<u32>,
+    s: Session,
+}
+
+/// What every lockstep chip (this one and [`super::ChainLockstep`]) keeps besides its
+/// hardware and golden sides: whether the hardware is still driven, the comparison settings,
+/// the figures so far and the first difference or error.
+pub(super) struct Session {
+    /// Whether the hardware is still driven (no difference, no error, budget not spent).
+    pub(super) attached: bool,
     budget: Option<usize>,
-    dirty: bool,
+    /// Whether a weight may differ from the last full comparison (learning, normalize, writes).
+    pub(super) dirty: bool,
     samples: usize,
     fresh: bool,
-    spikes: Vec<u32>,
-    rep: Report,
+    /// The hardware part's figures and the first difference.
+    pub(super) rep: Report,
     mismatch_sample: usize,
     error: Option<Error>,
     t0: Instant,
+    /// The per-tick comparison (`RunOptions::compare`).
+    pub(super) compare: Compare,
+    /// The backpressure of every hardware tick (`RunOptions::bp`).
+    pub(super) bp: Backpressure,
+    /// The sampler of compared weights.
+    pub(super) rng: SplitMix64,
+}
+
+impl Session {
+    /// A session of `opts` whose first `max_ticks` ticks (all when `None`) run on the hardware;
+    /// `build_s` and `cached` describe the model's build.
+    pub(super) fn new(
+        opts: &RunOptions,
+        max_ticks: Option<usize>,
+        build_s: f64,
+        cached: bool,
+    ) -> Self {
+        Session {
+            attached: max_ticks != Some(0),
+            budget: max_ticks,
+            dirty: true,
+            samples: 0,
+            fresh: true,
+            rep: Report {
+                build_s,
+                cached,
+                ..Default::default()
+            },
+            mismatch_sample: 0,
+            error: None,
+            t0: Instant::now(),
+            compare: opts.compare,
+            bp: opts.bp,
+            rng: SplitMix64::new(opts.seed ^ 0xA5A5_5A5A),
+        }
+    }
+
+    /// Stop driving the hardware, which has simulated `cycles` clock cycles; its figures end
+    /// here.
+    pub(super) fn detach(&mut self, cycles: u64) {
+        if self.attached {
+            self.attached = false;
+            self.rep.sim_cycles = cycles;
+            self.rep.wall_s = self.t0.elapsed().as_secs_f64();
+        }
+    }
+
+    /// Record a difference or an error (then detach, at `cycles`); whether there was one.
+    pub(super) fn fail(&mut self, r: Result<Option<Mismatch>>, cycles: u64) -> bool {
+        match r {
+            Ok(None) => false,
+            Ok(Some(m)) => {
+                self.rep.mismatch = Some(m);
+                self.mismatch_sample = self.samples;
+                self.detach(cycles);
+                true
+            }
+            Err(e) => {
+                self.error = Some(e);
+                self.detach(cycles);
+                true
+            }
+        }
+    }
+
+    /// A hardware tick begins: the first one after a *clear* starts a sample.
+    pub(super) fn tick_begins(&mut self) {
+        if self.fresh {
+            self.samples += 1;
+            self.fresh = false;
+        }
+    }
+
+    /// A *clear*: the next tick starts a sample.
+    pub(super) fn cleared(&mut self) {
+        self.fresh = true;
+    }
+
+    /// Whether the hardware has run its budget of ticks.
+    pub(super) fn budget_spent(&self) -> bool {
+        self.budget.is_some_and(|b| self.rep.ticks >= b)
+    }
+
+    /// The report of an experiment of `total_ticks` ticks (the first error, if any).
+    pub(super) fn finish(self, total_ticks: u64) -> Result<LockstepReport> {
+        if let Some(err) = self.error {
+            return Err(err);
+        }
+        let complete = self.rep.mismatch.is_none() && self.rep.ticks as u64 == total_ticks;
+        let mismatch_sample = self.rep.mismatch.as_ref().map(|_| self.mismatch_sample);
+        Ok(LockstepReport {
+            run: self.rep,
+            mismatch_sample,
+            samples: self.samples,
+            total_ticks,
+            complete,
+        })
+    }
 }
 
 impl Lockstep<'_> {
     /// Ticks run on the hardware so far.
     pub fn hw_ticks(&self) -> usize {
-        self.rep.ticks
+        self.s.rep.ticks
     }
 
     /// Whether the hardware is still driven (no difference, no error, budget not spent).
     pub fn attached(&self) -> bool {
-        self.attached
+        self.s.attached
     }
 
     /// The golden model.
@@ -65,56 +170,36 @@ impl Lockstep<'_> {
 
     /// Stop driving the hardware; its figures end here.
     fn detach(&mut self) {
-        if self.attached {
-            self.attached = false;
-            self.rep.sim_cycles = self.h.cycles();
-            self.rep.wall_s = self.t0.elapsed().as_secs_f64();
-        }
+        self.s.detach(self.h.cycles());
     }
 
     fn fail(&mut self, r: Result<Option<Mismatch>>) -> bool {
-        match r {
-            Ok(None) => false,
-            Ok(Some(m)) => {
-                self.rep.mismatch = Some(m);
-                self.mismatch_sample = self.samples;
-                self.detach();
-                true
-            }
-            Err(e) => {
-                self.error = Some(e);
-                self.detach();
-                true
-            }
-        }
+        self.s.fail(r, self.h.cycles())
     }
 
     /// Compare the whole state (every weight); the hardware stays attached when it matches.
     fn check_all(&mut self) -> bool {
-        let t = self.rep.ticks.saturating_sub(1);
+        let t = self.s.rep.ticks.saturating_sub(1);
         let r = compare_state(
             &mut self.h,
             &self.net,
             t,
             true,
             Compare::Full,
-            &mut self.rng,
+            &mut self.s.rng,
         );
-        self.dirty = false;
+        self.s.dirty = false;
         self.fail(r)
     }
 
     /// Run one tick on both sides (the golden spikes go to `self.spikes`) and compare.
     fn hw_tick(&mut self, events: &[u32], teach: &[u32]) {
-        let t = self.rep.ticks;
+        let t = self.s.rep.ticks;
         let (act, timing) = golden_tick(&mut self.net, &self.arch, events, teach, &mut self.spikes);
-        self.h.bp = self.bp;
+        self.h.bp = self.s.bp;
         let obs = self.h.tick_taught(events, teach);
         self.h.bp = Backpressure::default();
-        if self.fresh {
-            self.samples += 1;
-            self.fresh = false;
-        }
+        self.s.tick_begins();
         let obs = match obs {
             Ok(o) => o,
             Err(e) => {
@@ -122,10 +207,11 @@ impl Lockstep<'_> {
                 return;
             }
         };
-        self.dirty |= self.net.learning();
-        self.rep
+        self.s.dirty |= self.net.learning();
+        self.s
+            .rep
             .count_tick(events.len(), &obs, &timing, self.h.lay.l);
-        let timed = self.bp.input == 0.0 && self.bp.output == 0.0;
+        let timed = self.s.bp.input == 0.0 && self.s.bp.output == 0.0;
         let m = compare_tick(t, &self.spikes, &act, &timing, &obs, timed);
         if self.fail(Ok(m)) {
             return;
@@ -135,13 +221,13 @@ impl Lockstep<'_> {
             &self.net,
             t,
             false,
-            self.compare,
-            &mut self.rng,
+            self.s.compare,
+            &mut self.s.rng,
         );
         if self.fail(r) {
             return;
         }
-        if self.budget.is_some_and(|b| self.rep.ticks >= b) {
+        if self.s.budget_spent() {
             self.check_all();
             self.detach();
         }
@@ -149,9 +235,9 @@ impl Lockstep<'_> {
 
     /// A host command on the hardware side; a failure detaches it.
     fn host(&mut self, what: &str, f: impl FnOnce(&mut Harness<'_>) -> Result<()>) {
-        if self.attached {
+        if self.s.attached {
             let r = f(&mut self.h).map(|()| None);
-            let r = r.map_err(|e| e.at(format!("{what} after tick {}", self.rep.ticks)));
+            let r = r.map_err(|e| e.at(format!("{what} after tick {}", self.s.rep.ticks)));
             self.fail(r);
         }
     }
@@ -167,7 +253,7 @@ impl golden::learn::Chip for Lockstep<'_> {
     }
 
     fn step_taught(&mut self, events: &[u32], teach: &[u32]) -> &[u32] {
-        if self.attached {
+        if self.s.attached {
             self.hw_tick(events, teach);
             return &self.spikes;
         }
@@ -180,17 +266,17 @@ impl golden::learn::Chip for Lockstep<'_> {
     }
 
     fn clear(&mut self) {
-        if self.attached && self.dirty {
+        if self.s.attached && self.s.dirty {
             self.check_all();
         }
-        self.fresh = true;
+        self.s.cleared();
         self.net.clear();
         self.host("clear", |h| h.clear());
     }
 
     fn normalize(&mut self) {
         self.net.normalize();
-        self.dirty = true;
+        self.s.dirty = true;
         self.host("normalize", |h| h.normalize());
     }
 
@@ -221,10 +307,10 @@ impl golden::learn::Chip for Lockstep<'_> {
         self.net
             .set_weights(w)
             .expect("weights within the array's range");
-        self.dirty = true;
-        if self.attached {
+        self.s.dirty = true;
+        if self.s.attached {
             let r = self.h.load_weights(&self.net).map(|()| None);
-            let r = r.map_err(|e| e.at(format!("weight writes after tick {}", self.rep.ticks)));
+            let r = r.map_err(|e| e.at(format!("weight writes after tick {}", self.s.rep.ticks)));
             self.fail(r);
         }
     }
@@ -263,7 +349,7 @@ pub fn lockstep<R>(
     let build_s = t_build.elapsed().as_secs_f64();
     let model = design.model_with(opts.init)?;
     let mut h = Harness::new(&model, lay.clone(), opts.seed)?;
-    let t0 = Instant::now();
+    let s = Session::new(opts, max_ticks, build_s, design.build_info().from_cache());
     let net = Network::new(cfg);
     h.reset()?;
     if lay.pair {
@@ -274,43 +360,13 @@ pub fn lockstep<R>(
         h,
         net,
         arch: lay.arch.clone(),
-        compare: opts.compare,
-        bp: opts.bp,
-        rng: SplitMix64::new(opts.seed ^ 0xA5A5_5A5A),
-        attached: max_ticks != Some(0),
-        budget: max_ticks,
-        dirty: true,
-        samples: 0,
-        fresh: true,
         spikes: Vec::new(),
-        rep: Report {
-            build_s,
-            cached: design.build_info().from_cache(),
-            ..Default::default()
-        },
-        mismatch_sample: 0,
-        error: None,
-        t0,
+        s,
     };
     let r = f(&mut ls);
-    if ls.attached {
+    if ls.s.attached {
         ls.check_all();
         ls.detach();
     }
-    let complete = ls.rep.mismatch.is_none() && ls.rep.ticks as u64 == ls.net.tick();
-    if let Some(err) = ls.error {
-        return Err(err);
-    }
-    let rep = ls.rep;
-    let mismatch_sample = rep.mismatch.as_ref().map(|_| ls.mismatch_sample);
-    Ok((
-        r,
-        LockstepReport {
-            run: rep,
-            mismatch_sample,
-            samples: ls.samples,
-            total_ticks: ls.net.tick(),
-            complete,
-        },
-    ))
+    Ok((r, ls.s.finish(ls.net.tick())?))
 }

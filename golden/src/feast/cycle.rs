@@ -9,6 +9,10 @@
 //!   missed, won with or without learning), never on the values. The data-dependent parts of the
 //!   arithmetic are fixed-length too: the integer square root always runs one iteration per
 //!   result bit of the widest sum, the divider one per quotient bit.
+//! - The output register holds one beat: a beat that sends one while the previous is still
+//!   untaken (output backpressure) waits for it, one cycle per cycle the register stays held
+//!   ([`FeastArch::output_wait`]); nothing else depends on `out_ready`, so every other count
+//!   stays exact under backpressure.
 //! - Memories have a read latency of [`READ_LATENCY`]; a sweep over `n` addresses issues one
 //!   read per cycle and takes `n` cycles plus the latency plus its own pipeline registers.
 
@@ -142,6 +146,26 @@ impl FeastArch {
         2
     }
 
+    /// The cycles a beat waits for the output register (output backpressure), beyond its
+    /// [`FeastArch::event`] or [`FeastArch::end_of_tick`] cycles `busy`.
+    ///
+    /// A beat that sends an output beat (`emits`: a won event, the end of a tick) sends it in its
+    /// last cycle by the model, cycle `busy - 1` counted from the accepting one (0), into the
+    /// one-beat output register. While that register still holds an earlier beat that is not
+    /// taken in that cycle (`out_valid` high, `out_ready` low), the layer waits there and tries
+    /// again in the next cycle. The wait is the number of consecutive cycles from `busy - 1` on
+    /// for which `held(cycle)` is true; a beat that sends nothing never waits (nothing else in
+    /// the layer depends on the output).
+    pub fn output_wait(busy: u64, emits: bool, mut held: impl FnMut(u64) -> bool) -> u64 {
+        let mut wait = 0;
+        if emits && busy > 0 {
+            while held(busy - 1 + wait) {
+                wait += 1;
+            }
+        }
+        wait
+    }
+
     /// A tick's start: the first beat of a tick waits for the decay sweep over every trace, from
     /// the first cycle it is offered to the cycle it is accepted.
     pub fn tick_start(&self) -> u64 {
@@ -181,5 +205,22 @@ pub fn event_cycles(cfg: &FeastConfig) -> EventCycles {
         won: a.event(Outcome::Won(0), true),
         won_frozen: a.event(Outcome::Won(0), false),
         tick_start: a.tick_start(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FeastArch;
+
+    #[test]
+    fn output_wait_counts_the_held_cycles_from_the_emit_on() {
+        // held in cycles 3..=5 and 7: a 5-cycle beat emits in cycle 4, waits in 4 and 5
+        let held = |c: u64| (3..=5).contains(&c) || c == 7;
+        assert_eq!(FeastArch::output_wait(5, true, held), 2);
+        // a beat that sends nothing never waits
+        assert_eq!(FeastArch::output_wait(5, false, held), 0);
+        // not held in the emitting cycle: no wait, even when held before and after
+        assert_eq!(FeastArch::output_wait(7, true, held), 0);
+        assert_eq!(FeastArch::output_wait(2, true, |_| false), 0);
     }
 }

@@ -664,6 +664,15 @@ impl OneShotResult {
     pub fn perfect(&self) -> bool {
         self.detected.iter().all(|&d| d == 1.0) && self.false_positives == 0 && self.confusions == 0
     }
+
+    /// Fraction of all test samples classified correctly (a pattern sample as its pattern, a
+    /// noise-only sample as no pattern), as [`PatternsResult::accuracy`].
+    pub fn accuracy(&self) -> f64 {
+        let n = self.per_class as f64;
+        let hits: f64 = self.detected.iter().map(|d| (d * n).round()).sum();
+        let silent = (self.per_class - self.false_positives.min(self.per_class)) as f64;
+        (hits + silent) / (n * (self.detected.len() + 1) as f64).max(1.0)
+    }
 }
 
 impl OneShotParams {
@@ -875,4 +884,130 @@ pub fn one_shot_sweep(
     });
     done.sort_by_key(|(n, _)| *n);
     done.into_iter().map(|(_, c)| c).collect()
+}
+
+/// One cell of the supervised K x overlap table: the one-shot readout on a range of seeds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OneShotTableCell {
+    /// Number of patterns.
+    pub patterns: usize,
+    /// Overlap between any two patterns.
+    pub overlap: f64,
+    /// Seeds run.
+    pub seeds: usize,
+    /// Seeds whose run was perfect ([`OneShotResult::perfect`]).
+    pub perfect: usize,
+    /// Mean over the seeds of [`OneShotResult::accuracy`].
+    pub accuracy: f64,
+    /// Mean detection over the seeds and patterns.
+    pub detection: f64,
+    /// Noise-only test samples classified as a pattern, summed over the seeds.
+    pub false_positives: usize,
+    /// Pattern test samples classified as another pattern, summed over the seeds.
+    pub confusions: usize,
+}
+
+/// The one-shot readout `o` for every K in `ks` and every overlap in `overlaps`, each on every
+/// seed of `seeds` (the supervised table of `learn patterns --supervised --table`, beside the
+/// unsupervised [`sweep`]). Combinations that do not fit the inputs are an error naming them.
+pub fn one_shot_table(
+    base: &PatternsParams,
+    o: &OneShotParams,
+    ks: &[usize],
+    overlaps: &[f64],
+    seeds: std::ops::RangeInclusive<u64>,
+) -> Result<Vec<OneShotTableCell>> {
+    let mut out = Vec::new();
+    for &k in ks {
+        for &overlap in overlaps {
+            let mut c = OneShotTableCell {
+                patterns: k,
+                overlap,
+                seeds: seeds.clone().count(),
+                perfect: 0,
+                accuracy: 0.0,
+                detection: 0.0,
+                false_positives: 0,
+                confusions: 0,
+            };
+            for seed in seeds.clone() {
+                let p = PatternsParams {
+                    patterns: k,
+                    overlap,
+                    seed,
+                    ..base.clone()
+                };
+                let r = run_one_shot(&p, o).map_err(|e| Error::Range {
+                    message: format!("K = {k}, overlap = {overlap}: {e}"),
+                })?;
+                c.perfect += r.perfect() as usize;
+                c.accuracy += r.accuracy();
+                c.detection += r.detected.iter().sum::<f64>() / k as f64;
+                c.false_positives += r.false_positives;
+                c.confusions += r.confusions;
+            }
+            let n = c.seeds.max(1) as f64;
+            c.accuracy /= n;
+            c.detection /= n;
+            out.push(c);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_shot_accuracy_counts_pattern_and_noise_only_samples() {
+        let r = OneShotResult {
+            detected: vec![1.0, 0.5],
+            false_positives: 2,
+            confusions: 0,
+            per_class: 10,
+            teacher_spikes: vec![20, 20],
+        };
+        // 10 + 5 pattern samples right, 8 of 10 noise-only samples silent, of 30
+        assert!((r.accuracy() - 23.0 / 30.0).abs() < 1e-12);
+    }
+
+    /// The table's cells aggregate the single runs of their seeds (about 0.1 s).
+    #[test]
+    fn one_shot_table_cells_sum_the_runs_of_their_seeds() {
+        let base = PatternsParams::default();
+        let o = OneShotParams::default();
+        let cells = one_shot_table(&base, &o, &[1, 2], &[0.0, 0.5], 1..=3).unwrap();
+        assert_eq!(cells.len(), 4);
+        for c in &cells {
+            let runs: Vec<OneShotResult> = (1..=3)
+                .map(|seed| {
+                    let p = PatternsParams {
+                        patterns: c.patterns,
+                        overlap: c.overlap,
+                        seed,
+                        ..base.clone()
+                    };
+                    run_one_shot(&p, &o).unwrap()
+                })
+                .collect();
+            assert_eq!(c.seeds, 3);
+            assert_eq!(c.perfect, runs.iter().filter(|r| r.perfect()).count());
+            let fp: usize = runs.iter().map(|r| r.false_positives).sum();
+            let conf: usize = runs.iter().map(|r| r.confusions).sum();
+            assert_eq!((c.false_positives, c.confusions), (fp, conf));
+            let det = runs
+                .iter()
+                .map(|r| r.detected.iter().sum::<f64>() / c.patterns as f64)
+                .sum::<f64>()
+                / 3.0;
+            assert!((c.detection - det).abs() < 1e-12, "{c:?}");
+            let acc = runs.iter().map(|r| r.accuracy()).sum::<f64>() / 3.0;
+            assert!((c.accuracy - acc).abs() < 1e-12, "{c:?}");
+        }
+        // overlap costs the two-pattern readout detections (measured: 86.8 % over seeds 1-20)
+        assert!(cells[3].detection < cells[2].detection, "{cells:?}");
+        let bad = one_shot_table(&base, &o, &[9], &[0.0], 1..=1);
+        assert!(bad.unwrap_err().to_string().contains("K = 9"));
+    }
 }

@@ -31,7 +31,9 @@ use crate::model::Network;
 use crate::rng::SplitMix64;
 use serde::Serialize;
 
+mod baseline;
 mod chip;
+pub use baseline::{baseline_grid, baseline_params};
 pub use chip::{Chips, GoldenChips, run_supervised_on, train_hidden_on, train_readout_on};
 
 const WHAT: &str = "digits --rules supervised";
@@ -140,16 +142,15 @@ impl Default for ReadoutParams {
 }
 
 impl ReadoutParams {
-    /// The readout parameters chosen for `front` (by [`readout_sweep`] over [`sweep_grid`]).
+    /// The readout parameters chosen for `front` (by [`readout_sweep`] over [`sweep_grid`] for
+    /// the trained front, over [`baseline_grid`] for a baseline).
     pub fn for_front(front: Front) -> ReadoutParams {
         match front {
             Front::Trained => ReadoutParams::default(),
-            // not searched (docs/learning.md): the trained front's readout, reading the random
-            // layer with the inhibition it ran with
-            Front::Random | Front::Inputs => ReadoutParams {
-                hidden_inhibition: None,
-                ..ReadoutParams::default()
-            },
+            // each baseline's own readout, searched on the validation part (baseline.rs)
+            Front::Random | Front::Inputs => {
+                baseline_params(front).expect("a baseline front has its own readout")
+            }
         }
     }
 

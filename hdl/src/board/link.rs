@@ -19,6 +19,10 @@
 //!   `END_TICK` (or an input beat after it and before `TEACH_END`) would block the parser for
 //!   good: such a frame is refused with an error frame (code 7) instead. The tick, for host
 //!   accesses, lasts until `TEACH_END`. Without teach hardware the link is built as before.
+//! - With a layer tag on the output stream ([`LinkShape::layer_bits`]: a chain with `[network]
+//!   output = "all"`) each spike goes out as a 4-byte `LAYER_SPIKE` frame (code, layer, neuron)
+//!   instead of `SPIKE`; the tag travels beside the neuron through the same registers. Without
+//!   it the link is built as before.
 
 use super::protocol::{cmd, commands, error_code, reply};
 use crate::array::build::{B, ram, ram_module};
@@ -54,6 +58,9 @@ pub struct LinkShape {
     /// The array has a teacher stream (`teach_*`; docs/model.md, "Teach mode in hardware"):
     /// the link knows `TEACH` and `TEACH_END` and drives it.
     pub teach: bool,
+    /// Width of the array's `out_layer` (a chain with `[network] output = "all"`, at most 8):
+    /// every spike goes out as a `LAYER_SPIKE` frame with its layer. `None`: `SPIKE` frames.
+    pub layer_bits: Option<u32>,
 }
 
 /// The memory module of the receive buffer: read latency 2 (an output register after the block
@@ -65,6 +72,7 @@ pub fn fifo_ram_module(top: &str, depth: u64) -> Module {
 /// Build the link module `{top}_link`.
 pub fn link_module(top: &str, s: &LinkShape) -> Module {
     assert!(s.nb <= 16 && s.aw <= 32 && s.fifo_depth.is_power_of_two() && s.fifo_depth >= 16);
+    assert!(s.layer_bits.is_none_or(|w| (1..=8).contains(&w)));
     let mut b = B::new(&format!("{top}_link"));
     b.m.doc.push(format!(
         "UART host link: {}-byte receive buffer, frame parser, frame writer (docs/board.md).",
@@ -85,6 +93,7 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
     let out_ready = b.m.output("out_ready", Ty::BIT);
     let out_eot = b.m.input("out_eot", Ty::BIT);
     let out_addr = b.m.input("out_addr", Ty::u(s.nb));
+    let out_layer = s.layer_bits.map(|w| b.m.input("out_layer", Ty::u(w)));
     let wb_cyc = b.m.output("wb_cyc", Ty::BIT);
     let wb_stb = b.m.output("wb_stb", Ty::BIT);
     let wb_we = b.m.output("wb_we", Ty::BIT);
@@ -426,6 +435,14 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
         oa_v.e(),
         vec![set(&ob_eot, oa_eot.e()), set(&ob_addr, oa_addr.e())],
     ));
+    // the layer tag (output = "all") beside the neuron, through the same two registers
+    let ob_layer = out_layer.as_ref().map(|l| {
+        let oa_layer = b.data_reg("obuf_in_layer", l.ty);
+        let ob_layer = b.data_reg("obuf_layer", l.ty);
+        b.data(set(&oa_layer, l.e()));
+        b.data(when(oa_v.e(), vec![set(&ob_layer, oa_layer.e())]));
+        ob_layer
+    });
     let take_spk = b.net("take_out", tidle.e().and(ob_v.e()));
     b.ctl(if_else(
         oa_v.e(),
@@ -456,12 +473,24 @@ pub fn link_module(top: &str, s: &LinkShape) -> Module {
     b.ctl(when(take_rep.e(), vec![set(&state, k(st::CMD, 3))]));
     let byte_k = |v: u8| k(v as u64, 8);
     let out16 = ob_addr.e().resize(16);
+    let (spike, spike_bytes) = match &ob_layer {
+        None => (Expr::concat(vec![k(0, 16), out16, byte_k(reply::SPIKE)]), 3),
+        Some(l) => (
+            Expr::concat(vec![
+                k(0, 8),
+                out16,
+                l.e().resize(8),
+                byte_k(reply::LAYER_SPIKE),
+            ]),
+            4,
+        ),
+    };
     let spike_frame = Expr::mux(
         ob_eot.e(),
         Expr::concat(vec![k(0, 32), byte_k(reply::END_TICK)]),
-        Expr::concat(vec![k(0, 16), out16, byte_k(reply::SPIKE)]),
+        spike,
     );
-    let spike_len = Expr::mux(ob_eot.e(), k(1, 3), k(3, 3));
+    let spike_len = Expr::mux(ob_eot.e(), k(1, 3), k(spike_bytes, 3));
     let rep_frame = Expr::mux(
         is_rd.e(),
         Expr::concat(vec![rdata.e(), byte_k(reply::READ)]),

@@ -271,25 +271,32 @@ pub fn generate(cfg: &Config, board: Board, opts: &BoardOptions) -> Result<Board
             opts.por_bits
         ));
     }
-    if !cfg.network.output.is_last() {
-        return Err(
-            "network.output = \"all\": the board top's spike frames carry the last layer's \
-             spikes only (no layer tag yet); generate the board top with output = \"last\" \
-             (the default)"
-                .to_string(),
-        );
-    }
     let g = if cfg.layer_count() > 1 {
         BoardArray::Chain(array::chain::generate_network(cfg, &opts.array)?)
     } else {
         BoardArray::Layer(Box::new(array::generate(cfg, &opts.array)?))
     };
-    // the spike frames carry the last layer's spikes
-    let out = &g.layers().last().expect("a network has a layer").layout;
-    if out.nb > 16 {
+    // the spike frames carry the last layer's spikes, or (output = "all") every layer's with
+    // the layer (LAYER_SPIKE)
+    let tagged = !cfg.network.output.is_last();
+    let out_nb = g
+        .layers()
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| tagged || k + 1 == g.layers().len())
+        .map(|(_, l)| &l.layout)
+        .max_by_key(|l| l.nb)
+        .expect("a network has a layer");
+    if out_nb.nb > 16 {
         return Err(format!(
             "{} neurons: the link's spike frames carry 16-bit indices",
-            out.n
+            out_nb.n
+        ));
+    }
+    if tagged && g.layers().len() > 256 {
+        return Err(format!(
+            "{} layers with output = \"all\": the link's LAYER_SPIKE frames carry an 8-bit layer",
+            g.layers().len()
         ));
     }
     // the teacher frames carry 16-bit neuron indices too
@@ -315,13 +322,17 @@ pub fn generate(cfg: &Config, board: Board, opts: &BoardOptions) -> Result<Board
         .find(|m| m.name == design.top)
         .ok_or("the array has no top module")?
         .clone();
+    let port_width = |n: &str| array_top.ports().find(|p| p.name == n).map(|p| p.ty.width);
     let shape = link::LinkShape {
-        nb: out.nb,
+        // the array's output address: the last layer's neuron, or (output = "all") any layer's
+        nb: port_width("out_addr").ok_or("the array has no out_addr port")?,
         aw: g.address_bits(),
         fifo_depth: opts.fifo_depth,
         timeout_bits,
         // teach hardware: the array (or the chain top) has the teacher stream
         teach: array_top.ports().any(|p| p.name == "teach_valid"),
+        // output = "all": the chain top tags each spike with its layer
+        layer_bits: port_width("out_layer"),
     };
     let link = link::link_module(name, &shape);
     let core = board_core(

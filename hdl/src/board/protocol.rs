@@ -51,6 +51,9 @@ pub mod reply {
     pub const WRITE: u8 = 0x84;
     /// Sync echo: the 1-byte tag.
     pub const SYNC: u8 = 0x85;
+    /// Output spike tagged with its layer (a network of layers with `[network] output =
+    /// "all"`, in place of [`SPIKE`]): 1-byte layer, 2-byte neuron index in that layer.
+    pub const LAYER_SPIKE: u8 = 0x86;
     /// Error: 1-byte code (see [`super::error_code`]).
     pub const ERROR: u8 = 0x8E;
 }
@@ -102,8 +105,9 @@ pub fn commands(teach: bool) -> impl Iterator<Item = (u8, usize, &'static str)> 
 }
 
 /// `(code, payload bytes, name)` of every reply.
-pub const REPLIES: [(u8, usize, &str); 6] = [
+pub const REPLIES: [(u8, usize, &str); 7] = [
     (reply::SPIKE, 2, "SPIKE"),
+    (reply::LAYER_SPIKE, 3, "LAYER_SPIKE"),
     (reply::END_TICK, 0, "END_TICK"),
     (reply::READ, 4, "READ"),
     (reply::WRITE, 0, "WRITE"),
@@ -199,6 +203,8 @@ impl Command {
 pub enum Reply {
     /// Output spike of a neuron.
     Spike(u16),
+    /// Output spike of a neuron of a layer: (layer, neuron).
+    LayerSpike(u8, u16),
     /// End of the tick's output.
     EndTick,
     /// Read data.
@@ -217,6 +223,11 @@ impl Reply {
         match *self {
             Reply::Spike(n) => {
                 out.push(reply::SPIKE);
+                out.extend_from_slice(&n.to_le_bytes());
+            }
+            Reply::LayerSpike(l, n) => {
+                out.push(reply::LAYER_SPIKE);
+                out.push(l);
                 out.extend_from_slice(&n.to_le_bytes());
             }
             Reply::EndTick => out.push(reply::END_TICK),
@@ -241,6 +252,7 @@ impl fmt::Display for Reply {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Reply::Spike(n) => write!(f, "SPIKE {n}"),
+            Reply::LayerSpike(l, n) => write!(f, "LAYER_SPIKE layer {l} neuron {n}"),
             Reply::EndTick => write!(f, "END_TICK"),
             Reply::ReadData(d) => write!(f, "READ 0x{d:08x}"),
             Reply::WriteDone => write!(f, "WRITE done"),
@@ -286,6 +298,7 @@ impl Decoder {
         let u32le = |p: &[u8]| u32::from_le_bytes([p[0], p[1], p[2], p[3]]);
         Some(Ok(match code {
             reply::SPIKE => Reply::Spike(u16le(&p)),
+            reply::LAYER_SPIKE => Reply::LayerSpike(p[0], u16le(&p[1..])),
             reply::END_TICK => Reply::EndTick,
             reply::READ => Reply::ReadData(u32le(&p)),
             reply::WRITE => Reply::WriteDone,
@@ -293,6 +306,35 @@ impl Decoder {
             _ => Reply::Error(p[0]),
         }))
     }
+}
+
+/// The spikes of a tick from a board without layer tags (`SPIKE` frames only).
+fn untagged(spikes: Vec<(Option<u8>, u32)>) -> Result<Vec<u32>, String> {
+    spikes
+        .into_iter()
+        .map(|(l, n)| match l {
+            None => Ok(n),
+            Some(l) => Err(format!(
+                "the board sent a spike tagged with layer {l} (LAYER_SPIKE): its network has \
+                 [network] output = \"all\"; read its ticks with the layers (tick_layers)"
+            )),
+        })
+        .collect()
+}
+
+/// The spikes of a tick from a board with layer tags (`LAYER_SPIKE` frames only).
+fn tagged(spikes: Vec<(Option<u8>, u32)>) -> Result<Vec<(u8, u32)>, String> {
+    spikes
+        .into_iter()
+        .map(|(l, n)| {
+            l.map(|l| (l, n)).ok_or_else(|| {
+                format!(
+                    "the board sent spike {n} without a layer tag (SPIKE): its network's spike \
+                     frames carry the last layer's only ([network] output = \"last\")"
+                )
+            })
+        })
+        .collect()
 }
 
 /// A byte link to the board.
@@ -389,7 +431,16 @@ impl<T: Transport> Client<T> {
     pub fn tick(&mut self, events: &[u32]) -> Result<Vec<u32>, String> {
         self.beats(events, "event address", Command::Event)?;
         self.send(&[Command::EndTick])?;
-        self.spikes()
+        untagged(self.spikes()?)
+    }
+
+    /// [`Client::tick`] on a board whose spike frames carry the layer (a network of layers with
+    /// `[network] output = "all"`, `LAYER_SPIKE` frames): every layer's spikes of the tick as
+    /// (layer, neuron), in the order the board sent them.
+    pub fn tick_layers(&mut self, events: &[u32]) -> Result<Vec<(u8, u32)>, String> {
+        self.beats(events, "event address", Command::Event)?;
+        self.send(&[Command::EndTick])?;
+        tagged(self.spikes()?)
     }
 
     /// [`Client::tick`] on a board with teach hardware: the events, the end-of-tick, then the
@@ -397,6 +448,23 @@ impl<T: Transport> Client<T> {
     /// the layer are dropped and counted by the board) and its end, which every tick of such a
     /// board needs, also with an empty list.
     pub fn tick_taught(&mut self, events: &[u32], teach: &[u32]) -> Result<Vec<u32>, String> {
+        self.send_taught(events, teach)?;
+        untagged(self.spikes()?)
+    }
+
+    /// [`Client::tick_taught`] on a board whose spike frames carry the layer
+    /// ([`Client::tick_layers`]).
+    pub fn tick_taught_layers(
+        &mut self,
+        events: &[u32],
+        teach: &[u32],
+    ) -> Result<Vec<(u8, u32)>, String> {
+        self.send_taught(events, teach)?;
+        tagged(self.spikes()?)
+    }
+
+    /// The frames of a taught tick: events, end of tick, the teacher's list and its end.
+    fn send_taught(&mut self, events: &[u32], teach: &[u32]) -> Result<(), String> {
         // checked before anything is sent, so a bad teacher leaves no tick half sent
         if let Some(a) = teach.iter().find(|&&a| a > u16::MAX as u32) {
             return Err(format!(
@@ -410,8 +478,7 @@ impl<T: Transport> Client<T> {
             self.sync()?;
         }
         self.beats(teach, "teacher neuron", Command::Teach)?;
-        self.send(&[Command::TeachEnd])?;
-        self.spikes()
+        self.send(&[Command::TeachEnd])
     }
 
     /// Send 16-bit beats in chunks that fit the board's buffer, with a SYNC between chunks.
@@ -434,12 +501,13 @@ impl<T: Transport> Client<T> {
         Ok(())
     }
 
-    /// The spikes of the tick, until its end-of-tick reply.
-    fn spikes(&mut self) -> Result<Vec<u32>, String> {
+    /// The spikes of the tick, until its end-of-tick reply: (layer of a `LAYER_SPIKE`, neuron).
+    fn spikes(&mut self) -> Result<Vec<(Option<u8>, u32)>, String> {
         let mut spikes = Vec::new();
         loop {
             match self.next(true)? {
-                Reply::Spike(n) => spikes.push(n as u32),
+                Reply::Spike(n) => spikes.push((None, n as u32)),
+                Reply::LayerSpike(l, n) => spikes.push((Some(l), n as u32)),
                 Reply::EndTick => return Ok(spikes),
                 Reply::Sync(_) => {}
                 r => return Err(Self::unexpected(r, "the tick's spikes")),
@@ -637,6 +705,36 @@ mod tests {
         assert_eq!(sent.len(), 40 * 3 + 2 * 2 + 1);
         assert_eq!(sent[17 * 3], cmd::SYNC);
         assert_eq!(*sent.last().unwrap(), cmd::END_TICK);
+    }
+
+    #[test]
+    fn layer_spikes_decode_and_are_kept_apart_from_untagged_spikes() {
+        let mut v = Vec::new();
+        Reply::LayerSpike(2, 0x0304).encode(&mut v);
+        assert_eq!(v, [reply::LAYER_SPIKE, 2, 0x04, 0x03]);
+        assert_eq!(reply_payload(v[0]), Some(v.len() - 1));
+        let tick = frames(&[
+            Reply::LayerSpike(0, 5),
+            Reply::LayerSpike(1, 300),
+            Reply::LayerSpike(0, 7),
+            Reply::EndTick,
+        ]);
+        let script = |bytes: &[u8]| Script {
+            sent: Vec::new(),
+            replies: VecDeque::from([bytes.to_vec()]),
+        };
+        let mut c = Client::new(script(&tick), 512);
+        assert_eq!(c.tick_layers(&[1]).unwrap(), [(0, 5), (1, 300), (0, 7)]);
+        // a tagged tick read as untagged, and the reverse, are refused
+        let mut c = Client::new(script(&tick), 512);
+        assert!(c.tick(&[1]).unwrap_err().contains("layer 0"));
+        let plain = frames(&[Reply::Spike(4), Reply::EndTick]);
+        let mut c = Client::new(script(&plain), 512);
+        assert!(
+            c.tick_layers(&[1])
+                .unwrap_err()
+                .contains("without a layer tag")
+        );
     }
 
     #[test]

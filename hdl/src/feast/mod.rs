@@ -35,6 +35,17 @@ pub enum Mutant {
     TieBreak,
     /// A win raises the threshold by `win_step + 1`.
     WinStep,
+    /// The output register is taken as free even while it holds an untaken beat (`out_free`
+    /// ignores `out_valid`): under output backpressure a beat is overwritten and lost. Without
+    /// backpressure the register is always taken in the cycle after it fills, and nothing shows.
+    OutOverwrite,
+    /// The output register's address and end-of-tick bit are loaded in every Emit cycle, also
+    /// while the layer waits for the register (the hold dropped): under output backpressure the
+    /// waiting beat is replaced by the next one, which is then sent twice.
+    OutHold,
+    /// The output register is taken as free only with `out_ready` high, also when it is empty:
+    /// no beat is lost, but a beat waits for `out_ready` when the cycle model says it need not.
+    OutWaitEmpty,
 }
 
 /// Generator options of a FEAST layer.

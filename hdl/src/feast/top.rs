@@ -822,9 +822,19 @@ pub fn top_module(
     let win_idx =
         (mul_const(gg.e(), lanes, lay.nb + taw) + gl.e().resize(lay.nb + taw)).trunc(lay.nb);
     let win_idx = b.net("win_idx", win_idx);
-    let out_free = b.net("out_free", (!out_valid.e()).or(out_ready.e()));
+    let out_free = match mutant {
+        Some(Mutant::OutOverwrite) => Expr::bit(true),
+        Some(Mutant::OutWaitEmpty) => out_ready.e(),
+        _ => (!out_valid.e()).or(out_ready.e()),
+    };
+    let out_free = b.net("out_free", out_free);
+    let load = if mutant == Some(Mutant::OutHold) {
+        is(St::Emit)
+    } else {
+        is(St::Emit).and(out_free.e())
+    };
     b.data(when(
-        is(St::Emit).and(out_free.e()),
+        load,
         vec![
             set(&out_eot, ev_eot.e()),
             set(

@@ -1,0 +1,93 @@
+//! The files of an exported testbench folder, held in memory by path: writing them out, patching
+//! one (mutation tests), and the index width of a vector memory. Shared by the array's export
+//! ([`crate::export`]) and the FEAST layer's ([`crate::export_feast`]).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Write every file of `files` (paths relative to `dir`) under `dir`, creating folders as
+/// needed; a `.sh` file is made executable.
+pub fn write_files(files: &BTreeMap<String, String>, dir: &Path) -> Result<(), String> {
+    for (rel, text) in files {
+        let p = dir.join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        std::fs::write(&p, text).map_err(|e| format!("{}: {e}", p.display()))?;
+        if rel.ends_with(".sh") {
+            set_executable(&p)?;
+        }
+    }
+    Ok(())
+}
+
+/// Replace the first occurrence of `from` by `to` in file `rel` of `files` (mutation tests); an
+/// error when the file or the text is missing, so a mutation never silently tests nothing.
+pub fn patch_file(
+    files: &mut BTreeMap<String, String>,
+    rel: &str,
+    from: &str,
+    to: &str,
+) -> Result<(), String> {
+    let text = files
+        .get_mut(rel)
+        .ok_or_else(|| format!("patch: no file {rel}"))?;
+    if !text.contains(from) {
+        return Err(format!("patch: `{from}` not found in {rel}"));
+    }
+    *text = text.replacen(from, to, 1);
+    Ok(())
+}
+
+/// Bits to index `n` entries of a vector memory (at least 1).
+pub fn index_bits(n: usize) -> u32 {
+    (usize::BITS - (n.max(2) - 1).leading_zeros()).max(1)
+}
+
+#[cfg(unix)]
+fn set_executable(p: &Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mut perm = std::fs::metadata(p)
+        .map_err(|e| format!("{}: {e}", p.display()))?
+        .permissions();
+    perm.set_mode(0o755);
+    std::fs::set_permissions(p, perm).map_err(|e| format!("{}: {e}", p.display()))
+}
+
+#[cfg(not(unix))]
+fn set_executable(_: &Path) -> Result<(), String> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_bits_cover_every_entry() {
+        assert_eq!(index_bits(0), 1);
+        assert_eq!(index_bits(2), 1);
+        assert_eq!(index_bits(3), 2);
+        assert_eq!(index_bits(4), 2);
+        assert_eq!(index_bits(5), 3);
+        assert_eq!(index_bits(1024), 10);
+        assert_eq!(index_bits(1025), 11);
+    }
+
+    #[test]
+    fn a_patch_that_matches_nothing_is_an_error() {
+        let mut f = BTreeMap::from([("a.v".to_string(), "x = 1; x = 1;".to_string())]);
+        patch_file(&mut f, "a.v", "x = 1", "x = 2").unwrap();
+        assert_eq!(f["a.v"], "x = 2; x = 1;");
+        assert!(
+            patch_file(&mut f, "a.v", "y", "z")
+                .unwrap_err()
+                .contains("not found")
+        );
+        assert!(
+            patch_file(&mut f, "b.v", "x", "z")
+                .unwrap_err()
+                .contains("no file b.v")
+        );
+    }
+}
