@@ -21,7 +21,10 @@
 //!   layer k+1 reads layer k's spikes of tick t-1 while layer k makes those of tick t: the
 //!   layers work concurrently.
 //! - The host port: the layer field above the largest layer's address space selects a layer,
-//!   the value `layers` all of them (a broadcast, acknowledged when every layer has).
+//!   the value `layers` all of them (a broadcast, acknowledged when every layer has). An
+//!   accepted request is registered (address, data, one strobe per addressed layer) and the
+//!   layers take it from those registers, so the master's address decode reaches no layer in
+//!   the cycle it changes; `wb_stall` comes from registers only.
 //! - `[network] output = "all"`: every layer's output beats also enter the layer's tap, a FIFO
 //!   like a link (one tick of beats, so no layer waits on it either); the output stream takes
 //!   the head spike of the lowest layer that has one, tagged with the layer (`out_layer`), and
@@ -964,10 +967,7 @@ fn chain_top(
         b.ctl(if_else(
             accept.e(),
             vec![set(&req[k], sel[k].clone())],
-            vec![set(
-                &req[k],
-                wb_cyc.e().and(req[k].e()).and(took.not()),
-            )],
+            vec![set(&req[k], wb_cyc.e().and(req[k].e()).and(took.not()))],
         ));
         b.ctl(set(
             &acked[k],

@@ -19,6 +19,7 @@ use crate::array::layout::{Field, Layout, Region, regs};
 use crate::fsm_states;
 use crate::ir::stmt::*;
 use crate::ir::*;
+use golden::arith::bits_unsigned;
 use std::ops::Not;
 
 fsm_states! {
@@ -131,8 +132,9 @@ struct Decoded {
     /// do not hang on the index bits the lane selects share (Yosys merges equal flip-flops).
     reg_hit: Option<Sig>,
     /// Wide layers: each group of four lanes' own select of its 4:1 read multiplexer (loaded
-    /// only when the host's lane is in the group), so no one flip-flop drives every lane's.
-    group_sel: Vec<Sig>,
+    /// only when the host's lane is in the group), so no one flip-flop drives every lane's
+    /// (none for a last group of one lane).
+    group_sel: Vec<Option<Sig>>,
     /// The delay region (delays).
     isd: Option<Sig>,
     /// Which trace of an x word the host addresses (when a word holds several).
@@ -360,9 +362,14 @@ fn decode(
         b.m.partly_unused(&hit, "the indices of no register read and write nothing");
         hit
     });
-    let group_sel: Vec<Sig> = if wide {
+    // (a group of one lane, the last one, has no choice to make: no select)
+    let group_sel: Vec<Option<Sig>> = if wide {
         (0..lay.l.div_ceil(4))
-            .map(|i| b.data_reg(&format!("h_lsel_g{i}"), Ty::u(2)))
+            .map(|i| {
+                let lanes = (lay.l - 4 * i).min(4);
+                (lanes > 1)
+                    .then(|| b.data_reg(&format!("h_lsel_g{i}"), Ty::u(bits_unsigned(lanes - 1))))
+            })
             .collect()
     } else {
         Vec::new()
@@ -408,12 +415,12 @@ fn decode(
     }
     for (i, gs) in group_sel.iter().enumerate() {
         // (wide: the lane field has at least 3 bits)
-        dec.push(when(
-            f_l.clone()
-                .slice(hlb - 1, 2)
-                .eq(k(i as u64, hlb - 2)),
-            vec![set(gs, f_l.clone().slice(1, 0))],
-        ));
+        if let Some(gs) = gs {
+            dec.push(when(
+                f_l.clone().slice(hlb - 1, 2).eq(k(i as u64, hlb - 2)),
+                vec![set(gs, f_l.clone().slice(gs.ty.width - 1, 0))],
+            ));
+        }
     }
     dec.extend([
         set(
@@ -535,7 +542,10 @@ impl Host<'_> {
                     .zip(&d.group_sel)
                     .enumerate()
                     .map(|(i, (c, gs))| {
-                        let e = mux_tree(&gs.e(), c.to_vec(), 0..2);
+                        let e = match gs {
+                            Some(gs) => mux_tree(&gs.e(), c.to_vec(), 0..gs.ty.width),
+                            None => c.to_vec(),
+                        };
                         assert_eq!(e.len(), 1);
                         capture(b, &format!("{name}_g{i}"), e[0].clone()).e()
                     })
