@@ -21,7 +21,10 @@
 //!   layer k+1 reads layer k's spikes of tick t-1 while layer k makes those of tick t: the
 //!   layers work concurrently.
 //! - The host port: the layer field above the largest layer's address space selects a layer,
-//!   the value `layers` all of them (a broadcast, acknowledged when every layer has).
+//!   the value `layers` all of them (a broadcast, acknowledged when every layer has). An
+//!   accepted request is registered (address, data, one strobe per addressed layer) and the
+//!   layers take it from those registers, so the master's address decode reaches no layer in
+//!   the cycle it changes; `wb_stall` comes from registers only.
 //! - `[network] output = "all"`: every layer's output beats also enter the layer's tap, a FIFO
 //!   like a link (one tick of beats, so no layer waits on it either); the output stream takes
 //!   the head spike of the lowest layer that has one, tagged with the layer (`out_layer`), and
@@ -909,19 +912,25 @@ fn chain_top(
     let lsel: Vec<Expr> = (0..nl)
         .map(|k| lidx.e().eq(Expr::uconst(k as u128, lb)).or(bcast(lidx.e())))
         .collect();
-    let taken: Vec<Sig> = (0..nl)
-        .map(|k| b.ctl_reg(&format!("l{k}_wb_taken"), Ty::BIT, 0))
+    // the accepted request, registered: the layers take it from these registers (the master's
+    // address decode and strobe reach no layer in the cycle they change)
+    let r_we = b.data_reg("wb_r_we", Ty::BIT);
+    let r_adr = b.data_reg("wb_r_adr", Ty::u(ls));
+    let r_dat = b.data_reg("wb_r_dat", Ty::u(32));
+    let r_sel = b.data_reg("wb_r_sel", Ty::u(4));
+    let req: Vec<Sig> = (0..nl)
+        .map(|k| {
+            let r = b.ctl_reg(&format!("l{k}_wb_req"), Ty::BIT, 0);
+            b.m.comment(&r, "the registered request waits for this layer to take it");
+            r
+        })
         .collect();
     let acked: Vec<Sig> = (0..nl)
         .map(|k| b.ctl_reg(&format!("l{k}_wb_acked"), Ty::BIT, 0))
         .collect();
-    // wb_stall from registers only (no layer's stall reaches the host's logic in the same
-    // cycle): a request is accepted the cycle after every addressed layer has taken it; between
-    // requests the chip is busy while a chip tick runs or (a cycle late) a layer is busy
-    let any_untaken = (0..nl)
-        .map(|k| sel[k].clone().and(taken[k].e().not()))
-        .reduce(|a, c| a.or(c))
-        .unwrap();
+    // wb_stall from registers only: one request at a time, accepted when no chip tick runs and
+    // every layer was idle in the last cycle (`wb_busy`); each addressed layer then takes it
+    // from the request registers, and the acknowledge comes when every addressed layer's has
     let any_busy = lw
         .iter()
         .map(|w| w.wb_stall.e())
@@ -930,11 +939,7 @@ fn chain_top(
     let busy = b.ctl_reg("wb_busy", Ty::BIT, 1);
     b.m.comment(&busy, "a layer was busy in the last cycle");
     b.ctl(set(&busy, any_busy));
-    b.m.assign(
-        &wb_stall,
-        pend.e()
-            .or(Expr::mux(wb_stb.e(), any_untaken, busy.e().or(run.e()))),
-    );
+    b.m.assign(&wb_stall, pend.e().or(busy.e()).or(run.e()));
     let accept = b.net(
         "wb_accept",
         wb_cyc.e().and(wb_stb.e()).and(wb_stall.e().not()),
@@ -947,23 +952,22 @@ fn chain_top(
             .and(wb_cyc.e()),
     );
     b.m.assign(&wb_ack, top_ack.e());
+    b.data(when(
+        accept.e(),
+        vec![
+            set(&r_we, wb_we.e()),
+            set(&r_adr, wb_adr.e().slice(ls - 1, 0)),
+            set(&r_dat, wb_dat_w.e()),
+            set(&r_sel, wb_sel.e()),
+        ],
+    ));
     for k in 0..nl {
-        b.m.assign(
-            &lw[k].wb_stb,
-            wb_stb
-                .e()
-                .and(sel[k].clone())
-                .and(taken[k].e().not())
-                .and(pend.e().not()),
-        );
-        let took = lw[k]
-            .wb_stb
-            .e()
-            .and(wb_cyc.e())
-            .and(lw[k].wb_stall.e().not());
-        b.ctl(set(
-            &taken[k],
-            wb_cyc.e().and(accept.e().not()).and(taken[k].e().or(took)),
+        b.m.assign(&lw[k].wb_stb, req[k].e());
+        let took = req[k].e().and(lw[k].wb_stall.e().not());
+        b.ctl(if_else(
+            accept.e(),
+            vec![set(&req[k], sel[k].clone())],
+            vec![set(&req[k], wb_cyc.e().and(req[k].e()).and(took.not()))],
         ));
         b.ctl(set(
             &acked[k],
@@ -1053,10 +1057,10 @@ fn chain_top(
             ("out_addr".into(), w.out_addr.e()),
             ("wb_cyc".into(), wb_cyc.e()),
             ("wb_stb".into(), w.wb_stb.e()),
-            ("wb_we".into(), wb_we.e()),
-            ("wb_adr".into(), wb_adr.e().slice(aw - 1, 0)),
-            ("wb_dat_w".into(), wb_dat_w.e()),
-            ("wb_sel".into(), wb_sel.e()),
+            ("wb_we".into(), r_we.e()),
+            ("wb_adr".into(), r_adr.e().slice(aw - 1, 0)),
+            ("wb_dat_w".into(), r_dat.e()),
+            ("wb_sel".into(), r_sel.e()),
             ("wb_dat_r".into(), w.wb_dat_r.e()),
             ("wb_ack".into(), w.wb_ack.e()),
             ("wb_stall".into(), w.wb_stall.e()),

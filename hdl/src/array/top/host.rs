@@ -19,6 +19,7 @@ use crate::array::layout::{Field, Layout, Region, regs};
 use crate::fsm_states;
 use crate::ir::stmt::*;
 use crate::ir::*;
+use golden::arith::bits_unsigned;
 use std::ops::Not;
 
 fsm_states! {
@@ -124,7 +125,16 @@ struct Decoded {
     isst: Sig,
     isx: Sig,
     isreg: Sig,
-    reg: Sig,
+    /// The register index (layers of at most 4 lanes).
+    reg: Option<Sig>,
+    /// Wide layers (more than 4 lanes): the register index decoded one-hot (bit i: register i),
+    /// a register of its own, so the register file's read multiplexer and the register writes
+    /// do not hang on the index bits the lane selects share (Yosys merges equal flip-flops).
+    reg_hit: Option<Sig>,
+    /// Wide layers: each group of four lanes' own select of its 4:1 read multiplexer (loaded
+    /// only when the host's lane is in the group), so no one flip-flop drives every lane's
+    /// (none for a last group of one lane).
+    group_sel: Vec<Option<Sig>>,
     /// The delay region (delays).
     isd: Option<Sig>,
     /// Which trace of an x word the host addresses (when a word holds several).
@@ -345,7 +355,25 @@ fn decode(
     let h_isst = b.data_reg("h_isst", Ty::BIT);
     let h_isx = b.data_reg("h_isx", Ty::BIT);
     let h_isreg = b.data_reg("h_isreg", Ty::BIT);
-    let h_reg = b.data_reg("h_reg", Ty::u(lay.reg_bits));
+    let wide = lay.l > 4;
+    let h_reg = (!wide).then(|| b.data_reg("h_reg", Ty::u(lay.reg_bits)));
+    let h_reg_hit = wide.then(|| {
+        let hit = b.data_reg("h_reg_hit", Ty::u(1 << lay.reg_bits));
+        b.m.partly_unused(&hit, "the indices of no register read and write nothing");
+        hit
+    });
+    // (a group of one lane, the last one, has no choice to make: no select)
+    let group_sel: Vec<Option<Sig>> = if wide {
+        (0..lay.l.div_ceil(4))
+            .map(|i| {
+                let lanes = (lay.l - 4 * i).min(4);
+                (lanes > 1)
+                    .then(|| b.data_reg(&format!("h_lsel_g{i}"), Ty::u(bits_unsigned(lanes - 1))))
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let h_isd = (lay.delay > 0).then(|| b.data_reg("h_isd", Ty::BIT));
     let h_xfield = (stdp && lay.xpb > 0).then(|| b.data_reg("h_xfield", Ty::u(lay.xpb)));
     // cycles a host access waits for its read data (the bound of `Layout::host_ack_max`)
@@ -369,9 +397,32 @@ fn decode(
     if let Some(isd) = &h_isd {
         dec.push(set(isd, adr.is(Region::Delay)));
     }
+    if let Some(r) = &h_reg {
+        dec.push(set(r, adr.index.e().slice(lay.reg_bits - 1, 0)));
+    }
+    dec.push(set(&h_ok, adr.ok(lay)));
+    if let Some(hit) = &h_reg_hit {
+        let idx = adr.index.e().slice(lay.reg_bits - 1, 0);
+        dec.push(set(
+            hit,
+            Expr::concat(
+                (0..1u64 << lay.reg_bits)
+                    .rev()
+                    .map(|i| idx.clone().eq(k(i, lay.reg_bits)))
+                    .collect(),
+            ),
+        ));
+    }
+    for (i, gs) in group_sel.iter().enumerate() {
+        // (wide: the lane field has at least 3 bits)
+        if let Some(gs) = gs {
+            dec.push(when(
+                f_l.clone().slice(hlb - 1, 2).eq(k(i as u64, hlb - 2)),
+                vec![set(gs, f_l.clone().slice(gs.ty.width - 1, 0))],
+            ));
+        }
+    }
     dec.extend([
-        set(&h_reg, adr.index.e().slice(lay.reg_bits - 1, 0)),
-        set(&h_ok, adr.ok(lay)),
         set(
             &regs.lane,
             if hlb == 0 {
@@ -437,10 +488,23 @@ fn decode(
         isx: h_isx,
         isreg: h_isreg,
         reg: h_reg,
+        reg_hit: h_reg_hit,
+        group_sel,
         isd: h_isd,
         xfield: h_xfield,
         wait: h_wait,
         cnt: h_cnt,
+    }
+}
+
+impl Decoded {
+    /// The register index is `idx` (the one-hot bit in wide layers).
+    fn reg_is(&self, idx: u64, reg_bits: u32) -> Expr {
+        match (&self.reg_hit, &self.reg) {
+            (Some(hit), _) => hit.e().bit_at(idx as u32),
+            (None, Some(r)) => r.e().eq(k(idx, reg_bits)),
+            (None, None) => unreachable!("a layer decodes its register index one way"),
+        }
     }
 }
 
@@ -472,10 +536,19 @@ impl Host<'_> {
             |items: Vec<Expr>, bits: std::ops::Range<u32>| mux_tree(&regs.lane.e(), items, bits);
         let lane_mux = |b: &mut B, name: &str, items: Vec<Expr>| -> Sig {
             let out = if split {
-                let groups: Vec<Expr> = mux_levels(items, 0..2)
-                    .into_iter()
+                // each group's 4:1 choice follows the group's own select register
+                let groups: Vec<Expr> = items
+                    .chunks(4)
+                    .zip(&d.group_sel)
                     .enumerate()
-                    .map(|(i, e)| capture(b, &format!("{name}_g{i}"), e).e())
+                    .map(|(i, (c, gs))| {
+                        let e = match gs {
+                            Some(gs) => mux_tree(&gs.e(), c.to_vec(), 0..gs.ty.width),
+                            None => c.to_vec(),
+                        };
+                        assert_eq!(e.len(), 1);
+                        capture(b, &format!("{name}_g{i}"), e[0].clone()).e()
+                    })
                     .collect();
                 mux_levels(groups, 2..lane_bits)
             } else {
@@ -588,8 +661,19 @@ impl Host<'_> {
             ]);
         }
         let mut reg_val = Expr::zero(Ty::u(32));
-        for (idx, v) in reg_vals {
-            reg_val = Expr::mux(d.reg.e().eq(k(idx, lay.reg_bits)), v, reg_val);
+        if d.reg_hit.is_some() {
+            // wide layers: an AND-OR of the registers under their one-hot select bits
+            for (idx, v) in reg_vals {
+                reg_val = reg_val.or(Expr::mux(
+                    d.reg_is(idx, lay.reg_bits),
+                    v,
+                    Expr::zero(Ty::u(32)),
+                ));
+            }
+        } else {
+            for (idx, v) in reg_vals {
+                reg_val = Expr::mux(d.reg_is(idx, lay.reg_bits), v, reg_val);
+            }
         }
         let reg_val = capture(b, "h_reg_cap", reg_val).e();
         let mut value = Expr::mux(
@@ -699,7 +783,7 @@ impl Host<'_> {
             do_write
                 .clone()
                 .and(d.isreg.e())
-                .and(d.reg.e().eq(k(idx, lay.reg_bits)))
+                .and(d.reg_is(idx, lay.reg_bits))
         };
         let mut h_x_we_set = Vec::new();
         if let Some(x) = x {
