@@ -174,8 +174,8 @@ fn mutants_of_the_chain_top_are_caught_naming_the_layer() {
         &s,
         "layer 0's host writes reach layer 1",
         "digits_supervised.v",
-        "assign l1_wb_stb = ((wb_stb & ((wb_layer == 2'd1) | (wb_layer == 2'd2)))",
-        "assign l1_wb_stb = ((wb_stb & ((wb_layer != 2'd3) | (wb_layer == 2'd2)))",
+        "l1_wb_req <= (wb_layer == 2'd1) | (wb_layer == 2'd2);",
+        "l1_wb_req <= (wb_layer != 2'd3) | (wb_layer == 2'd2);",
     );
     assert!(m.contains("layer[1]"), "{m}");
     // the teacher's forced spikes of the readout do not enter its potentiation list
