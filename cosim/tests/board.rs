@@ -5,7 +5,7 @@
 //! comes from the FPGA's PLL (its simulation model), and the host's serial line runs in real
 //! time against it.
 
-use cosim::board::{SimUart, build, build_edited};
+use cosim::board::{SimUart, build, build_edited, patch};
 use golden::model::Network;
 use golden::{Config, Stimulus};
 use hdl::array::layout::regs;
@@ -766,18 +766,13 @@ fn icebreaker_top_of_a_chain_with_output_all_sends_every_layers_tagged_spikes() 
     );
 
     // the mutant: the frame's layer byte is always 0
-    let mutate = |d: &mut hdl::board::BoardDesign| -> Result<(), String> {
-        let f = d
-            .rtl
-            .iter_mut()
-            .find(|f| f.0 == "uartall_link.v")
-            .ok_or("no link file")?;
-        let from = "obuf_layer <= obuf_in_layer;";
-        if !f.1.contains(from) {
-            return Err(format!("the link has no `{from}`"));
-        }
-        f.1 = f.1.replace(from, "obuf_layer <= 1'd0;");
-        Ok(())
+    let mutate = |d: &mut hdl::board::BoardDesign| {
+        patch(
+            d,
+            "uartall_link.v",
+            "obuf_layer <= obuf_in_layer;",
+            "obuf_layer <= 1'd0;",
+        )
     };
     let (bad, bad_design) = build_edited(&cfg, board, &opts, &mutate).unwrap();
     let r = run_chain_ticks(&cfg, &bad, &bad_design, opts.por_bits, 30);
@@ -1035,19 +1030,13 @@ fn icebreaker_tops_with_a_teacher_match_the_golden_model() {
     assert!(spikes > 5, "{spikes} spikes");
 
     // control: the link's teacher beat carries the payload's low byte twice
-    let mutate = |d: &mut hdl::board::BoardDesign| -> Result<(), String> {
-        let f = d
-            .rtl
-            .iter_mut()
-            .find(|f| f.0 == "uartteach_link.v")
-            .ok_or("no link file")?;
-        let from = "assign teach_addr = {16'd0, pay[63:48]};";
-        if !f.1.contains(from) {
-            return Err(format!("the link has no `{from}`"));
-        }
-        f.1 =
-            f.1.replace(from, "assign teach_addr = {16'd0, pay[55:48], pay[55:48]};");
-        Ok(())
+    let mutate = |d: &mut hdl::board::BoardDesign| {
+        patch(
+            d,
+            "uartteach_link.v",
+            "assign teach_addr = {16'd0, pay[63:48]};",
+            "assign teach_addr = {16'd0, pay[55:48], pay[55:48]};",
+        )
     };
     let (bad, bad_design) = build_edited(&cfg, board, &opts, &mutate).unwrap();
     let r = run_taught_ticks(&cfg, &bad, &bad_design, opts.por_bits, 26);

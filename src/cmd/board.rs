@@ -733,18 +733,13 @@ post_inc = 48
         assert!(per_layer.iter().all(|&n| n > 3), "{per_layer:?}");
         let last: Vec<Vec<u32>> = s.layers.iter().map(|t| t[1].clone()).collect();
         assert_eq!(s.spikes, last);
-        let mutate = |d: &mut hdl::board::BoardDesign| -> Result<(), String> {
-            let f = d
-                .rtl
-                .iter_mut()
-                .find(|f| f.0 == "runall_link.v")
-                .ok_or("no link file")?;
-            let from = "obuf_layer <= obuf_in_layer;";
-            if !f.1.contains(from) {
-                return Err(format!("the link has no `{from}`"));
-            }
-            f.1 = f.1.replace(from, "obuf_layer <= 1'd0;");
-            Ok(())
+        let mutate = |d: &mut hdl::board::BoardDesign| {
+            cosim::board::patch(
+                d,
+                "runall_link.v",
+                "obuf_layer <= obuf_in_layer;",
+                "obuf_layer <= 1'd0;",
+            )
         };
         let (bad, bad_design) =
             cosim::board::build_edited(&cfg, Board::Icebreaker, &opts, &mutate).unwrap();
