@@ -174,6 +174,43 @@ impl Exported {
     }
 }
 
+/// What `run.sh` says of one exported testbench (the holes of [`RUN_TEMPLATE`]).
+pub(crate) struct RunScript<'a> {
+    /// What the design is ("array", "FEAST layer").
+    pub what: &'a str,
+    /// The design's top module.
+    pub top: &'a str,
+    /// The testbench module.
+    pub tb: &'a str,
+    /// The header line (the export's summary).
+    pub header: String,
+    /// Default `+bp` (1/1000).
+    pub bp_permille: u32,
+    /// Default `+seed`.
+    pub seed: u32,
+    /// The backpressure plusargs of the usage lines.
+    pub bp_args: &'a str,
+    /// What else `+bp` (or other plusargs) make wait, after "a gap before each input beat".
+    pub out_bp: String,
+}
+
+/// The `run.sh` of an exported testbench.
+pub(crate) fn run_script(r: &RunScript<'_>) -> Result<String, String> {
+    fill(
+        RUN_TEMPLATE,
+        &[
+            ("WHAT", r.what.to_string()),
+            ("TOP", r.top.to_string()),
+            ("TB", r.tb.to_string()),
+            ("HEADER", r.header.clone()),
+            ("BP", r.bp_permille.to_string()),
+            ("SEED", r.seed.to_string()),
+            ("BP_ARGS", r.bp_args.to_string()),
+            ("OUT_BP", r.out_bp.clone()),
+        ],
+    )
+}
+
 /// Fill the `{{NAME}}` holes of a template. Every hole must be filled and every value used.
 pub fn fill(template: &str, values: &[(&str, String)]) -> Result<String, String> {
     let mut out = template.to_string();
@@ -532,16 +569,16 @@ fn template_files(
             ("CHK_FILE", files_dir("chk.hex")),
         ],
     )?;
-    let run = fill(
-        RUN_TEMPLATE,
-        &[
-            ("TOP", sum.top.clone()),
-            ("TB", sum.tb.clone()),
-            ("HEADER", header),
-            ("BP", opts.backpressure_permille.to_string()),
-            ("SEED", opts.seed.to_string()),
-        ],
-    )?;
+    let run = run_script(&RunScript {
+        what: "array",
+        top: &sum.top,
+        tb: &sum.tb,
+        header,
+        bp_permille: opts.backpressure_permille,
+        seed: opts.seed,
+        bp_args: "[+bp=P]",
+        out_bp: "and of out_ready low in each cycle".into(),
+    })?;
 
     let mut files = BTreeMap::new();
     let mut list = String::new();

@@ -38,7 +38,7 @@
 //! - The host writes (with `calm = false`) are the co-simulation's: thresholds, a weight and a
 //!   clamped weight, learning off and on again, the trace clear; and out-of-grid addresses.
 
-use crate::export::{RUN_TEMPLATE, fill};
+use crate::export::{RunScript, fill, run_script};
 use crate::folder::index_bits;
 use golden::feast::{Feast, FeastArch, FeastConfig, Outcome};
 use hdl::feast::{FeastGenerated, FeastLayout, FeastOptions, Mutant, generate, regs};
@@ -420,33 +420,21 @@ pub fn export_feast(
             ("OUT_FILE", vec_file("out.hex")),
         ],
     )?;
-    let run = fill(
-        RUN_TEMPLATE,
-        &[
-            ("TOP", sum.top.clone()),
-            ("TB", sum.tb.clone()),
-            ("HEADER", header),
-            ("BP", opts.backpressure_permille.to_string()),
-            ("SEED", opts.seed.to_string()),
-        ],
-    )?;
-    // the array's run script, but the FEAST testbench's +bp gaps only input beats; +obp and
-    // +oburst drive out_ready
-    let bp_text = "and of out_ready low in each cycle";
-    if !run.contains(bp_text) {
-        return Err(format!("the run.sh template no longer says `{bp_text}`"));
-    }
-    let run = run
-        .replacen(
-            bp_text,
-            &format!(
-                "(FEAST: +obp=P +oburst=B make out_ready low in about P/1000 of the cycles, in \
-                 runs of B cycles on average, default {obp} and {burst})"
-            ),
-            1,
-        )
-        .replace("[+bp=P]", "[+bp=P] [+obp=P] [+oburst=B]")
-        .replacen("of the array `", "of the FEAST layer `", 1);
+    // the array's run script; the FEAST testbench's +bp gaps only input beats, +obp and +oburst
+    // drive out_ready
+    let run = run_script(&RunScript {
+        what: "FEAST layer",
+        top: &sum.top,
+        tb: &sum.tb,
+        header,
+        bp_permille: opts.backpressure_permille,
+        seed: opts.seed,
+        bp_args: "[+bp=P] [+obp=P] [+oburst=B]",
+        out_bp: format!(
+            "(FEAST: +obp=P +oburst=B make out_ready low in about P/1000 of the cycles, in \
+             runs of B cycles on average, default {obp} and {burst})"
+        ),
+    })?;
     let mut files = BTreeMap::new();
     let mut list = String::new();
     for (n, t) in &g.rtl {

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
-# Runs the self-checking testbench {{TB}} of the array `{{TOP}}` under Icarus Verilog or Verilator.
+# Runs the self-checking testbench {{TB}} of the {{WHAT}} `{{TOP}}` under Icarus Verilog or Verilator.
 # {{HEADER}}
 # Filled in by `neurogen testbench` from testbenches/templates/run.sh; do not edit, re-export.
 #
-#   ./run.sh icarus    [build|run|all] [+seed=S] [+bp=P] [+verbose] [+vcd]
-#   ./run.sh verilator [build|run|all] [+seed=S] [+bp=P] [+verbose] [+vcd]
+#   ./run.sh icarus    [build|run|all] [+seed=S] {{BP_ARGS}} [+verbose] [+vcd]
+#   ./run.sh verilator [build|run|all] [+seed=S] {{BP_ARGS}} [+verbose] [+vcd]
 #
 # `build` compiles (iverilog -g2005; verilator --binary) into build/SIM/, `run` runs the compiled
 # testbench, `all` (the default) does both. Plusargs go to the testbench: +bp=P is the probability
-# in 1/1000 of a gap before each input beat and of out_ready low in each cycle (default {{BP}}),
+# in 1/1000 of a gap before each input beat {{OUT_BP}} (default {{BP}}),
 # +seed=S seeds the generator that draws them (default {{SEED}}). +vcd writes tb.vcd (for
 # Verilator, build with TRACE=1 in the environment). VERILATOR_JOBS sets the C++ build parallelism
 # (default: all cores).
