@@ -56,6 +56,21 @@ fn sim_options(board: Board) -> BoardOptions {
     o
 }
 
+/// Power on the board top in `model` and synchronise a host client over its UART (a reply may
+/// take 50,000 cycles: a tick of a large network).
+fn connect<'m>(
+    model: &'m cosim::verilator::Model,
+    bd: &hdl::board::BoardDesign,
+    por_bits: u32,
+) -> Result<Client<SimUart<'m>>, String> {
+    let mut uart = SimUart::new(model, bd)?;
+    uart.timeout = 50_000;
+    uart.power_on(por_bits)?;
+    let mut client = Client::new(uart, bd.fifo_depth as usize);
+    client.sync()?;
+    Ok(client)
+}
+
 /// Power on, load the initial weights, run `ticks` ticks of a Poisson stimulus and compare each
 /// tick's spikes with the golden model: the spike count, or the first difference or link error.
 fn run_ticks(
@@ -66,11 +81,7 @@ fn run_ticks(
     ticks: usize,
 ) -> Result<usize, String> {
     let model = design.model().map_err(|e| e.to_string())?;
-    let mut uart = SimUart::new(&model, bd)?;
-    uart.timeout = 50_000;
-    uart.power_on(por_bits)?;
-    let mut client = Client::new(uart, bd.fifo_depth as usize);
-    client.sync()?;
+    let mut client = connect(&model, bd, por_bits)?;
     let lay = bd.array.single().unwrap().layout.clone();
     let w0 = cfg.initial_weights();
     let words: Vec<(u32, u32)> = (0..lay.r)
@@ -584,11 +595,7 @@ fn run_chain_ticks(
 ) -> Result<Vec<usize>, String> {
     use golden::chain::Chain;
     let model = design.model().map_err(|e| e.to_string())?;
-    let mut uart = SimUart::new(&model, bd)?;
-    uart.timeout = 50_000;
-    uart.power_on(por_bits)?;
-    let mut client = Client::new(uart, bd.fifo_depth as usize);
-    client.sync()?;
+    let mut client = connect(&model, bd, por_bits)?;
     let g = bd.array.chain().ok_or("not a chain")?;
     let cfgs = cfg.layer_configs();
     let maps: Vec<(u64, hdl::array::Layout)> = g
@@ -878,11 +885,7 @@ fn run_taught_ticks(
 ) -> Result<usize, String> {
     use golden::chain::Chain;
     let model = design.model().map_err(|e| e.to_string())?;
-    let mut uart = SimUart::new(&model, bd)?;
-    uart.timeout = 50_000;
-    uart.power_on(por_bits)?;
-    let mut client = Client::new(uart, bd.fifo_depth as usize);
-    client.sync()?;
+    let mut client = connect(&model, bd, por_bits)?;
     let cfgs = cfg.layer_configs();
     let (maps, bcast): (Vec<(u64, hdl::array::Layout)>, u64) = match bd.array.chain() {
         Some(g) => (
