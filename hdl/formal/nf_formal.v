@@ -1,5 +1,6 @@
-// nf_formal: the formal harness of a generated array. It instantiates the array (its module
-// name is the macro NF_TOP, given with `read_verilog -DNF_TOP=<name>`) with every input free,
+// nf_formal: the formal harness of a generated array. It instantiates the array (nf_dut.vh, read
+// from this file's folder; its module name is the macro NF_TOP, given with
+// `read_verilog -DNF_TOP=<name>`) with every input free,
 // and checks its ports with nf_wb_slave_check (host port) and nf_stream_check (input stream
 // assumed, output stream checked). hdl/tests/formal.rs sets the parameters from the generated
 // design's manifest (address and neuron-address widths, the acknowledge bound) and writes two
@@ -44,27 +45,8 @@ module nf_formal #(
     wire [1:0] out_bad;
     wire [1:0] out_hit;
 
-    `NF_TOP dut (
-        .clk(clk),
-        .rst(rst),
-        .in_valid(in_valid),
-        .in_ready(in_ready),
-        .in_eot(in_eot),
-        .in_addr(in_addr),
-        .out_valid(out_valid),
-        .out_ready(out_ready),
-        .out_eot(out_eot),
-        .out_addr(out_addr),
-        .wb_cyc(wb_cyc),
-        .wb_stb(wb_stb),
-        .wb_we(wb_we),
-        .wb_adr(wb_adr),
-        .wb_dat_w(wb_dat_w),
-        .wb_sel(wb_sel),
-        .wb_dat_r(wb_dat_r),
-        .wb_ack(wb_ack),
-        .wb_stall(wb_stall)
-    );
+    // the array, every port connected to the signal of the same name
+`include "nf_dut.vh"
 
     nf_wb_slave_check #(
         .ACK_MAX(ACK_MAX)

@@ -10,3 +10,10 @@ pub mod board;
 pub mod emit;
 pub mod feast;
 pub mod ir;
+
+/// The instance `dut` of a generated top (an array, a chain top or a FEAST layer) with every port
+/// connected to the signal of the same name, as a Verilog include (`hdl/formal/nf_dut.vh`; the
+/// module name is the macro `NF_TOP`, the teacher stream and the output's layer tag are
+/// connected when `NF_TEACH` and `NF_TAGGED` are defined). The formal harness includes it from
+/// its folder, the exported testbenches (`testbenches`) from a copy beside them.
+pub const DUT_VH: &str = include_str!("../formal/nf_dut.vh");
