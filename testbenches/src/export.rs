@@ -5,14 +5,16 @@
 //! - `rtl/`: the generated Verilog and memory init files (`$readmemh` paths start with `rtl/`),
 //!   and `manifest.json`;
 //! - `tb/<top>_tb.v`: the self-checking Verilog-2005 testbench, the template
-//!   `testbenches/templates/array_tb.v` filled in with sizes and file names;
+//!   `testbenches/templates/array_tb.v` filled in with sizes and file names, and the two
+//!   includes it shares with the FEAST layer's (`tb_common.vh`, `nf_dut.vh`: [`crate::folder`]);
 //! - `vectors/`: what the golden model says, as `$readmemh` files: input beats with end-of-tick
 //!   markers (`in.hex`), expected output beats with the cycle the cycle model predicts for each
 //!   (`out.hex`; for a chain with `[network] output = "all"` also each beat's layer, the
 //!   `out_layer` the testbench checks), host actions between ticks (`act.hex`), and the state to read back through the
 //!   Wishbone port after every tick and at the end (`chk.hex`); with teach hardware also the
 //!   teacher's beats with an end-of-tick beat per tick (`teach.hex`, the stimulus's `teach`);
-//! - `files.f` (the compile list both simulators read) and `run.sh` (the template
+//! - `files.f` (the compile list both simulators read, with the include folder `tb`) and
+//!   `run.sh` (the template
 //!   `testbenches/templates/run.sh`).
 //!
 //! Key decisions:
@@ -29,7 +31,7 @@
 //!   every [`ExportOptions::full_every`] ticks and after the last; so an error is reported at the
 //!   tick it appears, and an error that heals before the end is still caught.
 
-use crate::folder::index_bits;
+use crate::folder::{bench_files, index_bits, rtl_header};
 use cosim::driver::HostAction;
 use golden::chain::Chain;
 use golden::cycle::chain_timing_out;
@@ -529,12 +531,7 @@ fn template_files(
     ob: u32,
     watchdog: u64,
 ) -> Result<BTreeMap<String, String>, String> {
-    let header = rtl
-        .first()
-        .and_then(|(_, t)| t.lines().next())
-        .unwrap_or("")
-        .trim_start_matches("// ")
-        .to_string();
+    let header = rtl_header(rtl);
     let files_dir = |name: &str| format!("vectors/{name}");
     let teach = v.n_teach > 0;
     let tb = fill(
@@ -580,19 +577,7 @@ fn template_files(
         out_bp: "and of out_ready low in each cycle".into(),
     })?;
 
-    let mut files = BTreeMap::new();
-    let mut list = String::new();
-    for (n, t) in rtl {
-        files.insert(format!("rtl/{n}"), t.clone());
-        if n.ends_with(".v") {
-            let _ = writeln!(list, "rtl/{n}");
-        }
-    }
-    let tb_path = format!("tb/{}.v", sum.tb);
-    let _ = writeln!(list, "{tb_path}");
-    files.insert(tb_path, tb);
-    files.insert("files.f".into(), list);
-    files.insert("run.sh".into(), run);
+    let mut files = bench_files(rtl, &sum.tb, tb, run);
     files.insert(files_dir("in.hex"), v.input.clone());
     if teach {
         files.insert(files_dir("teach.hex"), v.teach.clone());

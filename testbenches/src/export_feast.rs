@@ -7,7 +7,8 @@
 //! - `rtl/`: the generated Verilog, the weight and threshold init files (`$readmemh` paths start
 //!   with `rtl/`) and `manifest.json`;
 //! - `tb/<top>_tb.v`: the self-checking Verilog-2005 testbench, the template
-//!   `testbenches/templates/feast_tb.v` filled in with sizes and file names;
+//!   `testbenches/templates/feast_tb.v` filled in with sizes and file names, and the includes
+//!   it shares with the array's (`tb_common.vh`, `nf_dut.vh`: [`crate::folder`]);
 //! - `vectors/`: what the golden model says: the input beats with end-of-tick beats (`in.hex`),
 //!   for each beat its expected outcome, winner and cycles by the cycle model (`exp.hex`), host
 //!   writes before ticks (`act.hex`), the values to read back through the Wishbone port
@@ -39,7 +40,7 @@
 //!   clamped weight, learning off and on again, the trace clear; and out-of-grid addresses.
 
 use crate::export::{RunScript, fill, run_script};
-use crate::folder::index_bits;
+use crate::folder::{bench_files, index_bits, rtl_header};
 use golden::feast::{Feast, FeastArch, FeastConfig, Outcome};
 use hdl::feast::{FeastGenerated, FeastLayout, FeastOptions, Mutant, generate, regs};
 use std::collections::BTreeMap;
@@ -381,13 +382,7 @@ pub fn export_feast(
     sum.input_beats = v.n_in;
     sum.output_beats = v.n_out;
 
-    let header = g
-        .rtl
-        .first()
-        .and_then(|(_, t)| t.lines().next())
-        .unwrap_or("")
-        .trim_start_matches("// ")
-        .to_string();
+    let header = rtl_header(&g.rtl);
     let watchdog = 1000 + 4 * max_busy + 4 * arch.clear();
     let vec_file = |n: &str| format!("vectors/{n}");
     let tb = fill(
@@ -435,21 +430,11 @@ pub fn export_feast(
              runs of B cycles on average, default {obp} and {burst})"
         ),
     })?;
-    let mut files = BTreeMap::new();
-    let mut list = String::new();
-    for (n, t) in &g.rtl {
-        files.insert(format!("rtl/{n}"), t.clone());
-        let _ = writeln!(list, "rtl/{n}");
-    }
+    let mut files = bench_files(&g.rtl, &sum.tb, tb, run);
     for (n, t) in &g.init {
         files.insert(format!("rtl/{n}"), t.clone());
     }
     files.insert("rtl/manifest.json".into(), g.manifest.clone());
-    let tb_path = format!("tb/{}.v", sum.tb);
-    let _ = writeln!(list, "{tb_path}");
-    files.insert(tb_path, tb);
-    files.insert("files.f".into(), list);
-    files.insert("run.sh".into(), run);
     files.insert(vec_file("in.hex"), v.input);
     files.insert(vec_file("exp.hex"), v.exp);
     files.insert(vec_file("act.hex"), v.act);

@@ -1,9 +1,58 @@
-//! The files of an exported testbench folder, held in memory by path: writing them out, patching
-//! one (mutation tests), and the index width of a vector memory. Shared by the array's export
-//! ([`crate::export`]) and the FEAST layer's ([`crate::export_feast`]).
+//! The files of an exported testbench folder, held in memory by path: the ones every folder has
+//! (the RTL, the testbench and the includes it shares, the compile list, the run script),
+//! writing them out, patching one (mutation tests), and the index width of a vector memory.
+//! Shared by the array's export ([`crate::export`]) and the FEAST layer's
+//! ([`crate::export_feast`]).
+//!
+//! Key decision: what the testbenches share is Verilog included from `tb/` (`+incdir+tb` in
+//! `files.f`, which both simulators read): `tb_common.vh` (clock, settings, the host's reset,
+//! writes and read-backs) and `nf_dut.vh` (the design's instance, [`hdl::DUT_VH`], which the
+//! formal harness includes too), copied unchanged into every folder.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::Path;
+
+/// The Verilog every exported testbench includes (`tb/tb_common.vh`).
+pub const TB_COMMON_VH: &str = include_str!("../templates/tb_common.vh");
+
+/// The files every exported folder has besides its vectors and init files: the Verilog files of
+/// `rtl` under `rtl/`, the testbench `tb` as `tb/<tb_name>.v` and the includes it shares
+/// ([`TB_COMMON_VH`], [`hdl::DUT_VH`]) under `tb/`, the compile list `files.f` (the include
+/// folder, then the RTL and the testbench) and the run script `run`.
+pub fn bench_files(
+    rtl: &[(String, String)],
+    tb_name: &str,
+    tb: String,
+    run: String,
+) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    let mut list = String::from("+incdir+tb\n");
+    for (n, t) in rtl {
+        files.insert(format!("rtl/{n}"), t.clone());
+        if n.ends_with(".v") {
+            let _ = writeln!(list, "rtl/{n}");
+        }
+    }
+    let tb_path = format!("tb/{tb_name}.v");
+    let _ = writeln!(list, "{tb_path}");
+    files.insert(tb_path, tb);
+    files.insert("tb/tb_common.vh".into(), TB_COMMON_VH.into());
+    files.insert("tb/nf_dut.vh".into(), hdl::DUT_VH.into());
+    files.insert("files.f".into(), list);
+    files.insert("run.sh".into(), run);
+    files
+}
+
+/// The first line of the first RTL file without its `// `: the generator's header, which the
+/// testbench and the run script repeat.
+pub fn rtl_header(rtl: &[(String, String)]) -> String {
+    rtl.first()
+        .and_then(|(_, t)| t.lines().next())
+        .unwrap_or("")
+        .trim_start_matches("// ")
+        .to_string()
+}
 
 /// Write every file of `files` (paths relative to `dir`) under `dir`, creating folders as
 /// needed; a `.sh` file is made executable.

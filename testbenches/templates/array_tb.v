@@ -44,6 +44,8 @@ module {{TB}};
     localparam integer N_OUT = {{N_OUT}};       // expected output beats, end-of-tick beats included
     localparam integer N_ACT = {{N_ACT}};       // host actions, plus one end marker
     localparam integer N_CHK = {{N_CHK}};       // read-back checks, plus one end marker
+    localparam integer IW_ACT = {{IW_ACT}};     // index bits of act_mem
+    localparam integer IW_CHK = {{IW_CHK}};     // index bits of chk_mem
     localparam integer AW = {{AW}};             // width of wb_adr
     localparam integer OB = {{OB}};             // width of out_addr
     localparam integer TAGGED = {{TAGGED}};     // 1: out_layer tags each output beat with its layer
@@ -69,27 +71,15 @@ module {{TB}};
     reg [103:0] act_mem [0:N_ACT-1];
     reg [159:0] chk_mem [0:N_CHK-1];
 
+    // ---- the sequencer's states ----------------------------------------------------------------
+    localparam [3:0] S_RESET = 4'd0, S_READY = 4'd1, S_ACT = 4'd2, S_TICK = 4'd3,
+                     S_WB = 4'd4, S_IDLE = 4'd5, S_RB = 4'd6, S_CMP = 4'd7, S_DONE = 4'd8;
+
+    // the ports, the clock, the settings, the sequencer's common registers and the host
+`include "tb_common.vh"
+
     // ---- the array ----------------------------------------------------------------------------
-    reg clk;
-    reg rst;
-    reg in_valid;
-    wire in_ready;
-    reg in_eot;
-    reg [31:0] in_addr;
-    wire out_valid;
-    reg out_ready;
-    wire out_eot;
-    wire [OB-1:0] out_addr;
     wire [LW-1:0] out_layer;
-    reg wb_cyc;
-    reg wb_stb;
-    reg wb_we;
-    reg [AW-1:0] wb_adr;
-    reg [31:0] wb_dat_w;
-    reg [3:0] wb_sel;
-    wire [31:0] wb_dat_r;
-    wire wb_ack;
-    wire wb_stall;
     reg teach_valid;
     wire teach_ready;
     reg teach_eot;
@@ -101,145 +91,39 @@ module {{TB}};
     // its hidden layers, left open here. The teacher stream and the output's layer tag are
     // connected only when the design has them (a branch not taken is not elaborated, so its
     // ports need not exist).
+`define NF_TOP {{TOP}}
     /* verilator lint_off PINMISSING */
     /* verilator lint_off PINNOTFOUND */
     generate
         if (TEACH != 0 && TAGGED != 0) begin : g_teach_tagged
-            {{TOP}} dut (
-                .clk(clk),
-                .rst(rst),
-                .in_valid(in_valid),
-                .in_ready(in_ready),
-                .in_eot(in_eot),
-                .in_addr(in_addr),
-                .teach_valid(teach_valid),
-                .teach_ready(teach_ready),
-                .teach_eot(teach_eot),
-                .teach_addr(teach_addr),
-                .out_valid(out_valid),
-                .out_ready(out_ready),
-                .out_eot(out_eot),
-                .out_addr(out_addr),
-                .out_layer(out_layer),
-                .wb_cyc(wb_cyc),
-                .wb_stb(wb_stb),
-                .wb_we(wb_we),
-                .wb_adr(wb_adr),
-                .wb_dat_w(wb_dat_w),
-                .wb_sel(wb_sel),
-                .wb_dat_r(wb_dat_r),
-                .wb_ack(wb_ack),
-                .wb_stall(wb_stall)
-            );
+`define NF_TEACH
+`define NF_TAGGED
+`include "nf_dut.vh"
+`undef NF_TAGGED
+`undef NF_TEACH
         end else if (TEACH != 0) begin : g_teach
-            {{TOP}} dut (
-                .clk(clk),
-                .rst(rst),
-                .in_valid(in_valid),
-                .in_ready(in_ready),
-                .in_eot(in_eot),
-                .in_addr(in_addr),
-                .teach_valid(teach_valid),
-                .teach_ready(teach_ready),
-                .teach_eot(teach_eot),
-                .teach_addr(teach_addr),
-                .out_valid(out_valid),
-                .out_ready(out_ready),
-                .out_eot(out_eot),
-                .out_addr(out_addr),
-                .wb_cyc(wb_cyc),
-                .wb_stb(wb_stb),
-                .wb_we(wb_we),
-                .wb_adr(wb_adr),
-                .wb_dat_w(wb_dat_w),
-                .wb_sel(wb_sel),
-                .wb_dat_r(wb_dat_r),
-                .wb_ack(wb_ack),
-                .wb_stall(wb_stall)
-            );
+`define NF_TEACH
+`include "nf_dut.vh"
+`undef NF_TEACH
             assign out_layer = {LW{1'b0}};
         end else if (TAGGED != 0) begin : g_tagged
-            {{TOP}} dut (
-                .clk(clk),
-                .rst(rst),
-                .in_valid(in_valid),
-                .in_ready(in_ready),
-                .in_eot(in_eot),
-                .in_addr(in_addr),
-                .out_valid(out_valid),
-                .out_ready(out_ready),
-                .out_eot(out_eot),
-                .out_addr(out_addr),
-                .out_layer(out_layer),
-                .wb_cyc(wb_cyc),
-                .wb_stb(wb_stb),
-                .wb_we(wb_we),
-                .wb_adr(wb_adr),
-                .wb_dat_w(wb_dat_w),
-                .wb_sel(wb_sel),
-                .wb_dat_r(wb_dat_r),
-                .wb_ack(wb_ack),
-                .wb_stall(wb_stall)
-            );
+`define NF_TAGGED
+`include "nf_dut.vh"
+`undef NF_TAGGED
             assign teach_ready = 1'b0;
         end else begin : g_plain
-            {{TOP}} dut (
-                .clk(clk),
-                .rst(rst),
-                .in_valid(in_valid),
-                .in_ready(in_ready),
-                .in_eot(in_eot),
-                .in_addr(in_addr),
-                .out_valid(out_valid),
-                .out_ready(out_ready),
-                .out_eot(out_eot),
-                .out_addr(out_addr),
-                .wb_cyc(wb_cyc),
-                .wb_stb(wb_stb),
-                .wb_we(wb_we),
-                .wb_adr(wb_adr),
-                .wb_dat_w(wb_dat_w),
-                .wb_sel(wb_sel),
-                .wb_dat_r(wb_dat_r),
-                .wb_ack(wb_ack),
-                .wb_stall(wb_stall)
-            );
+`include "nf_dut.vh"
             assign teach_ready = 1'b0;
             assign out_layer = {LW{1'b0}};
         end
     endgenerate
     /* verilator lint_on PINNOTFOUND */
     /* verilator lint_on PINMISSING */
-
-    /* verilator lint_off BLKSEQ */
-    initial clk = 1'b0;
-    always #5 clk = ~clk;
-    /* verilator lint_on BLKSEQ */
-
-    // ---- settings -----------------------------------------------------------------------------
-    integer bp;
-    integer seed;
-    integer watchdog;
-    reg verbose;
-
-    reg [31:0] rnd;
-    reg finished;              // the PASS or FAIL line was printed
+`undef NF_TOP
 
     /* verilator lint_off BLKSEQ */
     initial begin
-        finished = 1'b0;
-        bp = BP_DEFAULT;
-        seed = SEED_DEFAULT;
-        watchdog = WATCHDOG_DEFAULT;
-        if ($value$plusargs("bp=%d", bp)) begin end
-        if ($value$plusargs("seed=%d", seed)) begin end
-        if ($value$plusargs("watchdog=%d", watchdog)) begin end
-        verbose = $test$plusargs("verbose") != 0;
-        if (bp < 0 || bp > 999) begin
-            $display("FAIL: +bp=%0d: the backpressure must be in 0..999 (1/1000)", bp);
-            finished = 1'b1;
-            $fatal(1, "bad plusarg");
-        end
+        read_settings;
         if ($test$plusargs("vcd")) begin
             $dumpfile("tb.vcd");
             $dumpvars(0, {{TB}});
@@ -252,23 +136,11 @@ module {{TB}};
         $readmemh("{{OUT_FILE}}", out_mem);
         $readmemh("{{ACT_FILE}}", act_mem);
         $readmemh("{{CHK_FILE}}", chk_mem);
-        rnd = (seed == 0) ? 32'h6d2b79f5 : seed;
     end
     /* verilator lint_on BLKSEQ */
 
-    // xorshift32, a 32-bit linear-feedback generator: a new word every cycle; the low half
-    // decides the input gaps, the high half `out_ready`, the middle bits the teacher's gaps.
-    function [31:0] xorshift32;
-        input [31:0] v;
-        reg [31:0] t;
-        begin
-            t = v ^ (v << 13);
-            t = t ^ (t >> 17);
-            xorshift32 = t ^ (t << 5);
-        end
-    endfunction
-
-
+    // the random word `rnd`: its low half decides the input gaps, the high half `out_ready`, the
+    // middle bits the teacher's gaps
     reg bp_on;                 // backpressure applies to this tick (act kind 3)
     wire [31:0] bp_now = bp_on ? bp : 32'd0;
     wire gap_in = (bp_now != 0) && ({16'd0, rnd[15:0]} % 32'd1000 < bp_now);
@@ -299,33 +171,17 @@ module {{TB}};
     endfunction
 
     // ---- the sequencer ------------------------------------------------------------------------
-    localparam [3:0] S_RESET = 4'd0, S_READY = 4'd1, S_ACT = 4'd2, S_TICK = 4'd3,
-                     S_WB = 4'd4, S_IDLE = 4'd5, S_RB = 4'd6, S_CMP = 4'd7, S_DONE = 4'd8;
-
-    reg [3:0] state;
-    reg [3:0] after_wb;        // state after a Wishbone access
-    reg [1:0] rst_left;        // cycles of rst still to hold
-    reg [63:0] cycle;          // clock cycles since time 0
-    reg [31:0] tick;           // tick being run (index into the stimulus)
-    reg [31:0] ip;             // next input beat
     reg [31:0] tp;             // next teacher beat
     reg [31:0] op;             // next expected output beat
-    reg [31:0] ap;             // next host action
-    reg [31:0] cp;             // next read-back check
     reg [31:0] beat;           // output beats of this tick so far
-    reg [31:0] spikes;         // output spikes so far
-    reg [31:0] quiet;          // cycles without progress
     reg in_done;               // this tick's end-of-tick beat was accepted
     reg teach_done;            // this tick's teacher end-of-tick beat was accepted (or no teacher)
     reg t_started;             // this tick's cycle 0 has passed
     reg [31:0] t_cycle;        // this cycle's index within the tick (when t_started)
-    reg [31:0] rdata;          // last Wishbone read
-    reg [31:0] rb_at;          // ticks done at this read-back (TICKS + 1: the final one)
 
     wire [31:0] ip1 = ip + 32'd1;
     wire [31:0] tp1 = tp + 32'd1;
     wire [31:0] cur = t_started ? t_cycle : 32'd0;
-    wire [31:0] out_addr32 = {{(32 - OB){1'b0}}, out_addr};
     wire [31:0] out_layer32 = {{(32 - LW){1'b0}}, out_layer};
     // the expected beat an output beat is compared with (set in the checking block)
     reg [31:0] exp_at;         // its index in out_mem (N_OUT: none)
@@ -337,13 +193,6 @@ module {{TB}};
     reg [31:0] obase;          // index in out_mem of this tick's first expected beat
     reg [31:0] lseen [0:(1 << LW)-1];  // TAGGED: spikes of each layer so far this tick
     integer li;
-    /* verilator lint_off UNUSEDSIGNAL */ // address bits above AW, padding
-    wire [103:0] act = act_mem[ap[{{IW_ACT}}-1:0]];
-    wire [159:0] chk = chk_mem[cp[{{IW_CHK}}-1:0]];
-    /* verilator lint_on UNUSEDSIGNAL */
-    wire [7:0] chk_kind = chk[127:120];
-    wire [31:0] chk_after = chk[159:128];
-    wire [31:0] rb_tick = ((rb_at > TICKS) ? TICKS : rb_at) - 32'd1;
 
     // TAGGED = 1: index of layer `l`'s spike number `n` (from 0) among the tick's expected beats
     // from `from` (the tick's first) to its end-of-tick beat; N_OUT when there is none.
@@ -375,39 +224,16 @@ module {{TB}};
     endfunction
 
     initial begin
-        state = S_RESET;
-        after_wb = S_ACT;
-        rst = 1'b1;
-        rst_left = 2'd2;
-        in_valid = 1'b0;
-        in_eot = 1'b0;
-        in_addr = 32'd0;
         teach_valid = 1'b0;
         teach_eot = 1'b0;
         teach_addr = 32'd0;
-        out_ready = 1'b1;
-        wb_cyc = 1'b0;
-        wb_stb = 1'b0;
-        wb_we = 1'b0;
-        wb_adr = {AW{1'b0}};
-        wb_dat_w = 32'd0;
-        wb_sel = 4'd0;
-        cycle = 64'd0;
-        tick = 32'd0;
-        ip = 32'd0;
         tp = 32'd0;
         op = 32'd0;
-        ap = 32'd0;
-        cp = 32'd0;
         beat = 32'd0;
-        spikes = 32'd0;
-        quiet = 32'd0;
         in_done = 1'b0;
         teach_done = 1'b0;
         t_started = 1'b0;
         t_cycle = 32'd0;
-        rdata = 32'd0;
-        rb_at = 32'd0;
         bp_on = 1'b1;
         obase = 32'd0;
         exp_at = 32'd0;
@@ -418,17 +244,6 @@ module {{TB}};
         exp_layer = 32'd0;
         for (li = 0; li < (1 << LW); li = li + 1)
             lseen[li] = 32'd0;
-    end
-
-    // Print the one FAIL line (the first failure only) and stop with a non-zero exit status.
-// (A block, so that `if (c) `TB_FAIL(...) else ...` pairs the `else` with `c`.)
-`define TB_FAIL(args) \
-    begin \
-        if (!finished) begin \
-            $display args; \
-            finished = 1'b1; \
-            $fatal(1, "self-check failed"); \
-        end \
     end
 
     // `finished` is assigned with `=` on purpose: it stops a second FAIL line in the same cycle.
@@ -510,23 +325,11 @@ module {{TB}};
         end
 
         case (state)
-            S_RESET: begin
-                if (rst_left == 2'd0) begin
-                    rst <= 1'b0;
-                    state <= S_READY;
-                end else begin
-                    rst_left <= rst_left - 2'd1;
-                end
-            end
-            S_READY: begin
-                if (!wb_stall) begin
-                    quiet <= 32'd0;
-                    state <= S_ACT;
-                end
-            end
+            S_RESET: hold_reset(S_READY);
+            S_READY: wait_idle;     // the clearing sweep after reset
             S_ACT: begin
                 quiet <= 32'd0;
-                if (ap + 32'd1 < N_ACT && act[103:72] == tick) begin
+                if (act_due) begin
                     ap <= ap + 32'd1;
                     if (act[71:64] == 8'd3) begin
                         bp_on <= act[0];
@@ -535,14 +338,7 @@ module {{TB}};
                         rst_left <= 2'd1;
                         state <= S_RESET;
                     end else begin
-                        wb_cyc <= 1'b1;
-                        wb_stb <= 1'b1;
-                        wb_we <= 1'b1;
-                        wb_sel <= 4'hF;
-                        wb_adr <= act[32 +: AW];
-                        wb_dat_w <= act[31:0];
-                        after_wb <= S_IDLE;
-                        state <= S_WB;
+                        act_write;
                     end
                 end else if (tick == TICKS) begin
                     rb_at <= TICKS + 32'd1;
@@ -594,41 +390,9 @@ module {{TB}};
                     {teach_eot, teach_addr} <= teach_mem[tp[{{IW_TEACH}}-1:0]];
                 end
             end
-            S_WB: begin
-                // Wishbone B4 pipelined: the request is taken when wb_stall is low, the answer
-                // comes with wb_ack in a later cycle
-                if (wb_stb) begin
-                    if (!wb_stall)
-                        wb_stb <= 1'b0;
-                end else if (wb_ack) begin
-                    quiet <= 32'd0;
-                    rdata <= wb_dat_r;
-                    wb_cyc <= 1'b0;
-                    wb_we <= 1'b0;
-                    state <= after_wb;
-                end
-            end
-            S_IDLE: begin
-                // after a host write: wait until a command it started is done
-                if (!wb_stall) begin
-                    quiet <= 32'd0;
-                    state <= S_ACT;
-                end
-            end
-            S_RB: begin
-                if (cp + 32'd1 >= N_CHK || chk_kind == 8'd0 || chk_after != rb_at) begin
-                    state <= (rb_at > TICKS) ? S_DONE : S_ACT;
-                end else begin
-                    wb_cyc <= 1'b1;
-                    wb_stb <= 1'b1;
-                    wb_we <= 1'b0;
-                    wb_sel <= 4'h0;
-                    wb_adr <= chk[32 +: AW];
-                    wb_dat_w <= 32'd0;
-                    after_wb <= S_CMP;
-                    state <= S_WB;
-                end
-            end
+            S_WB: wb_wait;
+            S_IDLE: wait_idle;      // a command the host write started is done
+            S_RB: read_back(4'h0);
             S_CMP: begin
                 if (rdata != chk[31:0]) begin
                     if (chk_kind == 8'd10)
@@ -664,7 +428,7 @@ module {{TB}};
     end
 
     /* verilator lint_on BLKSEQ */
-`undef TB_FAIL
+`undef TB_FAIL  // (defined in tb_common.vh)
 
 endmodule
 

@@ -53,6 +53,8 @@ module {{TB}};
     localparam integer N_IN = {{N_IN}};         // input beats, end-of-tick beats included
     localparam integer N_ACT = {{N_ACT}};       // host writes, plus one end marker
     localparam integer N_CHK = {{N_CHK}};       // read-back checks, plus one end marker
+    localparam integer IW_ACT = {{IW_ACT}};     // index bits of act_mem
+    localparam integer IW_CHK = {{IW_CHK}};     // index bits of chk_mem
     localparam integer N_OUT = {{N_OUT}};       // output beats (spikes and end-of-tick beats)
     localparam integer AW = {{AW}};             // width of wb_adr
     localparam integer OB = {{OB}};             // width of out_addr
@@ -79,85 +81,32 @@ module {{TB}};
     reg [103:0] act_mem [0:N_ACT-1];
     reg [159:0] chk_mem [0:N_CHK-1];
 
+    // ---- the sequencer's states ----------------------------------------------------------------
+    localparam [3:0] S_RESET = 4'd0, S_CLEAR = 4'd1, S_ACT = 4'd2, S_GAP = 4'd3, S_OFFER = 4'd4,
+                     S_BUSY = 4'd5, S_WB = 4'd6, S_IDLE = 4'd7, S_RB = 4'd8, S_CMP = 4'd9,
+                     S_DONE = 4'd10;
+
+    // the ports, the clock, the settings, the sequencer's common registers and the host
+`include "tb_common.vh"
+
     // ---- the layer ----------------------------------------------------------------------------
-    reg clk;
-    reg rst;
-    reg in_valid;
-    wire in_ready;
-    reg in_eot;
-    reg [31:0] in_addr;
-    wire out_valid;
-    reg out_ready;
-    wire out_eot;
-    wire [OB-1:0] out_addr;
-    reg wb_cyc;
-    reg wb_stb;
-    reg wb_we;
-    reg [AW-1:0] wb_adr;
-    reg [31:0] wb_dat_w;
-    reg [3:0] wb_sel;
-    wire [31:0] wb_dat_r;
-    wire wb_ack;
-    wire wb_stall;
+`define NF_TOP {{TOP}}
+`include "nf_dut.vh"
+`undef NF_TOP
 
-    {{TOP}} dut (
-        .clk(clk),
-        .rst(rst),
-        .in_valid(in_valid),
-        .in_ready(in_ready),
-        .in_eot(in_eot),
-        .in_addr(in_addr),
-        .out_valid(out_valid),
-        .out_ready(out_ready),
-        .out_eot(out_eot),
-        .out_addr(out_addr),
-        .wb_cyc(wb_cyc),
-        .wb_stb(wb_stb),
-        .wb_we(wb_we),
-        .wb_adr(wb_adr),
-        .wb_dat_w(wb_dat_w),
-        .wb_sel(wb_sel),
-        .wb_dat_r(wb_dat_r),
-        .wb_ack(wb_ack),
-        .wb_stall(wb_stall)
-    );
-
-    /* verilator lint_off BLKSEQ */
-    initial clk = 1'b0;
-    always #5 clk = ~clk;
-    /* verilator lint_on BLKSEQ */
-
-    // ---- settings -----------------------------------------------------------------------------
-    integer bp;
+    // ---- settings of the output backpressure --------------------------------------------------
     integer obp;
     integer oburst;
     reg [31:0] obp_mod;        // (1000 - obp) * oburst
-    integer seed;
-    integer watchdog;
-    reg verbose;
-    reg [31:0] rnd;
     reg [31:0] rnd_o;          // the out_ready chain's draws
-    reg finished;              // the PASS or FAIL line was printed
 
     /* verilator lint_off BLKSEQ */
     initial begin
-        finished = 1'b0;
-        bp = BP_DEFAULT;
+        read_settings;
         obp = OBP_DEFAULT;
         oburst = OBURST_DEFAULT;
-        seed = SEED_DEFAULT;
-        watchdog = WATCHDOG_DEFAULT;
-        if ($value$plusargs("bp=%d", bp)) begin end
         if ($value$plusargs("obp=%d", obp)) begin end
         if ($value$plusargs("oburst=%d", oburst)) begin end
-        if ($value$plusargs("seed=%d", seed)) begin end
-        if ($value$plusargs("watchdog=%d", watchdog)) begin end
-        verbose = $test$plusargs("verbose") != 0;
-        if (bp < 0 || bp > 999) begin
-            $display("FAIL: +bp=%0d: the backpressure must be in 0..999 (1/1000)", bp);
-            finished = 1'b1;
-            $fatal(1, "bad plusarg");
-        end
         if (obp < 0 || obp > 999 || oburst < 1 || oburst > 1000000 || (1000 - obp) * oburst < obp) begin
             $display("FAIL: +obp=%0d +oburst=%0d: the output backpressure must be in 0..999 (1/1000), the runs in 1..1000000 cycles, and (1000 - obp) * oburst >= obp",
                      obp, oburst);
@@ -174,25 +123,14 @@ module {{TB}};
         $readmemh("{{ACT_FILE}}", act_mem);
         $readmemh("{{CHK_FILE}}", chk_mem);
         $readmemh("{{OUT_FILE}}", out_mem);
-        rnd = (seed == 0) ? 32'h6d2b79f5 : seed;
         rnd_o = ((seed == 0) ? 32'h6d2b79f5 : seed) ^ 32'h9e3779b9;
         if (rnd_o == 32'd0)
             rnd_o = 32'h2545f491;
     end
     /* verilator lint_on BLKSEQ */
 
-    // xorshift32: a new word every cycle; the low half of `rnd` decides the gaps before input
-    // beats, `rnd_o` (a second generator) out_ready.
-    function [31:0] xorshift32;
-        input [31:0] v;
-        reg [31:0] t;
-        begin
-            t = v ^ (v << 13);
-            t = t ^ (t >> 17);
-            xorshift32 = t ^ (t << 5);
-        end
-    endfunction
-
+    // the low half of the random word `rnd` decides the gaps before input beats, `rnd_o` (a
+    // second generator) out_ready
     wire gap_in = (bp != 0) && ({16'd0, rnd[15:0]} % 32'd1000 < bp);
 
     // Names of outcomes and read-back kinds (for messages).
@@ -230,27 +168,11 @@ module {{TB}};
     endfunction
 
     // ---- the sequencer ------------------------------------------------------------------------
-    localparam [3:0] S_RESET = 4'd0, S_CLEAR = 4'd1, S_ACT = 4'd2, S_GAP = 4'd3, S_OFFER = 4'd4,
-                     S_BUSY = 4'd5, S_WB = 4'd6, S_IDLE = 4'd7, S_RB = 4'd8, S_CMP = 4'd9,
-                     S_DONE = 4'd10;
-
-    reg [3:0] state;
-    reg [3:0] after_wb;        // state after a Wishbone access
-    reg [1:0] rst_left;        // cycles of rst still to hold
-    reg [63:0] cycle;          // clock cycles since time 0
-    reg [31:0] tick;           // tick being run
-    reg [31:0] ip;             // current input beat
-    reg [31:0] ap;             // next host write
-    reg [31:0] cp;             // next read-back check
-    reg [31:0] spikes;         // output spikes so far
-    reg [31:0] quiet;          // cycles without progress
     reg [31:0] n_cyc;          // cycles counted (clear, wait or busy)
     reg [31:0] op;             // output beats taken
     reg [31:0] outs;           // output beats expected from the input beats before this one
     reg [31:0] waits;          // cycles this input beat waited for the output register
     reg [31:0] tot_waits;      // and all of them
-    reg [31:0] rdata;          // last Wishbone read
-    reg [31:0] rb_at;          // ticks done at this read-back (TICKS + 1: the final one)
 
     wire [32:0] cur_in = in_mem[ip[{{IW_IN}}-1:0]];
     wire [103:0] exp_v = exp_mem[ip[{{IW_IN}}-1:0]];
@@ -258,14 +180,6 @@ module {{TB}};
     wire [31:0] exp_wait = exp_v[95:64];
     wire [31:0] exp_busy = exp_v[63:32];
     wire [31:0] exp_win = exp_v[31:0];
-    /* verilator lint_off UNUSEDSIGNAL */ // address bits above AW, padding
-    wire [103:0] act = act_mem[ap[{{IW_ACT}}-1:0]];
-    wire [159:0] chk = chk_mem[cp[{{IW_CHK}}-1:0]];
-    /* verilator lint_on UNUSEDSIGNAL */
-    wire [7:0] chk_kind = chk[127:120];
-    wire [31:0] chk_after = chk[159:128];
-    wire [31:0] rb_tick = ((rb_at > TICKS) ? TICKS : rb_at) - 32'd1;
-    wire [31:0] out_addr32 = {{(32 - OB){1'b0}}, out_addr};
     wire [32:0] out_exp = out_mem[op[{{IW_OUT}}-1:0]];
     // an output beat taken at this edge, and one held in the register
     wire out_now = !rst && out_valid && out_ready;
@@ -280,44 +194,11 @@ module {{TB}};
                                 && (exp_kind == 8'd4 || out_addr32 == exp_win)));
 
     initial begin
-        state = S_RESET;
-        after_wb = S_ACT;
-        rst = 1'b1;
-        rst_left = 2'd2;
-        in_valid = 1'b0;
-        in_eot = 1'b0;
-        in_addr = 32'd0;
-        out_ready = 1'b1;
-        wb_cyc = 1'b0;
-        wb_stb = 1'b0;
-        wb_we = 1'b0;
-        wb_adr = {AW{1'b0}};
-        wb_dat_w = 32'd0;
-        wb_sel = 4'd0;
-        cycle = 64'd0;
-        tick = 32'd0;
-        ip = 32'd0;
-        ap = 32'd0;
-        cp = 32'd0;
-        spikes = 32'd0;
-        quiet = 32'd0;
-        n_cyc = 32'd0;
+        n_cyc = 32'd0;         // S_CLEAR counts the trace clear from here
         op = 32'd0;
         outs = 32'd0;
         waits = 32'd0;
         tot_waits = 32'd0;
-        rdata = 32'd0;
-        rb_at = 32'd0;
-    end
-
-    // Print the one FAIL line (the first failure only) and stop with a non-zero exit status.
-`define TB_FAIL(args) \
-    begin \
-        if (!finished) begin \
-            $display args; \
-            finished = 1'b1; \
-            $fatal(1, "self-check failed"); \
-        end \
     end
 
     // `finished` is assigned with `=` on purpose: it stops a second FAIL line in the same cycle.
@@ -357,15 +238,7 @@ module {{TB}};
         end
 
         case (state)
-            S_RESET: begin
-                if (rst_left == 2'd0) begin
-                    rst <= 1'b0;
-                    n_cyc <= 32'd0;
-                    state <= S_CLEAR;
-                end else begin
-                    rst_left <= rst_left - 2'd1;
-                end
-            end
+            S_RESET: hold_reset(S_CLEAR);
             S_CLEAR: begin
                 if (!wb_stall) begin
                     if (n_cyc != CLEAR)
@@ -379,16 +252,9 @@ module {{TB}};
             end
             S_ACT: begin
                 quiet <= 32'd0;
-                if (ap + 32'd1 < N_ACT && act[103:72] == tick) begin
+                if (act_due) begin
                     ap <= ap + 32'd1;
-                    wb_cyc <= 1'b1;
-                    wb_stb <= 1'b1;
-                    wb_we <= 1'b1;
-                    wb_sel <= 4'hF;
-                    wb_adr <= act[32 +: AW];
-                    wb_dat_w <= act[31:0];
-                    after_wb <= S_IDLE;
-                    state <= S_WB;
+                    act_write;
                 end else if (tick == TICKS) begin
                     rb_at <= TICKS + 32'd1;
                     state <= S_RB;
@@ -455,41 +321,9 @@ module {{TB}};
                     n_cyc <= n_cyc + 32'd1;
                 end
             end
-            S_WB: begin
-                // Wishbone B4 pipelined: the request is taken when wb_stall is low, the answer
-                // comes with wb_ack in a later cycle
-                if (wb_stb) begin
-                    if (!wb_stall)
-                        wb_stb <= 1'b0;
-                end else if (wb_ack) begin
-                    quiet <= 32'd0;
-                    rdata <= wb_dat_r;
-                    wb_cyc <= 1'b0;
-                    wb_we <= 1'b0;
-                    state <= after_wb;
-                end
-            end
-            S_IDLE: begin
-                // after a host write: wait until a command it started (the clear) is done
-                if (!wb_stall) begin
-                    quiet <= 32'd0;
-                    state <= S_ACT;
-                end
-            end
-            S_RB: begin
-                if (cp + 32'd1 >= N_CHK || chk_kind == 8'd0 || chk_after != rb_at) begin
-                    state <= (rb_at > TICKS) ? S_DONE : S_ACT;
-                end else begin
-                    wb_cyc <= 1'b1;
-                    wb_stb <= 1'b1;
-                    wb_we <= 1'b0;
-                    wb_sel <= 4'hF;
-                    wb_adr <= chk[32 +: AW];
-                    wb_dat_w <= 32'd0;
-                    after_wb <= S_CMP;
-                    state <= S_WB;
-                end
-            end
+            S_WB: wb_wait;
+            S_IDLE: wait_idle;      // a command the host write started (the clear) is done
+            S_RB: read_back(4'hF);
             S_CMP: begin
                 if (rdata != chk[31:0]) begin
                     if (chk_kind == 8'd9)
@@ -527,7 +361,7 @@ module {{TB}};
     end
 
     /* verilator lint_on BLKSEQ */
-`undef TB_FAIL
+`undef TB_FAIL  // (defined in tb_common.vh)
 
 endmodule
 

@@ -77,7 +77,7 @@ fn vector_files_have_the_sizes_the_testbench_declares() {
 fn every_hole_is_filled_and_no_unknown_hole_is_accepted() {
     let e = export(&cfg(), &stim(), &ExportOptions::default()).unwrap();
     for (name, text) in &e.files {
-        if name.ends_with(".v") || name.ends_with(".sh") {
+        if name.ends_with(".v") || name.ends_with(".vh") || name.ends_with(".sh") {
             let holes = text
                 .match_indices("{{")
                 .filter(|(i, _)| text[i + 2..].starts_with(|c: char| c.is_ascii_uppercase()))
