@@ -31,7 +31,7 @@
 //!   every [`ExportOptions::full_every`] ticks and after the last; so an error is reported at the
 //!   tick it appears, and an error that heals before the end is still caught.
 
-use crate::folder::{bench_files, index_bits, rtl_header};
+use crate::folder::{act_word, bench_files, chk_word, index_bits, rtl_header};
 use cosim::driver::HostAction;
 use golden::chain::Chain;
 use golden::cycle::chain_timing_out;
@@ -176,41 +176,100 @@ impl Exported {
     }
 }
 
-/// What `run.sh` says of one exported testbench (the holes of [`RUN_TEMPLATE`]).
-pub(crate) struct RunScript<'a> {
+/// What every exported testbench is filled in with: the holes both testbench templates have
+/// (what `tb_common.vh` needs, and the vectors every testbench reads: `in`, `out`, `act`, `chk`)
+/// and those of the run script ([`RUN_TEMPLATE`]).
+pub(crate) struct Bench<'a> {
+    /// The design's Verilog files; the first one's first line is the header the testbench and
+    /// the run script repeat.
+    pub rtl: &'a [(String, String)],
     /// What the design is ("array", "FEAST layer").
     pub what: &'a str,
     /// The design's top module.
     pub top: &'a str,
     /// The testbench module.
     pub tb: &'a str,
-    /// The header line (the export's summary).
-    pub header: String,
+    /// Ticks of the stimulus.
+    pub ticks: usize,
+    /// Input beats (end-of-tick beats included).
+    pub n_in: usize,
+    /// Expected output beats (end-of-tick beats included).
+    pub n_out: usize,
+    /// Host actions, plus the end marker.
+    pub n_act: usize,
+    /// Read-back checks, plus the end marker.
+    pub n_chk: usize,
+    /// Width of `wb_adr`.
+    pub aw: u32,
+    /// Width of `out_addr`.
+    pub ob: u32,
     /// Default `+bp` (1/1000).
     pub bp_permille: u32,
     /// Default `+seed`.
     pub seed: u32,
-    /// The backpressure plusargs of the usage lines.
+    /// Default `+watchdog` (cycles without progress; capped to a Verilog integer).
+    pub watchdog: u64,
+    /// The backpressure plusargs of the run script's usage lines.
     pub bp_args: &'a str,
     /// What else `+bp` (or other plusargs) make wait, after "a gap before each input beat".
     pub out_bp: String,
 }
 
-/// The `run.sh` of an exported testbench.
-pub(crate) fn run_script(r: &RunScript<'_>) -> Result<String, String> {
-    fill(
-        RUN_TEMPLATE,
-        &[
-            ("WHAT", r.what.to_string()),
-            ("TOP", r.top.to_string()),
-            ("TB", r.tb.to_string()),
-            ("HEADER", r.header.clone()),
-            ("BP", r.bp_permille.to_string()),
-            ("SEED", r.seed.to_string()),
-            ("BP_ARGS", r.bp_args.to_string()),
-            ("OUT_BP", r.out_bp.clone()),
-        ],
-    )
+impl Bench<'_> {
+    /// The folder's files besides the vectors and the init files ([`bench_files`]): the
+    /// testbench, `template` with the holes every testbench has and `holes`, the ones only it
+    /// has; the run script; the RTL, the shared includes and the compile list.
+    pub fn files(
+        &self,
+        template: &str,
+        holes: &[(&str, String)],
+    ) -> Result<BTreeMap<String, String>, String> {
+        let header = rtl_header(self.rtl);
+        let mut all = vec![
+            ("TOP", self.top.to_string()),
+            ("TB", self.tb.to_string()),
+            ("HEADER", header.clone()),
+            ("TICKS", self.ticks.to_string()),
+            ("N_IN", self.n_in.to_string()),
+            ("N_OUT", self.n_out.to_string()),
+            ("N_ACT", self.n_act.to_string()),
+            ("N_CHK", self.n_chk.to_string()),
+            ("IW_IN", index_bits(self.n_in).to_string()),
+            ("IW_OUT", index_bits(self.n_out).to_string()),
+            ("IW_ACT", index_bits(self.n_act).to_string()),
+            ("IW_CHK", index_bits(self.n_chk).to_string()),
+            ("AW", self.aw.to_string()),
+            ("OB", self.ob.to_string()),
+            ("BP", self.bp_permille.to_string()),
+            ("SEED", self.seed.to_string()),
+            ("WATCHDOG", self.watchdog.min(i32::MAX as u64).to_string()),
+            ("IN_FILE", vector_file("in.hex")),
+            ("OUT_FILE", vector_file("out.hex")),
+            ("ACT_FILE", vector_file("act.hex")),
+            ("CHK_FILE", vector_file("chk.hex")),
+        ];
+        all.extend(holes.iter().cloned());
+        let tb = fill(template, &all)?;
+        let run = fill(
+            RUN_TEMPLATE,
+            &[
+                ("WHAT", self.what.to_string()),
+                ("TOP", self.top.to_string()),
+                ("TB", self.tb.to_string()),
+                ("HEADER", header),
+                ("BP", self.bp_permille.to_string()),
+                ("SEED", self.seed.to_string()),
+                ("BP_ARGS", self.bp_args.to_string()),
+                ("OUT_BP", self.out_bp.clone()),
+            ],
+        )?;
+        Ok(bench_files(self.rtl, self.tb, tb, run))
+    }
+}
+
+/// The path of vector file `name` in an exported folder.
+pub(crate) fn vector_file(name: &str) -> String {
+    format!("vectors/{name}")
 }
 
 /// Fill the `{{NAME}}` holes of a template. Every hole must be filled and every value used.
@@ -311,8 +370,7 @@ impl Vectors {
         } else {
             addr
         };
-        let w = (tick as u128) << 72 | (kind as u128) << 64 | (addr as u128) << 32 | data as u128;
-        let _ = writeln!(self.act, "{w:026x}");
+        act_word(&mut self.act, tick, kind, addr, data);
         self.n_act += 1;
     }
 
@@ -320,13 +378,7 @@ impl Vectors {
     /// last host actions).
     fn chk(&mut self, tag: u32, kind: u8, j: u64, i: u64, addr: u64, word: u32) {
         let addr = if kind == 0 { addr } else { addr + self.base };
-        let _ = write!(self.chk, "{tag:08x}");
-        let w = (kind as u128) << 120
-            | ((j & 0xFF_FFFF) as u128) << 96
-            | ((i & 0xFF_FFFF) as u128) << 72
-            | (addr as u128) << 32
-            | word as u128;
-        let _ = writeln!(self.chk, "{w:032x}");
+        chk_word(&mut self.chk, tag, kind, j, i, addr, word);
         self.n_chk += 1;
     }
 }
@@ -531,65 +583,48 @@ fn template_files(
     ob: u32,
     watchdog: u64,
 ) -> Result<BTreeMap<String, String>, String> {
-    let header = rtl_header(rtl);
-    let files_dir = |name: &str| format!("vectors/{name}");
     let teach = v.n_teach > 0;
-    let tb = fill(
-        TB_TEMPLATE,
-        &[
-            ("TOP", sum.top.clone()),
-            ("TB", sum.tb.clone()),
-            ("HEADER", header.clone()),
-            ("TICKS", sum.ticks.to_string()),
-            ("N_IN", v.n_in.to_string()),
-            ("TEACH", (teach as u8).to_string()),
-            ("N_TEACH", v.n_teach.max(1).to_string()),
-            ("IW_TEACH", index_bits(v.n_teach).to_string()),
-            ("TEACH_FILE", files_dir("teach.hex")),
-            ("N_OUT", v.n_out.to_string()),
-            ("N_ACT", v.n_act.to_string()),
-            ("N_CHK", v.n_chk.to_string()),
-            ("IW_IN", index_bits(v.n_in).to_string()),
-            ("IW_OUT", index_bits(v.n_out).to_string()),
-            ("IW_ACT", index_bits(v.n_act).to_string()),
-            ("IW_CHK", index_bits(v.n_chk).to_string()),
-            ("AW", aw.to_string()),
-            ("OB", ob.to_string()),
-            ("TAGGED", (v.tag_bits.is_some() as u8).to_string()),
-            ("LW", v.tag_bits.unwrap_or(1).to_string()),
-            ("BP", opts.backpressure_permille.to_string()),
-            ("SEED", opts.seed.to_string()),
-            ("WATCHDOG", watchdog.min(i32::MAX as u64).to_string()),
-            ("IN_FILE", files_dir("in.hex")),
-            ("OUT_FILE", files_dir("out.hex")),
-            ("ACT_FILE", files_dir("act.hex")),
-            ("CHK_FILE", files_dir("chk.hex")),
-        ],
-    )?;
-    let run = run_script(&RunScript {
+    let bench = Bench {
+        rtl,
         what: "array",
         top: &sum.top,
         tb: &sum.tb,
-        header,
+        ticks: sum.ticks,
+        n_in: v.n_in,
+        n_out: v.n_out,
+        n_act: v.n_act,
+        n_chk: v.n_chk,
+        aw,
+        ob,
         bp_permille: opts.backpressure_permille,
         seed: opts.seed,
+        watchdog,
         bp_args: "[+bp=P]",
         out_bp: "and of out_ready low in each cycle".into(),
-    })?;
-
-    let mut files = bench_files(rtl, &sum.tb, tb, run);
-    files.insert(files_dir("in.hex"), v.input.clone());
+    };
+    let mut files = bench.files(
+        TB_TEMPLATE,
+        &[
+            ("TEACH", (teach as u8).to_string()),
+            ("N_TEACH", v.n_teach.max(1).to_string()),
+            ("IW_TEACH", index_bits(v.n_teach).to_string()),
+            ("TEACH_FILE", vector_file("teach.hex")),
+            ("TAGGED", (v.tag_bits.is_some() as u8).to_string()),
+            ("LW", v.tag_bits.unwrap_or(1).to_string()),
+        ],
+    )?;
+    files.insert(vector_file("in.hex"), v.input.clone());
     if teach {
-        files.insert(files_dir("teach.hex"), v.teach.clone());
+        files.insert(vector_file("teach.hex"), v.teach.clone());
     }
-    files.insert(files_dir("out.hex"), v.output.clone());
-    files.insert(files_dir("act.hex"), v.act.clone());
-    files.insert(files_dir("chk.hex"), v.chk.clone());
+    files.insert(vector_file("out.hex"), v.output.clone());
+    files.insert(vector_file("act.hex"), v.act.clone());
+    files.insert(vector_file("chk.hex"), v.chk.clone());
     Ok(files)
 }
 
 /// The memory init files and the manifest beside the RTL (`$readmemh` paths start with `rtl/`).
-fn add_init_and_manifest(
+pub(crate) fn add_init_and_manifest(
     files: &mut BTreeMap<String, String>,
     init: &[(String, String)],
     manifest: &str,

@@ -39,8 +39,8 @@
 //! - The host writes (with `calm = false`) are the co-simulation's: thresholds, a weight and a
 //!   clamped weight, learning off and on again, the trace clear; and out-of-grid addresses.
 
-use crate::export::{RunScript, fill, run_script};
-use crate::folder::{bench_files, index_bits, rtl_header};
+use crate::export::{Bench, add_init_and_manifest, vector_file};
+use crate::folder::{act_word, chk_word};
 use golden::feast::{Feast, FeastArch, FeastConfig, Outcome};
 use hdl::feast::{FeastGenerated, FeastLayout, FeastOptions, Mutant, generate, regs};
 use std::collections::BTreeMap;
@@ -197,20 +197,13 @@ impl Vectors {
 
     /// A host write before tick `tick`.
     fn act(&mut self, tick: u32, addr: u64, data: u32) {
-        let w = (tick as u128) << 72 | 1u128 << 64 | (addr as u128) << 32 | data as u128;
-        let _ = writeln!(self.act, "{w:026x}");
+        act_word(&mut self.act, tick, 1, addr, data);
         self.n_act += 1;
     }
 
     /// A read-back when `after` ticks are done (ticks + 1: at the end).
     fn chk(&mut self, after: u32, kind: u8, j: u64, i: u64, addr: u64, word: u32) {
-        let _ = write!(self.chk, "{after:08x}");
-        let w = (kind as u128) << 120
-            | ((j & 0xFF_FFFF) as u128) << 96
-            | ((i & 0xFF_FFFF) as u128) << 72
-            | (addr as u128) << 32
-            | word as u128;
-        let _ = writeln!(self.chk, "{w:032x}");
+        chk_word(&mut self.chk, after, kind, j, i, addr, word);
         self.n_chk += 1;
     }
 }
@@ -382,64 +375,45 @@ pub fn export_feast(
     sum.input_beats = v.n_in;
     sum.output_beats = v.n_out;
 
-    let header = rtl_header(&g.rtl);
     let watchdog = 1000 + 4 * max_busy + 4 * arch.clear();
-    let vec_file = |n: &str| format!("vectors/{n}");
-    let tb = fill(
-        FEAST_TB_TEMPLATE,
-        &[
-            ("TOP", sum.top.clone()),
-            ("TB", sum.tb.clone()),
-            ("HEADER", header.clone()),
-            ("TICKS", sum.ticks.to_string()),
-            ("N_IN", v.n_in.to_string()),
-            ("N_ACT", v.n_act.to_string()),
-            ("N_CHK", v.n_chk.to_string()),
-            ("N_OUT", v.n_out.to_string()),
-            ("IW_IN", index_bits(v.n_in).to_string()),
-            ("IW_ACT", index_bits(v.n_act).to_string()),
-            ("IW_CHK", index_bits(v.n_chk).to_string()),
-            ("IW_OUT", index_bits(v.n_out).to_string()),
-            ("AW", lay.aw.to_string()),
-            ("OB", lay.nb.to_string()),
-            ("CLEAR", arch.clear().to_string()),
-            ("BP", opts.backpressure_permille.to_string()),
-            ("OBP", obp.to_string()),
-            ("OBURST", burst.to_string()),
-            ("SEED", opts.seed.to_string()),
-            ("WATCHDOG", watchdog.min(i32::MAX as u64).to_string()),
-            ("IN_FILE", vec_file("in.hex")),
-            ("EXP_FILE", vec_file("exp.hex")),
-            ("ACT_FILE", vec_file("act.hex")),
-            ("CHK_FILE", vec_file("chk.hex")),
-            ("OUT_FILE", vec_file("out.hex")),
-        ],
-    )?;
     // the array's run script; the FEAST testbench's +bp gaps only input beats, +obp and +oburst
     // drive out_ready
-    let run = run_script(&RunScript {
+    let bench = Bench {
+        rtl: &g.rtl,
         what: "FEAST layer",
         top: &sum.top,
         tb: &sum.tb,
-        header,
+        ticks: sum.ticks,
+        n_in: v.n_in,
+        n_out: v.n_out,
+        n_act: v.n_act,
+        n_chk: v.n_chk,
+        aw: lay.aw,
+        ob: lay.nb,
         bp_permille: opts.backpressure_permille,
         seed: opts.seed,
+        watchdog,
         bp_args: "[+bp=P] [+obp=P] [+oburst=B]",
         out_bp: format!(
             "(FEAST: +obp=P +oburst=B make out_ready low in about P/1000 of the cycles, in \
              runs of B cycles on average, default {obp} and {burst})"
         ),
-    })?;
-    let mut files = bench_files(&g.rtl, &sum.tb, tb, run);
-    for (n, t) in &g.init {
-        files.insert(format!("rtl/{n}"), t.clone());
-    }
-    files.insert("rtl/manifest.json".into(), g.manifest.clone());
-    files.insert(vec_file("in.hex"), v.input);
-    files.insert(vec_file("exp.hex"), v.exp);
-    files.insert(vec_file("act.hex"), v.act);
-    files.insert(vec_file("chk.hex"), v.chk);
-    files.insert(vec_file("out.hex"), v.out);
+    };
+    let mut files = bench.files(
+        FEAST_TB_TEMPLATE,
+        &[
+            ("CLEAR", arch.clear().to_string()),
+            ("OBP", obp.to_string()),
+            ("OBURST", burst.to_string()),
+            ("EXP_FILE", vector_file("exp.hex")),
+        ],
+    )?;
+    add_init_and_manifest(&mut files, &g.init, &g.manifest);
+    files.insert(vector_file("in.hex"), v.input);
+    files.insert(vector_file("exp.hex"), v.exp);
+    files.insert(vector_file("act.hex"), v.act);
+    files.insert(vector_file("chk.hex"), v.chk);
+    files.insert(vector_file("out.hex"), v.out);
     Ok(FeastExported {
         files,
         summary: sum,

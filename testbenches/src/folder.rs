@@ -88,6 +88,28 @@ pub fn patch_file(
     Ok(())
 }
 
+/// Append to `hex` the `act.hex` word of a host action before tick `tick`, in the format
+/// `tb_common.vh` reads: `{tick[103:72], kind[71:64], addr[63:32], data[31:0]}` (kind 1: a
+/// Wishbone write of `data` to word `addr`; the others are the array testbench's own).
+pub fn act_word(hex: &mut String, tick: u32, kind: u8, addr: u64, data: u32) {
+    let w = (tick as u128) << 72 | (kind as u128) << 64 | (addr as u128) << 32 | data as u128;
+    let _ = writeln!(hex, "{w:026x}");
+}
+
+/// Append to `hex` the `chk.hex` word of a read-back check made when `after` ticks are done, in
+/// the format `tb_common.vh` reads: `{after[159:128], kind[127:120], j[119:96], i[95:72],
+/// addr[63:32], word[31:0]}` (`word`: the value expected at word `addr`; `kind`, `j` and `i`
+/// name it in messages).
+pub fn chk_word(hex: &mut String, after: u32, kind: u8, j: u64, i: u64, addr: u64, word: u32) {
+    let _ = write!(hex, "{after:08x}");
+    let w = (kind as u128) << 120
+        | ((j & 0xFF_FFFF) as u128) << 96
+        | ((i & 0xFF_FFFF) as u128) << 72
+        | (addr as u128) << 32
+        | word as u128;
+    let _ = writeln!(hex, "{w:032x}");
+}
+
 /// Bits to index `n` entries of a vector memory (at least 1).
 pub fn index_bits(n: usize) -> u32 {
     (usize::BITS - (n.max(2) - 1).leading_zeros()).max(1)
