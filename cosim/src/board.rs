@@ -103,12 +103,19 @@ pub fn build(
     build_edited(cfg, board, opts, &|_| Ok(()))
 }
 
-/// Replace the first `from` in the design's Verilog file `file` by `to`: a mutant for
-/// [`build_edited`]. A missing file or text is an error, so a mutant never silently tests
-/// nothing (the same substitution as `RunOptions::patches` of an array).
-pub fn patch(d: &mut BoardDesign, file: &str, from: &str, to: &str) -> Result<(), String> {
-    staging::apply_patches(&mut d.rtl, &[(file.into(), from.into(), to.into())])
-        .map_err(|e| e.to_string())
+/// [`build`] of a mutant: the first `from` in the design's Verilog file `file` replaced by `to`.
+/// A missing file or text is an error, so a mutant never silently tests nothing (the same
+/// substitution as `RunOptions::patches` of an array).
+pub fn build_patched(
+    cfg: &Config,
+    board: Board,
+    opts: &BoardOptions,
+    (file, from, to): (&str, &str, &str),
+) -> Result<(BoardDesign, Design), String> {
+    build_edited(cfg, board, opts, &|d: &mut BoardDesign| {
+        staging::apply_patches(&mut d.rtl, &[(file.into(), from.into(), to.into())])
+            .map_err(|e| e.to_string())
+    })
 }
 
 /// [`build`] with `edit` applied to the generated design before it is written (tests use it to

@@ -6,7 +6,8 @@
 //! time against it.
 
 use cosim::board::{
-    SimUart, build, build_edited, connect, patch, sim_options, weight_difference, weight_writes,
+    SimUart, build, build_edited, build_patched, connect, sim_options, weight_difference,
+    weight_writes,
 };
 use golden::model::Network;
 use golden::{Config, Stimulus};
@@ -673,15 +674,12 @@ fn icebreaker_top_of_a_chain_with_output_all_sends_every_layers_tagged_spikes() 
     );
 
     // the mutant: the frame's layer byte is always 0
-    let mutate = |d: &mut hdl::board::BoardDesign| {
-        patch(
-            d,
-            "uartall_link.v",
-            "obuf_layer <= obuf_in_layer;",
-            "obuf_layer <= 1'd0;",
-        )
-    };
-    let (bad, bad_design) = build_edited(&cfg, board, &opts, &mutate).unwrap();
+    let mutant = (
+        "uartall_link.v",
+        "obuf_layer <= obuf_in_layer;",
+        "obuf_layer <= 1'd0;",
+    );
+    let (bad, bad_design) = build_patched(&cfg, board, &opts, mutant).unwrap();
     let r = run_chain_ticks(&cfg, &bad, &bad_design, opts.por_bits, 30);
     assert!(
         r.as_ref().is_err_and(|e| e.contains("layer[")),
@@ -914,15 +912,12 @@ fn icebreaker_tops_with_a_teacher_match_the_golden_model() {
     assert!(spikes > 5, "{spikes} spikes");
 
     // control: the link's teacher beat carries the payload's low byte twice
-    let mutate = |d: &mut hdl::board::BoardDesign| {
-        patch(
-            d,
-            "uartteach_link.v",
-            "assign teach_addr = {16'd0, pay[63:48]};",
-            "assign teach_addr = {16'd0, pay[55:48], pay[55:48]};",
-        )
-    };
-    let (bad, bad_design) = build_edited(&cfg, board, &opts, &mutate).unwrap();
+    let mutant = (
+        "uartteach_link.v",
+        "assign teach_addr = {16'd0, pay[63:48]};",
+        "assign teach_addr = {16'd0, pay[55:48], pay[55:48]};",
+    );
+    let (bad, bad_design) = build_patched(&cfg, board, &opts, mutant).unwrap();
     let r = run_taught_ticks(&cfg, &bad, &bad_design, opts.por_bits, 26);
     assert!(r.is_err(), "a link with a wrong teacher address passed");
     eprintln!("control (wrong teacher address) failed: {}", r.unwrap_err());

@@ -538,7 +538,7 @@ mod tests {
     //! cosim/tests/board.rs): the UP5K's SPRAM weights and the config's theta cannot be
     //! preloaded, so the run must write them first.
     use super::*;
-    use cosim::board::{build, connect, sim_options};
+    use cosim::board::{build, build_patched, connect, sim_options};
     use golden::{Config, Stimulus};
 
     /// Learning, adaptive threshold with an initial theta (`neuron.theta_file`), 4 groups (SPRAM
@@ -703,16 +703,12 @@ post_inc = 48
         assert!(per_layer.iter().all(|&n| n > 3), "{per_layer:?}");
         let last: Vec<Vec<u32>> = s.layers.iter().map(|t| t[1].clone()).collect();
         assert_eq!(s.spikes, last);
-        let mutate = |d: &mut hdl::board::BoardDesign| {
-            cosim::board::patch(
-                d,
-                "runall_link.v",
-                "obuf_layer <= obuf_in_layer;",
-                "obuf_layer <= 1'd0;",
-            )
-        };
-        let (bad, bad_design) =
-            cosim::board::build_edited(&cfg, Board::Icebreaker, &opts, &mutate).unwrap();
+        let mutant = (
+            "runall_link.v",
+            "obuf_layer <= obuf_in_layer;",
+            "obuf_layer <= 1'd0;",
+        );
+        let (bad, bad_design) = build_patched(&cfg, Board::Icebreaker, &opts, mutant).unwrap();
         let e = run(&bad, &bad_design).unwrap_err();
         assert!(e.starts_with("MISMATCH") && e.contains("layer["), "{e}");
     }
