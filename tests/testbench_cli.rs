@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 mod common;
-use common::succeeded;
+use common::{copy_dir, succeeded};
 
 const NET: &str = "name = \"cli\"\n[array]\ninputs = 4\nneurons = 2\nlanes = 2\n\
                    [neuron]\nthreshold = 40\n[synapse]\ninit = \"constant\"\ninit_value = 30\n";
@@ -332,19 +332,6 @@ fn cosim_stresses_by_default_and_calm_turns_it_off() {
         1,
         "{stdout}"
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).unwrap();
-        }
-    }
 }
 
 #[test]
