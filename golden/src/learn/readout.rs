@@ -310,6 +310,14 @@ pub struct Hidden {
     pub unsupervised: Option<DigitsResult>,
 }
 
+impl Hidden {
+    /// No hidden layer: the readout reads the inputs.
+    const NONE: Hidden = Hidden {
+        layer: None,
+        unsupervised: None,
+    };
+}
+
 impl Clone for Hidden {
     fn clone(&self) -> Self {
         Hidden {
@@ -335,13 +343,9 @@ pub fn train_hidden(
     front: Front,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Hidden> {
-    let Some(p) = front_params(p, front) else {
-        return Ok(Hidden {
-            layer: None,
-            unsupervised: None,
-        });
+    let Some(p) = front_params(data, p, front)? else {
+        return Ok(Hidden::NONE);
     };
-    p.validate(data.len())?;
     let mut net = Network::new(&p.config()?);
     let unsupervised = run_on(data, &p, &mut net, progress)?;
     let frozen = Frozen::new(&mut net);
@@ -353,9 +357,9 @@ pub fn train_hidden(
 
 /// The hidden layer's parameters for `front` (of `p`: its seed, split, epochs, neurons and
 /// raster; for [`Front::Trained`] the `full` rule set's network, for [`Front::Random`] the
-/// `fixed` rule set's); none for [`Front::Inputs`].
-fn front_params(p: &DigitsParams, front: Front) -> Option<DigitsParams> {
-    match front {
+/// `fixed` rule set's), validated for `data`; none for [`Front::Inputs`].
+fn front_params(data: &Dataset, p: &DigitsParams, front: Front) -> Result<Option<DigitsParams>> {
+    let hp = match front {
         Front::Inputs => None,
         Front::Trained => Some(DigitsParams {
             rules: RuleSet::Full,
@@ -373,7 +377,11 @@ fn front_params(p: &DigitsParams, front: Front) -> Option<DigitsParams> {
             },
             ..DigitsParams::for_rules(RuleSet::Fixed)
         }),
+    };
+    if let Some(hp) = &hp {
+        hp.validate(data.len())?;
     }
+    Ok(hp)
 }
 
 impl Hidden {

@@ -115,13 +115,9 @@ pub fn train_hidden_on(
     chips: &mut dyn Chips,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Hidden> {
-    let Some(p) = front_params(p, front) else {
-        return Ok(Hidden {
-            layer: None,
-            unsupervised: None,
-        });
+    let Some(p) = front_params(data, p, front)? else {
+        return Ok(Hidden::NONE);
     };
-    p.validate(data.len())?;
     let cfg = p.config()?;
     let mut trained = None;
     chips.one_layer(&cfg, &mut |chip| {
