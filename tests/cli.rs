@@ -9,7 +9,7 @@ const GOOD: &str = "[array]\ninputs = 2\nneurons = 1\n[neuron]\nthreshold = 100\
                     [synapse]\ninit = \"constant\"\ninit_value = 60\n";
 
 mod common;
-use common::neurogen;
+use common::{neurogen, read_json, succeeded};
 
 /// A fresh folder for one test.
 fn scratch(name: &str) -> PathBuf {
@@ -80,7 +80,7 @@ const STIM: &[u8] = br#"{"ticks": [[0, 1], [0], []]}"#;
 #[test]
 fn simulate_writes_the_result_json() {
     let (out, path) = simulate("good", GOOD.as_bytes(), STIM);
-    assert!(out.status.success(), "{}", stderr(&out));
+    succeeded(&out);
     let text = std::fs::read_to_string(&path).unwrap();
     let r: serde_json::Value = serde_json::from_str(&text).unwrap();
     // hand evaluation of docs/model.md with the defaults (leak 4, trace decay 3, incs 64,
@@ -105,9 +105,8 @@ fn simulate_runs_synaptic_delays() {
                init = \"constant\"\ninit_value = 60\nmax_delay = 3\n\
                delay_init = \"constant\"\ndelay_value = 2\n[stdp]\nenabled = false\n";
     let (out, path) = simulate("delays", cfg.as_bytes(), br#"{"ticks": [[0], [], [], []]}"#);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    succeeded(&out);
+    let r = read_json(&path);
     assert_eq!(r["spikes"], serde_json::json!([[], [], [0], []]));
     let dir = scratch("delays_target");
     std::fs::write(dir.join("net.toml"), cfg).unwrap();
@@ -124,9 +123,8 @@ fn simulate_runs_synaptic_delays() {
     ]);
     // the hardware has the delays: a device target predicts its cycles (the UP5K's: no pair
     // mode with delays, the ring's and the history's stages)
-    assert!(target.status.success(), "{}", stderr(&target));
-    let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("r.json")).unwrap()).unwrap();
+    succeeded(&target);
+    let r = read_json(dir.join("r.json"));
     assert_eq!(r["spikes"], serde_json::json!([[], [], [0]]));
     assert_eq!(r["cycles"].as_array().unwrap().len(), 3);
 }
@@ -148,9 +146,8 @@ fn simulate_with_a_generated_poisson_stimulus() {
         "-o",
         path.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    succeeded(&out);
+    let r = read_json(&path);
     assert_eq!(r["spikes"].as_array().unwrap().len(), 50);
 }
 
@@ -172,7 +169,7 @@ fn generated_stimuli_are_valid_simulate_input() {
         "-o",
         p.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    succeeded(&out);
     let q = dir.join("q.json");
     let out = neurogen(&[
         "stimulus",
@@ -190,7 +187,7 @@ fn generated_stimuli_are_valid_simulate_input() {
         "-o",
         q.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", stderr(&out));
+    succeeded(&out);
     for (stim, ticks) in [(&p, 20), (&q, 16)] {
         let r = dir.join("r.json");
         let out = neurogen(&[
@@ -201,9 +198,8 @@ fn generated_stimuli_are_valid_simulate_input() {
             "-o",
             r.to_str().unwrap(),
         ]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        let v: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(&r).unwrap()).unwrap();
+        succeeded(&out);
+        let v = read_json(&r);
         assert_eq!(v["spikes"].as_array().unwrap().len(), ticks);
     }
 }
@@ -336,9 +332,8 @@ fn addresses_outside_the_network_are_valid_and_counted() {
         GOOD.as_bytes(),
         br#"{"ticks": [[2, 4294967295], [1]]}"#,
     );
-    assert!(out.status.success(), "{}", stderr(&out));
-    let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    succeeded(&out);
+    let r = read_json(&path);
     assert_eq!(r["dropped"], serde_json::json!(2));
 }
 

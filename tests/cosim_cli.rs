@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 mod common;
-use common::neurogen;
+use common::{copy_dir, neurogen, succeeded};
 
 const NET: &str = "name = \"rtl_leak\"\n[array]\ninputs = 4\nneurons = 2\nlanes = 1\n\
                    [neuron]\nthreshold = 5000\nleak_shift = 3\n\
@@ -57,19 +57,6 @@ fn cosim(dir: &Path, args: &[&str]) -> Output {
     neurogen(&all)
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).unwrap();
-        }
-    }
-}
-
 #[test]
 fn an_rtl_folder_matches_as_generated_and_an_edited_copy_shows_its_first_difference() {
     let dir = setup("edit");
@@ -79,8 +66,7 @@ fn an_rtl_folder_matches_as_generated_and_an_edited_copy_shows_its_first_differe
     assert!(top.contains("\"rtl/rtl_leak_w0.hex\""), "{top}");
 
     let out = cosim(&dir, &["--rtl", p(&gen_dir)]);
-    let (so, se) = text(&out);
-    assert!(out.status.success(), "{so}{se}");
+    let so = succeeded(&out);
     assert!(
         so.contains(&format!("RTL from {}", gen_dir.display())),
         "{so}"
@@ -108,8 +94,7 @@ fn an_rtl_folder_matches_as_generated_and_an_edited_copy_shows_its_first_differe
         );
     }
     let out = cosim(&dir, &["--rtl", p(&tb)]);
-    let (so, se) = text(&out);
-    assert!(out.status.success(), "{so}{se}");
+    let so = succeeded(&out);
     assert!(so.trim_end().ends_with("MATCH"), "{so}");
 
     // a hand-edited copy: the leak shift one too small in the lane
@@ -162,8 +147,7 @@ fn vcd_of_a_matching_run_holds_the_whole_run() {
     let dir = setup("vcd");
     let vcd = dir.join("run.vcd");
     let out = cosim(&dir, &["--vcd", p(&vcd)]);
-    let (so, se) = text(&out);
-    assert!(out.status.success(), "{so}{se}");
+    let so = succeeded(&out);
     assert!(so.trim_end().ends_with("MATCH"), "{so}");
     assert!(
         so.contains(&format!("waveform of the whole run: {}", vcd.display())),

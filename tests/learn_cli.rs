@@ -5,20 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 mod common;
-use common::{is_png, neurogen};
+use common::{is_png, json_of, neurogen, read_json, succeeded};
 
 fn scratch(name: &str) -> PathBuf {
     common::scratch("learn_cli", name)
-}
-
-/// The single JSON object the command printed.
-#[track_caller]
-fn json_of(out: &Output) -> serde_json::Value {
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "stderr: {err}");
-    let text = String::from_utf8(out.stdout.clone()).unwrap();
-    assert_eq!(text.trim_end().lines().count(), 1, "one line: {text}");
-    serde_json::from_str(&text).expect("valid JSON")
 }
 
 #[track_caller]
@@ -227,13 +217,8 @@ fn learn_saves_the_trained_network_that_simulate_generate_and_cosim_start_from()
     #[rustfmt::skip]
     let out = neurogen(&["simulate", t, "--poisson", "300", "--ticks", "60", "--seed", "3",
                          "-o", res.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let res: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&res).unwrap()).unwrap();
+    succeeded(&out);
+    let res = read_json(&res);
     let got: Vec<Vec<u32>> = serde_json::from_value(res["spikes"].clone()).unwrap();
     let mut learned = Network::new(&cfg);
     learned.set_weights(&r.weights).unwrap();
@@ -255,11 +240,7 @@ fn learn_saves_the_trained_network_that_simulate_generate_and_cosim_start_from()
     // port) take it
     let rtl = dir.join("rtl");
     let out = neurogen(&["generate", t, "-o", rtl.to_str().unwrap()]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     #[rustfmt::skip]
     let out = neurogen(&["cosim", t, "--poisson", "300", "--ticks", "60", "--seed", "3",
                          "--rtl", rtl.to_str().unwrap()]);

@@ -6,10 +6,20 @@
 
 mod common;
 use common::neurogen_env as neurogen;
+use common::succeeded;
+use std::path::PathBuf;
 
 /// 16 -> 8 (2 lanes) -> 4 (1 lane).
 const NET: &str = "name = \"chainsyn\"\n[array]\ninputs = 16\nneurons = 8\nlanes = 2\n\
                    [[layer]]\nneurons = 4\nlanes = 1\nrecurrent = false\n";
+
+/// A fresh folder `name` holding `NET` as net.toml: the config and the work folder to use.
+fn net_in(name: &str) -> (PathBuf, PathBuf) {
+    let dir = common::scratch("synth_layers", name);
+    let cfg = dir.join("net.toml");
+    std::fs::write(&cfg, NET).unwrap();
+    (cfg, dir.join("work"))
+}
 
 /// The numbers of a row: every whitespace-separated field that parses.
 fn numbers(line: &str) -> Vec<f64> {
@@ -20,10 +30,7 @@ fn numbers(line: &str) -> Vec<f64> {
 
 #[test]
 fn two_layers_report_each_layer_and_the_totals() {
-    let dir = common::scratch("synth_layers", "hx8k");
-    let cfg = dir.join("net.toml");
-    std::fs::write(&cfg, NET).unwrap();
-    let work = dir.join("work");
+    let (cfg, work) = net_in("hx8k");
     let out = neurogen(
         &[
             "synth",
@@ -35,12 +42,7 @@ fn two_layers_report_each_layer_and_the_totals() {
         ],
         &[],
     );
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = succeeded(&out);
     assert!(
         text.contains("network of 2 layers: 16 -> 8 -> 4 neurons, 2 + 1 lanes"),
         "{text}"
@@ -97,10 +99,7 @@ fn two_layers_report_each_layer_and_the_totals() {
 /// point's row the whole design, one row per layer under it. One point on the HX8K: ~100 s of CPU.
 #[test]
 fn sweep_resizes_layer_0_and_reports_every_layer() {
-    let dir = common::scratch("synth_layers", "sweep");
-    let cfg = dir.join("net.toml");
-    std::fs::write(&cfg, NET).unwrap();
-    let work = dir.join("work");
+    let (cfg, work) = net_in("sweep");
     let out = neurogen(
         &[
             "sweep",
@@ -116,12 +115,7 @@ fn sweep_resizes_layer_0_and_reports_every_layer() {
         ],
         &[],
     );
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = succeeded(&out);
     let lines: Vec<&str> = text.lines().collect();
     let at = lines
         .iter()
@@ -162,12 +156,7 @@ fn the_64_100_10_example_fits_the_up5k() {
         ],
         &[],
     );
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{text}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let text = succeeded(&out);
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let lc = v["logic_cells"]
         .as_u64()

@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 mod common;
-use common::neurogen;
+use common::{json_of, neurogen, read_json, succeeded};
 
 fn scratch(name: &str) -> PathBuf {
     common::scratch("teach_cli", name)
@@ -24,14 +24,7 @@ fn supervised_one_shot_reports_every_seed_as_one_json_object() {
         "3",
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    assert_eq!(text.trim_end().lines().count(), 1, "{text}");
-    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let v = json_of(&out);
     // measured: seeds 1-3 detect every held-out sample with no false positive
     assert_eq!(v["perfect"], 3, "{v}");
     assert_eq!(v["seeds"].as_array().unwrap().len(), 3);
@@ -57,12 +50,7 @@ fn supervised_table_puts_the_readout_beside_the_unsupervised_network() {
         "3",
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(&out);
     let sup = v["supervised"].as_array().unwrap();
     let unsup = v["unsupervised"].as_array().unwrap();
     assert_eq!((sup.len(), unsup.len()), (4, 4), "{v}");
@@ -114,12 +102,7 @@ fn supervised_one_shot_on_the_hardware_matches_the_golden_model() {
         "2",
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v = json_of(&out);
     let h = &v["hardware"];
     assert_eq!(h["match"], true, "{v}");
     // the whole shortened run went through the hardware: 2 taught presentations and 3 x 4 test
@@ -158,11 +141,7 @@ fn stimulus_patterns_writes_a_teacher_that_simulate_reads() {
         "-o",
         stim.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let s = golden::Stimulus::from_file(&stim).unwrap();
     assert!(!s.teach.is_empty() && s.teach.iter().all(|t| t.len() <= 1));
     // a config in teach mode: simulate fires exactly the teacher's neurons; generate gives it
@@ -182,13 +161,8 @@ fn stimulus_patterns_writes_a_teacher_that_simulate_reads() {
         "-o",
         res.to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&res).unwrap()).unwrap();
+    succeeded(&out);
+    let r = read_json(&res);
     let spikes: Vec<Vec<u32>> = serde_json::from_value(r["spikes"].clone()).unwrap();
     for (t, sp) in spikes.iter().enumerate() {
         assert_eq!(sp.as_slice(), s.teach_at(t), "tick {t}");
@@ -199,14 +173,8 @@ fn stimulus_patterns_writes_a_teacher_that_simulate_reads() {
         "-o",
         dir.join("v").to_str().unwrap(),
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let m: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("v/manifest.json")).unwrap())
-            .unwrap();
+    succeeded(&out);
+    let m = read_json(dir.join("v/manifest.json"));
     let regs = m["host"]["registers"].to_string();
     assert!(
         regs.contains("\"TEACH\",16") && regs.contains("\"TEACH_DROPPED\",17"),

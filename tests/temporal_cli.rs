@@ -3,19 +3,9 @@
 //! Runtime: about a second.
 
 use std::path::Path;
-use std::process::Output;
 
 mod common;
-use common::{is_png, neurogen};
-
-#[track_caller]
-fn json_of(out: &Output) -> serde_json::Value {
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "stderr: {err}");
-    let text = String::from_utf8(out.stdout.clone()).unwrap();
-    assert_eq!(text.trim_end().lines().count(), 1, "one line: {text}");
-    serde_json::from_str(&text).expect("valid JSON")
-}
+use common::{is_png, json_of, neurogen};
 
 #[test]
 fn learn_temporal_reports_each_k_with_and_without_delays_and_writes_plots() {

@@ -5,6 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod common;
+use common::{copy_dir, succeeded};
+
 const NET: &str = "name = \"cli\"\n[array]\ninputs = 4\nneurons = 2\nlanes = 2\n\
                    [neuron]\nthreshold = 40\n[synapse]\ninit = \"constant\"\ninit_value = 30\n";
 
@@ -77,12 +80,7 @@ fn passes_under_icarus(tb: &Path) {
         .arg("icarus")
         .output()
         .unwrap();
-    let log = String::from_utf8_lossy(&run.stdout);
-    assert!(
-        run.status.success(),
-        "{log}{}",
-        String::from_utf8_lossy(&run.stderr)
-    );
+    let log = succeeded(&run);
     assert_eq!(
         log.lines().filter(|l| l.starts_with("PASS")).count(),
         1,
@@ -104,12 +102,7 @@ fn the_exported_folder_passes_under_icarus() {
             "tb",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = succeeded(&out);
     assert!(stdout.contains("4 ticks"), "{stdout}");
     for f in [
         "run.sh",
@@ -148,12 +141,7 @@ fn the_up5k_export_passes_with_default_flags() {
             "tb",
         ],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = succeeded(&out);
     assert!(stdout.contains("through the host port"), "{stdout}");
     passes_under_icarus(&dir.join("tb"));
 }
@@ -175,12 +163,7 @@ fn bench_prints_both_simulators_side_by_side() {
             "--bench",
         ],
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = succeeded(&out);
     for want in ["cycles/s", "build s", "run s"] {
         assert!(stdout.contains(want), "{want:?} missing: {stdout}");
     }
@@ -223,12 +206,7 @@ fn export_patch_run(
     ];
     args.extend_from_slice(extra);
     let out = neurogen(dir, &args);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = succeeded(&out);
     assert_eq!(
         stdout.contains("stress seed 1: "),
         !extra.contains(&"--calm"),
@@ -311,12 +289,7 @@ fn cosim_stresses_by_default_and_calm_turns_it_off() {
     std::fs::write(dir.join("user.toml"), USER_NET).unwrap();
     let base = ["cosim", "user.toml", "--poisson", "200", "--ticks", "20"];
     let out = neurogen(&dir, &base);
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = succeeded(&out);
     let first = stdout.lines().next().unwrap();
     assert!(first.starts_with("stress seed 1: "), "{stdout}");
     for want in [
@@ -361,19 +334,6 @@ fn cosim_stresses_by_default_and_calm_turns_it_off() {
     );
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let dst = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &dst);
-        } else {
-            std::fs::copy(e.path(), dst).unwrap();
-        }
-    }
-}
-
 #[test]
 fn cosim_by_default_catches_mutants_that_pass_a_plain_poisson_stimulus() {
     // the user's path: `generate -o DIR`, edit a copy of DIR, `cosim --rtl COPY`. m1 (no weight
@@ -382,11 +342,7 @@ fn cosim_by_default_catches_mutants_that_pass_a_plain_poisson_stimulus() {
     let dir = scratch("cosim_survivors");
     std::fs::write(dir.join("user.toml"), USER_NET).unwrap();
     let out = neurogen(&dir, &["generate", "user.toml", "-o", "gen"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let mutants: [(&str, &str, &str, &str); 3] = [
         (
             "m1",
@@ -476,12 +432,7 @@ fn a_teach_network_exports_a_passing_testbench_and_a_teacher_needs_teach_hardwar
             "tb",
         ],
     );
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = succeeded(&out);
     assert!(stdout.contains("teacher beats"), "{stdout}");
     assert!(dir.join("tb/vectors/teach.hex").exists());
     passes_under_icarus(&dir.join("tb"));

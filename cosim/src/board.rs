@@ -17,12 +17,81 @@
 use crate::driver::staging;
 use crate::verilator::{Build, Clock, Design, In, Model, Out};
 use golden::Config;
-use hdl::board::protocol::Transport;
+use hdl::array::{Layout, Region};
+use hdl::board::protocol::{Client, Transport};
 use hdl::board::{self, Board, BoardDesign, BoardOptions, Role, Status};
 use std::collections::VecDeque;
 
 fn e<E: std::fmt::Display>(x: E) -> String {
     x.to_string()
+}
+
+/// Options for simulating a board top: the board clock from the PLL (iCEBreaker 48 MHz from 12,
+/// ULX3S 125 MHz from 25) at a baud rate of 4 clocks per UART bit, a 64-byte buffer (so long
+/// ticks need the client's SYNC flow control), a short power-on reset.
+pub fn sim_options(board: Board) -> BoardOptions {
+    let mut o = BoardOptions::new(board);
+    let clock = match board {
+        Board::Icebreaker => 48_000_000,
+        Board::Ulx3s => 125_000_000,
+    };
+    o.clock_hz = Some(clock);
+    o.baud = clock / 4;
+    o.fifo_depth = 64;
+    o.por_bits = 4;
+    o
+}
+
+/// Power on the board top in `model` (a fresh board) and synchronise a host client over its
+/// UART, as the CLI finds a board on its serial port.
+pub fn connect<'m>(
+    model: &'m Model,
+    bd: &BoardDesign,
+    por_bits: u32,
+) -> Result<Client<SimUart<'m>>, String> {
+    let mut uart = SimUart::new(model, bd)?;
+    uart.power_on(por_bits)?;
+    let mut client = Client::new(uart, bd.fifo_depth as usize);
+    client.sync()?;
+    Ok(client)
+}
+
+/// Every weight of `lay` as (row j, neuron i, host address at `base`), row by row.
+fn weight_cells(base: u64, lay: &Layout) -> impl Iterator<Item = (u64, u64, u32)> + '_ {
+    (0..lay.r)
+        .flat_map(move |j| (0..lay.n).map(move |i| (j, i, (base + lay.weight_addr(j, i)) as u32)))
+}
+
+/// The host writes that set the weights of the layer `lay` at host address `base` to `w`
+/// (rows x neurons, e.g. a config's initial weights: memories that cannot be preloaded).
+pub fn weight_writes<W>(base: u64, lay: &Layout, w: &W) -> Vec<(u32, u32)>
+where
+    W: std::ops::Index<[usize; 2], Output = i32>,
+{
+    weight_cells(base, lay)
+        .map(|(j, i, a)| (a, w[[j as usize, i as usize]] as u32))
+        .collect()
+}
+
+/// Read every weight of the layer `lay` at host address `base` over the link (pipelined) and
+/// compare it with `want`: the first difference as (j, i, read, wanted), or `None`.
+pub fn weight_difference<T: Transport, W>(
+    c: &mut Client<T>,
+    base: u64,
+    lay: &Layout,
+    want: &W,
+) -> Result<Option<(u64, u64, i64, i64)>, String>
+where
+    W: std::ops::Index<[usize; 2], Output = i32>,
+{
+    let cells: Vec<(u64, u64, u32)> = weight_cells(base, lay).collect();
+    let addrs: Vec<u32> = cells.iter().map(|c| c.2).collect();
+    let words = c.read_many(&addrs)?;
+    Ok(cells.iter().zip(words).find_map(|(&(j, i, _), word)| {
+        let got = lay.decode(Region::W, word);
+        let w = want[[j as usize, i as usize]] as i64;
+        (got != w).then_some((j, i, got, w))
+    }))
 }
 
 /// Generate a board top, write it to a content-keyed folder and build the Verilated model.
@@ -34,12 +103,19 @@ pub fn build(
     build_edited(cfg, board, opts, &|_| Ok(()))
 }
 
-/// Replace the first `from` in the design's Verilog file `file` by `to`: a mutant for
-/// [`build_edited`]. A missing file or text is an error, so a mutant never silently tests
-/// nothing (the same substitution as `RunOptions::patches` of an array).
-pub fn patch(d: &mut BoardDesign, file: &str, from: &str, to: &str) -> Result<(), String> {
-    staging::apply_patches(&mut d.rtl, &[(file.into(), from.into(), to.into())])
-        .map_err(|e| e.to_string())
+/// [`build`] of a mutant: the first `from` in the design's Verilog file `file` replaced by `to`.
+/// A missing file or text is an error, so a mutant never silently tests nothing (the same
+/// substitution as `RunOptions::patches` of an array).
+pub fn build_patched(
+    cfg: &Config,
+    board: Board,
+    opts: &BoardOptions,
+    (file, from, to): (&str, &str, &str),
+) -> Result<(BoardDesign, Design), String> {
+    build_edited(cfg, board, opts, &|d: &mut BoardDesign| {
+        staging::apply_patches(&mut d.rtl, &[(file.into(), from.into(), to.into())])
+            .map_err(|e| e.to_string())
+    })
 }
 
 /// [`build`] with `edit` applied to the generated design before it is written (tests use it to

@@ -20,8 +20,9 @@
 //!   compared. The cycles stay exact: a beat that sends one waits for a full output register
 //!   exactly as `FeastArch::output_wait` says.
 
+use crate::driver::Ports;
 use crate::fnv::KeyHasher;
-use crate::verilator::{Build, Design, In, Model, Out};
+use crate::verilator::{Build, Design, In, Model};
 use golden::feast::{Feast, FeastArch, FeastConfig, Outcome};
 use hdl::feast::{FeastGenerated, FeastLayout, FeastOptions, Mutant, generate, regs};
 use std::path::PathBuf;
@@ -125,28 +126,6 @@ pub fn build(
     Ok((g, design))
 }
 
-struct Ports<'m> {
-    clk: In<'m>,
-    rst: In<'m>,
-    in_valid: In<'m>,
-    in_ready: Out<'m>,
-    in_eot: In<'m>,
-    in_addr: In<'m>,
-    out_valid: Out<'m>,
-    out_ready: In<'m>,
-    out_eot: Out<'m>,
-    out_addr: Out<'m>,
-    wb_cyc: In<'m>,
-    wb_stb: In<'m>,
-    wb_we: In<'m>,
-    wb_adr: In<'m>,
-    wb_dat_w: In<'m>,
-    wb_sel: In<'m>,
-    wb_dat_r: Out<'m>,
-    wb_ack: Out<'m>,
-    wb_stall: Out<'m>,
-}
-
 /// An output beat: a spike of neuron `Some(i)` or the end of a tick (`None`).
 type Beat = Option<u64>;
 
@@ -174,28 +153,7 @@ const WATCHDOG: u64 = 1 << 20;
 
 impl<'m> Harness<'m> {
     fn new(model: &'m Model) -> Result<Harness<'m>, String> {
-        let e = |e: crate::verilator::Error| e.to_string();
-        let p = Ports {
-            clk: model.input("clk").map_err(e)?,
-            rst: model.input("rst").map_err(e)?,
-            in_valid: model.input("in_valid").map_err(e)?,
-            in_ready: model.output("in_ready").map_err(e)?,
-            in_eot: model.input("in_eot").map_err(e)?,
-            in_addr: model.input("in_addr").map_err(e)?,
-            out_valid: model.output("out_valid").map_err(e)?,
-            out_ready: model.input("out_ready").map_err(e)?,
-            out_eot: model.output("out_eot").map_err(e)?,
-            out_addr: model.output("out_addr").map_err(e)?,
-            wb_cyc: model.input("wb_cyc").map_err(e)?,
-            wb_stb: model.input("wb_stb").map_err(e)?,
-            wb_we: model.input("wb_we").map_err(e)?,
-            wb_adr: model.input("wb_adr").map_err(e)?,
-            wb_dat_w: model.input("wb_dat_w").map_err(e)?,
-            wb_sel: model.input("wb_sel").map_err(e)?,
-            wb_dat_r: model.output("wb_dat_r").map_err(e)?,
-            wb_ack: model.output("wb_ack").map_err(e)?,
-            wb_stall: model.output("wb_stall").map_err(e)?,
-        };
+        let p = Ports::bind(model).map_err(|e| e.to_string())?;
         Ok(Harness {
             model,
             p,

@@ -5,13 +5,16 @@
 //! comes from the FPGA's PLL (its simulation model), and the host's serial line runs in real
 //! time against it.
 
-use cosim::board::{SimUart, build, build_edited, patch};
+use cosim::board::{
+    SimUart, build, build_edited, build_patched, connect, sim_options, weight_difference,
+    weight_writes,
+};
 use golden::model::Network;
 use golden::{Config, Stimulus};
 use hdl::array::layout::regs;
 use hdl::board::protocol::{Client, Command, Reply, cmd, error_code};
 use hdl::board::{Board, BoardOptions, Status};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A small learning network with recurrence and inhibition, so the link carries every kind of
 /// traffic (input events, recurrent spikes out, weight changes).
@@ -40,37 +43,6 @@ fn config() -> Config {
     Config::from_toml_str(NET, Path::new(".")).unwrap()
 }
 
-/// Options for simulation: a PLL clock (iCEBreaker 48 MHz from 12, ULX3S 125 MHz from 25) at a
-/// baud rate of 4 clocks per UART bit, a 64-byte buffer (so long ticks need the client's SYNC
-/// flow control), a short power-on reset.
-fn sim_options(board: Board) -> BoardOptions {
-    let mut o = BoardOptions::new(board);
-    let clock = match board {
-        Board::Icebreaker => 48_000_000,
-        Board::Ulx3s => 125_000_000,
-    };
-    o.clock_hz = Some(clock);
-    o.baud = clock / 4;
-    o.fifo_depth = 64;
-    o.por_bits = 4;
-    o
-}
-
-/// Power on the board top in `model` and synchronise a host client over its UART (a reply may
-/// take 50,000 cycles: a tick of a large network).
-fn connect<'m>(
-    model: &'m cosim::verilator::Model,
-    bd: &hdl::board::BoardDesign,
-    por_bits: u32,
-) -> Result<Client<SimUart<'m>>, String> {
-    let mut uart = SimUart::new(model, bd)?;
-    uart.timeout = 50_000;
-    uart.power_on(por_bits)?;
-    let mut client = Client::new(uart, bd.fifo_depth as usize);
-    client.sync()?;
-    Ok(client)
-}
-
 /// Power on, load the initial weights, run `ticks` ticks of a Poisson stimulus and compare each
 /// tick's spikes with the golden model: the spike count, or the first difference or link error.
 fn run_ticks(
@@ -82,16 +54,8 @@ fn run_ticks(
 ) -> Result<usize, String> {
     let model = design.model().map_err(|e| e.to_string())?;
     let mut client = connect(&model, bd, por_bits)?;
-    let lay = bd.array.single().unwrap().layout.clone();
-    let w0 = cfg.initial_weights();
-    let words: Vec<(u32, u32)> = (0..lay.r)
-        .flat_map(|j| (0..lay.n).map(move |i| (j, i)))
-        .map(|(j, i)| {
-            let w = w0[[j as usize, i as usize]] as i64;
-            (lay.weight_addr(j, i) as u32, w as i32 as u32)
-        })
-        .collect();
-    client.write_many(&words)?;
+    let lay = &bd.array.single().unwrap().layout;
+    client.write_many(&weight_writes(0, lay, &cfg.initial_weights()))?;
     let stim = Stimulus::poisson(cfg.array.inputs, 250.0, ticks, 1.0, 7);
     let mut net = Network::new(cfg);
     let mut spikes = 0;
@@ -134,28 +98,7 @@ fn the_uart_divisor_comes_from_the_pll_clock_not_the_oscillator() {
     // the mutant: UART modules built for the oscillator's clocks per bit
     let osc_div = hdl::board::divisor(board.clock_hz() as f64, opts.baud).unwrap();
     assert_eq!(osc_div, 4);
-    let name = bd.array.single().unwrap().layout.name.clone();
-    let mutate = |d: &mut hdl::board::BoardDesign| -> Result<(), String> {
-        for (file, m) in [
-            (
-                format!("{name}_uart_rx.v"),
-                hdl::board::uart::uart_rx_module(&format!("{name}_uart_rx"), osc_div),
-            ),
-            (
-                format!("{name}_uart_tx.v"),
-                hdl::board::uart::uart_tx_module(&format!("{name}_uart_tx"), osc_div),
-            ),
-        ] {
-            let f = d
-                .rtl
-                .iter_mut()
-                .find(|f| f.0 == file)
-                .ok_or("no UART file")?;
-            f.1 = hdl::emit::module(&m, &[])?;
-        }
-        d.divisor = osc_div;
-        Ok(())
-    };
+    let mutate = |d: &mut hdl::board::BoardDesign| uart_divisor(d, osc_div);
     let (bad, bad_design) = build_edited(&cfg, board, &opts, &mutate).unwrap();
     let r = run_ticks(&cfg, &bad, &bad_design, opts.por_bits, 12);
     assert!(r.is_err(), "the oscillator's divisor passed: {r:?}");
@@ -165,31 +108,53 @@ fn the_uart_divisor_comes_from_the_pll_clock_not_the_oscillator() {
     );
 }
 
+/// The mutant of a board top whose UART modules divide by `div` clocks per bit (e.g. computed
+/// from the oscillator instead of the PLL's clock).
+fn uart_divisor(d: &mut hdl::board::BoardDesign, div: u64) -> Result<(), String> {
+    let name = d
+        .array
+        .single()
+        .ok_or("not a single array")?
+        .layout
+        .name
+        .clone();
+    for (file, m) in [
+        (
+            format!("{name}_uart_rx.v"),
+            hdl::board::uart::uart_rx_module(&format!("{name}_uart_rx"), div),
+        ),
+        (
+            format!("{name}_uart_tx.v"),
+            hdl::board::uart::uart_tx_module(&format!("{name}_uart_tx"), div),
+        ),
+    ] {
+        let f = d
+            .rtl
+            .iter_mut()
+            .find(|f| f.0 == file)
+            .ok_or("no UART file")?;
+        f.1 = hdl::emit::module(&m, &[])?;
+    }
+    d.divisor = div;
+    Ok(())
+}
+
 fn run_stimulus_and_compare(board: Board) {
     let cfg = config();
     let opts = sim_options(board);
     let (bd, design) = build(&cfg, board, &opts).unwrap();
     assert_eq!(bd.divisor, 4);
     let model = design.model().unwrap();
-    let mut uart = SimUart::new(&model, &bd).unwrap();
-    uart.power_on(opts.por_bits).unwrap();
-    assert!(uart.led(Status::Heartbeat).is_some());
-    let mut client = Client::new(uart, bd.fifo_depth as usize);
-    client.sync().unwrap();
+    let mut client = connect(&model, &bd, opts.por_bits).unwrap();
+    assert!(client.link().led(Status::Heartbeat).is_some());
     let lay = bd.array.single().unwrap().layout.clone();
     assert_eq!(client.read(regs::ID as u32).unwrap() as u64, regs::ID_VALUE);
     assert_eq!(client.read(regs::NEURONS as u32).unwrap(), 8);
 
     // the initial weights through the link, as for memories that cannot be preloaded
-    let w0 = cfg.initial_weights();
-    let words: Vec<(u32, u32)> = (0..lay.r)
-        .flat_map(|j| (0..lay.n).map(move |i| (j, i)))
-        .map(|(j, i)| {
-            let w = w0[[j as usize, i as usize]] as i64;
-            (lay.weight_addr(j, i) as u32, w as i32 as u32)
-        })
-        .collect();
-    client.write_many(&words).unwrap();
+    client
+        .write_many(&weight_writes(0, &lay, &cfg.initial_weights()))
+        .unwrap();
 
     let stim = Stimulus::poisson(cfg.array.inputs, 250.0, 24, 1.0, 7);
     // one long tick: more events than the 64-byte buffer holds, so the client must sync
@@ -215,20 +180,8 @@ fn run_stimulus_and_compare(board: Board) {
     );
 
     // every weight over the link, pipelined, equals the golden model's
-    let addrs: Vec<u32> = (0..lay.r)
-        .flat_map(|j| (0..lay.n).map(move |i| (j, i)))
-        .map(|(j, i)| lay.weight_addr(j, i) as u32)
-        .collect();
-    let words = client.read_many(&addrs).unwrap();
-    let w = net.weights();
-    for (k, word) in words.iter().enumerate() {
-        let (j, i) = (k as u64 / lay.n, k as u64 % lay.n);
-        assert_eq!(
-            lay.decode(hdl::array::Region::W, *word),
-            w[[j as usize, i as usize]] as i64,
-            "{board:?}: weight {j},{i}"
-        );
-    }
+    let diff = weight_difference(&mut client, 0, &lay, net.weights()).unwrap();
+    assert_eq!(diff, None, "{board:?}: weight (j, i, read, golden)");
 
     // write weights over the link; the network goes on matching the golden model
     let writes = [(0u64, 0u64, 200i64), (5, 3, 0), (12, 1, 77)];
@@ -278,10 +231,7 @@ fn link_errors_are_reported_and_the_button_resets_the_array() {
     let opts = sim_options(board);
     let (bd, design) = build(&cfg, board, &opts).unwrap();
     let model = design.model().unwrap();
-    let mut uart = SimUart::new(&model, &bd).unwrap();
-    uart.power_on(opts.por_bits).unwrap();
-    let mut c = Client::new(uart, bd.fifo_depth as usize);
-    c.sync().unwrap();
+    let mut c = connect(&model, &bd, opts.por_bits).unwrap();
     assert_eq!(c.link().led(Status::Error), Some(false));
     let lay = bd.array.single().unwrap().layout.clone();
 
@@ -330,14 +280,38 @@ fn link_errors_are_reported_and_the_button_resets_the_array() {
     assert_eq!(c.link().led(Status::Error), Some(false));
 }
 
+/// Write every file of `d` (its Verilog, the PLL's simulation model, the memory images) into a
+/// fresh folder `<group>/<name>` of the test's temporary folder: the folder and the Verilog
+/// files' names.
+fn write_design(group: &str, name: &str, d: &hdl::board::BoardDesign) -> (PathBuf, Vec<String>) {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(group)
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::new();
+    for (n, t) in d
+        .rtl
+        .iter()
+        .chain(d.sim.iter())
+        .chain(d.array.init().iter())
+    {
+        std::fs::write(dir.join(n), t).unwrap();
+        if n.ends_with(".v") {
+            files.push(n.clone());
+        }
+    }
+    (dir, files)
+}
+
 #[test]
 fn board_tops_are_lint_clean_verilog_2005() {
-    let chain = Config::from_toml_str(CHAIN, Path::new(".")).unwrap();
+    let chain = Config::from_toml_str(&chain_toml(), Path::new(".")).unwrap();
     // and the tops whose link drives a teacher stream (one layer, a chain)
     let taught = Config::from_toml_str(TEACH_NET, Path::new(".")).unwrap();
     let taught_chain = Config::from_toml_str(TEACH_CHAIN, Path::new(".")).unwrap();
     // and a chain whose link sends LAYER_SPIKE frames (output = "all")
-    let all = CHAIN
+    let all = chain_toml()
         .replace("name = \"uartchain\"", "name = \"uartall\"")
         .replace("[network]\n", "[network]\noutput = \"all\"\n");
     let all = Config::from_toml_str(&all, Path::new(".")).unwrap();
@@ -348,24 +322,9 @@ fn board_tops_are_lint_clean_verilog_2005() {
         (all, Board::Ulx3s),
     ]) {
         let d = hdl::board::generate(&cfg, board, &BoardOptions::new(board)).unwrap();
-        let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-            .join("board-lint")
-            .join(format!("{}-{}", cfg.name, board.name()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut files = Vec::new();
         assert_eq!(d.sim.len(), 1, "the PLL's simulation model");
-        for (n, t) in d
-            .rtl
-            .iter()
-            .chain(d.sim.iter())
-            .chain(d.array.init().iter())
-        {
-            std::fs::write(dir.join(n), t).unwrap();
-            if n.ends_with(".v") {
-                files.push(n.clone());
-            }
-        }
+        let name = format!("{}-{}", cfg.name, board.name());
+        let (dir, files) = write_design("board-lint", &name, &d);
         let run = |prog: &str, args: &[&str]| {
             let out = std::process::Command::new(prog)
                 .args(args)
@@ -396,11 +355,7 @@ fn board_tops_are_lint_clean_verilog_2005() {
 /// PLL model multiplying it (to 48 MHz), a host UART at 3 Mbaud in the test bench sending
 /// `host` bytes; the bytes the board sent back.
 fn icarus_real_time(test: &str, bd: &hdl::board::BoardDesign, host: &[u8]) -> Vec<u8> {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("board-icarus")
-        .join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let (dir, mut files) = write_design("board-icarus", test, bd);
     let bit_ps = 1e12 / bd.baud as f64;
     let sends: String = host
         .iter()
@@ -453,19 +408,8 @@ endmodule
         top = bd.top,
         half = bit_ps / 2.0,
     );
-    let mut files = vec!["tb.v".to_string()];
     std::fs::write(dir.join("tb.v"), tb).unwrap();
-    for (n, t) in bd
-        .rtl
-        .iter()
-        .chain(bd.sim.iter())
-        .chain(bd.array.init().iter())
-    {
-        std::fs::write(dir.join(n), t).unwrap();
-        if n.ends_with(".v") {
-            files.push(n.clone());
-        }
-    }
+    files.insert(0, "tb.v".to_string());
     let out = std::process::Command::new("iverilog")
         .args(["-g2005", "-o", "sim.vvp", "-s", "tb"])
         .args(&files)
@@ -523,48 +467,18 @@ fn icarus_the_pll_model_multiplies_the_oscillator_and_the_uart_runs_at_its_clock
     assert_eq!(icarus_real_time("pll", &bd, &host), want);
 
     let mut bad = bd.clone();
-    let name = lay.name.clone();
-    for (file, m) in [
-        (
-            format!("{name}_uart_rx.v"),
-            hdl::board::uart::uart_rx_module(&format!("{name}_uart_rx"), 4),
-        ),
-        (
-            format!("{name}_uart_tx.v"),
-            hdl::board::uart::uart_tx_module(&format!("{name}_uart_tx"), 4),
-        ),
-    ] {
-        let f = bad.rtl.iter_mut().find(|f| f.0 == file).unwrap();
-        f.1 = hdl::emit::module(&m, &[]).unwrap();
-    }
+    uart_divisor(&mut bad, 4).unwrap();
     let got = icarus_real_time("oscillator-divisor", &bad, &host);
     assert_ne!(got, want, "the oscillator's divisor passed");
 }
 
-/// A network of two layers with recurrence, inhibition and learning in both; layer 1 reads
-/// layer 0's spikes of the previous tick.
-const CHAIN: &str = r#"
-name = "uartchain"
-[network]
-layer_delay = 1
-[array]
-inputs = 12
-neurons = 8
-lanes = 2
-recurrent = true
-[neuron]
-threshold = 90
-leak_shift = 3
-inhibition = 4
-[synapse]
-init = "uniform"
-init_lo = 10
-init_hi = 60
-seed = 3
-[stdp]
-pre_inc = 48
-post_inc = 48
-[[layer]]
+/// A network of two layers: the layer of `NET` (recurrence, inhibition, learning) and a learning
+/// layer that reads layer 0's spikes of the previous tick.
+fn chain_toml() -> String {
+    NET.replace(
+        "name = \"uartnet\"",
+        "name = \"uartchain\"\n[network]\nlayer_delay = 1",
+    ) + r#"[[layer]]
 neurons = 4
 lanes = 2
 [layer.neuron]
@@ -578,7 +492,8 @@ seed = 5
 [layer.stdp]
 pre_inc = 48
 post_inc = 48
-"#;
+"#
+}
 
 /// Power on a chain's board top, check every layer's ID and size registers at its base
 /// address, write every layer's initial weights (UP5K SPRAM), run `ticks` ticks: the spike
@@ -613,13 +528,7 @@ fn run_chain_ticks(
         if n != lc.array.neurons {
             return Err(format!("base 0x{base:x}: {n} neurons"));
         }
-        let w0 = lc.initial_weights();
-        for j in 0..lay.r {
-            for i in 0..lay.n {
-                let w = w0[[j as usize, i as usize]] as i64;
-                words.push(((base + lay.weight_addr(j, i)) as u32, w as i32 as u32));
-            }
-        }
+        words.extend(weight_writes(*base, lay, &lc.initial_weights()));
     }
     client.write_many(&words)?;
     let stim = Stimulus::poisson(cfg.array.inputs, 300.0, ticks, 1.0, 7);
@@ -678,18 +587,10 @@ fn run_chain_ticks(
         if tick != want {
             return Err(format!("layer[{k}]: tick counter {tick}, expected {want}"));
         }
-        let addrs: Vec<u32> = (0..lay.r)
-            .flat_map(|j| (0..lay.n).map(move |i| (j, i)))
-            .map(|(j, i)| (base + lay.weight_addr(j, i)) as u32)
-            .collect();
-        let w = net.layer(k).weights();
-        for (m, word) in client.read_many(&addrs)?.iter().enumerate() {
-            let (j, i) = (m as u64 / lay.n, m as u64 % lay.n);
-            let want = w[[j as usize, i as usize]] as i64;
-            let got = lay.decode(hdl::array::Region::W, *word);
-            if got != want {
-                return Err(format!("layer[{k}] weight[{j},{i}]: {got}, golden {want}"));
-            }
+        if let Some((j, i, got, want)) =
+            weight_difference(&mut client, *base, lay, net.layer(k).weights())?
+        {
+            return Err(format!("layer[{k}] weight[{j},{i}]: {got}, golden {want}"));
         }
     }
     if !client.errors.is_empty() {
@@ -705,7 +606,7 @@ fn run_chain_ticks(
 /// Verilator builds).
 #[test]
 fn icebreaker_top_of_a_chain_reaches_every_layer_and_matches_the_golden_chain() {
-    let cfg = Config::from_toml_str(CHAIN, Path::new(".")).unwrap();
+    let cfg = Config::from_toml_str(&chain_toml(), Path::new(".")).unwrap();
     let board = Board::Icebreaker;
     let opts = sim_options(board);
     let (bd, design) = build(&cfg, board, &opts).unwrap();
@@ -756,7 +657,7 @@ fn icebreaker_top_of_a_chain_reaches_every_layer_and_matches_the_golden_chain() 
 /// layer 0 in its frame fails. Runtime ~40 s (two Verilator builds).
 #[test]
 fn icebreaker_top_of_a_chain_with_output_all_sends_every_layers_tagged_spikes() {
-    let toml = CHAIN
+    let toml = chain_toml()
         .replace("name = \"uartchain\"", "name = \"uartall\"")
         .replace("[network]\n", "[network]\noutput = \"all\"\n");
     let cfg = Config::from_toml_str(&toml, Path::new(".")).unwrap();
@@ -773,15 +674,12 @@ fn icebreaker_top_of_a_chain_with_output_all_sends_every_layers_tagged_spikes() 
     );
 
     // the mutant: the frame's layer byte is always 0
-    let mutate = |d: &mut hdl::board::BoardDesign| {
-        patch(
-            d,
-            "uartall_link.v",
-            "obuf_layer <= obuf_in_layer;",
-            "obuf_layer <= 1'd0;",
-        )
-    };
-    let (bad, bad_design) = build_edited(&cfg, board, &opts, &mutate).unwrap();
+    let mutant = (
+        "uartall_link.v",
+        "obuf_layer <= obuf_in_layer;",
+        "obuf_layer <= 1'd0;",
+    );
+    let (bad, bad_design) = build_patched(&cfg, board, &opts, mutant).unwrap();
     let r = run_chain_ticks(&cfg, &bad, &bad_design, opts.por_bits, 30);
     assert!(
         r.as_ref().is_err_and(|e| e.contains("layer[")),
@@ -900,13 +798,7 @@ fn run_taught_ticks(
     };
     let mut words = Vec::new();
     for ((base, lay), lc) in maps.iter().zip(&cfgs) {
-        let w0 = lc.initial_weights();
-        for j in 0..lay.r {
-            for i in 0..lay.n {
-                let w = w0[[j as usize, i as usize]] as i64;
-                words.push(((base + lay.weight_addr(j, i)) as u32, w as i32 as u32));
-            }
-        }
+        words.extend(weight_writes(*base, lay, &lc.initial_weights()));
     }
     client.write_many(&words)?;
     let teacher = cfg.teacher_layer();
@@ -941,18 +833,8 @@ fn run_taught_ticks(
                 l.teach()
             ));
         }
-        let addrs: Vec<u32> = (0..lay.r)
-            .flat_map(|j| (0..lay.n).map(move |i| (j, i)))
-            .map(|(j, i)| (base + lay.weight_addr(j, i)) as u32)
-            .collect();
-        let w = l.weights();
-        for (m, word) in client.read_many(&addrs)?.iter().enumerate() {
-            let (j, i) = (m as u64 / lay.n, m as u64 % lay.n);
-            let want = w[[j as usize, i as usize]] as i64;
-            let got = lay.decode(hdl::array::Region::W, *word);
-            if got != want {
-                return Err(format!("layer[{k}] weight[{j},{i}]: {got}, golden {want}"));
-            }
+        if let Some((j, i, got, want)) = weight_difference(&mut client, *base, lay, l.weights())? {
+            return Err(format!("layer[{k}] weight[{j},{i}]: {got}, golden {want}"));
         }
     }
     if net.layer(teacher).teach_dropped() == 0 {
@@ -981,10 +863,7 @@ fn icebreaker_tops_with_a_teacher_match_the_golden_model() {
 
     // frames out of the teacher's order are refused, and the next tick runs
     let model = design.model().unwrap();
-    let mut uart = SimUart::new(&model, &bd).unwrap();
-    uart.power_on(opts.por_bits).unwrap();
-    let mut c = Client::new(uart, bd.fifo_depth as usize);
-    c.sync().unwrap();
+    let mut c = connect(&model, &bd, opts.por_bits).unwrap();
     let mut bytes = Vec::new();
     for f in [
         Command::Teach(3),
@@ -1033,15 +912,12 @@ fn icebreaker_tops_with_a_teacher_match_the_golden_model() {
     assert!(spikes > 5, "{spikes} spikes");
 
     // control: the link's teacher beat carries the payload's low byte twice
-    let mutate = |d: &mut hdl::board::BoardDesign| {
-        patch(
-            d,
-            "uartteach_link.v",
-            "assign teach_addr = {16'd0, pay[63:48]};",
-            "assign teach_addr = {16'd0, pay[55:48], pay[55:48]};",
-        )
-    };
-    let (bad, bad_design) = build_edited(&cfg, board, &opts, &mutate).unwrap();
+    let mutant = (
+        "uartteach_link.v",
+        "assign teach_addr = {16'd0, pay[63:48]};",
+        "assign teach_addr = {16'd0, pay[55:48], pay[55:48]};",
+    );
+    let (bad, bad_design) = build_patched(&cfg, board, &opts, mutant).unwrap();
     let r = run_taught_ticks(&cfg, &bad, &bad_design, opts.por_bits, 26);
     assert!(r.is_err(), "a link with a wrong teacher address passed");
     eprintln!("control (wrong teacher address) failed: {}", r.unwrap_err());

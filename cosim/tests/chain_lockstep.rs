@@ -77,6 +77,24 @@ fn setup() -> Setup {
     }
 }
 
+impl Setup {
+    /// The taught readout trained and tested by the golden model.
+    fn golden(&self) -> ReadoutRun {
+        train_readout(
+            &self.data,
+            &self.p,
+            &self.o,
+            &self.hidden,
+            &self.train,
+            &self.test,
+            true,
+            1,
+            &mut |_| {},
+        )
+        .unwrap()
+    }
+}
+
 fn on_hardware(s: &Setup, opts: RunOptions) -> (ReadoutRun, ChainLockstepReport) {
     let mut chips = ChainHardware {
         opts,
@@ -101,18 +119,7 @@ fn on_hardware(s: &Setup, opts: RunOptions) -> (ReadoutRun, ChainLockstepReport)
 #[test]
 fn the_taught_readout_on_the_chain_top_equals_the_golden_run() {
     let s = setup();
-    let golden = train_readout(
-        &s.data,
-        &s.p,
-        &s.o,
-        &s.hidden,
-        &s.train,
-        &s.test,
-        true,
-        1,
-        &mut |_| {},
-    )
-    .unwrap();
+    let golden = s.golden();
     let (r, rep) = on_hardware(&s, RunOptions::default());
     let run = &rep.lockstep.run;
     assert!(run.mismatch.is_none(), "{}", run.mismatch.as_ref().unwrap());
@@ -147,18 +154,7 @@ fn mutant(s: &Setup, what: &str, file: &str, from: &str, to: &str) -> String {
         .unwrap_or_else(|| panic!("the mutant \"{what}\" was not caught"));
     assert!(!rep.lockstep.complete);
     // the golden chain carried the experiment to its end
-    let golden = train_readout(
-        &s.data,
-        &s.p,
-        &s.o,
-        &s.hidden,
-        &s.train,
-        &s.test,
-        true,
-        1,
-        &mut |_| {},
-    )
-    .unwrap();
+    let golden = s.golden();
     assert_eq!(r, golden);
     let text = m.to_string();
     eprintln!("{what}: caught: {text}");

@@ -23,6 +23,9 @@ use hdl::array::{Generated, Options, Target, ecp5, generate};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod common;
+use common::tool;
+
 /// One network per DP16KD configuration: (label, TOML, expected (configuration, tiles)).
 const NETS: &[(&str, &str, (u32, u32))] = &[
     (
@@ -92,24 +95,6 @@ fn work_dir(what: &str) -> PathBuf {
         .join(what);
     std::fs::create_dir_all(&d).unwrap();
     d
-}
-
-/// Run a tool in `dir`; Ok(stdout) when it exits with 0.
-fn tool(dir: &Path, program: &str, args: &[&str]) -> Result<String, String> {
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .map_err(|e| {
-            format!("cannot run {program}: {e}; install the toolchain with scripts/setup.sh")
-        })?;
-    let so = String::from_utf8_lossy(&out.stdout).into_owned();
-    let se = String::from_utf8_lossy(&out.stderr).into_owned();
-    if out.status.success() {
-        Ok(so)
-    } else {
-        Err(format!("{program} failed ({}):\n{so}{se}", out.status))
-    }
 }
 
 /// The DP16KD subset the generator uses, for simulation.
@@ -333,7 +318,7 @@ fn simulate(l: &Lane, text: &str, synthesis: bool) -> Result<Vec<String>, String
         args.extend(["-DSYNTHESIS", "DP16KD.v"]);
     }
     tool(&l.dir, "iverilog", &args)?;
-    let out = tool(&l.dir, "vvp", &["-n", &vvp])?;
+    let (out, _) = tool(&l.dir, "vvp", &["-n", &vvp])?;
     Ok(out
         .lines()
         .filter(|s| !s.is_empty() && !s.starts_with("VCD") && !s.contains("$finish"))

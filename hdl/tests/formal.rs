@@ -34,8 +34,10 @@
 use golden::Config;
 use hdl::array::{Options, Target, generate};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Instant;
+
+mod common;
+use common::tool;
 
 /// The properties, in the order of the harness output `bad`.
 const PROPS: [&str; 7] = [
@@ -289,26 +291,6 @@ fn write_design(
     })
 }
 
-/// Run a tool in `dir`; its stdout when it exits with 0.
-fn tool(dir: &Path, program: &str, args: &[&str]) -> Result<String, String> {
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .map_err(|e| {
-            format!("cannot run {program}: {e}; install the toolchain with scripts/setup.sh")
-        })?;
-    let so = String::from_utf8_lossy(&out.stdout).into_owned();
-    if out.status.success() {
-        Ok(so)
-    } else {
-        let se = String::from_utf8_lossy(&out.stderr);
-        let all: Vec<&str> = so.lines().chain(se.lines()).collect();
-        let tail = all[all.len().saturating_sub(30)..].join("\n");
-        Err(format!("{program} failed ({}):\n{tail}", out.status))
-    }
-}
-
 /// Build `prove.aig` (outputs: the properties) and, with `covers`, `cover.aig` (outputs: the
 /// covers) in the design's folder. Memories become flip-flops; undriven values (uninitialised
 /// registers) are free; the property modules' own registers start at their initial values.
@@ -375,7 +357,7 @@ struct Abc {
 
 fn abc(dir: &Path, aig: &str, engine: &str) -> Result<Abc, String> {
     let script = format!("read_aiger {aig}; fold; strash; print_stats; {engine}");
-    let log = tool(dir, "yosys-abc", &["-c", &script])?;
+    let (log, _) = tool(dir, "yosys-abc", &["-c", &script])?;
     let mut r = Abc::default();
     for line in log.lines() {
         let w: Vec<&str> = line.split_whitespace().collect();
@@ -426,7 +408,7 @@ fn bmc_each(dir: &Path, aig: &str, outputs: usize) -> Result<Vec<Option<u64>>, S
             )
         })
         .collect();
-    let log = tool(dir, "yosys-abc", &["-c", &script])?;
+    let (log, _) = tool(dir, "yosys-abc", &["-c", &script])?;
     let mut frames = Vec::new();
     for line in log.lines() {
         // "Output 0 of miter "x" was asserted in frame 17. Time = ..."

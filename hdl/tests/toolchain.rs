@@ -20,7 +20,9 @@
 use golden::Config;
 use hdl::array::{Options, Target, generate};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+
+mod common;
+use common::tool;
 
 /// The spread of networks: (label, TOML). Small enough for a few seconds of Yosys each: lane
 /// counts multiply the datapath, so the many-lane networks have narrow words.
@@ -282,26 +284,6 @@ fn work_dir(tool: &str) -> PathBuf {
         .join(tool)
 }
 
-/// Run a tool in `dir`; Ok((stdout, stderr)) when it exits with 0.
-fn tool(dir: &Path, program: &str, args: &[String]) -> Result<(String, String), String> {
-    let out = Command::new(program)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .map_err(|e| {
-            format!("cannot run {program}: {e}; install the toolchain with scripts/setup.sh")
-        })?;
-    let so = String::from_utf8_lossy(&out.stdout).into_owned();
-    let se = String::from_utf8_lossy(&out.stderr).into_owned();
-    if out.status.success() {
-        Ok((so, se))
-    } else {
-        let tail: Vec<&str> = so.lines().chain(se.lines()).collect();
-        let tail = tail[tail.len().saturating_sub(40)..].join("\n");
-        Err(format!("{program} failed ({}):\n{tail}", out.status))
-    }
-}
-
 /// Check every network of the spread in `tool`'s folder; fail with all failures.
 fn for_each_network(
     what: &str,
@@ -402,11 +384,7 @@ fn yosys(
         files = files.join(" "),
     );
     std::fs::write(dir.join("synth.ys"), script).map_err(|e| e.to_string())?;
-    tool(
-        &dir,
-        "yosys",
-        &["-q".into(), "-s".into(), "synth.ys".into()],
-    )?;
+    tool(&dir, "yosys", &["-q", "-s", "synth.ys"])?;
     let cells = std::fs::read_to_string(dir.join("bram.txt")).map_err(|e| e.to_string())?;
     let stat = std::fs::read_to_string(dir.join("stat.txt")).map_err(|e| e.to_string())?;
     let count = stat

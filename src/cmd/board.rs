@@ -9,6 +9,7 @@ use super::CmdResult;
 use super::common::{load_network_config, load_stimulus, write_file, write_files};
 use crate::cli::{BoardArgs, BoardCmd, PortArgs, StimulusSource};
 use crate::flow::serial::SerialPort;
+use cosim::board::{weight_difference, weight_writes};
 use golden::chain::Chain;
 use hdl::array::Layout;
 use hdl::board::protocol::{Client, Transport};
@@ -387,13 +388,7 @@ pub(crate) fn session<T: Transport>(
     if load {
         let mut words = Vec::new();
         for ((base, lay), lc) in maps.iter().zip(&cfgs) {
-            let w0 = lc.initial_weights();
-            for j in 0..lay.r {
-                for i in 0..lay.n {
-                    let w = w0[[j as usize, i as usize]] as i64;
-                    words.push(((base + lay.weight_addr(j, i)) as u32, w as i32 as u32));
-                }
-            }
+            words.extend(weight_writes(*base, lay, &lc.initial_weights()));
             for (i, &th) in lc.initial_theta().iter().enumerate() {
                 if th != 0 {
                     let a = lay
@@ -464,24 +459,15 @@ pub(crate) fn session<T: Transport>(
     if let Some(net) = &net {
         let mut n = 0;
         for (k, (base, lay)) in maps.iter().enumerate() {
-            let addrs: Vec<u32> = (0..lay.r)
-                .flat_map(|j| (0..lay.n).map(move |i| (j, i)))
-                .map(|(j, i)| (base + lay.weight_addr(j, i)) as u32)
-                .collect();
-            let words = c.read_many(&addrs)?;
-            let w = net.layer(k).weights();
-            for (m, word) in words.iter().enumerate() {
-                let (j, i) = (m as u64 / lay.n, m as u64 % lay.n);
-                let got = lay.decode(hdl::array::Region::W, *word);
-                let want = w[[j as usize, i as usize]] as i64;
-                if got != want {
-                    return Err(format!(
-                        "MISMATCH after the last tick: {}weight[{j},{i}] expected {want} got {got}",
-                        who(k)
-                    ));
-                }
+            if let Some((j, i, got, want)) =
+                weight_difference(c, *base, lay, net.layer(k).weights())?
+            {
+                return Err(format!(
+                    "MISMATCH after the last tick: {}weight[{j},{i}] expected {want} got {got}",
+                    who(k)
+                ));
             }
-            n += words.len();
+            n += (lay.r * lay.n) as usize;
         }
         out.checked = Some(n);
     }
@@ -552,7 +538,7 @@ mod tests {
     //! cosim/tests/board.rs): the UP5K's SPRAM weights and the config's theta cannot be
     //! preloaded, so the run must write them first.
     use super::*;
-    use cosim::board::{SimUart, build};
+    use cosim::board::{build, build_patched, connect, sim_options};
     use golden::{Config, Stimulus};
 
     /// Learning, adaptive threshold with an initial theta (`neuron.theta_file`), 4 groups (SPRAM
@@ -578,16 +564,6 @@ seed = 3
 pre_inc = 48
 post_inc = 48
 "#;
-
-    fn options() -> BoardOptions {
-        // the board clock is the PLL's (48 MHz from 12): 12 Mbaud is 4 clocks per bit
-        let mut o = BoardOptions::new(Board::Icebreaker);
-        o.clock_hz = Some(48_000_000);
-        o.baud = 12_000_000;
-        o.fifo_depth = 64;
-        o.por_bits = 4;
-        o
-    }
 
     #[test]
     fn weight_plan_follows_the_manifest() {
@@ -626,7 +602,8 @@ post_inc = 48
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("theta.csv"), "0, 40, 0, 25, 60, 0, 10, 0\n").unwrap();
         let cfg = Config::from_toml_str(NET, &dir).unwrap();
-        let opts = options();
+        // the board clock is the PLL's (48 MHz from 12): 12 Mbaud is 4 clocks per bit
+        let opts = sim_options(Board::Icebreaker);
         let (bd, design) = build(&cfg, Board::Icebreaker, &opts).unwrap();
         // what `board generate` writes as manifest.json decides
         let manifest: serde_json::Value = serde_json::from_str(bd.array.manifest()).unwrap();
@@ -641,10 +618,7 @@ post_inc = 48
         let run = |load: bool| {
             // a fresh board: SPRAM and theta zero, as after configuration
             let model = design.model().unwrap();
-            let mut uart = SimUart::new(&model, &bd).unwrap();
-            uart.power_on(opts.por_bits).unwrap();
-            let mut c = Client::new(uart, bd.fifo_depth as usize);
-            c.sync().unwrap();
+            let mut c = connect(&model, &bd, opts.por_bits).unwrap();
             session(&mut c, &cfg, &stim, load, true, "runnet")
         };
         let s = run(plan.load).unwrap();
@@ -670,7 +644,8 @@ post_inc = 48
             lanes = 2\n[layer.neuron]\nthreshold = 60\nleak_shift = 3\n[layer.synapse]\n\
             init = \"uniform\"\ninit_lo = 10\ninit_hi = 60\nseed = 5\n";
         let cfg = Config::from_toml_str(CHAIN, std::path::Path::new(".")).unwrap();
-        let opts = options();
+        // the board clock is the PLL's (48 MHz from 12): 12 Mbaud is 4 clocks per bit
+        let opts = sim_options(Board::Icebreaker);
         let (bd, design) = build(&cfg, Board::Icebreaker, &opts).unwrap();
         let manifest: serde_json::Value = serde_json::from_str(bd.array.manifest()).unwrap();
         let plan = weight_plan(None, Some(&manifest), false).unwrap();
@@ -682,10 +657,7 @@ post_inc = 48
         let stim = Stimulus::poisson(12, 300.0, 20, 1.0, 7);
         let run = |load: bool| {
             let model = design.model().unwrap();
-            let mut uart = SimUart::new(&model, &bd).unwrap();
-            uart.power_on(opts.por_bits).unwrap();
-            let mut c = Client::new(uart, bd.fifo_depth as usize);
-            c.sync().unwrap();
+            let mut c = connect(&model, &bd, opts.por_bits).unwrap();
             session(&mut c, &cfg, &stim, load, true, "runchain")
         };
         let s = run(true).unwrap();
@@ -714,14 +686,12 @@ post_inc = 48
             leak_shift = 3\n[layer.synapse]\ninit = \"uniform\"\ninit_lo = 10\ninit_hi = 60\n\
             seed = 5\n";
         let cfg = Config::from_toml_str(CHAIN, std::path::Path::new(".")).unwrap();
-        let opts = options();
+        // the board clock is the PLL's (48 MHz from 12): 12 Mbaud is 4 clocks per bit
+        let opts = sim_options(Board::Icebreaker);
         let stim = Stimulus::poisson(12, 300.0, 20, 1.0, 7);
         let run = |bd: &hdl::board::BoardDesign, design: &cosim::verilator::Design| {
             let model = design.model().unwrap();
-            let mut uart = SimUart::new(&model, bd).unwrap();
-            uart.power_on(opts.por_bits).unwrap();
-            let mut c = Client::new(uart, bd.fifo_depth as usize);
-            c.sync().unwrap();
+            let mut c = connect(&model, bd, opts.por_bits).unwrap();
             session(&mut c, &cfg, &stim, true, true, "runall")
         };
         let (bd, design) = build(&cfg, Board::Icebreaker, &opts).unwrap();
@@ -733,16 +703,12 @@ post_inc = 48
         assert!(per_layer.iter().all(|&n| n > 3), "{per_layer:?}");
         let last: Vec<Vec<u32>> = s.layers.iter().map(|t| t[1].clone()).collect();
         assert_eq!(s.spikes, last);
-        let mutate = |d: &mut hdl::board::BoardDesign| {
-            cosim::board::patch(
-                d,
-                "runall_link.v",
-                "obuf_layer <= obuf_in_layer;",
-                "obuf_layer <= 1'd0;",
-            )
-        };
-        let (bad, bad_design) =
-            cosim::board::build_edited(&cfg, Board::Icebreaker, &opts, &mutate).unwrap();
+        let mutant = (
+            "runall_link.v",
+            "obuf_layer <= obuf_in_layer;",
+            "obuf_layer <= 1'd0;",
+        );
+        let (bad, bad_design) = build_patched(&cfg, Board::Icebreaker, &opts, mutant).unwrap();
         let e = run(&bad, &bad_design).unwrap_err();
         assert!(e.starts_with("MISMATCH") && e.contains("layer["), "{e}");
     }
@@ -754,7 +720,7 @@ mod teach_tests {
     //! iCEBreaker top matches the golden model; a teacher the link cannot carry, or one for a
     //! network without teach hardware, is refused before anything is sent.
     use super::*;
-    use cosim::board::{SimUart, build};
+    use cosim::board::{build, connect, sim_options};
     use golden::{Config, Stimulus};
 
     const TAUGHT: &str = "name = \"runteach\"\n[array]\ninputs = 12\nneurons = 8\nlanes = 2\n\
@@ -810,17 +776,10 @@ mod teach_tests {
     #[test]
     fn a_taught_session_matches_the_golden_model() {
         let cfg = Config::from_toml_str(TAUGHT, std::path::Path::new(".")).unwrap();
-        let mut opts = BoardOptions::new(Board::Icebreaker);
-        opts.clock_hz = Some(48_000_000);
-        opts.baud = 12_000_000;
-        opts.fifo_depth = 64;
-        opts.por_bits = 4;
+        let opts = sim_options(Board::Icebreaker);
         let (bd, design) = build(&cfg, Board::Icebreaker, &opts).unwrap();
         let model = design.model().unwrap();
-        let mut uart = SimUart::new(&model, &bd).unwrap();
-        uart.power_on(opts.por_bits).unwrap();
-        let mut c = Client::new(uart, bd.fifo_depth as usize);
-        c.sync().unwrap();
+        let mut c = connect(&model, &bd, opts.por_bits).unwrap();
         let stim = taught(24);
         let s = session(&mut c, &cfg, &stim, true, true, "runteach").unwrap();
         assert_eq!(s.checked, Some(12 * 8));

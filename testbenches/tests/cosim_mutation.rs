@@ -103,6 +103,14 @@ fn mutant(patch: (String, String, String)) -> RunOptions {
 
 // ------------------------------------------------------------------ forwarding
 
+/// The design without the pipeline's forwarding paths.
+fn no_forwarding() -> RunOptions {
+    RunOptions {
+        forwarding: false,
+        ..Default::default()
+    }
+}
+
 #[test]
 fn without_forwarding_one_group_per_lane_and_recurrence_mismatch() {
     // G = 1: every event of a tick reads the accumulator word the previous event is writing
@@ -129,11 +137,7 @@ ltd_shift = 3
 "#,
     );
     let s = stim(&[&[1, 1, 1, 2, 2, 5], &[3, 3, 3, 3], &[0, 7, 7, 1], &[4, 4]]);
-    let opts = RunOptions {
-        forwarding: false,
-        ..Default::default()
-    };
-    assert_caught(&cfg, &s, &opts, &["spikes", "v", "weight"]);
+    assert_caught(&cfg, &s, &no_forwarding(), &["spikes", "v", "weight"]);
 }
 
 #[test]
@@ -157,11 +161,7 @@ enabled = false
 "#,
     );
     let s = stim(&[&[2, 2, 2, 2], &[0, 1, 2, 3, 4, 5]]);
-    let opts = RunOptions {
-        forwarding: false,
-        ..Default::default()
-    };
-    let m = assert_caught(&cfg, &s, &opts, &["v", "spikes"]);
+    let m = assert_caught(&cfg, &s, &no_forwarding(), &["v", "spikes"]);
     assert_eq!(m.tick, 0, "{m}");
 }
 
@@ -190,11 +190,7 @@ ltp_shift = 7
     );
     // tick 0 makes both neurons fire (y > 0); tick 1 repeats one row back to back
     let s = stim(&[&[0], &[3, 3, 3, 3, 3], &[3, 3]]);
-    let opts = RunOptions {
-        forwarding: false,
-        ..Default::default()
-    };
-    assert_caught(&cfg, &s, &opts, &["x", "v", "spikes", "weight"]);
+    assert_caught(&cfg, &s, &no_forwarding(), &["x", "v", "spikes", "weight"]);
 }
 
 // ------------------------------------------------------------------ Verilog mutations

@@ -54,6 +54,26 @@ fn options() -> ExportOptions {
     }
 }
 
+/// The testbench in `dir` passes under Icarus and Verilator, without and with backpressure, and
+/// both simulators count the same cycles.
+#[track_caller]
+fn passes_under_both_simulators(dir: &Path) {
+    let mut cycles = Vec::new();
+    for sim in Simulator::ALL {
+        let o = build_and_run(dir, sim, &[]).unwrap();
+        assert!(o.passed(), "{}: {}", sim.name(), o.transcript());
+        let o = run(dir, sim, &["+bp=300", "+seed=5"]).unwrap();
+        assert!(
+            o.passed(),
+            "{} with backpressure: {}",
+            sim.name(),
+            o.transcript()
+        );
+        cycles.push(o.cycles);
+    }
+    assert_eq!(cycles[0], cycles[1], "Icarus and Verilator disagree");
+}
+
 #[test]
 fn a_chain_testbench_passes_under_both_simulators_and_a_hidden_layer_mutant_fails() {
     let cfg = Config::from_toml_str(NET, Path::new(".")).unwrap();
@@ -64,20 +84,7 @@ fn a_chain_testbench_passes_under_both_simulators_and_a_hidden_layer_mutant_fail
     assert_eq!(g.layers.len(), 2);
     let dir = scratch("clean");
     e.write(&dir).unwrap();
-    let mut cycles = Vec::new();
-    for sim in Simulator::ALL {
-        let o = build_and_run(&dir, sim, &[]).unwrap();
-        assert!(o.passed(), "{}: {}", sim.name(), o.transcript());
-        let o = run(&dir, sim, &["+bp=300", "+seed=5"]).unwrap();
-        assert!(
-            o.passed(),
-            "{} with backpressure: {}",
-            sim.name(),
-            o.transcript()
-        );
-        cycles.push(o.cycles);
-    }
-    assert_eq!(cycles[0], cycles[1], "Icarus and Verilator disagree");
+    passes_under_both_simulators(&dir);
 
     // the hidden layer's accumulator subtracts: its state, then the last layer's, differ
     let file = "rtl/tbchain_l0_lane.v";
@@ -133,20 +140,7 @@ fn a_chain_testbench_checks_every_layers_tagged_spikes_and_fails_on_a_wrong_tag(
     assert_eq!(e.summary.spikes, s0 + s1);
     let dir = scratch("all_clean");
     e.write(&dir).unwrap();
-    let mut cycles = Vec::new();
-    for sim in Simulator::ALL {
-        let o = build_and_run(&dir, sim, &[]).unwrap();
-        assert!(o.passed(), "{}: {}", sim.name(), o.transcript());
-        let o = run(&dir, sim, &["+bp=300", "+seed=5"]).unwrap();
-        assert!(
-            o.passed(),
-            "{} with backpressure: {}",
-            sim.name(),
-            o.transcript()
-        );
-        cycles.push(o.cycles);
-    }
-    assert_eq!(cycles[0], cycles[1], "Icarus and Verilator disagree");
+    passes_under_both_simulators(&dir);
 
     // the first expected spike of layer 1 expected as layer 0's
     let at = out

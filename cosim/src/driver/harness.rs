@@ -15,27 +15,28 @@ use golden::model::Network;
 use golden::rng::SplitMix64;
 use hdl::array::{Layout, Region};
 
-/// The ports of a generated array.
+/// The ports of a generated array (and of a FEAST layer, whose streams and host port are the
+/// same).
 pub struct Ports<'m> {
-    clk: In<'m>,
-    rst: In<'m>,
-    in_valid: In<'m>,
-    in_ready: Out<'m>,
-    in_eot: In<'m>,
-    in_addr: In<'m>,
-    out_valid: Out<'m>,
-    out_ready: In<'m>,
-    out_eot: Out<'m>,
-    out_addr: Out<'m>,
-    wb_cyc: In<'m>,
-    wb_stb: In<'m>,
-    wb_we: In<'m>,
-    wb_adr: In<'m>,
-    wb_dat_w: In<'m>,
-    wb_sel: In<'m>,
-    wb_dat_r: Out<'m>,
-    wb_ack: Out<'m>,
-    wb_stall: Out<'m>,
+    pub(crate) clk: In<'m>,
+    pub(crate) rst: In<'m>,
+    pub(crate) in_valid: In<'m>,
+    pub(crate) in_ready: Out<'m>,
+    pub(crate) in_eot: In<'m>,
+    pub(crate) in_addr: In<'m>,
+    pub(crate) out_valid: Out<'m>,
+    pub(crate) out_ready: In<'m>,
+    pub(crate) out_eot: Out<'m>,
+    pub(crate) out_addr: Out<'m>,
+    pub(crate) wb_cyc: In<'m>,
+    pub(crate) wb_stb: In<'m>,
+    pub(crate) wb_we: In<'m>,
+    pub(crate) wb_adr: In<'m>,
+    pub(crate) wb_dat_w: In<'m>,
+    pub(crate) wb_sel: In<'m>,
+    pub(crate) wb_dat_r: Out<'m>,
+    pub(crate) wb_ack: Out<'m>,
+    pub(crate) wb_stall: Out<'m>,
     /// The teacher stream (designs with teach hardware).
     teach: Option<TeachPorts<'m>>,
     /// The layer tag of the output stream (a chain top with `output = "all"`).

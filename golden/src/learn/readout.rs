@@ -310,6 +310,14 @@ pub struct Hidden {
     pub unsupervised: Option<DigitsResult>,
 }
 
+impl Hidden {
+    /// No hidden layer: the readout reads the inputs.
+    const NONE: Hidden = Hidden {
+        layer: None,
+        unsupervised: None,
+    };
+}
+
 impl Clone for Hidden {
     fn clone(&self) -> Self {
         Hidden {
@@ -335,13 +343,9 @@ pub fn train_hidden(
     front: Front,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Hidden> {
-    let Some(p) = front_params(p, front) else {
-        return Ok(Hidden {
-            layer: None,
-            unsupervised: None,
-        });
+    let Some(p) = front_params(data, p, front)? else {
+        return Ok(Hidden::NONE);
     };
-    p.validate(data.len())?;
     let mut net = Network::new(&p.config()?);
     let unsupervised = run_on(data, &p, &mut net, progress)?;
     let frozen = Frozen::new(&mut net);
@@ -353,9 +357,9 @@ pub fn train_hidden(
 
 /// The hidden layer's parameters for `front` (of `p`: its seed, split, epochs, neurons and
 /// raster; for [`Front::Trained`] the `full` rule set's network, for [`Front::Random`] the
-/// `fixed` rule set's); none for [`Front::Inputs`].
-fn front_params(p: &DigitsParams, front: Front) -> Option<DigitsParams> {
-    match front {
+/// `fixed` rule set's), validated for `data`; none for [`Front::Inputs`].
+fn front_params(data: &Dataset, p: &DigitsParams, front: Front) -> Result<Option<DigitsParams>> {
+    let hp = match front {
         Front::Inputs => None,
         Front::Trained => Some(DigitsParams {
             rules: RuleSet::Full,
@@ -373,7 +377,11 @@ fn front_params(p: &DigitsParams, front: Front) -> Option<DigitsParams> {
             },
             ..DigitsParams::for_rules(RuleSet::Fixed)
         }),
+    };
+    if let Some(hp) = &hp {
+        hp.validate(data.len())?;
     }
+    Ok(hp)
 }
 
 impl Hidden {
@@ -705,18 +713,57 @@ pub fn run_supervised(
     threads: usize,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<SupervisedResult> {
+    supervised(
+        data,
+        p,
+        o,
+        &mut (),
+        &mut |_, progress| train_hidden(data, p, front, progress),
+        &mut |_, o, hidden, (train, test), taught, progress| {
+            train_readout(data, p, o, hidden, train, test, taught, threads, progress)
+        },
+        front,
+        progress,
+    )
+}
+
+/// Trains the hidden layer of [`supervised`] in `E`.
+type HiddenTrainer<'a, E> = dyn FnMut(&mut E, &mut dyn FnMut(Progress)) -> Result<Hidden> + 'a;
+
+/// Trains the readout of [`supervised`] on `(train, test)`, teacher on or off, in `E`.
+type ReadoutTrainer<'a, E> = dyn FnMut(
+        &mut E,
+        &ReadoutParams,
+        &Hidden,
+        (&[usize], &[usize]),
+        bool,
+        &mut dyn FnMut(Progress),
+    ) -> Result<ReadoutRun>
+    + 'a;
+
+/// The steps of a supervised run (see [`run_supervised`]), the hidden layer and the readouts
+/// trained by `hidden` and `readout` in `env` (the golden model, or chips).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn supervised<E: ?Sized>(
+    data: &Dataset,
+    p: &DigitsParams,
+    o: &ReadoutParams,
+    env: &mut E,
+    hidden: &mut HiddenTrainer<'_, E>,
+    readout: &mut ReadoutTrainer<'_, E>,
+    front: Front,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<SupervisedResult> {
     o.validate()?;
     p.validate(data.len())?;
-    let hidden = train_hidden(data, p, front, progress)?;
+    let hidden = hidden(env, progress)?;
     let (train, test) = data.split(p.train, p.test, p.seed);
-    let run = train_readout(data, p, o, &hidden, &train, &test, true, threads, progress)?;
+    let run = readout(env, o, &hidden, (&train, &test), true, progress)?;
     let control = ReadoutParams {
         epochs: 1,
         ..o.clone()
     };
-    let untaught = train_readout(
-        data, p, &control, &hidden, &train, &test, false, threads, progress,
-    )?;
+    let untaught = readout(env, &control, &hidden, (&train, &test), false, progress)?;
     Ok(SupervisedResult {
         front,
         test: run,

@@ -115,13 +115,9 @@ pub fn train_hidden_on(
     chips: &mut dyn Chips,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<Hidden> {
-    let Some(p) = front_params(p, front) else {
-        return Ok(Hidden {
-            layer: None,
-            unsupervised: None,
-        });
+    let Some(p) = front_params(data, p, front)? else {
+        return Ok(Hidden::NONE);
     };
-    p.validate(data.len())?;
     let cfg = p.config()?;
     let mut trained = None;
     chips.one_layer(&cfg, &mut |chip| {
@@ -315,28 +311,18 @@ pub fn run_supervised_on(
     chips: &mut dyn Chips,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<SupervisedResult> {
-    o.validate()?;
-    p.validate(data.len())?;
-    let hidden = train_hidden_on(data, p, front, chips, progress)?;
-    let (train, test) = data.split(p.train, p.test, p.seed);
-    let run = train_readout_on(data, p, o, &hidden, &train, &test, true, chips, progress)?;
-    let control = ReadoutParams {
-        epochs: 1,
-        ..o.clone()
-    };
-    let untaught = train_readout_on(
-        data, p, &control, &hidden, &train, &test, false, chips, progress,
-    )?;
-    Ok(SupervisedResult {
+    super::supervised(
+        data,
+        p,
+        o,
+        chips,
+        &mut |chips, progress| train_hidden_on(data, p, front, chips, progress),
+        &mut |chips, o, hidden, (train, test), taught, progress| {
+            train_readout_on(data, p, o, hidden, train, test, taught, chips, progress)
+        },
         front,
-        test: run,
-        unsupervised_accuracy: hidden.unsupervised.as_ref().map(|u| u.accuracy),
-        untaught_accuracy: untaught.accuracy,
-        hidden: hidden
-            .unsupervised
-            .as_ref()
-            .map(|u| (u.weights.clone(), u.theta.clone())),
-    })
+        progress,
+    )
 }
 
 #[cfg(test)]
