@@ -22,6 +22,8 @@ pub const MAX_SYNAPSES: u64 = 1 << 24;
 pub const MAX_UNITS: u64 = 65536;
 /// Most lanes.
 pub const MAX_LANES: u64 = 64;
+/// Most register stages between a layer's sequencer and its lanes (`array.bcast_stages`).
+pub const MAX_BCAST_STAGES: i64 = 2;
 
 // ---------------------------------------------------------------------------------------------
 // Raw form: what the TOML file says.
@@ -61,6 +63,7 @@ pub struct RawLayer {
     pub lanes: Option<i64>,
     pub recurrent: Option<bool>,
     pub teach: Option<bool>,
+    pub bcast_stages: Option<i64>,
     pub neuron: Option<RawNeuron>,
     pub synapse: Option<RawSynapse>,
     pub stdp: Option<RawStdp>,
@@ -76,6 +79,7 @@ pub struct RawArray {
     pub lanes: Option<i64>,
     pub recurrent: Option<bool>,
     pub teach: Option<bool>,
+    pub bcast_stages: Option<i64>,
 }
 
 /// `[neuron]` as written.
@@ -229,6 +233,16 @@ pub struct ArrayConfig {
     /// mode"). Not serialized when off, so configs without it serialize as before.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub teach: bool,
+    /// Register stages between the layer's sequencer and its lanes (docs/model.md, "Cycle
+    /// model"): 1, or 2 for wide layers on large devices, where the broadcast crosses the chip
+    /// (each stage adds a cycle to every phase that waits for the lanes). Not serialized when
+    /// 1, so configs without it serialize as before.
+    #[serde(skip_serializing_if = "is_one")]
+    pub bcast_stages: u32,
+}
+
+fn is_one(v: &u32) -> bool {
+    *v == 1
 }
 
 /// `[neuron]` for `model = "lif"`.
@@ -804,6 +818,7 @@ impl Config {
                 lanes: l.lanes,
                 recurrent: l.recurrent,
                 teach: l.teach,
+                bcast_stages: l.bcast_stages,
             };
             let layer = parse_layer(
                 &keys,
@@ -1121,6 +1136,13 @@ fn parse_array(keys: &Keys, a: &RawArray, given_inputs: Option<u32>) -> Result<A
             ),
         ));
     }
+    let bcast_stages = ranged(
+        &keys.a("bcast_stages"),
+        a.bcast_stages.unwrap_or(1),
+        1,
+        MAX_BCAST_STAGES,
+        "register stages between the sequencer and the lanes",
+    )? as u32;
     let recurrent = a.recurrent.unwrap_or(false);
     let rows = inputs as u64 + if recurrent { neurons as u64 } else { 0 };
     if rows * neurons as u64 > MAX_SYNAPSES {
@@ -1138,6 +1160,7 @@ fn parse_array(keys: &Keys, a: &RawArray, given_inputs: Option<u32>) -> Result<A
         lanes,
         recurrent,
         teach: a.teach.unwrap_or(false),
+        bcast_stages,
     })
 }
 
@@ -1800,6 +1823,7 @@ const SCHEMA: &[(&str, &[(&str, Kind)])] = &[
             ("lanes", Int),
             ("recurrent", Bool),
             ("teach", Bool),
+            ("bcast_stages", Int),
         ],
     ),
     (
@@ -1889,6 +1913,7 @@ const LAYER_KEYS: &[(&str, Kind)] = &[
     ("lanes", Int),
     ("recurrent", Bool),
     ("teach", Bool),
+    ("bcast_stages", Int),
 ];
 
 /// The sub-tables of a `[[layer]]` table.

@@ -122,7 +122,7 @@ impl Arch {
             lanes,
             groups,
             read_latency,
-            bcast_stages: 1,
+            bcast_stages: cfg.array.bcast_stages as u64,
             event_stages: 2,
             neuron_stages: 4,
             reduce_stages: reduce_stages(lanes),

@@ -941,3 +941,28 @@ fn lava_weight_bits_preprocess_the_weight_file_as_lavas_dense_does() {
         other => panic!("expected a config error, got {other:?}"),
     }
 }
+
+#[test]
+fn bcast_stages_is_one_or_two_per_layer() {
+    rejects(
+        "[array]\ninputs = 2\nneurons = 2\nbcast_stages = 0\n",
+        "array.bcast_stages",
+        &["1..=2", "register stages"],
+    );
+    rejects(
+        "[array]\ninputs = 2\nneurons = 2\nbcast_stages = 3\n",
+        "array.bcast_stages",
+        &["1..=2"],
+    );
+    rejects(
+        "[array]\ninputs = 2\nneurons = 2\n[[layer]]\nneurons = 2\nbcast_stages = 5\n",
+        "layer[1].bcast_stages",
+        &["1..=2"],
+    );
+    let c = parse("[array]\ninputs = 2\nneurons = 2\n[[layer]]\nneurons = 2\nbcast_stages = 2\n")
+        .unwrap();
+    assert_eq!(c.array.bcast_stages, 1);
+    assert_eq!(c.layers[0].array.bcast_stages, 2);
+    let arch = golden::cycle::Arch::new(&c.layer_configs()[1], 2);
+    assert_eq!(arch.bcast_stages, 2);
+}

@@ -165,6 +165,11 @@ impl Case {
         if trng.chance(0.2) {
             crate::random_teach::teach_case(&mut trng, &mut case, shape);
         }
+        // a quarter of the cases: two broadcast stages (drawn on their own, like the teacher)
+        if bcast_rng(seed).chance(0.25) {
+            case.toml = with_bcast_stages(&case.toml, 2);
+            case.config = parse(&case.toml);
+        }
         case
     }
 
@@ -184,6 +189,22 @@ impl Case {
         let _ = write!(s, "--- stimulus\n{}", self.stimulus.to_json());
         s
     }
+}
+
+/// The draws of `array.bcast_stages` have a stream of their own, so the cases drawn before the
+/// key existed keep every other draw.
+fn bcast_rng(seed: u64) -> SplitMix64 {
+    SplitMix64::new(seed ^ 0x6263_6173_7453_7467)
+}
+
+/// `toml` (a drawn config) with `array.bcast_stages = n`, written after `recurrent`.
+pub fn with_bcast_stages(toml: &str, n: u32) -> String {
+    let rec = toml
+        .lines()
+        .find(|l| l.starts_with("recurrent = "))
+        .expect("a drawn config has [array] recurrent")
+        .to_string();
+    toml.replacen(&rec, &format!("{rec}\nbcast_stages = {n}"), 1)
 }
 
 /// Parse drawn TOML text; a rejection is a bug of this generator.
@@ -754,6 +775,16 @@ impl ChainCase {
         let mut trng = crate::random_teach::rng(seed ^ 1);
         if trng.chance(0.35) {
             crate::random_teach::teach_chain(&mut trng, &mut c, &shape);
+        }
+        // each layer of a quarter of the chains: one or two broadcast stages
+        let mut brng = bcast_rng(seed ^ 1);
+        if brng.chance(0.25) {
+            for (toml, layer) in c.tomls.iter_mut().zip(c.layers.iter_mut()) {
+                if brng.chance(0.6) {
+                    *toml = with_bcast_stages(toml, 2);
+                    *layer = parse(toml);
+                }
+            }
         }
         c
     }

@@ -85,9 +85,17 @@ const TEACH_CORNERS: &[&str] = &[
     "teacher neuron repeated in a tick",
 ];
 
+/// The corners of the drawn architecture, counted here too.
+const ARCH_CORNERS: &[&str] = &["ticks with two broadcast stages"];
+
 /// Every corner counted here.
 fn extra_corners() -> Vec<&'static str> {
-    HOST_CORNERS.iter().chain(TEACH_CORNERS).copied().collect()
+    HOST_CORNERS
+        .iter()
+        .chain(TEACH_CORNERS)
+        .chain(ARCH_CORNERS)
+        .copied()
+        .collect()
 }
 
 /// The corners `case` reaches: its ticks through `golden::coverage`, with its host actions.
@@ -175,6 +183,10 @@ fn coverage_of(case: &Case) -> Result<Coverage, String> {
         } else {
             c.step_taught(&mut net, arch, events, teach)?;
         }
+        c.hit(
+            "ticks with two broadcast stages",
+            (case.config.array.bcast_stages == 2) as u64,
+        );
         c.hit(
             "ticks under input backpressure",
             (case.bp.input > 0.0) as u64,

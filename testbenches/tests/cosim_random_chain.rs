@@ -57,6 +57,7 @@ fn random_chains_match_the_golden_layers() {
     let first = env_or("NEUROGEN_RANDOM_CHAIN_SEED", 1);
     let mut failures = Vec::new();
     let mut shapes = Vec::new();
+    let mut bcast: Vec<Vec<u32>> = Vec::new();
     for seed in first..first + count {
         let c = ChainCase::new(seed);
         match run_case(&c) {
@@ -74,6 +75,12 @@ fn random_chains_match_the_golden_layers() {
                     c.actions.len()
                 );
                 shapes.push((n, c.layer_delay, c.layers[0].teach_hardware()));
+                bcast.push(
+                    c.layers
+                        .iter()
+                        .map(|l| l.array.bcast_stages)
+                        .collect::<Vec<_>>(),
+                );
             }
             Err(e) => failures.push(format!("{e}\n{}", c.describe())),
         }
@@ -92,6 +99,11 @@ fn random_chains_match_the_golden_layers() {
         assert!(
             shapes.iter().any(|&(n, _, t)| n >= 2 && t),
             "no taught chain: {shapes:?}"
+        );
+        // and a chain mixing one and two broadcast stages (`array.bcast_stages`)
+        assert!(
+            bcast.iter().any(|b| b.contains(&1) && b.contains(&2)),
+            "no chain mixing broadcast stages: {bcast:?}"
         );
     }
 }

@@ -282,7 +282,7 @@ pub fn lane_module(lay: &Layout, p: &Params, name: &str, weights: &WeightModule)
         b.m.param("D_INIT", "");
     }
     let (ports, out) = ports(&mut b, lay, p);
-    let i = register(&mut b, ports);
+    let i = register(&mut b, ports, lay.arch.bcast_stages);
     let c = memories(&mut b, lay, p, i, weights, &out);
     let r = access::read_ports(&mut b, &c);
     let ew = events::datapath(&mut b, &c, &r.st_now);
@@ -443,13 +443,32 @@ fn ports(b: &mut B, lay: &Layout, p: &Params) -> (Inputs, Outputs) {
 }
 
 /// Input registers: every operation broadcast by the top is registered at the lane boundary
-/// (one stage, `Arch::bcast_stages`), so no path runs from the sequencer's logic across the
-/// chip into a memory address; `learn` and `inh_total` are registers of the top, constant
-/// while they are used, and enter directly. Valid bits are control registers (reset), the rest
-/// datapath registers.
-fn register(b: &mut B, i: Inputs) -> Inputs {
-    let ctl = |b: &mut B, x: Sig| b.reg_r(&format!("{}_r", x.name), 0, x.e());
-    let dat = |b: &mut B, x: Sig| b.reg(&format!("{}_r", x.name), x.e());
+/// (`Arch::bcast_stages` stages, `array.bcast_stages`), so no path runs from the sequencer's
+/// logic across the chip into a memory address; with two stages the broadcast gets a cycle to
+/// reach the lane and one to fan out in it. `learn` and `inh_total` are registers of the top,
+/// constant while they are used, and enter directly. Valid bits are control registers (reset),
+/// the rest datapath registers. The last stage is `NAME_r`, the ones before it `NAME_bK`.
+fn register(b: &mut B, i: Inputs, stages: u64) -> Inputs {
+    assert!(stages >= 1, "at least one broadcast stage");
+    let chain = |b: &mut B, x: Sig, reset: bool| {
+        let mut prev = x.e();
+        for k in 1..stages {
+            let name = format!("{}_b{k}", x.name);
+            prev = if reset {
+                b.reg_r(&name, 0, prev).e()
+            } else {
+                b.reg(&name, prev).e()
+            };
+        }
+        let name = format!("{}_r", x.name);
+        if reset {
+            b.reg_r(&name, 0, prev)
+        } else {
+            b.reg(&name, prev)
+        }
+    };
+    let ctl = |b: &mut B, x: Sig| chain(b, x, true);
+    let dat = |b: &mut B, x: Sig| chain(b, x, false);
     Inputs {
         learn: i.learn,
         ev_valid: ctl(b, i.ev_valid),
