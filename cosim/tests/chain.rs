@@ -136,7 +136,7 @@ fn mutants_of_the_chain_top_are_caught_naming_the_layer() {
     let m = mutant(
         true,
         1,
-        "assign l1_in_valid = (link0_q0_v & run) & (~l1_eot_in);",
+        "assign l1_in_valid = link0_q0_v & l1_open;",
         "assign l1_in_valid = link0_q0_v & run;",
     );
     assert!(m.contains("layer[1]") || m.contains("error"), "{m}");
@@ -145,8 +145,8 @@ fn mutants_of_the_chain_top_are_caught_naming_the_layer() {
     let m = mutant(
         false,
         0,
-        "assign l0_in_valid = (in_valid & run) & (~l0_eot_in);",
-        "assign l0_in_valid = (in_valid & (run | chip_start)) & (~l0_eot_in);",
+        "assign l0_in_valid = in_valid & l0_open;",
+        "assign l0_in_valid = in_valid & (l0_open | chip_start);",
     );
     assert!(m.contains("cycles"), "{m}");
     // the chip's end-of-tick beat one cycle early (layer 0's fin flag without its delay): the

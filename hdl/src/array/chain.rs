@@ -659,13 +659,18 @@ fn chain_top(
             .and(wb_cyc.e().not())
             .and(all_idle),
     );
-    // the layers see the chip tick from the cycle after its start (`run`, a register): the AND
-    // of every layer's idle state never feeds back into a layer within one cycle
-    let go = run.clone();
-    let eot_in: Vec<Sig> = (0..nl)
+    // the layers see the chip tick from the cycle after its start (`lK_open`, registers): the
+    // AND of every layer's idle state never feeds back into a layer within one cycle. Each
+    // layer has its own: the chip tick runs and the layer has not yet taken its end-of-tick
+    // beat (`run & ~took_eot`, kept as one register per layer so that no chip-wide flip-flop
+    // crosses the die into every link's handshake)
+    let open: Vec<Sig> = (0..nl)
         .map(|k| {
-            let r = b.ctl_reg(&format!("l{k}_eot_in"), Ty::BIT, 0);
-            b.m.comment(&r, "the layer took its end-of-tick beat in this chip tick");
+            let r = b.ctl_reg(&format!("l{k}_open"), Ty::BIT, 0);
+            b.m.comment(
+                &r,
+                "a chip tick runs and the layer has not taken its end-of-tick beat yet",
+            );
             r
         })
         .collect();
@@ -739,10 +744,7 @@ fn chain_top(
         );
         b.ctl(when(push.e(), vec![set(&wptr, wptr.e().inc())]));
         // the next layer's input: the head of the queue, within a chip tick, until its eot
-        b.m.assign(
-            &down.in_valid,
-            q0_v.e().and(go.e()).and(eot_in[k + 1].e().not()),
-        );
+        b.m.assign(&down.in_valid, q0_v.e().and(open[k + 1].e()));
         b.m.assign(&down.in_eot, q0.e().bit_at(nb));
         b.m.assign(&down.in_addr, q0.e().slice(nb - 1, 0).ext(32));
         let pop = b.net(
@@ -806,16 +808,10 @@ fn chain_top(
     }
     // layer 0: the chip's input port
     let w0 = &lw[0];
-    b.m.assign(
-        &w0.in_valid,
-        in_valid.e().and(go.e()).and(eot_in[0].e().not()),
-    );
+    b.m.assign(&w0.in_valid, in_valid.e().and(open[0].e()));
     b.m.assign(&w0.in_eot, in_eot.e());
     b.m.assign(&w0.in_addr, in_addr.e());
-    b.m.assign(
-        &in_ready,
-        w0.in_ready.e().and(run.e()).and(eot_in[0].e().not()),
-    );
+    b.m.assign(&in_ready, w0.in_ready.e().and(open[0].e()));
     // the last layer: the chip's output port; its end-of-tick beat waits for every layer
     let fin_sigs: Vec<Sig> = fins.iter().map(|(f, _)| f.clone()).collect();
     let all_fin = b.net("all_fin", release(&fin_sigs));
@@ -876,13 +872,14 @@ fn chain_top(
         vec![set(&run, Expr::bit(false))],
         vec![when(chip_start.e(), vec![set(&run, Expr::bit(true))])],
     ));
-    for (k, r) in eot_in.iter().enumerate() {
+    for (k, r) in open.iter().enumerate() {
+        // (a layer takes a beat only while open, so never in the chip's start cycle)
         let w = &lw[k];
         let took = w.in_valid.e().and(w.in_ready.e()).and(w.in_eot.e());
         b.ctl(if_else(
-            chip_end.e(),
+            chip_end.e().or(took),
             vec![set(r, Expr::bit(false))],
-            vec![when(took, vec![set(r, Expr::bit(true))])],
+            vec![when(chip_start.e(), vec![set(r, Expr::bit(true))])],
         ));
     }
     for (fin, eot_push) in &fins {

@@ -593,7 +593,8 @@ impl Layout {
     /// cycles), the response, the write (writes only), and the acknowledge register. Reads take
     /// one cycle less. `manifest.json`: `host.max_ack_cycles`.
     pub fn host_ack_max(&self) -> u64 {
-        self.host_wait() + 5
+        // a write also waits for its strobes to cross the extra broadcast stages
+        self.host_wait() + 5 + (self.arch.bcast_stages - 1)
     }
 
     /// The field of a per-neuron region, if the hardware stores it.

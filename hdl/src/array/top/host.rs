@@ -779,6 +779,8 @@ impl Host<'_> {
         );
         let fsm = &gate.fsm;
         let cw_rl = d.cnt.ty.width;
+        // cycles the Write state waits after the strobes before acknowledging
+        let write_wait = lay.arch.bcast_stages - 1;
         let reg_write = |idx: u64| {
             do_write
                 .clone()
@@ -813,6 +815,9 @@ impl Host<'_> {
                     set(&regs.wr_w, do_write.clone().and(d.isw.e())),
                     set(&regs.wr_st, do_write.clone().and(d.isst.e())),
                 ];
+                if write_wait > 0 {
+                    v.push(set(&d.cnt, Expr::zero(d.cnt.ty)));
+                }
                 v.extend(h_x_we_set);
                 if let (Some(wr_d), Some(isd), Some(ok)) = (&regs.wr_d, &d.isd, d_ok) {
                     v.push(set(wr_d, do_write.clone().and(isd.e()).and(ok)));
@@ -872,11 +877,19 @@ impl Host<'_> {
                 (HostState::Resp, resp_ctl),
             ],
             {
-                // HostState::Write: the memory write happens this cycle; acknowledge
-                let mut v = clear_writes;
+                // HostState::Write: the lanes' write strobes leave this cycle; acknowledge once
+                // the write has landed (`bcast_stages` - 1 more cycles), so that nothing the
+                // master does after the acknowledge (a reset) can overtake it
+                let mut v = clear_writes.clone();
                 v[2] = set(&h_ack, Expr::bit(true));
                 v.push(fsm.goto(HostState::Idle));
-                v
+                if write_wait == 0 {
+                    v
+                } else {
+                    let mut wait = clear_writes;
+                    wait.push(set(&d.cnt, d.cnt.e().inc()));
+                    vec![if_else(d.cnt.e().eq(k(write_wait, cw_rl)), v, wait)]
+                }
             },
         );
         b.ctl(if_else(h_abort, abort, vec![h_case]));
