@@ -660,8 +660,15 @@ fn board_core(
         })
         .collect();
     let hb = m.reg("heartbeat", Ty::u(hb_bits));
-    let mut clocked = vec![set(&hb, hb.e().inc())];
-    let strobe = m.net("strobe", hb.e().slice(sb - 1, 0).all());
+    // the strobe is high while the low `sb` bits of the counter are all ones: a register set
+    // one count before (an AND of ~20 bits would otherwise feed the LED flip-flops across the
+    // die: it was the critical path of a 3-layer ECP5 design)
+    let strobe = m.reg("strobe", Ty::BIT);
+    let before_ones = Expr::uconst((1u128 << sb) - 2, sb);
+    let mut clocked = vec![
+        set(&hb, hb.e().inc()),
+        set(&strobe, hb.e().slice(sb - 1, 0).eq(before_ones)),
+    ];
     let mut status_e = Vec::new();
     for s in Status::ALL {
         if !used.contains(&s) {
