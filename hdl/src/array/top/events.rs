@@ -74,10 +74,11 @@ impl EventIssuer {
         // iss_left <= 1, kept as a register beside the counter (the issuer's start decision is
         // on the input handshake path)
         let iss_le1 = b.ctl_reg("iss_le1", Ty::BIT, 1);
-        // iss_left != 0, also a register of its own: the broadcast valid `ev_valid` is then one
-        // gate from two flip-flops, and it crosses the chip to every lane's input register
-        // (ECP5, 16 lanes: this path, with the counter's compare in it, was the critical one)
-        let iss_busy = b.ctl_reg("iss_busy", Ty::BIT, 0);
+        // with more than 4 lanes, iss_left != 0 is also a register of its own: the broadcast
+        // valid `ev_valid` is then one gate from two flip-flops, and it crosses the chip to
+        // every lane's input register (ECP5, 16 lanes: this path, with the counter's compare
+        // in it, was the critical one); narrow layers keep the compare and the logic cell
+        let iss_busy = (lay.l > 4).then(|| b.ctl_reg("iss_busy", Ty::BIT, 0));
         let iss_addr = b.data_reg("iss_addr", Ty::u(lay.wab));
         let iss_g = b.data_reg("iss_g", Ty::u(lay.gb));
         let ev_row = stdp.then(|| b.data_reg("ev_row", Ty::u(rb)));
@@ -175,26 +176,28 @@ impl EventIssuer {
             vec![when(a_move.e(), vec![set(&a_valid, Expr::bit(false))])],
         ));
         let start_event = b.net("start_event", a_move.e().and(a_ok.e()));
-        let issuing = b.net("issuing", iss_busy.e());
+        let issuing = b.net(
+            "issuing",
+            match &iss_busy {
+                Some(r) => r.e(),
+                None => iss_left.e().ne(k(0, ilw)),
+            },
+        );
+        let mut start = vec![set(&iss_left, k(g, ilw)), set(&iss_le1, Expr::bit(g <= 1))];
+        let mut step = vec![set(&iss_left, iss_left.e().dec())];
+        if let Some(r) = &iss_busy {
+            start.push(set(r, Expr::bit(true)));
+            // the counter after this cycle is nonzero iff it is above 1 now
+            step.push(set(r, iss_le1.e().not()));
+        }
+        step.push(set(
+            &iss_le1,
+            iss_left.e().resize(ilw.max(2)).le(k(2, ilw.max(2))),
+        ));
         b.ctl(if_else(
             start_event.e(),
-            vec![
-                set(&iss_left, k(g, ilw)),
-                set(&iss_le1, Expr::bit(g <= 1)),
-                set(&iss_busy, Expr::bit(true)),
-            ],
-            vec![when(
-                issuing.e(),
-                vec![
-                    set(&iss_left, iss_left.e().dec()),
-                    // the counter after this cycle is nonzero iff it is above 1 now
-                    set(&iss_busy, iss_le1.e().not()),
-                    set(
-                        &iss_le1,
-                        iss_left.e().resize(ilw.max(2)).le(k(2, ilw.max(2))),
-                    ),
-                ],
-            )],
+            start,
+            vec![when(issuing.e(), step)],
         ));
         if let Some(ef) = &ev_first {
             b.ctl(set(ef, start_event.e()));
