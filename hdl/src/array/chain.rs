@@ -209,16 +209,6 @@ fn chain_of(
                     .retain(|(k, v)| !(k == "ram_style" && v == "\"distributed\""));
             }
         }
-        if opts.target == Target::Ecp5 {
-            // the links and taps in LUT RAM: a block RAM's read data leaves it late (5.8 ns
-            // clock to output in nextpnr's ECP5 model) and crossed the die into the next
-            // layer's input register, the critical path of a 3-layer design at 104 MHz
-            for mem in &mut m.memories {
-                mem.attrs.retain(|(k, _)| k != "ram_style");
-                mem.attrs
-                    .push(("ram_style".into(), "\"distributed\"".into()));
-            }
-        }
         modules.push(m);
     }
     for g in &gens {
