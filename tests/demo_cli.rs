@@ -16,22 +16,10 @@ fn scratch(name: &str) -> PathBuf {
     common::scratch("demo_cli", name)
 }
 
-/// stdout of a run that must have succeeded.
-#[track_caller]
-fn stdout_of(out: &Output) -> String {
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "stdout:\n{text}\nstderr:\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    text
-}
-
 #[test]
 fn demo_runs_every_step_matches_and_writes_its_files() {
     let dir = scratch("demo");
-    let text = stdout_of(&neurogen(&["demo", "-o", dir.to_str().unwrap()]));
+    let text = common::succeeded(&neurogen(&["demo", "-o", dir.to_str().unwrap()]));
     for step in 1..=5 {
         assert!(
             text.contains(&format!("[{step}/5] ")),
@@ -66,7 +54,7 @@ fn demo_runs_every_step_matches_and_writes_its_files() {
     // the network file is a valid config for the other commands
     let net = dir.join("network.toml");
     let again = dir.join("again");
-    stdout_of(&neurogen(&[
+    common::succeeded(&neurogen(&[
         "generate",
         net.to_str().unwrap(),
         "-o",
@@ -77,7 +65,7 @@ fn demo_runs_every_step_matches_and_writes_its_files() {
 /// The `hardware` object of a `--json` run, which must have matched.
 #[track_caller]
 fn hardware_of(out: &Output) -> serde_json::Value {
-    let text = stdout_of(out);
+    let text = common::succeeded(out);
     let v: serde_json::Value = serde_json::from_str(text.trim()).expect("one JSON object");
     v["hardware"].clone()
 }
@@ -102,7 +90,7 @@ fn learn_patterns_hardware_agrees_with_the_golden_model() {
     ];
     let mut args = vec!["learn", "patterns", "--hardware", "-o", d];
     args.extend(small);
-    let text = stdout_of(&neurogen(&args));
+    let text = common::succeeded(&neurogen(&args));
     assert!(text.contains("\nMATCH: "), "{text}");
     assert!(text.contains("(16 inputs x 8 neurons, 8 lanes)"), "{text}");
     args.push("--json");
