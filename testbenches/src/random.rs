@@ -197,14 +197,19 @@ fn bcast_rng(seed: u64) -> SplitMix64 {
     SplitMix64::new(seed ^ 0x6263_6173_7453_7467)
 }
 
-/// `toml` (a drawn config) with `array.bcast_stages = n`, written after `recurrent`.
-pub fn with_bcast_stages(toml: &str, n: u32) -> String {
+/// `toml` (a drawn config) with `lines` written after its `[array]` key `recurrent`.
+pub(crate) fn after_recurrent(toml: &str, lines: &str) -> String {
     let rec = toml
         .lines()
         .find(|l| l.starts_with("recurrent = "))
         .expect("a drawn config has [array] recurrent")
         .to_string();
-    toml.replacen(&rec, &format!("{rec}\nbcast_stages = {n}"), 1)
+    toml.replacen(&rec, &format!("{rec}\n{lines}"), 1)
+}
+
+/// `toml` (a drawn config) with `array.bcast_stages = n`.
+pub fn with_bcast_stages(toml: &str, n: u32) -> String {
+    after_recurrent(toml, &format!("bcast_stages = {n}"))
 }
 
 /// Parse drawn TOML text; a rejection is a bug of this generator.

@@ -28,13 +28,8 @@ pub fn rng(seed: u64) -> SplitMix64 {
 /// `[array] teach` drawn.
 pub fn with_teach(rng: &mut SplitMix64, toml: &str) -> String {
     let on = rng.chance(0.6);
-    let rec = toml
-        .lines()
-        .find(|l| l.starts_with("recurrent = "))
-        .expect("a drawn config has [array] recurrent")
-        .to_string();
-    toml.replacen("[array]", "[network]\nteacher_layer = 0\n[array]", 1)
-        .replacen(&rec, &format!("{rec}\nteach = {on}"), 1)
+    let toml = toml.replacen("[array]", "[network]\nteacher_layer = 0\n[array]", 1);
+    crate::random::after_recurrent(&toml, &format!("teach = {on}"))
 }
 
 /// A teacher of `neurons` neurons for `ticks` ticks (see the module's key decisions).

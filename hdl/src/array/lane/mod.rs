@@ -451,21 +451,18 @@ fn ports(b: &mut B, lay: &Layout, p: &Params) -> (Inputs, Outputs) {
 fn register(b: &mut B, i: Inputs, stages: u64) -> Inputs {
     assert!(stages >= 1, "at least one broadcast stage");
     let chain = |b: &mut B, x: Sig, reset: bool| {
+        let stage = |b: &mut B, name: String, e: Expr| {
+            if reset {
+                b.reg_r(&name, 0, e)
+            } else {
+                b.reg(&name, e)
+            }
+        };
         let mut prev = x.e();
         for k in 1..stages {
-            let name = format!("{}_b{k}", x.name);
-            prev = if reset {
-                b.reg_r(&name, 0, prev).e()
-            } else {
-                b.reg(&name, prev).e()
-            };
+            prev = stage(b, format!("{}_b{k}", x.name), prev).e();
         }
-        let name = format!("{}_r", x.name);
-        if reset {
-            b.reg_r(&name, 0, prev)
-        } else {
-            b.reg(&name, prev)
-        }
+        stage(b, format!("{}_r", x.name), prev)
     };
     let ctl = |b: &mut B, x: Sig| chain(b, x, true);
     let dat = |b: &mut B, x: Sig| chain(b, x, false);
