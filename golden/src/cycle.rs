@@ -398,8 +398,10 @@ pub fn tick_timing_at(a: &Arch, act: &TickActivity, arrivals: &[u64]) -> TickTim
 
 /// Cycles from a beat's push into a link of a chain of layers to the first cycle the next layer
 /// can take it (when the link's output queue is free: otherwise the cycle after the beat before
-/// it was taken, which the next layer's one-beat-per-cycle input allows anyway).
-pub const LINK_LATENCY: u64 = 3;
+/// it was taken, which the next layer's one-beat-per-cycle input allows anyway): the write, the
+/// fetch, and the memory's two read stages (its output is registered like every memory of the
+/// arrays, so no path starts at a block RAM's clock-to-out).
+pub const LINK_LATENCY: u64 = 4;
 
 /// Cycles from a layer's end-of-tick beat entering its link to the first cycle the chip's
 /// end-of-tick beat may leave (the link then offers the layer's beats at the next tick's start).

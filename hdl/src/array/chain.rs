@@ -10,7 +10,7 @@
 //!   registered: the layers see the tick [`CHIP_START`] cycle later. Otherwise the AND of every
 //!   layer's idle state would feed every layer's input handshake in the same cycle, the
 //!   critical path of a chain (60.7 MHz for three 16-lane layers on an ECP5-85k).
-//! - Each link is a block-RAM FIFO with a two-entry output queue: it takes one beat per cycle and
+//! - Each link is a block-RAM FIFO with a three-entry output queue: it takes one beat per cycle and
 //!   never fills (it holds one tick of spikes and the end-of-tick beat, two with
 //!   `layer_delay = 1`), so no layer ever waits on its output. A beat pushed in cycle p is
 //!   offered from cycle p + [`LINK_LATENCY`], or the cycle after the beat before it was taken,
@@ -45,8 +45,12 @@ use super::build::{B, MemShape, Ram};
 /// Cycles from a beat's push into a link to the first cycle it is offered to the next layer
 /// (when the link's output queue is free), and from a layer's end-of-tick push to the chip's
 /// end-of-tick beat at the earliest: the cycle model's constants, which the link's structure
-/// (write, fetch, queue register; two flags) gives.
+/// (write, fetch, two read stages; two flags) gives.
 pub use golden::cycle::{CHIP_START, LINK_FIN, LINK_LATENCY};
+
+/// The read latency of a link's or tap's memory: [`LINK_LATENCY`] less the write and the fetch
+/// cycles (the arrays' own, [`Target::read_latency`]: no path starts at a RAM's clock-to-out).
+const QUEUE_READ_LATENCY: u64 = LINK_LATENCY - 2;
 
 /// Everything `neurogen generate` writes for a multi-layer network.
 #[derive(Debug, Clone)]
@@ -384,76 +388,103 @@ struct LayerWires {
     wb_stall: Sig,
 }
 
-/// A layer's tap (`output = "all"`): a block-RAM FIFO of one tick of the layer's output beats
-/// with a two-entry output queue, the link's structure (a beat pushed in cycle p is at the head
-/// from p + [`LINK_LATENCY`], or the cycle after the beat before it was popped).
-struct Tap {
+/// A block-RAM FIFO with a three-entry output queue: a chain's link, or a layer's tap
+/// (`output = "all"`). Its memory reads with the arrays' latency (2: the word leaves a register,
+/// so no path starts at the RAM's clock-to-out); a fetched word joins the queue the cycle it is
+/// read, and a word is fetched only when it will have a slot (the queue's words and those in
+/// flight, less the one popped, at most 2 before it). A beat pushed in cycle p is at the head from
+/// p + [`LINK_LATENCY`] (write, fetch, two read stages), or the cycle after the beat before it was
+/// popped: three slots cover the two cycles of reading, so a head popped every cycle is refilled
+/// every cycle.
+struct Queue {
     nb: u32,
     ram: Ram,
     wptr: Sig,
     rptr: Sig,
-    rd_v: Sig,
-    /// The head is valid.
-    q0_v: Sig,
-    /// The head: end-of-tick flag above the neuron address.
-    q0: Sig,
-    q1_v: Sig,
-    q1: Sig,
-    /// Every word is taken (never, when the tap is drained every tick); a register.
+    /// A word fetched one and two cycles ago (the read word is valid this cycle with `rd[1]`).
+    rd: [Sig; 2],
+    /// The queue (valid, word), the head first; a word is the end-of-tick flag above the address.
+    slots: [(Sig, Sig); 3],
+    /// Every word is taken (never, when the FIFO is drained every tick); a register.
     full: Sig,
     depth: u64,
+    /// The head's value after `rst` and after a flush (a link's empty tick with `layer_delay = 1`).
+    head_init: Option<u128>,
 }
 
-impl Tap {
-    /// Declare layer `k`'s tap (`neurons`, `nb` address bits); records its memory in `mems`.
+impl Queue {
+    /// Declare the FIFO `pre` (`link{k}`, `tap{k}`) of `depth` words of an end-of-tick flag and
+    /// `nb` address bits, whose head is `head_init` after reset; records its memory in `mems`.
     fn declare(
         b: &mut B,
         top: &str,
-        k: usize,
-        neurons: u64,
-        nb: u32,
+        pre: &str,
+        (depth, nb): (u64, u32),
+        head_init: Option<u128>,
         mems: &mut Vec<(String, MemShape)>,
-    ) -> Tap {
-        let depth = link_depth(neurons, 0);
+    ) -> Queue {
         let aw = addr_width(depth);
         let ety = Ty::u(nb + 1);
-        let shape = MemShape::ram(ety, depth, 1, false, false);
+        let shape = MemShape::ram(ety, depth, QUEUE_READ_LATENCY, false, false);
         let mname = shape.module_name(top);
         if !mems.iter().any(|(n, _)| n == &mname) {
             mems.push((mname.clone(), shape));
         }
-        let ram = super::build::ram(b, &mname, &format!("tap{k}"), ety, depth, None);
+        let ram = super::build::ram(b, &mname, pre, ety, depth, None);
         let pw = Ty::u(aw + 1);
-        let wptr = b.ctl_reg(&format!("tap{k}_wptr"), pw, 0);
-        let rptr = b.ctl_reg(&format!("tap{k}_rptr"), pw, 0);
-        let full = b.ctl_reg(&format!("tap{k}_full"), Ty::BIT, 0);
-        Tap {
+        let r = |b: &mut B, s: &str| b.ctl_reg(&format!("{pre}_{s}"), Ty::BIT, 0);
+        let rd = [r(b, "rd1"), r(b, "rd2")];
+        let head = (
+            b.ctl_reg(&format!("{pre}_q0_v"), Ty::BIT, head_init.is_some() as i128),
+            b.ctl_reg(&format!("{pre}_q0"), ety, head_init.unwrap_or(0) as i128),
+        );
+        let slot = |b: &mut B, i: usize| {
+            (
+                b.ctl_reg(&format!("{pre}_q{i}_v"), Ty::BIT, 0),
+                b.data_reg(&format!("{pre}_q{i}"), ety),
+            )
+        };
+        let slots = [head, slot(b, 1), slot(b, 2)];
+        Queue {
             nb,
             ram,
-            wptr,
-            rptr,
-            rd_v: b.ctl_reg(&format!("tap{k}_rd_v"), Ty::BIT, 0),
-            q0_v: b.ctl_reg(&format!("tap{k}_q0_v"), Ty::BIT, 0),
-            q0: b.ctl_reg(&format!("tap{k}_q0"), ety, 0),
-            q1_v: b.ctl_reg(&format!("tap{k}_q1_v"), Ty::BIT, 0),
-            q1: b.data_reg(&format!("tap{k}_q1"), ety),
-            full,
+            wptr: b.ctl_reg(&format!("{pre}_wptr"), pw, 0),
+            rptr: b.ctl_reg(&format!("{pre}_rptr"), pw, 0),
+            rd,
+            slots,
+            full: b.ctl_reg(&format!("{pre}_full"), Ty::BIT, 0),
             depth,
+            head_init,
         }
+    }
+
+    /// The head is valid.
+    fn head_valid(&self) -> Expr {
+        self.slots[0].0.e()
+    }
+
+    /// The head's end-of-tick flag.
+    fn head_eot(&self) -> Expr {
+        self.slots[0].1.e().bit_at(self.nb)
+    }
+
+    /// The head's neuron address.
+    fn head_addr(&self) -> Expr {
+        self.slots[0].1.e().slice(self.nb - 1, 0)
     }
 
     /// The head is a spike.
     fn spike(&self) -> Expr {
-        self.q0_v.e().and(self.q0.e().bit_at(self.nb).not())
+        self.head_valid().and(self.head_eot().not())
     }
 
     /// The head is the layer's end-of-tick beat.
     fn eot(&self) -> Expr {
-        self.q0_v.e().and(self.q0.e().bit_at(self.nb))
+        self.head_valid().and(self.head_eot())
     }
 
-    /// Push the beat (`eot`, `addr`) when `push`; pop the head when `pop`.
-    fn drive(&self, b: &mut B, k: usize, push: Expr, eot: Expr, addr: Expr, pop: Expr) {
+    /// Push the beat (`eot`, `addr`) when `push`; pop the head when `pop`. `pre` names the nets.
+    fn drive(&self, b: &mut B, pre: &str, push: Expr, eot: Expr, addr: Expr, pop: Expr) {
         let aw = self.ram.waddr.ty.width;
         b.m.assign(&self.ram.we, push.clone().and(b.rst.e().not()));
         b.m.assign(&self.ram.waddr, self.wptr.e().slice(aw - 1, 0));
@@ -462,15 +493,22 @@ impl Tap {
             push.clone(),
             vec![set(&self.wptr, self.wptr.e().inc())],
         ));
-        let pop = b.net(&format!("tap{k}_pop"), pop);
-        let (q0_v, q1_v, rd_v) = (&self.q0_v, &self.q1_v, &self.rd_v);
-        let s = q0_v.e().ext(2) + q1_v.e().ext(2) + rd_v.e().ext(2);
+        let pop = b.net(&format!("{pre}_pop"), pop);
+        // fetch when the word will have a slot: queued + in flight - popped <= 2
+        let s = self
+            .slots
+            .iter()
+            .map(|(v, _)| v)
+            .chain(&self.rd)
+            .map(|v| v.e().ext(3))
+            .reduce(|a, c| a + c)
+            .unwrap();
         let room = s
             .clone()
-            .le(Expr::uconst(1, 2))
-            .or(s.eq(Expr::uconst(2, 2)).and(pop.e()));
+            .le(Expr::uconst(2, 3))
+            .or(s.eq(Expr::uconst(3, 3)).and(pop.e()));
         let fetch = b.net(
-            &format!("tap{k}_fetch"),
+            &format!("{pre}_fetch"),
             self.rptr.e().ne(self.wptr.e()).and(room),
         );
         b.m.assign(&self.ram.raddr, self.rptr.e().slice(aw - 1, 0));
@@ -481,24 +519,65 @@ impl Tap {
             push,
             fetch.e(),
         );
-        b.ctl(set(rd_v, fetch.e()));
-        let a0_v = Expr::mux(pop.e(), q1_v.e(), q0_v.e());
-        let a0 = Expr::mux(pop.e(), self.q1.e(), self.q0.e());
-        let a1_v = q1_v.e().and(pop.e().not());
-        b.ctl(if_else(
-            rd_v.e().and(a0_v.clone().not()),
-            vec![
-                set(q0_v, Expr::bit(true)),
-                set(&self.q0, self.ram.rdata.e()),
-                set(q1_v, Expr::bit(false)),
-            ],
-            vec![
-                set(q0_v, a0_v),
-                set(&self.q0, a0),
-                set(q1_v, a1_v.or(rd_v.e())),
-            ],
-        ));
-        b.data(when(rd_v.e(), vec![set(&self.q1, self.ram.rdata.e())]));
+        b.ctl(set(&self.rd[0], fetch.e()));
+        b.ctl(set(&self.rd[1], self.rd[0].e()));
+        // the queue after the pop, then the read word into its first free slot
+        let [(v0, q0), (v1, q1), (v2, q2)] = &self.slots;
+        let after = [
+            (
+                Expr::mux(pop.e(), v1.e(), v0.e()),
+                Expr::mux(pop.e(), q1.e(), q0.e()),
+            ),
+            (
+                Expr::mux(pop.e(), v2.e(), v1.e()),
+                Expr::mux(pop.e(), q2.e(), q1.e()),
+            ),
+            (v2.e().and(pop.e().not()), q2.e()),
+        ];
+        let arrive = self.rd[1].e();
+        let word = self.ram.rdata.e();
+        let mut prev_v: Option<Expr> = None;
+        for (i, ((v, q), (av, aq))) in self.slots.iter().zip(after).enumerate() {
+            // slot i takes the read word when it is the first free one after the pop
+            let first_free = match &prev_v {
+                None => av.clone().not(),
+                Some(p) => p.clone().and(av.clone().not()),
+            };
+            let take = arrive.clone().and(first_free);
+            b.ctl(set(v, av.clone().or(take)));
+            // a word is kept while valid; a free slot loads the read word (valid or not)
+            let next = set(q, Expr::mux(av.clone(), aq, word.clone()));
+            if i == 0 {
+                b.ctl(next);
+            } else {
+                b.data(next);
+            }
+            prev_v = Some(av);
+        }
+    }
+
+    /// Empty the FIFO back to its reset contents.
+    fn flush(&self) -> Vec<Stmt> {
+        let pw = self.wptr.ty;
+        let ety = self.slots[0].1.ty;
+        let mut v = vec![
+            set(&self.wptr, Expr::zero(pw)),
+            set(&self.rptr, Expr::zero(pw)),
+            set(&self.rd[0], Expr::bit(false)),
+            set(&self.rd[1], Expr::bit(false)),
+            set(&self.full, Expr::bit(false)),
+            set(&self.slots[0].0, Expr::bit(self.head_init.is_some())),
+            set(
+                &self.slots[0].1,
+                Expr::uconst(self.head_init.unwrap_or(0), ety.width),
+            ),
+        ];
+        v.extend(
+            self.slots[1..]
+                .iter()
+                .map(|(sv, _)| set(sv, Expr::bit(false))),
+        );
+        v
     }
 }
 
@@ -687,11 +766,12 @@ fn chain_top(
             .unwrap_or(Expr::bit(true))
     };
     // the taps (output = "all"): every layer's beats for the output stream
-    let taps: Vec<Tap> = if all {
+    let taps: Vec<Queue> = if all {
         (0..nl)
             .map(|k| {
                 let l = &gens[k].layout;
-                Tap::declare(&mut b, name, k, l.n, l.nb, &mut fifo_mems)
+                let size = (link_depth(l.n, 0), l.nb);
+                Queue::declare(&mut b, name, &format!("tap{k}"), size, None, &mut fifo_mems)
             })
             .collect()
     } else {
@@ -703,32 +783,20 @@ fn chain_top(
     for k in 0..nl - 1 {
         let (up, down) = (&lw[k], &lw[k + 1]);
         let nb = gens[k].layout.nb;
-        let depth = link_depth(gens[k].layout.n, layer_delay);
-        let aw = addr_width(depth);
-        let ety = Ty::u(nb + 1);
-        let shape = MemShape::ram(ety, depth, 1, false, false);
-        let mname = shape.module_name(name);
-        if !fifo_mems.iter().any(|(n, _)| n == &mname) {
-            fifo_mems.push((mname.clone(), shape));
-        }
-        let ram = super::build::ram(&mut b, &mname, &format!("link{k}"), ety, depth, None);
-        let pw = Ty::u(aw + 1);
-        let wptr = b.ctl_reg(&format!("link{k}_wptr"), pw, 0);
-        let rptr = b.ctl_reg(&format!("link{k}_rptr"), pw, 0);
-        let rd_v = b.ctl_reg(&format!("link{k}_rd_v"), Ty::BIT, 0);
-        let q0_v = b.ctl_reg(&format!("link{k}_q0_v"), Ty::BIT, layer_delay as i128);
-        // q0 is reset to the end-of-tick beat of the empty tick (layer_delay = 1)
-        let q0 = b.ctl_reg(
-            &format!("link{k}_q0"),
-            ety,
-            if layer_delay == 1 { 1i128 << nb } else { 0 },
+        let size = (link_depth(gens[k].layout.n, layer_delay), nb);
+        // with layer_delay = 1 the head is the end-of-tick beat of the empty tick after reset
+        let head = (layer_delay == 1).then_some(1u128 << nb);
+        let link = Queue::declare(
+            &mut b,
+            name,
+            &format!("link{k}"),
+            size,
+            head,
+            &mut fifo_mems,
         );
-        let q1_v = b.ctl_reg(&format!("link{k}_q1_v"), Ty::BIT, 0);
-        let q1 = b.data_reg(&format!("link{k}_q1"), ety);
-        let full = b.ctl_reg(&format!("link{k}_full"), Ty::BIT, 0);
         let ready = match tap_room(k) {
-            Some(t) => full.e().not().and(t),
-            None => full.e().not(),
+            Some(t) => link.full.e().not().and(t),
+            None => link.full.e().not(),
         };
         b.m.assign(&up.out_ready, ready.clone());
         let push = b.net(&format!("link{k}_push"), up.out_valid.e().and(ready));
@@ -736,51 +804,18 @@ fn chain_top(
         b.m.assign(mv, up.out_valid.e().and(up.out_ready.e()));
         b.m.assign(me, up.out_eot.e());
         b.m.assign(ma, up.out_addr.e());
-        b.m.assign(&ram.we, push.e().and(b.rst.e().not()));
-        b.m.assign(&ram.waddr, wptr.e().slice(aw - 1, 0));
-        b.m.assign(
-            &ram.wdata,
-            Expr::concat(vec![up.out_eot.e(), up.out_addr.e()]),
-        );
-        b.ctl(when(push.e(), vec![set(&wptr, wptr.e().inc())]));
         // the next layer's input: the head of the queue, within a chip tick, until its eot
-        b.m.assign(&down.in_valid, q0_v.e().and(open[k + 1].e()));
-        b.m.assign(&down.in_eot, q0.e().bit_at(nb));
-        b.m.assign(&down.in_addr, q0.e().slice(nb - 1, 0).ext(32));
-        let pop = b.net(
-            &format!("link{k}_pop"),
+        b.m.assign(&down.in_valid, link.head_valid().and(open[k + 1].e()));
+        b.m.assign(&down.in_eot, link.head_eot());
+        b.m.assign(&down.in_addr, link.head_addr().ext(32));
+        link.drive(
+            &mut b,
+            &format!("link{k}"),
+            push.e(),
+            up.out_eot.e(),
+            up.out_addr.e(),
             down.in_valid.e().and(down.in_ready.e()),
         );
-        // fetch when the word will have room in the queue: q0 + q1 + in flight - pop <= 1
-        let s = q0_v.e().ext(2) + q1_v.e().ext(2) + rd_v.e().ext(2);
-        let room = s
-            .clone()
-            .le(Expr::uconst(1, 2))
-            .or(s.eq(Expr::uconst(2, 2)).and(pop.e()));
-        let fetch = b.net(&format!("link{k}_fetch"), rptr.e().ne(wptr.e()).and(room));
-        b.m.assign(&ram.raddr, rptr.e().slice(aw - 1, 0));
-        b.ctl(when(fetch.e(), vec![set(&rptr, rptr.e().inc())]));
-        full_next(&mut b, (&full, &wptr, &rptr, depth), push.e(), fetch.e());
-        b.ctl(set(&rd_v, fetch.e()));
-        // the queue after the pop, then the read word (valid this cycle) into the first free slot
-        let a0_v = Expr::mux(pop.e(), q1_v.e(), q0_v.e());
-        let a0 = Expr::mux(pop.e(), q1.e(), q0.e());
-        let a1_v = q1_v.e().and(pop.e().not());
-        b.ctl(if_else(
-            rd_v.e().and(a0_v.clone().not()),
-            vec![
-                set(&q0_v, Expr::bit(true)),
-                set(&q0, ram.rdata.e()),
-                set(&q1_v, Expr::bit(false)),
-            ],
-            vec![
-                set(&q0_v, a0_v),
-                set(&q0, a0),
-                set(&q1_v, a1_v.or(rd_v.e())),
-            ],
-        ));
-        // q1 takes every read word (it is valid only when q0 stays occupied)
-        b.data(when(rd_v.e(), vec![set(&q1, ram.rdata.e())]));
         let eot_push = b.delayed_r(
             &format!("link{k}_eot_push"),
             push.e().and(up.out_eot.e()),
@@ -793,18 +828,7 @@ fn chain_top(
         );
         fins.push((fin, eot_push));
         // a clear of the upstream layer empties the link back to its reset contents
-        flushes.push(vec![
-            set(&wptr, Expr::zero(pw)),
-            set(&rptr, Expr::zero(pw)),
-            set(&rd_v, Expr::bit(false)),
-            set(&q0_v, Expr::bit(layer_delay == 1)),
-            set(
-                &q0,
-                Expr::uconst(if layer_delay == 1 { 1u128 << nb } else { 0 }, nb + 1),
-            ),
-            set(&q1_v, Expr::bit(false)),
-            set(&full, Expr::bit(false)),
-        ]);
+        flushes.push(link.flush());
     }
     // layer 0: the chip's input port
     let w0 = &lw[0];
@@ -834,7 +858,7 @@ fn chain_top(
         b.m.assign(&out_eot, any_spike.e().not());
         let (mut addr, mut tag) = (Expr::zero(Ty::u(out_nb)), Expr::zero(out_layer.ty));
         for (k, t) in taps.iter().enumerate().rev() {
-            addr = Expr::mux(t.spike(), t.q0.e().slice(t.nb - 1, 0).ext(out_nb), addr);
+            addr = Expr::mux(t.spike(), t.head_addr().ext(out_nb), addr);
             tag = Expr::mux(t.spike(), Expr::uconst(k as u128, out_layer.ty.width), tag);
         }
         b.m.assign(&out_addr, addr);
@@ -848,7 +872,7 @@ fn chain_top(
                 .fold(t.spike(), |a, lower| a.and(lower.spike().not()));
             t.drive(
                 &mut b,
-                k,
+                &format!("tap{k}"),
                 w.out_valid.e().and(w.out_ready.e()),
                 w.out_eot.e(),
                 w.out_addr.e(),
