@@ -162,8 +162,8 @@ fn mutants_of_the_chain_top_are_caught_naming_the_layer() {
     let m = mutant(
         false,
         0,
-        "assign link0_push = l0_out_valid & (~link0_full);",
-        "assign link0_push = l0_out_valid & (~link0_full) & ~(~l0_out_eot & (l0_out_addr == 3'd7));",
+        "assign link0_push = l0_out_valid;",
+        "assign link0_push = l0_out_valid & ~(~l0_out_eot & (l0_out_addr == 3'd7));",
     );
     assert!(m.contains("layer[1]"), "{m}");
 }

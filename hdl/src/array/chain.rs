@@ -396,6 +396,15 @@ struct LayerWires {
 /// p + [`LINK_LATENCY`] (write, fetch, two read stages), or the cycle after the beat before it was
 /// popped: three slots cover the two cycles of reading, so a head popped every cycle is refilled
 /// every cycle.
+///
+/// A queue never fills, so it has no full flag and its layer's `out_ready` is tied high: it holds
+/// a whole tick of its layer's beats (at most one spike per neuron and the end-of-tick beat;
+/// a link with `layer_delay = 1` two ticks), ticks are chip-wide, and a chip tick ends only when
+/// every beat of the tick has left a `layer_delay = 0` link and a tap (the next layer, or the
+/// output stream, took the end-of-tick beat), and only the previous tick's have left a
+/// `layer_delay = 1` link. (Its full flag fed the layer's output handshake and, through it, the
+/// layer's sequencer: a critical path of the 3-layer ECP5 chain in two forms, from the pointers
+/// and from the flag's register.)
 struct Queue {
     nb: u32,
     ram: Ram,
@@ -405,9 +414,6 @@ struct Queue {
     rd: [Sig; 2],
     /// The queue (valid, word), the head first; a word is the end-of-tick flag above the address.
     slots: [(Sig, Sig); 3],
-    /// Every word is taken (never, when the FIFO is drained every tick); a register.
-    full: Sig,
-    depth: u64,
     /// The head's value after `rst` and after a flush (a link's empty tick with `layer_delay = 1`).
     head_init: Option<u128>,
 }
@@ -452,8 +458,6 @@ impl Queue {
             rptr: b.ctl_reg(&format!("{pre}_rptr"), pw, 0),
             rd,
             slots,
-            full: b.ctl_reg(&format!("{pre}_full"), Ty::BIT, 0),
-            depth,
             head_init,
         }
     }
@@ -513,12 +517,6 @@ impl Queue {
         );
         b.m.assign(&self.ram.raddr, self.rptr.e().slice(aw - 1, 0));
         b.ctl(when(fetch.e(), vec![set(&self.rptr, self.rptr.e().inc())]));
-        full_next(
-            b,
-            (&self.full, &self.wptr, &self.rptr, self.depth),
-            push,
-            fetch.e(),
-        );
         b.ctl(set(&self.rd[0], fetch.e()));
         b.ctl(set(&self.rd[1], self.rd[0].e()));
         // the queue after the pop, then the read word into its first free slot
@@ -565,7 +563,6 @@ impl Queue {
             set(&self.rptr, Expr::zero(pw)),
             set(&self.rd[0], Expr::bit(false)),
             set(&self.rd[1], Expr::bit(false)),
-            set(&self.full, Expr::bit(false)),
             set(&self.slots[0].0, Expr::bit(self.head_init.is_some())),
             set(
                 &self.slots[0].1,
@@ -579,27 +576,6 @@ impl Queue {
         );
         v
     }
-}
-
-/// A FIFO's full flag `full` as a register (so a layer's output handshake does not wait on the
-/// subtraction of the pointers `wptr`, `rptr`): set when `push` takes the last free word of the
-/// `depth` and no word is fetched, cleared when a word is fetched.
-fn full_next(
-    b: &mut B,
-    (full, wptr, rptr, depth): (&Sig, &Sig, &Sig, u64),
-    push: Expr,
-    fetch: Expr,
-) {
-    let w = wptr.ty.width;
-    let last_free = (wptr.e() - rptr.e()).eq(Expr::uconst(depth as u128 - 1, w));
-    b.ctl(set(
-        full,
-        Expr::mux(
-            full.e(),
-            fetch.clone().not(),
-            last_free.and(push).and(fetch.not()),
-        ),
-    ));
 }
 
 /// Build the chain top; returns it and the link memories' (module name, shape).
@@ -777,8 +753,8 @@ fn chain_top(
     } else {
         Vec::new()
     };
-    // a layer's output is taken when its link and its tap have room (neither ever fills)
-    let tap_room = |k: usize| -> Option<Expr> { taps.get(k).map(|t| t.full.e().not()) };
+    // a layer's output is always taken: its link and its tap never fill (see `Queue`), so no
+    // link's or tap's state reaches back into a layer's output handshake and sequencer
     // links
     for k in 0..nl - 1 {
         let (up, down) = (&lw[k], &lw[k + 1]);
@@ -794,12 +770,8 @@ fn chain_top(
             head,
             &mut fifo_mems,
         );
-        let ready = match tap_room(k) {
-            Some(t) => link.full.e().not().and(t),
-            None => link.full.e().not(),
-        };
-        b.m.assign(&up.out_ready, ready.clone());
-        let push = b.net(&format!("link{k}_push"), up.out_valid.e().and(ready));
+        b.m.assign(&up.out_ready, Expr::bit(true));
+        let push = b.net(&format!("link{k}_push"), up.out_valid.e());
         let (mv, me, ma) = &monitors[k];
         b.m.assign(mv, up.out_valid.e().and(up.out_ready.e()));
         b.m.assign(me, up.out_eot.e());
@@ -842,7 +814,7 @@ fn chain_top(
     let chip_end = if let Some(out_layer) = &out_layer {
         // output = "all": the lowest layer's head spike, else (every head an end-of-tick beat)
         // the chip's end-of-tick beat, which pops every tap's
-        b.m.assign(&last_w.out_ready, tap_room(nl - 1).unwrap());
+        b.m.assign(&last_w.out_ready, Expr::bit(true));
         let any_spike = b.net(
             "out_any_spike",
             taps.iter()
