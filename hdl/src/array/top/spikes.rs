@@ -24,7 +24,8 @@ pub(super) struct NeuronPhase {
     nw_v: Expr,
     /// Its group.
     nw_g: Expr,
-    /// The largest per-lane spike count and that count - 1 (STDP).
+    /// The largest per-lane spike count (STDP), and the next value of that count - 1 (a wire:
+    /// the potentiation sequencer registers its last-entry compare from it).
     pub maxc: Option<(Sig, Sig)>,
     /// Reset value of `maxc_m1` (-1 wrapped).
     maxc_m1_start: i128,
@@ -58,7 +59,7 @@ impl NeuronPhase {
         let maxc = p.stdp.enabled.then(|| {
             (
                 b.ctl_reg("maxc", Ty::u(gb + 1), 0),
-                b.ctl_reg("maxc_m1", Ty::u(gb + 1), maxc_m1_start),
+                b.m.wire("maxc_m1_next", Ty::u(gb + 1)),
             )
         });
         let nwords = b.ctl_reg("nwords", Ty::u(gb + 1), 0);
@@ -141,14 +142,14 @@ impl NeuronPhase {
                 .enumerate()
                 .map(|(i, c)| {
                     let lvl = max2(c);
-                    let (r0, r1) = if stage + 1 == stages {
-                        maxc.clone()
-                    } else {
-                        (
-                            b.ctl_reg(&format!("maxc_s{stage}_{i}"), cty, 0),
-                            b.ctl_reg(&format!("maxc_m1_s{stage}_{i}"), cty, self.maxc_m1_start),
-                        )
-                    };
+                    if stage + 1 == stages {
+                        // the last level: the count registered, count - 1 as the next value
+                        b.ctl(set(&maxc.0, lvl.0.clone()));
+                        b.m.assign(&maxc.1, lvl.1.clone());
+                        return lvl;
+                    }
+                    let r0 = b.ctl_reg(&format!("maxc_s{stage}_{i}"), cty, 0);
+                    let r1 = b.ctl_reg(&format!("maxc_m1_s{stage}_{i}"), cty, self.maxc_m1_start);
                     b.ctl(set(&r0, lvl.0));
                     b.ctl(set(&r1, lvl.1));
                     (r0.e(), r1.e())

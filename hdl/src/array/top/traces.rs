@@ -98,16 +98,22 @@ impl Potentiation {
         if let Some(l) = &lskip {
             b.ctl(set(l, in_ltp.clone().and(l.e().not())));
         }
-        let last_k = b.net("ltp_last_k", lk.e().eq(maxc.1.e()));
+        // lk == maxc - 1 (the row's last entry), registered from the next values of both (reset:
+        // 0 against the tree's reset counts, never equal), so the loop's enables start at a
+        // flip-flop
+        let last_k = b.ctl_reg("ltp_last_k", Ty::BIT, 0);
+        let lk_next = b.net(
+            "lk_next",
+            Expr::mux(
+                pre.e(),
+                Expr::mux(last_k.e(), Expr::zero(lk.ty), lk.e().inc()),
+                lk.e(),
+            ),
+        );
+        b.ctl(set(&lk, lk_next.e()));
+        b.ctl(set(&last_k, lk_next.e().eq(maxc.1.e())));
         let last = b.net("ltp_last", last_k.e().and(lj.e().eq(k(r - 1, rb))));
-        b.ctl(when(
-            pre.e(),
-            vec![if_else(
-                last_k.e(),
-                vec![set(&lk, Expr::zero(lk.ty)), set(&lj, lj.e().inc())],
-                vec![set(&lk, lk.e().inc())],
-            )],
-        ));
+        b.ctl(when(pre.e().and(last_k.e()), vec![set(&lj, lj.e().inc())]));
         b.ctl(when(
             pre.e().and(last.e()),
             vec![set(&ldone, Expr::bit(true))],
