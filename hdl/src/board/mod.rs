@@ -707,7 +707,12 @@ fn board_core(
             (Status::Reset, None) => rst.e(),
             _ => unreachable!(),
         };
-        status_e.push((s, e));
+        // every LED from a flip-flop of its own, one cycle late: no flip-flop of the design
+        // (the reset, the array's state) is pulled toward an LED pin (the reset's was, on the
+        // far side of an ECP5-85k from the lanes' block RAM write enables it gates)
+        let q = m.reg(&format!("{}_led", s.name().replace(' ', "_")), Ty::BIT);
+        clocked.push(set(&q, e));
+        status_e.push((s, q.e()));
     }
     m.clocked("status LEDs: heartbeat and activity stretchers", clocked);
     for (pname, sig) in &ports {
