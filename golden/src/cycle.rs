@@ -618,16 +618,17 @@ mod tests {
             event_issue_cycles: 0,
         };
         // chip pushes: layer 0 at 11, 12, 13 (eot 15); layer 1 at 11, 12, 21 (eot 23). Offered
-        // from push + 3: layer 0 takes 14, 15, 16 (it wins the ties); layer 1's first waits
-        // until 17, its second is then offered the cycle after (18, not 15), its third at 24;
-        // the end-of-tick beat when both taps offer theirs: layer 1's at 23 + 3
+        // from push + 4: layer 0 takes 15, 16, 17 (it wins the ties); layer 1's first waits
+        // until 18, its second is then offered the cycle after (19, not 16), its third at 25;
+        // the end-of-tick beat when both taps offer theirs: layer 1's at 23 + 4
+        assert_eq!(LINK_LATENCY, 4);
         let (tagged, eot) =
             merge_taps(&[1, 1], &[t(vec![10, 11, 12], 14), t(vec![10, 11, 20], 22)]);
         assert_eq!(
             tagged,
-            [(0, 14), (0, 15), (0, 16), (1, 17), (1, 18), (1, 24)]
+            [(0, 15), (0, 16), (0, 17), (1, 18), (1, 19), (1, 25)]
         );
-        assert_eq!(eot, 26);
+        assert_eq!(eot, 27);
         // no spikes: the end-of-tick beat of the slower layer's tap
         let (tagged, eot) = merge_taps(&[1, 5], &[t(vec![], 9), t(vec![], 3)]);
         assert!(tagged.is_empty());
