@@ -406,6 +406,8 @@ struct LayerWires {
 /// layer's sequencer: a critical path of the 3-layer ECP5 chain in two forms, from the pointers
 /// and from the flag's register.)
 struct Queue {
+    /// The name prefix of its signals (`link{k}`, `tap{k}`).
+    pre: String,
     nb: u32,
     ram: Ram,
     wptr: Sig,
@@ -452,6 +454,7 @@ impl Queue {
         };
         let slots = [head, slot(b, 1), slot(b, 2)];
         Queue {
+            pre: pre.to_string(),
             nb,
             ram,
             wptr: b.ctl_reg(&format!("{pre}_wptr"), pw, 0),
@@ -487,8 +490,9 @@ impl Queue {
         self.head_valid().and(self.head_eot())
     }
 
-    /// Push the beat (`eot`, `addr`) when `push`; pop the head when `pop`. `pre` names the nets.
-    fn drive(&self, b: &mut B, pre: &str, push: Expr, eot: Expr, addr: Expr, pop: Expr) {
+    /// Push the beat (`eot`, `addr`) when `push`; pop the head when `pop`.
+    fn drive(&self, b: &mut B, push: Expr, eot: Expr, addr: Expr, pop: Expr) {
+        let pre = &self.pre;
         let aw = self.ram.waddr.ty.width;
         b.m.assign(&self.ram.we, push.clone().and(b.rst.e().not()));
         b.m.assign(&self.ram.waddr, self.wptr.e().slice(aw - 1, 0));
@@ -782,7 +786,6 @@ fn chain_top(
         b.m.assign(&down.in_addr, link.head_addr().ext(32));
         link.drive(
             &mut b,
-            &format!("link{k}"),
             push.e(),
             up.out_eot.e(),
             up.out_addr.e(),
@@ -844,7 +847,6 @@ fn chain_top(
                 .fold(t.spike(), |a, lower| a.and(lower.spike().not()));
             t.drive(
                 &mut b,
-                &format!("tap{k}"),
                 w.out_valid.e().and(w.out_ready.e()),
                 w.out_eot.e(),
                 w.out_addr.e(),
