@@ -474,8 +474,9 @@ fn body(out: &mut String, m: &Module) {
                 let _ = writeln!(out, "    // {line}");
             }
         }
+        let keep = if p.keep { "(* keep *) " } else { "" };
         if p.clocked {
-            let _ = writeln!(out, "    always @(posedge clk) begin");
+            let _ = writeln!(out, "    {keep}always @(posedge clk) begin");
         } else {
             let _ = writeln!(out, "    always @* begin");
         }

@@ -869,6 +869,9 @@ pub struct Process {
     pub body: Vec<Stmt>,
     /// Comment printed above.
     pub comment: Option<String>,
+    /// Printed as `(* keep *) always ...`: synthesis keeps its flip-flops even where another
+    /// flip-flop computes the same value (a replicated register, [`Module::clocked_keep`]).
+    pub keep: bool,
 }
 
 /// How a memory gets its initial contents.
@@ -1108,7 +1111,18 @@ impl Module {
             clocked: true,
             body,
             comment,
+            keep: false,
         });
+    }
+
+    /// A clocked process whose flip-flops synthesis keeps although another flip-flop holds the
+    /// same value (Yosys merges equal flip-flops otherwise): a register replicated so that each
+    /// copy is placed near its own loads, e.g. a reset's per-layer copies.
+    pub fn clocked_keep(&mut self, comment: &str, body: Vec<Stmt>) {
+        self.clocked(comment, body);
+        if let Some(p) = self.processes.last_mut() {
+            p.keep = true;
+        }
     }
 
     /// Add a combinational process (every target must be assigned on every path; the emitter
@@ -1120,6 +1134,7 @@ impl Module {
             clocked: false,
             body,
             comment,
+            keep: false,
         });
     }
 

@@ -601,6 +601,21 @@ fn chain_top(
     };
     let layer_tag_bits = bits_unsigned(nl as u64 - 1).max(1);
     let mut b = B::new(name);
+    // `rst` registered once, in copies that synthesis keeps: one per layer and one for the
+    // chain's own logic (the links, the taps, the host decoder), so each is placed near its
+    // loads instead of one flip-flop reaching across the die. The whole chain thus sees `rst`
+    // one cycle late, every part in the same cycle.
+    let rst_port = b.rst.clone();
+    let rst_copy = |b: &mut B, name: &str, what: &str| {
+        let r = b.m.reg(name, Ty::BIT);
+        b.m.comment(&r, &format!("rst, one cycle late: {what}"));
+        b.m.clocked_keep("", vec![set(&r, rst_port.e())]);
+        r
+    };
+    let rst_layers: Vec<Sig> = (0..nl)
+        .map(|k| rst_copy(&mut b, &format!("rst_l{k}"), &format!("layer {k}'s copy")))
+        .collect();
+    b.rst = rst_copy(&mut b, "rst_c", "the chain's own logic");
     b.m.doc.extend([
         format!(
             "A chain of {nl} layers, layer_delay = {layer_delay}: {}.",
@@ -609,7 +624,8 @@ fn chain_top(
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        "clk, rst: one clock; rst is synchronous and active high (every layer's clearing sweep).".into(),
+        "clk, rst: one clock; rst is synchronous and active high (every layer's clearing sweep),".into(),
+        "  registered once: every part of the chain sees it one cycle late.".into(),
         "in_*: AER input stream of layer 0, as in a one-layer array (in_eot ends the tick).".into(),
         if all {
             "out_*: every layer's spikes of the tick, out_layer their layer (each layer's ascending; the".into()
@@ -1041,7 +1057,7 @@ fn chain_top(
         }
         let mut conns: Vec<(String, Expr)> = vec![
             ("clk".into(), b.clk.e()),
-            ("rst".into(), b.rst.e()),
+            ("rst".into(), rst_layers[k].e()),
             ("in_valid".into(), w.in_valid.e()),
             ("in_ready".into(), w.in_ready.e()),
             ("in_eot".into(), w.in_eot.e()),

@@ -445,8 +445,11 @@ fn ports(b: &mut B, lay: &Layout, p: &Params) -> (Inputs, Outputs) {
 /// Input registers: every operation broadcast by the top is registered at the lane boundary
 /// (`Arch::bcast_stages` stages, `array.bcast_stages`), so no path runs from the sequencer's
 /// logic across the chip into a memory address; with two stages the broadcast gets a cycle to
-/// reach the lane and one to fan out in it. `learn` and `inh_total` are registers of the top,
-/// constant while they are used, and enter directly. Valid bits are control registers (reset),
+/// reach the lane and one to fan out in it. `learn` is a register of the top, constant while it
+/// is used, and enters directly. `inh_total` takes the stages too (it is a wide fan-out to every
+/// lane's neuron adder): it changes only when a tick ends and on a clear, and the next neuron
+/// update is issued after that and takes the same stages, so every lane still reads the
+/// value of the top's register. Valid bits are control registers (reset),
 /// the rest datapath registers. The last stage is `NAME_r`, the ones before it `NAME_bK`.
 fn register(b: &mut B, i: Inputs, stages: u64) -> Inputs {
     assert!(stages >= 1, "at least one broadcast stage");
@@ -475,7 +478,7 @@ fn register(b: &mut B, i: Inputs, stages: u64) -> Inputs {
         nu_g: dat(b, i.nu_g),
         nu_start: i.nu_start.map(|x| ctl(b, x)),
         nu_bias: i.nu_bias.map(|x| dat(b, x)),
-        inh_total: i.inh_total,
+        inh_total: i.inh_total.map(|x| dat(b, x)),
         teach: i.teach,
         nu_forced: i.nu_forced.map(|x| dat(b, x)),
         st_valid: ctl(b, i.st_valid),
