@@ -279,7 +279,7 @@ fn host_actions_per_layer_and_broadcast_match_the_golden_layers() {
     let opts = RunOptions {
         patches: vec![(
             format!("{name}.v"),
-            "if (wb_done & l0_wb_clear) begin".into(),
+            "if (l0_flush) begin".into(),
             "if (1'b0) begin".into(),
         )],
         ..RunOptions::default()

@@ -996,7 +996,7 @@ fn chain_top(
             .and(pend.e().or(accept.e())),
     ));
     b.ctl(when(accept.e(), vec![set(&lidx, field.e())]));
-    // a write of COMMAND bit 0 (clear) to a layer that feeds a link: when acknowledged (the
+    // a write of COMMAND bit 0 (clear) to a layer that feeds a link: once acknowledged (the
     // layer took it), the link is emptied too (the layer's spikes of the last tick are gone)
     for (k, flush) in flushes.into_iter().enumerate() {
         let aw = gens[k].layout.aw;
@@ -1019,7 +1019,16 @@ fn chain_top(
             vec![set(&clr, Expr::bit(false))],
             vec![when(is_clear, vec![set(&clr, Expr::bit(true))])],
         ));
-        b.ctl(when(top_ack.e().and(clr.e()), flush));
+        // one cycle after the acknowledge (off the layers' acknowledge paths): the cleared
+        // layer sweeps from two cycles before its acknowledge, so no chip tick starts and no
+        // layer reads the link until well after this
+        let fl = b.ctl_reg(&format!("l{k}_flush"), Ty::BIT, 0);
+        b.m.comment(
+            &fl,
+            "a clear of the layer was acknowledged in the last cycle",
+        );
+        b.ctl(set(&fl, top_ack.e().and(clr.e())));
+        b.ctl(when(fl.e(), flush));
     }
     // read data: the latched layer's (a broadcast or an unused layer value reads layer 0)
     let mut dat = lw[0].wb_dat_r.e();

@@ -714,7 +714,9 @@ fn board_core(
         clocked.push(set(&q, e));
         status_e.push((s, q.e()));
     }
-    m.clocked("status LEDs: heartbeat and activity stretchers", clocked);
+    // kept: the reset LED's flip-flop computes what a chain's registered reset copies do, and
+    // merged into one of them it would pull that copy to its pin again
+    m.clocked_keep("status LEDs: heartbeat and activity stretchers", clocked);
     for (pname, sig) in &ports {
         let pins: Vec<&Pin> = board.pins().iter().filter(|p| p.port == *pname).collect();
         let bit_of = |p: &Pin| -> Option<Expr> {
