@@ -87,10 +87,13 @@ fn two_layers_report_each_layer_and_the_totals() {
     let timing = lines.iter().find(|l| l.contains("timing:")).unwrap();
     let fmax: f64 = numbers(timing)[0];
     assert!(fmax > 10.0 && fmax < 500.0, "{timing}");
+    // (M SOP/s printed to 0.1, Fmax to 0.01 MHz: the product of the printed Fmax may differ
+    // from the printed figure by 0.05 + lanes x 0.005)
+    let close = |sops: f64, lanes: f64| (sops - fmax * lanes).abs() <= 0.05 + lanes * 0.005 + 1e-9;
     for (l, lanes) in [(&l0, 2.0), (&l1, 1.0)] {
-        assert!((l[10] - fmax * lanes).abs() < 0.06, "{text}");
+        assert!(close(l[10], lanes), "{text}");
     }
-    assert!((t[8] - fmax * 3.0).abs() < 0.06, "{text}");
+    assert!(close(t[8], 3.0), "{text}");
     assert!(text.contains("fits; bitstream"), "{text}");
     assert!(work.join("chainsyn_icebreaker.bin").exists());
 }
