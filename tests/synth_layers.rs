@@ -96,6 +96,18 @@ fn two_layers_report_each_layer_and_the_totals() {
     assert!(close(t[8], 3.0), "{text}");
     assert!(text.contains("fits; bitstream"), "{text}");
     assert!(work.join("chainsyn_icebreaker.bin").exists());
+    // the chain top's reset copies (one per layer, one for its own logic) are still distinct
+    // flip-flops in the netlist that was placed: Yosys merges equal flip-flops unless kept
+    let net: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(work.join("netlist.json")).unwrap()).unwrap();
+    let names = &net["modules"]["chainsyn_icebreaker"]["netnames"];
+    let bit = |n: &str| names[format!("u_core.u_array.{n}")]["bits"][0].clone();
+    let copies: Vec<serde_json::Value> = ["rst_l0", "rst_l1", "rst_c"].map(bit).to_vec();
+    assert!(copies.iter().all(|b| b.is_number()), "{copies:?}");
+    assert!(
+        copies[0] != copies[1] && copies[0] != copies[2] && copies[1] != copies[2],
+        "reset copies merged: {copies:?}"
+    );
 }
 
 /// `sweep` on a network of layers: layer 0 resized (its neurons are layer 1's inputs), each

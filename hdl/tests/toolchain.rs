@@ -442,3 +442,65 @@ fn yosys_ecp5_infers_no_latch_and_puts_weights_in_dp16kd() {
         weight_memories_in_block_ram(toml, "ecp5", Target::Ecp5, "DP16KD")
     });
 }
+
+/// `Module::clocked_keep` keeps a register's copies apart through Yosys, which merges
+/// flip-flops that compute the same value (the chain top's per-layer reset copies rely on it):
+/// two registered copies of one input, each the reset of its own 4-bit register, stay two
+/// flip-flops under `synth_ice40`; the same module with plain `clocked` processes gets one, so
+/// the check can fail.
+#[test]
+fn kept_register_copies_are_not_merged_by_yosys() {
+    use hdl::ir::stmt::*;
+    use hdl::ir::*;
+    let build = |keep: bool| {
+        let mut m = Module::new("copies");
+        m.input("clk", Ty::BIT);
+        let r = m.input("r", Ty::BIT);
+        let ins = [m.input("a", Ty::u(4)), m.input("b", Ty::u(4))];
+        let outs = [m.output_reg("x", Ty::u(4)), m.output_reg("y", Ty::u(4))];
+        for (k, (i, o)) in ins.iter().zip(&outs).enumerate() {
+            let c = m.reg(&format!("r{k}"), Ty::BIT);
+            let copy = vec![set(&c, r.e())];
+            if keep {
+                m.clocked_keep("", copy);
+            } else {
+                m.clocked("", copy);
+            }
+            m.clocked(
+                "",
+                vec![if_else(
+                    c.e(),
+                    vec![set(o, Expr::zero(Ty::u(4)))],
+                    vec![set(o, i.e())],
+                )],
+            );
+        }
+        hdl::emit::module(&m, &[]).unwrap()
+    };
+    let dir = work_dir("yosys-keep");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (keep, copies) in [(true, 2), (false, 1)] {
+        std::fs::write(dir.join("copies.v"), build(keep)).unwrap();
+        tool(
+            &dir,
+            "yosys",
+            &[
+                "-q",
+                "-p",
+                "read_verilog copies.v; synth_ice40 -top copies; tee -q -o stat.txt stat",
+            ],
+        )
+        .unwrap();
+        let stat = std::fs::read_to_string(dir.join("stat.txt")).unwrap();
+        let ffs: u64 = stat
+            .lines()
+            .filter_map(|l| {
+                let mut w = l.split_whitespace();
+                let name = w.next()?;
+                name.starts_with("SB_DFF")
+                    .then(|| w.next()?.parse::<u64>().ok())?
+            })
+            .sum();
+        assert_eq!(ffs, 8 + copies, "keep = {keep}: {stat}");
+    }
+}
