@@ -292,3 +292,41 @@ fn host_actions_per_layer_and_broadcast_match_the_golden_layers() {
     eprintln!("no flush: {m}");
     assert!(m.what.starts_with("layer[1]") && m.tick == 4, "{m}");
 }
+
+/// `rst` of a chain: the chain top registers it once (a kept copy per layer and one for its own
+/// logic, `docs/model.md`), so every layer starts its clearing sweep one cycle after a lone
+/// layer would, and the top's registered busy flag adds one more: the host port accepts a
+/// request `clear_cycles + 2` cycles (of the slowest layer's sweep) after `rst` falls, at power-up
+/// and for a later reset alike.
+#[test]
+fn a_chains_reset_ends_two_cycles_after_its_slowest_layers_sweep() {
+    use cosim::driver::{Harness, build_chain};
+    let name = "ch_rst";
+    let ls = layers(name, 12, &[(8, 2, false), (16, 4, true), (4, 1, false)]);
+    let (g, design) = build_chain(name, &ls, 1, &RunOptions::default(), false).unwrap();
+    let model = design.model().unwrap();
+    let mut h = Harness::new(&model, g.layers[0].layout.clone(), 1).unwrap();
+    let sweeps: Vec<u64> = g
+        .layers
+        .iter()
+        .map(|l| l.layout.arch.clear_cycles())
+        .collect();
+    let got = [h.reset().unwrap(), h.reset().unwrap()];
+    eprintln!("layers' clear_cycles {sweeps:?}, chain after rst {got:?}");
+    let slowest = *sweeps.iter().max().unwrap();
+    assert_eq!(got, [slowest + 2; 2], "layers' {sweeps:?}");
+    // the mutant whose slowest layer takes the port's rst instead of its copy is a cycle early
+    let k = sweeps.iter().position(|&c| c == slowest).unwrap();
+    let opts = RunOptions {
+        patches: vec![(
+            format!("{name}.v"),
+            format!(".rst(rst_l{k}),"),
+            ".rst(rst),".into(),
+        )],
+        ..RunOptions::default()
+    };
+    let (_, design) = build_chain(name, &ls, 1, &opts, false).unwrap();
+    let model = design.model().unwrap();
+    let mut h = Harness::new(&model, g.layers[0].layout.clone(), 1).unwrap();
+    assert_eq!(h.reset().unwrap(), slowest + 1, "the mutant");
+}
