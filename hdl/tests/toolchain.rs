@@ -387,14 +387,25 @@ fn yosys(
     tool(&dir, "yosys", &["-q", "-s", "synth.ys"])?;
     let cells = std::fs::read_to_string(dir.join("bram.txt")).map_err(|e| e.to_string())?;
     let stat = std::fs::read_to_string(dir.join("stat.txt")).map_err(|e| e.to_string())?;
-    let count = stat
-        .lines()
-        .find_map(|l| {
-            let mut w = l.split_whitespace();
-            (w.next() == Some(bram)).then(|| w.next().and_then(|n| n.parse().ok()))?
-        })
-        .unwrap_or(0);
+    let count = cell_count(&stat, |name| name == bram);
     Ok((cells.lines().map(str::to_string).collect(), count))
+}
+
+/// The cells of Yosys `stat` output whose type `pick` accepts, summed over the types (0 when
+/// none); each type counts at its first line, the top module's (a hierarchy summary repeats it).
+fn cell_count(stat: &str, pick: impl Fn(&str) -> bool) -> u64 {
+    let mut seen: Vec<&str> = Vec::new();
+    stat.lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            let name = w.next()?;
+            let n = w.next()?.parse::<u64>().ok()?;
+            (pick(name) && !seen.contains(&name)).then(|| {
+                seen.push(name);
+                n
+            })
+        })
+        .sum()
 }
 
 fn weight_memories_in_block_ram(
@@ -492,15 +503,7 @@ fn kept_register_copies_are_not_merged_by_yosys() {
         )
         .unwrap();
         let stat = std::fs::read_to_string(dir.join("stat.txt")).unwrap();
-        let ffs: u64 = stat
-            .lines()
-            .filter_map(|l| {
-                let mut w = l.split_whitespace();
-                let name = w.next()?;
-                name.starts_with("SB_DFF")
-                    .then(|| w.next()?.parse::<u64>().ok())?
-            })
-            .sum();
+        let ffs = cell_count(&stat, |name| name.starts_with("SB_DFF"));
         assert_eq!(ffs, 8 + copies, "keep = {keep}: {stat}");
     }
 }

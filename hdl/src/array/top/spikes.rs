@@ -27,7 +27,7 @@ pub(super) struct NeuronPhase {
     /// The largest per-lane spike count (STDP), and the next value of that count - 1 (a wire:
     /// the potentiation sequencer registers its last-entry compare from it).
     pub maxc: Option<(Sig, Sig)>,
-    /// Reset value of `maxc_m1` (-1 wrapped).
+    /// Reset value of the count - 1 registers inside the maximum tree, `maxc_m1_s*` (-1 wrapped).
     maxc_m1_start: i128,
     /// Words in the spike-word list.
     pub nwords: Sig,
