@@ -282,7 +282,7 @@ pub fn lane_module(lay: &Layout, p: &Params, name: &str, weights: &WeightModule)
         b.m.param("D_INIT", "");
     }
     let (ports, out) = ports(&mut b, lay, p);
-    let i = register(&mut b, ports, lay.arch.bcast_stages);
+    let i = register(&mut b, ports, lay.arch.bcast_stages, lay.l > 4);
     let c = memories(&mut b, lay, p, i, weights, &out);
     let r = access::read_ports(&mut b, &c);
     let ew = events::datapath(&mut b, &c, &r.st_now);
@@ -446,12 +446,14 @@ fn ports(b: &mut B, lay: &Layout, p: &Params) -> (Inputs, Outputs) {
 /// (`Arch::bcast_stages` stages, `array.bcast_stages`), so no path runs from the sequencer's
 /// logic across the chip into a memory address; with two stages the broadcast gets a cycle to
 /// reach the lane and one to fan out in it. `learn` is a register of the top, constant while it
-/// is used, and enters directly. `inh_total` takes the stages too (it is a wide fan-out to every
-/// lane's neuron adder): it changes only when a tick ends and on a clear, and the next neuron
-/// update is issued after that and takes the same stages, so every lane still reads the
-/// value of the top's register. Valid bits are control registers (reset),
+/// is used, and enters directly. With more than 4 lanes (`wide`) `inh_total` takes the stages
+/// too (then a wide fan-out to every lane's neuron adder, critical on a 16-lane ECP5 layer): it
+/// changes only when a tick ends and on a clear, and the next neuron update is issued after that
+/// and takes the same stages, so every lane still reads the value of the top's register; with
+/// fewer lanes it enters directly, as `learn` does (no flip-flops added where no path needs
+/// them, as for the issue counter's `iss_busy`). Valid bits are control registers (reset),
 /// the rest datapath registers. The last stage is `NAME_r`, the ones before it `NAME_bK`.
-fn register(b: &mut B, i: Inputs, stages: u64) -> Inputs {
+fn register(b: &mut B, i: Inputs, stages: u64, wide: bool) -> Inputs {
     assert!(stages >= 1, "at least one broadcast stage");
     let chain = |b: &mut B, x: Sig, reset: bool| {
         let stage = |b: &mut B, name: String, e: Expr| {
@@ -478,7 +480,7 @@ fn register(b: &mut B, i: Inputs, stages: u64) -> Inputs {
         nu_g: dat(b, i.nu_g),
         nu_start: i.nu_start.map(|x| ctl(b, x)),
         nu_bias: i.nu_bias.map(|x| dat(b, x)),
-        inh_total: i.inh_total.map(|x| dat(b, x)),
+        inh_total: i.inh_total.map(|x| if wide { dat(b, x) } else { x }),
         teach: i.teach,
         nu_forced: i.nu_forced.map(|x| dat(b, x)),
         st_valid: ctl(b, i.st_valid),
