@@ -20,8 +20,8 @@ pub use demo::DemoArgs;
 pub use feast::{FeastCommon, FeastDigitsArgs, FeastEdgesArgs};
 pub use hw::{CosimArgs, GenerateArgs, TestbenchArgs};
 pub use learn::{
-    Common, DigitsArgs, HiddenKind, LearnArgs, LearnWhat, PatternsArgs, Rules, SweepReadout,
-    TemporalArgs,
+    Common, DigitsArgs, HiddenKind, LearnArgs, LearnWhat, PatternsArgs, Presentation, Rules,
+    SweepReadout, TemporalArgs,
 };
 pub use nir::{ExportArgs, ExportWhat, ImportArgs, ImportNirArgs, ImportWhat, LifModelArg};
 pub use sim::{SimulateArgs, StimulusArgs, StimulusKind};

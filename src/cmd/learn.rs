@@ -151,7 +151,7 @@ fn seed_range(text: &str) -> Result<std::ops::RangeInclusive<u64>, String> {
 /// `learn patterns --supervised`: the one-shot readout on seeds 1..=--seeds, and with --sweep
 /// the parameter search behind its defaults.
 fn learn_one_shot(a: PatternsArgs) -> CmdResult {
-    use golden::learn::patterns::{one_shot_grid, one_shot_sweep, run_one_shot};
+    use golden::learn::patterns::{one_shot_grid, one_shot_sweep, one_shot_windows, run_one_shot};
     if a.common.config.is_some() {
         return Err("--supervised runs the built-in readout: leave out --config".into());
     }
@@ -163,7 +163,7 @@ fn learn_one_shot(a: PatternsArgs) -> CmdResult {
     }
     let p = pattern_params(&a, None)?;
     p.validate().map_err(|e| e.to_string())?;
-    let o = OneShotParams::default();
+    let o = one_shot_params(&a);
     if a.table {
         if a.sweep {
             return Err("--table and --sweep are two runs: give one of them".into());
@@ -172,17 +172,20 @@ fn learn_one_shot(a: PatternsArgs) -> CmdResult {
     }
     let mut out = String::new();
     out.push_str(&format!(
-        "supervised one-shot: {} patterns of {} channels (overlap {}), one taught presentation of \
-         {} ticks each (teacher {} Hz), readout threshold {}, leak_shift {}, ltp_shift {}; {} test \
-         samples per class\n",
+        "supervised one-shot: {} patterns of {} channels (overlap {}), one taught presentation \
+         ({}) of {} ticks each (teacher {} Hz), readout threshold {}, leak_shift {}, ltp_shift {}, \
+         ltp_offset {}, normalize {}; {} test samples per class\n",
         p.patterns,
         p.active,
         p.overlap,
+        o.presentation.name(),
         p.ticks,
         o.teach_rate,
         o.threshold,
         o.leak_shift,
         o.ltp_shift,
+        o.ltp_offset,
+        o.normalize_target,
         p.test
     ));
     out.push_str("seed  detected (per pattern)              false_pos  confusions\n");
@@ -213,13 +216,18 @@ fn learn_one_shot(a: PatternsArgs) -> CmdResult {
             Some(n) => n,
             None => std::thread::available_parallelism().map_or(1, |n| n.get()),
         };
+        let thresholds: Vec<i64> = if a.thresholds.is_empty() {
+            (2000..=14000).step_by(250).collect()
+        } else {
+            a.thresholds.clone()
+        };
         let grid = one_shot_grid(
             &o,
             &a.leaks,
             &a.ltp_shifts,
             &a.ltp_offsets,
             &a.normalize_targets,
-            &a.thresholds,
+            &thresholds,
         );
         let cells = one_shot_sweep(&p, &grid, range.clone(), threads).map_err(|e| e.to_string())?;
         out.push_str(&format!(
@@ -247,7 +255,38 @@ fn learn_one_shot(a: PatternsArgs) -> CmdResult {
                 c.misses
             ));
         }
-        sweep = Some(cells);
+        let windows = one_shot_windows(&cells, &o);
+        out.push_str(&format!(
+            "\nperfect windows (consecutive thresholds of the grid perfect on all {} seeds), the \
+             widest first:\n",
+            range.clone().count()
+        ));
+        out.push_str("leak_shift  ltp_shift  ltp_offset  normalize  window        thresholds\n");
+        for w in &windows {
+            let q = &w.params;
+            let span = if w.thresholds > 0 {
+                format!("{}-{}", w.first, w.last)
+            } else {
+                "none".to_string()
+            };
+            out.push_str(&format!(
+                "{:>10}  {:>9}  {:>10}  {:>9}  {:<12}  {:>10}\n",
+                q.leak_shift, q.ltp_shift, q.ltp_offset, q.normalize_target, span, w.thresholds
+            ));
+        }
+        match windows.first().filter(|w| w.thresholds > 0) {
+            Some(w) => out.push_str(&format!(
+                "choice (the widest window, its middle): leak_shift {}, ltp_shift {}, ltp_offset \
+                 {}, normalize_target {}, threshold {}\n",
+                w.params.leak_shift,
+                w.params.ltp_shift,
+                w.params.ltp_offset,
+                w.params.normalize_target,
+                w.params.threshold
+            )),
+            None => out.push_str("choice: none (no threshold perfect on every seed)\n"),
+        }
+        sweep = Some(json!({"cells": cells, "windows": windows}));
     }
     if a.common.json {
         let o =
@@ -255,6 +294,15 @@ fn learn_one_shot(a: PatternsArgs) -> CmdResult {
         return emit(&format!("{o}\n"));
     }
     emit(&out)
+}
+
+/// The one-shot readout chosen for the command line's `--presentation`.
+fn one_shot_params(a: &PatternsArgs) -> OneShotParams {
+    use golden::learn::patterns::Presentation as P;
+    OneShotParams::for_presentation(match a.presentation {
+        crate::cli::Presentation::Pattern => P::Pattern,
+        crate::cli::Presentation::Sample => P::Sample,
+    })
 }
 
 /// `learn patterns --supervised --table`: the K x overlap table on seeds 1..=--seeds, the
@@ -332,9 +380,13 @@ fn one_shot_table(a: &PatternsArgs, p: &PatternsParams, o: &OneShotParams) -> Cm
     head(
         &mut out,
         &format!(
-            "supervised one-shot readout (threshold {}, ltp_shift {}, ltp_offset {}, normalize \
-             {}):",
-            o.threshold, o.ltp_shift, o.ltp_offset, o.normalize_target
+            "supervised one-shot readout (presentation: {}, threshold {}, ltp_shift {}, \
+             ltp_offset {}, normalize {}):",
+            o.presentation.name(),
+            o.threshold,
+            o.ltp_shift,
+            o.ltp_offset,
+            o.normalize_target
         ),
     );
     let mut n = 0;
@@ -413,7 +465,7 @@ fn one_shot_hardware(a: &PatternsArgs) -> CmdResult {
     }
     let p = pattern_params(a, None)?;
     p.validate().map_err(|e| e.to_string())?;
-    let o = OneShotParams::default();
+    let o = one_shot_params(a);
     let cfg = o.config(&p).map_err(|e| e.to_string())?;
     let (r, rep) = on_hardware(&cfg, Target::Generic, None, |chip| {
         run_one_shot_on(&p, &o, chip)
@@ -429,10 +481,11 @@ fn one_shot_hardware(a: &PatternsArgs) -> CmdResult {
     outln!(
         out,
         "supervised one-shot on the hardware, seed {}: {} patterns of {} channels, one taught \
-         presentation of {} ticks each (teacher {} Hz), {} test samples per class",
+         presentation ({}) of {} ticks each (teacher {} Hz), {} test samples per class",
         p.seed,
         p.patterns,
         p.active,
+        o.presentation.name(),
         p.ticks,
         o.teach_rate,
         p.test

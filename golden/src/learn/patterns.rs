@@ -599,11 +599,37 @@ pub fn sweep(
 
 const ONE_SHOT_STREAM: u64 = 0x5EED_0511_0700_0015;
 
+/// What the one taught presentation of a pattern shows (the held-out test samples are noisy in
+/// both).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Presentation {
+    /// The pattern itself, as the SpiNNaker paper presents it: each of its channels fires with
+    /// probability `p_on` per tick; no channel is dropped and no other channel fires.
+    Pattern,
+    /// One sample of the training distribution: channels dropped with probability `drop` for the
+    /// whole sample and every channel firing with probability `p_noise` per tick (harder: a
+    /// dropped channel never gains weight and noise channels near a teacher spike do).
+    Sample,
+}
+
+impl Presentation {
+    /// The name used on the command line and in the JSON output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Presentation::Pattern => "pattern",
+            Presentation::Sample => "sample",
+        }
+    }
+}
+
 /// Parameters of the supervised one-shot experiment: a readout of one neuron per pattern on the
 /// inputs, taught on chip (docs/model.md, "Teach mode"); the samples, noise and test set are
 /// those of [`PatternsParams`] (its `net`, `neurons`, `train`, `label` and `epochs` are unused).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OneShotParams {
+    /// What the taught presentation shows: the clean pattern or one noisy sample.
+    pub presentation: Presentation,
     /// Rate of the teacher's Poisson train on the label neuron, in Hz (1 tick = 1 ms).
     pub teach_rate: f64,
     /// Readout threshold.
@@ -628,15 +654,27 @@ pub struct OneShotParams {
 
 impl Default for OneShotParams {
     fn default() -> Self {
-        // chosen by `neurogen learn patterns --supervised --sweep` on seeds 21-100, one pattern
-        // (docs/learning.md); the reported seeds 1-20 were not used
+        OneShotParams::for_presentation(Presentation::Pattern)
+    }
+}
+
+impl OneShotParams {
+    /// The chosen readout for a presentation, each from its own search on seeds 21-420 (never
+    /// on the reported seeds 1-20; docs/learning.md gives the commands): the widest window of
+    /// thresholds perfect on all 400 seeds, the threshold in its middle.
+    pub fn for_presentation(presentation: Presentation) -> Self {
+        let (ltp_shift, threshold) = match presentation {
+            Presentation::Pattern => (4, 5750),
+            Presentation::Sample => (3, 6500),
+        };
         OneShotParams {
+            presentation,
             teach_rate: 1000.0,
-            threshold: 6500,
+            threshold,
             leak_shift: 0,
             pre_inc: 64,
             pre_decay_shift: 2,
-            ltp_shift: 3,
+            ltp_shift,
             ltp_offset: 0,
             normalize_target: 3000,
         }
@@ -732,7 +770,16 @@ pub fn run_one_shot_on<C: Chip + ?Sized>(
     let mut teacher_spikes = vec![0u32; p.patterns];
     for s in train.iter().filter(|s| s.class.is_some()) {
         let k = s.class.expect("a pattern sample");
-        let probs = s.probabilities(p, 1.0);
+        let probs = match o.presentation {
+            Presentation::Sample => s.probabilities(p, 1.0),
+            Presentation::Pattern => {
+                let mut probs = vec![0.0; p.inputs];
+                for &c in &patterns[k] {
+                    probs[c as usize] = p.p_on;
+                }
+                probs
+            }
+        };
         net.clear();
         for _ in 0..p.ticks {
             let events: Vec<u32> = (0..p.inputs as u32)
@@ -884,6 +931,92 @@ pub fn one_shot_sweep(
     });
     done.sort_by_key(|(n, _)| *n);
     done.into_iter().map(|(_, c)| c).collect()
+}
+
+/// The thresholds of one readout setting (every parameter but the threshold) at which every seed
+/// of a [`one_shot_sweep`] was perfect: its widest run of consecutive thresholds of the grid.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OneShotWindow {
+    /// The setting, with the threshold in the middle of the window (the lower middle of an even
+    /// run).
+    pub params: OneShotParams,
+    /// Lowest and highest threshold of the window.
+    pub first: i64,
+    /// Highest threshold of the window.
+    pub last: i64,
+    /// Thresholds in the window (0: no threshold perfect on every seed).
+    pub thresholds: usize,
+}
+
+/// The perfect windows of a sweep's settings, the widest first; among equally wide ones, the
+/// setting that differs from `base` (the current readout) in the fewest of leak shift,
+/// `ltp_shift`, `ltp_offset` and `normalize_target`, then the smaller `normalize_target`, then
+/// grid order. The first is the search's choice (docs/learning.md).
+pub fn one_shot_windows(cells: &[OneShotCell], base: &OneShotParams) -> Vec<OneShotWindow> {
+    let key = |q: &OneShotParams| OneShotParams {
+        threshold: 0,
+        ..q.clone()
+    };
+    let mut groups: Vec<(OneShotParams, Vec<&OneShotCell>)> = Vec::new();
+    for c in cells {
+        let k = key(&c.params);
+        match groups.iter_mut().find(|(g, _)| *g == k) {
+            Some((_, v)) => v.push(c),
+            None => groups.push((k, vec![c])),
+        }
+    }
+    let mut out: Vec<OneShotWindow> = groups
+        .into_iter()
+        .map(|(k, mut v)| {
+            v.sort_by_key(|c| c.params.threshold);
+            let (mut best, mut run) = ((0, 0), (0, 0));
+            for (i, c) in v.iter().enumerate() {
+                if c.perfect == c.seeds {
+                    run = if run.1 > 0 {
+                        (run.0, run.1 + 1)
+                    } else {
+                        (i, 1)
+                    };
+                    if run.1 > best.1 {
+                        best = run;
+                    }
+                } else {
+                    run = (0, 0);
+                }
+            }
+            let (at, n) = best;
+            let (first, last, mid) = if n > 0 {
+                let t = |i: usize| v[i].params.threshold;
+                (t(at), t(at + n - 1), t(at + (n - 1) / 2))
+            } else {
+                (0, 0, 0)
+            };
+            OneShotWindow {
+                params: OneShotParams {
+                    threshold: mid,
+                    ..k
+                },
+                first,
+                last,
+                thresholds: n,
+            }
+        })
+        .collect();
+    let changes = |q: &OneShotParams| {
+        (q.leak_shift != base.leak_shift) as u32
+            + (q.ltp_shift != base.ltp_shift) as u32
+            + (q.ltp_offset != base.ltp_offset) as u32
+            + (q.normalize_target != base.normalize_target) as u32
+    };
+    // a stable sort keeps grid order among full ties
+    out.sort_by_key(|w| {
+        (
+            std::cmp::Reverse(w.thresholds),
+            changes(&w.params),
+            w.params.normalize_target,
+        )
+    });
+    out
 }
 
 /// One cell of the supervised K x overlap table: the one-shot readout on a range of seeds.
