@@ -112,20 +112,15 @@ fn the_widest_window_wins_and_ties_go_to_the_setting_closest_to_the_readout() {
     // ltp_shift 1: runs of 2 and 3 (the widest run counts, not the sum); ltp_shift 2: a run of 3
     // too, and both differ from the readout in one parameter, so grid order decides; ltp_shift 4
     // (the readout's): 2 wide; ltp_shift 3: never perfect
-    let cells = [
-        cell(1, 100, 10),
-        cell(1, 200, 10),
-        cell(1, 300, 9),
-        cell(1, 400, 10),
-        cell(1, 500, 10),
-        cell(1, 600, 10),
-        cell(2, 100, 10),
-        cell(2, 200, 10),
-        cell(2, 300, 10),
-        cell(4, 100, 10),
-        cell(4, 200, 10),
-        cell(3, 100, 0),
+    // (ltp_shift, threshold, perfect seeds of 10)
+    #[rustfmt::skip]
+    let table: [(u32, i64, usize); 12] = [
+        (1, 100, 10), (1, 200, 10), (1, 300, 9), (1, 400, 10), (1, 500, 10), (1, 600, 10),
+        (2, 100, 10), (2, 200, 10), (2, 300, 10),
+        (4, 100, 10), (4, 200, 10),
+        (3, 100, 0),
     ];
+    let cells: Vec<OneShotCell> = table.iter().map(|&(l, t, p)| cell(l, t, p)).collect();
     let w = one_shot_windows(&cells, &base);
     let got: Vec<_> = w
         .iter()
@@ -149,7 +144,7 @@ fn the_widest_window_wins_and_ties_go_to_the_setting_closest_to_the_readout() {
         ]
     );
     // an equally wide window on the readout's own setting comes first
-    let mut more = cells.to_vec();
+    let mut more = cells.clone();
     more.push(cell(4, 300, 10));
     let w = one_shot_windows(&more, &base);
     assert_eq!((w[0].params.ltp_shift, w[0].thresholds), (4, 3));
