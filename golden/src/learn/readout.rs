@@ -598,9 +598,7 @@ fn score(
     labels: &[u32],
     teacher_spikes: u64,
 ) -> ReadoutRun {
-    let mut confusion = vec![vec![0u32; CLASSES]; CLASSES];
-    let mut unanswered_by_class = vec![0u32; CLASSES];
-    let (mut right, mut unanswered, mut ties, mut spikes) = (0usize, 0usize, 0usize, 0u64);
+    let mut tally = Tally::default();
     let mut counts = vec![0u32; CLASSES];
     for (train, &label) in trains.iter().zip(labels) {
         counts.fill(0);
@@ -612,29 +610,69 @@ fn score(
                 counts[i as usize] += 1;
             }
         }
-        spikes += counts.iter().map(|&x| x as u64).sum::<u64>();
-        let truth = label as usize;
-        match readout_class(&counts) {
+        tally.add(label as usize, &counts);
+    }
+    tally.run(teacher_spikes, readout.weights().clone())
+}
+
+/// The score of a readout on test images, image by image (the class of each from
+/// [`readout_class`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Tally {
+    confusion: Vec<Vec<u32>>,
+    unanswered_by_class: Vec<u32>,
+    images: usize,
+    right: usize,
+    unanswered: usize,
+    ties: usize,
+    spikes: u64,
+}
+
+impl Default for Tally {
+    fn default() -> Self {
+        Tally {
+            confusion: vec![vec![0u32; CLASSES]; CLASSES],
+            unanswered_by_class: vec![0u32; CLASSES],
+            images: 0,
+            right: 0,
+            unanswered: 0,
+            ties: 0,
+            spikes: 0,
+        }
+    }
+}
+
+impl Tally {
+    /// Count one image of true class `truth` to which the readout neurons fired `counts`.
+    pub(crate) fn add(&mut self, truth: usize, counts: &[u32]) {
+        self.images += 1;
+        self.spikes += counts.iter().map(|&x| x as u64).sum::<u64>();
+        match readout_class(counts) {
             (Some(pred), _) => {
-                confusion[truth][pred] += 1;
-                right += (pred == truth) as usize;
+                self.confusion[truth][pred] += 1;
+                self.right += (pred == truth) as usize;
             }
             (None, tie) => {
-                unanswered += 1;
-                unanswered_by_class[truth] += 1;
-                ties += tie as usize;
+                self.unanswered += 1;
+                self.unanswered_by_class[truth] += 1;
+                self.ties += tie as usize;
             }
         }
     }
-    ReadoutRun {
-        accuracy: right as f64 / trains.len().max(1) as f64,
-        unanswered,
-        ties,
-        confusion,
-        unanswered_by_class,
-        teacher_spikes,
-        test_spikes: spikes as f64 / trains.len().max(1) as f64,
-        weights: readout.weights().clone(),
+
+    /// The run's figures, with the training's teacher spikes and the readout's weights.
+    pub(crate) fn run(self, teacher_spikes: u64, weights: super::Weights) -> ReadoutRun {
+        let n = self.images.max(1) as f64;
+        ReadoutRun {
+            accuracy: self.right as f64 / n,
+            unanswered: self.unanswered,
+            ties: self.ties,
+            confusion: self.confusion,
+            unanswered_by_class: self.unanswered_by_class,
+            teacher_spikes,
+            test_spikes: self.spikes as f64 / n,
+            weights,
+        }
     }
 }
 

@@ -25,8 +25,8 @@
 
 use super::{
     CLASSES, Dataset, DigitsParams, Front, Hidden, READOUT_EVAL_STREAM, READOUT_STREAM,
-    ReadoutParams, ReadoutRun, Scaling, SupervisedResult, TEACH_STREAM, WHAT, front_params,
-    input_events, presentation_rng, presentations, readout_class, teacher_tick,
+    ReadoutParams, ReadoutRun, Scaling, SupervisedResult, TEACH_STREAM, Tally, WHAT, front_params,
+    input_events, presentation_rng, presentations, teacher_tick,
 };
 use crate::chain::Chain;
 use crate::config::Config;
@@ -253,9 +253,7 @@ fn readout_on<C: ChainChip + ?Sized>(
     }
     chip.set_teach(Some(readout), false);
     chip.set_learning(Some(readout), false);
-    let mut confusion = vec![vec![0u32; CLASSES]; CLASSES];
-    let mut unanswered_by_class = vec![0u32; CLASSES];
-    let (mut right, mut unanswered, mut ties, mut spikes) = (0usize, 0usize, 0usize, 0u64);
+    let mut tally = Tally::default();
     for (n, &k) in test.iter().enumerate() {
         let mut rng = presentation_rng(p.seed ^ READOUT_EVAL_STREAM, n);
         let probs = data.probabilities(k, o.rate);
@@ -267,19 +265,7 @@ fn readout_on<C: ChainChip + ?Sized>(
             None,
             &mut rng,
         );
-        spikes += c.iter().map(|&x| x as u64).sum::<u64>();
-        let truth = data.labels[k] as usize;
-        match readout_class(&c) {
-            (Some(pred), _) => {
-                confusion[truth][pred] += 1;
-                right += (pred == truth) as usize;
-            }
-            (None, tie) => {
-                unanswered += 1;
-                unanswered_by_class[truth] += 1;
-                ties += tie as usize;
-            }
-        }
+        tally.add(data.labels[k] as usize, &c);
         if n % 50 == 0 {
             progress(Progress {
                 stage: "readout test",
@@ -288,16 +274,7 @@ fn readout_on<C: ChainChip + ?Sized>(
             });
         }
     }
-    Ok(ReadoutRun {
-        accuracy: right as f64 / test.len().max(1) as f64,
-        unanswered,
-        ties,
-        confusion,
-        unanswered_by_class,
-        teacher_spikes,
-        test_spikes: spikes as f64 / test.len().max(1) as f64,
-        weights: chip.weights(readout),
-    })
+    Ok(tally.run(teacher_spikes, chip.weights(readout)))
 }
 
 /// [`super::run_supervised`] on the chips of `chips`: the hidden layer's training on a
