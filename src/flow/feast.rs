@@ -115,18 +115,7 @@ pub fn synth(
     .join("\n")
         + "\n";
     write(dir, "synth.ys", &script)?;
-    tool::run(
-        yosys,
-        &[
-            "-q".into(),
-            "-l".into(),
-            "yosys.log".into(),
-            "synth.ys".into(),
-        ],
-        dir,
-        "yosys.out",
-        Some("yosys.log"),
-    )?;
+    tool::run_yosys_script(yosys, dir)?;
     let cells = report::yosys_cells(&read(dir, "stat.json")?)?;
     let res = report::resources(fam, &cells);
     let latches = report::latch_count(&read(dir, "latches.txt").unwrap_or_default());

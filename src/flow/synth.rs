@@ -695,18 +695,7 @@ pub fn synth_with_progress(
         + "\n";
     write(dir, "synth.ys", &script)?;
     let mut seconds = Seconds::default();
-    let ran = tool::run(
-        yosys,
-        &[
-            "-q".into(),
-            "-l".into(),
-            "yosys.log".into(),
-            "synth.ys".into(),
-        ],
-        dir,
-        "yosys.out",
-        Some("yosys.log"),
-    )?;
+    let ran = tool::run_yosys_script(yosys, dir)?;
     seconds.yosys = ran.seconds;
     let cells = report::yosys_cells(&read(dir, "stat.json")?)?;
     let res: Resources = report::resources(fam, &cells);

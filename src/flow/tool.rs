@@ -136,6 +136,13 @@ pub struct Ran {
     pub seconds: f64,
 }
 
+/// Run the Yosys script `dir/synth.ys` quietly: its log goes to `dir/yosys.log` (searched for
+/// error lines) and its stdout and stderr to `dir/yosys.out`.
+pub fn run_yosys_script(yosys: Tool, dir: &Path) -> Result<Ran, String> {
+    let args = ["-q", "-l", "yosys.log", "synth.ys"].map(String::from);
+    run(yosys, &args, dir, "yosys.out", Some("yosys.log"))
+}
+
 /// Run `tool` with `args` in `dir`; its stdout and stderr go to `dir/<log>`. `tool_log` names the
 /// tool's own log file (`-l`), which is searched for error lines too.
 pub fn run(
