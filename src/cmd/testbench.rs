@@ -77,17 +77,7 @@ pub fn testbench(a: TestbenchArgs) -> CmdResult {
          read back; {} cycles by the cycle model",
         s.top, s.ticks, s.input_beats, s.spikes, s.actions, s.checks, s.tick_cycles
     );
-    println!(
-        "wrote {} files to {}: run `{}/run.sh icarus` or `{}/run.sh verilator`",
-        e.files.len(),
-        a.output.display(),
-        a.output.display(),
-        a.output.display()
-    );
-    if a.bench {
-        bench(&a.output)?;
-    }
-    Ok(())
+    wrote(e.files.len(), &a)
 }
 
 /// The testbench of a FEAST layer (`testbenches::export_feast`): the stimulus's ticks as input
@@ -146,20 +136,20 @@ fn feast(a: TestbenchArgs) -> CmdResult {
         permille,
         opts.out_burst
     );
-    println!(
-        "wrote {} files to {}: run `{}/run.sh icarus` or `{}/run.sh verilator`",
-        e.files.len(),
-        a.output.display(),
-        a.output.display(),
-        a.output.display()
-    );
+    wrote(e.files.len(), &a)
+}
+
+/// `--bench`: build and run the exported testbench in `dir` under each installed simulator.
+/// Say where the testbench went and how to run it; run it with `--bench`.
+fn wrote(files: usize, a: &TestbenchArgs) -> CmdResult {
+    let d = a.output.display();
+    println!("wrote {files} files to {d}: run `{d}/run.sh icarus` or `{d}/run.sh verilator`");
     if a.bench {
         bench(&a.output)?;
     }
     Ok(())
 }
 
-/// `--bench`: build and run the exported testbench in `dir` under each installed simulator.
 fn bench(dir: &std::path::Path) -> CmdResult {
     let sims: Vec<Simulator> = Simulator::ALL
         .into_iter()
