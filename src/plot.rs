@@ -362,6 +362,17 @@ pub fn accuracy_curves(
     title: &str,
     path: &Path,
 ) -> Result<(), String> {
+    accuracy_curves_over(series, "EPOCH", title, path)
+}
+
+/// [`accuracy_curves`] over something other than epochs (`x_name`, numbered from 1; the legend
+/// then gives each series' mean instead of its last value).
+pub fn accuracy_curves_over(
+    series: &[(String, Vec<f64>)],
+    x_name: &str,
+    title: &str,
+    path: &Path,
+) -> Result<(), String> {
     let (left, top, pw, ph) = (52i64, 30i64, 420i64, 260i64);
     let legend_h = 14 * series.len() as i64;
     let mut c = Canvas::new(
@@ -405,7 +416,13 @@ pub fn accuracy_curves(
             BLACK,
         );
     }
-    c.text(left + pw / 2 - 15, top + ph + 18, "EPOCH", 1, BLACK);
+    c.text(
+        left + pw / 2 - Canvas::text_width(x_name, 1) / 2,
+        top + ph + 18,
+        x_name,
+        1,
+        BLACK,
+    );
     let n = series.len() as i64;
     for (k, (name, ys)) in series.iter().enumerate() {
         let colour = class_colour(k);
@@ -437,11 +454,17 @@ pub fn accuracy_curves(
         }
         let ly = top + ph + 34 + 14 * k as i64;
         c.rect(left, ly, 10, 7, colour);
-        let last = ys.last().copied().unwrap_or(0.0);
+        // over epochs the legend gives the final value, over anything else the mean
+        let v = if x_name == "EPOCH" {
+            ys.last().copied().unwrap_or(0.0)
+        } else {
+            ys.iter().sum::<f64>() / ys.len().max(1) as f64
+        };
+        let what = if x_name == "EPOCH" { "" } else { "mean " };
         c.text(
             left + 16,
             ly,
-            &format!("{name}: {:.1}%", last * 100.0),
+            &format!("{name}: {what}{:.1}%", v * 100.0),
             1,
             BLACK,
         );

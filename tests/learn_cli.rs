@@ -406,6 +406,10 @@ fn learn_digits_supervised_readout_learns_from_the_teacher_and_the_untaught_cont
     assert_eq!(layers[1].neurons(), 10);
     assert!(layers[1].initial_weights().iter().any(|&w| w > 0));
     assert!(dir.join("confusion_supervised_trained.png").exists());
+    // and the hidden layer's own plots, as `learn digits` draws them
+    for f in ["receptive_fields_full.png", "raster.png", "accuracy.png"] {
+        is_png(&dir.join(f));
+    }
 }
 
 /// The baselines' `--sweep` searches their own grid (`readout::baseline_grid`, 300 cells for the

@@ -13,7 +13,8 @@ fn scratch(name: &str) -> PathBuf {
 }
 
 #[test]
-fn supervised_one_shot_reports_every_seed_as_one_json_object() {
+fn supervised_one_shot_reports_every_seed_as_one_json_object_and_writes_plots() {
+    let dir = scratch("one_shot");
     let out = neurogen(&[
         "learn",
         "patterns",
@@ -23,11 +24,42 @@ fn supervised_one_shot_reports_every_seed_as_one_json_object() {
         "--seeds",
         "3",
         "--json",
+        "-o",
+        dir.to_str().unwrap(),
     ]);
     let v = json_of(&out);
     // measured: seeds 1-3 detect every held-out sample with no false positive
     assert_eq!(v["perfect"], 3, "{v}");
     assert_eq!(v["seeds"].as_array().unwrap().len(), 3);
+    assert_eq!(v["one_shot"]["presentation"], "pattern", "{v}");
+    let plots: Vec<&str> = v["plots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_str().unwrap())
+        .collect();
+    assert_eq!(plots.len(), 3, "{v}");
+    for (p, name) in plots.iter().zip(["receptive_fields", "raster", "seeds"]) {
+        assert!(p.ends_with(&format!("{name}.png")), "{p}");
+        common::is_png(std::path::Path::new(p));
+    }
+    // the harder protocol is one flag away, and named in the output
+    let v = json_of(&neurogen(&[
+        "learn",
+        "patterns",
+        "--supervised",
+        "--presentation",
+        "sample",
+        "--patterns",
+        "1",
+        "--seeds",
+        "1",
+        "--json",
+        "-o",
+        dir.to_str().unwrap(),
+    ]));
+    assert_eq!(v["one_shot"]["presentation"], "sample", "{v}");
+    assert_eq!(v["one_shot"]["threshold"], 6500, "{v}");
     let out = neurogen(&["learn", "patterns", "--supervised", "--config", "x.toml"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--supervised"));
@@ -49,8 +81,14 @@ fn supervised_table_puts_the_readout_beside_the_unsupervised_network() {
         "--seeds",
         "3",
         "--json",
+        "-o",
+        scratch("table").to_str().unwrap(),
     ]);
     let v = json_of(&out);
+    assert_eq!(v["plots"].as_array().unwrap().len(), 2, "{v}");
+    for p in v["plots"].as_array().unwrap() {
+        common::is_png(std::path::Path::new(p.as_str().unwrap()));
+    }
     let sup = v["supervised"].as_array().unwrap();
     let unsup = v["unsupervised"].as_array().unwrap();
     assert_eq!((sup.len(), unsup.len()), (4, 4), "{v}");
@@ -73,6 +111,8 @@ fn supervised_table_puts_the_readout_beside_the_unsupervised_network() {
         "0",
         "--seeds",
         "2",
+        "-o",
+        scratch("table").to_str().unwrap(),
     ]);
     let text = String::from_utf8(text.stdout).unwrap();
     assert!(text.contains("supervised one-shot readout"), "{text}");

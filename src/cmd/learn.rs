@@ -191,6 +191,7 @@ fn learn_one_shot(a: PatternsArgs) -> CmdResult {
     out.push_str("seed  detected (per pattern)              false_pos  confusions\n");
     let mut perfect = 0;
     let mut rows = Vec::new();
+    let mut results = Vec::new();
     for seed in 1..=a.seeds {
         let r =
             run_one_shot(&PatternsParams { seed, ..p.clone() }, &o).map_err(|e| e.to_string())?;
@@ -203,11 +204,16 @@ fn learn_one_shot(a: PatternsArgs) -> CmdResult {
             r.confusions
         ));
         rows.push(json!({"seed": seed, "result": r}));
+        results.push(r);
     }
     out.push_str(&format!(
         "perfect (every test sample detected, no false positive): {perfect} of {} seeds\n",
         a.seeds
     ));
+    let dir = out_dir(&a.common, "patterns_supervised");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let plots = one_shot_plots(&p, &o, &results, &dir)?;
+    out.push_str(&format!("plots: {}\n", plots.join(", ")));
     let mut sweep = None;
     if a.sweep {
         let range = seed_range(&a.sweep_seeds)?;
@@ -289,11 +295,78 @@ fn learn_one_shot(a: PatternsArgs) -> CmdResult {
         sweep = Some(json!({"cells": cells, "windows": windows}));
     }
     if a.common.json {
-        let o =
-            json!({"params": p, "one_shot": o, "seeds": rows, "perfect": perfect, "sweep": sweep});
+        let o = json!({"params": p, "one_shot": o, "seeds": rows, "perfect": perfect,
+                       "sweep": sweep, "plots": plots});
         return emit(&format!("{o}\n"));
     }
     emit(&out)
+}
+
+/// The plots of `learn patterns --supervised` in `dir` (their paths): the first seed's taught
+/// weights and test raster, and detection and noise rejection per seed (`results[i]` is seed
+/// i + 1).
+fn one_shot_plots(
+    p: &PatternsParams,
+    o: &OneShotParams,
+    results: &[golden::learn::patterns::OneShotResult],
+    dir: &Path,
+) -> Result<Vec<String>, String> {
+    let first = results.first().ok_or("no seed run")?;
+    let name = pattern_label(p.patterns);
+    let side = (p.inputs as f64).sqrt().ceil() as usize;
+    let mut out = Vec::new();
+    let f = dir.join("receptive_fields.png");
+    let labels: Vec<Option<usize>> = (0..p.patterns).map(Some).collect();
+    plot::receptive_fields(
+        &first.weights,
+        side,
+        &labels,
+        &name,
+        &format!(
+            "ONE-SHOT READOUT, SEED 1: WEIGHTS AFTER ONE TAUGHT PRESENTATION ({}) OF EACH OF {} \
+             PATTERNS",
+            o.presentation.name().to_uppercase(),
+            p.patterns
+        ),
+        &f,
+    )?;
+    out.push(f.display().to_string());
+    let f = dir.join("raster.png");
+    plot::raster(
+        &first.raster,
+        &name,
+        &format!(
+            "ONE-SHOT READOUT, SEED 1: TEST SAMPLES, TEACHER AND LEARNING OFF, THRESHOLD {}",
+            o.threshold
+        ),
+        &f,
+    )?;
+    out.push(f.display().to_string());
+    let f = dir.join("seeds.png");
+    let series = [
+        (
+            "detection".to_string(),
+            results
+                .iter()
+                .map(|r| r.detected.iter().sum::<f64>() / r.detected.len().max(1) as f64)
+                .collect(),
+        ),
+        (
+            "noise rejected".to_string(),
+            results
+                .iter()
+                .map(|r| 1.0 - r.false_positives as f64 / r.per_class.max(1) as f64)
+                .collect(),
+        ),
+    ];
+    plot::accuracy_curves_over(
+        &series,
+        "SEED",
+        "ONE-SHOT READOUT: TEST DETECTION AND NOISE REJECTED PER SEED",
+        &f,
+    )?;
+    out.push(f.display().to_string());
+    Ok(out)
 }
 
 /// The one-shot readout chosen for the command line's `--presentation`.
@@ -348,6 +421,39 @@ fn one_shot_table(a: &PatternsArgs, p: &PatternsParams, o: &OneShotParams) -> Cm
     }
     bar.finish();
     let secs = t0.elapsed().as_secs_f64();
+    let dir = out_dir(&a.common, "patterns_supervised");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let rows: Vec<String> = a.ks.iter().map(|k| format!("K={k}")).collect();
+    let cols: Vec<String> = a.overlaps.iter().map(|o| format!("{o}")).collect();
+    let per_k = |v: Vec<f64>| -> Vec<Vec<f64>> {
+        v.chunks(a.overlaps.len().max(1))
+            .map(<[f64]>::to_vec)
+            .collect()
+    };
+    let mut plots = Vec::new();
+    for (file, title, values) in [
+        (
+            "table_supervised.png",
+            format!(
+                "ONE-SHOT READOUT ({}), MEAN TEST ACCURACY, SEEDS 1-{}",
+                o.presentation.name().to_uppercase(),
+                a.seeds
+            ),
+            per_k(sup.iter().map(|c| c.accuracy).collect()),
+        ),
+        (
+            "table_unsupervised.png",
+            format!(
+                "UNSUPERVISED NETWORK, MEAN TEST ACCURACY, SEEDS 1-{}",
+                a.seeds
+            ),
+            per_k(unsup.iter().map(|u| u.0).collect()),
+        ),
+    ] {
+        let f = dir.join(file);
+        plot::heat_map(&rows, &cols, &values, &title, "PATTERNS", "OVERLAP", &f)?;
+        plots.push(f.display().to_string());
+    }
     if a.common.json {
         let unsup: Vec<_> =
             a.ks.iter()
@@ -359,7 +465,7 @@ fn one_shot_table(a: &PatternsArgs, p: &PatternsParams, o: &OneShotParams) -> Cm
                 })
                 .collect();
         let j = json!({"params": p, "one_shot": o, "seeds": a.seeds, "supervised": sup,
-                       "unsupervised": unsup, "seconds": secs});
+                       "unsupervised": unsup, "plots": plots, "seconds": secs});
         return emit(&format!("{j}\n"));
     }
     let mut out = String::new();
@@ -450,7 +556,8 @@ fn one_shot_table(a: &PatternsArgs, p: &PatternsParams, o: &OneShotParams) -> Cm
         }
         outln!(out);
     }
-    outln!(out, "\n{secs:.1} s");
+    outln!(out, "\nplots: {}", plots.join(", "));
+    outln!(out, "{secs:.1} s");
     emit(&out)
 }
 
@@ -1397,7 +1504,12 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
         ),
         &f,
     )?;
-    let plots = vec![f.display().to_string()];
+    let mut plots = vec![f.display().to_string()];
+    if let Some(h) = &r.hidden {
+        // the hidden layer's own plots, as `learn digits` draws them (its labels and accuracy
+        // are its unsupervised labelling run's)
+        plots.extend(digit_plots(std::slice::from_ref(h), &dir)?);
+    }
     let saved = match &a.common.save {
         None => None,
         Some(dir) => Some(save_supervised(dir, &p, &o, &r)?),
@@ -1486,6 +1598,9 @@ fn learn_digits_supervised(a: DigitsArgs, data: &Dataset) -> CmdResult {
         pct(r.untaught_accuracy)
     );
     outln!(out, "confusion matrix: {}", plots[0]);
+    if plots.len() > 1 {
+        outln!(out, "the hidden layer's plots: {}", plots[1..].join(", "));
+    }
     if let Some(paths) = &saved {
         outln!(
             out,
@@ -1519,10 +1634,11 @@ fn save_supervised(
             "--save saves the trained hidden layer and its readout: leave out --hidden".into(),
         );
     }
-    let (hw, theta) = r
+    let h = r
         .hidden
         .as_ref()
         .expect("a trained front has a hidden layer");
+    let (hw, theta) = (&h.weights, &h.theta);
     let hp = DigitsParams {
         net: golden::learn::NetParams {
             inhibition: o.hidden_inhibition.unwrap_or(p.net.inhibition),

@@ -695,6 +695,14 @@ pub struct OneShotResult {
     pub per_class: usize,
     /// Teacher spikes during training, per pattern.
     pub teacher_spikes: Vec<u32>,
+    /// The readout's weights `W[input][neuron]` after training (and scaling).
+    #[serde(skip)]
+    pub weights: super::Weights,
+    /// Input events and spikes of the first test samples of each class (about
+    /// `raster_samples` in all), teach mode and learning off; neuron k is labelled pattern k,
+    /// and "no pattern" is class K.
+    #[serde(skip)]
+    pub raster: Raster,
 }
 
 impl OneShotResult {
@@ -798,25 +806,54 @@ pub fn run_one_shot_on<C: Chip + ?Sized>(
     }
     net.set_teach(false);
     net.set_learning(false);
+    let weights = net.weights();
     let test = samples(p, &patterns, p.test, p.seed ^ TEST_STREAM);
     let mut hits = vec![0usize; p.patterns];
     let (mut false_positives, mut confusions) = (0, 0);
     let mut counts = vec![0u32; p.patterns];
-    for s in &test {
+    // the raster: the first samples of each class (the test set is in class order)
+    let per_class = p.raster_samples.div_ceil(p.patterns + 1);
+    let mut raster = Raster {
+        inputs: p.inputs,
+        neurons: p.patterns,
+        neuron_labels: (0..p.patterns).map(Some).collect(),
+        ..Raster::default()
+    };
+    for (n, s) in test.iter().enumerate() {
         let probs = s.probabilities(p, 1.0);
+        let record = n % p.test < per_class;
+        let t0 = raster.ticks as u32;
         net.clear();
         counts.fill(0);
-        for _ in 0..p.ticks {
+        for t in 0..p.ticks as u32 {
             let events: Vec<u32> = (0..p.inputs as u32)
                 .filter(|&j| rng.chance(probs[j as usize]))
                 .collect();
-            for &i in net.step(&events) {
+            let spikes = net.step(&events);
+            for &i in spikes {
                 counts[i as usize] += 1;
+            }
+            if record {
+                raster.spikes.extend(spikes.iter().map(|&i| (t0 + t, i)));
+                raster
+                    .input_events
+                    .extend(events.iter().map(|&j| (t0 + t, j)));
             }
         }
         let best = counts.iter().copied().max().unwrap_or(0);
         let top: Vec<usize> = (0..p.patterns).filter(|&i| counts[i] == best).collect();
         let pred = (best > 0 && top.len() == 1).then(|| top[0]);
+        if record {
+            raster.sample_starts.push(raster.ticks);
+            // "no pattern" is class K in the raster, as in `run`'s
+            raster
+                .sample_labels
+                .push(Some(s.class.unwrap_or(p.patterns)));
+            raster
+                .sample_predicted
+                .push(Some(pred.unwrap_or(p.patterns)));
+            raster.ticks += p.ticks;
+        }
         match (s.class, pred) {
             (Some(t), Some(q)) if t == q => hits[t] += 1,
             (Some(_), Some(_)) => confusions += 1,
@@ -830,6 +867,8 @@ pub fn run_one_shot_on<C: Chip + ?Sized>(
         confusions,
         per_class: p.test,
         teacher_spikes,
+        weights,
+        raster,
     })
 }
 
@@ -1100,6 +1139,8 @@ mod tests {
             confusions: 0,
             per_class: 10,
             teacher_spikes: vec![20, 20],
+            weights: super::super::Weights::zeros((4, 2)),
+            raster: Raster::default(),
         };
         // 10 + 5 pattern samples right, 8 of 10 noise-only samples silent, of 30
         assert!((r.accuracy() - 23.0 / 30.0).abs() < 1e-12);

@@ -246,10 +246,10 @@ pub struct SupervisedResult {
     pub unsupervised_accuracy: Option<f64>,
     /// Accuracy of an untaught readout (the control: teacher off, same training otherwise).
     pub untaught_accuracy: f64,
-    /// The hidden layer's learned weights `W[pixel][neuron]` and theta (none for
-    /// [`Front::Inputs`]).
+    /// The hidden layer's unsupervised run: its learned weights `W[pixel][neuron]`, theta,
+    /// labels, test raster and accuracy per epoch (none for [`Front::Inputs`]).
     #[serde(skip)]
-    pub hidden: Option<(super::Weights, Vec<i64>)>,
+    pub hidden: Option<DigitsResult>,
 }
 
 /// A trained readout and its score on the images it was tested on.
@@ -807,10 +807,7 @@ pub(super) fn supervised<E: ?Sized>(
         test: run,
         unsupervised_accuracy: hidden.unsupervised.as_ref().map(|u| u.accuracy),
         untaught_accuracy: untaught.accuracy,
-        hidden: hidden
-            .unsupervised
-            .as_ref()
-            .map(|u| (u.weights.clone(), u.theta.clone())),
+        hidden: hidden.unsupervised.clone(),
     })
 }
 
