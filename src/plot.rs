@@ -362,14 +362,34 @@ pub fn accuracy_curves(
     title: &str,
     path: &Path,
 ) -> Result<(), String> {
-    accuracy_curves_over(series, "EPOCH", title, path)
+    curves(series, "EPOCH", Legend::Last, title, path)
 }
 
-/// [`accuracy_curves`] over something other than epochs (`x_name`, numbered from 1; the legend
-/// then gives each series' mean instead of its last value).
+/// [`accuracy_curves`] over something other than epochs (`x_name`, numbered from 1); the legend
+/// gives each series' mean instead of its last value.
 pub fn accuracy_curves_over(
     series: &[(String, Vec<f64>)],
     x_name: &str,
+    title: &str,
+    path: &Path,
+) -> Result<(), String> {
+    curves(series, x_name, Legend::Mean, title, path)
+}
+
+/// The value of a series that the legend of [`curves`] gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Legend {
+    /// The last point (the final epoch).
+    Last,
+    /// The mean of the points.
+    Mean,
+}
+
+/// The plot of [`accuracy_curves`] and [`accuracy_curves_over`].
+fn curves(
+    series: &[(String, Vec<f64>)],
+    x_name: &str,
+    legend: Legend,
     title: &str,
     path: &Path,
 ) -> Result<(), String> {
@@ -454,13 +474,10 @@ pub fn accuracy_curves_over(
         }
         let ly = top + ph + 34 + 14 * k as i64;
         c.rect(left, ly, 10, 7, colour);
-        // over epochs the legend gives the final value, over anything else the mean
-        let v = if x_name == "EPOCH" {
-            ys.last().copied().unwrap_or(0.0)
-        } else {
-            ys.iter().sum::<f64>() / ys.len().max(1) as f64
+        let (what, v) = match legend {
+            Legend::Last => ("", ys.last().copied().unwrap_or(0.0)),
+            Legend::Mean => ("mean ", ys.iter().sum::<f64>() / ys.len().max(1) as f64),
         };
-        let what = if x_name == "EPOCH" { "" } else { "mean " };
         c.text(
             left + 16,
             ly,

@@ -149,3 +149,36 @@ fn the_widest_window_wins_and_ties_go_to_the_setting_closest_to_the_readout() {
     let w = one_shot_windows(&more, &base);
     assert_eq!((w[0].params.ltp_shift, w[0].thresholds), (4, 3));
 }
+
+#[test]
+fn the_raster_holds_the_first_test_samples_of_each_class_with_their_classes() {
+    // raster_samples 10 with one pattern: the first 5 pattern samples, then the first 5
+    // noise-only ones ("no pattern" is class K = 1), 20 ticks each; seed 1 is perfect, so each
+    // was given its own class
+    let r = run_one_shot(&params(1, 1), &OneShotParams::default()).unwrap();
+    let raster = &r.raster;
+    assert_eq!(
+        raster.sample_starts,
+        (0..10).map(|k| 20 * k).collect::<Vec<_>>()
+    );
+    let want: Vec<Option<usize>> = [Some(0); 5].into_iter().chain([Some(1); 5]).collect();
+    assert_eq!(raster.sample_labels, want);
+    assert_eq!(raster.sample_predicted, want);
+    assert_eq!((raster.ticks, raster.inputs, raster.neurons), (200, 64, 1));
+    // every spike and event within its ticks, and the pattern samples fired the readout
+    assert!(
+        raster.spikes.iter().all(|&(t, i)| t < 100 && i == 0),
+        "{raster:?}"
+    );
+    assert!(!raster.spikes.is_empty());
+    assert!(raster.input_events.iter().all(|&(t, j)| t < 200 && j < 64));
+    // the weights read after training: the pattern's 8 channels only, scaled up to the 8-bit
+    // top (measured: 7 of them at 255, one at 208)
+    let strong: Vec<i32> = r.weights.iter().copied().filter(|&w| w > 0).collect();
+    assert_eq!(
+        strong,
+        vec![255, 255, 255, 255, 255, 255, 208, 255],
+        "{:?}",
+        r.weights
+    );
+}

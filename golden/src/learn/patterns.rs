@@ -778,6 +778,8 @@ pub fn run_one_shot_on<C: Chip + ?Sized>(
     let mut teacher_spikes = vec![0u32; p.patterns];
     for s in train.iter().filter(|s| s.class.is_some()) {
         let k = s.class.expect("a pattern sample");
+        // with the pattern presented the sample `s` is drawn all the same (and ignored), so the
+        // random streams, and the test samples, are those of `Presentation::Sample`
         let probs = match o.presentation {
             Presentation::Sample => s.probabilities(p, 1.0),
             Presentation::Pattern => {
@@ -844,7 +846,7 @@ pub fn run_one_shot_on<C: Chip + ?Sized>(
         let top: Vec<usize> = (0..p.patterns).filter(|&i| counts[i] == best).collect();
         let pred = (best > 0 && top.len() == 1).then(|| top[0]);
         if record {
-            raster.sample_starts.push(raster.ticks);
+            raster.sample_starts.push(t0 as usize);
             // "no pattern" is class K in the raster, as in `run`'s
             raster
                 .sample_labels
@@ -936,7 +938,13 @@ pub fn one_shot_sweep(
             misses: 0,
         };
         for seed in seeds.clone() {
-            let r = run_one_shot(&PatternsParams { seed, ..p.clone() }, o)?;
+            // a search cell reads only the scores: no raster recorded
+            let q = PatternsParams {
+                seed,
+                raster_samples: 0,
+                ..p.clone()
+            };
+            let r = run_one_shot(&q, o)?;
             c.perfect += r.perfect() as usize;
             c.false_positives += r.false_positives;
             c.misses += r
@@ -979,7 +987,7 @@ pub struct OneShotWindow {
     /// The setting, with the threshold in the middle of the window (the lower middle of an even
     /// run).
     pub params: OneShotParams,
-    /// Lowest and highest threshold of the window.
+    /// Lowest threshold of the window.
     pub first: i64,
     /// Highest threshold of the window.
     pub last: i64,
@@ -1107,6 +1115,7 @@ pub fn one_shot_table(
                     patterns: k,
                     overlap,
                     seed,
+                    raster_samples: 0,
                     ..base.clone()
                 };
                 let r = run_one_shot(&p, o).map_err(|e| Error::Range {
